@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Log output (stderr or the journal) and escaping of untrusted text before it is logged.
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+    LOG_TARGET_AUTO,    /* the journal when stderr is connected to it, else stderr */
+    LOG_TARGET_STDERR,
+    LOG_TARGET_JOURNAL,
+} LogTarget;
+
+/* Installs the structured log writer for the process. verbosity: 0 logs message and above,
+ * 1 adds info, 2 adds debug. Call once from a main(). */
+void log_setup(LogTarget target, int verbosity);
+
+/* Longest text log_escape() keeps before it truncates with "...". */
+#define LOG_ESCAPE_MAX 256
+
+/* Copies at most len bytes of untrusted text (from a log file or a socket) into out, escaping
+ * non-printable bytes, backslash and double quote as \xHH / \\ / \", and truncating to
+ * LOG_ESCAPE_MAX input bytes. out must hold LOG_ESCAPE_BUFSIZE bytes; returns out. */
+#define LOG_ESCAPE_BUFSIZE (LOG_ESCAPE_MAX * 4 + 4)
+const char *log_escape(const char *text, gsize len, char out[LOG_ESCAPE_BUFSIZE]);

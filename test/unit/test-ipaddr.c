@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Unit tests for ipaddr: parsing, canonical formatting, prefixes and classes.
+#include "ipaddr.h"
+
+#include <string.h>
+
+#include "error.h"
+#include "testutil.h"
+
+typedef struct {
+    const char *name;
+    const char *input;
+    const char *canonical; /* NULL: must be rejected */
+} FormatCase;
+
+static const FormatCase format_cases[] = {
+    {"v4", "203.0.113.7", "203.0.113.7"},
+    {"v4-zero", "0.0.0.0", "0.0.0.0"},
+    {"v4-leading-zero", "203.0.113.07", NULL},
+    {"v4-short", "203.0.113", NULL},
+    {"v4-space", " 203.0.113.7", NULL},
+    {"v4-trailing", "203.0.113.7x", NULL},
+    {"v4-octet-range", "203.0.113.256", NULL},
+    {"v6-expanded", "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+    {"v6-upper", "2001:DB8::A", "2001:db8::a"},
+    {"v6-single-zero-not-compressed", "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},
+    {"v6-longest-run", "2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},
+    {"v6-first-of-equal-runs", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+    {"v6-loopback", "::1", "::1"},
+    {"v6-mapped-is-v4", "::ffff:198.51.100.1", "198.51.100.1"},
+    {"v6-zone-rejected", "fe80::1%eth0", NULL},
+    {"v6-bad", "2001:db8:::1", NULL},
+    {"empty", "", NULL},
+    {"garbage", "not-an-address", NULL},
+};
+
+static void
+test_parse_format(gconstpointer data)
+{
+    const FormatCase *c = data;
+    IpAddr a;
+    gboolean ok = ipaddr_parse(c->input, &a);
+    if (!c->canonical) {
+        g_assert_false(ok);
+        g_assert_cmpint(a.family, ==, 0);
+        return;
+    }
+    g_assert_true(ok);
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpstr(ipaddr_format(&a, buf), ==, c->canonical);
+    /* The canonical text parses back to the same value. */
+    IpAddr b;
+    g_assert_true(ipaddr_parse(buf, &b));
+    g_assert_true(ipaddr_equal(&a, &b));
+    g_assert_cmpuint(ipaddr_hash(&a), ==, ipaddr_hash(&b));
+}
+
+static void
+test_parse_len_stops_at_len(void)
+{
+    IpAddr a;
+    const char *s = "192.0.2.1:80";
+    g_assert_true(ipaddr_parse_len(s, 9, &a));
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpstr(ipaddr_format(&a, buf), ==, "192.0.2.1");
+    g_assert_false(ipaddr_parse_len(s, 12, &a));
+    g_assert_false(ipaddr_parse_len("192.0.2.1\0", 10, &a));
+}
+
+typedef struct {
+    const char *name;
+    const char *prefix;
+    const char *canonical; /* NULL: rejected */
+    const char *inside;
+    const char *outside;
+} PrefixCase;
+
+static const PrefixCase prefix_cases[] = {
+    {"v4-24", "192.0.2.0/24", "192.0.2.0/24", "192.0.2.255", "192.0.3.0"},
+    {"v4-host", "192.0.2.9", "192.0.2.9", "192.0.2.9", "192.0.2.10"},
+    {"v4-host-32", "192.0.2.9/32", "192.0.2.9", "192.0.2.9", "192.0.2.8"},
+    {"v4-odd-len", "198.18.0.0/15", "198.18.0.0/15", "198.19.255.255", "198.20.0.0"},
+    {"v4-zero-len", "0.0.0.0/0", "0.0.0.0/0", "203.0.113.1", "2001:db8::1"},
+    {"v4-host-bits", "192.0.2.1/24", NULL, NULL, NULL},
+    {"v4-len-range", "192.0.2.0/33", NULL, NULL, NULL},
+    {"v4-len-junk", "192.0.2.0/2x", NULL, NULL, NULL},
+    {"v4-len-empty", "192.0.2.0/", NULL, NULL, NULL},
+    {"v4-len-sign", "192.0.2.0/+24", NULL, NULL, NULL},
+    {"v6-32", "2001:db8::/32", "2001:db8::/32", "2001:db8:ffff::1", "2001:db9::1"},
+    {"v6-odd", "2001:db8:8000::/33", "2001:db8:8000::/33", "2001:db8:ffff::", "2001:db8:7fff::"},
+    {"v6-host", "2001:db8::7", "2001:db8::7", "2001:db8::7", "2001:db8::8"},
+    {"v6-len-range", "2001:db8::/129", NULL, NULL, NULL},
+    {"v6-mapped-net", "::ffff:192.0.2.0/120", "192.0.2.0/24", "192.0.2.1", "192.0.3.1"},
+    {"v6-mapped-short", "::ffff:0.0.0.0/95", NULL, NULL, NULL},
+};
+
+static void
+test_prefix(gconstpointer data)
+{
+    const PrefixCase *c = data;
+    g_autoptr(GError) error = NULL;
+    IpPrefix p;
+    gboolean ok = ipprefix_parse(c->prefix, &p, &error);
+    if (!c->canonical) {
+        g_assert_false(ok);
+        g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PARSE);
+        g_assert_nonnull(strstr(error->message, c->prefix));
+        return;
+    }
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpstr(ipprefix_format(&p, buf), ==, c->canonical);
+    IpAddr in, out;
+    g_assert_true(ipaddr_parse(c->inside, &in));
+    g_assert_true(ipaddr_parse(c->outside, &out));
+    g_assert_true(ipprefix_contains(&p, &in));
+    g_assert_false(ipprefix_contains(&p, &out));
+}
+
+typedef struct {
+    const char *name;
+    const char *addr;
+    IpAddrClass cls;
+} ClassCase;
+
+static const ClassCase class_cases[] = {
+    {"v4-doc", "203.0.113.1", IPADDR_CLASS_NORMAL},
+    {"v4-unspecified", "0.0.0.0", IPADDR_CLASS_UNSPECIFIED},
+    {"v4-this-net", "0.1.2.3", IPADDR_CLASS_UNSPECIFIED},
+    {"v4-loopback", "127.0.0.1", IPADDR_CLASS_LOOPBACK},
+    {"v4-loopback-any", "127.200.0.9", IPADDR_CLASS_LOOPBACK},
+    {"v4-multicast", "224.0.0.251", IPADDR_CLASS_MULTICAST},
+    {"v4-multicast-top", "239.255.255.255", IPADDR_CLASS_MULTICAST},
+    {"v4-not-multicast", "240.0.0.1", IPADDR_CLASS_NORMAL},
+    {"v4-broadcast", "255.255.255.255", IPADDR_CLASS_BROADCAST},
+    {"v4-link-local", "169.254.10.1", IPADDR_CLASS_LINK_LOCAL},
+    {"v6-doc", "2001:db8::1", IPADDR_CLASS_NORMAL},
+    {"v6-unspecified", "::", IPADDR_CLASS_UNSPECIFIED},
+    {"v6-loopback", "::1", IPADDR_CLASS_LOOPBACK},
+    {"v6-multicast", "ff02::1", IPADDR_CLASS_MULTICAST},
+    {"v6-link-local", "fe80::1", IPADDR_CLASS_LINK_LOCAL},
+    {"v6-link-local-top", "febf::1", IPADDR_CLASS_LINK_LOCAL},
+    {"v6-site-local-not-ll", "fec0::1", IPADDR_CLASS_NORMAL},
+};
+
+static void
+test_classify(gconstpointer data)
+{
+    const ClassCase *c = data;
+    IpAddr a;
+    g_assert_true(ipaddr_parse(c->addr, &a));
+    g_assert_cmpint(ipaddr_classify(&a), ==, c->cls);
+}
+
+static void
+test_compare(void)
+{
+    IpAddr a, b, c;
+    g_assert_true(ipaddr_parse("198.51.100.2", &a));
+    g_assert_true(ipaddr_parse("198.51.100.10", &b));
+    g_assert_true(ipaddr_parse("2001:db8::1", &c));
+    g_assert_cmpint(ipaddr_compare(&a, &b), <, 0);
+    g_assert_cmpint(ipaddr_compare(&b, &a), >, 0);
+    g_assert_cmpint(ipaddr_compare(&b, &c), <, 0);
+    g_assert_cmpint(ipaddr_compare(&a, &a), ==, 0);
+    g_assert_false(ipaddr_equal(&a, &b));
+}
+
+int
+main(int argc, char **argv)
+{
+    test_init(&argc, &argv);
+    for (gsize i = 0; i < G_N_ELEMENTS(format_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/ipaddr/parse-format/%s", format_cases[i].name);
+        g_test_add_data_func(path, &format_cases[i], test_parse_format);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(prefix_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/ipprefix/parse/%s", prefix_cases[i].name);
+        g_test_add_data_func(path, &prefix_cases[i], test_prefix);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(class_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/ipaddr/classify/%s", class_cases[i].name);
+        g_test_add_data_func(path, &class_cases[i], test_classify);
+    }
+    g_test_add_func("/ipaddr/parse-len/stops-at-len", test_parse_len_stops_at_len);
+    g_test_add_func("/ipaddr/compare", test_compare);
+    return g_test_run();
+}

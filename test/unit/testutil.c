@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Helpers shared by the unit tests: a capturing log writer and temp-dir fixtures.
+#include "testutil.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static GPtrArray *captured;
+static GMutex captured_lock;
+
+static GLogWriterOutput
+capture_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+    (void)user_data;
+    const char *message = "";
+    for (gsize i = 0; i < n_fields; i++) {
+        if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+            message = fields[i].value;
+    }
+    if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) {
+        fprintf(stderr, "unexpected critical: %s\n", message);
+        abort();
+    }
+    if (level & G_LOG_LEVEL_DEBUG)
+        return G_LOG_WRITER_HANDLED;
+    g_mutex_lock(&captured_lock);
+    g_ptr_array_add(captured, g_strdup(message));
+    g_mutex_unlock(&captured_lock);
+    if (g_getenv("TEST_LOG_VERBOSE"))
+        fprintf(stderr, "log: %s\n", message);
+    return G_LOG_WRITER_HANDLED;
+}
+
+void
+test_init(int *argc, char ***argv)
+{
+    g_test_init(argc, argv, NULL);
+    captured = g_ptr_array_new_with_free_func(g_free);
+    g_log_set_writer_func(capture_writer, NULL, NULL);
+}
+
+void
+test_log_assert_impl(const char *pattern, const char *file, int line)
+{
+    g_mutex_lock(&captured_lock);
+    for (guint i = 0; i < captured->len; i++) {
+        if (g_pattern_match_simple(pattern, captured->pdata[i])) {
+            g_ptr_array_remove_range(captured, 0, i + 1);
+            g_mutex_unlock(&captured_lock);
+            return;
+        }
+    }
+    GString *seen = g_string_new(NULL);
+    for (guint i = 0; i < captured->len; i++)
+        g_string_append_printf(seen, "\n  %s", (char *)captured->pdata[i]);
+    g_mutex_unlock(&captured_lock);
+    g_error("%s:%d: no log line matches '%s'; captured:%s", file, line, pattern, seen->str);
+}
+
+guint
+test_log_count(const char *pattern)
+{
+    guint n = 0;
+    g_mutex_lock(&captured_lock);
+    for (guint i = 0; i < captured->len; i++)
+        n += g_pattern_match_simple(pattern, captured->pdata[i]);
+    g_mutex_unlock(&captured_lock);
+    return n;
+}
+
+void
+test_log_clear(void)
+{
+    g_mutex_lock(&captured_lock);
+    g_ptr_array_set_size(captured, 0);
+    g_mutex_unlock(&captured_lock);
+}
+
+char *
+test_mkdtemp(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("alertban-test-XXXXXX", &error);
+    g_assert_no_error(error);
+    return dir;
+}
+
+void
+test_rm_rf(const char *path)
+{
+    GDir *dir = g_dir_open(path, 0, NULL);
+    if (dir) {
+        const char *name;
+        while ((name = g_dir_read_name(dir)) != NULL) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                test_rm_rf(child);
+            else
+                g_unlink(child);
+        }
+        g_dir_close(dir);
+    }
+    g_rmdir(path);
+}

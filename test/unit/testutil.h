@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Helpers shared by the unit tests: a capturing log writer and temp-dir fixtures.
+#pragma once
+
+#include <glib.h>
+
+/* Calls g_test_init() and installs a log writer that records WARNING and below instead of
+ * printing them (g_test_expect_message() sees nothing with structured logging on GLib 2.74),
+ * and aborts on CRITICAL or ERROR, which mean a bug. */
+void test_init(int *argc, char ***argv);
+
+/* Asserts that a captured log line matches the glob pattern, and forgets the lines up to and
+ * including it. */
+#define test_log_assert(pattern) test_log_assert_impl(pattern, __FILE__, __LINE__)
+void test_log_assert_impl(const char *pattern, const char *file, int line);
+
+/* Number of captured lines matching pattern (without forgetting them). */
+guint test_log_count(const char *pattern);
+
+/* Forgets every captured line. */
+void test_log_clear(void);
+
+/* Makes a fresh temporary directory; the caller removes it with test_rm_rf(). */
+char *test_mkdtemp(void);
+void test_rm_rf(const char *path);
