@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The firewall backend interface the ban table drives, and the settings every backend reads.
+#pragma once
+
+#include <glib.h>
+
+#include "ipaddr.h"
+
+#define FW_CHAIN_MAX 29 /* iptables chain names are at most 28 characters */
+#define FW_HOOKS_MAX 4
+#define FW_LOG_PREFIX_MAX 30 /* the LOG target's prefix is at most 29 characters */
+
+typedef enum {
+    FW_ACTION_DROP,
+    FW_ACTION_REJECT, /* TCP: tcp-reset; everything else: icmp(6) port-unreachable */
+} FwAction;
+
+typedef enum {
+    FW_DIRECTION_IN,   /* packets from the banned address */
+    FW_DIRECTION_BOTH, /* and packets to it (OUTPUT, or FORWARD on a gateway) */
+} FwDirection;
+
+/* The [firewall] section of the configuration. */
+typedef struct {
+    char chain[FW_CHAIN_MAX];                /* default "ALERTBAN" */
+    char hooks[FW_HOOKS_MAX][FW_CHAIN_MAX];  /* built-in chains that jump to ours: "INPUT", ... */
+    guint n_hooks;
+    FwAction action;
+    FwDirection direction;
+    gboolean log;                            /* add a rate-limited LOG rule before the verdict */
+    char log_prefix[FW_LOG_PREFIX_MAX];
+    char lock_file[256];                     /* the xtables lock, default /run/xtables.lock */
+    guint lock_timeout_ms;
+} FwConfig;
+
+/* Fills cfg with the defaults: chain ALERTBAN, hook INPUT, drop, direction in, no log,
+ * /run/xtables.lock (or $XTABLES_LOCKFILE when set), 5 s lock timeout. */
+void fw_config_init_defaults(FwConfig *cfg);
+
+typedef enum {
+    FW_CHANGE_ADD,
+    FW_CHANGE_REMOVE,
+} FwChangeKind;
+
+/* One change in a batch. timeout_s is the ban's remaining time for backends that expire
+ * entries in the kernel (0: no timeout); per-rule backends ignore it. */
+typedef struct {
+    FwChangeKind kind;
+    IpPrefix prefix;
+    guint32 timeout_s;
+} FwChange;
+
+/* What a reconcile found and repaired. */
+typedef struct {
+    guint added;      /* desired but missing */
+    guint removed;    /* installed but not desired */
+    guint duplicates; /* extra copies of a desired entry, removed */
+    guint hooks_fixed;
+} FwReconcileStats;
+
+typedef struct Fw Fw;
+
+/* A backend: each function reports failure with a GError in ALERTBAN_ERROR_FIREWALL naming the
+ * operation, and leaves the kernel as it was when the commit itself failed. */
+typedef struct {
+    const char *name;
+    /* Creates the chain(s) and the jumps from the hooks when missing; idempotent. */
+    gboolean (*ensure)(Fw *fw, GError **error);
+    /* Applies all changes in one commit per table and family. Adding an address already
+     * installed or removing one that is not is not an error (and changes nothing). */
+    gboolean (*apply)(Fw *fw, const FwChange *changes, gsize n_changes, GError **error);
+    /* Appends every installed entry to out (an array of IpPrefix), duplicates included. */
+    gboolean (*list)(Fw *fw, GArray *out, GError **error);
+    /* Makes the installed set equal to desired (n entries): adds what is missing, removes
+     * strays and duplicates, restores the jumps. stats may be NULL. */
+    gboolean (*reconcile)(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats,
+                          GError **error);
+    /* Removes every rule, jump and chain the backend owns. */
+    gboolean (*flush)(Fw *fw, GError **error);
+    void (*free)(Fw *fw);
+} FwOps;
+
+/* Every backend's handle starts with this header. */
+struct Fw {
+    const FwOps *ops;
+};
+
+static inline gboolean
+fw_ensure(Fw *fw, GError **error)
+{
+    return fw->ops->ensure(fw, error);
+}
+
+static inline gboolean
+fw_apply(Fw *fw, const FwChange *changes, gsize n_changes, GError **error)
+{
+    return fw->ops->apply(fw, changes, n_changes, error);
+}
+
+static inline gboolean
+fw_list(Fw *fw, GArray *out, GError **error)
+{
+    return fw->ops->list(fw, out, error);
+}
+
+static inline gboolean
+fw_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
+{
+    return fw->ops->reconcile(fw, desired, n, stats, error);
+}
+
+static inline gboolean
+fw_flush(Fw *fw, GError **error)
+{
+    return fw->ops->flush(fw, error);
+}
+
+static inline void
+fw_free(Fw *fw)
+{
+    if (fw)
+        fw->ops->free(fw);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fw, fw_free)
+
+/* The in-memory fake (src/fw_fake.c) for unit tests of the ban table. */
+Fw *fw_fake_new(void);
+/* Makes the next n apply/reconcile calls fail, to test retry paths. */
+void fw_fake_fail_next(Fw *fw, guint n);
+/* Number of apply calls that succeeded (each is one "commit"). */
+guint fw_fake_commits(Fw *fw);
+/* Installs an entry behind the owner's back (as a hand-made rule would be). */
+void fw_fake_inject(Fw *fw, const IpPrefix *prefix);
