@@ -42,3 +42,65 @@ typedef struct {
     gint32 src_port, dst_port;           /* -1 when not printed, or ICMP type/code */
     char action[ALERT_ACTION_MAX];       /* "" or the drop marker lower-cased: "drop", ... */
 } Alert;
+
+/* Why a line or block was not turned into an alert. */
+typedef enum {
+    ALERT_SKIP_NONE = 0,
+    ALERT_SKIP_EMPTY,       /* blank line outside a block */
+    ALERT_SKIP_TOO_LONG,    /* over ALERT_LINE_MAX */
+    ALERT_SKIP_NOT_ALERT,   /* no alert structure: packet dumps, console noise, CSV, ... */
+    ALERT_SKIP_BINARY,      /* NUL or other control bytes */
+    ALERT_SKIP_MALFORMED,   /* looks like an alert but a field is out of range or missing */
+    ALERT_SKIP_N_REASONS
+} AlertSkipReason;
+
+/* Short stable name of a reason ("too_long", ...), for logs, status and JSON. */
+const char *alert_skip_reason_name(AlertSkipReason reason);
+
+typedef struct {
+    guint64 parsed;
+    guint64 skipped[ALERT_SKIP_N_REASONS];
+} AlertStats;
+
+/* Parses one complete fast-format line (Snort 2, Snort 3, Suricata), without its newline.
+ * Returns ALERT_SKIP_NONE and fills out, or the reason it is not an alert. */
+AlertSkipReason alert_parse_line(const char *line, gsize len, Alert *out);
+
+/* Called for each alert a reader completes. */
+typedef void (*AlertSinkFunc)(const Alert *alert, gpointer user_data);
+
+/* A reader turns a stream of lines of any mix of formats into alerts: fast lines at once,
+ * alert_full blocks when they end (blank line, the next block's header, or
+ * alert_reader_flush() when the input has gone idle). Pure: no I/O, no clock. */
+typedef struct AlertReader AlertReader;
+
+AlertReader *alert_reader_new(void);
+void alert_reader_free(AlertReader *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(AlertReader, alert_reader_free)
+
+/* Feeds one complete line (without its newline). end_offset is the input offset just past the
+ * line's newline; the reader only remembers it for alert_reader_safe_offset(). */
+void alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offset,
+                       AlertSinkFunc sink, gpointer user_data);
+
+/* Ends an open alert_full block (the input went idle or ended), emitting it if complete. */
+void alert_reader_flush(AlertReader *r, AlertSinkFunc sink, gpointer user_data);
+
+/* The input offset up to which every byte fed has been emitted or skipped: the start of an
+ * open block, else the end_offset of the last line fed. A checkpoint stored at this offset
+ * neither loses nor repeats an alert. */
+guint64 alert_reader_safe_offset(const AlertReader *r);
+
+/* TRUE while an alert_full block is open (waiting for more lines or a flush). */
+gboolean alert_reader_pending(const AlertReader *r);
+
+/* Parse statistics so far. */
+const AlertStats *alert_reader_stats(const AlertReader *r);
+
+/* The alert's time as Unix microseconds (UTC, as sensors print local time without a zone:
+ * interpreted in the local time zone). year is used when the timestamp has none. FALSE when
+ * the timestamp is missing or invalid ("ts-error"). */
+gboolean alert_timestamp_to_unix_us(const Alert *alert, int year, gint64 *out_us);
+
+/* Canonical names for JSON and logs: "snort2", "snort3", "suricata", NULL for unknown. */
+const char *alert_producer_name(AlertProducer producer);
