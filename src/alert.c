@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alert_formats.h"
+#include "json.h"
 
 /* Longest alert_full block, in lines, before the reader ends it on its own. Blocks carry at most
  * a packet dump (4096 lines for a 64 KiB packet); the cap only keeps a headerless flood from
@@ -220,21 +221,31 @@ alert_parse_gsr(const char *s, gsize len, Alert *a)
     return TRUE;
 }
 
+static gboolean
+proto_is(const char *proto, const char *const *names)
+{
+    for (; *names; names++) {
+        if (g_ascii_strcasecmp(proto, *names) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Names as the producers print them: Snort's protocol_names[] (from /etc/protocols, upper
+ * case, or "PROTO:%03d"), Snort 3's packet types, Suricata's known_proto[] ("IPv6-ICMP"). */
 gboolean
 alert_proto_is_tcp_udp(const char *proto)
 {
-    return strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 ||
-           strcmp(proto, "PROTO:006") == 0 || strcmp(proto, "PROTO:017") == 0 ||
-           strcmp(proto, "6") == 0 || strcmp(proto, "17") == 0;
+    static const char *const names[] = {"TCP", "UDP", "PROTO:006", "PROTO:017", "6", "17", NULL};
+    return proto_is(proto, names);
 }
 
 gboolean
 alert_proto_is_icmp(const char *proto)
 {
-    return strcmp(proto, "ICMP") == 0 || strcmp(proto, "IPV6-ICMP") == 0 ||
-           strcmp(proto, "ICMPV6") == 0 || strcmp(proto, "PROTO:001") == 0 ||
-           strcmp(proto, "PROTO:058") == 0 || strcmp(proto, "1") == 0 ||
-           strcmp(proto, "58") == 0;
+    static const char *const names[] = {"ICMP",      "IPV6-ICMP", "ICMPV6", "ICMP6", "PROTO:001",
+                                        "PROTO:058", "1",         "58",     NULL};
+    return proto_is(proto, names);
 }
 
 static gboolean
@@ -646,6 +657,73 @@ alert_reader_stats(const AlertReader *r)
 {
     g_return_val_if_fail(r != NULL, NULL);
     return &r->stats;
+}
+
+/* ---- output ---- */
+
+static void
+append_port(GString *s, gint32 port)
+{
+    if (port >= 0)
+        json_append_int(s, port);
+    else
+        json_append_null(s);
+}
+
+static void
+append_addr(GString *s, const IpAddr *a)
+{
+    char buf[IPADDR_STRLEN];
+    if (a->family)
+        json_append_string(s, ipaddr_format(a, buf), -1);
+    else
+        json_append_null(s);
+}
+
+static void
+append_nonempty(GString *s, const char *text)
+{
+    json_append_string(s, text[0] ? text : NULL, -1);
+}
+
+void
+alert_append_json(GString *s, const Alert *a)
+{
+    json_begin_object(s);
+    json_append_key(s, "producer");
+    json_append_string(s, alert_producer_name(a->producer), -1);
+    json_append_key(s, "format");
+    json_append_string(s, alert_format_name(a->format), -1);
+    json_append_key(s, "timestamp");
+    json_append_string(s, a->timestamp, -1);
+    json_append_key(s, "gid");
+    json_append_uint(s, a->gid);
+    json_append_key(s, "sid");
+    json_append_uint(s, a->sid);
+    json_append_key(s, "rev");
+    json_append_uint(s, a->rev);
+    json_append_key(s, "msg");
+    json_append_string(s, a->msg, -1);
+    json_append_key(s, "classification");
+    append_nonempty(s, a->classification);
+    json_append_key(s, "priority");
+    if (a->priority >= 0)
+        json_append_int(s, a->priority);
+    else
+        json_append_null(s);
+    json_append_key(s, "proto");
+    append_nonempty(s, a->proto);
+    json_append_key(s, "src_ip");
+    append_addr(s, &a->src);
+    json_append_key(s, "src_port");
+    append_port(s, a->src_port);
+    json_append_key(s, "dst_ip");
+    append_addr(s, &a->dst);
+    json_append_key(s, "dst_port");
+    append_port(s, a->dst_port);
+    json_append_key(s, "action");
+    append_nonempty(s, a->action);
+    json_end_object(s);
 }
 
 /* ---- time ---- */

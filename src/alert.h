@@ -112,3 +112,8 @@ const char *alert_producer_name(AlertProducer producer);
 
 /* "fast" or "full". */
 const char *alert_format_name(AlertFormat format);
+
+/* Appends the alert as one JSON object (no newline) with the keys producer, format, timestamp,
+ * gid, sid, rev, msg, classification, priority, proto, src_ip, src_port, dst_ip, dst_port and
+ * action, in that order; absent values are null. Addresses are canonical text. */
+void alert_append_json(GString *out, const Alert *a);

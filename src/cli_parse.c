@@ -54,72 +54,6 @@ output_flush(ParseOutput *o)
 }
 
 static void
-append_port(GString *s, gint32 port)
-{
-    if (port >= 0)
-        json_append_int(s, port);
-    else
-        json_append_null(s);
-}
-
-static void
-append_addr(GString *s, const IpAddr *a)
-{
-    char buf[IPADDR_STRLEN];
-    if (a->family)
-        json_append_string(s, ipaddr_format(a, buf), -1);
-    else
-        json_append_null(s);
-}
-
-static void
-append_nonempty(GString *s, const char *text)
-{
-    json_append_string(s, text[0] ? text : NULL, -1);
-}
-
-static void
-format_json(GString *s, const Alert *a)
-{
-    json_begin_object(s);
-    json_append_key(s, "producer");
-    json_append_string(s, alert_producer_name(a->producer), -1);
-    json_append_key(s, "format");
-    json_append_string(s, alert_format_name(a->format), -1);
-    json_append_key(s, "timestamp");
-    json_append_string(s, a->timestamp, -1);
-    json_append_key(s, "gid");
-    json_append_uint(s, a->gid);
-    json_append_key(s, "sid");
-    json_append_uint(s, a->sid);
-    json_append_key(s, "rev");
-    json_append_uint(s, a->rev);
-    json_append_key(s, "msg");
-    json_append_string(s, a->msg, -1);
-    json_append_key(s, "classification");
-    append_nonempty(s, a->classification);
-    json_append_key(s, "priority");
-    if (a->priority >= 0)
-        json_append_int(s, a->priority);
-    else
-        json_append_null(s);
-    json_append_key(s, "proto");
-    append_nonempty(s, a->proto);
-    json_append_key(s, "src_ip");
-    append_addr(s, &a->src);
-    json_append_key(s, "src_port");
-    append_port(s, a->src_port);
-    json_append_key(s, "dst_ip");
-    append_addr(s, &a->dst);
-    json_append_key(s, "dst_port");
-    append_port(s, a->dst_port);
-    json_append_key(s, "action");
-    append_nonempty(s, a->action);
-    json_end_object(s);
-    g_string_append_c(s, '\n');
-}
-
-static void
 format_endpoint(GString *s, const IpAddr *a, gint32 port)
 {
     char buf[IPADDR_STRLEN];
@@ -172,10 +106,12 @@ static void
 on_alert(const Alert *alert, gpointer user_data)
 {
     ParseOutput *o = user_data;
-    if (o->json)
-        format_json(o->out, alert);
-    else
+    if (o->json) {
+        alert_append_json(o->out, alert);
+        g_string_append_c(o->out, '\n');
+    } else {
         format_text(o->out, alert);
+    }
     if (o->out->len >= OUT_FLUSH)
         output_flush(o);
 }
