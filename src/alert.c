@@ -198,6 +198,48 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
     return kind;
 }
 
+static int
+num2(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+static gboolean
+month_day_ok(int mon, int day)
+{
+    return mon >= 1 && mon <= 12 && day >= 1 && day <= 31;
+}
+
+gboolean
+alert_ts_valid(const char *s, AlertTsKind kind)
+{
+    const char *clock;
+    switch (kind) {
+    case ALERT_TS_ERROR:
+        return TRUE;
+    case ALERT_TS_NO_YEAR:
+        if (!month_day_ok(num2(s), num2(s + 3)))
+            return FALSE;
+        clock = s + 6;
+        break;
+    case ALERT_TS_SHORT_YEAR:
+        /* MM/DD/YY (Snort 2, older Snort 3) or YY/MM/DD (newer Snort 3): either will do. */
+        if (!month_day_ok(num2(s), num2(s + 3)) && !month_day_ok(num2(s + 3), num2(s + 6)))
+            return FALSE;
+        clock = s + 9;
+        break;
+    case ALERT_TS_LONG_YEAR:
+        if (!month_day_ok(num2(s), num2(s + 3)))
+            return FALSE;
+        clock = s + 11;
+        break;
+    case ALERT_TS_NONE:
+    default:
+        return FALSE;
+    }
+    return num2(clock) <= 23 && num2(clock + 3) <= 59 && num2(clock + 6) <= 60;
+}
+
 gboolean
 alert_parse_gsr(const char *s, gsize len, Alert *a)
 {
@@ -727,12 +769,6 @@ alert_append_json(GString *s, const Alert *a)
 }
 
 /* ---- time ---- */
-
-static int
-num2(const char *s)
-{
-    return (s[0] - '0') * 10 + (s[1] - '0');
-}
 
 gboolean
 alert_timestamp_to_unix_us(const Alert *alert, int year, gint64 *out_us)

@@ -149,6 +149,7 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         goto not_alert;
     }
     alert_copy_field(out->timestamp, sizeof out->timestamp, line, ts_len);
+    gboolean ts_ok = alert_ts_valid(line, kind);
 
     /* Optional interface (-I, older layouts) and drop marker before "[**] ". */
     if (p < end && *p == '<') {
@@ -176,6 +177,8 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     p += 5;
 
     /* From here on the line is clearly meant as an alert: failures are "malformed". */
+    if (!ts_ok)
+        goto malformed;
     const char *rb = memchr(p, ']', (gsize)(end - p));
     if (!rb || !alert_parse_gsr(p, (gsize)(rb + 1 - p), out))
         goto malformed;

@@ -18,6 +18,9 @@ typedef enum {
 /* Recognises a timestamp at the start of s (len bytes) by shape only; sets *ts_len. */
 AlertTsKind alert_ts_scan(const char *s, gsize len, gsize *ts_len);
 
+/* Whether a timestamp of that shape has a possible month, day and time of day. */
+gboolean alert_ts_valid(const char *s, AlertTsKind kind);
+
 /* Strict unsigned decimal of exactly len bytes (digits only, no sign or space), <= max. */
 gboolean alert_parse_uint(const char *s, gsize len, guint64 max, guint64 *out);
 

@@ -107,6 +107,8 @@ alert_full_parse_ts_line(const char *line, gsize len, Alert *a, char *src_text, 
     AlertTsKind kind = alert_ts_scan(line, len, &ts_len);
     if (kind != ALERT_TS_NO_YEAR && kind != ALERT_TS_SHORT_YEAR)
         return ALERT_FULL_TS_NOT;
+    if (!alert_ts_valid(line, kind))
+        return ALERT_FULL_TS_BAD;
     const char *end = trim_end(line, line + len);
     const char *p = line + ts_len;
     if (p < end && *p != ' ')
