@@ -83,6 +83,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(AlertReader, alert_reader_free)
 void alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offset,
                        AlertSinkFunc sink, gpointer user_data);
 
+/* Records a line that was dropped for being over ALERT_LINE_MAX without being buffered (the
+ * caller discarded its bytes up to the newline): counts it as too_long and advances the safe
+ * offset to end_offset, like alert_reader_feed() would. */
+void alert_reader_feed_overlong(AlertReader *r, guint64 end_offset);
+
 /* Ends an open alert_full block (the input went idle or ended), emitting it if complete. */
 void alert_reader_flush(AlertReader *r, AlertSinkFunc sink, gpointer user_data);
 
@@ -104,3 +109,11 @@ gboolean alert_timestamp_to_unix_us(const Alert *alert, int year, gint64 *out_us
 
 /* Canonical names for JSON and logs: "snort2", "snort3", "suricata", NULL for unknown. */
 const char *alert_producer_name(AlertProducer producer);
+
+/* "fast" or "full". */
+const char *alert_format_name(AlertFormat format);
+
+/* Appends the alert as one JSON object (no newline) with the keys producer, format, timestamp,
+ * gid, sid, rev, msg, classification, priority, proto, src_ip, src_port, dst_ip, dst_port and
+ * action, in that order; absent values are null. Addresses are canonical text. */
+void alert_append_json(GString *out, const Alert *a);

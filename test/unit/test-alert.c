@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Unit tests for the alert parser: real samples against their expected parse, every skip
+// reason, the reader's checkpoint offsets, and timestamp conversion.
+#include "alert.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* ---- samples: test/data/alerts/NAME.txt against NAME.jsonl and NAME.stats ---- */
+
+static const char *const sample_names[] = {
+    "snort2-fast-real",  "snort2-fast-shapes", "snort3-fast-real", "snort3-fast-shapes",
+    "suricata-fast-real", "suricata-fast-shapes", "snort2-full-real", "snort1-full-real",
+    "snort3-full-real",  "full-shapes",        "junk",
+};
+
+static void
+collect_json(const Alert *alert, gpointer user_data)
+{
+    GString *out = user_data;
+    alert_append_json(out, alert);
+    g_string_append_c(out, '\n');
+}
+
+static char *
+read_data(const char *name, const char *ext, gsize *len)
+{
+    g_autofree char *file = g_strconcat(name, ext, NULL);
+    g_autofree char *path = g_test_build_filename(G_TEST_DIST, "data", "alerts", file, NULL);
+    char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!g_file_get_contents(path, &text, len, &error))
+        g_error("reading %s: %s", path, error->message);
+    return text;
+}
+
+static char *
+format_stats(const AlertStats *st)
+{
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "parsed=%" G_GUINT64_FORMAT, st->parsed);
+    for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
+        g_string_append_printf(s, " %s=%" G_GUINT64_FORMAT, alert_skip_reason_name(i),
+                               st->skipped[i]);
+    return g_string_free(s, FALSE);
+}
+
+/* Feeds text line by line; end offsets are checked against the reader as it goes. */
+static void
+feed_text(AlertReader *r, const char *text, gsize len, GString *out)
+{
+    gsize pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        gsize line_len = nl ? (gsize)(nl - (text + pos)) : len - pos;
+        guint64 end = pos + line_len + (nl ? 1 : 0);
+        alert_reader_feed(r, text + pos, line_len, end, collect_json, out);
+        guint64 safe = alert_reader_safe_offset(r);
+        if (alert_reader_pending(r))
+            g_assert_cmpuint(safe, <, end);
+        else
+            g_assert_cmpuint(safe, ==, end);
+        pos = end;
+    }
+    alert_reader_flush(r, collect_json, out);
+    g_assert_false(alert_reader_pending(r));
+    g_assert_cmpuint(alert_reader_safe_offset(r), ==, len);
+}
+
+static void
+test_sample(gconstpointer data)
+{
+    const char *name = data;
+    gsize len, jlen, slen;
+    g_autofree char *text = read_data(name, ".txt", &len);
+    g_autofree char *expected = read_data(name, ".jsonl", &jlen);
+    g_autofree char *expected_stats = read_data(name, ".stats", &slen);
+    g_strstrip(expected_stats);
+
+    g_autoptr(AlertReader) r = alert_reader_new();
+    g_autoptr(GString) out = g_string_new(NULL);
+    feed_text(r, text, len, out);
+    g_assert_cmpstr(out->str, ==, expected);
+    g_autofree char *stats = format_stats(alert_reader_stats(r));
+    g_assert_cmpstr(stats, ==, expected_stats);
+}
+
+/* The fast-format lines of the samples parse alone, through alert_parse_line(), to the same
+ * alerts the reader produced. */
+static void
+test_sample_lines_alone(gconstpointer data)
+{
+    const char *name = data;
+    gsize len, jlen;
+    g_autofree char *text = read_data(name, ".txt", &len);
+    g_autofree char *expected = read_data(name, ".jsonl", &jlen);
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        Alert a;
+        if (alert_parse_line(*l, strlen(*l), &a) == ALERT_SKIP_NONE)
+            collect_json(&a, out);
+    }
+    g_assert_cmpstr(out->str, ==, expected);
+}
+
+/* ---- single lines: skip reasons and fields ---- */
+
+typedef struct {
+    const char *name;
+    const char *line;
+    AlertSkipReason reason;
+    /* when parsed: */
+    AlertProducer producer;
+    guint32 sid;
+    const char *src; /* canonical text, "" for none */
+    gint32 src_port;
+    const char *dst;
+    gint32 dst_port;
+    const char *action;
+    const char *msg;
+} LineCase;
+
+#define S2 ALERT_PRODUCER_SNORT2
+#define S3 ALERT_PRODUCER_SNORT3
+#define SU ALERT_PRODUCER_SURICATA
+#define OK ALERT_SKIP_NONE
+#define SKIP(n, l, r) {.name = (n), .line = (l), .reason = (r)}
+
+static const LineCase line_cases[] = {
+    {"snort2-v4", "11/22-10:00:00.000001  [**] [1:100:2] m [**] [Priority: 1] {TCP} 192.0.2.1:10 -> 198.51.100.1:20",
+     OK, S2, 100, "192.0.2.1", 10, "198.51.100.1", 20, "", "m"},
+    {"snort3-v6-udp", "11/22-10:00:00.000001 [**] [1:101:1] \"m\" [**] [Priority: 1] {UDP} 2001:db8::1:53 -> 2001:db8::2:5353",
+     OK, S3, 101, "2001:db8::1", 53, "2001:db8::2", 5353, "", "m"},
+    {"snort3-v6-icmp-no-port", "11/22-10:00:00.000001 [**] [1:102:1] \"m\" [**] [Priority: 1] {ICMP} 2001:db8::1:53 -> 2001:db8::2",
+     OK, S3, 102, "2001:db8::1:53", -1, "2001:db8::2", -1, "", "m"},
+    {"snort2-v6-fragment-no-port", "11/22-10:00:00.000001  [**] [1:103:1] m [**] [Priority: 1] {TCP} 2001:db8::a -> 2001:db8:1:2:3:4:5:6",
+     OK, S2, 103, "2001:db8::a", -1, "2001:db8:1:2:3:4:5:6", -1, "", "m"},
+    {"suricata-v6-9-groups", "11/22/2026-10:00:00.000001  [**] [1:104:1] m [**] [Classification: (null)] [Priority: 3] {TCP} 2001:0db8:0000:0000:0000:0000:0000:0001:443 -> 2001:0db8:0000:0000:0000:0000:0000:0002:0",
+     OK, SU, 104, "2001:db8::1", 443, "2001:db8::2", 0, "", "m"},
+    {"suricata-icmp-type-code", "11/22/2026-10:00:00.000001  [**] [1:105:1] m [**] [Classification: (null)] [Priority: 3] {ICMP} 192.0.2.1:3 -> 198.51.100.1:1",
+     OK, SU, 105, "192.0.2.1", -1, "198.51.100.1", -1, "", "m"},
+    {"suricata-wdrop", "11/22/2026-10:00:00.000001  [wDrop] [**] [1:106:1] m [**] [Classification: (null)] [Priority: 3] {UDP} 192.0.2.1:1 -> 198.51.100.1:2",
+     OK, SU, 106, "192.0.2.1", 1, "198.51.100.1", 2, "wdrop", "m"},
+    {"snort3-msg-quotes-only", "11/22-10:00:00.000001 [**] [1:107:1] \"\"\"\" [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2",
+     OK, S3, 107, "192.0.2.1", 1, "198.51.100.1", 2, "", "\"\""},
+    {"v4-mapped-with-port", "11/22-10:00:00.000001 [**] [1:108:1] \"m\" [**] [Priority: 1] {TCP} ::ffff:192.0.2.9:80 -> 198.51.100.1:2",
+     OK, S3, 108, "192.0.2.9", 80, "198.51.100.1", 2, "", "m"},
+    {"port-max", "11/22-10:00:00.000001  [**] [1:109:1] m [**] [Priority: 1] {TCP} 192.0.2.1:65535 -> 198.51.100.1:0",
+     OK, S2, 109, "192.0.2.1", 65535, "198.51.100.1", 0, "", "m"},
+    {"sid-max", "11/22-10:00:00.000001  [**] [4294967295:4294967295:4294967295] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2",
+     OK, S2, 4294967295u, "192.0.2.1", 1, "198.51.100.1", 2, "", "m"},
+
+    SKIP("empty", "", ALERT_SKIP_EMPTY),
+    SKIP("blank", " \t ", ALERT_SKIP_EMPTY),
+    SKIP("binary-bell", "11/22-10:00:00.000001  [**] [1:1:1] m\a [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_BINARY),
+    SKIP("binary-del", "abc\x7f", ALERT_SKIP_BINARY),
+    SKIP("console", "Commencing packet processing", ALERT_SKIP_NOT_ALERT),
+    SKIP("csv", "11/22-10:00:00.000001 ,1,100,1,\"m\",TCP,192.0.2.1,1,198.51.100.1,2", ALERT_SKIP_NOT_ALERT),
+    SKIP("timestamp-only", "11/22-10:00:00.000001", ALERT_SKIP_NOT_ALERT),
+    SKIP("three-spaces", "11/22-10:00:00.000001   [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("suricata-one-space", "11/22/2026-10:00:00.000001 [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("leading-junk", "x11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("trailing-junk", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2x", ALERT_SKIP_MALFORMED),
+    SKIP("trailing-two-spaces", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2  ", ALERT_SKIP_MALFORMED),
+    SKIP("gid-sign", "11/22-10:00:00.000001  [**] [+1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("sid-overflow", "11/22-10:00:00.000001  [**] [1:4294967296:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("gsr-two-parts", "11/22-10:00:00.000001  [**] [1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("port-overflow", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:65536 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("port-empty", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1: -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("address-bad", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.256:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("address-zone", "11/22-10:00:00.000001 [**] [1:1:1] \"m\" [**] [Priority: 1] {ICMP} fe80::1%eth0 -> ff02::1", ALERT_SKIP_MALFORMED),
+    SKIP("no-arrow", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("priority-text", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: high] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("snort3-no-priority", "11/22-10:00:00.000001 [**] [1:1:1] \"m\" [**] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("class-without-priority", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Classification: x] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("no-closing-stars", "11/22-10:00:00.000001  [**] [1:1:1] m [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("bad-month", "13/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("bad-hour", "11/22-24:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("raw-pkt-bad-hex", "11/22/2026-10:00:00.000001  [**] [1:1:1] m [**] [Classification: (null)] [Priority: 3] [**] [Raw pkt: zz ]", ALERT_SKIP_MALFORMED),
+    SKIP("marker-too-long", "11/22-10:00:00.000001 [abcdefghijklmnopq] [**] [1:1:1] \"m\" [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("full-header-is-not-a-fast-line", "[**] [1:1:1] m [**]", ALERT_SKIP_MALFORMED),
+};
+
+static void
+test_line(gconstpointer data)
+{
+    const LineCase *c = data;
+    Alert a;
+    memset(&a, 0xAA, sizeof a); /* the parser must set every field */
+    AlertSkipReason why = alert_parse_line(c->line, strlen(c->line), &a);
+    g_assert_cmpstr(alert_skip_reason_name(why), ==, alert_skip_reason_name(c->reason));
+    if (why != ALERT_SKIP_NONE) {
+        Alert zero;
+        memset(&zero, 0, sizeof zero);
+        zero.priority = zero.src_port = zero.dst_port = -1;
+        g_assert_true(memcmp(&a, &zero, sizeof a) == 0); /* nothing left half-filled */
+        return;
+    }
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpint(a.producer, ==, c->producer);
+    g_assert_cmpint(a.format, ==, ALERT_FORMAT_FAST);
+    g_assert_cmpuint(a.sid, ==, c->sid);
+    g_assert_cmpstr(ipaddr_format(&a.src, buf), ==, c->src);
+    g_assert_cmpint(a.src_port, ==, c->src_port);
+    g_assert_cmpstr(ipaddr_format(&a.dst, buf), ==, c->dst);
+    g_assert_cmpint(a.dst_port, ==, c->dst_port);
+    g_assert_cmpstr(a.action, ==, c->action);
+    g_assert_cmpstr(a.msg, ==, c->msg);
+}
+
+/* ---- limits ---- */
+
+static GString *
+line_with_msg_len(gsize msg_len, const char *filler)
+{
+    GString *s = g_string_new("11/22-10:00:00.000001  [**] [1:1:1] ");
+    gsize flen = strlen(filler);
+    for (gsize n = 0; n + flen <= msg_len; n += flen)
+        g_string_append(s, filler);
+    g_string_append(s, " [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2");
+    return s;
+}
+
+static void
+test_line_too_long(void)
+{
+    /* At the cap it is read; one byte over it is skipped without being looked at. */
+    g_autoptr(GString) s = line_with_msg_len(100, "a");
+    gsize pad = ALERT_LINE_MAX - s->len;
+    g_string_free(s, TRUE);
+    s = line_with_msg_len(100 + pad, "a");
+    g_assert_cmpuint(s->len, ==, ALERT_LINE_MAX);
+    Alert a;
+    g_assert_cmpint(alert_parse_line(s->str, s->len, &a), ==, ALERT_SKIP_NONE);
+    g_assert_cmpuint(strlen(a.msg), ==, ALERT_MSG_MAX - 1); /* truncated to the field */
+    g_string_insert_c(s, 40, 'a');
+    g_assert_cmpint(alert_parse_line(s->str, s->len, &a), ==, ALERT_SKIP_TOO_LONG);
+
+    g_autoptr(AlertReader) r = alert_reader_new();
+    alert_reader_feed(r, s->str, s->len, s->len + 1, NULL, NULL);
+    g_assert_cmpuint(alert_reader_stats(r)->skipped[ALERT_SKIP_TOO_LONG], ==, 1);
+    g_assert_cmpuint(alert_reader_safe_offset(r), ==, s->len + 1);
+    alert_reader_feed_overlong(r, 100000);
+    g_assert_cmpuint(alert_reader_stats(r)->skipped[ALERT_SKIP_TOO_LONG], ==, 2);
+    g_assert_cmpuint(alert_reader_safe_offset(r), ==, 100000);
+}
+
+static void
+test_msg_truncated_on_character(void)
+{
+    /* "é" is two bytes; 300 of them cannot fit 511 bytes, and the cut must not split one. */
+    g_autoptr(GString) s = line_with_msg_len(600, "\xc3\xa9");
+    Alert a;
+    g_assert_cmpint(alert_parse_line(s->str, s->len, &a), ==, ALERT_SKIP_NONE);
+    gsize n = strlen(a.msg);
+    g_assert_cmpuint(n, ==, 510);
+    g_assert_true(g_utf8_validate(a.msg, -1, NULL));
+}
+
+/* ---- the reader's offsets ---- */
+
+static void
+count_alert(const Alert *alert, gpointer user_data)
+{
+    (void)alert;
+    (*(guint *)user_data)++;
+}
+
+
+typedef struct {
+    const char *line;
+    gboolean pending;    /* after this line */
+    int safe_line;       /* safe offset is the start of this line (index), or -1: its end */
+    guint emitted;       /* alerts emitted so far */
+} OffsetStep;
+
+static void
+test_reader_offsets(void)
+{
+    static const OffsetStep steps[] = {
+        {"11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", FALSE, -1, 1},
+        {"[**] [1:2:1] block [**]", TRUE, 1, 1},
+        {"[Priority: 2] ", TRUE, 1, 1},
+        {"11/22-10:00:01.000001 192.0.2.2:3 -> 198.51.100.2:4", TRUE, 1, 1},
+        {"TCP TTL:64 TOS:0x0 ID:1 IpLen:20 DgmLen:40", TRUE, 1, 1},
+        {"", FALSE, -1, 2},
+        {"", FALSE, -1, 2},
+        {"[**] [1:3:1] next [**]", TRUE, 7, 2},
+        {"11/22-10:00:02.000001 192.0.2.3 -> 198.51.100.3", TRUE, 7, 2},
+        /* a header ends the open block and opens a new one at its own start */
+        {"[**] [1:4:1] after [**]", TRUE, 9, 3},
+        {"11/22-10:00:03.000001", TRUE, 9, 3},
+    };
+    g_autoptr(AlertReader) r = alert_reader_new();
+    guint emitted = 0;
+    guint64 starts[G_N_ELEMENTS(steps)];
+    guint64 off = 1000; /* the reader may start anywhere in a file */
+    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+        const OffsetStep *st = &steps[i];
+        starts[i] = off;
+        off += strlen(st->line) + 1;
+        alert_reader_feed(r, st->line, strlen(st->line), off, count_alert, &emitted);
+        g_assert_cmpint(alert_reader_pending(r), ==, st->pending);
+        guint64 want = st->safe_line < 0 ? off : starts[st->safe_line];
+        g_assert_cmpuint(alert_reader_safe_offset(r), ==, want);
+        g_assert_cmpuint(alert_reader_stats(r)->parsed, ==, st->emitted);
+        g_assert_cmpuint(emitted, ==, st->emitted);
+    }
+    /* idle: a flush ends the block, and everything fed is accounted for */
+    alert_reader_flush(r, NULL, NULL);
+    g_assert_false(alert_reader_pending(r));
+    g_assert_cmpuint(alert_reader_safe_offset(r), ==, off);
+    g_assert_cmpuint(alert_reader_stats(r)->parsed, ==, 4);
+    /* flushing again changes nothing */
+    alert_reader_flush(r, NULL, NULL);
+    g_assert_cmpuint(alert_reader_stats(r)->parsed, ==, 4);
+}
+
+/* Resuming at the safe offset after a stop in the middle of a block neither loses nor repeats
+ * an alert: feed a prefix, stop, start a new reader at the safe offset, feed the rest. */
+static void
+test_reader_resume(void)
+{
+    gsize len;
+    g_autofree char *text = read_data("snort2-full-real", ".txt", &len);
+    g_autoptr(GString) whole = g_string_new(NULL);
+    {
+        g_autoptr(AlertReader) r = alert_reader_new();
+        feed_text(r, text, len, whole);
+    }
+    /* stop after every line in turn */
+    for (gsize cut = 0; cut < len;) {
+        const char *nl = memchr(text + cut, '\n', len - cut);
+        cut = nl ? (gsize)(nl - text) + 1 : len;
+        g_autoptr(GString) out = g_string_new(NULL);
+        g_autoptr(AlertReader) r1 = alert_reader_new();
+        gsize pos = 0;
+        while (pos < cut) {
+            const char *e = memchr(text + pos, '\n', cut - pos);
+            gsize l = e ? (gsize)(e - (text + pos)) : cut - pos;
+            alert_reader_feed(r1, text + pos, l, pos + l + 1, collect_json, out);
+            pos += l + 1;
+        }
+        guint64 resume = alert_reader_safe_offset(r1); /* stopped: no flush */
+        g_autoptr(AlertReader) r2 = alert_reader_new();
+        feed_text(r2, text + resume, len - resume, out);
+        g_assert_cmpstr(out->str, ==, whole->str);
+    }
+}
+
+static void
+test_reader_block_cap(void)
+{
+    /* A header followed by an endless body ends on its own, so the checkpoint moves on. */
+    g_autoptr(AlertReader) r = alert_reader_new();
+    guint n = 0;
+    guint64 off = 0;
+    const char *hdr = "[**] [1:9:1] endless [**]";
+    const char *ts = "11/22-10:00:00.000001 192.0.2.1 -> 198.51.100.1";
+    const char *dump = "41 41 41 41 41 41 41 41 41 41 41 41 41 41 41 41  AAAAAAAAAAAAAAAA";
+    off += strlen(hdr) + 1;
+    alert_reader_feed(r, hdr, strlen(hdr), off, count_alert, &n);
+    off += strlen(ts) + 1;
+    alert_reader_feed(r, ts, strlen(ts), off, count_alert, &n);
+    guint lines = 2;
+    while (alert_reader_pending(r)) {
+        off += strlen(dump) + 1;
+        alert_reader_feed(r, dump, strlen(dump), off, count_alert, &n);
+        g_assert_cmpuint(++lines, <=, 100000);
+    }
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_cmpuint(lines, >, 1000);
+    g_assert_cmpuint(alert_reader_safe_offset(r), ==, off);
+}
+
+/* ---- timestamps ---- */
+
+typedef struct {
+    const char *name;
+    const char *timestamp;
+    AlertProducer producer;
+    int year;
+    const char *utc; /* ISO 8601 with microseconds, or NULL: conversion fails */
+} TsCase;
+
+static const TsCase ts_cases[] = {
+    {"no-year", "11/22-10:00:01.000002", S2, 2026, "2026-11-22T10:00:01.000002Z"},
+    {"no-year-leap-day", "02/29-23:59:59.999999", S3, 2024, "2024-02-29T23:59:59.999999Z"},
+    {"no-year-not-leap", "02/29-00:00:00.000000", S3, 2025, NULL},
+    {"suricata", "03/04/2025-05:06:07.080910", SU, 1999, "2025-03-04T05:06:07.080910Z"},
+    {"suricata-ts-error", "ts-error", SU, 2026, NULL},
+    {"snort2-y-mm-dd-yy", "05/04/14-11:30:01.347127", S2, 2026, "2014-05-04T11:30:01.347127Z"},
+    {"snort3-y-yy-mm-dd", "21/04/27-11:24:48.554835", S3, 2026, "2021-04-27T11:24:48.554835Z"},
+    {"snort3-y-old-mm-dd-yy", "12/31/20-01:02:03.000004", S3, 2026, "2020-12-31T01:02:03.000004Z"},
+    {"empty", "", S2, 2026, NULL},
+    {"bad-day", "04/31-10:00:00.000000", S2, 2026, NULL},
+};
+
+static void
+test_timestamp(gconstpointer data)
+{
+    const TsCase *c = data;
+    Alert a;
+    memset(&a, 0, sizeof a);
+    a.producer = c->producer;
+    g_strlcpy(a.timestamp, c->timestamp, sizeof a.timestamp);
+    gint64 us = 0;
+    gboolean ok = alert_timestamp_to_unix_us(&a, c->year, &us);
+    if (!c->utc) {
+        g_assert_false(ok);
+        return;
+    }
+    g_assert_true(ok);
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+    g_autofree char *iso = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+    g_autofree char *full = g_strdup_printf("%s.%06dZ", iso, (int)(us % G_USEC_PER_SEC));
+    g_assert_cmpstr(full, ==, c->utc);
+}
+
+/* ---- names ---- */
+
+static void
+test_names(void)
+{
+    g_assert_cmpstr(alert_producer_name(ALERT_PRODUCER_SNORT2), ==, "snort2");
+    g_assert_cmpstr(alert_producer_name(ALERT_PRODUCER_SNORT3), ==, "snort3");
+    g_assert_cmpstr(alert_producer_name(ALERT_PRODUCER_SURICATA), ==, "suricata");
+    g_assert_null(alert_producer_name(ALERT_PRODUCER_UNKNOWN));
+    g_assert_cmpstr(alert_format_name(ALERT_FORMAT_FAST), ==, "fast");
+    g_assert_cmpstr(alert_format_name(ALERT_FORMAT_FULL), ==, "full");
+    const char *want[] = {"none", "empty", "too_long", "not_alert", "binary", "malformed"};
+    G_STATIC_ASSERT(G_N_ELEMENTS(want) == ALERT_SKIP_N_REASONS);
+    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
+        g_assert_cmpstr(alert_skip_reason_name(i), ==, want[i]);
+    g_assert_cmpstr(alert_skip_reason_name(ALERT_SKIP_N_REASONS), ==, "unknown");
+}
+
+int
+main(int argc, char **argv)
+{
+    /* Sensors print local time; the conversions are checked in UTC. */
+    g_setenv("TZ", "UTC", TRUE);
+    test_init(&argc, &argv);
+    for (gsize i = 0; i < G_N_ELEMENTS(sample_names); i++) {
+        g_autofree char *p = g_strdup_printf("/alert/reader/sample/%s", sample_names[i]);
+        g_test_add_data_func(p, sample_names[i], test_sample);
+    }
+    static const char *const fast_only[] = {"snort2-fast-real", "snort2-fast-shapes",
+                                            "snort3-fast-real", "snort3-fast-shapes",
+                                            "suricata-fast-real", "suricata-fast-shapes"};
+    for (gsize i = 0; i < G_N_ELEMENTS(fast_only); i++) {
+        g_autofree char *p = g_strdup_printf("/alert/parse_line/sample/%s", fast_only[i]);
+        g_test_add_data_func(p, fast_only[i], test_sample_lines_alone);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(line_cases); i++) {
+        g_autofree char *p = g_strdup_printf("/alert/parse_line/%s", line_cases[i].name);
+        g_test_add_data_func(p, &line_cases[i], test_line);
+    }
+    g_test_add_func("/alert/parse_line/too-long", test_line_too_long);
+    g_test_add_func("/alert/parse_line/msg-truncated-on-character",
+                    test_msg_truncated_on_character);
+    g_test_add_func("/alert/reader/offsets", test_reader_offsets);
+    g_test_add_func("/alert/reader/resume-at-safe-offset", test_reader_resume);
+    g_test_add_func("/alert/reader/block-cap", test_reader_block_cap);
+    for (gsize i = 0; i < G_N_ELEMENTS(ts_cases); i++) {
+        g_autofree char *p = g_strdup_printf("/alert/timestamp_to_unix_us/%s", ts_cases[i].name);
+        g_test_add_data_func(p, &ts_cases[i], test_timestamp);
+    }
+    g_test_add_func("/alert/names", test_names);
+    return g_test_run();
+}

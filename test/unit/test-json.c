@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Unit tests for the JSON writer: string escaping (including bytes that are not UTF-8),
+// numbers, and the separators between object members and array elements.
+#include "json.h"
+
+#include <string.h>
+
+#include "testutil.h"
+
+typedef struct {
+    const char *name;
+    const char *input;
+    gssize len; /* -1: up to the NUL */
+    const char *json;
+} StringCase;
+
+static const StringCase string_cases[] = {
+    {"plain", "abc", -1, "\"abc\""},
+    {"empty", "", -1, "\"\""},
+    {"quote-backslash", "a\"b\\c", -1, "\"a\\\"b\\\\c\""},
+    {"short-escapes", "\b\f\n\r\t", -1, "\"\\b\\f\\n\\r\\t\""},
+    {"control-u00xx", "\x01\x1f", -1, "\"\\u0001\\u001f\""},
+    {"del", "\x7f", -1, "\"\\u007f\""},
+    {"nul-inside", "a\0b", 3, "\"a\\u0000b\""},
+    {"utf8-2-3-4", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", -1,
+     "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+    {"slash-kept", "a/b", -1, "\"a/b\""},
+    {"invalid-lone-continuation", "a\x80z", -1, "\"a\\ufffdz\""},
+    {"invalid-lead-ff", "\xff", -1, "\"\\ufffd\""},
+    {"invalid-truncated", "\xe2\x82", -1, "\"\\ufffd\\ufffd\""},
+    {"invalid-overlong", "\xc0\xaf", -1, "\"\\ufffd\\ufffd\""},
+    {"invalid-overlong-3", "\xe0\x80\xaf", -1, "\"\\ufffd\\ufffd\\ufffd\""},
+    {"invalid-surrogate", "\xed\xa0\x80", -1, "\"\\ufffd\\ufffd\\ufffd\""},
+    {"invalid-above-10ffff", "\xf4\x90\x80\x80", -1, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+    {"max-code-point", "\xf4\x8f\xbf\xbf", -1, "\"\xf4\x8f\xbf\xbf\""},
+    {"len-stops-early", "abcdef", 3, "\"abc\""},
+};
+
+static void
+test_string(gconstpointer data)
+{
+    const StringCase *c = data;
+    g_autoptr(GString) out = g_string_new(NULL);
+    json_append_string(out, c->input, c->len);
+    g_assert_cmpstr(out->str, ==, c->json);
+    g_assert_true(g_utf8_validate(out->str, (gssize)out->len, NULL));
+}
+
+static void
+test_string_null(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    json_append_string(out, NULL, -1);
+    g_assert_cmpstr(out->str, ==, "null");
+}
+
+/* Every byte value, alone: the output is valid UTF-8 and has no raw control characters. */
+static void
+test_string_every_byte(void)
+{
+    for (int b = 0; b < 256; b++) {
+        char in[1] = {(char)b};
+        g_autoptr(GString) out = g_string_new(NULL);
+        json_append_string(out, in, 1);
+        g_assert_true(g_utf8_validate(out->str, (gssize)out->len, NULL));
+        for (gsize i = 0; i < out->len; i++)
+            g_assert_cmpint((guchar)out->str[i], >=, 0x20);
+        g_assert_cmpint(out->str[0], ==, '"');
+        g_assert_cmpint(out->str[out->len - 1], ==, '"');
+    }
+}
+
+static void
+test_numbers(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    json_begin_array(out);
+    const gint64 ints[] = {0, 1, -1, 42, G_MININT64, G_MAXINT64};
+    for (gsize i = 0; i < G_N_ELEMENTS(ints); i++) {
+        json_next_element(out);
+        json_append_int(out, ints[i]);
+    }
+    json_next_element(out);
+    json_append_uint(out, G_MAXUINT64);
+    json_next_element(out);
+    json_append_bool(out, TRUE);
+    json_next_element(out);
+    json_append_bool(out, FALSE);
+    json_next_element(out);
+    json_append_null(out);
+    json_end_array(out);
+    g_assert_cmpstr(out->str, ==,
+                    "[0,1,-1,42,-9223372036854775808,9223372036854775807,"
+                    "18446744073709551615,true,false,null]");
+}
+
+static void
+test_object(void)
+{
+    g_autoptr(GString) out = g_string_new("prefix ");
+    json_begin_object(out);
+    json_append_key(out, "a");
+    json_append_int(out, 1);
+    json_append_key(out, "b\"");
+    json_begin_object(out);
+    json_end_object(out);
+    json_append_key(out, "c");
+    json_begin_array(out);
+    json_next_element(out);
+    json_begin_object(out);
+    json_append_key(out, "d");
+    json_append_null(out);
+    json_end_object(out);
+    json_next_element(out);
+    json_begin_array(out);
+    json_end_array(out);
+    json_end_array(out);
+    json_end_object(out);
+    g_assert_cmpstr(out->str, ==, "prefix {\"a\":1,\"b\\\"\":{},\"c\":[{\"d\":null},[]]}");
+}
+
+int
+main(int argc, char **argv)
+{
+    test_init(&argc, &argv);
+    for (gsize i = 0; i < G_N_ELEMENTS(string_cases); i++) {
+        g_autofree char *p = g_strdup_printf("/json/append_string/%s", string_cases[i].name);
+        g_test_add_data_func(p, &string_cases[i], test_string);
+    }
+    g_test_add_func("/json/append_string/null", test_string_null);
+    g_test_add_func("/json/append_string/every-byte", test_string_every_byte);
+    g_test_add_func("/json/numbers", test_numbers);
+    g_test_add_func("/json/object", test_object);
+    return g_test_run();
+}
