@@ -35,9 +35,8 @@ typedef enum {
 } SectionKind;
 
 static const char *const section_names[] = {
-    [SECTION_NONE] = "",          [SECTION_DAEMON] = "daemon",
-    [SECTION_INPUT] = "input",    [SECTION_POLICY] = "policy",
-    [SECTION_WHITELIST] = "whitelist", [SECTION_FIREWALL] = "firewall",
+    [SECTION_NONE] = "",         [SECTION_DAEMON] = "daemon",       [SECTION_INPUT] = "input",
+    [SECTION_POLICY] = "policy", [SECTION_WHITELIST] = "whitelist", [SECTION_FIREWALL] = "firewall",
     [SECTION_RULE] = "rule",
 };
 
@@ -69,8 +68,8 @@ fail(Loader *ld, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    ld->error = g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s:%u: %s", ld->name,
-                            ld->lineno, msg);
+    ld->error =
+        g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s:%u: %s", ld->name, ld->lineno, msg);
     ld->error_line = ld->lineno;
 }
 
@@ -104,8 +103,7 @@ parse_bool(const char *text, gboolean *out, GError **error)
             return TRUE;
         }
     }
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected yes or no, got '%s'",
-                text);
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected yes or no, got '%s'", text);
     return FALSE;
 }
 
@@ -159,8 +157,7 @@ config_parse_duration(const char *text, guint64 *out_s, GError **error)
 }
 
 static gboolean
-parse_duration_range(const char *text, guint64 min_s, guint64 max_s, guint64 *out,
-                     GError **error)
+parse_duration_range(const char *text, guint64 min_s, guint64 max_s, guint64 *out, GError **error)
 {
     if (!config_parse_duration(text, out, error))
         return FALSE;
@@ -422,8 +419,9 @@ enter_section(Loader *ld, const char *line)
         ld->rule_index = ld->cfg->rules->len - 1;
         return;
     }
-    fail(ld, "unknown section [%s]: expected [daemon], [input], [policy], [whitelist], "
-             "[firewall] or [rule GID:SID]",
+    fail(ld,
+         "unknown section [%s]: expected [daemon], [input], [policy], [whitelist], "
+         "[firewall] or [rule GID:SID]",
          name);
 }
 
@@ -447,8 +445,9 @@ reader(char *str, int num, void *stream)
         return NULL;
     }
     if (line_len > CONFIG_LINE_MAX || line_len + 3 > (gsize)num) {
-        fail(ld, "line is %" G_GSIZE_FORMAT " bytes long; at most %d are allowed (put long "
-                 "lists in repeated keys or a whitelist file)",
+        fail(ld,
+             "line is %" G_GSIZE_FORMAT " bytes long; at most %d are allowed (put long "
+             "lists in repeated keys or a whitelist file)",
              line_len, MIN(CONFIG_LINE_MAX, num - 3));
         return NULL;
     }
@@ -491,15 +490,26 @@ once(Loader *ld, const char *key)
     return TRUE;
 }
 
-#define CHECK(call)                                                                            \
-    do {                                                                                       \
-        g_autoptr(GError) err_ = NULL;                                                         \
-        GError **error = &err_;                                                                \
-        if (!(call)) {                                                                         \
-            fail(ld, "%s: %s", key, err_->message);                                            \
-            return;                                                                            \
-        }                                                                                      \
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        g_autoptr(GError) err_ = NULL;                                                             \
+        GError **error = &err_;                                                                    \
+        if (!(call)) {                                                                             \
+            fail(ld, "%s: %s", key, err_->message);                                                \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
+
+/* A text value; enclosing double quotes are removed, so leading or trailing spaces (which inih
+ * strips) can be kept: log_prefix = "alertban: ". */
+static char *
+unquote(const char *value)
+{
+    gsize n = strlen(value);
+    if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+        return g_strndup(value + 1, n - 2);
+    return g_strdup(value);
+}
 
 static gboolean
 set_string(char **dst, const char *value, GError **error)
@@ -509,7 +519,7 @@ set_string(char **dst, const char *value, GError **error)
         return FALSE;
     }
     g_free(*dst);
-    *dst = g_strdup(value);
+    *dst = unquote(value);
     return TRUE;
 }
 
@@ -537,8 +547,8 @@ set_choice(const char *value, const char *a, const char *b, int *out, GError **e
     else if (strcmp(value, b) == 0)
         *out = 1;
     else {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected %s or %s, got '%s'",
-                    a, b, value);
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected %s or %s, got '%s'", a,
+                    b, value);
         return FALSE;
     }
     return TRUE;
@@ -573,8 +583,9 @@ static void
 unknown_key(Loader *ld, const char *key)
 {
     if (ld->section == SECTION_RULE)
-        fail(ld, "unknown key '%s' in a [rule] section (expected threshold, ban_time, track "
-                 "or ignore)",
+        fail(ld,
+             "unknown key '%s' in a [rule] section (expected threshold, ban_time, track "
+             "or ignore)",
              key);
     else
         fail(ld, "unknown key '%s' in [%s]", key, section_names[ld->section]);
@@ -660,8 +671,8 @@ handle_policy(Loader *ld, const char *key, const char *value)
     } else if (strcmp(key, "threshold") == 0) {
         CHECK(parse_threshold(value, &cfg->policy.threshold, error));
     } else if (strcmp(key, "ban_time") == 0) {
-        CHECK(parse_duration_range(value, 1, CONFIG_DURATION_MAX_S, &cfg->policy.ban_time_s,
-                                   error));
+        CHECK(
+            parse_duration_range(value, 1, CONFIG_DURATION_MAX_S, &cfg->policy.ban_time_s, error));
         ld->ban_time_line = ld->lineno;
     } else if (strcmp(key, "extend") == 0) {
         CHECK(parse_extend(value, &cfg->policy.extend_min_s, &cfg->policy.extend_max_s, error));
@@ -763,8 +774,9 @@ handle_firewall(Loader *ld, const char *key, const char *value)
         return;
     if (strcmp(key, "chain") == 0) {
         if (!valid_chain_name(value)) {
-            fail(ld, "chain: expected 1 to %d letters, digits, '_' or '-', not a built-in "
-                     "chain, got '%s'",
+            fail(ld,
+                 "chain: expected 1 to %d letters, digits, '_' or '-', not a built-in "
+                 "chain, got '%s'",
                  FW_CHAIN_MAX - 1, value);
             return;
         }
@@ -780,12 +792,13 @@ handle_firewall(Loader *ld, const char *key, const char *value)
     } else if (strcmp(key, "log") == 0) {
         CHECK(parse_bool(value, &fw->log, error));
     } else if (strcmp(key, "log_prefix") == 0) {
-        if (strlen(value) >= sizeof fw->log_prefix || has_control_chars(value)) {
+        g_autofree char *text = unquote(value);
+        if (strlen(text) >= sizeof fw->log_prefix || has_control_chars(text)) {
             fail(ld, "log_prefix: expected at most %zu printable characters, got '%s'",
                  sizeof fw->log_prefix - 1, value);
             return;
         }
-        g_strlcpy(fw->log_prefix, value, sizeof fw->log_prefix);
+        g_strlcpy(fw->log_prefix, text, sizeof fw->log_prefix);
     } else if (strcmp(key, "lock_file") == 0) {
         g_autofree char *path = NULL;
         CHECK(set_path(ld, &path, value, error));
@@ -839,8 +852,9 @@ handler(void *user, const char *section, const char *key, const char *value)
         return 0;
     switch (ld->section) {
     case SECTION_NONE:
-        fail(ld, "'%s' is outside any section; put it under [daemon], [input], [policy], "
-                 "[whitelist], [firewall] or [rule GID:SID]",
+        fail(ld,
+             "'%s' is outside any section; put it under [daemon], [input], [policy], "
+             "[whitelist], [firewall] or [rule GID:SID]",
              key);
         break;
     case SECTION_DAEMON:
@@ -883,8 +897,8 @@ read_small_file(const char *path, char **out, gsize *out_len, GError **error)
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s: not a regular file", path);
         return FALSE;
     }
-    GString *buf = g_string_sized_new(st.st_size > 0 && st.st_size < 65536 ? (gsize)st.st_size + 1
-                                                                            : 4096);
+    GString *buf =
+        g_string_sized_new(st.st_size > 0 && st.st_size < 65536 ? (gsize)st.st_size + 1 : 4096);
     char chunk[8192];
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof chunk);
@@ -903,8 +917,8 @@ read_small_file(const char *path, char **out, gsize *out_len, GError **error)
         if (buf->len + (gsize)n > CONFIG_FILE_MAX) {
             close(fd);
             g_string_free(buf, TRUE);
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                        "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s: larger than %u bytes",
+                        path, CONFIG_FILE_MAX);
             return FALSE;
         }
         g_string_append_len(buf, chunk, n);
@@ -944,13 +958,13 @@ load_whitelist_file(Config *cfg, const char *path, GError **error)
         if (*line == '\0')
             continue;
         g_autoptr(GError) err = NULL;
-        if (strchr(line, ':') && (strchr(line, '*') || strspn(line, "0123456789:") == strlen(line)) &&
-            strchr(line, '.') == NULL && strchr(line, ':') == strrchr(line, ':')) {
-            /* One colon and only digits or '*': a rule (IPv6 addresses have two or more). */
+        const char *colon = strchr(line, ':');
+        if (colon && colon == strrchr(line, ':')) {
+            /* Exactly one colon: a rule (IPv6 addresses have at least two). */
             RulePattern p;
             if (!rule_pattern_parse(line, &p, &err)) {
-                g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s:%u: %s", path,
-                            lineno, err->message);
+                g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s:%u: %s", path, lineno,
+                            err->message);
                 return FALSE;
             }
             g_array_append_val(cfg->whitelist.file_rules, p);
@@ -1041,16 +1055,16 @@ load_text(const char *text, gsize len, const char *name, GError **error)
     if (rc > 0 && (!ld.error || (guint)rc < ld.error_line)) {
         g_clear_error(&ld.error);
         ld.error = g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                               "%s:%d: expected '[section]', 'key = value' or a comment", name,
-                               rc);
+                               "%s:%d: expected '[section]', 'key = value' or a comment", name, rc);
     } else if (rc < 0 && !ld.error) {
-        ld.error = g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s: cannot parse (%d)",
-                               name, rc);
+        ld.error =
+            g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s: cannot parse (%d)", name, rc);
     }
     if (!ld.error && cfg->policy.max_ban_time_s < cfg->policy.ban_time_s) {
         ld.lineno = MAX(ld.max_ban_time_line, ld.ban_time_line);
-        fail(&ld, "max_ban_time (%" G_GUINT64_FORMAT "s) is shorter than ban_time (%" G_GUINT64_FORMAT
-                  "s)",
+        fail(&ld,
+             "max_ban_time (%" G_GUINT64_FORMAT "s) is shorter than ban_time (%" G_GUINT64_FORMAT
+             "s)",
              cfg->policy.max_ban_time_s, cfg->policy.ban_time_s);
     }
     for (guint i = 0; !ld.error && i < cfg->whitelist.files->len; i++)
@@ -1125,7 +1139,8 @@ config_find_rule(const Config *cfg, guint32 gid, guint32 sid)
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
         if (!rule_pattern_matches(&r->pattern, gid, sid))
             continue;
-        if (!best || rule_pattern_specificity(&r->pattern) > rule_pattern_specificity(&best->pattern))
+        if (!best ||
+            rule_pattern_specificity(&r->pattern) > rule_pattern_specificity(&best->pattern))
             best = r;
     }
     return best;
@@ -1144,6 +1159,27 @@ config_priority_counts(const Config *cfg, gint32 priority)
 }
 
 /* ---- formatting ---- */
+
+/* "key = value", or "key =" for an empty value. */
+static void
+append_kv(GString *s, const char *key, const char *value)
+{
+    if (*value)
+        g_string_append_printf(s, "%s = %s\n", key, value);
+    else
+        g_string_append_printf(s, "%s =\n", key);
+}
+
+/* A text value, quoted when inih would otherwise lose its outer spaces or its quotes. */
+static void
+append_text(GString *s, const char *key, const char *value)
+{
+    gsize n = strlen(value);
+    if (n > 0 && (g_ascii_isspace(value[0]) || g_ascii_isspace(value[n - 1]) || value[0] == '"'))
+        g_string_append_printf(s, "%s = \"%s\"\n", key, value);
+    else
+        append_kv(s, key, value);
+}
 
 static void
 append_duration(GString *s, guint64 v)
@@ -1208,7 +1244,7 @@ config_format(const Config *cfg)
     g_string_append(s, "\n[daemon]\n");
     g_string_append_printf(s, "state_dir = %s\n", cfg->daemon.state_dir);
     g_string_append_printf(s, "socket = %s\n", cfg->daemon.socket);
-    g_string_append_printf(s, "socket_group = %s\n", cfg->daemon.socket_group);
+    append_kv(s, "socket_group", cfg->daemon.socket_group);
     g_string_append_printf(s, "on_exit = %s\n",
                            cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
     g_string_append_printf(s, "dry_run = %s\n", cfg->daemon.dry_run ? "yes" : "no");
@@ -1224,7 +1260,7 @@ config_format(const Config *cfg)
     g_string_append_printf(s, "line_max = %u\n", cfg->input.line_max);
 
     g_string_append(s, "\n[policy]\n");
-    g_string_append_printf(s, "swap_marker = %s\n", cfg->policy.swap_marker);
+    append_text(s, "swap_marker", cfg->policy.swap_marker);
     append_priorities(s, cfg);
     g_string_append(s, "threshold = ");
     g_string_append_printf(s, "%u/", cfg->policy.threshold.count);
@@ -1267,11 +1303,12 @@ config_format(const Config *cfg)
     g_string_append(s, "hooks =");
     for (guint i = 0; i < fw->n_hooks; i++)
         g_string_append_printf(s, " %s", fw->hooks[i]);
-    g_string_append_printf(s, "\naction = %s\n", fw->action == FW_ACTION_REJECT ? "reject" : "drop");
+    g_string_append_printf(s, "\naction = %s\n",
+                           fw->action == FW_ACTION_REJECT ? "reject" : "drop");
     g_string_append_printf(s, "direction = %s\n",
                            fw->direction == FW_DIRECTION_BOTH ? "both" : "in");
     g_string_append_printf(s, "log = %s\n", fw->log ? "yes" : "no");
-    g_string_append_printf(s, "log_prefix = %s\n", fw->log_prefix);
+    append_text(s, "log_prefix", fw->log_prefix);
     g_string_append_printf(s, "lock_file = %s\n", fw->lock_file);
     if (fw->lock_timeout_ms % 1000 == 0)
         g_string_append_printf(s, "lock_timeout = %us\n", fw->lock_timeout_ms / 1000);
@@ -1280,7 +1317,8 @@ config_format(const Config *cfg)
 
     for (guint i = 0; i < cfg->rules->len; i++) {
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
-        g_string_append_printf(s, "\n[rule %s]\n", rule_pattern_format(&r->pattern, buf, sizeof buf));
+        g_string_append_printf(s, "\n[rule %s]\n",
+                               rule_pattern_format(&r->pattern, buf, sizeof buf));
         if (r->has_threshold) {
             g_string_append_printf(s, "threshold = %u/", r->threshold.count);
             append_duration(s, r->threshold.window_s);

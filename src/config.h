@@ -94,8 +94,8 @@ typedef struct {
     } input;
 
     struct {
-        char *swap_marker;        /* "" disables the marker */
-        gboolean priorities_all;  /* TRUE when `priorities` is empty: every priority counts */
+        char *swap_marker;       /* "" disables the marker */
+        gboolean priorities_all; /* TRUE when `priorities` is empty: every priority counts */
         guint8 priorities[(CONFIG_PRIORITY_MAX + 1) / 8]; /* bit set of priorities that count */
         Threshold threshold;
         guint64 ban_time_s;

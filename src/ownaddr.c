@@ -185,8 +185,8 @@ fact_apply(OwnAddr *oa, const Fact *f, gboolean add)
         ownaddr_remove(oa, f->kind, &a);
     }
     char buf[IPADDR_STRLEN];
-    g_info("ownaddr: %s %s %s (ifindex %u)", add ? "added" : "removed",
-           ownaddr_kind_name(f->kind), ipaddr_format(&a, buf), f->ifindex);
+    g_info("ownaddr: %s %s %s (ifindex %u)", add ? "added" : "removed", ownaddr_kind_name(f->kind),
+           ipaddr_format(&a, buf), f->ifindex);
     if (oa->changed)
         oa->changed(oa, f->kind, &a, add, oa->changed_data);
 }
@@ -311,8 +311,8 @@ read_messages(OwnAddr *oa, guint32 seq, GError **error)
     for (;;) {
         struct sockaddr_nl from;
         struct iovec iov = {buf, sizeof buf};
-        struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
-                             .msg_iovlen = 1};
+        struct msghdr msg = {
+            .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1};
         ssize_t n = recvmsg(oa->fd, &msg, 0);
         if (n < 0) {
             if (errno == EINTR)
@@ -471,8 +471,8 @@ ownaddr_watch(OwnAddr *oa, GMainContext *context, GError **error)
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_nl local = {
         .nl_family = AF_NETLINK,
-        .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
-                     RTMGRP_IPV6_ROUTE,
+        .nl_groups =
+            RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
     };
     if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
         int e = errno;

@@ -33,8 +33,8 @@ void ownaddr_remove(OwnAddr *oa, OwnAddrKind kind, const IpAddr *a);
 gboolean ownaddr_watch(OwnAddr *oa, GMainContext *context, GError **error);
 
 /* Called after every change the watch applies (not for ownaddr_add/remove). */
-typedef void (*OwnAddrChangedFunc)(OwnAddr *oa, OwnAddrKind kind, const IpAddr *a,
-                                   gboolean added, gpointer user_data);
+typedef void (*OwnAddrChangedFunc)(OwnAddr *oa, OwnAddrKind kind, const IpAddr *a, gboolean added,
+                                   gpointer user_data);
 void ownaddr_set_changed_func(OwnAddr *oa, OwnAddrChangedFunc func, gpointer user_data);
 
 /* What a is to this host: OWNADDR_LOCAL wins over OWNADDR_GATEWAY. */

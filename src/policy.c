@@ -322,7 +322,8 @@ valve_refresh(Policy *p, gint64 now_us)
     }
     if (p->stats.valve_active && (r->cap == 0 || r->n < r->cap)) {
         p->stats.valve_active = FALSE;
-        g_message("policy: ban rate back under max_bans_per_minute=%u; banning again (held %" G_GUINT64_FORMAT " so far)",
+        g_message("policy: ban rate back under max_bans_per_minute=%u; banning again (held "
+                  "%" G_GUINT64_FORMAT " so far)",
                   r->cap, p->stats.reasons[POLICY_REASON_HELD]);
     }
 }
@@ -468,9 +469,9 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
         return finish(p, out, VERDICT_NONE, POLICY_REASON_PRIORITY);
 
     ConfigTrack track = rule ? rule->track : CONFIG_TRACK_DEFAULT;
-    gboolean dst = track == CONFIG_TRACK_DST ||
-                   (track == CONFIG_TRACK_DEFAULT && cfg->policy.swap_marker[0] &&
-                    strstr(alert->msg, cfg->policy.swap_marker) != NULL);
+    gboolean dst =
+        track == CONFIG_TRACK_DST || (track == CONFIG_TRACK_DEFAULT && cfg->policy.swap_marker[0] &&
+                                      strstr(alert->msg, cfg->policy.swap_marker) != NULL);
     out->offender_is_dst = dst;
     const IpAddr *offender = dst ? &alert->dst : &alert->src;
     const IpAddr *other = dst ? &alert->src : &alert->dst;

@@ -20,26 +20,26 @@ typedef enum {
 /* Why. The names (policy_reason_name) are stable: logs, the tracker and `replay --json`
  * use them. Order is the order of the checks after the rule-level ones. */
 typedef enum {
-    POLICY_REASON_THRESHOLD,        /* "threshold": crossed its threshold: BAN */
-    POLICY_REASON_EXTENDED,         /* "extended": violation while banned: EXTEND */
-    POLICY_REASON_BELOW_THRESHOLD,  /* "below_threshold": counted, no ban yet */
-    POLICY_REASON_ALREADY_BANNED,   /* "already_banned": banned, nothing to extend (manual,
-                                       permanent, extend = 0 or already at the cap) */
-    POLICY_REASON_HELD,             /* "held": a ban held back by max_bans_per_minute */
-    POLICY_REASON_NO_OFFENDER,      /* "no_offender": the offender's address is missing */
-    POLICY_REASON_RULE_IGNORED,     /* "rule_ignored": [rule] ignore = yes */
-    POLICY_REASON_WHITELISTED_RULE, /* "whitelisted_rule" */
-    POLICY_REASON_PRIORITY,         /* "priority_filtered": priority not in `priorities` */
-    POLICY_REASON_OUTSIDE_HOME_NET, /* "outside_home_net": the other end is not in home_net */
-    POLICY_REASON_OWN_ADDRESS,      /* "own_address": one of the host's addresses */
-    POLICY_REASON_GATEWAY,          /* "gateway": a default gateway of the host */
-    POLICY_REASON_PROTECTED,        /* "protected": inside a `protect` network */
+    POLICY_REASON_THRESHOLD,           /* "threshold": crossed its threshold: BAN */
+    POLICY_REASON_EXTENDED,            /* "extended": violation while banned: EXTEND */
+    POLICY_REASON_BELOW_THRESHOLD,     /* "below_threshold": counted, no ban yet */
+    POLICY_REASON_ALREADY_BANNED,      /* "already_banned": banned, nothing to extend (manual,
+                                          permanent, extend = 0 or already at the cap) */
+    POLICY_REASON_HELD,                /* "held": a ban held back by max_bans_per_minute */
+    POLICY_REASON_NO_OFFENDER,         /* "no_offender": the offender's address is missing */
+    POLICY_REASON_RULE_IGNORED,        /* "rule_ignored": [rule] ignore = yes */
+    POLICY_REASON_WHITELISTED_RULE,    /* "whitelisted_rule" */
+    POLICY_REASON_PRIORITY,            /* "priority_filtered": priority not in `priorities` */
+    POLICY_REASON_OUTSIDE_HOME_NET,    /* "outside_home_net": the other end is not in home_net */
+    POLICY_REASON_OWN_ADDRESS,         /* "own_address": one of the host's addresses */
+    POLICY_REASON_GATEWAY,             /* "gateway": a default gateway of the host */
+    POLICY_REASON_PROTECTED,           /* "protected": inside a `protect` network */
     POLICY_REASON_WHITELISTED_ADDRESS, /* "whitelisted_address" */
-    POLICY_REASON_UNSPECIFIED,      /* "unspecified" */
-    POLICY_REASON_LOOPBACK,         /* "loopback" */
-    POLICY_REASON_MULTICAST,        /* "multicast" */
-    POLICY_REASON_BROADCAST,        /* "broadcast" */
-    POLICY_REASON_LINK_LOCAL,       /* "link_local" */
+    POLICY_REASON_UNSPECIFIED,         /* "unspecified" */
+    POLICY_REASON_LOOPBACK,            /* "loopback" */
+    POLICY_REASON_MULTICAST,           /* "multicast" */
+    POLICY_REASON_BROADCAST,           /* "broadcast" */
+    POLICY_REASON_LINK_LOCAL,          /* "link_local" */
     POLICY_REASON_N
 } PolicyReason;
 
@@ -55,12 +55,12 @@ typedef struct {
     IpAddr offender;          /* family 0 when there is none */
     gboolean offender_is_dst; /* chosen by the swap marker or track = dst */
     guint32 gid, sid, rev;
-    guint alerts;             /* alerts in the window, this one included (when counted) */
-    Threshold threshold;      /* the threshold that applied */
-    guint offenses;           /* BAN: earlier bans of offender (the escalation exponent) */
-    gint64 duration_us;       /* BAN: the ban's length; EXTEND: time added */
-    gint64 expires_us;        /* BAN/EXTEND: new absolute expiry (real time, microseconds) */
-    IpPrefix matched;         /* PROTECTED/WHITELISTED_ADDRESS: the network that matched */
+    guint alerts;        /* alerts in the window, this one included (when counted) */
+    Threshold threshold; /* the threshold that applied */
+    guint offenses;      /* BAN: earlier bans of offender (the escalation exponent) */
+    gint64 duration_us;  /* BAN: the ban's length; EXTEND: time added */
+    gint64 expires_us;   /* BAN/EXTEND: new absolute expiry (real time, microseconds) */
+    IpPrefix matched;    /* PROTECTED/WHITELISTED_ADDRESS: the network that matched */
 } Verdict;
 
 /* What the ban table knows about an address, as the policy needs it. */
@@ -76,14 +76,14 @@ typedef void (*PolicyBanLookupFunc)(const IpAddr *a, gint64 now_us, PolicyBanInf
                                     gpointer user_data);
 
 typedef struct {
-    guint64 alerts;                       /* alerts recorded */
-    guint64 reasons[POLICY_REASON_N];     /* verdicts by reason */
-    guint64 bans, extensions;             /* BAN and EXTEND verdicts */
-    guint64 evicted;                      /* tracked entries evicted by the max_tracked cap */
-    guint tracked;                        /* entries tracked now */
+    guint64 alerts;                   /* alerts recorded */
+    guint64 reasons[POLICY_REASON_N]; /* verdicts by reason */
+    guint64 bans, extensions;         /* BAN and EXTEND verdicts */
+    guint64 evicted;                  /* tracked entries evicted by the max_tracked cap */
+    guint tracked;                    /* entries tracked now */
     guint tracked_peak;
-    gboolean valve_active;                /* max_bans_per_minute reached: bans are held */
-    guint64 valve_trips;                  /* times the valve closed */
+    gboolean valve_active; /* max_bans_per_minute reached: bans are held */
+    guint64 valve_trips;   /* times the valve closed */
 } PolicyStats;
 
 typedef struct Policy Policy;

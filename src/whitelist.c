@@ -65,8 +65,8 @@ key_of(const IpAddr *a)
 {
     Key128 k = {0, 0};
     if (a->family == AF_INET) {
-        k.lo = (guint64)a->bytes[0] << 24 | (guint64)a->bytes[1] << 16 |
-               (guint64)a->bytes[2] << 8 | a->bytes[3];
+        k.lo = (guint64)a->bytes[0] << 24 | (guint64)a->bytes[1] << 16 | (guint64)a->bytes[2] << 8 |
+               a->bytes[3];
     } else {
         for (int i = 0; i < 8; i++) {
             k.hi = k.hi << 8 | a->bytes[i];
