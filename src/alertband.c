@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// alertband, the daemon: options, configuration, and (to come) construction of the modules
+// around the GLib main loop.
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
+
+typedef struct {
+    char *config_path;
+    gboolean check_config;
+    gboolean foreground;
+    gboolean flush;
+    int verbosity;
+} Options;
+
+static gboolean
+on_verbose(const char *name, const char *value, gpointer data, GError **error)
+{
+    (void)name;
+    (void)value;
+    (void)error;
+    Options *o = data;
+    o->verbosity++;
+    return TRUE;
+}
+
+static gboolean
+parse_options(int *argc, char ***argv, Options *o, GError **error)
+{
+    const GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
+         "Configuration file (default " DEFAULT_CONFIG ", or $ALERTBAN_CONFIG)", "FILE"},
+        {"check-config", 0, 0, G_OPTION_ARG_NONE, &o->check_config,
+         "Validate the configuration, print the effective one, and exit 0 (valid) or 1", NULL},
+        {"foreground", 0, 0, G_OPTION_ARG_NONE, &o->foreground,
+         "Run in the foreground, logging to stderr", NULL},
+        {"flush", 0, 0, G_OPTION_ARG_NONE, &o->flush, "Remove every ban from the firewall and exit",
+         NULL},
+        {"verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)on_verbose,
+         "Log more (-v: info, -vv: debug)", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("- ban the offenders of Snort and Suricata alerts");
+    GOptionGroup *group =
+        g_option_group_new("alertband", "alertband options", "alertband options", o, NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_set_main_group(ctx, group);
+    if (!g_option_context_parse(ctx, argc, argv, error))
+        return FALSE;
+    if (*argc > 1) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument '%s'",
+                    (*argv)[1]);
+        return FALSE;
+    }
+    if (o->check_config + o->flush > 1) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--check-config and --flush exclude each other");
+        return FALSE;
+    }
+    if (!o->config_path) {
+        const char *env = g_getenv("ALERTBAN_CONFIG");
+        o->config_path = g_strdup(env && *env ? env : DEFAULT_CONFIG);
+    }
+    return TRUE;
+}
+
+/* --check-config: the configuration is loaded exactly as the daemon would load it (environment
+ * overrides included) and printed; an invalid one prints its FILE:LINE error. */
+static int
+run_check_config(const Config *cfg)
+{
+    g_autofree char *text = config_format(cfg);
+    fputs(text, stdout);
+    if (fflush(stdout) != 0)
+        return EXIT_FAILURE;
+    fprintf(stderr, "alertband: configuration %s is valid\n", cfg->file);
+    return EXIT_SUCCESS;
+}
+
+/* The daemon proper (tail -> alert -> policy -> bans -> fw, store, control socket, ownaddr,
+ * signals) is built here by the modules' constructors; it is not written yet. */
+static int
+run_daemon(const Options *o, const Config *cfg)
+{
+    (void)o;
+    (void)cfg;
+    fprintf(stderr, "alertband: only --check-config is available in this build; the daemon "
+                    "mode is not written yet\n");
+    return EXIT_FAILURE;
+}
+
+/* --flush: removes the chain and its jumps through the firewall backend (not written yet). */
+static int
+run_flush(const Config *cfg)
+{
+    (void)cfg;
+    fprintf(stderr, "alertband: --flush is not available in this build yet\n");
+    return EXIT_FAILURE;
+}
+
+int
+main(int argc, char **argv)
+{
+    Options o = {0};
+    g_autoptr(GError) error = NULL;
+    if (!parse_options(&argc, &argv, &o, &error)) {
+        fprintf(stderr, "alertband: %s\n", error->message);
+        g_free(o.config_path);
+        return EXIT_FAILURE;
+    }
+    log_setup(o.foreground || o.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO, o.verbosity);
+
+    g_autoptr(Config) cfg = config_load_file(o.config_path, &error);
+    if (!cfg) {
+        fprintf(stderr, "alertband: %s\n", error->message);
+        g_free(o.config_path);
+        return EXIT_FAILURE;
+    }
+    config_apply_env(cfg);
+
+    int rc;
+    if (o.check_config)
+        rc = run_check_config(cfg);
+    else if (o.flush)
+        rc = run_flush(cfg);
+    else
+        rc = run_daemon(&o, cfg);
+    g_free(o.config_path);
+    return rc;
+}
