@@ -46,8 +46,7 @@ lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
     if (fd < 0) {
         int err = errno;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                    "fw-iptc: opening the xtables lock %s: %s", f->cfg.lock_file,
-                    g_strerror(err));
+                    "fw-iptc: opening the xtables lock %s: %s", f->cfg.lock_file, g_strerror(err));
         return -1;
     }
     gint64 start = g_get_monotonic_time();
@@ -61,8 +60,8 @@ lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
         if (err == EINTR)
             continue;
         if (err != EWOULDBLOCK) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                        "fw-iptc: locking %s: %s", f->cfg.lock_file, g_strerror(err));
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-iptc: locking %s: %s",
+                        f->cfg.lock_file, g_strerror(err));
             close(fd);
             return -1;
         }
@@ -128,8 +127,8 @@ typedef struct {
 
 /* Runs one family's transaction, retrying EAGAIN. */
 static gboolean
-run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired,
-           FwIptcStats *st, GError **error)
+run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
+           GError **error)
 {
     const FwIptcFamily *fam = families[fi];
     for (guint attempt = 1;; attempt++) {
@@ -263,8 +262,7 @@ iptc_list(Fw *fw, GArray *out, GError **error)
 }
 
 static gboolean
-iptc_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats,
-               GError **error)
+iptc_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
 {
     Request rq = {.op = FW_IPTC_OP_RECONCILE, .desired = desired, .n_desired = n};
     gboolean ok = run_request((FwIptc *)fw, &rq, error);
@@ -301,9 +299,9 @@ static const FwOps iptc_ops = {
 static gboolean
 chain_name_valid(const char *name, gsize max, GError **error)
 {
-    static const char *const reserved[] = {"INPUT", "OUTPUT", "FORWARD", "PREROUTING",
-                                           "POSTROUTING", "ACCEPT", "DROP", "RETURN",
-                                           "QUEUE", "REJECT", "LOG"};
+    static const char *const reserved[] = {"INPUT",       "OUTPUT", "FORWARD", "PREROUTING",
+                                           "POSTROUTING", "ACCEPT", "DROP",    "RETURN",
+                                           "QUEUE",       "REJECT", "LOG"};
     gsize len = strlen(name);
     if (len == 0 || len > max) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
@@ -320,8 +318,7 @@ chain_name_valid(const char *name, gsize max, GError **error)
     for (const char *p = name; *p; p++) {
         if (!g_ascii_isgraph(*p)) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                        "fw-iptc: chain name \"%s\" contains a space or control character",
-                        name);
+                        "fw-iptc: chain name \"%s\" contains a space or control character", name);
             return FALSE;
         }
     }
@@ -344,8 +341,7 @@ fw_iptc_new(const FwConfig *cfg, GError **error)
         return NULL;
     if (cfg->n_hooks == 0 || cfg->n_hooks > FW_HOOKS_MAX) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "fw-iptc: between 1 and %d hooks needed, %u given", FW_HOOKS_MAX,
-                    cfg->n_hooks);
+                    "fw-iptc: between 1 and %d hooks needed, %u given", FW_HOOKS_MAX, cfg->n_hooks);
         return NULL;
     }
     FwIptcChains ch = {0};

@@ -18,9 +18,9 @@ typedef enum {
 
 /* The chains the backend owns in each family's filter table. */
 typedef struct {
-    char src[FW_CHAIN_MAX];  /* cfg->chain: one "-s ADDR" rule per banned prefix */
-    char dst[FW_CHAIN_MAX];  /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
-    char act[FW_CHAIN_MAX];  /* cfg->chain + "-ACT": LOG and/or REJECT, when log or reject */
+    char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix */
+    char dst[FW_CHAIN_MAX]; /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
+    char act[FW_CHAIN_MAX]; /* cfg->chain + "-ACT": LOG and/or REJECT, when log or reject */
     gboolean use_dst;
     gboolean use_act;
 } FwIptcChains;
@@ -47,9 +47,9 @@ typedef struct {
 } FwIptcTxn;
 
 typedef struct {
-    int af;              /* AF_INET or AF_INET6 */
-    const char *name;    /* "IPv4" */
-    const char *tool;    /* the command that shows these rules: "iptables-legacy" */
+    int af;           /* AF_INET or AF_INET6 */
+    const char *name; /* "IPv4" */
+    const char *tool; /* the command that shows these rules: "iptables-legacy" */
     /* Runs the transaction: init, read, modify, commit (when something changed), free. On
      * failure sets error (naming the operation, chain and iptc_strerror) and the errno
      * fields. */

@@ -23,8 +23,7 @@
 
 static gboolean opt_stats;
 
-static void
-die(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN;
+static void die(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN;
 
 static void
 die(const char *fmt, ...)
