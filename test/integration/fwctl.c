@@ -11,6 +11,7 @@
 //                                     +seq:A.B.C.D:N / -seq:A.B.C.D:N N consecutive IPv4
 //                                     addresses, @FILE lines of +PREFIX / -PREFIX
 //   reconcile [PREFIX | seq:A.B.C.D:N | @FILE]...   the desired set
+//   pause MS                          sleeps (benchmarks: a main-loop turn between commits)
 // With --stats every operation prints "OP duration_us=.. lock_wait_us=.. commit_us=..
 // commits=.. retries=.. rules=.." (and reconcile's repairs) on stdout.
 #include <arpa/inet.h>
@@ -130,7 +131,7 @@ print_stats(Fw *fw, const char *op)
 static gboolean
 is_command(const char *arg)
 {
-    static const char *const words[] = {"ensure", "flush", "list", "apply", "reconcile"};
+    static const char *const words[] = {"ensure", "flush", "list", "apply", "reconcile", "pause"};
     for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
         if (strcmp(arg, words[i]) == 0)
             return TRUE;
@@ -202,6 +203,14 @@ main(int argc, char **argv)
             die("unknown command \"%s\"", cmd);
         g_autoptr(GArray) changes = g_array_new(FALSE, FALSE, sizeof(FwChange));
         g_autoptr(GArray) prefixes = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+        if (strcmp(cmd, "pause") == 0) {
+            guint64 ms;
+            if (i >= argc || !g_ascii_string_to_unsigned(argv[i], 10, 0, 60000, &ms, NULL))
+                die("pause needs a number of milliseconds up to 60000");
+            g_usleep(ms * 1000);
+            i++;
+            continue;
+        }
         for (; i < argc && !is_command(argv[i]); i++) {
             if (strcmp(cmd, "apply") == 0)
                 add_operand(argv[i], changes, NULL);
