@@ -132,3 +132,24 @@ void fw_fake_fail_next(Fw *fw, guint n);
 guint fw_fake_commits(Fw *fw);
 /* Installs an entry behind the owner's back (as a hand-made rule would be). */
 void fw_fake_inject(Fw *fw, const IpPrefix *prefix);
+
+/* The libiptc backend (src/fw_iptc.c): legacy iptables and ip6tables, filter table, chains
+ * cfg->chain, cfg->chain-DST (direction = both) and cfg->chain-ACT (log or reject). cfg is
+ * copied. Fails with ALERTBAN_ERROR_CONFIG when the settings cannot work (a chain name too long
+ * for its -DST/-ACT companions, a built-in name, no hook); touches the kernel only when an
+ * operation is called. Every operation but list holds the xtables lock (cfg->lock_file). */
+Fw *fw_iptc_new(const FwConfig *cfg, GError **error);
+
+/* What the last operation of a libiptc backend cost, for logs and benchmarks. */
+typedef struct {
+    gint64 duration_us;  /* the whole call, lock wait included */
+    gint64 lock_wait_us; /* waiting for the xtables lock */
+    gint64 commit_us;    /* inside iptc_commit, both families together */
+    guint commits;       /* successful iptc_commit calls: 0 (nothing to change), 1 or 2 */
+    guint retries;       /* commits retried after EAGAIN (a concurrent writer) */
+    guint rules;         /* address rules in the source chain afterwards, both families, as far
+                          * as the operation saw them (apply sees only the families it changed) */
+} FwIptcStats;
+
+/* Copies the cost of the last operation of fw (a backend from fw_iptc_new()) into out. */
+void fw_iptc_last_stats(Fw *fw, FwIptcStats *out);

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The libiptc firewall backend: bans as rules in our own chains of the legacy iptables and
+// ip6tables filter tables, changed in one locked init..commit per family and operation. This
+// file holds what both families share (settings, the xtables lock, EAGAIN retries, error
+// wording); fw_iptc_family.inc, compiled as fw_iptc4.c and fw_iptc6.c, holds the rest.
+#include "fw.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fw_iptc_family.h"
+
+/* iptc_commit fails with EAGAIN when another writer changed the table between our read and
+ * our replace (a writer that does not take the xtables lock). Each retry reads afresh. */
+#define COMMIT_ATTEMPTS 4
+
+/* Above this many bans, say once that a linear chain is the wrong tool. */
+#define MANY_RULES 200
+
+/* Lock polling: start short, back off to this. */
+#define LOCK_POLL_MAX_US 5000
+
+typedef struct {
+    Fw parent;
+    FwConfig cfg;
+    FwIptcChains chains;
+    FwIptcStats last;
+    guint rules[2]; /* last known address rules per family */
+    gboolean warned_many;
+} FwIptc;
+
+static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family6};
+
+/* ---- the xtables lock ---- */
+
+/* Takes the lock iptables -w, Docker and firewalld take, waiting at most lock_timeout_ms.
+ * Returns the fd holding it (close to release) or -1. */
+static int
+lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
+{
+    int fd = open(f->cfg.lock_file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                    "fw-iptc: opening the xtables lock %s: %s", f->cfg.lock_file, g_strerror(err));
+        return -1;
+    }
+    gint64 start = g_get_monotonic_time();
+    gint64 deadline = start + (gint64)f->cfg.lock_timeout_ms * 1000;
+    gint64 pause_us = 100;
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        int err = errno;
+        gint64 now = g_get_monotonic_time();
+        if (err == EINTR)
+            continue;
+        if (err != EWOULDBLOCK) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-iptc: locking %s: %s",
+                        f->cfg.lock_file, g_strerror(err));
+            close(fd);
+            return -1;
+        }
+        if (now >= deadline) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                        "fw-iptc: the xtables lock %s is still held by another program after "
+                        "%u ms (iptables -w, Docker, firewalld?)",
+                        f->cfg.lock_file, f->cfg.lock_timeout_ms);
+            close(fd);
+            return -1;
+        }
+        g_usleep((gulong)MIN(pause_us, deadline - now));
+        pause_us = MIN(pause_us * 2, LOCK_POLL_MAX_US);
+    }
+    *wait_us = g_get_monotonic_time() - start;
+    return fd;
+}
+
+/* ---- running one operation over both families ---- */
+
+static const char *
+op_name(FwIptcOp op)
+{
+    switch (op) {
+    case FW_IPTC_OP_ENSURE:
+        return "ensure";
+    case FW_IPTC_OP_APPLY:
+        return "apply";
+    case FW_IPTC_OP_LIST:
+        return "list";
+    case FW_IPTC_OP_RECONCILE:
+        return "reconcile";
+    case FW_IPTC_OP_FLUSH:
+        return "flush";
+    }
+    return "?";
+}
+
+/* A failed iptc_init with these means the kernel has no legacy tables at all (only
+ * nf_tables): say that rather than libiptc's "Table does not exist". */
+static void
+explain_init_error(const FwIptcFamily *fam, int err, GError **error)
+{
+    if (err != ENOPROTOOPT && err != ENOENT)
+        return;
+    g_clear_error(error);
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                "fw-iptc: this kernel has no legacy %s iptables (%s filter table: %s); load the "
+                "%s module, or use the nftables backend (planned)",
+                fam->name, fam->name, g_strerror(err),
+                fam->af == AF_INET ? "ip_tables" : "ip6_tables");
+}
+
+typedef struct {
+    FwIptcOp op;
+    const FwChange *changes;
+    gsize n_changes;
+    const IpPrefix *desired;
+    gsize n_desired;
+    GArray *list_out;
+    FwReconcileStats stats;
+} Request;
+
+/* Runs one family's transaction, retrying EAGAIN. */
+static gboolean
+run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
+           GError **error)
+{
+    const FwIptcFamily *fam = families[fi];
+    for (guint attempt = 1;; attempt++) {
+        FwIptcTxn txn = {
+            .cfg = &f->cfg,
+            .chains = &f->chains,
+            .op = rq->op,
+            .changes = (const FwChange *)changes->data,
+            .n_changes = changes->len,
+            .desired = (const IpPrefix *)desired->data,
+            .n_desired = desired->len,
+            .list_out = rq->list_out,
+        };
+        g_autoptr(GError) err = NULL;
+        gboolean ok = fam->run(&txn, &err);
+        st->commit_us += txn.commit_us;
+        if (ok) {
+            st->commits += txn.committed ? 1 : 0;
+            if (rq->op != FW_IPTC_OP_FLUSH)
+                f->rules[fi] = txn.n_rules;
+            else
+                f->rules[fi] = 0;
+            rq->stats.added += txn.stats.added;
+            rq->stats.removed += txn.stats.removed;
+            rq->stats.duplicates += txn.stats.duplicates;
+            rq->stats.hooks_fixed += txn.stats.hooks_fixed;
+            return TRUE;
+        }
+        if (txn.commit_errno == EAGAIN && attempt < COMMIT_ATTEMPTS) {
+            st->retries++;
+            g_debug("fw-iptc: %s commit met a concurrent change (EAGAIN); retrying", fam->name);
+            continue;
+        }
+        if (txn.init_errno)
+            explain_init_error(fam, txn.init_errno, &err);
+        if (txn.commit_errno == EAGAIN)
+            g_prefix_error(&err, "%u attempts: ", attempt);
+        g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s: ", op_name(rq->op));
+        return FALSE;
+    }
+}
+
+/* Splits the request by family, takes the lock (not for list), runs each family that has
+ * something to do, and records the cost. Every family is tried even when one fails, so a
+ * broken IPv6 table does not hold IPv4 bans back; the first error is returned. */
+static gboolean
+run_request(FwIptc *f, Request *rq, GError **error)
+{
+    gint64 start = g_get_monotonic_time();
+    FwIptcStats st = {0};
+    g_autoptr(GArray) changes4 = g_array_new(FALSE, FALSE, sizeof(FwChange));
+    g_autoptr(GArray) changes6 = g_array_new(FALSE, FALSE, sizeof(FwChange));
+    g_autoptr(GArray) desired4 = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    g_autoptr(GArray) desired6 = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    GArray *changes[2] = {changes4, changes6};
+    GArray *desired[2] = {desired4, desired6};
+    for (gsize i = 0; i < rq->n_changes; i++) {
+        const FwChange *c = &rq->changes[i];
+        if (c->prefix.addr.family == AF_INET || c->prefix.addr.family == AF_INET6)
+            g_array_append_val(changes[c->prefix.addr.family == AF_INET6], *c);
+    }
+    for (gsize i = 0; i < rq->n_desired; i++) {
+        const IpPrefix *p = &rq->desired[i];
+        if (p->addr.family == AF_INET || p->addr.family == AF_INET6)
+            g_array_append_val(desired[p->addr.family == AF_INET6], *p);
+    }
+
+    int lock = -1;
+    if (rq->op != FW_IPTC_OP_LIST) {
+        gboolean any = rq->op != FW_IPTC_OP_APPLY || changes[0]->len + changes[1]->len > 0;
+        if (!any) {
+            f->last = st;
+            return TRUE;
+        }
+        lock = lock_acquire(f, &st.lock_wait_us, error);
+        if (lock < 0) {
+            g_prefix_error(error, "%s: ", op_name(rq->op));
+            return FALSE;
+        }
+    }
+    gboolean ok = TRUE;
+    for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
+        if (rq->op == FW_IPTC_OP_APPLY && changes[fi]->len == 0)
+            continue;
+        g_autoptr(GError) err = NULL;
+        if (!run_family(f, fi, rq, changes[fi], desired[fi], &st, &err)) {
+            if (ok)
+                g_propagate_error(error, g_steal_pointer(&err));
+            else
+                g_warning("%s", err->message);
+            ok = FALSE;
+        }
+    }
+    if (lock >= 0)
+        close(lock);
+
+    st.rules = f->rules[0] + f->rules[1];
+    st.duration_us = g_get_monotonic_time() - start;
+    f->last = st;
+    if (ok && st.rules > MANY_RULES && !f->warned_many) {
+        f->warned_many = TRUE;
+        g_warning("fw-iptc: %u bans in chain %s: every packet through a hook walks the chain, "
+                  "about 3.3 ns per rule; a set-based backend (ipset/nftables) is planned",
+                  st.rules, f->cfg.chain);
+    }
+    return ok;
+}
+
+/* ---- FwOps ---- */
+
+static gboolean
+iptc_ensure(Fw *fw, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_ENSURE};
+    return run_request((FwIptc *)fw, &rq, error);
+}
+
+static gboolean
+iptc_apply(Fw *fw, const FwChange *changes, gsize n_changes, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_APPLY, .changes = changes, .n_changes = n_changes};
+    return run_request((FwIptc *)fw, &rq, error);
+}
+
+static gboolean
+iptc_list(Fw *fw, GArray *out, GError **error)
+{
+    g_return_val_if_fail(g_array_get_element_size(out) == sizeof(IpPrefix), FALSE);
+    Request rq = {.op = FW_IPTC_OP_LIST, .list_out = out};
+    return run_request((FwIptc *)fw, &rq, error);
+}
+
+static gboolean
+iptc_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_RECONCILE, .desired = desired, .n_desired = n};
+    gboolean ok = run_request((FwIptc *)fw, &rq, error);
+    if (stats)
+        *stats = rq.stats;
+    return ok;
+}
+
+static gboolean
+iptc_flush(Fw *fw, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_FLUSH};
+    return run_request((FwIptc *)fw, &rq, error);
+}
+
+static void
+iptc_free(Fw *fw)
+{
+    g_free(fw);
+}
+
+static const FwOps iptc_ops = {
+    .name = "iptc",
+    .ensure = iptc_ensure,
+    .apply = iptc_apply,
+    .list = iptc_list,
+    .reconcile = iptc_reconcile,
+    .flush = iptc_flush,
+    .free = iptc_free,
+};
+
+/* ---- construction ---- */
+
+static gboolean
+chain_name_valid(const char *name, gsize max, GError **error)
+{
+    static const char *const reserved[] = {"INPUT",       "OUTPUT", "FORWARD", "PREROUTING",
+                                           "POSTROUTING", "ACCEPT", "DROP",    "RETURN",
+                                           "QUEUE",       "REJECT", "LOG"};
+    gsize len = strlen(name);
+    if (len == 0 || len > max) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                    "fw-iptc: chain name \"%s\" must be 1 to %" G_GSIZE_FORMAT
+                    " characters (room for the -DST and -ACT companions)",
+                    name, max);
+        return FALSE;
+    }
+    if (name[0] == '-' || name[0] == '!') {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                    "fw-iptc: chain name \"%s\" must not start with - or !", name);
+        return FALSE;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isgraph(*p)) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                        "fw-iptc: chain name \"%s\" contains a space or control character", name);
+            return FALSE;
+        }
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(reserved); i++) {
+        if (strcmp(name, reserved[i]) == 0) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                        "fw-iptc: chain name \"%s\" is a built-in chain or target", name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+Fw *
+fw_iptc_new(const FwConfig *cfg, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL, NULL);
+    const gsize suffix = strlen("-DST");
+    if (!chain_name_valid(cfg->chain, FW_CHAIN_MAX - 1 - suffix, error))
+        return NULL;
+    if (cfg->n_hooks == 0 || cfg->n_hooks > FW_HOOKS_MAX) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                    "fw-iptc: between 1 and %d hooks needed, %u given", FW_HOOKS_MAX, cfg->n_hooks);
+        return NULL;
+    }
+    FwIptcChains ch = {0};
+    g_strlcpy(ch.src, cfg->chain, sizeof ch.src);
+    g_snprintf(ch.dst, sizeof ch.dst, "%s-DST", cfg->chain);
+    g_snprintf(ch.act, sizeof ch.act, "%s-ACT", cfg->chain);
+    ch.use_dst = cfg->direction == FW_DIRECTION_BOTH;
+    ch.use_act = cfg->action == FW_ACTION_REJECT || cfg->log;
+    for (guint i = 0; i < cfg->n_hooks; i++) {
+        const char *hook = cfg->hooks[i];
+        if (hook[0] == '\0' || strcmp(hook, ch.src) == 0 || strcmp(hook, ch.dst) == 0 ||
+            strcmp(hook, ch.act) == 0) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                        "fw-iptc: hook \"%s\" is empty or one of our own chains", hook);
+            return NULL;
+        }
+    }
+    if (cfg->lock_file[0] == '\0') {
+        g_set_error_literal(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                            "fw-iptc: no xtables lock file configured");
+        return NULL;
+    }
+    FwIptc *f = g_new0(FwIptc, 1);
+    f->parent.ops = &iptc_ops;
+    f->cfg = *cfg;
+    f->chains = ch;
+    return &f->parent;
+}
+
+void
+fw_iptc_last_stats(Fw *fw, FwIptcStats *out)
+{
+    g_return_if_fail(fw != NULL && fw->ops == &iptc_ops);
+    *out = ((FwIptc *)fw)->last;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The private seam between the family-neutral libiptc backend (fw_iptc.c: locking, retries,
+// errors, the Fw handle) and its IPv4 and IPv6 halves (fw_iptc4.c, fw_iptc6.c), which are one
+// template (fw_iptc_family.inc) compiled twice because libiptc.h and libip6tc.h clash.
+#pragma once
+
+#include <glib.h>
+
+#include "fw.h"
+
+typedef enum {
+    FW_IPTC_OP_ENSURE,    /* chains, verdict chain and hooks; nothing else */
+    FW_IPTC_OP_APPLY,     /* a batch of changes, re-creating missing chains and jumps */
+    FW_IPTC_OP_LIST,      /* read only: the address rules of the source chain */
+    FW_IPTC_OP_RECONCILE, /* ENSURE, then make the address rules equal to desired */
+    FW_IPTC_OP_FLUSH,     /* remove every jump, rule and chain of ours */
+} FwIptcOp;
+
+/* The chains the backend owns in each family's filter table. */
+typedef struct {
+    char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix */
+    char dst[FW_CHAIN_MAX]; /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
+    char act[FW_CHAIN_MAX]; /* cfg->chain + "-ACT": LOG and/or REJECT, when log or reject */
+    gboolean use_dst;
+    gboolean use_act;
+} FwIptcChains;
+
+/* One init..commit of one family. The caller holds the xtables lock (except for LIST) and
+ * passes only this family's changes or desired prefixes. */
+typedef struct {
+    /* in */
+    const FwConfig *cfg;
+    const FwIptcChains *chains;
+    FwIptcOp op;
+    const FwChange *changes;
+    gsize n_changes;
+    const IpPrefix *desired;
+    gsize n_desired;
+    GArray *list_out; /* IpPrefix, LIST only */
+    /* out */
+    FwReconcileStats stats; /* RECONCILE (hooks_fixed also for ENSURE and APPLY) */
+    guint n_rules;          /* address rules in the source chain afterwards (not for FLUSH) */
+    gboolean committed;     /* iptc_commit was called and succeeded */
+    gint64 commit_us;       /* time spent in iptc_commit */
+    int init_errno;         /* errno of a failed iptc_init, else 0 */
+    int commit_errno;       /* errno of a failed iptc_commit, else 0 */
+} FwIptcTxn;
+
+typedef struct {
+    int af;           /* AF_INET or AF_INET6 */
+    const char *name; /* "IPv4" */
+    const char *tool; /* the command that shows these rules: "iptables-legacy" */
+    /* Runs the transaction: init, read, modify, commit (when something changed), free. On
+     * failure sets error (naming the operation, chain and iptc_strerror) and the errno
+     * fields. */
+    gboolean (*run)(FwIptcTxn *txn, GError **error);
+} FwIptcFamily;
+
+extern const FwIptcFamily fw_iptc_family4;
+extern const FwIptcFamily fw_iptc_family6;

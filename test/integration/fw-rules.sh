@@ -1,0 +1,231 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The libiptc backend against the real kernel: the exact rules iptables-legacy -S and
+# ip6tables-legacy -S show after batches, for drop, reject, direction = both and LOG;
+# reconcile repairing what was changed by hand; flush leaving nothing; the lock timeout.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+ab_enter_netns "$@"
+
+FWCTL="$AB_BUILD/test/fwctl"
+[ -x "$FWCTL" ] || ab_fail "$FWCTL is not built"
+fw() { "$FWCTL" --lock "$XTABLES_LOCKFILE" "$@"; }
+
+# expect CMD: compares CMD -S with the lines on stdin (the policy lines left out).
+expect() {
+    "$@" -S | grep -v '^-P ' >"$AB_TMP/got" || true
+    cat >"$AB_TMP/want"
+    if ! diff -u "$AB_TMP/want" "$AB_TMP/got"; then
+        ab_fail "$* -S differs from the expected rules (above)"
+    fi
+}
+v4() { expect iptables-legacy; }
+v6() { expect ip6tables-legacy; }
+
+reset_tables() {
+    for t in iptables-legacy ip6tables-legacy; do
+        $t -w -F && $t -w -X
+    done
+}
+
+echo "== batches, drop, above an ESTABLISHED,RELATED accept"
+iptables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+ip6tables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+fw ensure
+fw apply +192.0.2.1 +192.0.2.2 +2001:db8::1 +198.51.100.0/24 +192.0.2.1 -192.0.2.2 \
+    +2001:db8:1::/48 -203.0.113.9
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+-A ALERTBAN -s 198.51.100.0/24 -j DROP
+EOF
+v6 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 2001:db8::1/128 -j DROP
+-A ALERTBAN -s 2001:db8:1::/48 -j DROP
+EOF
+# Adding what is there and removing what is not change nothing; a later batch appends.
+fw apply +192.0.2.1 +2001:db8::1 -192.0.2.99 +192.0.2.3 -2001:db8::1 +2001:db8::2
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+-A ALERTBAN -s 198.51.100.0/24 -j DROP
+-A ALERTBAN -s 192.0.2.3/32 -j DROP
+EOF
+v6 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 2001:db8:1::/48 -j DROP
+-A ALERTBAN -s 2001:db8::2/128 -j DROP
+EOF
+fw list >"$AB_TMP/list"
+printf '192.0.2.1\n198.51.100.0/24\n192.0.2.3\n2001:db8:1::/48\n2001:db8::2\n' | diff -u - "$AB_TMP/list" ||
+    ab_fail "list differs"
+
+echo "== a deleted jump is re-created at position 1 by apply; a moved one is left alone"
+iptables-legacy -w -D INPUT -j ALERTBAN
+fw apply +192.0.2.4
+iptables-legacy -S INPUT | sed -n 2p | grep -qx -- '-A INPUT -j ALERTBAN' || ab_fail "jump not restored"
+iptables-legacy -w -I INPUT 1 -s 203.0.113.50 -j ACCEPT
+fw apply +192.0.2.5
+iptables-legacy -S INPUT | sed -n 3p | grep -qx -- '-A INPUT -j ALERTBAN' ||
+    ab_fail "apply moved the jump"
+
+echo "== reconcile: lost rule, stray, duplicate, misplaced and duplicated jumps"
+iptables-legacy -w -D ALERTBAN -s 192.0.2.1 -j DROP
+iptables-legacy -w -A ALERTBAN -s 203.0.113.66 -j DROP
+iptables-legacy -w -A ALERTBAN -s 192.0.2.3 -j DROP
+iptables-legacy -w -A ALERTBAN -p udp -j ACCEPT
+iptables-legacy -w -A INPUT -j ALERTBAN
+ip6tables-legacy -w -D INPUT -j ALERTBAN
+ip6tables-legacy -w -I ALERTBAN 1 -s 2001:db8::2 -j DROP
+out=$(fw --stats reconcile 192.0.2.1 198.51.100.0/24 192.0.2.3 192.0.2.4 192.0.2.5 \
+    2001:db8:1::/48 2001:db8::2 | grep '^reconcile added')
+[ "$out" = "reconcile added=1 removed=2 duplicates=2 hooks_fixed=2" ] || ab_fail "reconcile stats: $out"
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -s 203.0.113.50/32 -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 198.51.100.0/24 -j DROP
+-A ALERTBAN -s 192.0.2.3/32 -j DROP
+-A ALERTBAN -s 192.0.2.4/32 -j DROP
+-A ALERTBAN -s 192.0.2.5/32 -j DROP
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+EOF
+v6 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 2001:db8::2/128 -j DROP
+-A ALERTBAN -s 2001:db8:1::/48 -j DROP
+EOF
+# Idempotent: a second reconcile finds nothing and commits nothing.
+out=$(fw --stats reconcile 192.0.2.1 198.51.100.0/24 192.0.2.3 192.0.2.4 192.0.2.5 \
+    2001:db8:1::/48 2001:db8::2)
+echo "$out" | grep -qx 'reconcile added=0 removed=0 duplicates=0 hooks_fixed=0' || ab_fail "$out"
+echo "$out" | grep -q '^reconcile .*commits=0 ' || ab_fail "idempotent reconcile committed: $out"
+
+echo "== flush leaves nothing of ours and keeps the rest"
+fw flush
+v4 <<'EOF'
+-A INPUT -s 203.0.113.50/32 -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+EOF
+v6 <<'EOF'
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+EOF
+reset_tables
+
+echo "== reject, direction both, LOG, hooks INPUT and FORWARD"
+REJ="--action reject --direction both --log ab-ban: --hooks INPUT,FORWARD"
+fw $REJ ensure apply +192.0.2.10 +2001:db8::10 +198.51.100.0/25
+v4 <<'EOF'
+-N ALERTBAN
+-N ALERTBAN-ACT
+-N ALERTBAN-DST
+-A INPUT -j ALERTBAN
+-A FORWARD -j ALERTBAN
+-A FORWARD -j ALERTBAN-DST
+-A OUTPUT -j ALERTBAN-DST
+-A ALERTBAN -s 192.0.2.10/32 -j ALERTBAN-ACT
+-A ALERTBAN -s 198.51.100.0/25 -j ALERTBAN-ACT
+-A ALERTBAN-ACT -m limit --limit 10/min -j LOG --log-prefix "ab-ban:"
+-A ALERTBAN-ACT -p tcp -j REJECT --reject-with tcp-reset
+-A ALERTBAN-ACT -j REJECT --reject-with icmp-port-unreachable
+-A ALERTBAN-DST -d 192.0.2.10/32 -j ALERTBAN-ACT
+-A ALERTBAN-DST -d 198.51.100.0/25 -j ALERTBAN-ACT
+EOF
+v6 <<'EOF'
+-N ALERTBAN
+-N ALERTBAN-ACT
+-N ALERTBAN-DST
+-A INPUT -j ALERTBAN
+-A FORWARD -j ALERTBAN
+-A FORWARD -j ALERTBAN-DST
+-A OUTPUT -j ALERTBAN-DST
+-A ALERTBAN -s 2001:db8::10/128 -j ALERTBAN-ACT
+-A ALERTBAN-ACT -m limit --limit 10/min -j LOG --log-prefix "ab-ban:"
+-A ALERTBAN-ACT -p tcp -j REJECT --reject-with tcp-reset
+-A ALERTBAN-ACT -j REJECT --reject-with icmp6-port-unreachable
+-A ALERTBAN-DST -d 2001:db8::10/128 -j ALERTBAN-ACT
+EOF
+fw $REJ apply -192.0.2.10 -2001:db8::10
+iptables-legacy -S ALERTBAN-DST | grep -c -- '-d ' | grep -qx 1 || ab_fail "-DST not updated"
+ip6tables-legacy -S ALERTBAN | grep -q -- '-s ' && ab_fail "IPv6 rule not removed"
+# Reconcile repairs the verdict chain too.
+iptables-legacy -w -D ALERTBAN-ACT -p tcp -j REJECT --reject-with tcp-reset
+fw $REJ reconcile 198.51.100.0/25
+iptables-legacy -S ALERTBAN-ACT | grep -q -- '-p tcp -j REJECT --reject-with tcp-reset' ||
+    ab_fail "verdict chain not repaired"
+
+echo "== switching to drop, direction in: reconcile rewrites the rules and drops the helpers"
+fw reconcile 198.51.100.0/25
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A ALERTBAN -s 198.51.100.0/25 -j DROP
+EOF
+v6 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+EOF
+fw $REJ flush
+v4 </dev/null
+v6 </dev/null
+
+echo "== drop with LOG only"
+fw --log 'x: ' apply +203.0.113.1
+v4 <<'EOF'
+-N ALERTBAN
+-N ALERTBAN-ACT
+-A INPUT -j ALERTBAN
+-A ALERTBAN -s 203.0.113.1/32 -j ALERTBAN-ACT
+-A ALERTBAN-ACT -m limit --limit 10/min -j LOG --log-prefix "x: "
+-A ALERTBAN-ACT -j DROP
+EOF
+fw --log 'x: ' flush
+
+echo "== many removals take the rebuild path and keep the rest in order"
+# (Also: past 200 bans the backend warns, once per handle.)
+fw apply +seq:198.18.0.0:3000 +2001:db8::1 apply -seq:198.18.0.0:1000 -seq:198.18.8.0:500 \
+    2>"$AB_TMP/err"
+[ "$(grep -c 'bans in chain ALERTBAN: every packet' "$AB_TMP/err")" = 1 ] ||
+    ab_fail "expected one warning about the chain's length: $(cat "$AB_TMP/err")"
+n=$(iptables-legacy -S ALERTBAN | grep -c -- '-s ')
+[ "$n" = 1500 ] || ab_fail "expected 1500 rules after removals, found $n"
+iptables-legacy -S ALERTBAN | sed -n '2p;$p' | tr '\n' ' ' |
+    grep -qx -- '-A ALERTBAN -s 198.18.3.232/32 -j DROP -A ALERTBAN -s 198.18.11.183/32 -j DROP ' ||
+    ab_fail "wrong rules kept: $(iptables-legacy -S ALERTBAN | sed -n '2p;$p')"
+[ "$(fw list 2>/dev/null | wc -l)" = 1501 ] || ab_fail "list count"
+fw flush
+
+echo "== a held lock makes the operation fail after the timeout, naming the lock"
+flock -o "$XTABLES_LOCKFILE" sleep 5 &
+holder=$!
+ab_on_exit "kill $holder"
+ab_wait_for 5 sh -c "! flock -n '$XTABLES_LOCKFILE' true"
+start=$(date +%s%N)
+if fw --lock-timeout 300 apply +192.0.2.1 2>"$AB_TMP/err"; then
+    ab_fail "apply succeeded while the lock was held"
+fi
+ms=$((($(date +%s%N) - start) / 1000000))
+grep -q "xtables lock $XTABLES_LOCKFILE is still held" "$AB_TMP/err" || ab_fail "$(cat "$AB_TMP/err")"
+[ "$ms" -ge 300 ] && [ "$ms" -lt 2000 ] || ab_fail "lock timeout took $ms ms"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+v4 </dev/null
+
+echo "== bad settings are refused before touching the kernel"
+if fw --chain ALERTBAN-WITH-A-VERY-LONG-NAME ensure 2>"$AB_TMP/err"; then
+    ab_fail "long chain name accepted"
+fi
+grep -q 'chain name' "$AB_TMP/err" || ab_fail "$(cat "$AB_TMP/err")"
+echo "PASS"
