@@ -1020,6 +1020,28 @@ store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **err
     return TRUE;
 }
 
+static gboolean
+row_to_violation(sqlite3_stmt *st, StoreViolation *v)
+{
+    gint64 priority, src_port, dst_port, swapped;
+    memset(v, 0, sizeof *v);
+    if (!column_int64(st, 0, G_MININT64, G_MAXINT64, &v->time_us) ||
+        !column_addr(st, 1, 2, &v->addr) || !column_peer(st, 3, &v->peer) ||
+        !column_u32(st, 4, &v->gid) || !column_u32(st, 5, &v->sid) ||
+        !column_u32(st, 6, &v->rev) || !column_text(st, 7, v->msg, sizeof v->msg) ||
+        !column_int64(st, 8, G_MININT32, G_MAXINT32, &priority) ||
+        !column_text(st, 9, v->proto, sizeof v->proto) ||
+        !column_int64(st, 10, -1, 65535, &src_port) ||
+        !column_int64(st, 11, -1, 65535, &dst_port) || !column_int64(st, 12, 0, 1, &swapped) ||
+        !column_text(st, 13, v->verdict, sizeof v->verdict))
+        return FALSE;
+    v->priority = (gint32)priority;
+    v->src_port = (gint32)src_port;
+    v->dst_port = (gint32)dst_port;
+    v->swapped = swapped == 1;
+    return TRUE;
+}
+
 gboolean
 store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, GError **error)
 {
@@ -1035,22 +1057,7 @@ store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, G
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         StoreViolation v;
-        gint64 n;
-        memset(&v, 0, sizeof v);
-        gboolean ok = column_int64(st, 0, G_MININT64, G_MAXINT64, &v.time_us) &&
-                      column_addr(st, 1, 2, &v.addr) && column_peer(st, 3, &v.peer) &&
-                      column_u32(st, 4, &v.gid) && column_u32(st, 5, &v.sid) &&
-                      column_u32(st, 6, &v.rev) && column_text(st, 7, v.msg, sizeof v.msg) &&
-                      column_int64(st, 8, G_MININT32, G_MAXINT32, &n);
-        v.priority = (gint32)n;
-        ok = ok && column_text(st, 9, v.proto, sizeof v.proto) &&
-             column_int64(st, 10, -1, 65535, &n);
-        v.src_port = (gint32)n;
-        ok = ok && column_int64(st, 11, -1, 65535, &n);
-        v.dst_port = (gint32)n;
-        ok = ok && column_int64(st, 12, 0, 1, &n);
-        v.swapped = n == 1;
-        ok = ok && column_text(st, 13, v.verdict, sizeof v.verdict);
+        gboolean ok = row_to_violation(st, &v);
         if (!ok) {
             skipped++;
             continue;
