@@ -416,8 +416,8 @@ bans_load(Bans *b, GArray *expired, BansLoadStats *stats, GError **error)
 static GArray *
 desired_prefixes(Bans *b)
 {
-    GArray *desired = g_array_sized_new(FALSE, FALSE, sizeof(IpPrefix),
-                                        g_hash_table_size(b->table));
+    GArray *desired =
+        g_array_sized_new(FALSE, FALSE, sizeof(IpPrefix), g_hash_table_size(b->table));
     GHashTableIter it;
     gpointer key;
     g_hash_table_iter_init(&it, b->table);
@@ -488,8 +488,8 @@ log_ban(const char *what, const Ban *ban, const BanRequest *req, gint64 duration
     log_escape(ban->msg, strlen(ban->msg), msg);
     g_message("%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u"
               " violations=%u source=%s reason=%s msg=\"%s\"",
-              what, addr, rule, req->alerts, req->window_s, dur, ban->prior_bans,
-              ban->violations, ban_source_name(ban->source), ban->reason, msg);
+              what, addr, rule, req->alerts, req->window_s, dur, ban->prior_bans, ban->violations,
+              ban_source_name(ban->source), ban->reason, msg);
 }
 
 BansResult
@@ -777,8 +777,8 @@ bans_flush(Bans *b, GError **error)
         g_hash_table_remove_all(b->dirty);
         if (!fw_apply(b->fw, changes, n, &err)) {
             b->counts.fw_failures++;
-            g_warning("bans: firewall change of %u entries failed, reconciling with backoff: %s",
-                      n, err->message);
+            g_warning("bans: firewall change of %u entries failed, reconciling with backoff: %s", n,
+                      err->message);
             b->fw_failed = TRUE;
             if (ok)
                 g_propagate_error(error, g_steal_pointer(&err));
@@ -829,8 +829,7 @@ bans_fw_flush(Bans *b, GError **error)
     if (!fw_flush(b->fw, error))
         return FALSE;
     g_hash_table_remove_all(b->dirty);
-    g_message("bans: removed every firewall entry and chain; %u bans stay stored",
-              b->counts.total);
+    g_message("bans: removed every firewall entry and chain; %u bans stay stored", b->counts.total);
     return TRUE;
 }
 

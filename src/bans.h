@@ -57,9 +57,9 @@ typedef struct {
 } BansCounts;
 
 typedef struct {
-    guint restored;   /* bans in force, loaded */
-    guint expired;    /* bans that ended while the daemon was down, removed */
-    guint skipped;    /* invalid stored rows */
+    guint restored; /* bans in force, loaded */
+    guint expired;  /* bans that ended while the daemon was down, removed */
+    guint skipped;  /* invalid stored rows */
 } BansLoadStats;
 
 typedef struct Bans Bans;

@@ -254,8 +254,8 @@ stmt_get(Store *store, StmtId id, GError **error)
 {
     sqlite3_stmt *st = store->stmts[id];
     if (!st) {
-        if (sqlite3_prepare_v3(store->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(store->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK) {
             set_sql_error(store, error, "preparing a statement");
             return NULL;
         }
@@ -747,8 +747,7 @@ write_ban(Store *store, const BanOp *op, GError **error)
     sqlite3_bind_int64(st, 12, b->rev);
     sqlite3_bind_text(st, 13, b->msg, (int)strnlen(b->msg, sizeof b->msg), SQLITE_STATIC);
     sqlite3_bind_text(st, 14, ban_source_name(b->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 15, b->reason, (int)strnlen(b->reason, sizeof b->reason),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, b->reason, (int)strnlen(b->reason, sizeof b->reason), SQLITE_STATIC);
     return stmt_run(store, st, error, "writing a ban");
 }
 
@@ -824,8 +823,7 @@ clear_queue(Store *store)
 static gboolean
 read_only_error(Store *store, GError **error)
 {
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: opened read-only",
-                store->path);
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: opened read-only", store->path);
     return FALSE;
 }
 
@@ -1027,8 +1025,8 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
     memset(v, 0, sizeof *v);
     if (!column_int64(st, 0, G_MININT64, G_MAXINT64, &v->time_us) ||
         !column_addr(st, 1, 2, &v->addr) || !column_peer(st, 3, &v->peer) ||
-        !column_u32(st, 4, &v->gid) || !column_u32(st, 5, &v->sid) ||
-        !column_u32(st, 6, &v->rev) || !column_text(st, 7, v->msg, sizeof v->msg) ||
+        !column_u32(st, 4, &v->gid) || !column_u32(st, 5, &v->sid) || !column_u32(st, 6, &v->rev) ||
+        !column_text(st, 7, v->msg, sizeof v->msg) ||
         !column_int64(st, 8, G_MININT32, G_MAXINT32, &priority) ||
         !column_text(st, 9, v->proto, sizeof v->proto) ||
         !column_int64(st, 10, -1, 65535, &src_port) ||

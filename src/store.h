@@ -31,12 +31,12 @@ typedef enum {
 /* One ban, as the ban table holds it and the store persists it. A fixed-size value. */
 typedef struct {
     IpPrefix prefix;
-    gint64 expires_us;    /* absolute real time (g_get_real_time()), or BAN_EXPIRES_NEVER */
-    gint64 created_us;    /* when this ban started */
-    gint64 first_seen_us; /* first violation counted into this ban (created_us when manual) */
-    gint64 last_seen_us;  /* last violation (or manual change) counted into this ban */
-    guint32 violations;   /* alerts counted into this ban */
-    guint32 prior_bans;   /* how many times the address was banned before this ban */
+    gint64 expires_us;     /* absolute real time (g_get_real_time()), or BAN_EXPIRES_NEVER */
+    gint64 created_us;     /* when this ban started */
+    gint64 first_seen_us;  /* first violation counted into this ban (created_us when manual) */
+    gint64 last_seen_us;   /* last violation (or manual change) counted into this ban */
+    guint32 violations;    /* alerts counted into this ban */
+    guint32 prior_bans;    /* how many times the address was banned before this ban */
     guint32 gid, sid, rev; /* the last rule that hit it (0:0:0 for a manual ban) */
     BanSource source;
     char reason[BAN_REASON_MAX]; /* "threshold", "manual", ... */
@@ -53,10 +53,10 @@ typedef struct {
     IpAddr addr;    /* the offender */
     IpAddr peer;    /* the other end, family 0 when unknown */
     guint32 gid, sid, rev;
-    gint32 priority;             /* -1 when absent */
+    gint32 priority; /* -1 when absent */
     char proto[ALERT_PROTO_MAX];
-    gint32 src_port, dst_port;   /* -1 when absent */
-    gboolean swapped;            /* the offender is the alert's destination */
+    gint32 src_port, dst_port;       /* -1 when absent */
+    gboolean swapped;                /* the offender is the alert's destination */
     char verdict[STORE_VERDICT_MAX]; /* "ban", "extend", "count", ... */
     char msg[ALERT_MSG_MAX];
 } StoreViolation;

@@ -383,8 +383,8 @@ static const PrecedenceCase precedence_cases[] = {
      BANS_UNCHANGED, BAN_SOURCE_MANUAL, 86400},
     {"policy-extends-manual-keeps-source", BAN_SOURCE_MANUAL, 600, BAN_SOURCE_POLICY, 3600,
      BANS_EXTENDED, BAN_SOURCE_MANUAL, 3600},
-    {"policy-does-not-end-permanent", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_POLICY, 3600,
-     BANS_UNCHANGED, BAN_SOURCE_MANUAL, 0},
+    {"policy-does-not-end-permanent", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_POLICY, 3600, BANS_UNCHANGED,
+     BAN_SOURCE_MANUAL, 0},
     {"policy-cannot-make-permanent-timed", BAN_SOURCE_POLICY, 0, BAN_SOURCE_POLICY, 60,
      BANS_UNCHANGED, BAN_SOURCE_POLICY, 0},
     {"manual-sets-shorter", BAN_SOURCE_POLICY, 86400, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
@@ -643,11 +643,8 @@ test_restart_reconcile(Fixture *f, gconstpointer data)
         const char *prefix;
         gint64 duration_s;
     } set[] = {
-        {"203.0.113.50", 3600},
-        {"2001:db8::50", 7200},
-        {"198.51.100.0/24", 0},
-        {"203.0.113.51", 10},
-        {"203.0.113.52", 20},
+        {"203.0.113.50", 3600}, {"2001:db8::50", 7200}, {"198.51.100.0/24", 0},
+        {"203.0.113.51", 10},   {"203.0.113.52", 20},
     };
     for (guint i = 0; i < G_N_ELEMENTS(set); i++) {
         BanRequest r = set[i].duration_s ? policy_req(set[i].prefix, set[i].duration_s)
@@ -674,8 +671,7 @@ test_restart_reconcile(Fixture *f, gconstpointer data)
     g_assert_cmpuint(st.expired, ==, 2);
     g_assert_cmpuint(st.skipped, ==, 0);
     g_assert_cmpuint(expired->len, ==, 2);
-    g_assert_cmpuint(test_log_count("unban addr=203.0.113.5? * reason=expired-while-down"), ==,
-                     2);
+    g_assert_cmpuint(test_log_count("unban addr=203.0.113.5? * reason=expired-while-down"), ==, 2);
     /* The rest keep their original end, not a fresh one. */
     IpPrefix a = pfx("203.0.113.50");
     g_assert_cmpint(bans_lookup(f->bans, &a)->expires_us, ==, T0_REAL + 3600 * S);
@@ -780,8 +776,10 @@ test_list_and_counts(Fixture *f, gconstpointer data)
 {
     (void)data;
     BanRequest reqs[] = {
-        policy_req("203.0.113.80", 300), manual_req("192.0.2.80", 0, TRUE),
-        policy_req("2001:db8::80", 100), manual_req("198.51.100.80", 200, FALSE),
+        policy_req("203.0.113.80", 300),
+        manual_req("192.0.2.80", 0, TRUE),
+        policy_req("2001:db8::80", 100),
+        manual_req("198.51.100.80", 200, FALSE),
     };
     for (guint i = 0; i < G_N_ELEMENTS(reqs); i++)
         bans_add(f->bans, &reqs[i], NULL);

@@ -871,8 +871,8 @@ main(int argc, char **argv)
     g_test_add_func("/store/commit/busy", test_commit_busy);
     g_test_add("/store/commit/empty", Fixture, NULL, fixture_set_up, test_commit_empty,
                fixture_tear_down);
-    g_test_add("/store/ban-count/pending-and-stored", Fixture, NULL, fixture_set_up,
-               test_ban_count, fixture_tear_down);
+    g_test_add("/store/ban-count/pending-and-stored", Fixture, NULL, fixture_set_up, test_ban_count,
+               fixture_tear_down);
     g_test_add("/store/purge/bounded", Fixture, NULL, fixture_set_up, test_purge,
                fixture_tear_down);
     g_test_add("/store/load/tolerant", Fixture, NULL, fixture_set_up, test_load_tolerant,
