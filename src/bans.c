@@ -1,0 +1,927 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The ban table: which prefixes are banned until when, one timer for the next expiry, and the
+// order of effects (store first, then one firewall commit per main-loop turn).
+#include "bans.h"
+
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+
+/*
+ * Time. A ban persists its end as absolute real time (expires_us), so a restart, however long
+ * the daemon was down, ends it when it should. While the daemon runs, each timed ban also has
+ * a monotonic deadline, fixed when the ban is scheduled (added, extended or loaded):
+ *
+ *     deadline = mono_now + (expires_us - real_now)
+ *
+ * and it ends when the monotonic clock reaches its deadline. So a ban is enforced for the
+ * remaining real time measured when it was scheduled. A step of the real-time clock (NTP,
+ * an operator's `date -s`) therefore neither ends every ban at once (a step forward) nor
+ * freezes expiry (a step back); the step is logged. The persisted expiry is not rewritten:
+ * if the daemon restarts after a step, the loaded bans are measured against the new real
+ * time, which is then the best knowledge there is.
+ *
+ * Expiry structure. Timed bans sit in a binary min-heap ordered by deadline (ties by prefix,
+ * for a deterministic order); each entry knows its heap index, so insert, extend and remove
+ * are O(log n). Permanent bans are not in the heap. One GLib timeout is armed for the heap's
+ * top; when it fires, every ban whose deadline has passed ends in the same pass (up to
+ * expire_batch_max, the rest in the next pass, armed at once), and the turn is flushed.
+ *
+ * Order of effects. bans_add()/bans_remove()/expiry change the table at once, queue the row
+ * in the store and mark the prefix dirty. bans_flush() (an idle at G_PRIORITY_LOW once
+ * attached, so it runs after the turn's other sources, or called explicitly) first commits the
+ * store (one transaction holding this turn's tracker rows, bans and tail checkpoints, queued
+ * by whichever module), then sends every dirty prefix to the firewall in one fw_apply(). A
+ * crash between the two leaves the store ahead of the kernel, which the reconcile at start
+ * repairs. If the commit fails (disk full), the firewall is still changed, because the table
+ * in memory is what the daemon enforces, and the commit is retried with backoff; a crash
+ * before it succeeds loses the turn's tail checkpoint too, so its alerts are read again and
+ * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
+ * table is retried with backoff.
+ */
+
+typedef struct {
+    Ban ban;
+    gint64 deadline_us; /* monotonic; G_MAXINT64 when permanent */
+    gint heap_index;    /* -1 when permanent */
+} Entry;
+
+struct Bans {
+    Store *store;
+    Fw *fw;
+    BansOptions opts;
+    BansClock clock;
+    GHashTable *table; /* IpPrefix* (inside the Entry) -> Entry* (owned) */
+    GPtrArray *heap;   /* Entry*, min-heap by deadline */
+    GHashTable *dirty; /* IpPrefix* (owned copy) -> itself: prefixes to send to the firewall */
+    guint n_prefix_len[2][129]; /* bans per (family, prefix length), for bans_lookup_addr() */
+    BansCounts counts;
+    gboolean full_warned;
+    gboolean store_failed, fw_failed;
+    guint retry_delay_ms;
+    gint64 clock_offset_us; /* real - mono when last checked, to notice steps */
+    GMainContext *ctx;
+    GSource *expiry_source;
+    gint64 expiry_source_deadline;
+    GSource *flush_source;
+    GSource *retry_source;
+};
+
+static void heap_fix(Bans *b, Entry *e);
+static void rearm_expiry(Bans *b);
+static void schedule_retry(Bans *b);
+
+static gint64
+default_real(gpointer user_data)
+{
+    (void)user_data;
+    return g_get_real_time();
+}
+
+static gint64
+default_mono(gpointer user_data)
+{
+    (void)user_data;
+    return g_get_monotonic_time();
+}
+
+static guint
+prefix_hash(gconstpointer p)
+{
+    const IpPrefix *x = p;
+    return ipaddr_hash(&x->addr) * 31u + x->len;
+}
+
+static gboolean
+prefix_equal(gconstpointer a, gconstpointer b)
+{
+    return ipprefix_equal(a, b);
+}
+
+static gint64
+now_real(Bans *b)
+{
+    return b->clock.real_us(b->clock.user_data);
+}
+
+static gint64
+now_mono(Bans *b)
+{
+    return b->clock.mono_us(b->clock.user_data);
+}
+
+static int
+family_index(const IpAddr *a)
+{
+    return a->family == AF_INET6 ? 1 : 0;
+}
+
+void
+bans_options_init(BansOptions *opts)
+{
+    opts->max_bans = 100000;
+    opts->expire_batch_max = 10000;
+    opts->retry_min_ms = 1000;
+    opts->retry_max_ms = 60000;
+}
+
+Bans *
+bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock)
+{
+    g_return_val_if_fail(store != NULL && fw != NULL, NULL);
+    Bans *b = g_new0(Bans, 1);
+    b->store = store;
+    b->fw = fw;
+    if (opts)
+        b->opts = *opts;
+    else
+        bans_options_init(&b->opts);
+    b->opts.expire_batch_max = MAX(b->opts.expire_batch_max, 1u);
+    b->opts.retry_min_ms = MAX(b->opts.retry_min_ms, 1u);
+    b->opts.retry_max_ms = MAX(b->opts.retry_max_ms, b->opts.retry_min_ms);
+    if (clock && clock->real_us && clock->mono_us) {
+        b->clock = *clock;
+    } else {
+        b->clock.real_us = default_real;
+        b->clock.mono_us = default_mono;
+    }
+    b->table = g_hash_table_new_full(prefix_hash, prefix_equal, NULL, g_free);
+    b->heap = g_ptr_array_new();
+    b->dirty = g_hash_table_new_full(prefix_hash, prefix_equal, g_free, NULL);
+    b->retry_delay_ms = b->opts.retry_min_ms;
+    b->clock_offset_us = now_real(b) - now_mono(b);
+    return b;
+}
+
+static void
+destroy_source(GSource **s)
+{
+    if (*s) {
+        g_source_destroy(*s);
+        g_source_unref(*s);
+        *s = NULL;
+    }
+}
+
+void
+bans_free(Bans *b)
+{
+    if (!b)
+        return;
+    destroy_source(&b->expiry_source);
+    destroy_source(&b->flush_source);
+    destroy_source(&b->retry_source);
+    if (b->ctx)
+        g_main_context_unref(b->ctx);
+    g_ptr_array_unref(b->heap);
+    g_hash_table_unref(b->table);
+    g_hash_table_unref(b->dirty);
+    g_free(b);
+}
+
+/* ---- the heap ---- */
+
+static gboolean
+entry_before(const Entry *a, const Entry *c)
+{
+    if (a->deadline_us != c->deadline_us)
+        return a->deadline_us < c->deadline_us;
+    if (a->ban.prefix.len != c->ban.prefix.len)
+        return a->ban.prefix.len < c->ban.prefix.len;
+    return ipaddr_compare(&a->ban.prefix.addr, &c->ban.prefix.addr) < 0;
+}
+
+static void
+heap_set(Bans *b, guint i, Entry *e)
+{
+    b->heap->pdata[i] = e;
+    e->heap_index = (gint)i;
+}
+
+static void
+heap_sift_up(Bans *b, guint i)
+{
+    Entry *e = b->heap->pdata[i];
+    while (i > 0) {
+        guint parent = (i - 1) / 2;
+        Entry *p = b->heap->pdata[parent];
+        if (!entry_before(e, p))
+            break;
+        heap_set(b, i, p);
+        i = parent;
+    }
+    heap_set(b, i, e);
+}
+
+static void
+heap_sift_down(Bans *b, guint i)
+{
+    guint n = b->heap->len;
+    Entry *e = b->heap->pdata[i];
+    for (;;) {
+        guint l = 2 * i + 1, best = i;
+        Entry *best_e = e;
+        if (l < n && entry_before(b->heap->pdata[l], best_e)) {
+            best = l;
+            best_e = b->heap->pdata[l];
+        }
+        if (l + 1 < n && entry_before(b->heap->pdata[l + 1], best_e)) {
+            best = l + 1;
+            best_e = b->heap->pdata[l + 1];
+        }
+        if (best == i)
+            break;
+        heap_set(b, i, best_e);
+        i = best;
+    }
+    heap_set(b, i, e);
+}
+
+static void
+heap_remove(Bans *b, Entry *e)
+{
+    if (e->heap_index < 0)
+        return;
+    guint i = (guint)e->heap_index;
+    guint last = b->heap->len - 1;
+    Entry *moved = b->heap->pdata[last];
+    g_ptr_array_set_size(b->heap, last);
+    e->heap_index = -1;
+    if (i == last)
+        return;
+    heap_set(b, i, moved);
+    heap_sift_up(b, i);
+    heap_sift_down(b, (guint)moved->heap_index);
+}
+
+/* Puts e where its (possibly changed) deadline belongs, entering or leaving the heap. */
+static void
+heap_fix(Bans *b, Entry *e)
+{
+    if (e->deadline_us == G_MAXINT64) {
+        heap_remove(b, e);
+        return;
+    }
+    if (e->heap_index < 0) {
+        g_ptr_array_add(b->heap, e);
+        e->heap_index = (gint)b->heap->len - 1;
+        heap_sift_up(b, (guint)e->heap_index);
+        return;
+    }
+    heap_sift_up(b, (guint)e->heap_index);
+    heap_sift_down(b, (guint)e->heap_index);
+}
+
+/* ---- bookkeeping ---- */
+
+static void
+count_entry(Bans *b, const Ban *ban, int delta)
+{
+    b->counts.total += delta;
+    if (ban->prefix.addr.family == AF_INET6)
+        b->counts.v6 += delta;
+    else
+        b->counts.v4 += delta;
+    if (ban->source == BAN_SOURCE_MANUAL)
+        b->counts.manual += delta;
+    else
+        b->counts.policy += delta;
+    if (ban->expires_us == BAN_EXPIRES_NEVER)
+        b->counts.permanent += delta;
+    b->n_prefix_len[family_index(&ban->prefix.addr)][ban->prefix.len] += delta;
+}
+
+static void
+mark_dirty(Bans *b, const IpPrefix *p)
+{
+    if (!g_hash_table_contains(b->dirty, p)) {
+        IpPrefix *copy = g_new(IpPrefix, 1);
+        *copy = *p;
+        g_hash_table_add(b->dirty, copy);
+    }
+    bans_request_flush(b);
+}
+
+/* Deadline for an absolute real expiry, measured now. */
+static gint64
+deadline_for(gint64 expires_us, gint64 real, gint64 mono)
+{
+    if (expires_us == BAN_EXPIRES_NEVER)
+        return G_MAXINT64;
+    return mono + (expires_us - real);
+}
+
+static Entry *
+insert_entry(Bans *b, const Ban *ban, gint64 deadline)
+{
+    Entry *e = g_new0(Entry, 1);
+    e->ban = *ban;
+    e->deadline_us = deadline;
+    e->heap_index = -1;
+    g_hash_table_insert(b->table, &e->ban.prefix, e);
+    heap_fix(b, e);
+    count_entry(b, &e->ban, +1);
+    return e;
+}
+
+/* Removes e from the table, the heap and the counts, and queues the store and the firewall. */
+static void
+drop_entry(Bans *b, Entry *e)
+{
+    IpPrefix p = e->ban.prefix;
+    heap_remove(b, e);
+    count_entry(b, &e->ban, -1);
+    g_hash_table_remove(b->table, &p); /* frees e */
+    store_delete_ban(b->store, &p);
+    mark_dirty(b, &p);
+}
+
+static void
+format_rule(const Ban *ban, char *buf, gsize size)
+{
+    g_snprintf(buf, size, "%u:%u:%u", ban->gid, ban->sid, ban->rev);
+}
+
+static void
+format_duration(gint64 duration_s, char *buf, gsize size)
+{
+    if (duration_s == G_MAXINT64)
+        g_strlcpy(buf, "permanent", size);
+    else
+        g_snprintf(buf, size, "%" G_GINT64_FORMAT, duration_s);
+}
+
+static void
+log_unban(Bans *b, const Ban *ban, const char *reason, gint64 real)
+{
+    char addr[IPADDR_STRLEN], rule[40];
+    (void)b;
+    ipprefix_format(&ban->prefix, addr);
+    format_rule(ban, rule, sizeof rule);
+    g_message("unban addr=%s rule=%s violations=%u banned_s=%" G_GINT64_FORMAT
+              " source=%s reason=%s",
+              addr, rule, ban->violations, MAX((real - ban->created_us) / G_USEC_PER_SEC, 0),
+              ban_source_name(ban->source), reason);
+}
+
+/* ---- loading and reconciling ---- */
+
+gboolean
+bans_load(Bans *b, GArray *expired, BansLoadStats *stats, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    g_autoptr(GArray) active = g_array_new(FALSE, FALSE, sizeof(Ban));
+    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(Ban));
+    BansLoadStats s = {0};
+    gint64 real = now_real(b), mono = now_mono(b);
+    if (!store_load_bans(b->store, real, active, gone, &s.skipped, error))
+        return FALSE;
+    for (guint i = 0; i < active->len; i++) {
+        const Ban *ban = &g_array_index(active, Ban, i);
+        Entry *old = g_hash_table_lookup(b->table, &ban->prefix);
+        if (old) {
+            heap_remove(b, old);
+            count_entry(b, &old->ban, -1);
+            g_hash_table_remove(b->table, &ban->prefix);
+        }
+        insert_entry(b, ban, deadline_for(ban->expires_us, real, mono));
+        s.restored++;
+    }
+    for (guint i = 0; i < gone->len; i++) {
+        const Ban *ban = &g_array_index(gone, Ban, i);
+        log_unban(b, ban, "expired-while-down", real);
+        store_delete_ban(b->store, &ban->prefix);
+        mark_dirty(b, &ban->prefix);
+        s.expired++;
+    }
+    if (expired)
+        g_array_append_vals(expired, gone->data, gone->len);
+    if (b->counts.total > b->opts.max_bans)
+        g_warning("bans: %u stored bans exceed max_bans=%u; keeping them, refusing new ones",
+                  b->counts.total, b->opts.max_bans);
+    if (stats)
+        *stats = s;
+    b->clock_offset_us = real - mono;
+    rearm_expiry(b);
+    if (!store_commit(b->store, error)) {
+        b->store_failed = TRUE;
+        b->counts.store_failures++;
+        schedule_retry(b);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static GArray *
+desired_prefixes(Bans *b)
+{
+    GArray *desired =
+        g_array_sized_new(FALSE, FALSE, sizeof(IpPrefix), g_hash_table_size(b->table));
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, b->table);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_array_append_val(desired, *(IpPrefix *)key);
+    return desired;
+}
+
+gboolean
+bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    g_autoptr(GArray) desired = desired_prefixes(b);
+    FwReconcileStats s = {0};
+    g_autoptr(GError) err = NULL;
+    if (!fw_reconcile(b->fw, (const IpPrefix *)desired->data, desired->len, &s, &err)) {
+        b->counts.fw_failures++;
+        b->fw_failed = TRUE;
+        g_warning("bans: reconciling the firewall failed: %s", err->message);
+        schedule_retry(b);
+        g_propagate_error(error, g_steal_pointer(&err));
+        return FALSE;
+    }
+    /* Everything dirty is now as the table says. */
+    g_hash_table_remove_all(b->dirty);
+    b->fw_failed = FALSE;
+    if (s.added + s.removed + s.duplicates + s.hooks_fixed > 0)
+        g_message("bans: reconciled the firewall: bans=%u added=%u removed=%u duplicates=%u"
+                  " hooks_fixed=%u",
+                  desired->len, s.added, s.removed, s.duplicates, s.hooks_fixed);
+    if (stats)
+        *stats = s;
+    return TRUE;
+}
+
+/* ---- changes ---- */
+
+static void
+warn_full(Bans *b, const IpPrefix *p)
+{
+    b->counts.refused++;
+    if (b->full_warned)
+        return;
+    b->full_warned = TRUE;
+    char addr[IPADDR_STRLEN];
+    g_warning("bans: table full (max_bans=%u): refusing addr=%s and further new bans until"
+              " some end",
+              b->opts.max_bans, ipprefix_format(p, addr));
+}
+
+static void
+set_rule(Ban *ban, const BanRequest *req)
+{
+    ban->gid = req->gid;
+    ban->sid = req->sid;
+    ban->rev = req->rev;
+    g_strlcpy(ban->msg, req->msg ? req->msg : "", sizeof ban->msg);
+    g_strlcpy(ban->reason, req->reason ? req->reason : "", sizeof ban->reason);
+}
+
+static void
+log_ban(const char *what, const Ban *ban, const BanRequest *req, gint64 duration_s)
+{
+    char addr[IPADDR_STRLEN], rule[40], dur[24], msg[LOG_ESCAPE_BUFSIZE];
+    ipprefix_format(&ban->prefix, addr);
+    format_rule(ban, rule, sizeof rule);
+    format_duration(duration_s, dur, sizeof dur);
+    log_escape(ban->msg, strlen(ban->msg), msg);
+    g_message("%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u"
+              " violations=%u source=%s reason=%s msg=\"%s\"",
+              what, addr, rule, req->alerts, req->window_s, dur, ban->prior_bans, ban->violations,
+              ban_source_name(ban->source), ban->reason, msg);
+}
+
+BansResult
+bans_add(Bans *b, const BanRequest *req, const Ban **out)
+{
+    g_return_val_if_fail(b != NULL && req != NULL, BANS_REFUSED);
+    g_return_val_if_fail(ipaddr_bits(&req->prefix.addr) > 0, BANS_REFUSED);
+    g_return_val_if_fail(req->permanent || req->duration_s > 0, BANS_REFUSED);
+    gint64 real = now_real(b), mono = now_mono(b);
+    /* Durations are capped so that now + duration cannot overflow; ~292 years is plenty. */
+    gint64 duration_s = req->permanent ? G_MAXINT64 : MIN(req->duration_s, (gint64)1 << 32);
+    gint64 expires = req->permanent ? BAN_EXPIRES_NEVER : real + duration_s * G_USEC_PER_SEC;
+    gint64 deadline = req->permanent ? G_MAXINT64 : mono + duration_s * G_USEC_PER_SEC;
+    if (out)
+        *out = NULL;
+
+    Entry *e = g_hash_table_lookup(b->table, &req->prefix);
+    if (!e) {
+        if (b->counts.total >= b->opts.max_bans) {
+            warn_full(b, &req->prefix);
+            return BANS_REFUSED;
+        }
+        guint32 count = 0;
+        g_autoptr(GError) err = NULL;
+        if (!store_get_ban_count(b->store, &req->prefix, &count, NULL, &err))
+            g_warning("bans: reading the earlier bans of a prefix: %s; counting none",
+                      err->message);
+        Ban ban;
+        memset(&ban, 0, sizeof ban);
+        ban.prefix = req->prefix;
+        ban.expires_us = expires;
+        ban.created_us = real;
+        ban.first_seen_us = req->first_seen_us > 0 ? MIN(req->first_seen_us, real) : real;
+        ban.last_seen_us = real;
+        ban.violations = req->alerts;
+        ban.prior_bans = count;
+        ban.source = req->source;
+        set_rule(&ban, req);
+        e = insert_entry(b, &ban, deadline);
+        store_put_ban(b->store, &e->ban);
+        store_put_ban_count(b->store, &e->ban.prefix, count + 1, real);
+        mark_dirty(b, &e->ban.prefix);
+        log_ban("ban", &e->ban, req, duration_s);
+        if (out)
+            *out = &e->ban;
+        return BANS_ADDED;
+    }
+
+    BansResult result = BANS_UNCHANGED;
+    Ban *ban = &e->ban;
+    gboolean was_permanent = ban->expires_us == BAN_EXPIRES_NEVER;
+    count_entry(b, ban, -1); /* the counters are per source and kind, which may change */
+    ban->violations = (guint32)MIN((guint64)ban->violations + req->alerts, G_MAXUINT32);
+    ban->last_seen_us = real;
+    if (req->source == BAN_SOURCE_MANUAL) {
+        /* An operator's word is final: set exactly what was asked. */
+        if (ban->expires_us != expires || ban->source != BAN_SOURCE_MANUAL)
+            result = BANS_EXTENDED;
+        ban->source = BAN_SOURCE_MANUAL;
+        ban->expires_us = expires;
+        e->deadline_us = deadline;
+        set_rule(ban, req);
+    } else {
+        if (req->gid || req->sid) {
+            ban->gid = req->gid;
+            ban->sid = req->sid;
+            ban->rev = req->rev;
+            g_strlcpy(ban->msg, req->msg ? req->msg : "", sizeof ban->msg);
+        }
+        if (!was_permanent && deadline > e->deadline_us) {
+            ban->expires_us = expires;
+            e->deadline_us = deadline;
+            result = BANS_EXTENDED;
+        }
+    }
+    count_entry(b, ban, +1);
+    heap_fix(b, e);
+    store_put_ban(b->store, ban);
+    bans_request_flush(b);
+    if (result == BANS_EXTENDED)
+        log_ban("extend", ban, req, duration_s);
+    if (out)
+        *out = ban;
+    return result;
+}
+
+gboolean
+bans_remove(Bans *b, const IpPrefix *prefix, const char *reason)
+{
+    g_return_val_if_fail(b != NULL && prefix != NULL, FALSE);
+    Entry *e = g_hash_table_lookup(b->table, prefix);
+    if (!e)
+        return FALSE;
+    log_unban(b, &e->ban, reason ? reason : "manual", now_real(b));
+    drop_entry(b, e);
+    if (b->counts.total < b->opts.max_bans)
+        b->full_warned = FALSE;
+    return TRUE;
+}
+
+const Ban *
+bans_lookup(Bans *b, const IpPrefix *prefix)
+{
+    g_return_val_if_fail(b != NULL && prefix != NULL, NULL);
+    Entry *e = g_hash_table_lookup(b->table, prefix);
+    return e ? &e->ban : NULL;
+}
+
+const Ban *
+bans_lookup_addr(Bans *b, const IpAddr *addr)
+{
+    g_return_val_if_fail(b != NULL && addr != NULL, NULL);
+    guint bits = ipaddr_bits(addr);
+    int f = family_index(addr);
+    for (gint len = (gint)bits; len >= 0; len--) {
+        if (b->n_prefix_len[f][len] == 0)
+            continue;
+        IpPrefix p;
+        memset(&p, 0, sizeof p);
+        p.addr.family = addr->family;
+        p.len = (guint8)len;
+        for (gint i = 0; i < len; i++) {
+            if (addr->bytes[i / 8] & (0x80u >> (i % 8)))
+                p.addr.bytes[i / 8] |= (guint8)(0x80u >> (i % 8));
+        }
+        Entry *e = g_hash_table_lookup(b->table, &p);
+        if (e)
+            return &e->ban;
+    }
+    return NULL;
+}
+
+guint32
+bans_prior_bans(Bans *b, const IpPrefix *prefix)
+{
+    g_return_val_if_fail(b != NULL && prefix != NULL, 0);
+    Entry *e = g_hash_table_lookup(b->table, prefix);
+    if (e)
+        return e->ban.prior_bans;
+    guint32 count = 0;
+    g_autoptr(GError) err = NULL;
+    if (!store_get_ban_count(b->store, prefix, &count, NULL, &err)) {
+        g_warning("bans: reading the earlier bans of a prefix: %s; counting none", err->message);
+        return 0;
+    }
+    return count;
+}
+
+static gint
+entry_cmp(gconstpointer a, gconstpointer c)
+{
+    const Entry *x = *(Entry *const *)a, *y = *(Entry *const *)c;
+    if (x == y)
+        return 0;
+    return entry_before(x, y) ? -1 : 1;
+}
+
+void
+bans_list(Bans *b, GArray *out)
+{
+    g_return_if_fail(b != NULL && out != NULL);
+    g_autoptr(GPtrArray) all = g_ptr_array_sized_new(g_hash_table_size(b->table));
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, b->table);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        g_ptr_array_add(all, value);
+    g_ptr_array_sort(all, entry_cmp);
+    for (guint i = 0; i < all->len; i++)
+        g_array_append_val(out, ((Entry *)all->pdata[i])->ban);
+}
+
+gint64
+bans_remaining_s(Bans *b, const IpPrefix *prefix)
+{
+    g_return_val_if_fail(b != NULL && prefix != NULL, -1);
+    Entry *e = g_hash_table_lookup(b->table, prefix);
+    if (!e)
+        return -1;
+    if (e->deadline_us == G_MAXINT64)
+        return G_MAXINT64;
+    gint64 left = e->deadline_us - now_mono(b);
+    return left <= 0 ? 0 : (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+}
+
+void
+bans_counts(Bans *b, BansCounts *out)
+{
+    g_return_if_fail(b != NULL && out != NULL);
+    *out = b->counts;
+}
+
+/* ---- expiry ---- */
+
+static void
+check_clock_step(Bans *b, gint64 real, gint64 mono)
+{
+    gint64 offset = real - mono;
+    gint64 step = offset - b->clock_offset_us;
+    if (step > 2 * G_USEC_PER_SEC || step < -2 * G_USEC_PER_SEC)
+        g_warning("bans: the real-time clock stepped by %" G_GINT64_FORMAT
+                  " s; bans keep the time they had left",
+                  step / G_USEC_PER_SEC);
+    b->clock_offset_us = offset;
+}
+
+guint
+bans_expire_due(Bans *b)
+{
+    g_return_val_if_fail(b != NULL, 0);
+    gint64 real = now_real(b), mono = now_mono(b);
+    check_clock_step(b, real, mono);
+    guint n = 0;
+    while (b->heap->len > 0 && n < b->opts.expire_batch_max) {
+        Entry *e = b->heap->pdata[0];
+        if (e->deadline_us > mono)
+            break;
+        log_unban(b, &e->ban, "expired", real);
+        drop_entry(b, e);
+        n++;
+    }
+    if (n > 0 && b->counts.total < b->opts.max_bans)
+        b->full_warned = FALSE;
+    return n;
+}
+
+gboolean
+bans_next_deadline(Bans *b, gint64 *mono_us)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    if (b->heap->len == 0)
+        return FALSE;
+    if (mono_us)
+        *mono_us = ((Entry *)b->heap->pdata[0])->deadline_us;
+    return TRUE;
+}
+
+/* ---- flushing, retrying, the main-loop sources ---- */
+
+gboolean
+bans_flush(Bans *b, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    gboolean ok = TRUE;
+    g_autoptr(GError) err = NULL;
+    if (store_pending(b->store) > 0) {
+        if (store_commit(b->store, &err)) {
+            b->store_failed = FALSE;
+        } else {
+            b->counts.store_failures++;
+            if (!b->store_failed)
+                g_warning("bans: commit failed, retrying with backoff; the firewall follows the"
+                          " table meanwhile: %s",
+                          err->message);
+            b->store_failed = TRUE;
+            g_propagate_error(error, g_steal_pointer(&err));
+            ok = FALSE;
+        }
+    }
+    guint n = g_hash_table_size(b->dirty);
+    if (n > 0) {
+        g_autofree FwChange *changes = g_new0(FwChange, n);
+        GHashTableIter it;
+        gpointer key;
+        guint i = 0;
+        gint64 mono = now_mono(b);
+        g_hash_table_iter_init(&it, b->dirty);
+        while (g_hash_table_iter_next(&it, &key, NULL)) {
+            const IpPrefix *p = key;
+            const Entry *e = g_hash_table_lookup(b->table, p);
+            changes[i].prefix = *p;
+            if (e) {
+                changes[i].kind = FW_CHANGE_ADD;
+                if (e->deadline_us != G_MAXINT64) {
+                    gint64 left = (e->deadline_us - mono + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+                    changes[i].timeout_s = (guint32)CLAMP(left, 1, G_MAXUINT32);
+                }
+            } else {
+                changes[i].kind = FW_CHANGE_REMOVE;
+            }
+            i++;
+        }
+        /* Either way the dirty set is done with: applied, or left to the reconcile retry,
+         * which makes the whole firewall equal to the table. */
+        g_hash_table_remove_all(b->dirty);
+        if (!fw_apply(b->fw, changes, n, &err)) {
+            b->counts.fw_failures++;
+            g_warning("bans: firewall change of %u entries failed, reconciling with backoff: %s", n,
+                      err->message);
+            b->fw_failed = TRUE;
+            if (ok)
+                g_propagate_error(error, g_steal_pointer(&err));
+            ok = FALSE;
+        }
+    }
+    if (b->store_failed || b->fw_failed)
+        schedule_retry(b);
+    rearm_expiry(b);
+    return ok;
+}
+
+gboolean
+bans_retry(Bans *b, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    g_autoptr(GError) err = NULL;
+    if (b->store_failed || store_pending(b->store) > 0) {
+        if (!store_commit(b->store, &err)) {
+            b->counts.store_failures++;
+            b->store_failed = TRUE;
+            g_warning("bans: commit retry failed: %s", err->message);
+            schedule_retry(b);
+            g_propagate_error(error, g_steal_pointer(&err));
+            return FALSE;
+        }
+        if (b->store_failed)
+            g_message("bans: commit succeeded after a failure");
+        b->store_failed = FALSE;
+    }
+    if (b->fw_failed && !bans_reconcile(b, NULL, error))
+        return FALSE;
+    b->retry_delay_ms = b->opts.retry_min_ms;
+    destroy_source(&b->retry_source);
+    return TRUE;
+}
+
+gboolean
+bans_degraded(Bans *b)
+{
+    return b->store_failed || b->fw_failed;
+}
+
+gboolean
+bans_fw_flush(Bans *b, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    if (!fw_flush(b->fw, error))
+        return FALSE;
+    g_hash_table_remove_all(b->dirty);
+    g_message("bans: removed every firewall entry and chain; %u bans stay stored", b->counts.total);
+    return TRUE;
+}
+
+static gboolean
+on_flush(gpointer data)
+{
+    Bans *b = data;
+    g_source_unref(b->flush_source);
+    b->flush_source = NULL;
+    bans_flush(b, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+void
+bans_request_flush(Bans *b)
+{
+    g_return_if_fail(b != NULL);
+    if (!b->ctx || b->flush_source)
+        return;
+    b->flush_source = g_idle_source_new();
+    g_source_set_priority(b->flush_source, G_PRIORITY_LOW);
+    g_source_set_callback(b->flush_source, on_flush, b, NULL);
+    g_source_set_static_name(b->flush_source, "alertban bans flush");
+    g_source_attach(b->flush_source, b->ctx);
+}
+
+static gboolean
+on_expiry(gpointer data)
+{
+    Bans *b = data;
+    g_source_unref(b->expiry_source);
+    b->expiry_source = NULL;
+    bans_expire_due(b);
+    bans_flush(b, NULL); /* re-arms */
+    return G_SOURCE_REMOVE;
+}
+
+/* Arms the one expiry timer for the heap's top, unless it is armed for that deadline. The
+ * delay is rounded up to the millisecond, so a ban never ends before its second. */
+static void
+rearm_expiry(Bans *b)
+{
+    if (!b->ctx)
+        return;
+    gint64 deadline;
+    if (!bans_next_deadline(b, &deadline)) {
+        destroy_source(&b->expiry_source);
+        return;
+    }
+    if (b->expiry_source && b->expiry_source_deadline == deadline)
+        return;
+    destroy_source(&b->expiry_source);
+    gint64 delay_us = MAX(deadline - now_mono(b), 0);
+    guint delay_ms = (guint)MIN((delay_us + 999) / 1000, (gint64)G_MAXUINT);
+    b->expiry_source = g_timeout_source_new(delay_ms);
+    b->expiry_source_deadline = deadline;
+    g_source_set_callback(b->expiry_source, on_expiry, b, NULL);
+    g_source_set_static_name(b->expiry_source, "alertban bans expiry");
+    g_source_attach(b->expiry_source, b->ctx);
+}
+
+static gboolean
+on_retry(gpointer data)
+{
+    Bans *b = data;
+    g_source_unref(b->retry_source);
+    b->retry_source = NULL;
+    bans_retry(b, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry(Bans *b)
+{
+    if (!b->ctx || b->retry_source)
+        return;
+    guint delay = b->retry_delay_ms;
+    b->retry_delay_ms = (guint)MIN((guint64)delay * 2, (guint64)b->opts.retry_max_ms);
+    b->retry_source = g_timeout_source_new(delay);
+    g_source_set_callback(b->retry_source, on_retry, b, NULL);
+    g_source_set_static_name(b->retry_source, "alertban bans retry");
+    g_source_attach(b->retry_source, b->ctx);
+}
+
+void
+bans_attach(Bans *b, GMainContext *ctx)
+{
+    g_return_if_fail(b != NULL && b->ctx == NULL);
+    b->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_ref(g_main_context_default());
+    rearm_expiry(b);
+    if (store_pending(b->store) > 0 || g_hash_table_size(b->dirty) > 0)
+        bans_request_flush(b);
+    if (bans_degraded(b))
+        schedule_retry(b);
+}

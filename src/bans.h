@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The ban table: which prefixes are banned until when, one timer for the next expiry, and the
+// order of effects (store first, then one firewall commit per main-loop turn).
+#pragma once
+
+#include <glib.h>
+
+#include "fw.h"
+#include "ipaddr.h"
+#include "store.h"
+
+typedef struct {
+    guint max_bans;         /* ceiling on the table; new bans above it are refused and counted */
+    guint expire_batch_max; /* most bans one expiry pass removes; the rest follow at once */
+    guint retry_min_ms;     /* first retry of a failed commit or firewall change */
+    guint retry_max_ms;     /* the retry delay doubles up to this */
+} BansOptions;
+
+/* Defaults: 100000 bans, 10000 per expiry pass, retries from 1 s doubling to 60 s. */
+void bans_options_init(BansOptions *opts);
+
+/* Where the table reads time. real_us is the wall clock that persisted expiries are in;
+ * mono_us is the clock expiry is scheduled on. Defaults: g_get_real_time() and
+ * g_get_monotonic_time(). Tests pass their own. */
+typedef struct {
+    gint64 (*real_us)(gpointer user_data);
+    gint64 (*mono_us)(gpointer user_data);
+    gpointer user_data;
+} BansClock;
+
+typedef enum {
+    BANS_ADDED,     /* a new ban */
+    BANS_EXTENDED,  /* an existing ban now ends later (or was changed by an operator) */
+    BANS_UNCHANGED, /* an existing ban already lasts at least that long; counts updated */
+    BANS_REFUSED,   /* the table is full (max_bans) */
+} BansResult;
+
+/* What to ban, from the policy or an operator. */
+typedef struct {
+    IpPrefix prefix;
+    BanSource source;
+    gboolean permanent;
+    gint64 duration_s;     /* > 0 unless permanent */
+    guint32 gid, sid, rev; /* the rule that triggered it; 0:0:0 for a manual ban */
+    const char *msg;       /* the rule's msg (untrusted), or NULL */
+    const char *reason;    /* short word for logs and the store: "threshold", "manual", ... */
+    guint alerts;          /* alerts this request counts into the ban (0 for a manual ban) */
+    guint window_s;        /* the policy window those alerts fell in, for the log line */
+    gint64 first_seen_us;  /* real time of the first of those alerts; 0: now */
+} BanRequest;
+
+typedef struct {
+    guint total, v4, v6, policy, manual, permanent;
+    guint64 refused;        /* requests refused because the table was full */
+    guint64 fw_failures;    /* firewall applies or reconciles that failed */
+    guint64 store_failures; /* commits that failed */
+} BansCounts;
+
+typedef struct {
+    guint restored; /* bans in force, loaded */
+    guint expired;  /* bans that ended while the daemon was down, removed */
+    guint skipped;  /* invalid stored rows */
+} BansLoadStats;
+
+typedef struct Bans Bans;
+
+/* A table over store and fw, both borrowed and outliving it. opts and clock may be NULL for
+ * the defaults. Nothing is scheduled until bans_attach(). */
+Bans *bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock);
+void bans_free(Bans *bans);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bans, bans_free)
+
+/* Runs the table's sources in ctx (NULL: the global default context): the single expiry
+ * timer, the low-priority idle that flushes a turn's changes, and the retry timer. Without
+ * it the caller drives bans_expire_due(), bans_flush() and bans_retry() itself. */
+void bans_attach(Bans *bans, GMainContext *ctx);
+
+/* At start: loads the stored bans. Those still in force keep their original expiry; those
+ * that ended while the daemon was down are logged, deleted from the store and appended to
+ * expired (Ban, may be NULL). Commits. FALSE when the store fails (the loaded part stays). */
+gboolean bans_load(Bans *bans, GArray *expired, BansLoadStats *stats, GError **error);
+
+/* Makes the firewall's entries equal to the table (adds missing, removes strays and
+ * duplicates). stats may be NULL. On failure a retry is scheduled; the error is logged. */
+gboolean bans_reconcile(Bans *bans, FwReconcileStats *stats, GError **error);
+
+/* Adds or extends a ban. The policy never shortens a ban, never changes a manual ban's source
+ * and never turns a permanent ban into a timed one; an operator's (manual) request sets the
+ * expiry it asks for. out (may be NULL) gets the ban as it now stands (borrowed, valid until
+ * the next change). Queued for the turn's flush. */
+BansResult bans_add(Bans *bans, const BanRequest *req, const Ban **out);
+
+/* Removes the ban on exactly prefix, logging reason ("manual", ...). FALSE when none. */
+gboolean bans_remove(Bans *bans, const IpPrefix *prefix, const char *reason);
+
+/* The ban on exactly prefix, or NULL. Borrowed, valid until the next change. */
+const Ban *bans_lookup(Bans *bans, const IpPrefix *prefix);
+
+/* The most specific ban covering addr (a host ban or a wider prefix), or NULL. */
+const Ban *bans_lookup_addr(Bans *bans, const IpAddr *addr);
+
+/* How many bans prefix had before its current one, or, when not banned, before the next one:
+ * the count escalation multiplies by. It survives expiry and restarts (in the store). */
+guint32 bans_prior_bans(Bans *bans, const IpPrefix *prefix);
+
+/* Every ban, soonest expiry first and permanent ones last, appended to out (Ban). */
+void bans_list(Bans *bans, GArray *out);
+
+/* Seconds until prefix's ban ends as the table enforces it (monotonic), G_MAXINT64 when
+ * permanent, -1 when not banned. */
+gint64 bans_remaining_s(Bans *bans, const IpPrefix *prefix);
+
+void bans_counts(Bans *bans, BansCounts *out);
+
+/* Removes every ban whose time is up (at most expire_batch_max), logging one unban line each
+ * and queueing the removals. Returns how many. The expiry timer calls this, then flushes. */
+guint bans_expire_due(Bans *bans);
+
+/* The monotonic time the next ban ends; FALSE when no timed ban exists. */
+gboolean bans_next_deadline(Bans *bans, gint64 *mono_us);
+
+/* Ends the turn: commits the store (everything queued in it, by any module), then applies
+ * the table's queued changes in one firewall commit. A failure is logged, counted and retried
+ * with backoff (the firewall through a reconcile); the error is for callers that want it. */
+gboolean bans_flush(Bans *bans, GError **error);
+
+/* Asks for a flush at the end of this turn (a low-priority idle); for modules that queued
+ * store writes of their own. No-op unless attached. */
+void bans_request_flush(Bans *bans);
+
+/* Retries what failed: a pending commit, then a reconcile if a firewall change failed. */
+gboolean bans_retry(Bans *bans, GError **error);
+
+/* TRUE while a failed commit or firewall change waits for a retry. */
+gboolean bans_degraded(Bans *bans);
+
+/* Removes every entry, rule and chain the firewall backend owns (on_exit = flush, --flush);
+ * the table and the store keep the bans, so the next start puts them back. */
+gboolean bans_fw_flush(Bans *bans, GError **error);

@@ -1,0 +1,1107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Durable state in SQLite: the only file in the project that speaks SQL.
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/*
+ * Durability. The database runs in WAL mode with synchronous=NORMAL: a commit appends to the
+ * WAL and returns without an fsync; the WAL is synced at each checkpoint. What that buys:
+ *  - A crash of the process (kill -9, abort) loses nothing that store_commit() reported
+ *    committed: the WAL frames are in the kernel's page cache and are replayed on open.
+ *  - A power loss or kernel crash may lose the last few committed transactions, but never
+ *    corrupts the file and never splits one: a turn's tracker rows, bans and tail checkpoints
+ *    vanish together. The kernel's iptables rules do not survive that event either, and the
+ *    rolled-back checkpoint makes the tailer re-read the same alerts, so the lost turns are
+ *    redone once, not twice and not never.
+ * synchronous=FULL would add one fsync per main-loop turn (milliseconds on disks, more under
+ * a flood) to protect only against the case above, so NORMAL is the right trade here.
+ *
+ * The write queue. Writes are queued in memory (ban and checkpoint changes coalesced per key)
+ * and store_commit() writes the whole queue in one BEGIN IMMEDIATE ... COMMIT. When any step
+ * fails the transaction is rolled back and the queue kept, so a later commit retries exactly
+ * the same writes plus whatever was queued since: nothing is lost and nothing half-written.
+ * Only the tracker queue can grow without a key to coalesce on; it is capped.
+ */
+
+#define SQL_FAMILY_OK "family IN (4, 6) AND length(addr) = CASE family WHEN 4 THEN 4 ELSE 16 END"
+
+/* Forward-only migrations: migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1: bans, the tracker, checkpoints. */
+    "CREATE TABLE bans ("
+    "  addr BLOB NOT NULL,"
+    "  family INTEGER NOT NULL,"
+    "  prefix_len INTEGER NOT NULL,"
+    "  expires_at INTEGER," /* real-time microseconds; NULL: permanent */
+    "  created_at INTEGER NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  violations INTEGER NOT NULL DEFAULT 0 CHECK (violations >= 0),"
+    "  prior_bans INTEGER NOT NULL DEFAULT 0 CHECK (prior_bans >= 0),"
+    "  gid INTEGER NOT NULL DEFAULT 0,"
+    "  sid INTEGER NOT NULL DEFAULT 0,"
+    "  rev INTEGER NOT NULL DEFAULT 0,"
+    "  msg TEXT NOT NULL DEFAULT '',"
+    "  source TEXT NOT NULL CHECK (source IN ('policy', 'manual')),"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  CHECK (" SQL_FAMILY_OK "),"
+    "  CHECK (prefix_len BETWEEN 0 AND 8 * length(addr)),"
+    "  CHECK (expires_at IS NULL OR expires_at > 0),"
+    "  PRIMARY KEY (addr, prefix_len)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX bans_expires_at ON bans (expires_at);"
+    "CREATE TABLE tracker ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  addr BLOB NOT NULL,"
+    "  family INTEGER NOT NULL,"
+    "  peer BLOB,"
+    "  gid INTEGER NOT NULL,"
+    "  sid INTEGER NOT NULL,"
+    "  rev INTEGER NOT NULL,"
+    "  msg TEXT NOT NULL DEFAULT '',"
+    "  priority INTEGER NOT NULL DEFAULT -1,"
+    "  proto TEXT NOT NULL DEFAULT '',"
+    "  src_port INTEGER NOT NULL DEFAULT -1,"
+    "  dst_port INTEGER NOT NULL DEFAULT -1,"
+    "  swapped INTEGER NOT NULL DEFAULT 0 CHECK (swapped IN (0, 1)),"
+    "  verdict TEXT NOT NULL DEFAULT '',"
+    "  CHECK (" SQL_FAMILY_OK ")"
+    ");"
+    "CREATE INDEX tracker_addr_at ON tracker (addr, at);"
+    "CREATE INDEX tracker_at ON tracker (at);"
+    "CREATE TABLE checkpoints ("
+    "  path TEXT PRIMARY KEY NOT NULL,"
+    "  dev INTEGER NOT NULL,"
+    "  ino INTEGER NOT NULL,"
+    "  off INTEGER NOT NULL CHECK (off >= 0),"
+    "  fingerprint BLOB NOT NULL"
+    ");",
+    /* 1 -> 2: how many times each address was banned, kept after its bans end, so escalation
+     * survives expiry and restarts. Seeded from the bans in force. */
+    "CREATE TABLE offenders ("
+    "  addr BLOB NOT NULL,"
+    "  family INTEGER NOT NULL,"
+    "  prefix_len INTEGER NOT NULL,"
+    "  ban_count INTEGER NOT NULL CHECK (ban_count >= 0),"
+    "  last_ban_at INTEGER NOT NULL,"
+    "  CHECK (" SQL_FAMILY_OK "),"
+    "  PRIMARY KEY (addr, prefix_len)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX offenders_last_ban_at ON offenders (last_ban_at);"
+    "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
+    "  SELECT addr, family, prefix_len, prior_bans + 1, created_at FROM bans;",
+};
+
+typedef enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_BAN_PUT,
+    ST_BAN_DELETE,
+    ST_COUNT_PUT,
+    ST_COUNT_GET,
+    ST_VIOLATION_ADD,
+    ST_CHECKPOINT_PUT,
+    ST_BANS_LOAD,
+    ST_CHECKPOINTS_LOAD,
+    ST_HISTORY,
+    ST_PURGE_TRACKER,
+    ST_PURGE_OFFENDERS,
+    ST_COUNT
+} StmtId;
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_BAN_PUT] = "INSERT OR REPLACE INTO bans (addr, family, prefix_len, expires_at, created_at,"
+                   " first_seen, last_seen, violations, prior_bans, gid, sid, rev, msg, source,"
+                   " reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                   " ?15)",
+    [ST_BAN_DELETE] = "DELETE FROM bans WHERE addr = ?1 AND prefix_len = ?2",
+    [ST_COUNT_PUT] = "INSERT OR REPLACE INTO offenders (addr, family, prefix_len, ban_count,"
+                     " last_ban_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_COUNT_GET] = "SELECT ban_count, last_ban_at FROM offenders WHERE addr = ?1 AND"
+                     " prefix_len = ?2",
+    [ST_VIOLATION_ADD] = "INSERT INTO tracker (at, addr, family, peer, gid, sid, rev, msg,"
+                         " priority, proto, src_port, dst_port, swapped, verdict) VALUES (?1, ?2,"
+                         " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [ST_CHECKPOINT_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
+                     " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
+                     " FROM bans",
+    [ST_CHECKPOINTS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
+    [ST_HISTORY] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
+                   " dst_port, swapped, verdict FROM tracker WHERE addr = ?1 AND family = ?2"
+                   " ORDER BY at DESC, id DESC LIMIT ?3",
+    [ST_PURGE_TRACKER] = "DELETE FROM tracker WHERE id IN (SELECT id FROM tracker WHERE at < ?1"
+                         " ORDER BY at LIMIT ?2)",
+    [ST_PURGE_OFFENDERS] = "DELETE FROM offenders WHERE (addr, prefix_len) IN (SELECT o.addr,"
+                           " o.prefix_len FROM offenders o WHERE o.last_ban_at < ?1 AND NOT"
+                           " EXISTS (SELECT 1 FROM bans b WHERE b.addr = o.addr AND"
+                           " b.prefix_len = o.prefix_len) LIMIT ?2)",
+};
+
+typedef struct {
+    IpPrefix prefix;
+    gboolean delete;
+    Ban ban;
+} BanOp;
+
+typedef struct {
+    IpPrefix prefix;
+    guint32 count;
+    gint64 last_ban_us;
+} CountOp;
+
+struct Store {
+    sqlite3 *db;
+    char *path;
+    StoreOptions opts;
+    sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+    /* The write queue (see the block comment above). */
+    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp) -> BanOp* */
+    GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
+    GHashTable *checkpoints; /* path (inside the StoreCheckpoint) -> StoreCheckpoint* */
+    GArray *violations;      /* StoreViolation */
+    guint64 dropped_violations;
+};
+
+static guint
+prefix_hash(gconstpointer p)
+{
+    const IpPrefix *x = p;
+    return ipaddr_hash(&x->addr) * 31u + x->len;
+}
+
+static gboolean
+prefix_equal(gconstpointer a, gconstpointer b)
+{
+    return ipprefix_equal(a, b);
+}
+
+const char *
+ban_source_name(BanSource source)
+{
+    return source == BAN_SOURCE_MANUAL ? "manual" : "policy";
+}
+
+gboolean
+ban_source_parse(const char *text, BanSource *out)
+{
+    if (g_strcmp0(text, "policy") == 0)
+        *out = BAN_SOURCE_POLICY;
+    else if (g_strcmp0(text, "manual") == 0)
+        *out = BAN_SOURCE_MANUAL;
+    else
+        return FALSE;
+    return TRUE;
+}
+
+void
+store_violation_from_alert(const Alert *alert, gboolean swapped, gint64 time_us,
+                           const char *verdict, StoreViolation *out)
+{
+    memset(out, 0, sizeof *out);
+    out->time_us = time_us;
+    out->addr = swapped ? alert->dst : alert->src;
+    out->peer = swapped ? alert->src : alert->dst;
+    out->gid = alert->gid;
+    out->sid = alert->sid;
+    out->rev = alert->rev;
+    out->priority = alert->priority;
+    g_strlcpy(out->proto, alert->proto, sizeof out->proto);
+    out->src_port = alert->src_port;
+    out->dst_port = alert->dst_port;
+    out->swapped = swapped;
+    g_strlcpy(out->verdict, verdict ? verdict : "", sizeof out->verdict);
+    g_strlcpy(out->msg, alert->msg, sizeof out->msg);
+}
+
+void
+store_options_init(StoreOptions *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->read_only = FALSE;
+    opts->busy_timeout_ms = 5000;
+    opts->max_pending_violations = 20000;
+}
+
+/* ---- errors and statements ---- */
+
+static gboolean
+set_sql_error(Store *store, GError **error, const char *what)
+{
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s: %s", store->path, what,
+                sqlite3_errmsg(store->db));
+    return FALSE;
+}
+
+/* Returns the prepared statement id, reset and with its bindings cleared, or NULL. */
+static sqlite3_stmt *
+stmt_get(Store *store, StmtId id, GError **error)
+{
+    sqlite3_stmt *st = store->stmts[id];
+    if (!st) {
+        if (sqlite3_prepare_v3(store->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK) {
+            set_sql_error(store, error, "preparing a statement");
+            return NULL;
+        }
+        store->stmts[id] = st;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+/* Runs a statement that returns no rows to completion. */
+static gboolean
+stmt_run(Store *store, sqlite3_stmt *st, GError **error, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, what);
+    return TRUE;
+}
+
+static gboolean
+run_simple(Store *store, StmtId id, GError **error, const char *what)
+{
+    sqlite3_stmt *st = stmt_get(store, id, error);
+    return st && stmt_run(store, st, error, what);
+}
+
+static void
+rollback(Store *store)
+{
+    if (!sqlite3_get_autocommit(store->db)) {
+        g_autoptr(GError) ignored = NULL;
+        if (!run_simple(store, ST_ROLLBACK, &ignored, "rollback"))
+            g_debug("store: %s", ignored->message);
+    }
+}
+
+static int
+family_code(const IpAddr *a)
+{
+    return a->family == AF_INET6 ? 6 : 4;
+}
+
+static void
+bind_addr(sqlite3_stmt *st, int col, const IpAddr *a)
+{
+    if (a->family == 0)
+        sqlite3_bind_null(st, col);
+    else
+        sqlite3_bind_blob(st, col, a->bytes, (int)(ipaddr_bits(a) / 8), SQLITE_STATIC);
+}
+
+static void
+bind_prefix_key(sqlite3_stmt *st, const IpPrefix *p)
+{
+    bind_addr(st, 1, &p->addr);
+    sqlite3_bind_int(st, 2, p->len);
+}
+
+/* Reads an address from a blob column and its family column; FALSE when they disagree. */
+static gboolean
+column_addr(sqlite3_stmt *st, int col_blob, int col_family, IpAddr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (sqlite3_column_type(st, col_blob) != SQLITE_BLOB ||
+        sqlite3_column_type(st, col_family) != SQLITE_INTEGER)
+        return FALSE;
+    int family = sqlite3_column_int(st, col_family);
+    int len = sqlite3_column_bytes(st, col_blob);
+    const void *bytes = sqlite3_column_blob(st, col_blob);
+    if (!((family == 4 && len == 4) || (family == 6 && len == 16)))
+        return FALSE;
+    out->family = family == 4 ? AF_INET : AF_INET6;
+    memcpy(out->bytes, bytes, (gsize)len);
+    return TRUE;
+}
+
+/* A peer column: NULL means no address; otherwise 4 or 16 bytes. */
+static gboolean
+column_peer(sqlite3_stmt *st, int col, IpAddr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return TRUE;
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB)
+        return FALSE;
+    int len = sqlite3_column_bytes(st, col);
+    if (len != 4 && len != 16)
+        return FALSE;
+    out->family = len == 4 ? AF_INET : AF_INET6;
+    memcpy(out->bytes, sqlite3_column_blob(st, col), (gsize)len);
+    return TRUE;
+}
+
+/* The prefix length must fit the family and no bit past it may be set. */
+static gboolean
+prefix_valid(const IpPrefix *p)
+{
+    guint bits = ipaddr_bits(&p->addr);
+    if (bits == 0 || p->len > bits)
+        return FALSE;
+    for (guint i = p->len; i < bits; i++) {
+        if (p->addr.bytes[i / 8] & (0x80u >> (i % 8)))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+column_int64(sqlite3_stmt *st, int col, gint64 min, gint64 max, gint64 *out)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+        return FALSE;
+    *out = sqlite3_column_int64(st, col);
+    return *out >= min && *out <= max;
+}
+
+static gboolean
+column_u32(sqlite3_stmt *st, int col, guint32 *out)
+{
+    gint64 v;
+    if (!column_int64(st, col, 0, G_MAXUINT32, &v))
+        return FALSE;
+    *out = (guint32)v;
+    return TRUE;
+}
+
+static gboolean
+column_text(sqlite3_stmt *st, int col, char *buf, gsize size)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+        return FALSE;
+    const unsigned char *text = sqlite3_column_text(st, col);
+    int len = sqlite3_column_bytes(st, col);
+    if (!text || memchr(text, '\0', (gsize)len))
+        return FALSE;
+    g_strlcpy(buf, (const char *)text, size); /* truncates over-long text, as the record does */
+    return TRUE;
+}
+
+/* ---- open, schema ---- */
+
+static gboolean
+exec_sql(Store *store, const char *sql, GError **error, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s: %s", store->path, what,
+                    msg ? msg : sqlite3_errmsg(store->db));
+        sqlite3_free(msg);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+read_user_version(Store *store, int *version, GError **error)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return set_sql_error(store, error, "reading the schema version");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return set_sql_error(store, error, "reading the schema version");
+    return TRUE;
+}
+
+/* Runs the migrations from version `from` on, inside the caller's transaction. */
+static gboolean
+migrate_steps(Store *store, int from, GError **error)
+{
+    for (int v = from; v < STORE_SCHEMA_VERSION; v++) {
+        g_autofree char *what = g_strdup_printf("migrating the schema from version %d", v);
+        if (!exec_sql(store, migrations[v], error, what))
+            return FALSE;
+    }
+    /* A PRAGMA cannot take a bound parameter; the value is a compile-time constant. */
+    g_autofree char *set = g_strdup_printf("PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    return exec_sql(store, set, error, "setting the schema version");
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION in one transaction: all steps or none. */
+static gboolean
+migrate(Store *store, GError **error)
+{
+    int version = 0;
+    if (!exec_sql(store, "BEGIN IMMEDIATE", error, "starting the migration"))
+        return FALSE;
+    gboolean ok = read_user_version(store, &version, error);
+    if (ok && (version > STORE_SCHEMA_VERSION || version < 0)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "%s: schema version %d is not one this alertban knows (%d or older)",
+                    store->path, version, STORE_SCHEMA_VERSION);
+        ok = FALSE;
+    }
+    if (ok && version == STORE_SCHEMA_VERSION) {
+        rollback(store);
+        return TRUE;
+    }
+    ok = ok && migrate_steps(store, version, error) &&
+         exec_sql(store, "COMMIT", error, "committing the migration");
+    if (!ok) {
+        if (!sqlite3_get_autocommit(store->db))
+            sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+        return FALSE;
+    }
+    if (version > 0)
+        g_message("store: migrated %s from schema version %d to %d", store->path, version,
+                  STORE_SCHEMA_VERSION);
+    return TRUE;
+}
+
+static gboolean
+check_version_read_only(Store *store, GError **error)
+{
+    int version = 0;
+    if (!read_user_version(store, &version, error))
+        return FALSE;
+    if (version != STORE_SCHEMA_VERSION) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "%s: schema version %d, this alertban reads %d%s", store->path, version,
+                    STORE_SCHEMA_VERSION,
+                    version < STORE_SCHEMA_VERSION ? " (start alertband once to migrate it)" : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Creates state_dir (0700) when missing and the database file (0600) when missing, and makes
+ * sure an existing file is not readable by others: it holds who attacked whom. */
+static gboolean
+prepare_files(const char *state_dir, const char *path, GError **error)
+{
+    if (g_mkdir_with_parents(state_dir, 0700) != 0) {
+        int e = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "creating %s: %s", state_dir,
+                    g_strerror(e));
+        return FALSE;
+    }
+    int fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "opening %s: %s", path,
+                    g_strerror(e));
+        return FALSE;
+    }
+    struct stat sb;
+    gboolean ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (ok && (sb.st_mode & 077))
+        ok = fchmod(fd, 0600) == 0;
+    int e = errno;
+    if (close(fd) != 0 && ok) {
+        ok = FALSE;
+        e = errno;
+    }
+    if (!ok) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: not a regular file or %s",
+                    path, g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+Store *
+store_open(const char *state_dir, const StoreOptions *opts, GError **error)
+{
+    g_return_val_if_fail(state_dir != NULL, NULL);
+    g_autoptr(Store) store = g_new0(Store, 1);
+    if (opts)
+        store->opts = *opts;
+    else
+        store_options_init(&store->opts);
+    store->path = g_build_filename(state_dir, STORE_DB_NAME, NULL);
+    store->ban_ops = g_hash_table_new_full(prefix_hash, prefix_equal, NULL, g_free);
+    store->count_ops = g_hash_table_new_full(prefix_hash, prefix_equal, NULL, g_free);
+    store->checkpoints = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+    if (store->opts.read_only) {
+        if (!g_file_test(store->path, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: no such database",
+                        store->path);
+            return NULL;
+        }
+        flags |= SQLITE_OPEN_READONLY;
+    } else {
+        if (!prepare_files(state_dir, store->path, error))
+            return NULL;
+        flags |= SQLITE_OPEN_READWRITE;
+    }
+    if (sqlite3_open_v2(store->path, &store->db, flags, NULL) != SQLITE_OK) {
+        if (!store->db) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: out of memory",
+                        store->path);
+            return NULL;
+        }
+        set_sql_error(store, error, "opening");
+        return NULL;
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
+
+    if (store->opts.read_only) {
+        if (!exec_sql(store, "PRAGMA query_only = ON", error, "setting read-only mode") ||
+            !check_version_read_only(store, error))
+            return NULL;
+        return g_steal_pointer(&store);
+    }
+
+    /* journal_mode answers with the mode in force: anything but "wal" (a file system without
+     * shared memory, say) is an error, since the crash-safety argument above assumes WAL. */
+    sqlite3_stmt *st = NULL;
+    gboolean wal = FALSE;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        wal = g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal) {
+        set_sql_error(store, error, "switching to WAL mode");
+        return NULL;
+    }
+    if (!exec_sql(store,
+                  "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
+                  " PRAGMA foreign_keys = OFF",
+                  error, "setting pragmas") ||
+        !migrate(store, error))
+        return NULL;
+    return g_steal_pointer(&store);
+}
+
+void
+store_free(Store *store)
+{
+    if (!store)
+        return;
+    if (g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
+            g_hash_table_size(store->checkpoints) + store->violations->len >
+        0)
+        g_warning("store: closing %s with %u uncommitted writes", store->path,
+                  store_pending(store));
+    for (guint i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(store->stmts[i]);
+    if (store->db && sqlite3_close(store->db) != SQLITE_OK)
+        g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
+    g_hash_table_unref(store->ban_ops);
+    g_hash_table_unref(store->count_ops);
+    g_hash_table_unref(store->checkpoints);
+    g_array_unref(store->violations);
+    g_free(store->path);
+    g_free(store);
+}
+
+const char *
+store_path(const Store *store)
+{
+    return store->path;
+}
+
+gboolean
+store_is_read_only(const Store *store)
+{
+    return store->opts.read_only;
+}
+
+/* ---- the write queue ---- */
+
+void
+store_put_ban(Store *store, const Ban *ban)
+{
+    g_return_if_fail(store != NULL && ban != NULL);
+    g_return_if_fail(prefix_valid(&ban->prefix));
+    BanOp *op = g_hash_table_lookup(store->ban_ops, &ban->prefix);
+    if (!op) {
+        op = g_new0(BanOp, 1);
+        op->prefix = ban->prefix;
+        g_hash_table_insert(store->ban_ops, &op->prefix, op);
+    }
+    op->delete = FALSE;
+    op->ban = *ban;
+}
+
+void
+store_delete_ban(Store *store, const IpPrefix *prefix)
+{
+    g_return_if_fail(store != NULL && prefix != NULL);
+    g_return_if_fail(prefix_valid(prefix));
+    BanOp *op = g_hash_table_lookup(store->ban_ops, prefix);
+    if (!op) {
+        op = g_new0(BanOp, 1);
+        op->prefix = *prefix;
+        g_hash_table_insert(store->ban_ops, &op->prefix, op);
+    }
+    op->delete = TRUE;
+}
+
+void
+store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 last_ban_us)
+{
+    g_return_if_fail(store != NULL && prefix != NULL);
+    g_return_if_fail(prefix_valid(prefix));
+    CountOp *op = g_hash_table_lookup(store->count_ops, prefix);
+    if (!op) {
+        op = g_new0(CountOp, 1);
+        op->prefix = *prefix;
+        g_hash_table_insert(store->count_ops, &op->prefix, op);
+    }
+    op->count = count;
+    op->last_ban_us = last_ban_us;
+}
+
+gboolean
+store_add_violation(Store *store, const StoreViolation *v)
+{
+    g_return_val_if_fail(store != NULL && v != NULL, FALSE);
+    g_return_val_if_fail(v->addr.family == AF_INET || v->addr.family == AF_INET6, FALSE);
+    if (store->violations->len >= store->opts.max_pending_violations) {
+        if (store->dropped_violations++ == 0)
+            g_warning("store: %u tracker rows wait for a commit; dropping new ones",
+                      store->violations->len);
+        return FALSE;
+    }
+    g_array_append_val(store->violations, *v);
+    return TRUE;
+}
+
+void
+store_put_checkpoint(Store *store, const StoreCheckpoint *cp)
+{
+    g_return_if_fail(store != NULL && cp != NULL);
+    g_return_if_fail(cp->path[0] != '\0' && cp->fingerprint_len <= STORE_FINGERPRINT_MAX);
+    StoreCheckpoint *copy = g_hash_table_lookup(store->checkpoints, cp->path);
+    if (!copy) {
+        copy = g_new(StoreCheckpoint, 1);
+        *copy = *cp;
+        copy->path[sizeof copy->path - 1] = '\0';
+        g_hash_table_insert(store->checkpoints, copy->path, copy);
+    } else {
+        *copy = *cp;
+        copy->path[sizeof copy->path - 1] = '\0';
+    }
+}
+
+guint
+store_pending(const Store *store)
+{
+    return g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
+           g_hash_table_size(store->checkpoints) + store->violations->len;
+}
+
+guint64
+store_dropped_violations(const Store *store)
+{
+    return store->dropped_violations;
+}
+
+static gboolean
+write_ban(Store *store, const BanOp *op, GError **error)
+{
+    if (op->delete) {
+        sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
+        if (!st)
+            return FALSE;
+        bind_prefix_key(st, &op->prefix);
+        return stmt_run(store, st, error, "deleting a ban");
+    }
+    const Ban *b = &op->ban;
+    sqlite3_stmt *st = stmt_get(store, ST_BAN_PUT, error);
+    if (!st)
+        return FALSE;
+    bind_addr(st, 1, &b->prefix.addr);
+    sqlite3_bind_int(st, 2, family_code(&b->prefix.addr));
+    sqlite3_bind_int(st, 3, b->prefix.len);
+    if (b->expires_us == BAN_EXPIRES_NEVER)
+        sqlite3_bind_null(st, 4);
+    else
+        sqlite3_bind_int64(st, 4, b->expires_us);
+    sqlite3_bind_int64(st, 5, b->created_us);
+    sqlite3_bind_int64(st, 6, b->first_seen_us);
+    sqlite3_bind_int64(st, 7, b->last_seen_us);
+    sqlite3_bind_int64(st, 8, b->violations);
+    sqlite3_bind_int64(st, 9, b->prior_bans);
+    sqlite3_bind_int64(st, 10, b->gid);
+    sqlite3_bind_int64(st, 11, b->sid);
+    sqlite3_bind_int64(st, 12, b->rev);
+    sqlite3_bind_text(st, 13, b->msg, (int)strnlen(b->msg, sizeof b->msg), SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, ban_source_name(b->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, b->reason, (int)strnlen(b->reason, sizeof b->reason), SQLITE_STATIC);
+    return stmt_run(store, st, error, "writing a ban");
+}
+
+static gboolean
+write_count(Store *store, const CountOp *op, GError **error)
+{
+    sqlite3_stmt *st = stmt_get(store, ST_COUNT_PUT, error);
+    if (!st)
+        return FALSE;
+    bind_addr(st, 1, &op->prefix.addr);
+    sqlite3_bind_int(st, 2, family_code(&op->prefix.addr));
+    sqlite3_bind_int(st, 3, op->prefix.len);
+    sqlite3_bind_int64(st, 4, op->count);
+    sqlite3_bind_int64(st, 5, op->last_ban_us);
+    return stmt_run(store, st, error, "writing a ban count");
+}
+
+static gboolean
+write_violation(Store *store, const StoreViolation *v, GError **error)
+{
+    sqlite3_stmt *st = stmt_get(store, ST_VIOLATION_ADD, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, v->time_us);
+    bind_addr(st, 2, &v->addr);
+    sqlite3_bind_int(st, 3, family_code(&v->addr));
+    bind_addr(st, 4, &v->peer);
+    sqlite3_bind_int64(st, 5, v->gid);
+    sqlite3_bind_int64(st, 6, v->sid);
+    sqlite3_bind_int64(st, 7, v->rev);
+    sqlite3_bind_text(st, 8, v->msg, (int)strnlen(v->msg, sizeof v->msg), SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, v->priority);
+    sqlite3_bind_text(st, 10, v->proto, (int)strnlen(v->proto, sizeof v->proto), SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, v->src_port);
+    sqlite3_bind_int(st, 12, v->dst_port);
+    sqlite3_bind_int(st, 13, v->swapped ? 1 : 0);
+    sqlite3_bind_text(st, 14, v->verdict, (int)strnlen(v->verdict, sizeof v->verdict),
+                      SQLITE_STATIC);
+    return stmt_run(store, st, error, "writing a tracker row");
+}
+
+static gboolean
+write_checkpoint(Store *store, const StoreCheckpoint *cp, GError **error)
+{
+    sqlite3_stmt *st = stmt_get(store, ST_CHECKPOINT_PUT, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, cp->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (gint64)cp->dev);
+    sqlite3_bind_int64(st, 3, (gint64)cp->ino);
+    sqlite3_bind_int64(st, 4, (gint64)MIN(cp->offset, (guint64)G_MAXINT64));
+    /* A zero-length blob must still be a blob, not NULL. */
+    sqlite3_bind_blob(st, 5, cp->fingerprint_len ? (const void *)cp->fingerprint : "",
+                      (int)cp->fingerprint_len, SQLITE_STATIC);
+    return stmt_run(store, st, error, "writing a checkpoint");
+}
+
+static void
+clear_queue(Store *store)
+{
+    g_hash_table_remove_all(store->ban_ops);
+    g_hash_table_remove_all(store->count_ops);
+    g_hash_table_remove_all(store->checkpoints);
+    /* Give back the memory a flood or a long outage made the tracker queue grow to. */
+    if (store->violations->len > 1024) {
+        g_array_unref(store->violations);
+        store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    } else {
+        g_array_set_size(store->violations, 0);
+    }
+}
+
+static gboolean
+read_only_error(Store *store, GError **error)
+{
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: opened read-only", store->path);
+    return FALSE;
+}
+
+gboolean
+store_commit(Store *store, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    if (store_pending(store) == 0)
+        return TRUE;
+    if (store->opts.read_only)
+        return read_only_error(store, error);
+
+    GHashTableIter it;
+    gpointer value;
+    if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
+        goto fail;
+    for (guint i = 0; i < store->violations->len; i++) {
+        if (!write_violation(store, &g_array_index(store->violations, StoreViolation, i), error))
+            goto fail;
+    }
+    g_hash_table_iter_init(&it, store->ban_ops);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (!write_ban(store, value, error))
+            goto fail;
+    }
+    g_hash_table_iter_init(&it, store->count_ops);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (!write_count(store, value, error))
+            goto fail;
+    }
+    g_hash_table_iter_init(&it, store->checkpoints);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (!write_checkpoint(store, value, error))
+            goto fail;
+    }
+    if (!run_simple(store, ST_COMMIT, error, "committing"))
+        goto fail;
+    clear_queue(store);
+    return TRUE;
+fail:
+    rollback(store);
+    return FALSE;
+}
+
+gboolean
+store_purge_history(Store *store, gint64 before_us, guint max_rows, guint *n_deleted,
+                    GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    if (n_deleted)
+        *n_deleted = 0;
+    if (store->opts.read_only)
+        return read_only_error(store, error);
+    if (max_rows == 0)
+        return TRUE;
+    sqlite3_stmt *st;
+    guint deleted = 0;
+    if (!run_simple(store, ST_BEGIN, error, "starting a purge"))
+        goto fail;
+    if (!(st = stmt_get(store, ST_PURGE_TRACKER, error)))
+        goto fail;
+    sqlite3_bind_int64(st, 1, before_us);
+    sqlite3_bind_int64(st, 2, max_rows);
+    if (!stmt_run(store, st, error, "purging the tracker"))
+        goto fail;
+    deleted = (guint)sqlite3_changes(store->db);
+    if (deleted < max_rows) {
+        if (!(st = stmt_get(store, ST_PURGE_OFFENDERS, error)))
+            goto fail;
+        sqlite3_bind_int64(st, 1, before_us);
+        sqlite3_bind_int64(st, 2, max_rows - deleted);
+        if (!stmt_run(store, st, error, "purging ban counts"))
+            goto fail;
+        deleted += (guint)sqlite3_changes(store->db);
+    }
+    if (!run_simple(store, ST_COMMIT, error, "committing a purge"))
+        goto fail;
+    if (n_deleted)
+        *n_deleted = deleted;
+    return TRUE;
+fail:
+    rollback(store);
+    return FALSE;
+}
+
+/* ---- reads ---- */
+
+static void
+warn_skipped(Store *store, const char *table, guint skipped)
+{
+    if (skipped > 0)
+        g_warning("store: %s: skipped %u invalid row%s in %s", store->path, skipped,
+                  skipped == 1 ? "" : "s", table);
+}
+
+static gboolean
+row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
+{
+    gint64 v;
+    memset(b, 0, sizeof *b);
+    if (!column_addr(st, 0, 1, &b->prefix.addr) || !column_int64(st, 2, 0, 128, &v))
+        return FALSE;
+    b->prefix.len = (guint8)v;
+    if (!prefix_valid(&b->prefix))
+        return FALSE;
+    if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+        b->expires_us = BAN_EXPIRES_NEVER;
+    else if (!column_int64(st, 3, 1, G_MAXINT64 - 1, &b->expires_us))
+        return FALSE;
+    char source[16];
+    if (!column_int64(st, 4, 0, G_MAXINT64, &b->created_us) ||
+        !column_int64(st, 5, 0, G_MAXINT64, &b->first_seen_us) ||
+        !column_int64(st, 6, 0, G_MAXINT64, &b->last_seen_us) ||
+        !column_u32(st, 7, &b->violations) || !column_u32(st, 8, &b->prior_bans) ||
+        !column_u32(st, 9, &b->gid) || !column_u32(st, 10, &b->sid) ||
+        !column_u32(st, 11, &b->rev) || !column_text(st, 12, b->msg, sizeof b->msg) ||
+        !column_text(st, 13, source, sizeof source) || !ban_source_parse(source, &b->source) ||
+        !column_text(st, 14, b->reason, sizeof b->reason))
+        return FALSE;
+    *expires_out = b->expires_us;
+    return TRUE;
+}
+
+gboolean
+store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, guint *n_skipped,
+                GError **error)
+{
+    g_return_val_if_fail(store != NULL && active != NULL, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_BANS_LOAD, error);
+    if (!st)
+        return FALSE;
+    guint skipped = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        Ban b;
+        gint64 expires;
+        if (!row_to_ban(st, &expires, &b)) {
+            skipped++;
+            continue;
+        }
+        if (expires == BAN_EXPIRES_NEVER || expires > now_us)
+            g_array_append_val(active, b);
+        else if (expired)
+            g_array_append_val(expired, b);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "loading bans");
+    warn_skipped(store, "bans", skipped);
+    if (n_skipped)
+        *n_skipped = skipped;
+    return TRUE;
+}
+
+gboolean
+store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **error)
+{
+    g_return_val_if_fail(store != NULL && out != NULL, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_CHECKPOINTS_LOAD, error);
+    if (!st)
+        return FALSE;
+    guint skipped = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StoreCheckpoint cp;
+        gint64 dev, ino, off;
+        memset(&cp, 0, sizeof cp);
+        int fp_len = sqlite3_column_bytes(st, 4);
+        if (!column_text(st, 0, cp.path, sizeof cp.path) || cp.path[0] == '\0' ||
+            (gsize)sqlite3_column_bytes(st, 0) >= sizeof cp.path ||
+            !column_int64(st, 1, G_MININT64, G_MAXINT64, &dev) ||
+            !column_int64(st, 2, G_MININT64, G_MAXINT64, &ino) ||
+            !column_int64(st, 3, 0, G_MAXINT64, &off) ||
+            sqlite3_column_type(st, 4) != SQLITE_BLOB || fp_len > STORE_FINGERPRINT_MAX) {
+            skipped++;
+            continue;
+        }
+        cp.dev = (guint64)dev;
+        cp.ino = (guint64)ino;
+        cp.offset = (guint64)off;
+        cp.fingerprint_len = (guint)fp_len;
+        if (fp_len > 0)
+            memcpy(cp.fingerprint, sqlite3_column_blob(st, 4), (gsize)fp_len);
+        g_array_append_val(out, cp);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "loading checkpoints");
+    warn_skipped(store, "checkpoints", skipped);
+    if (n_skipped)
+        *n_skipped = skipped;
+    return TRUE;
+}
+
+static gboolean
+row_to_violation(sqlite3_stmt *st, StoreViolation *v)
+{
+    gint64 priority, src_port, dst_port, swapped;
+    memset(v, 0, sizeof *v);
+    if (!column_int64(st, 0, G_MININT64, G_MAXINT64, &v->time_us) ||
+        !column_addr(st, 1, 2, &v->addr) || !column_peer(st, 3, &v->peer) ||
+        !column_u32(st, 4, &v->gid) || !column_u32(st, 5, &v->sid) || !column_u32(st, 6, &v->rev) ||
+        !column_text(st, 7, v->msg, sizeof v->msg) ||
+        !column_int64(st, 8, G_MININT32, G_MAXINT32, &priority) ||
+        !column_text(st, 9, v->proto, sizeof v->proto) ||
+        !column_int64(st, 10, -1, 65535, &src_port) ||
+        !column_int64(st, 11, -1, 65535, &dst_port) || !column_int64(st, 12, 0, 1, &swapped) ||
+        !column_text(st, 13, v->verdict, sizeof v->verdict))
+        return FALSE;
+    v->priority = (gint32)priority;
+    v->src_port = (gint32)src_port;
+    v->dst_port = (gint32)dst_port;
+    v->swapped = swapped == 1;
+    return TRUE;
+}
+
+gboolean
+store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, GError **error)
+{
+    g_return_val_if_fail(store != NULL && addr != NULL && out != NULL, FALSE);
+    g_return_val_if_fail(addr->family == AF_INET || addr->family == AF_INET6, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_HISTORY, error);
+    if (!st)
+        return FALSE;
+    bind_addr(st, 1, addr);
+    sqlite3_bind_int(st, 2, family_code(addr));
+    sqlite3_bind_int64(st, 3, limit);
+    guint skipped = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StoreViolation v;
+        gboolean ok = row_to_violation(st, &v);
+        if (!ok) {
+            skipped++;
+            continue;
+        }
+        g_array_append_val(out, v);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "loading history");
+    warn_skipped(store, "tracker", skipped);
+    return TRUE;
+}
+
+gboolean
+store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count, gint64 *last_ban_us,
+                    GError **error)
+{
+    g_return_val_if_fail(store != NULL && prefix != NULL && count != NULL, FALSE);
+    const CountOp *op = g_hash_table_lookup(store->count_ops, prefix);
+    if (op) {
+        *count = op->count;
+        if (last_ban_us)
+            *last_ban_us = op->last_ban_us;
+        return TRUE;
+    }
+    *count = 0;
+    if (last_ban_us)
+        *last_ban_us = 0;
+    sqlite3_stmt *st = stmt_get(store, ST_COUNT_GET, error);
+    if (!st)
+        return FALSE;
+    bind_prefix_key(st, prefix);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        guint32 c;
+        gint64 last;
+        /* A corrupt count reads as 0: escalation restarts rather than failing the ban. */
+        if (column_u32(st, 0, &c) && column_int64(st, 1, 0, G_MAXINT64, &last)) {
+            *count = c;
+            if (last_ban_us)
+                *last_ban_us = last;
+        }
+        rc = sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "reading a ban count");
+    return TRUE;
+}

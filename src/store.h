@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Durable state in SQLite (bans, per-address ban counts, the violation tracker, tail
+// checkpoints): every SQL statement of the project lives behind this interface.
+#pragma once
+
+#include <glib.h>
+
+#include "alert.h"
+#include "ipaddr.h"
+
+/* The schema version this build writes (PRAGMA user_version). Older files are migrated
+ * forward on a read-write open; newer ones are refused. */
+#define STORE_SCHEMA_VERSION 2
+
+/* The database file's name inside the state directory. */
+#define STORE_DB_NAME "alertban.db"
+
+#define BAN_REASON_MAX 32
+#define STORE_VERDICT_MAX 32
+#define STORE_PATH_MAX 4096
+#define STORE_FINGERPRINT_MAX 64
+
+/* A ban that never expires has this expiry (stored as NULL). */
+#define BAN_EXPIRES_NEVER G_MAXINT64
+
+typedef enum {
+    BAN_SOURCE_POLICY, /* decided by the policy from alerts */
+    BAN_SOURCE_MANUAL, /* asked for by an operator */
+} BanSource;
+
+/* One ban, as the ban table holds it and the store persists it. A fixed-size value. */
+typedef struct {
+    IpPrefix prefix;
+    gint64 expires_us;     /* absolute real time (g_get_real_time()), or BAN_EXPIRES_NEVER */
+    gint64 created_us;     /* when this ban started */
+    gint64 first_seen_us;  /* first violation counted into this ban (created_us when manual) */
+    gint64 last_seen_us;   /* last violation (or manual change) counted into this ban */
+    guint32 violations;    /* alerts counted into this ban */
+    guint32 prior_bans;    /* how many times the address was banned before this ban */
+    guint32 gid, sid, rev; /* the last rule that hit it (0:0:0 for a manual ban) */
+    BanSource source;
+    char reason[BAN_REASON_MAX]; /* "threshold", "manual", ... */
+    char msg[ALERT_MSG_MAX];     /* the last rule's msg, untrusted text */
+} Ban;
+
+/* Stable text of a source ("policy", "manual"), and its inverse (FALSE when unknown). */
+const char *ban_source_name(BanSource source);
+gboolean ban_source_parse(const char *text, BanSource *out);
+
+/* One tracker row: a violation attributed to an address, with what was decided about it. */
+typedef struct {
+    gint64 time_us; /* real time the alert was handled */
+    IpAddr addr;    /* the offender */
+    IpAddr peer;    /* the other end, family 0 when unknown */
+    guint32 gid, sid, rev;
+    gint32 priority; /* -1 when absent */
+    char proto[ALERT_PROTO_MAX];
+    gint32 src_port, dst_port;       /* -1 when absent */
+    gboolean swapped;                /* the offender is the alert's destination */
+    char verdict[STORE_VERDICT_MAX]; /* "ban", "extend", "count", ... */
+    char msg[ALERT_MSG_MAX];
+} StoreViolation;
+
+/* Fills out from an alert: the offender is the destination when swapped, else the source. */
+void store_violation_from_alert(const Alert *alert, gboolean swapped, gint64 time_us,
+                                const char *verdict, StoreViolation *out);
+
+/* Where the tailer stopped in one followed file. */
+typedef struct {
+    char path[STORE_PATH_MAX]; /* the key: the configured log path */
+    guint64 dev, ino, offset;
+    guint8 fingerprint[STORE_FINGERPRINT_MAX]; /* bytes identifying the content before offset */
+    guint fingerprint_len;
+} StoreCheckpoint;
+
+typedef struct {
+    gboolean read_only;           /* for the CLI: never creates, migrates or writes */
+    guint busy_timeout_ms;        /* how long a statement waits for another writer */
+    guint max_pending_violations; /* tracker rows held while commits fail; more are dropped */
+} StoreOptions;
+
+/* Defaults: read-write, 5000 ms busy timeout, 20000 pending tracker rows. */
+void store_options_init(StoreOptions *opts);
+
+typedef struct Store Store;
+
+/* Opens (read-write: creating state_dir with mode 0700 and the database with mode 0600, and
+ * migrating it to STORE_SCHEMA_VERSION) the database in state_dir. opts may be NULL for the
+ * defaults. ALERTBAN_ERROR_STORE names the file and SQLite's message. */
+Store *store_open(const char *state_dir, const StoreOptions *opts, GError **error);
+void store_free(Store *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
+
+/* The database file's path; borrowed. */
+const char *store_path(const Store *store);
+gboolean store_is_read_only(const Store *store);
+
+/* --- Writes: queued in memory, made durable together by store_commit() ---
+ *
+ * A main-loop turn queues what it did (tracker rows, ban changes, per-address ban counts,
+ * checkpoints) and ends with one store_commit(), one SQLite transaction. Queued ban and
+ * checkpoint changes are coalesced per key (the last one wins). */
+
+/* Queues an insert-or-replace of the ban keyed by ban->prefix. */
+void store_put_ban(Store *store, const Ban *ban);
+/* Queues the removal of the ban on prefix (absent is not an error). */
+void store_delete_ban(Store *store, const IpPrefix *prefix);
+/* Queues the number of times prefix has been banned (kept after its bans end). */
+void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 last_ban_us);
+/* Queues one tracker row. FALSE (and the row is counted as dropped) when
+ * max_pending_violations rows are already waiting for a commit that keeps failing. */
+gboolean store_add_violation(Store *store, const StoreViolation *v);
+/* Queues a checkpoint, replacing the one with the same path. */
+void store_put_checkpoint(Store *store, const StoreCheckpoint *cp);
+
+/* Number of queued writes (after coalescing). */
+guint store_pending(const Store *store);
+/* Tracker rows dropped since the store was opened because the queue was full. */
+guint64 store_dropped_violations(const Store *store);
+
+/* Writes everything queued in one transaction. On failure (disk full, I/O error, another
+ * writer holding the lock past the busy timeout) the transaction is rolled back, nothing of
+ * it is visible, the queue is kept intact and the caller retries later. */
+gboolean store_commit(Store *store, GError **error);
+
+/* Deletes at most max_rows tracker rows older than before_us, and per-address ban counts
+ * last bumped before before_us whose address is not banned now, in one transaction.
+ * *n_deleted (may be NULL) gets the number of rows removed; call again while it equals
+ * max_rows. */
+gboolean store_purge_history(Store *store, gint64 before_us, guint max_rows, guint *n_deleted,
+                             GError **error);
+
+/* --- Reads (each sees committed data only, except store_get_ban_count()) --- */
+
+/* Appends every valid stored ban to active (expiry > now_us or permanent) or to expired
+ * (both GArrays of Ban; expired may be NULL to ignore them). Invalid rows are skipped,
+ * counted into *n_skipped (may be NULL) and warned about once per call. */
+gboolean store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired,
+                         guint *n_skipped, GError **error);
+
+/* Appends every valid checkpoint (StoreCheckpoint) to out; invalid rows as above. */
+gboolean store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **error);
+
+/* Appends the tracker rows of addr (StoreViolation), newest first, at most limit. */
+gboolean store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out,
+                            GError **error);
+
+/* How many times prefix has been banned (0 when never), queued writes included, and when
+ * the last of those bans started (0 when never). last_ban_us may be NULL. */
+gboolean store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count,
+                             gint64 *last_ban_us, GError **error);

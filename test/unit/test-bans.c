@@ -1,0 +1,933 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Unit tests for the ban table against the fake firewall and a real store, with the clock
+// injected: batching, expiry, extension, escalation, clock steps, failures and restarts.
+#include "bans.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "error.h"
+#include "testutil.h"
+
+#define S ((gint64)G_USEC_PER_SEC)
+#define T0_REAL ((gint64)1800000000 * S) /* 2027-01-15 */
+#define T0_MONO ((gint64)5000 * S)
+
+/* The injected clock. In live mode both clocks also advance with GLib's monotonic clock, so
+ * the main loop's timeouts line up with the table's deadlines. */
+typedef struct {
+    gint64 real, mono;
+    gboolean live;
+} TestClock;
+
+static gint64
+clock_real(gpointer data)
+{
+    TestClock *c = data;
+    return c->real + (c->live ? g_get_monotonic_time() : 0);
+}
+
+static gint64
+clock_mono(gpointer data)
+{
+    TestClock *c = data;
+    return c->mono + (c->live ? g_get_monotonic_time() : 0);
+}
+
+typedef struct {
+    char *dir;
+    TestClock clock;
+    BansOptions opts;
+    Store *store;
+    Fw *fw;
+    Bans *bans;
+} Fixture;
+
+static void
+fixture_open(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    f->store = store_open(f->dir, NULL, &error);
+    g_assert_no_error(error);
+    BansClock bc = {clock_real, clock_mono, &f->clock};
+    f->bans = bans_new(f->store, f->fw, &f->opts, &bc);
+}
+
+static void
+fixture_close(Fixture *f)
+{
+    g_clear_pointer(&f->bans, bans_free);
+    g_clear_pointer(&f->store, store_free);
+}
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    test_log_clear();
+    f->dir = test_mkdtemp();
+    f->clock.real = T0_REAL;
+    f->clock.mono = T0_MONO;
+    f->clock.live = FALSE;
+    bans_options_init(&f->opts);
+    f->fw = fw_fake_new();
+    fixture_open(f);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    fixture_close(f);
+    fw_free(f->fw);
+    test_rm_rf(f->dir);
+    g_free(f->dir);
+}
+
+static void
+advance(Fixture *f, gint64 us)
+{
+    f->clock.real += us;
+    f->clock.mono += us;
+}
+
+static IpPrefix
+pfx(const char *text)
+{
+    IpPrefix p;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(ipprefix_parse(text, &p, &error));
+    return p;
+}
+
+static BanRequest
+policy_req(const char *prefix, gint64 duration_s)
+{
+    BanRequest r;
+    memset(&r, 0, sizeof r);
+    r.prefix = pfx(prefix);
+    r.source = BAN_SOURCE_POLICY;
+    r.duration_s = duration_s;
+    r.gid = 1;
+    r.sid = 2001219;
+    r.rev = 20;
+    r.msg = "ET SCAN Potential SSH Scan";
+    r.reason = "threshold";
+    r.alerts = 5;
+    r.window_s = 60;
+    return r;
+}
+
+static BanRequest
+manual_req(const char *prefix, gint64 duration_s, gboolean permanent)
+{
+    BanRequest r;
+    memset(&r, 0, sizeof r);
+    r.prefix = pfx(prefix);
+    r.source = BAN_SOURCE_MANUAL;
+    r.duration_s = duration_s;
+    r.permanent = permanent;
+    r.reason = "manual";
+    return r;
+}
+
+static void
+flush_ok(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bans_flush(f->bans, &error));
+    g_assert_no_error(error);
+}
+
+/* The fake kernel's entries. */
+static GArray *
+installed(Fixture *f)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    g_assert_true(fw_list(f->fw, out, NULL));
+    return out;
+}
+
+static gboolean
+is_installed(Fixture *f, const char *prefix)
+{
+    g_autoptr(GArray) all = installed(f);
+    IpPrefix p = pfx(prefix);
+    guint n = 0;
+    for (guint i = 0; i < all->len; i++)
+        n += ipprefix_equal(&g_array_index(all, IpPrefix, i), &p);
+    g_assert_cmpuint(n, <=, 1);
+    return n == 1;
+}
+
+static guint
+n_installed(Fixture *f)
+{
+    g_autoptr(GArray) all = installed(f);
+    return all->len;
+}
+
+static GArray *
+stored_bans(Fixture *f, gint64 now_real)
+{
+    g_autoptr(GError) error = NULL;
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(Ban));
+    g_assert_true(store_load_bans(f->store, now_real, out, out, NULL, &error));
+    return out;
+}
+
+static const Ban *
+find_ban(GArray *bans, const char *prefix)
+{
+    IpPrefix p = pfx(prefix);
+    for (guint i = 0; i < bans->len; i++) {
+        if (ipprefix_equal(&g_array_index(bans, Ban, i).prefix, &p))
+            return &g_array_index(bans, Ban, i);
+    }
+    return NULL;
+}
+
+/* ---- adding and flushing ---- */
+
+static void
+test_add_new(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    BanRequest r = policy_req("203.0.113.7", 3600);
+    r.msg = "evil \"msg\"\n";
+    const Ban *ban = NULL;
+    g_assert_cmpint(bans_add(f->bans, &r, &ban), ==, BANS_ADDED);
+    g_assert_nonnull(ban);
+    g_assert_cmpint(ban->expires_us, ==, T0_REAL + 3600 * S);
+    g_assert_cmpint(ban->created_us, ==, T0_REAL);
+    g_assert_cmpuint(ban->violations, ==, 5);
+    g_assert_cmpuint(ban->prior_bans, ==, 0);
+    test_log_assert("ban addr=203.0.113.7 rule=1:2001219:20 alerts=5 window_s=60 duration_s=3600"
+                    " prior_bans=0 violations=5 source=policy reason=threshold"
+                    " msg=\"evil \\\"msg\\\"\\x0a\"");
+    g_assert_true(bans_lookup(f->bans, &r.prefix) == ban);
+
+    /* Nothing reaches the store or the kernel before the turn ends. */
+    g_assert_cmpuint(n_installed(f), ==, 0);
+    g_autoptr(GArray) before = stored_bans(f, T0_REAL);
+    g_assert_cmpuint(before->len, ==, 0);
+    flush_ok(f);
+    g_assert_true(is_installed(f, "203.0.113.7"));
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 1);
+    g_autoptr(GArray) after = stored_bans(f, T0_REAL);
+    g_assert_cmpuint(after->len, ==, 1);
+    g_assert_cmpint(g_array_index(after, Ban, 0).expires_us, ==, T0_REAL + 3600 * S);
+    g_assert_cmpint(bans_remaining_s(f->bans, &r.prefix), ==, 3600);
+    /* A flush with nothing queued commits nothing. */
+    flush_ok(f);
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 1);
+}
+
+static void
+test_one_commit_per_turn(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    const guint n = 2000;
+    for (guint i = 0; i < n; i++) {
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "198.18.%u.%u", i / 256, i % 256);
+        BanRequest r = policy_req(text, 600 + i);
+        g_assert_cmpint(bans_add(f->bans, &r, NULL), ==, BANS_ADDED);
+    }
+    flush_ok(f);
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 1);
+    g_assert_cmpuint(n_installed(f), ==, n);
+    g_autoptr(GArray) stored = stored_bans(f, T0_REAL);
+    g_assert_cmpuint(stored->len, ==, n);
+
+    /* A turn that bans and unbans the same address sends the end state only. */
+    BanRequest r = policy_req("203.0.113.1", 60);
+    g_assert_cmpint(bans_add(f->bans, &r, NULL), ==, BANS_ADDED);
+    g_assert_true(bans_remove(f->bans, &r.prefix, "manual"));
+    g_assert_false(bans_remove(f->bans, &r.prefix, "manual"));
+    flush_ok(f);
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 2);
+    g_assert_false(is_installed(f, "203.0.113.1"));
+    g_assert_cmpuint(n_installed(f), ==, n);
+}
+
+/* ---- expiry ---- */
+
+static void
+test_expire_on_time(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    const char *at10[] = {"203.0.113.1", "203.0.113.2", "2001:db8::3"};
+    for (guint i = 0; i < G_N_ELEMENTS(at10); i++) {
+        BanRequest r = policy_req(at10[i], 10);
+        bans_add(f->bans, &r, NULL);
+    }
+    BanRequest later = policy_req("203.0.113.4", 20);
+    bans_add(f->bans, &later, NULL);
+    BanRequest forever = manual_req("192.0.2.1", 0, TRUE);
+    bans_add(f->bans, &forever, NULL);
+    flush_ok(f);
+    g_assert_cmpuint(n_installed(f), ==, 5);
+    gint64 next = 0;
+    g_assert_true(bans_next_deadline(f->bans, &next));
+    g_assert_cmpint(next, ==, T0_MONO + 10 * S);
+
+    test_log_clear();
+    advance(f, 10 * S - 1);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    advance(f, 1);
+    /* All three that end at the same second go in one pass and one firewall commit. */
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 3);
+    g_assert_cmpuint(test_log_count("unban addr=* reason=expired"), ==, 3);
+    test_log_assert("unban addr=2001:db8::3 rule=1:2001219:20 violations=5 banned_s=10"
+                    " source=policy reason=expired");
+    guint commits = fw_fake_commits(f->fw);
+    flush_ok(f);
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, commits + 1);
+    g_assert_cmpuint(n_installed(f), ==, 2);
+    g_assert_true(is_installed(f, "203.0.113.4"));
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    g_assert_cmpuint(stored->len, ==, 2);
+    g_assert_true(bans_next_deadline(f->bans, &next));
+    g_assert_cmpint(next, ==, T0_MONO + 20 * S);
+
+    advance(f, 10 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+    /* Only the permanent ban is left, and no timer is needed for it. */
+    g_assert_false(bans_next_deadline(f->bans, NULL));
+    advance(f, (gint64)3650 * 86400 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    g_assert_nonnull(bans_lookup(f->bans, &forever.prefix));
+}
+
+static void
+test_expire_batches(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    fixture_close(f);
+    f->opts.expire_batch_max = 4;
+    fixture_open(f);
+    for (guint i = 0; i < 10; i++) {
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "198.51.100.%u", i + 1);
+        BanRequest r = policy_req(text, 30 + (i % 3));
+        bans_add(f->bans, &r, NULL);
+    }
+    flush_ok(f);
+    advance(f, 60 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 4);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 4);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 2);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    flush_ok(f);
+    g_assert_cmpuint(n_installed(f), ==, 0);
+}
+
+/* ---- extension and who may shorten what ---- */
+
+static void
+test_extend(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    BanRequest r = policy_req("203.0.113.7", 3600);
+    bans_add(f->bans, &r, NULL);
+    flush_ok(f);
+    advance(f, 600 * S);
+    test_log_clear();
+    /* A shorter policy ban leaves the end alone but counts the alerts. */
+    BanRequest shorter = policy_req("203.0.113.7", 60);
+    shorter.alerts = 1;
+    shorter.sid = 2001220;
+    const Ban *ban = NULL;
+    g_assert_cmpint(bans_add(f->bans, &shorter, &ban), ==, BANS_UNCHANGED);
+    g_assert_cmpint(ban->expires_us, ==, T0_REAL + 3600 * S);
+    g_assert_cmpuint(ban->violations, ==, 6);
+    g_assert_cmpuint(ban->sid, ==, 2001220);
+    g_assert_cmpuint(test_log_count("extend *"), ==, 0);
+    /* A longer one moves the end. */
+    BanRequest longer = policy_req("203.0.113.7", 7200);
+    longer.alerts = 2;
+    g_assert_cmpint(bans_add(f->bans, &longer, &ban), ==, BANS_EXTENDED);
+    g_assert_cmpint(ban->expires_us, ==, T0_REAL + 600 * S + 7200 * S);
+    g_assert_cmpuint(ban->violations, ==, 8);
+    g_assert_cmpuint(ban->prior_bans, ==, 0);
+    test_log_assert("extend addr=203.0.113.7 * duration_s=7200 *");
+    guint commits = fw_fake_commits(f->fw);
+    flush_ok(f);
+    /* The rule is installed already: an extension costs no firewall commit. */
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, commits);
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    const Ban *s = find_ban(stored, "203.0.113.7");
+    g_assert_nonnull(s);
+    g_assert_cmpint(s->expires_us, ==, T0_REAL + 7800 * S);
+    g_assert_cmpuint(s->violations, ==, 8);
+    advance(f, 7199 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    advance(f, 1 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+}
+
+typedef struct {
+    const char *name;
+    BanSource first_source;
+    gint64 first_s; /* 0: permanent */
+    BanSource second_source;
+    gint64 second_s; /* 0: permanent */
+    BansResult result;
+    BanSource source_after;
+    gint64 expires_after_s; /* from T0; 0: permanent */
+} PrecedenceCase;
+
+static const PrecedenceCase precedence_cases[] = {
+    {"policy-does-not-shorten-manual", BAN_SOURCE_MANUAL, 86400, BAN_SOURCE_POLICY, 3600,
+     BANS_UNCHANGED, BAN_SOURCE_MANUAL, 86400},
+    {"policy-extends-manual-keeps-source", BAN_SOURCE_MANUAL, 600, BAN_SOURCE_POLICY, 3600,
+     BANS_EXTENDED, BAN_SOURCE_MANUAL, 3600},
+    {"policy-does-not-end-permanent", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_POLICY, 3600, BANS_UNCHANGED,
+     BAN_SOURCE_MANUAL, 0},
+    {"policy-cannot-make-permanent-timed", BAN_SOURCE_POLICY, 0, BAN_SOURCE_POLICY, 60,
+     BANS_UNCHANGED, BAN_SOURCE_POLICY, 0},
+    {"manual-sets-shorter", BAN_SOURCE_POLICY, 86400, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
+     BAN_SOURCE_MANUAL, 600},
+    {"manual-makes-permanent", BAN_SOURCE_POLICY, 3600, BAN_SOURCE_MANUAL, 0, BANS_EXTENDED,
+     BAN_SOURCE_MANUAL, 0},
+    {"manual-makes-permanent-timed", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
+     BAN_SOURCE_MANUAL, 600},
+};
+
+static BanRequest
+req_for(BanSource source, gint64 seconds)
+{
+    if (source == BAN_SOURCE_MANUAL)
+        return manual_req("203.0.113.9", seconds, seconds == 0);
+    BanRequest r = policy_req("203.0.113.9", seconds);
+    r.permanent = seconds == 0;
+    return r;
+}
+
+static void
+test_precedence(gconstpointer data)
+{
+    const PrecedenceCase *c = data;
+    Fixture fx, *f = &fx;
+    fixture_set_up(f, NULL);
+    BanRequest first = req_for(c->first_source, c->first_s);
+    g_assert_cmpint(bans_add(f->bans, &first, NULL), ==, BANS_ADDED);
+    flush_ok(f);
+    BanRequest second = req_for(c->second_source, c->second_s);
+    const Ban *ban = NULL;
+    g_assert_cmpint(bans_add(f->bans, &second, &ban), ==, c->result);
+    g_assert_cmpint(ban->source, ==, c->source_after);
+    gint64 want = c->expires_after_s ? T0_REAL + c->expires_after_s * S : BAN_EXPIRES_NEVER;
+    g_assert_cmpint(ban->expires_us, ==, want);
+    BansCounts counts;
+    bans_counts(f->bans, &counts);
+    g_assert_cmpuint(counts.total, ==, 1);
+    g_assert_cmpuint(counts.manual, ==, c->source_after == BAN_SOURCE_MANUAL);
+    g_assert_cmpuint(counts.permanent, ==, c->expires_after_s == 0);
+    flush_ok(f);
+    /* The enforced deadline agrees with the stored expiry. */
+    if (c->expires_after_s) {
+        advance(f, c->expires_after_s * S - 1);
+        g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+        advance(f, 1);
+        g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+    } else {
+        g_assert_false(bans_next_deadline(f->bans, NULL));
+    }
+    fixture_tear_down(f, NULL);
+}
+
+/* ---- escalation ---- */
+
+static void
+test_escalation_persisted(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    IpPrefix p = pfx("203.0.113.20");
+    g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, 0);
+    for (guint round = 0; round < 3; round++) {
+        BanRequest r = policy_req("203.0.113.20", 60);
+        const Ban *ban = NULL;
+        g_assert_cmpint(bans_add(f->bans, &r, &ban), ==, BANS_ADDED);
+        g_assert_cmpuint(ban->prior_bans, ==, round);
+        /* While banned, the current ban's own count. */
+        g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, round);
+        flush_ok(f);
+        advance(f, 61 * S);
+        g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+        flush_ok(f);
+        g_assert_null(bans_lookup(f->bans, &p));
+        /* After it ends, the count of bans the next one would follow. */
+        g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, round + 1);
+    }
+    /* Across a restart. */
+    fixture_close(f);
+    fixture_open(f);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, 3);
+    BanRequest r = policy_req("203.0.113.20", 60);
+    const Ban *ban = NULL;
+    g_assert_cmpint(bans_add(f->bans, &r, &ban), ==, BANS_ADDED);
+    g_assert_cmpuint(ban->prior_bans, ==, 3);
+    test_log_assert("ban addr=203.0.113.20 * prior_bans=3 *");
+    /* Another address has its own count. */
+    IpPrefix other = pfx("203.0.113.21");
+    g_assert_cmpuint(bans_prior_bans(f->bans, &other), ==, 0);
+}
+
+/* ---- clock steps ---- */
+
+static void
+test_clock_step_forward(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    BanRequest a = policy_req("203.0.113.30", 3600);
+    BanRequest b = policy_req("203.0.113.31", 600);
+    bans_add(f->bans, &a, NULL);
+    bans_add(f->bans, &b, NULL);
+    flush_ok(f);
+    /* NTP steps the wall clock a day ahead; one second of real time passes. */
+    test_log_clear();
+    f->clock.real += 86400 * S + 1 * S;
+    f->clock.mono += 1 * S;
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    test_log_assert("bans: the real-time clock stepped by 86400 s*");
+    g_assert_cmpint(bans_remaining_s(f->bans, &b.prefix), ==, 599);
+    /* Each ban still ends after the time it had left. */
+    advance(f, 598 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    advance(f, 1 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+    g_assert_null(bans_lookup(f->bans, &b.prefix));
+    advance(f, 2999 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    advance(f, 1 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+    /* The ban made after the step ends on the new wall clock's terms. */
+    BanRequest c = policy_req("203.0.113.32", 60);
+    const Ban *ban = NULL;
+    bans_add(f->bans, &c, &ban);
+    g_assert_cmpint(ban->expires_us, ==, f->clock.real + 60 * S);
+}
+
+static void
+test_clock_step_back(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    BanRequest a = policy_req("203.0.113.33", 3600);
+    bans_add(f->bans, &a, NULL);
+    flush_ok(f);
+    /* The wall clock goes back a day: expiry must not wait for it to catch up. */
+    f->clock.real -= 86400 * S;
+    advance(f, 3599 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+    test_log_assert("bans: the real-time clock stepped by -86400 s*");
+    advance(f, 1 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+    flush_ok(f);
+    g_assert_cmpuint(n_installed(f), ==, 0);
+}
+
+static void
+test_clock_step_then_restart(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    /* After a restart the persisted absolute expiries are measured against the (stepped)
+     * wall clock: bans whose end has passed on it are gone, the others keep their end. */
+    BanRequest a = policy_req("203.0.113.34", 3600);
+    BanRequest b = policy_req("203.0.113.35", 2 * 86400);
+    bans_add(f->bans, &a, NULL);
+    bans_add(f->bans, &b, NULL);
+    flush_ok(f);
+    fixture_close(f);
+    f->clock.real += 86400 * S;
+    f->clock.mono = 7 * S; /* a reboot restarts the monotonic clock */
+    fixture_open(f);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) expired = g_array_new(FALSE, FALSE, sizeof(Ban));
+    BansLoadStats st;
+    g_assert_true(bans_load(f->bans, expired, &st, &error));
+    g_assert_cmpuint(st.restored, ==, 1);
+    g_assert_cmpuint(st.expired, ==, 1);
+    g_assert_true(ipprefix_equal(&g_array_index(expired, Ban, 0).prefix, &a.prefix));
+    g_assert_cmpint(bans_remaining_s(f->bans, &b.prefix), ==, 86400);
+}
+
+/* ---- failures ---- */
+
+static void
+test_fw_failure_retry(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    BanRequest a = policy_req("203.0.113.40", 600);
+    bans_add(f->bans, &a, NULL);
+    fw_fake_fail_next(f->fw, 1);
+    test_log_clear();
+    g_assert_false(bans_flush(f->bans, &error));
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL);
+    g_clear_error(&error);
+    test_log_assert("bans: firewall change of 1 entries failed*");
+    g_assert_true(bans_degraded(f->bans));
+    /* The table and the store keep the ban; the kernel lacks it until the retry. */
+    g_assert_nonnull(bans_lookup(f->bans, &a.prefix));
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    g_assert_cmpuint(stored->len, ==, 1);
+    g_assert_false(is_installed(f, "203.0.113.40"));
+    /* Meanwhile another ban arrives and its apply works; the failed one is still owed. */
+    BanRequest b = policy_req("203.0.113.41", 600);
+    bans_add(f->bans, &b, NULL);
+    flush_ok(f);
+    g_assert_true(bans_degraded(f->bans));
+    /* The first retry fails too; the second reconciles everything. */
+    fw_fake_fail_next(f->fw, 1);
+    g_assert_false(bans_retry(f->bans, &error));
+    g_clear_error(&error);
+    g_assert_true(bans_retry(f->bans, &error));
+    g_assert_no_error(error);
+    g_assert_false(bans_degraded(f->bans));
+    g_assert_true(is_installed(f, "203.0.113.40"));
+    g_assert_true(is_installed(f, "203.0.113.41"));
+    BansCounts counts;
+    bans_counts(f->bans, &counts);
+    g_assert_cmpuint(counts.fw_failures, ==, 2);
+}
+
+static void
+test_store_failure_retry(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_strdup(store_path(f->store));
+    sqlite3 *db = NULL;
+    g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+    g_assert_cmpint(sqlite3_exec(db,
+                                 "CREATE TRIGGER full BEFORE INSERT ON bans BEGIN"
+                                 " SELECT RAISE(ABORT, 'database or disk is full'); END;",
+                                 NULL, NULL, NULL),
+                    ==, SQLITE_OK);
+    BanRequest a = policy_req("203.0.113.42", 600);
+    bans_add(f->bans, &a, NULL);
+    test_log_clear();
+    g_assert_false(bans_flush(f->bans, &error));
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE);
+    g_clear_error(&error);
+    test_log_assert("bans: commit failed*disk is full*");
+    /* The daemon keeps enforcing what it decided. */
+    g_assert_true(is_installed(f, "203.0.113.42"));
+    g_assert_true(bans_degraded(f->bans));
+    g_assert_cmpuint(store_pending(f->store), >, 0);
+    g_assert_false(bans_retry(f->bans, &error));
+    g_clear_error(&error);
+    g_assert_cmpint(sqlite3_exec(db, "DROP TRIGGER full", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close(db);
+    g_assert_true(bans_retry(f->bans, &error));
+    g_assert_false(bans_degraded(f->bans));
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    g_assert_cmpuint(stored->len, ==, 1);
+    guint32 count = 0;
+    g_assert_true(store_get_ban_count(f->store, &a.prefix, &count, NULL, &error));
+    g_assert_cmpuint(count, ==, 1);
+}
+
+/* ---- restart ---- */
+
+static void
+test_restart_reconcile(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    const struct {
+        const char *prefix;
+        gint64 duration_s;
+    } set[] = {
+        {"203.0.113.50", 3600}, {"2001:db8::50", 7200}, {"198.51.100.0/24", 0},
+        {"203.0.113.51", 10},   {"203.0.113.52", 20},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(set); i++) {
+        BanRequest r = set[i].duration_s ? policy_req(set[i].prefix, set[i].duration_s)
+                                         : manual_req(set[i].prefix, 0, TRUE);
+        bans_add(f->bans, &r, NULL);
+    }
+    flush_ok(f);
+    fixture_close(f);
+
+    /* Down for 30 s, across a reboot. The kernel kept a duplicate, a stray, and lost one. */
+    f->clock.real += 30 * S;
+    f->clock.mono = 3 * S;
+    IpPrefix dup = pfx("203.0.113.50"), stray = pfx("192.0.2.99"), lost = pfx("2001:db8::50");
+    fw_fake_inject(f->fw, &dup);
+    fw_fake_inject(f->fw, &stray);
+    FwChange rm = {FW_CHANGE_REMOVE, lost, 0};
+    g_assert_true(fw_apply(f->fw, &rm, 1, NULL));
+    fixture_open(f);
+    test_log_clear();
+    g_autoptr(GArray) expired = g_array_new(FALSE, FALSE, sizeof(Ban));
+    BansLoadStats st;
+    g_assert_true(bans_load(f->bans, expired, &st, &error));
+    g_assert_cmpuint(st.restored, ==, 3);
+    g_assert_cmpuint(st.expired, ==, 2);
+    g_assert_cmpuint(st.skipped, ==, 0);
+    g_assert_cmpuint(expired->len, ==, 2);
+    g_assert_cmpuint(test_log_count("unban addr=203.0.113.5? * reason=expired-while-down"), ==, 2);
+    /* The rest keep their original end, not a fresh one. */
+    IpPrefix a = pfx("203.0.113.50");
+    g_assert_cmpint(bans_lookup(f->bans, &a)->expires_us, ==, T0_REAL + 3600 * S);
+    g_assert_cmpint(bans_remaining_s(f->bans, &a), ==, 3570);
+    gint64 next = 0;
+    g_assert_true(bans_next_deadline(f->bans, &next));
+    g_assert_cmpint(next, ==, 3 * S + 3570 * S);
+    /* The store no longer holds the expired ones. */
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    g_assert_cmpuint(stored->len, ==, 3);
+
+    FwReconcileStats rs;
+    g_assert_true(bans_reconcile(f->bans, &rs, &error));
+    g_assert_cmpuint(rs.added, ==, 1);
+    g_assert_cmpuint(rs.duplicates, ==, 1);
+    /* The stray and the two bans that ended while down. */
+    g_assert_cmpuint(rs.removed, ==, 3);
+    g_assert_cmpuint(n_installed(f), ==, 3);
+    g_assert_true(is_installed(f, "203.0.113.50"));
+    g_assert_true(is_installed(f, "2001:db8::50"));
+    g_assert_true(is_installed(f, "198.51.100.0/24"));
+    test_log_assert("bans: reconciled the firewall: bans=3 added=1 removed=3 duplicates=1*");
+}
+
+/* ---- bounds, lookups, listing ---- */
+
+static void
+test_ceiling(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    fixture_close(f);
+    f->opts.max_bans = 3;
+    fixture_open(f);
+    test_log_clear();
+    for (guint i = 0; i < 3; i++) {
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "203.0.113.%u", 60 + i);
+        BanRequest r = policy_req(text, 60);
+        g_assert_cmpint(bans_add(f->bans, &r, NULL), ==, BANS_ADDED);
+    }
+    BanRequest over = policy_req("203.0.113.70", 60);
+    const Ban *ban = (const Ban *)&over; /* must be reset */
+    g_assert_cmpint(bans_add(f->bans, &over, &ban), ==, BANS_REFUSED);
+    g_assert_null(ban);
+    BanRequest over2 = policy_req("203.0.113.71", 60);
+    g_assert_cmpint(bans_add(f->bans, &over2, NULL), ==, BANS_REFUSED);
+    g_assert_cmpuint(test_log_count("bans: table full*"), ==, 1);
+    /* Extending a ban already in the table is still allowed. */
+    BanRequest ext = policy_req("203.0.113.60", 600);
+    g_assert_cmpint(bans_add(f->bans, &ext, NULL), ==, BANS_EXTENDED);
+    BansCounts c;
+    bans_counts(f->bans, &c);
+    g_assert_cmpuint(c.total, ==, 3);
+    g_assert_cmpuint(c.refused, ==, 2);
+    flush_ok(f);
+    g_assert_null(bans_lookup(f->bans, &over.prefix));
+    g_assert_false(is_installed(f, "203.0.113.70"));
+    advance(f, 60 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 2);
+    g_assert_cmpint(bans_add(f->bans, &over, NULL), ==, BANS_ADDED);
+}
+
+static void
+test_lookup_addr(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    BanRequest net = manual_req("198.51.100.0/24", 600, FALSE);
+    BanRequest host = policy_req("198.51.100.7", 600);
+    BanRequest net6 = manual_req("2001:db8:5::/48", 600, FALSE);
+    bans_add(f->bans, &net, NULL);
+    bans_add(f->bans, &host, NULL);
+    bans_add(f->bans, &net6, NULL);
+    const struct {
+        const char *addr;
+        const char *want; /* NULL: not banned */
+    } cases[] = {
+        {"198.51.100.7", "198.51.100.7"}, {"198.51.100.8", "198.51.100.0/24"},
+        {"198.51.101.7", NULL},           {"2001:db8:5::1", "2001:db8:5::/48"},
+        {"2001:db8:6::1", NULL},          {"203.0.113.7", NULL},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        IpAddr a;
+        g_assert_true(ipaddr_parse(cases[i].addr, &a));
+        const Ban *b = bans_lookup_addr(f->bans, &a);
+        if (!cases[i].want) {
+            g_assert_null(b);
+            continue;
+        }
+        g_assert_nonnull(b);
+        IpPrefix want = pfx(cases[i].want);
+        g_assert_true(ipprefix_equal(&b->prefix, &want));
+    }
+    bans_remove(f->bans, &host.prefix, "manual");
+    IpAddr a;
+    g_assert_true(ipaddr_parse("198.51.100.7", &a));
+    IpPrefix want = pfx("198.51.100.0/24");
+    g_assert_true(ipprefix_equal(&bans_lookup_addr(f->bans, &a)->prefix, &want));
+}
+
+static void
+test_list_and_counts(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    BanRequest reqs[] = {
+        policy_req("203.0.113.80", 300),
+        manual_req("192.0.2.80", 0, TRUE),
+        policy_req("2001:db8::80", 100),
+        manual_req("198.51.100.80", 200, FALSE),
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(reqs); i++)
+        bans_add(f->bans, &reqs[i], NULL);
+    g_autoptr(GArray) list = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(f->bans, list);
+    const char *order[] = {"2001:db8::80", "198.51.100.80", "203.0.113.80", "192.0.2.80"};
+    g_assert_cmpuint(list->len, ==, G_N_ELEMENTS(order));
+    for (guint i = 0; i < list->len; i++) {
+        IpPrefix want = pfx(order[i]);
+        g_assert_true(ipprefix_equal(&g_array_index(list, Ban, i).prefix, &want));
+    }
+    BansCounts c;
+    bans_counts(f->bans, &c);
+    g_assert_cmpuint(c.total, ==, 4);
+    g_assert_cmpuint(c.v4, ==, 3);
+    g_assert_cmpuint(c.v6, ==, 1);
+    g_assert_cmpuint(c.policy, ==, 2);
+    g_assert_cmpuint(c.manual, ==, 2);
+    g_assert_cmpuint(c.permanent, ==, 1);
+    IpPrefix none = pfx("203.0.113.99");
+    g_assert_cmpint(bans_remaining_s(f->bans, &none), ==, -1);
+    g_assert_cmpint(bans_remaining_s(f->bans, &reqs[1].prefix), ==, G_MAXINT64);
+}
+
+static void
+test_fw_flush(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    BanRequest a = policy_req("203.0.113.90", 600);
+    bans_add(f->bans, &a, NULL);
+    flush_ok(f);
+    g_assert_cmpuint(n_installed(f), ==, 1);
+    g_assert_true(bans_fw_flush(f->bans, &error));
+    g_assert_cmpuint(n_installed(f), ==, 0);
+    /* The bans stay stored; the next start puts them back. */
+    fixture_close(f);
+    fixture_open(f);
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_assert_true(bans_reconcile(f->bans, NULL, &error));
+    g_assert_true(is_installed(f, "203.0.113.90"));
+}
+
+/* ---- the main-loop sources ---- */
+
+static gboolean
+iterate_until(GMainContext *ctx, gboolean (*done)(Fixture *), Fixture *f, gint64 timeout_us)
+{
+    gint64 end = g_get_monotonic_time() + timeout_us;
+    while (!done(f)) {
+        if (g_get_monotonic_time() > end)
+            return FALSE;
+        g_main_context_iteration(ctx, FALSE);
+        if (!done(f))
+            g_main_context_iteration(ctx, TRUE);
+    }
+    return TRUE;
+}
+
+static gboolean
+nothing_installed(Fixture *f)
+{
+    return n_installed(f) == 0;
+}
+
+static gboolean
+something_installed(Fixture *f)
+{
+    return n_installed(f) > 0;
+}
+
+static void
+test_attached_sources(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    /* Clocks that advance with GLib's, so its timeouts meet the table's deadlines. */
+    f->clock.live = TRUE;
+    f->clock.real = T0_REAL;
+    f->clock.mono = 0;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    bans_attach(f->bans, ctx);
+
+    /* A ban made in a turn is flushed by the low-priority idle at the end of it. */
+    BanRequest r = policy_req("203.0.113.95", 3600);
+    bans_add(f->bans, &r, NULL);
+    g_assert_true(iterate_until(ctx, something_installed, f, 2 * S));
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 1);
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    g_assert_cmpuint(stored->len, ==, 1);
+
+    /* The single timer ends a ban when its time is up: store one that has 150 ms left and
+     * load it, as at a start. */
+    bans_remove(f->bans, &r.prefix, "manual");
+    g_assert_true(iterate_until(ctx, nothing_installed, f, 2 * S));
+    Ban ban;
+    memset(&ban, 0, sizeof ban);
+    ban.prefix = pfx("203.0.113.96");
+    ban.expires_us = clock_real(&f->clock) + 150000;
+    ban.created_us = clock_real(&f->clock) - 60 * S;
+    ban.first_seen_us = ban.created_us;
+    ban.last_seen_us = ban.created_us;
+    ban.source = BAN_SOURCE_POLICY;
+    store_put_ban(f->store, &ban);
+    g_assert_true(store_commit(f->store, &error));
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_assert_true(bans_reconcile(f->bans, NULL, &error));
+    g_assert_true(is_installed(f, "203.0.113.96"));
+    gint64 start = g_get_monotonic_time();
+    test_log_clear();
+    g_assert_true(iterate_until(ctx, nothing_installed, f, 5 * S));
+    gint64 took = g_get_monotonic_time() - start;
+    /* Not before its time, and well within its second. */
+    g_assert_cmpint(took, >=, 140000);
+    g_assert_cmpint(took, <, 1000000);
+    test_log_assert("unban addr=203.0.113.96 * reason=expired");
+    g_autoptr(GArray) after = stored_bans(f, 0);
+    g_assert_cmpuint(after->len, ==, 0);
+    g_assert_false(bans_next_deadline(f->bans, NULL));
+}
+
+#define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main(int argc, char **argv)
+{
+    test_init(&argc, &argv);
+    ADD("/bans/add/new", test_add_new);
+    ADD("/bans/flush/one-commit-per-turn", test_one_commit_per_turn);
+    ADD("/bans/expire/on-time", test_expire_on_time);
+    ADD("/bans/expire/batches", test_expire_batches);
+    ADD("/bans/add/extend", test_extend);
+    for (guint i = 0; i < G_N_ELEMENTS(precedence_cases); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/bans/add/precedence/%s", precedence_cases[i].name);
+        g_test_add_data_func(path, &precedence_cases[i], test_precedence);
+    }
+    ADD("/bans/prior-bans/persisted", test_escalation_persisted);
+    ADD("/bans/clock/step-forward", test_clock_step_forward);
+    ADD("/bans/clock/step-back", test_clock_step_back);
+    ADD("/bans/clock/step-then-restart", test_clock_step_then_restart);
+    ADD("/bans/flush/fw-failure-retry", test_fw_failure_retry);
+    ADD("/bans/flush/store-failure-retry", test_store_failure_retry);
+    ADD("/bans/load/restart-reconcile", test_restart_reconcile);
+    ADD("/bans/add/ceiling", test_ceiling);
+    ADD("/bans/lookup/addr", test_lookup_addr);
+    ADD("/bans/list/sorted-and-counts", test_list_and_counts);
+    ADD("/bans/fw-flush/keeps-store", test_fw_flush);
+    ADD("/bans/attach/idle-and-timer", test_attached_sources);
+    return g_test_run();
+}
