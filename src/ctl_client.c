@@ -127,6 +127,10 @@ ctl_client_read_line(CtlClient *c, guint timeout_ms, gsize *len, GError **error)
         ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR)
             continue;
+        /* A server that closes with our unread bytes queued (a line it refused as too long)
+         * makes the kernel report ECONNRESET after its reply: that is an end of file. */
+        if (n < 0 && errno == ECONNRESET)
+            n = 0;
         if (n < 0) {
             int err = errno;
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "reading reply: %s",
