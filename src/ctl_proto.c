@@ -687,8 +687,8 @@ request_fail(GError **error, const char *fmt, ...)
 static const char *
 json_type_name(CtlJsonType t)
 {
-    static const char *const names[] = {"null", "boolean", "integer", "string", "array",
-                                        "object"};
+    static const char *const names[] = {"null", "a boolean", "an integer", "a string",
+                                        "an array", "an object"};
     return names[t];
 }
 
@@ -722,7 +722,7 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
         if (k == G_N_ELEMENTS(request_keys))
             return request_fail(error, "unknown key \"%.32s\"", m->key);
         if (m->type != request_keys[k].type)
-            return request_fail(error, "\"%s\" must be a %s", request_keys[k].name,
+            return request_fail(error, "\"%s\" must be %s", request_keys[k].name,
                                 json_type_name(request_keys[k].type));
         present |= request_keys[k].key;
         values[k] = m;
