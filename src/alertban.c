@@ -17,6 +17,12 @@ typedef struct {
 } CliCommand;
 
 static const CliCommand commands[] = {
+    {"list", "[--json] [--long] [FILTER]", "list active bans", cli_list},
+    {"show", "[--json] ADDR", "show an address's ban and history", cli_show},
+    {"ban", "ADDR|CIDR [--for D|--permanent]", "ban an address or network now", cli_ban},
+    {"unban", "ADDR|CIDR|--all", "remove bans now", cli_unban},
+    {"status", "[--json]", "show the daemon's state and counters", cli_status},
+    {"reload", "", "make the daemon reload its configuration", cli_reload},
     {"parse", "[--json] [FILE...]", "parse alert logs and print one alert per line", cli_parse},
 };
 
@@ -29,7 +35,9 @@ usage(FILE *out)
         g_snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
         fprintf(out, "  %-28s %s\n", head, commands[i].summary);
     }
-    fprintf(out, "\nRun 'alertban COMMAND --help' for a command's options.\n");
+    fprintf(out, "\nRun 'alertban COMMAND --help' for a command's options.\n"
+                 "Exit status: 0 success, 1 refused or failed, 2 usage error, 3 daemon not "
+                 "reachable.\n");
 }
 
 int

@@ -6,8 +6,9 @@
 /* Exit codes every command uses. */
 enum {
     CLI_EXIT_OK = 0,
-    CLI_EXIT_FAILURE = 1, /* the command ran and failed */
-    CLI_EXIT_USAGE = 2,   /* bad arguments, or an input that cannot be opened */
+    CLI_EXIT_FAILED = 1,      /* the request was refused or failed (reason printed) */
+    CLI_EXIT_USAGE = 2,       /* bad arguments, or an input that cannot be opened */
+    CLI_EXIT_UNREACHABLE = 3, /* the daemon is not running or not reachable */
 };
 
 /* Runs a command. argv[0] is the command's name; the return value is the exit code. */
@@ -15,3 +16,11 @@ typedef int (*CliCommandFunc)(int argc, char **argv);
 
 /* alertban parse [--json] [FILE...]: parses alert logs offline and prints one alert per line. */
 int cli_parse(int argc, char **argv);
+
+/* The operator's commands, talking to the daemon over the control socket. */
+int cli_list(int argc, char **argv);
+int cli_show(int argc, char **argv);
+int cli_ban(int argc, char **argv);
+int cli_unban(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_reload(int argc, char **argv);

@@ -237,6 +237,6 @@ cli_parse(int argc, char **argv)
     g_string_free(o.out, TRUE);
     print_summary(alert_reader_stats(reader));
     if (o.write_failed && status == CLI_EXIT_OK)
-        status = CLI_EXIT_FAILURE;
+        status = CLI_EXIT_FAILED;
     return status;
 }

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `alertban ban`: a manual ban, installed by the daemon at once.
+#include "cli.h"
+
+#include <string.h>
+
+#include "cli_ctl.h"
+#include "ipaddr.h"
+
+int
+cli_ban(int argc, char **argv)
+{
+    g_auto(CliCtlOptions) opts = {0};
+    g_autofree char *duration = NULL;
+    g_autofree char *reason = NULL;
+    gboolean permanent = FALSE, force = FALSE;
+    const GOptionEntry entries[] = {
+        {"for", 'f', 0, G_OPTION_ARG_STRING, &duration,
+         "Ban time: 3600, 90s, 45m, 12h, 7d, 2w or 1h30m (default: the daemon's ban time)",
+         "DURATION"},
+        {"permanent", 'p', 0, G_OPTION_ARG_NONE, &permanent, "Ban until unbanned", NULL},
+        {"reason", 'r', 0, G_OPTION_ARG_STRING, &reason, "Why (stored and logged)", "TEXT"},
+        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+         "Ban even an address the policy protects (own addresses, gateways, whitelist)", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    int rc = cli_ctl_parse("ban", "ADDR|CIDR",
+                           "Bans an address or network now. A ban on an address already banned "
+                           "by the policy becomes manual and keeps its history.",
+                           entries, &opts, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (argc != 2)
+        return cli_ctl_usage_error("ban", "expected one address or network");
+    CtlRequest req = {.cmd = CTL_CMD_BAN, .has_addr = TRUE, .permanent = permanent,
+                      .force = force};
+    g_autoptr(GError) error = NULL;
+    if (!ipprefix_parse(argv[1], &req.addr, &error))
+        return cli_ctl_usage_error("ban", "%s", error->message);
+    if (duration && permanent)
+        return cli_ctl_usage_error("ban", "--for and --permanent exclude each other");
+    if (duration && !ctl_duration_parse(duration, &req.for_s, &error))
+        return cli_ctl_usage_error("ban", "%s", error->message);
+    if (reason) {
+        if (strlen(reason) > CTL_REASON_MAX)
+            return cli_ctl_usage_error("ban", "--reason is longer than %d bytes",
+                                       CTL_REASON_MAX);
+        if (!g_utf8_validate(reason, -1, NULL))
+            return cli_ctl_usage_error("ban", "--reason is not valid UTF-8");
+        for (const char *p = reason; *p; p++) {
+            if ((guchar)*p < 0x20 || *p == 0x7f)
+                return cli_ctl_usage_error("ban", "--reason contains a control character");
+        }
+        g_strlcpy(req.reason, reason, sizeof req.reason);
+    }
+    g_autoptr(CtlJsonValue) reply = NULL;
+    rc = cli_ctl_call(&opts, &req, &reply);
+    if (rc != CLI_EXIT_OK || opts.json)
+        return rc;
+    char buf[IPADDR_STRLEN];
+    const CtlJsonValue *ban = ctl_json_get(reply, "ban");
+    const char *addr = ctl_json_get_string(ban, "addr");
+    if (!addr)
+        addr = ipprefix_format(&req.addr, buf);
+    gint64 expires = ctl_json_get_int(ban, "expires", 0);
+    if (ctl_json_get_bool(ban, "permanent", req.permanent) || expires <= 0) {
+        printf("banned %s permanently\n", addr);
+    } else {
+        gint64 now = ctl_json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+        char d[CTL_DURATION_STRLEN];
+        g_autofree char *at = cli_format_time(expires);
+        printf("banned %s for %s (until %s)\n", addr, ctl_duration_format(expires - now, d), at);
+    }
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `alertban show ADDR`: an address's ban, if any, and its recent history, newest first.
+#include "cli.h"
+
+#include <string.h>
+
+#include "cli_ctl.h"
+#include "ipaddr.h"
+
+static char *
+endpoint(const CtlJsonValue *e, const char *addr_key, const char *port_key)
+{
+    const char *addr = ctl_json_get_string(e, addr_key);
+    gint64 port = ctl_json_get_int(e, port_key, -1);
+    if (!addr)
+        return g_strdup("-");
+    if (port < 0)
+        return g_strdup(addr);
+    /* IPv6 with a port reads as [addr]:port. */
+    return g_strdup_printf(strchr(addr, ':') ? "[%s]:%" G_GINT64_FORMAT : "%s:%" G_GINT64_FORMAT,
+                           addr, port);
+}
+
+static void
+print_ban(const CtlJsonValue *reply, const char *addr)
+{
+    const CtlJsonValue *ban = ctl_json_get(reply, "ban");
+    printf("address     %s\n", addr);
+    if (!ban || ban->type != CTL_JSON_OBJECT) {
+        printf("state       not banned\n");
+        return;
+    }
+    gint64 now = ctl_json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    const char *source = ctl_json_get_string(ban, "source");
+    gint64 expires = ctl_json_get_int(ban, "expires", 0);
+    if (ctl_json_get_bool(ban, "permanent", FALSE) || expires <= 0) {
+        printf("state       banned permanently (%s)\n", source ? source : "-");
+    } else {
+        char buf[CTL_DURATION_STRLEN];
+        g_autofree char *at = cli_format_time(expires);
+        printf("state       banned (%s), expires in %s at %s\n", source ? source : "-",
+               ctl_duration_format(MAX(expires - now, 0), buf), at);
+    }
+    const char *covering = ctl_json_get_string(ban, "addr");
+    if (covering && g_strcmp0(covering, addr) != 0)
+        printf("by ban of   %s\n", covering);
+    g_autofree char *since = cli_format_time(ctl_json_get_int(ban, "created", 0));
+    printf("since       %s\n", since);
+    printf("violations  %" G_GINT64_FORMAT "\n", ctl_json_get_int(ban, "violations", 0));
+    const char *rule = ctl_json_get_string(ban, "rule");
+    const char *msg = ctl_json_get_string(ban, "msg");
+    g_autofree char *rule_line = cli_sanitize(msg ? msg : "", 0);
+    printf("last rule   %s %s\n", rule ? rule : "-", rule_line);
+    const char *reason = ctl_json_get_string(ban, "reason");
+    if (reason && reason[0]) {
+        g_autofree char *r = cli_sanitize(reason, 0);
+        printf("reason      %s\n", r);
+    }
+}
+
+static void
+print_history(const CtlJsonValue *reply)
+{
+    const CtlJsonValue *hist = ctl_json_get(reply, "history");
+    if (!hist || hist->type != CTL_JSON_ARRAY || hist->items->len == 0) {
+        printf("\nno recorded alerts\n");
+        return;
+    }
+    printf("\nhistory (newest first):\n");
+    static const char *const headers[] = {"TIME", "RULE", "PRI", "PROTO", "SOURCE",
+                                          "DESTINATION", "SWAP", "VERDICT", "MESSAGE"};
+    g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
+    for (guint i = 0; i < hist->items->len; i++) {
+        const CtlJsonValue *e = hist->items->pdata[i];
+        if (e->type != CTL_JSON_OBJECT)
+            continue;
+        g_autofree char *time = cli_format_time(ctl_json_get_int(e, "time", 0));
+        gint64 prio = ctl_json_get_int(e, "priority", -1);
+        g_autofree char *pri = prio >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, prio) : NULL;
+        g_autofree char *src = endpoint(e, "src", "sport");
+        g_autofree char *dst = endpoint(e, "dst", "dport");
+        const char *cells[] = {
+            time,
+            ctl_json_get_string(e, "rule"),
+            pri,
+            ctl_json_get_string(e, "proto"),
+            src,
+            dst,
+            ctl_json_get_bool(e, "swapped", FALSE) ? "yes" : "no",
+            ctl_json_get_string(e, "verdict"),
+            ctl_json_get_string(e, "msg"),
+        };
+        cli_table_add(t, cells);
+    }
+    cli_table_print(t, stdout);
+}
+
+int
+cli_show(int argc, char **argv)
+{
+    g_auto(CliCtlOptions) opts = {0};
+    gint limit = 0;
+    const GOptionEntry entries[] = {
+        {"limit", 'n', 0, G_OPTION_ARG_INT, &limit,
+         "Show at most N history entries (default: the daemon's)", "N"},
+        G_OPTION_ENTRY_NULL,
+    };
+    int rc = cli_ctl_parse("show", "ADDR",
+                           "Shows the ban on an address, if any, and the alerts recorded for "
+                           "it, newest first.",
+                           entries, &opts, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (argc != 2)
+        return cli_ctl_usage_error("show", "expected one address");
+    if (limit < 0 || limit > CTL_LIMIT_MAX)
+        return cli_ctl_usage_error("show", "--limit must be 1..%d", CTL_LIMIT_MAX);
+    CtlRequest req = {.cmd = CTL_CMD_SHOW, .has_addr = TRUE, .limit = (guint32)limit};
+    IpAddr a;
+    if (!ipaddr_parse(argv[1], &a))
+        return cli_ctl_usage_error("show", "'%s' is not an IP address", argv[1]);
+    ipprefix_from_addr(&a, &req.addr);
+    g_autoptr(CtlJsonValue) reply = NULL;
+    rc = cli_ctl_call(&opts, &req, &reply);
+    /* Hook: when the daemon is down, show will read the store read-only here once the store
+     * module is available. */
+    if (rc != CLI_EXIT_OK || opts.json)
+        return rc;
+    char buf[IPADDR_STRLEN];
+    print_ban(reply, ipaddr_format(&a, buf));
+    print_history(reply);
+    return CLI_EXIT_OK;
+}

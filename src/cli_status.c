@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `alertban status`: the daemon's state and counters, printed as indented key: value lines.
+#include "cli.h"
+
+#include <string.h>
+
+#include "cli_ctl.h"
+
+/* The status object is whatever the daemon reports, so it is printed generically: nested
+ * objects indent, arrays list their items with "-". */
+static void
+print_value(const CtlJsonValue *v, int indent)
+{
+    for (guint i = 0; v->items && i < v->items->len; i++) {
+        const CtlJsonValue *m = v->items->pdata[i];
+        if (indent == 0 && m->key && (strcmp(m->key, "v") == 0 || strcmp(m->key, "ok") == 0))
+            continue;
+        g_autofree char *key =
+            m->key ? cli_sanitize(m->key, 64) : g_strdup("-");
+        const char *sep = m->key ? ":" : "";
+        switch (m->type) {
+        case CTL_JSON_OBJECT:
+        case CTL_JSON_ARRAY:
+            printf("%*s%s%s\n", indent, "", m->key ? key : "-", sep);
+            print_value(m, indent + 2);
+            break;
+        case CTL_JSON_STRING: {
+            g_autofree char *s = cli_sanitize(m->s, 0);
+            printf("%*s%s%s %s\n", indent, "", m->key ? key : "-", sep, s);
+            break;
+        }
+        case CTL_JSON_INT:
+            printf("%*s%s%s %" G_GINT64_FORMAT "\n", indent, "", m->key ? key : "-", sep, m->i);
+            break;
+        case CTL_JSON_BOOL:
+            printf("%*s%s%s %s\n", indent, "", m->key ? key : "-", sep, m->b ? "yes" : "no");
+            break;
+        case CTL_JSON_NULL:
+            printf("%*s%s%s -\n", indent, "", m->key ? key : "-", sep);
+            break;
+        }
+    }
+}
+
+int
+cli_status(int argc, char **argv)
+{
+    g_auto(CliCtlOptions) opts = {0};
+    int rc = cli_ctl_parse("status", "",
+                           "Shows the daemon's version, uptime, inputs, counters, bans and "
+                           "firewall state.",
+                           NULL, &opts, &argc, &argv);
+    if (rc >= 0)
+        return rc;
+    if (argc != 1)
+        return cli_ctl_usage_error("status", "takes no arguments");
+    CtlRequest req = {.cmd = CTL_CMD_STATUS};
+    g_autoptr(CtlJsonValue) reply = NULL;
+    rc = cli_ctl_call(&opts, &req, &reply);
+    if (rc != CLI_EXIT_OK || opts.json)
+        return rc;
+    print_value(reply, 0);
+    return CLI_EXIT_OK;
+}

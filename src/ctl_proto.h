@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The control protocol spoken over the daemon's Unix socket: request parsing, reply encoding,
+// and the small strict JSON reader and escaping writer both sides share.
+#pragma once
+
+#include <glib.h>
+
+#include "ipaddr.h"
+
+/*
+ * Wire format, version 1.
+ *
+ * One request per line: a flat JSON object whose values are strings, integers or booleans,
+ * at most CTL_REQUEST_MAX bytes before the newline. Unknown keys, duplicate keys, nested
+ * values, floats and null are errors, so a typo never silently changes a request.
+ *
+ *   {"v":1,"cmd":"list","addr":"198.51.100.0/24","sort":"addr","limit":100}
+ *   {"v":1,"cmd":"show","addr":"203.0.113.7","limit":20}
+ *   {"v":1,"cmd":"ban","addr":"203.0.113.7","for_s":3600,"reason":"brute force","force":true}
+ *   {"v":1,"cmd":"ban","addr":"2001:db8::/64","permanent":true}
+ *   {"v":1,"cmd":"unban","addr":"203.0.113.7"}      {"v":1,"cmd":"unban","all":true}
+ *   {"v":1,"cmd":"status"}                           {"v":1,"cmd":"reload"}
+ *
+ * One reply per request, a JSON object on one line:
+ *
+ *   {"v":1,"ok":true, ...command fields...}
+ *   {"v":1,"ok":false,"code":"denied","error":"permission denied"}
+ *
+ * Error codes: "proto" (malformed request), "denied" (peer may not do this), "limit" (too many
+ * clients, line too long), "failed" (the daemon could not do it), "unsupported".
+ *
+ * Reply fields per command (what the daemon's handlers write, what the CLI reads; absent
+ * fields are shown as "-"):
+ *   list:   "now": unix s, "bans": [BAN...]
+ *   show:   "now", "addr", "ban": BAN or null, "history": [EVENT...] newest first
+ *   ban:    "ban": BAN
+ *   unban:  "removed": count
+ *   status: free-form object; the CLI prints it as indented key: value lines
+ *   reload: "reloaded": true (a rejected config is ok:false with the file:line reason)
+ *   BAN   = {"addr": "203.0.113.7" or "198.51.100.0/24", "created": unix s,
+ *            "expires": unix s (absent or null when permanent), "permanent": bool,
+ *            "source": "policy"|"manual", "violations": n, "rule": "gid:sid:rev",
+ *            "msg": text, "reason": text}
+ *   EVENT = {"time": unix s, "rule", "msg", "priority", "proto", "src", "sport", "dst",
+ *            "dport", "swapped": bool, "verdict": text}
+ */
+
+#define CTL_PROTO_VERSION 1
+/* Longest request line, newline excluded. Longer lines are refused without being parsed. */
+#define CTL_REQUEST_MAX 4096
+/* Longest reply line the client accepts (a list of every ban can be large). */
+#define CTL_REPLY_MAX (64u * 1024 * 1024)
+/* Longest ban reason, in bytes of UTF-8. */
+#define CTL_REASON_MAX 256
+/* Longest ban time a request may ask for (ten years); longer means permanent. */
+#define CTL_FOR_MAX_S (10 * 366 * 86400LL)
+/* Largest limit a list or show request may ask for. */
+#define CTL_LIMIT_MAX 1000000
+
+typedef enum {
+    CTL_CMD_LIST,
+    CTL_CMD_SHOW,
+    CTL_CMD_BAN,
+    CTL_CMD_UNBAN,
+    CTL_CMD_STATUS,
+    CTL_CMD_RELOAD,
+} CtlCommand;
+#define CTL_CMD_COUNT 6
+
+typedef enum {
+    CTL_SORT_EXPIRES, /* soonest first, permanent last (the default) */
+    CTL_SORT_ADDR,
+    CTL_SORT_VIOLATIONS, /* most first */
+    CTL_SORT_CREATED,    /* newest first */
+} CtlSort;
+#define CTL_SORT_COUNT 4
+
+/* A parsed request: a fixed-size value with no pointers. Fields a command does not take are
+ * zero. */
+typedef struct {
+    CtlCommand cmd;
+    gboolean has_addr; /* list: filter given; show/ban/unban: always TRUE unless unban all */
+    IpPrefix addr;     /* show: a host prefix; ban/unban/list: any prefix */
+    gboolean all;      /* unban: every ban */
+    gboolean permanent;
+    gboolean force;    /* ban: even an address the policy protects */
+    gint64 for_s;      /* ban: 0 means the daemon's default ban time */
+    guint32 limit;     /* list/show: 0 means no limit (list) or the daemon's default (show) */
+    CtlSort sort;
+    char reason[CTL_REASON_MAX + 1];
+} CtlRequest;
+
+/* Parses one request line of len bytes (the newline already removed; a trailing '\r' is
+ * allowed). Fills req and returns TRUE, or sets a PROTO error that is safe to send back. */
+gboolean ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **error);
+
+/* Appends the JSON line (with '\n') for req to out; parsing it yields an equal request. */
+void ctl_proto_format_request(const CtlRequest *req, GString *out);
+
+/* Names on the wire ("list", "expires", ...); NULL when out of range. */
+const char *ctl_command_name(CtlCommand cmd);
+const char *ctl_sort_name(CtlSort sort);
+gboolean ctl_sort_parse(const char *text, CtlSort *out);
+
+/* Whether a peer that may only read (a member of socket_group) may run cmd. */
+gboolean ctl_command_is_read_only(CtlCommand cmd);
+
+/* ---- JSON writer ----------------------------------------------------------------------
+ * The one escaping writer every reply goes through. Generic; kept here until the project has
+ * a shared JSON module. Strings are escaped (quote, backslash, control bytes, DEL) and
+ * invalid UTF-8 becomes U+FFFD, so hostile text from logs or peers cannot break the framing:
+ * the output never contains a raw newline. key is NULL for array items and the top value. */
+
+#define CTL_JSON_DEPTH_MAX 32
+
+typedef struct {
+    GString *out;
+    guint depth;
+    guint32 has_member; /* bit d: the container at depth d already has a member */
+} CtlJsonWriter;
+
+void ctl_json_writer_init(CtlJsonWriter *w, GString *out);
+void ctl_json_object_begin(CtlJsonWriter *w, const char *key);
+void ctl_json_object_end(CtlJsonWriter *w);
+void ctl_json_array_begin(CtlJsonWriter *w, const char *key);
+void ctl_json_array_end(CtlJsonWriter *w);
+/* value NULL writes null. */
+void ctl_json_add_string(CtlJsonWriter *w, const char *key, const char *value);
+void ctl_json_add_string_len(CtlJsonWriter *w, const char *key, const char *value, gsize len);
+void ctl_json_add_int(CtlJsonWriter *w, const char *key, gint64 value);
+void ctl_json_add_bool(CtlJsonWriter *w, const char *key, gboolean value);
+void ctl_json_add_null(CtlJsonWriter *w, const char *key);
+/* Appends value as a JSON string literal (quotes included) to out. */
+void ctl_json_append_escaped(GString *out, const char *value, gsize len);
+
+/* ---- JSON reader ----------------------------------------------------------------------
+ * A strict reader for what the writer produces: objects, arrays, strings, integers that fit
+ * gint64, booleans, null. Floats, NUL characters (raw or \u0000), invalid UTF-8, duplicate
+ * keys and nesting beyond max_depth are errors. Bounded by its input. */
+
+typedef enum {
+    CTL_JSON_NULL,
+    CTL_JSON_BOOL,
+    CTL_JSON_INT,
+    CTL_JSON_STRING,
+    CTL_JSON_ARRAY,
+    CTL_JSON_OBJECT,
+} CtlJsonType;
+
+typedef struct CtlJsonValue CtlJsonValue;
+struct CtlJsonValue {
+    CtlJsonType type;
+    char *key;        /* the member name when this value sits in an object */
+    gboolean b;
+    gint64 i;
+    char *s;          /* NUL-terminated, valid UTF-8, no NUL inside */
+    gsize s_len;
+    GPtrArray *items; /* ARRAY and OBJECT: CtlJsonValue *, in input order */
+};
+
+/* Parses exactly one JSON value filling text[0..len) (whitespace around it allowed).
+ * max_depth counts containers: 1 allows a flat object. Returns an owned tree or NULL with a
+ * PROTO error. */
+CtlJsonValue *ctl_json_parse(const char *text, gsize len, guint max_depth, GError **error);
+void ctl_json_value_free(CtlJsonValue *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlJsonValue, ctl_json_value_free)
+
+/* The member named key of an object, or NULL (also when v is NULL or not an object). */
+const CtlJsonValue *ctl_json_get(const CtlJsonValue *v, const char *key);
+/* Typed getters: the member's value, or NULL / def when absent or of another type. */
+const char *ctl_json_get_string(const CtlJsonValue *v, const char *key);
+gint64 ctl_json_get_int(const CtlJsonValue *v, const char *key, gint64 def);
+gboolean ctl_json_get_bool(const CtlJsonValue *v, const char *key, gboolean def);
+
+/* ---- replies --------------------------------------------------------------------------- */
+
+/* Starts {"v":1,"ok":true into out and leaves the object open for the command's fields. */
+void ctl_proto_reply_begin(CtlJsonWriter *w, GString *out);
+/* Closes the reply object and appends the newline. */
+void ctl_proto_reply_end(CtlJsonWriter *w);
+/* Appends a whole error reply line: {"v":1,"ok":false,"code":code,"error":message}\n. */
+void ctl_proto_reply_error(GString *out, const char *code, const char *message);
+
+/* Parses a reply line and checks its version and "ok" member. Returns the reply object (also
+ * for ok:false; *ok tells which) or NULL with a PROTO error when it is not a valid reply. */
+CtlJsonValue *ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error);
+
+/* ---- durations ------------------------------------------------------------------------- */
+
+/* Parses a duration such as "3600", "90s", "45m", "12h", "7d", "2w" or "1h30m" into seconds
+ * (1 .. CTL_FOR_MAX_S). */
+gboolean ctl_duration_parse(const char *text, gint64 *out_s, GError **error);
+
+#define CTL_DURATION_STRLEN 32
+/* Writes a short human duration ("45s", "43m", "5h07m", "3d04h") into buf and returns it;
+ * negative values are written as their absolute value. */
+const char *ctl_duration_format(gint64 seconds, char buf[CTL_DURATION_STRLEN]);
