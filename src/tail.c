@@ -40,6 +40,9 @@
 #define EVENT_BUF_SIZE (64 * 1024)
 #define READ_BUDGET (4 * 1024 * 1024) /* per input per loop turn, so one file can't starve */
 #define DIR_RETRY_MS 1000
+/* An unlinked file is closed after this many idle periods without new bytes: a logger that
+ * has not noticed the deletion yet may still write to it. */
+#define ORPHAN_GRACE_IDLES 10
 
 #define DIR_MASK                                                                          \
     (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |   \
@@ -77,6 +80,7 @@ struct TailFile {
     TailLines lines;
     gboolean idle_pending; /* lines delivered since the last idle callback */
     gint64 idle_due_us;    /* 0: no idle check scheduled */
+    gint64 orphan_since_us; /* when we first saw it unlinked and quiet, 0 if not */
     gpointer user_data;
 };
 
@@ -155,16 +159,20 @@ watch_release(Tail *t, int wd)
         inotify_rm_watch(t->ifd, wd);
 }
 
+/* Watches the inode behind fd; by name when /proc is not available (then a rename between
+ * open and here could watch the wrong inode, which the directory watch makes up for). */
 static int
-watch_fd(Tail *t, int fd)
+watch_fd(Tail *t, int fd, const char *name)
 {
     char proc[64];
     g_snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
     int wd = inotify_add_watch(t->ifd, proc, FILE_MASK);
+    if (wd < 0)
+        wd = inotify_add_watch(t->ifd, name, FILE_MASK);
     if (wd < 0) {
         char buf[LOG_ESCAPE_BUFSIZE];
-        g_warning("tail: cannot watch open file %s: %s; it is only read on directory events",
-                  esc(proc, buf), g_strerror(errno));
+        g_warning("tail: cannot watch %s: %s; it is only read on directory events",
+                  esc(name, buf), g_strerror(errno));
     }
     return wd;
 }
@@ -322,7 +330,7 @@ file_new(Input *in, int fd, const struct stat *st, const char *opened_as, guint6
     f->opened_as = g_strdup(opened_as);
     tail_lines_init(&f->lines, t->line_max, offset, skip_partial);
     in->file = f;
-    f->wd = watch_fd(t, fd);
+    f->wd = watch_fd(t, fd, opened_as);
     if (in->next_wd >= 0 && in->next_wd != f->wd) {
         int old = in->next_wd;
         in->next_wd = -1;
@@ -761,22 +769,31 @@ on_idle_timer(gpointer data)
         }
         f->idle_due_us = 0;
         file_idle(f);
-        /* A file unlinked for good (no new name at the path took over): after a quiet
-         * period the writer has let go of it too. */
+        /* A file unlinked for good (no new file at the path took over): once it has been
+         * quiet for the grace period, the writer has let go of it too. */
         struct stat st;
-        if (fstat(f->fd, &st) == 0 && st.st_nlink == 0) {
-            guint64 before = f->lines.offset;
-            file_drain(f);
-            if (f->lines.offset == before) {
-                char buf[LOG_ESCAPE_BUFSIZE];
-                g_message("tail: %s was deleted; closed it at offset %" G_GUINT64_FORMAT,
-                          esc(f->opened_as, buf), f->lines.offset);
-                file_close(f);
-                in->dirty = TRUE;
-            } else if (f->idle_due_us) {
-                next = MIN(next, f->idle_due_us);
-            }
+        if (fstat(f->fd, &st) != 0 || st.st_nlink > 0)
+            continue;
+        guint64 before = f->lines.offset;
+        file_drain(f);
+        gint64 grace_us = (gint64)t->idle_ms * 1000 * ORPHAN_GRACE_IDLES;
+        if (f->lines.offset != before) {
+            f->orphan_since_us = 0; /* still written: file_read() set a new idle time */
+        } else if (f->orphan_since_us == 0) {
+            f->orphan_since_us = now;
+            f->idle_due_us = now + grace_us;
+        } else if (now - f->orphan_since_us >= grace_us) {
+            char buf[LOG_ESCAPE_BUFSIZE];
+            g_message("tail: %s was deleted; closed it at offset %" G_GUINT64_FORMAT,
+                      esc(f->opened_as, buf), f->lines.offset);
+            file_close(f);
+            in->dirty = TRUE;
+            continue;
+        } else {
+            f->idle_due_us = f->orphan_since_us + grace_us;
         }
+        if (f->idle_due_us)
+            next = MIN(next, f->idle_due_us);
     }
     check_dirty(t);
     if (next != G_MAXINT64)
