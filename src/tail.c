@@ -728,7 +728,9 @@ on_inotify(int fd, GIOCondition cond, gpointer data)
     char evbuf[EVENT_BUF_SIZE] __attribute__((aligned(__alignof__(struct inotify_event))));
     gboolean overflow = FALSE;
 
-    for (;;) {
+    /* A bounded number of reads per turn: under a flood the fd stays readable and the loop
+     * comes back, after the other sources had their turn. */
+    for (int reads = 0; reads < 8; reads++) {
         ssize_t n = read(t->ifd, evbuf, sizeof(evbuf));
         if (n < 0 && errno == EINTR)
             continue;

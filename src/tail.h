@@ -48,7 +48,8 @@ typedef struct Tail Tail;
 
 typedef enum {
     TAIL_EVENT_OPENED,    /* the file is now followed; offsets below are its own */
-    TAIL_EVENT_TRUNCATED, /* it shrank below our offset (copytruncate): reading restarts at 0 */
+    TAIL_EVENT_TRUNCATED, /* it shrank below our offset (copytruncate): reading restarts at 0,
+                           * so per-file parser state (and its safe offset) must be reset */
     TAIL_EVENT_CLOSED,    /* rotated away and drained to its end, or deleted: no more lines */
 } TailEvent;
 
