@@ -472,6 +472,54 @@ test_rotate_rename(Fx *fx, gconstpointer data)
     test_log_assert("tail: *alert rotated: finished inode*");
 }
 
+/* A logger thread writes a long burst while the main loop follows; mid-burst the file is
+ * renamed, the logger writes on to its old descriptor, then reopens the path. The races
+ * between the logger and the tailer are real here; the outcome must still be exact. */
+typedef struct {
+    char *path;
+    char *rotated;
+    guint before, late, after;
+} BurstWriter;
+
+static gpointer
+burst_writer(gpointer data)
+{
+    BurstWriter *w = data;
+    int fd = open_append(w->path);
+    for (guint i = 0; i < w->before; i += 10)
+        write_lines(fd, "a", i, i + 10);
+    g_assert_cmpint(rename(w->path, w->rotated), ==, 0);
+    close(open_append(w->path)); /* logrotate's create */
+    write_lines(fd, "a", w->before, w->before + w->late);
+    g_assert_cmpint(close(fd), ==, 0);
+    fd = open_append(w->path);
+    for (guint i = 0; i < w->after; i += 10)
+        write_lines(fd, "b", i, i + 10);
+    g_assert_cmpint(close(fd), ==, 0);
+    return NULL;
+}
+
+static void
+test_rotate_threaded(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *path = fx_path(fx, "alert");
+    g_autofree char *rotated = fx_path(fx, "alert.1");
+    BurstWriter w = {path, rotated, 20000, 2000, 20000};
+    close(open_append(path));
+    fx_start(fx, "alert", TAIL_START_BEGINNING);
+    pump();
+    GThread *th = g_thread_new("writer", burst_writer, &w);
+    g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+    expect_lines(want, "alert", "a", 0, w.before + w.late);
+    expect_lines(want, "alert", "b", 0, w.after);
+    g_assert_true(run_until_count(&fx->lines->len, want->len));
+    g_thread_join(th);
+    run_until_quiet(fx);
+    assert_lines(fx, want);
+    g_assert_cmpuint(tail_get_stats(fx->tail)->rotations, ==, 1);
+}
+
 typedef struct {
     const char *name;
     gboolean wait_before_writing; /* let the tailer see the truncation before new lines */
@@ -1043,6 +1091,7 @@ main(int argc, char **argv)
         g_autofree char *p = g_strdup_printf("/tail/rotate/copytruncate/%s", trunc_cases[i].name);
         ADD_DATA(p, &trunc_cases[i], test_copytruncate);
     }
+    ADD("/tail/rotate/rename/threaded-burst", test_rotate_threaded);
     ADD("/tail/rotate/delete-recreate", test_delete_recreate);
     ADD("/tail/rotate/delete-only", test_delete_only);
     ADD("/tail/rotate/symlink-repointed", test_symlink);
