@@ -1029,6 +1029,86 @@ test_restart(Fx *fx, gconstpointer data)
     }
 }
 
+/* The lines delivered for one file, in order. */
+static GPtrArray *
+lines_of(Fx *fx, const char *base)
+{
+    GPtrArray *out = g_ptr_array_new();
+    g_autofree char *prefix = g_strdup_printf("%s:", base);
+    for (guint i = 0; i < fx->lines->len; i++) {
+        if (g_str_has_prefix(fx->lines->pdata[i], prefix))
+            g_ptr_array_add(out, fx->lines->pdata[i]);
+    }
+    return out;
+}
+
+static void
+assert_file_lines(Fx *fx, const char *base, GPtrArray *want)
+{
+    g_autoptr(GPtrArray) got = lines_of(fx, base);
+    for (guint i = 0; i < MIN(got->len, want->len); i++)
+        g_assert_cmpstr(got->pdata[i], ==, want->pdata[i]);
+    g_assert_cmpuint(got->len, ==, want->len);
+}
+
+/* Several files by glob: each resumes from its own checkpoint; one was rotated while
+ * stopped (Snort's NAME.<epoch>, which the glob also matches), one appeared meanwhile. */
+static void
+test_restart_glob(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *f0 = fx_path(fx, "0_alert_fast.txt");
+    g_autofree char *f0r = fx_path(fx, "0_alert_fast.txt.1763830000");
+    g_autofree char *f1 = fx_path(fx, "1_alert_fast.txt");
+    g_autofree char *f2 = fx_path(fx, "2_alert_fast.txt");
+    int fd0 = open_append(f0), fd1 = open_append(f1);
+    write_lines(fd0, "z", 0, 50);
+    write_lines(fd1, "o", 0, 50);
+    const char *names[] = {"*_alert_fast.txt*"};
+    fx_start_full(fx, names, 1, TAIL_START_BEGINNING, 0, NULL, 0);
+    g_assert_true(run_until_count(&fx->lines->len, 100));
+
+    /* 0_ handled to its end; 1_ has an open block from line 30 on */
+    TailCheckpoint cps[2];
+    g_autoptr(GPtrArray) files = tail_list_files(fx->tail);
+    g_assert_cmpuint(files->len, ==, 2);
+    for (guint i = 0; i < 2; i++) {
+        TailFile *f = files->pdata[i];
+        gboolean is0 = g_str_has_suffix(tail_file_get_path(f), "/0_alert_fast.txt");
+        guint64 off = is0 ? tail_file_get_delivered(f) : 30 * strlen("o-line-00000 alert text\n");
+        g_assert_true(tail_checkpoint(fx->tail, f, off, &cps[i], NULL));
+    }
+    g_clear_pointer(&fx->tail, tail_free);
+    g_ptr_array_set_size(fx->lines, 0);
+    g_hash_table_remove_all(fx->last_end);
+
+    write_lines(fd0, "z", 50, 60);
+    g_assert_cmpint(rename(f0, f0r), ==, 0);
+    close(fd0);
+    fd0 = open_append(f0);
+    write_lines(fd0, "y", 0, 5);
+    close(fd0);
+    write_lines(fd1, "o", 50, 60);
+    close(fd1);
+    append(f2, "2-line\n");
+
+    fx_start_full(fx, names, 1, TAIL_START_BEGINNING, 0, cps, 2);
+    g_assert_true(run_until_count(&fx->lines->len, 10 + 5 + 30 + 1));
+    run_until_quiet(fx);
+    g_assert_cmpuint(fx->lines->len, ==, 46);
+    g_autoptr(GPtrArray) want0 = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) want1 = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) want2 = g_ptr_array_new_with_free_func(g_free);
+    expect_lines(want0, "0_alert_fast.txt", "z", 50, 60);
+    expect_lines(want0, "0_alert_fast.txt", "y", 0, 5);
+    expect_lines(want1, "1_alert_fast.txt", "o", 30, 60);
+    g_ptr_array_add(want2, g_strdup("2_alert_fast.txt:2-line"));
+    assert_file_lines(fx, "0_alert_fast.txt", want0);
+    assert_file_lines(fx, "1_alert_fast.txt", want1);
+    assert_file_lines(fx, "2_alert_fast.txt", want2);
+    g_assert_cmpuint(tail_get_stats(fx->tail)->resumed, ==, 2);
+}
+
 /* Status reports the backlog of a file not yet read. */
 static void
 test_status(Fx *fx, gconstpointer data)
@@ -1103,6 +1183,7 @@ main(int argc, char **argv)
         g_autofree char *p = g_strdup_printf("/tail/checkpoint/restart/%s", restart_cases[i].name);
         ADD_DATA(p, &restart_cases[i], test_restart);
     }
+    ADD("/tail/checkpoint/restart-glob", test_restart_glob);
     ADD("/tail/status/lag", test_status);
     g_test_add_func("/tail/new/bad-pattern", test_bad_pattern);
     return g_test_run();
