@@ -44,8 +44,8 @@
  * has not noticed the deletion yet may still write to it. */
 #define ORPHAN_GRACE_IDLES 10
 
-#define DIR_MASK                                                                          \
-    (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |   \
+#define DIR_MASK                                                                                   \
+    (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |            \
      IN_MOVE_SELF | IN_ONLYDIR)
 #define FILE_MASK (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
 
@@ -78,8 +78,8 @@ struct TailFile {
     guint64 dev, ino;
     char *opened_as; /* the name opened, which differs from input->path for a rotated file */
     TailLines lines;
-    gboolean idle_pending; /* lines delivered since the last idle callback */
-    gint64 idle_due_us;    /* 0: no idle check scheduled */
+    gboolean idle_pending;  /* lines delivered since the last idle callback */
+    gint64 idle_due_us;     /* 0: no idle check scheduled */
     gint64 orphan_since_us; /* when we first saw it unlinked and quiet, 0 if not */
     gpointer user_data;
 };
@@ -171,8 +171,8 @@ watch_fd(Tail *t, int fd, const char *name)
         wd = inotify_add_watch(t->ifd, name, FILE_MASK);
     if (wd < 0) {
         char buf[LOG_ESCAPE_BUFSIZE];
-        g_warning("tail: cannot watch %s: %s; it is only read on directory events",
-                  esc(name, buf), g_strerror(errno));
+        g_warning("tail: cannot watch %s: %s; it is only read on directory events", esc(name, buf),
+                  g_strerror(errno));
     }
     return wd;
 }
@@ -939,8 +939,8 @@ input_open_initial(Input *in, const TailCheckpoint *cps, gsize n_cps)
         return;
     }
     if (cp) {
-        gboolean same = fd >= 0 && (guint64)st.st_dev == cp->device &&
-                        (guint64)st.st_ino == cp->inode;
+        gboolean same =
+            fd >= 0 && (guint64)st.st_dev == cp->device && (guint64)st.st_ino == cp->inode;
         if (same && checkpoint_matches(fd, &st, cp)) {
             g_message("tail: resuming %s at offset %" G_GUINT64_FORMAT, esc(in->path, buf),
                       cp->offset);
@@ -961,8 +961,8 @@ input_open_initial(Input *in, const TailCheckpoint *cps, gsize n_cps)
             in->dirty = TRUE; /* then the file now at the path, from its start */
             return;
         }
-        g_message("tail: checkpoint for %s matches no file; starting at its %s",
-                  esc(in->path, buf), t->start_at == TAIL_START_END ? "end" : "beginning");
+        g_message("tail: checkpoint for %s matches no file; starting at its %s", esc(in->path, buf),
+                  t->start_at == TAIL_START_END ? "end" : "beginning");
     }
     if (fd < 0) {
         g_message("tail: waiting for %s to appear", esc(in->path, buf));
@@ -979,8 +979,7 @@ input_open_initial(Input *in, const TailCheckpoint *cps, gsize n_cps)
 }
 
 Tail *
-tail_new(const TailConfig *cfg, const TailCallbacks *callbacks, gpointer user_data,
-         GError **error)
+tail_new(const TailConfig *cfg, const TailCallbacks *callbacks, gpointer user_data, GError **error)
 {
     g_return_val_if_fail(cfg != NULL && callbacks != NULL && callbacks->line != NULL, NULL);
     g_return_val_if_fail(cfg->n_patterns == 0 || cfg->patterns != NULL, NULL);
@@ -1090,8 +1089,7 @@ tail_checkpoint(Tail *tail, TailFile *file, guint64 offset, TailCheckpoint *out,
     memset(out, 0, sizeof(*out));
     if (!fingerprint_at(file->fd, offset, &out->fingerprint, &out->fingerprint_len)) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
-                    "tail: cannot read back %s before offset %" G_GUINT64_FORMAT
-                    " (truncated?)",
+                    "tail: cannot read back %s before offset %" G_GUINT64_FORMAT " (truncated?)",
                     file->input->path, offset);
         return FALSE;
     }

@@ -81,10 +81,10 @@ typedef struct {
 /* One followed path, for `alertban status`. lag_bytes = size - offset. */
 typedef struct {
     char path[TAIL_PATH_MAX];
-    gboolean open;   /* FALSE: waiting for the file to appear */
+    gboolean open; /* FALSE: waiting for the file to appear */
     guint64 device;
     guint64 inode;
-    guint64 offset;  /* bytes read and split (complete lines delivered, plus a held partial) */
+    guint64 offset; /* bytes read and split (complete lines delivered, plus a held partial) */
     guint64 size;
     guint64 lag_bytes;
 } TailInputStatus;

@@ -24,9 +24,9 @@
 typedef struct {
     char *dir;
     Tail *tail;
-    GPtrArray *lines;         /* "basename:line" in delivery order */
-    GHashTable *last_end;     /* file id -> last end_offset (guint64 stored in a pointer) */
-    GPtrArray *events;        /* "opened:base" "truncated:base" "closed:base" "idle:base" */
+    GPtrArray *lines;     /* "basename:line" in delivery order */
+    GHashTable *last_end; /* file id -> last end_offset (guint64 stored in a pointer) */
+    GPtrArray *events;    /* "opened:base" "truncated:base" "closed:base" "idle:base" */
     guint idles;
     gboolean idle_since_line; /* an idle callback came after the last line */
     GPtrArray *files_seen;    /* TailFile* of the last line, for checkpoints */
@@ -297,8 +297,8 @@ test_split_writes(Fx *fx, gconstpointer data)
     close(fd);
     run_until_quiet(fx);
 
-    const char *want[] = {"alert:first", "alert:second half", "alert:third", "alert:",
-                          "alert:fourth"};
+    const char *want[] = {"alert:first", "alert:second half", "alert:third",
+                          "alert:", "alert:fourth"};
     g_assert_cmpuint(fx->lines->len, ==, G_N_ELEMENTS(want));
     for (guint i = 0; i < G_N_ELEMENTS(want); i++)
         g_assert_cmpstr(fx->lines->pdata[i], ==, want[i]);
@@ -405,8 +405,8 @@ test_overlong(Fx *fx, gconstpointer data)
 
 typedef struct {
     const char *name;
-    const char *rotated; /* name the file is renamed to */
-    guint late_lines;    /* lines written to the renamed descriptor after the rename */
+    const char *rotated;           /* name the file is renamed to */
+    guint late_lines;              /* lines written to the renamed descriptor after the rename */
     gboolean create_before_reopen; /* the new file exists (empty) while the old is written */
     gboolean unobserved; /* the loop does not run between the steps: all of it found at once */
 } RotateCase;
@@ -735,10 +735,10 @@ test_glob(Fx *fx, gconstpointer data)
         g_assert_cmpstr(got1->pdata[i], ==, want1->pdata[i]);
     g_autoptr(GArray) st = tail_get_status(fx->tail);
     g_assert_cmpuint(st->len, ==, 2);
-    g_assert_true(g_str_has_suffix(g_array_index(st, TailInputStatus, 0).path,
-                                   "/0_alert_fast.txt"));
-    g_assert_true(g_str_has_suffix(g_array_index(st, TailInputStatus, 1).path,
-                                   "/1_alert_fast.txt"));
+    g_assert_true(
+        g_str_has_suffix(g_array_index(st, TailInputStatus, 0).path, "/0_alert_fast.txt"));
+    g_assert_true(
+        g_str_has_suffix(g_array_index(st, TailInputStatus, 1).path, "/1_alert_fast.txt"));
 }
 
 /* ---- inotify overflow ---------------------------------------------------------------- */
@@ -897,8 +897,8 @@ typedef enum {
     RESTART_ROTATED,   /* appended, then rotated by rename, then the new file written */
     RESTART_ROTATED_EPOCH,
     RESTART_ROTATED_EMPTY_NEW, /* rotated, new file created but still empty */
-    RESTART_TRUNCATED, /* copytruncate while stopped */
-    RESTART_REPLACED,  /* a different file with other contents: start_at decides */
+    RESTART_TRUNCATED,         /* copytruncate while stopped */
+    RESTART_REPLACED,          /* a different file with other contents: start_at decides */
 } RestartKind;
 
 typedef struct {
