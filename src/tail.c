@@ -81,6 +81,10 @@ struct TailFile {
     gboolean idle_pending;  /* lines delivered since the last idle callback */
     gint64 idle_due_us;     /* 0: no idle check scheduled */
     gint64 orphan_since_us; /* when we first saw it unlinked and quiet, 0 if not */
+    /* The last bytes read, [offset - recent_len, offset): if they are no longer in the file
+     * the next time we read, it was truncated and written again past our offset. */
+    char recent[TAIL_FINGERPRINT_MAX];
+    gsize recent_len;
     gpointer user_data;
 };
 
@@ -209,23 +213,64 @@ file_truncated(TailFile *f, guint64 size)
 {
     Tail *t = f->tail;
     char buf[LOG_ESCAPE_BUFSIZE];
-    g_message("tail: %s truncated (size %" G_GUINT64_FORMAT " < offset %" G_GUINT64_FORMAT
+    g_message("tail: %s truncated (size %" G_GUINT64_FORMAT ", offset %" G_GUINT64_FORMAT
               "); reading from its start",
               esc(f->input->path, buf), size, f->lines.offset);
     t->stats.truncations++;
     file_idle(f);
     tail_lines_reset(&f->lines, 0);
+    f->recent_len = 0;
     emit(f, TAIL_EVENT_TRUNCATED);
 }
 
+static void
+remember_recent(TailFile *f, const char *data, gsize n)
+{
+    if (n >= sizeof(f->recent)) {
+        memcpy(f->recent, data + n - sizeof(f->recent), sizeof(f->recent));
+        f->recent_len = sizeof(f->recent);
+        return;
+    }
+    gsize keep = MIN(f->recent_len, sizeof(f->recent) - n);
+    memmove(f->recent, f->recent + f->recent_len - keep, keep);
+    memcpy(f->recent + keep, data, n);
+    f->recent_len = keep + n;
+}
+
+/* TRUE when the bytes we read last are still where we read them. A copytruncate followed by
+ * enough new writes leaves the size above our offset, but not these bytes. */
+static gboolean
+recent_unchanged(TailFile *f)
+{
+    char buf[TAIL_FINGERPRINT_MAX];
+    gsize got = 0;
+    off_t at = (off_t)(f->lines.offset - f->recent_len);
+    while (got < f->recent_len) {
+        ssize_t n = pread(f->fd, buf + got, f->recent_len - got, at + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return FALSE;
+        got += (gsize)n;
+    }
+    return memcmp(buf, f->recent, f->recent_len) == 0;
+}
+
 /* Reads f from its offset until EOF or until budget bytes were read (then TRUE: more may be
- * waiting). At EOF a size below our offset means the file was truncated under us. */
+ * waiting). The file was truncated under us when the bytes before our offset changed, or,
+ * at EOF, when its size is below our offset. */
 static gboolean
 file_read(TailFile *f, gsize budget)
 {
     Tail *t = f->tail;
     gsize done = 0;
     gboolean truncation_checked = FALSE;
+
+    if (f->recent_len > 0 && !recent_unchanged(f)) {
+        struct stat st;
+        truncation_checked = TRUE;
+        file_truncated(f, fstat(f->fd, &st) == 0 ? (guint64)st.st_size : 0);
+    }
 
     for (;;) {
         if (done >= budget)
@@ -250,6 +295,7 @@ file_read(TailFile *f, gsize budget)
         }
         done += (gsize)n;
         t->stats.bytes += (guint64)n;
+        remember_recent(f, t->rbuf, (gsize)n);
         guint64 before = f->lines.dropped;
         if (tail_lines_feed(&f->lines, t->rbuf, (gsize)n, deliver, f) > 0)
             f->idle_pending = TRUE;
