@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -56,6 +57,7 @@ struct Dir {
     char *path;
     int wd; /* -1: not watched (missing) */
     GPtrArray *globs;
+    gboolean symlink_target; /* only watched for a symlink's target: not waited for */
 };
 
 struct Input {
@@ -63,8 +65,10 @@ struct Input {
     Dir *dir;
     char *path;
     char *name;
-    TailFile *file; /* NULL: waiting for the file */
-    int next_wd;    /* watch on the file that replaced ours at path, -1 if none */
+    TailFile *file;  /* NULL: waiting for the file */
+    int next_wd;     /* watch on the file that replaced ours at path, -1 if none */
+    Dir *target_dir; /* when path is a symlink: where its target lives, and the target's name */
+    char *target_name;
     gboolean dirty;
     gboolean backlog; /* stopped at READ_BUDGET with more to read */
 };
@@ -112,6 +116,8 @@ struct Tail {
 };
 
 static void input_check(Input *in, gsize budget);
+static void input_watch_target(Input *in);
+static Dir *dir_get(Tail *t, const char *path);
 static void file_close(TailFile *f);
 static void arm_idle(Tail *t, gint64 due_us);
 static void arm_catchup(Tail *t);
@@ -377,6 +383,7 @@ file_new(Input *in, int fd, const struct stat *st, const char *opened_as, guint6
     tail_lines_init(&f->lines, t->line_max, offset, skip_partial);
     in->file = f;
     f->wd = watch_fd(t, fd, opened_as);
+    input_watch_target(in);
     if (in->next_wd >= 0 && in->next_wd != f->wd) {
         int old = in->next_wd;
         in->next_wd = -1;
@@ -567,6 +574,7 @@ input_free(Input *in)
     }
     g_free(in->path);
     g_free(in->name);
+    g_free(in->target_name);
     g_free(in);
 }
 
@@ -677,6 +685,37 @@ dir_name_event(Tail *t, Dir *d, const char *name, guint32 mask)
         in = input_add(t, d, name);
     if (in)
         in->dirty = TRUE;
+    for (guint i = 0; i < t->inputs->len; i++) {
+        Input *other = t->inputs->pdata[i];
+        if (other->target_dir == d && strcmp(other->target_name, name) == 0)
+            other->dirty = TRUE;
+    }
+}
+
+/* When the path is a symlink, the target's own directory is watched too: a target rotated
+ * in place (renamed, then recreated under its name) makes no event in the link's directory. */
+static void
+input_watch_target(Input *in)
+{
+    Tail *t = in->tail;
+    struct stat lst;
+    if (lstat(in->path, &lst) != 0 || !S_ISLNK(lst.st_mode))
+        return;
+    char *real = realpath(in->path, NULL);
+    if (!real)
+        return;
+    g_autofree char *dir = g_path_get_dirname(real);
+    g_autofree char *name = g_path_get_basename(real);
+    free(real);
+    guint n_dirs = t->dirs->len;
+    Dir *d = dir_get(t, dir);
+    if (t->dirs->len > n_dirs)
+        d->symlink_target = TRUE;
+    if (d->wd < 0 && d->symlink_target)
+        d->wd = inotify_add_watch(t->ifd, d->path, DIR_MASK);
+    in->target_dir = d;
+    g_free(in->target_name);
+    in->target_name = g_steal_pointer(&name);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
@@ -697,7 +736,7 @@ rescan_all(Tail *t)
 {
     for (guint i = 0; i < t->dirs->len; i++) {
         Dir *d = t->dirs->pdata[i];
-        if (d->wd < 0 && !dir_watch(t, d, NULL))
+        if (d->symlink_target || (d->wd < 0 && !dir_watch(t, d, NULL)))
             continue;
         dir_scan(t, d);
     }
@@ -723,7 +762,8 @@ forget_wd(Tail *t, int wd)
         Dir *d = t->dirs->pdata[i];
         if (d->wd == wd) {
             d->wd = -1;
-            arm_dir_retry(t);
+            if (!d->symlink_target)
+                arm_dir_retry(t);
         }
     }
     for (guint i = 0; i < t->inputs->len; i++) {
@@ -748,7 +788,7 @@ handle_event(Tail *t, const struct inotify_event *ev)
             continue;
         if (ev->len > 0)
             dir_name_event(t, d, ev->name, ev->mask);
-        else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+        else if ((ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && !d->symlink_target) {
             char buf[LOG_ESCAPE_BUFSIZE];
             g_message("tail: directory %s went away; waiting for it", esc(d->path, buf));
             inotify_rm_watch(t->ifd, d->wd);
@@ -890,7 +930,7 @@ on_dir_retry(gpointer data)
     gboolean missing = FALSE;
     for (guint i = 0; i < t->dirs->len; i++) {
         Dir *d = t->dirs->pdata[i];
-        if (d->wd >= 0)
+        if (d->wd >= 0 || d->symlink_target)
             continue;
         d->wd = inotify_add_watch(t->ifd, d->path, DIR_MASK);
         if (d->wd < 0) {

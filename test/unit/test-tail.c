@@ -679,6 +679,38 @@ test_symlink(Fx *fx, gconstpointer data)
     g_assert_cmpuint(tail_get_stats(fx->tail)->rotations, ==, 1);
 }
 
+/* The link stays; its target is rotated in its own directory (renamed, recreated under the
+ * same name). Nothing happens in the link's directory, yet the new target is followed. */
+static void
+test_symlink_target_rotated(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *logs = fx_path(fx, "logs");
+    g_autofree char *target = fx_path(fx, "logs/real");
+    g_autofree char *rotated = fx_path(fx, "logs/real.1");
+    g_autofree char *link = fx_path(fx, "alert");
+    g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+    g_assert_cmpint(g_mkdir(logs, 0755), ==, 0);
+    int fd = open_append(target);
+    g_assert_cmpint(symlink("logs/real", link), ==, 0);
+    fx_start(fx, "alert", TAIL_START_BEGINNING);
+    write_lines(fd, "a", 0, 50);
+    g_assert_true(run_until_count(&fx->lines->len, 50));
+    g_assert_cmpint(rename(target, rotated), ==, 0);
+    write_lines(fd, "a", 50, 60);
+    close(fd);
+    g_assert_true(run_until_count(&fx->lines->len, 60));
+    pump();
+    fd = open_append(target);
+    write_lines(fd, "b", 0, 50);
+    close(fd);
+    expect_lines(want, "alert", "a", 0, 60);
+    expect_lines(want, "alert", "b", 0, 50);
+    g_assert_true(run_until_count(&fx->lines->len, want->len));
+    run_until_quiet(fx);
+    assert_lines(fx, want);
+}
+
 /* Several files by glob (Snort 3 with packet threads); a file appearing later is followed
  * from its start; rotated copies matching the glob are not read twice. */
 static void
@@ -1178,6 +1210,7 @@ main(int argc, char **argv)
     ADD("/tail/rotate/delete-recreate", test_delete_recreate);
     ADD("/tail/rotate/delete-only", test_delete_only);
     ADD("/tail/rotate/symlink-repointed", test_symlink);
+    ADD("/tail/rotate/symlink-target-rotated", test_symlink_target_rotated);
     ADD("/tail/glob/gains-file", test_glob);
     ADD("/tail/overflow/injected", test_overflow_injected);
     ADD("/tail/overflow/flood", test_overflow_flood);
