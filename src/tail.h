@@ -100,8 +100,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Tail, tail_free)
  * directories and opens the files present. A checkpoint whose file (device, inode and
  * fingerprint) is still at its path resumes there; one whose file was renamed in the same
  * directory (NAME.1, NAME.<epoch>, NAME-YYYYMMDD...) is finished first, then the new file is
- * read from its start. Other files start per start_at. Lines are only delivered from the main
- * loop, never from inside this call. FALSE when inotify or a directory cannot be used. */
+ * read from its start. Other files start per start_at. TAIL_EVENT_OPENED for the files present
+ * comes from inside this call; lines only ever from the main loop. FALSE when inotify cannot
+ * be set up or a directory cannot be watched (a missing one is waited for). */
 gboolean tail_start(Tail *tail, const TailCheckpoint *checkpoints, gsize n_checkpoints,
                     GError **error);
 
