@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -40,9 +41,12 @@
 #define EVENT_BUF_SIZE (64 * 1024)
 #define READ_BUDGET (4 * 1024 * 1024) /* per input per loop turn, so one file can't starve */
 #define DIR_RETRY_MS 1000
+/* An unlinked file is closed after this many idle periods without new bytes: a logger that
+ * has not noticed the deletion yet may still write to it. */
+#define ORPHAN_GRACE_IDLES 10
 
-#define DIR_MASK                                                                          \
-    (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |   \
+#define DIR_MASK                                                                                   \
+    (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |            \
      IN_MOVE_SELF | IN_ONLYDIR)
 #define FILE_MASK (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
 
@@ -53,6 +57,7 @@ struct Dir {
     char *path;
     int wd; /* -1: not watched (missing) */
     GPtrArray *globs;
+    gboolean symlink_target; /* only watched for a symlink's target: not waited for */
 };
 
 struct Input {
@@ -60,8 +65,10 @@ struct Input {
     Dir *dir;
     char *path;
     char *name;
-    TailFile *file; /* NULL: waiting for the file */
-    int next_wd;    /* watch on the file that replaced ours at path, -1 if none */
+    TailFile *file;  /* NULL: waiting for the file */
+    int next_wd;     /* watch on the file that replaced ours at path, -1 if none */
+    Dir *target_dir; /* when path is a symlink: where its target lives, and the target's name */
+    char *target_name;
     gboolean dirty;
     gboolean backlog; /* stopped at READ_BUDGET with more to read */
 };
@@ -75,8 +82,13 @@ struct TailFile {
     guint64 dev, ino;
     char *opened_as; /* the name opened, which differs from input->path for a rotated file */
     TailLines lines;
-    gboolean idle_pending; /* lines delivered since the last idle callback */
-    gint64 idle_due_us;    /* 0: no idle check scheduled */
+    gboolean idle_pending;  /* lines delivered since the last idle callback */
+    gint64 idle_due_us;     /* 0: no idle check scheduled */
+    gint64 orphan_since_us; /* when we first saw it unlinked and quiet, 0 if not */
+    /* The last bytes read, [offset - recent_len, offset): if they are no longer in the file
+     * the next time we read, it was truncated and written again past our offset. */
+    char recent[TAIL_FINGERPRINT_MAX];
+    gsize recent_len;
     gpointer user_data;
 };
 
@@ -104,6 +116,8 @@ struct Tail {
 };
 
 static void input_check(Input *in, gsize budget);
+static void input_watch_target(Input *in);
+static Dir *dir_get(Tail *t, const char *path);
 static void file_close(TailFile *f);
 static void arm_idle(Tail *t, gint64 due_us);
 static void arm_catchup(Tail *t);
@@ -155,16 +169,20 @@ watch_release(Tail *t, int wd)
         inotify_rm_watch(t->ifd, wd);
 }
 
+/* Watches the inode behind fd; by name when /proc is not available (then a rename between
+ * open and here could watch the wrong inode, which the directory watch makes up for). */
 static int
-watch_fd(Tail *t, int fd)
+watch_fd(Tail *t, int fd, const char *name)
 {
     char proc[64];
     g_snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
     int wd = inotify_add_watch(t->ifd, proc, FILE_MASK);
+    if (wd < 0)
+        wd = inotify_add_watch(t->ifd, name, FILE_MASK);
     if (wd < 0) {
         char buf[LOG_ESCAPE_BUFSIZE];
-        g_warning("tail: cannot watch open file %s: %s; it is only read on directory events",
-                  esc(proc, buf), g_strerror(errno));
+        g_warning("tail: cannot watch %s: %s; it is only read on directory events", esc(name, buf),
+                  g_strerror(errno));
     }
     return wd;
 }
@@ -201,23 +219,64 @@ file_truncated(TailFile *f, guint64 size)
 {
     Tail *t = f->tail;
     char buf[LOG_ESCAPE_BUFSIZE];
-    g_message("tail: %s truncated (size %" G_GUINT64_FORMAT " < offset %" G_GUINT64_FORMAT
+    g_message("tail: %s truncated (size %" G_GUINT64_FORMAT ", offset %" G_GUINT64_FORMAT
               "); reading from its start",
               esc(f->input->path, buf), size, f->lines.offset);
     t->stats.truncations++;
     file_idle(f);
     tail_lines_reset(&f->lines, 0);
+    f->recent_len = 0;
     emit(f, TAIL_EVENT_TRUNCATED);
 }
 
+static void
+remember_recent(TailFile *f, const char *data, gsize n)
+{
+    if (n >= sizeof(f->recent)) {
+        memcpy(f->recent, data + n - sizeof(f->recent), sizeof(f->recent));
+        f->recent_len = sizeof(f->recent);
+        return;
+    }
+    gsize keep = MIN(f->recent_len, sizeof(f->recent) - n);
+    memmove(f->recent, f->recent + f->recent_len - keep, keep);
+    memcpy(f->recent + keep, data, n);
+    f->recent_len = keep + n;
+}
+
+/* TRUE when the bytes we read last are still where we read them. A copytruncate followed by
+ * enough new writes leaves the size above our offset, but not these bytes. */
+static gboolean
+recent_unchanged(TailFile *f)
+{
+    char buf[TAIL_FINGERPRINT_MAX];
+    gsize got = 0;
+    off_t at = (off_t)(f->lines.offset - f->recent_len);
+    while (got < f->recent_len) {
+        ssize_t n = pread(f->fd, buf + got, f->recent_len - got, at + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return FALSE;
+        got += (gsize)n;
+    }
+    return memcmp(buf, f->recent, f->recent_len) == 0;
+}
+
 /* Reads f from its offset until EOF or until budget bytes were read (then TRUE: more may be
- * waiting). At EOF a size below our offset means the file was truncated under us. */
+ * waiting). The file was truncated under us when the bytes before our offset changed, or,
+ * at EOF, when its size is below our offset. */
 static gboolean
 file_read(TailFile *f, gsize budget)
 {
     Tail *t = f->tail;
     gsize done = 0;
     gboolean truncation_checked = FALSE;
+
+    if (f->recent_len > 0 && !recent_unchanged(f)) {
+        struct stat st;
+        truncation_checked = TRUE;
+        file_truncated(f, fstat(f->fd, &st) == 0 ? (guint64)st.st_size : 0);
+    }
 
     for (;;) {
         if (done >= budget)
@@ -242,6 +301,7 @@ file_read(TailFile *f, gsize budget)
         }
         done += (gsize)n;
         t->stats.bytes += (guint64)n;
+        remember_recent(f, t->rbuf, (gsize)n);
         guint64 before = f->lines.dropped;
         if (tail_lines_feed(&f->lines, t->rbuf, (gsize)n, deliver, f) > 0)
             f->idle_pending = TRUE;
@@ -322,7 +382,8 @@ file_new(Input *in, int fd, const struct stat *st, const char *opened_as, guint6
     f->opened_as = g_strdup(opened_as);
     tail_lines_init(&f->lines, t->line_max, offset, skip_partial);
     in->file = f;
-    f->wd = watch_fd(t, fd);
+    f->wd = watch_fd(t, fd, opened_as);
+    input_watch_target(in);
     if (in->next_wd >= 0 && in->next_wd != f->wd) {
         int old = in->next_wd;
         in->next_wd = -1;
@@ -513,6 +574,7 @@ input_free(Input *in)
     }
     g_free(in->path);
     g_free(in->name);
+    g_free(in->target_name);
     g_free(in);
 }
 
@@ -623,6 +685,37 @@ dir_name_event(Tail *t, Dir *d, const char *name, guint32 mask)
         in = input_add(t, d, name);
     if (in)
         in->dirty = TRUE;
+    for (guint i = 0; i < t->inputs->len; i++) {
+        Input *other = t->inputs->pdata[i];
+        if (other->target_dir == d && strcmp(other->target_name, name) == 0)
+            other->dirty = TRUE;
+    }
+}
+
+/* When the path is a symlink, the target's own directory is watched too: a target rotated
+ * in place (renamed, then recreated under its name) makes no event in the link's directory. */
+static void
+input_watch_target(Input *in)
+{
+    Tail *t = in->tail;
+    struct stat lst;
+    if (lstat(in->path, &lst) != 0 || !S_ISLNK(lst.st_mode))
+        return;
+    char *real = realpath(in->path, NULL);
+    if (!real)
+        return;
+    g_autofree char *dir = g_path_get_dirname(real);
+    g_autofree char *name = g_path_get_basename(real);
+    free(real);
+    guint n_dirs = t->dirs->len;
+    Dir *d = dir_get(t, dir);
+    if (t->dirs->len > n_dirs)
+        d->symlink_target = TRUE;
+    if (d->wd < 0 && d->symlink_target)
+        d->wd = inotify_add_watch(t->ifd, d->path, DIR_MASK);
+    in->target_dir = d;
+    g_free(in->target_name);
+    in->target_name = g_steal_pointer(&name);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
@@ -643,7 +736,7 @@ rescan_all(Tail *t)
 {
     for (guint i = 0; i < t->dirs->len; i++) {
         Dir *d = t->dirs->pdata[i];
-        if (d->wd < 0 && !dir_watch(t, d, NULL))
+        if (d->symlink_target || (d->wd < 0 && !dir_watch(t, d, NULL)))
             continue;
         dir_scan(t, d);
     }
@@ -669,7 +762,8 @@ forget_wd(Tail *t, int wd)
         Dir *d = t->dirs->pdata[i];
         if (d->wd == wd) {
             d->wd = -1;
-            arm_dir_retry(t);
+            if (!d->symlink_target)
+                arm_dir_retry(t);
         }
     }
     for (guint i = 0; i < t->inputs->len; i++) {
@@ -694,7 +788,7 @@ handle_event(Tail *t, const struct inotify_event *ev)
             continue;
         if (ev->len > 0)
             dir_name_event(t, d, ev->name, ev->mask);
-        else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+        else if ((ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && !d->symlink_target) {
             char buf[LOG_ESCAPE_BUFSIZE];
             g_message("tail: directory %s went away; waiting for it", esc(d->path, buf));
             inotify_rm_watch(t->ifd, d->wd);
@@ -720,7 +814,9 @@ on_inotify(int fd, GIOCondition cond, gpointer data)
     char evbuf[EVENT_BUF_SIZE] __attribute__((aligned(__alignof__(struct inotify_event))));
     gboolean overflow = FALSE;
 
-    for (;;) {
+    /* A bounded number of reads per turn: under a flood the fd stays readable and the loop
+     * comes back, after the other sources had their turn. */
+    for (int reads = 0; reads < 8; reads++) {
         ssize_t n = read(t->ifd, evbuf, sizeof(evbuf));
         if (n < 0 && errno == EINTR)
             continue;
@@ -761,22 +857,31 @@ on_idle_timer(gpointer data)
         }
         f->idle_due_us = 0;
         file_idle(f);
-        /* A file unlinked for good (no new name at the path took over): after a quiet
-         * period the writer has let go of it too. */
+        /* A file unlinked for good (no new file at the path took over): once it has been
+         * quiet for the grace period, the writer has let go of it too. */
         struct stat st;
-        if (fstat(f->fd, &st) == 0 && st.st_nlink == 0) {
-            guint64 before = f->lines.offset;
-            file_drain(f);
-            if (f->lines.offset == before) {
-                char buf[LOG_ESCAPE_BUFSIZE];
-                g_message("tail: %s was deleted; closed it at offset %" G_GUINT64_FORMAT,
-                          esc(f->opened_as, buf), f->lines.offset);
-                file_close(f);
-                in->dirty = TRUE;
-            } else if (f->idle_due_us) {
-                next = MIN(next, f->idle_due_us);
-            }
+        if (fstat(f->fd, &st) != 0 || st.st_nlink > 0)
+            continue;
+        guint64 before = f->lines.offset;
+        file_drain(f);
+        gint64 grace_us = (gint64)t->idle_ms * 1000 * ORPHAN_GRACE_IDLES;
+        if (f->lines.offset != before) {
+            f->orphan_since_us = 0; /* still written: file_read() set a new idle time */
+        } else if (f->orphan_since_us == 0) {
+            f->orphan_since_us = now;
+            f->idle_due_us = now + grace_us;
+        } else if (now - f->orphan_since_us >= grace_us) {
+            char buf[LOG_ESCAPE_BUFSIZE];
+            g_message("tail: %s was deleted; closed it at offset %" G_GUINT64_FORMAT,
+                      esc(f->opened_as, buf), f->lines.offset);
+            file_close(f);
+            in->dirty = TRUE;
+            continue;
+        } else {
+            f->idle_due_us = f->orphan_since_us + grace_us;
         }
+        if (f->idle_due_us)
+            next = MIN(next, f->idle_due_us);
     }
     check_dirty(t);
     if (next != G_MAXINT64)
@@ -825,7 +930,7 @@ on_dir_retry(gpointer data)
     gboolean missing = FALSE;
     for (guint i = 0; i < t->dirs->len; i++) {
         Dir *d = t->dirs->pdata[i];
-        if (d->wd >= 0)
+        if (d->wd >= 0 || d->symlink_target)
             continue;
         d->wd = inotify_add_watch(t->ifd, d->path, DIR_MASK);
         if (d->wd < 0) {
@@ -920,8 +1025,8 @@ input_open_initial(Input *in, const TailCheckpoint *cps, gsize n_cps)
         return;
     }
     if (cp) {
-        gboolean same = fd >= 0 && (guint64)st.st_dev == cp->device &&
-                        (guint64)st.st_ino == cp->inode;
+        gboolean same =
+            fd >= 0 && (guint64)st.st_dev == cp->device && (guint64)st.st_ino == cp->inode;
         if (same && checkpoint_matches(fd, &st, cp)) {
             g_message("tail: resuming %s at offset %" G_GUINT64_FORMAT, esc(in->path, buf),
                       cp->offset);
@@ -942,8 +1047,8 @@ input_open_initial(Input *in, const TailCheckpoint *cps, gsize n_cps)
             in->dirty = TRUE; /* then the file now at the path, from its start */
             return;
         }
-        g_message("tail: checkpoint for %s matches no file; starting at its %s",
-                  esc(in->path, buf), t->start_at == TAIL_START_END ? "end" : "beginning");
+        g_message("tail: checkpoint for %s matches no file; starting at its %s", esc(in->path, buf),
+                  t->start_at == TAIL_START_END ? "end" : "beginning");
     }
     if (fd < 0) {
         g_message("tail: waiting for %s to appear", esc(in->path, buf));
@@ -960,8 +1065,7 @@ input_open_initial(Input *in, const TailCheckpoint *cps, gsize n_cps)
 }
 
 Tail *
-tail_new(const TailConfig *cfg, const TailCallbacks *callbacks, gpointer user_data,
-         GError **error)
+tail_new(const TailConfig *cfg, const TailCallbacks *callbacks, gpointer user_data, GError **error)
 {
     g_return_val_if_fail(cfg != NULL && callbacks != NULL && callbacks->line != NULL, NULL);
     g_return_val_if_fail(cfg->n_patterns == 0 || cfg->patterns != NULL, NULL);
@@ -1071,8 +1175,7 @@ tail_checkpoint(Tail *tail, TailFile *file, guint64 offset, TailCheckpoint *out,
     memset(out, 0, sizeof(*out));
     if (!fingerprint_at(file->fd, offset, &out->fingerprint, &out->fingerprint_len)) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
-                    "tail: cannot read back %s before offset %" G_GUINT64_FORMAT
-                    " (truncated?)",
+                    "tail: cannot read back %s before offset %" G_GUINT64_FORMAT " (truncated?)",
                     file->input->path, offset);
         return FALSE;
     }

@@ -36,7 +36,7 @@ typedef struct {
     guint64 device;
     guint64 inode;
     guint64 offset;
-    guint64 fingerprint;     /* tail_fingerprint() of the fingerprint_len bytes before offset */
+    guint64 fingerprint;     /* FNV-1a 64 (tail_match.h) of the fingerprint_len bytes before */
     guint32 fingerprint_len; /* min(offset, TAIL_FINGERPRINT_MAX) */
 } TailCheckpoint;
 
@@ -48,7 +48,8 @@ typedef struct Tail Tail;
 
 typedef enum {
     TAIL_EVENT_OPENED,    /* the file is now followed; offsets below are its own */
-    TAIL_EVENT_TRUNCATED, /* it shrank below our offset (copytruncate): reading restarts at 0 */
+    TAIL_EVENT_TRUNCATED, /* truncated under us (copytruncate): reading restarts at 0,
+                           * so per-file parser state (and its safe offset) must be reset */
     TAIL_EVENT_CLOSED,    /* rotated away and drained to its end, or deleted: no more lines */
 } TailEvent;
 
@@ -72,7 +73,7 @@ typedef struct {
     guint64 bytes;            /* read from files */
     guint64 dropped_too_long; /* lines over line_max, skipped */
     guint64 rotations;        /* a followed path moved on to a new file */
-    guint64 truncations;      /* a file shrank below the read offset */
+    guint64 truncations;      /* a file was truncated under us (or while we were stopped) */
     guint64 overflows;        /* inotify queue overflows (each followed by a full re-scan) */
     guint64 resumed;          /* files resumed from a checkpoint at start */
 } TailStats;
@@ -80,18 +81,19 @@ typedef struct {
 /* One followed path, for `alertban status`. lag_bytes = size - offset. */
 typedef struct {
     char path[TAIL_PATH_MAX];
-    gboolean open;   /* FALSE: waiting for the file to appear */
+    gboolean open; /* FALSE: waiting for the file to appear */
     guint64 device;
     guint64 inode;
-    guint64 offset;  /* bytes read and split (complete lines delivered, plus a held partial) */
+    guint64 offset; /* bytes read and split (complete lines delivered, plus a held partial) */
     guint64 size;
     guint64 lag_bytes;
 } TailInputStatus;
 
-/* Makes a tailer; nothing is opened until tail_start(). cfg is copied. FALSE/NULL with
+/* Makes a tailer; nothing is opened until tail_start(). cfg is copied. NULL with
  * ALERTBAN_ERROR_CONFIG for a bad pattern (empty, glob in the directory part). */
 Tail *tail_new(const TailConfig *cfg, const TailCallbacks *callbacks, gpointer user_data,
                GError **error);
+/* Closes everything without callbacks: free per-file user data first (tail_list_files()). */
 void tail_free(Tail *tail);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Tail, tail_free)
 
@@ -99,8 +101,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Tail, tail_free)
  * directories and opens the files present. A checkpoint whose file (device, inode and
  * fingerprint) is still at its path resumes there; one whose file was renamed in the same
  * directory (NAME.1, NAME.<epoch>, NAME-YYYYMMDD...) is finished first, then the new file is
- * read from its start. Other files start per start_at. Lines are only delivered from the main
- * loop, never from inside this call. FALSE when inotify or a directory cannot be used. */
+ * read from its start. Other files start per start_at. TAIL_EVENT_OPENED for the files present
+ * comes from inside this call; lines only ever from the main loop. FALSE when inotify cannot
+ * be set up or a directory cannot be watched (a missing one is waited for). */
 gboolean tail_start(Tail *tail, const TailCheckpoint *checkpoints, gsize n_checkpoints,
                     GError **error);
 

@@ -4,21 +4,20 @@
 
 #include <glib.h>
 
-typedef void (*TailLineFunc)(const char *line, gsize len, guint64 end_offset,
-                             gpointer user_data);
+typedef void (*TailLineFunc)(const char *line, gsize len, guint64 end_offset, gpointer user_data);
 
 /* Splitter state for one file. A partial last line is held (at most line_max bytes) until
  * its newline arrives; a line longer than line_max is dropped as soon as it is known to be
  * too long, and everything up to its newline is skipped. */
 typedef struct {
     gsize line_max;
-    char *held;           /* partial line, line_max bytes allocated on first use */
+    char *held; /* partial line, line_max bytes allocated on first use */
     gsize held_len;
-    gboolean dropping;    /* inside an overlong line: skip to the next newline */
-    gboolean skip_first;  /* inside a line we started in the middle of: skip, not counted */
-    guint64 offset;       /* stream offset of the next byte fed */
-    guint64 delivered;    /* end offset of the last complete line passed on (or skipped) */
-    guint64 dropped;      /* overlong lines */
+    gboolean dropping;   /* inside an overlong line: skip to the next newline */
+    gboolean skip_first; /* inside a line we started in the middle of: skip, not counted */
+    guint64 offset;      /* stream offset of the next byte fed */
+    guint64 delivered;   /* end offset of the last complete line passed on (or skipped) */
+    guint64 dropped;     /* overlong lines */
 } TailLines;
 
 /* Starts splitting at offset. skip_partial: offset is inside a line (starting at the end of

@@ -44,15 +44,14 @@ has_glob(const char *s)
 }
 
 gboolean
-tail_pattern_split(const char *pattern, char **dir, char **name, gboolean *is_glob,
-                   GError **error)
+tail_pattern_split(const char *pattern, char **dir, char **name, gboolean *is_glob, GError **error)
 {
     g_return_val_if_fail(pattern != NULL, FALSE);
 
     gsize len = strlen(pattern);
     if (len == 0 || pattern[len - 1] == '/') {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "tail: '%s' does not name a file", pattern);
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "tail: '%s' does not name a file",
+                    pattern);
         return FALSE;
     }
     g_autofree char *d = g_path_get_dirname(pattern);

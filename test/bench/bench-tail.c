@@ -18,9 +18,9 @@
 #include "tail.h"
 
 /* A typical Snort 3 alert_fast line (about 150 bytes). */
-#define SAMPLE_LINE                                                                         \
-    "11/22-17:01:16.123456 [**] [1:2001219:20] \"ET SCAN Potential SSH Scan\" [**] "       \
-    "[Classification: Attempted Information Leak] [Priority: 2] {TCP} "                    \
+#define SAMPLE_LINE                                                                                \
+    "11/22-17:01:16.123456 [**] [1:2001219:20] \"ET SCAN Potential SSH Scan\" [**] "               \
+    "[Classification: Attempted Information Leak] [Priority: 2] {TCP} "                            \
     "203.0.113.7:4242 -> 192.0.2.1:22"
 
 static gint64
@@ -158,8 +158,8 @@ run_latency(const char *dir, guint n_lines, guint runs)
         p50[r] = (double)b.lat_ns[n_lines / 2] / 1000.0;
         p99[r] = (double)b.lat_ns[(n_lines * 99) / 100] / 1000.0;
         pmax[r] = (double)b.lat_ns[n_lines - 1] / 1000.0;
-        printf("run %u: %u lines  p50 %.1f us  p99 %.1f us  max %.1f us\n", r + 1, n_lines,
-               p50[r], p99[r], pmax[r]);
+        printf("run %u: %u lines  p50 %.1f us  p99 %.1f us  max %.1f us\n", r + 1, n_lines, p50[r],
+               p99[r], pmax[r]);
         tail_free(t);
         unlink(b.path);
         g_free(b.path);

@@ -206,8 +206,8 @@ main(int argc, char **argv)
     g_test_add_func("/tail-lines/reset/truncation", test_reset);
     g_test_add_func("/tail-match/fingerprint/fnv1a", test_fingerprint);
     for (gsize i = 0; i < G_N_ELEMENTS(rot_cases); i++) {
-        g_autofree char *p = g_strdup_printf("/tail-match/name-is-rotated/%s/%s",
-                                             rot_cases[i].base, rot_cases[i].candidate);
+        g_autofree char *p = g_strdup_printf("/tail-match/name-is-rotated/%s/%s", rot_cases[i].base,
+                                             rot_cases[i].candidate);
         g_test_add_data_func(p, &rot_cases[i], test_rotated);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(pat_cases); i++) {

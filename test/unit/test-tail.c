@@ -24,9 +24,9 @@
 typedef struct {
     char *dir;
     Tail *tail;
-    GPtrArray *lines;         /* "basename:line" in delivery order */
-    GHashTable *last_end;     /* file id -> last end_offset (guint64 stored in a pointer) */
-    GPtrArray *events;        /* "opened:base" "truncated:base" "closed:base" "idle:base" */
+    GPtrArray *lines;     /* "basename:line" in delivery order */
+    GHashTable *last_end; /* file id -> last end_offset (guint64 stored in a pointer) */
+    GPtrArray *events;    /* "opened:base" "truncated:base" "closed:base" "idle:base" */
     guint idles;
     gboolean idle_since_line; /* an idle callback came after the last line */
     GPtrArray *files_seen;    /* TailFile* of the last line, for checkpoints */
@@ -297,8 +297,8 @@ test_split_writes(Fx *fx, gconstpointer data)
     close(fd);
     run_until_quiet(fx);
 
-    const char *want[] = {"alert:first", "alert:second half", "alert:third", "alert:",
-                          "alert:fourth"};
+    const char *want[] = {"alert:first", "alert:second half", "alert:third",
+                          "alert:", "alert:fourth"};
     g_assert_cmpuint(fx->lines->len, ==, G_N_ELEMENTS(want));
     for (guint i = 0; i < G_N_ELEMENTS(want); i++)
         g_assert_cmpstr(fx->lines->pdata[i], ==, want[i]);
@@ -405,8 +405,8 @@ test_overlong(Fx *fx, gconstpointer data)
 
 typedef struct {
     const char *name;
-    const char *rotated; /* name the file is renamed to */
-    guint late_lines;    /* lines written to the renamed descriptor after the rename */
+    const char *rotated;           /* name the file is renamed to */
+    guint late_lines;              /* lines written to the renamed descriptor after the rename */
     gboolean create_before_reopen; /* the new file exists (empty) while the old is written */
     gboolean unobserved; /* the loop does not run between the steps: all of it found at once */
 } RotateCase;
@@ -472,14 +472,66 @@ test_rotate_rename(Fx *fx, gconstpointer data)
     test_log_assert("tail: *alert rotated: finished inode*");
 }
 
+/* A logger thread writes a long burst while the main loop follows; mid-burst the file is
+ * renamed, the logger writes on to its old descriptor, then reopens the path. The races
+ * between the logger and the tailer are real here; the outcome must still be exact. */
+typedef struct {
+    char *path;
+    char *rotated;
+    guint before, late, after;
+} BurstWriter;
+
+static gpointer
+burst_writer(gpointer data)
+{
+    BurstWriter *w = data;
+    int fd = open_append(w->path);
+    for (guint i = 0; i < w->before; i += 10)
+        write_lines(fd, "a", i, i + 10);
+    g_assert_cmpint(rename(w->path, w->rotated), ==, 0);
+    close(open_append(w->path)); /* logrotate's create */
+    write_lines(fd, "a", w->before, w->before + w->late);
+    g_assert_cmpint(close(fd), ==, 0);
+    fd = open_append(w->path);
+    for (guint i = 0; i < w->after; i += 10)
+        write_lines(fd, "b", i, i + 10);
+    g_assert_cmpint(close(fd), ==, 0);
+    return NULL;
+}
+
+static void
+test_rotate_threaded(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *path = fx_path(fx, "alert");
+    g_autofree char *rotated = fx_path(fx, "alert.1");
+    BurstWriter w = {path, rotated, 20000, 2000, 20000};
+    close(open_append(path));
+    fx_start(fx, "alert", TAIL_START_BEGINNING);
+    pump();
+    GThread *th = g_thread_new("writer", burst_writer, &w);
+    g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+    expect_lines(want, "alert", "a", 0, w.before + w.late);
+    expect_lines(want, "alert", "b", 0, w.after);
+    g_assert_true(run_until_count(&fx->lines->len, want->len));
+    g_thread_join(th);
+    run_until_quiet(fx);
+    assert_lines(fx, want);
+    g_assert_cmpuint(tail_get_stats(fx->tail)->rotations, ==, 1);
+}
+
 typedef struct {
     const char *name;
     gboolean wait_before_writing; /* let the tailer see the truncation before new lines */
+    guint new_lines;              /* written after the truncation */
 } TruncCase;
 
 static const TruncCase trunc_cases[] = {
-    {"noticed", TRUE},
-    {"racing-writer", FALSE},
+    {"noticed", TRUE, 100},
+    {"racing-writer", FALSE, 100},
+    /* the file grows past the old offset before the tailer looks: only the bytes before the
+     * offset tell */
+    {"regrown-unobserved", FALSE, 400},
 };
 
 /* copytruncate: the file is copied, then truncated in place; the writer keeps its O_APPEND
@@ -503,9 +555,8 @@ test_copytruncate(Fx *fx, gconstpointer data)
     g_assert_cmpint(truncate(path, 0), ==, 0);
     if (c->wait_before_writing)
         run_until(saw_truncation, fx);
-    /* fewer bytes than before, so a late look still sees size < offset */
-    write_lines(fd, "b", 0, 100);
-    expect_lines(want, "alert", "b", 0, 100);
+    write_lines(fd, "b", 0, c->new_lines);
+    expect_lines(want, "alert", "b", 0, c->new_lines);
     g_assert_true(run_until_count(&fx->lines->len, want->len));
     run_until_quiet(fx);
     close(fd);
@@ -628,6 +679,38 @@ test_symlink(Fx *fx, gconstpointer data)
     g_assert_cmpuint(tail_get_stats(fx->tail)->rotations, ==, 1);
 }
 
+/* The link stays; its target is rotated in its own directory (renamed, recreated under the
+ * same name). Nothing happens in the link's directory, yet the new target is followed. */
+static void
+test_symlink_target_rotated(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *logs = fx_path(fx, "logs");
+    g_autofree char *target = fx_path(fx, "logs/real");
+    g_autofree char *rotated = fx_path(fx, "logs/real.1");
+    g_autofree char *link = fx_path(fx, "alert");
+    g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
+    g_assert_cmpint(g_mkdir(logs, 0755), ==, 0);
+    int fd = open_append(target);
+    g_assert_cmpint(symlink("logs/real", link), ==, 0);
+    fx_start(fx, "alert", TAIL_START_BEGINNING);
+    write_lines(fd, "a", 0, 50);
+    g_assert_true(run_until_count(&fx->lines->len, 50));
+    g_assert_cmpint(rename(target, rotated), ==, 0);
+    write_lines(fd, "a", 50, 60);
+    close(fd);
+    g_assert_true(run_until_count(&fx->lines->len, 60));
+    pump();
+    fd = open_append(target);
+    write_lines(fd, "b", 0, 50);
+    close(fd);
+    expect_lines(want, "alert", "a", 0, 60);
+    expect_lines(want, "alert", "b", 0, 50);
+    g_assert_true(run_until_count(&fx->lines->len, want->len));
+    run_until_quiet(fx);
+    assert_lines(fx, want);
+}
+
 /* Several files by glob (Snort 3 with packet threads); a file appearing later is followed
  * from its start; rotated copies matching the glob are not read twice. */
 static void
@@ -687,10 +770,10 @@ test_glob(Fx *fx, gconstpointer data)
         g_assert_cmpstr(got1->pdata[i], ==, want1->pdata[i]);
     g_autoptr(GArray) st = tail_get_status(fx->tail);
     g_assert_cmpuint(st->len, ==, 2);
-    g_assert_true(g_str_has_suffix(g_array_index(st, TailInputStatus, 0).path,
-                                   "/0_alert_fast.txt"));
-    g_assert_true(g_str_has_suffix(g_array_index(st, TailInputStatus, 1).path,
-                                   "/1_alert_fast.txt"));
+    g_assert_true(
+        g_str_has_suffix(g_array_index(st, TailInputStatus, 0).path, "/0_alert_fast.txt"));
+    g_assert_true(
+        g_str_has_suffix(g_array_index(st, TailInputStatus, 1).path, "/1_alert_fast.txt"));
 }
 
 /* ---- inotify overflow ---------------------------------------------------------------- */
@@ -748,15 +831,20 @@ test_overflow_flood(Fx *fx, gconstpointer data)
     const char *names[] = {"alert", "noise/*.log"};
     fx_start_full(fx, names, 2, TAIL_START_BEGINNING, 0, NULL, 0);
     pump();
-    guint n_files = max + max / 4 + 100;
-    for (guint i = 0; i < n_files; i++) {
-        char name[64];
-        g_snprintf(name, sizeof(name), "%s/n%06u.tmp", noise, i);
-        close(open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    /* Directory events on two files in turn (so the kernel cannot merge them with the
+     * previous one): mode changes are the cheapest. */
+    g_autofree char *na = g_build_filename(noise, "a.tmp", NULL);
+    g_autofree char *nb = g_build_filename(noise, "b.tmp", NULL);
+    int fa = open_append(na), fb = open_append(nb);
+    guint n_events = max + max / 4 + 100;
+    for (guint i = 0; i < n_events; i++) {
+        g_assert_cmpint(fchmod(i % 2 ? fb : fa, (i / 2) % 2 ? 0600 : 0644), ==, 0);
         if (i % 1000 == 0)
             write_lines(fd, "a", i / 1000, i / 1000 + 1);
     }
-    guint n = (n_files + 999) / 1000;
+    close(fa);
+    close(fb);
+    guint n = (n_events + 999) / 1000;
     /* a matching file created after the queue overflowed: only a re-scan finds it */
     g_autofree char *late = g_build_filename(noise, "late.log", NULL);
     append(late, "late-1\n");
@@ -844,8 +932,8 @@ typedef enum {
     RESTART_ROTATED,   /* appended, then rotated by rename, then the new file written */
     RESTART_ROTATED_EPOCH,
     RESTART_ROTATED_EMPTY_NEW, /* rotated, new file created but still empty */
-    RESTART_TRUNCATED, /* copytruncate while stopped */
-    RESTART_REPLACED,  /* a different file with other contents: start_at decides */
+    RESTART_TRUNCATED,         /* copytruncate while stopped */
+    RESTART_REPLACED,          /* a different file with other contents: start_at decides */
 } RestartKind;
 
 typedef struct {
@@ -976,6 +1064,86 @@ test_restart(Fx *fx, gconstpointer data)
     }
 }
 
+/* The lines delivered for one file, in order. */
+static GPtrArray *
+lines_of(Fx *fx, const char *base)
+{
+    GPtrArray *out = g_ptr_array_new();
+    g_autofree char *prefix = g_strdup_printf("%s:", base);
+    for (guint i = 0; i < fx->lines->len; i++) {
+        if (g_str_has_prefix(fx->lines->pdata[i], prefix))
+            g_ptr_array_add(out, fx->lines->pdata[i]);
+    }
+    return out;
+}
+
+static void
+assert_file_lines(Fx *fx, const char *base, GPtrArray *want)
+{
+    g_autoptr(GPtrArray) got = lines_of(fx, base);
+    for (guint i = 0; i < MIN(got->len, want->len); i++)
+        g_assert_cmpstr(got->pdata[i], ==, want->pdata[i]);
+    g_assert_cmpuint(got->len, ==, want->len);
+}
+
+/* Several files by glob: each resumes from its own checkpoint; one was rotated while
+ * stopped (Snort's NAME.<epoch>, which the glob also matches), one appeared meanwhile. */
+static void
+test_restart_glob(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *f0 = fx_path(fx, "0_alert_fast.txt");
+    g_autofree char *f0r = fx_path(fx, "0_alert_fast.txt.1763830000");
+    g_autofree char *f1 = fx_path(fx, "1_alert_fast.txt");
+    g_autofree char *f2 = fx_path(fx, "2_alert_fast.txt");
+    int fd0 = open_append(f0), fd1 = open_append(f1);
+    write_lines(fd0, "z", 0, 50);
+    write_lines(fd1, "o", 0, 50);
+    const char *names[] = {"*_alert_fast.txt*"};
+    fx_start_full(fx, names, 1, TAIL_START_BEGINNING, 0, NULL, 0);
+    g_assert_true(run_until_count(&fx->lines->len, 100));
+
+    /* 0_ handled to its end; 1_ has an open block from line 30 on */
+    TailCheckpoint cps[2];
+    g_autoptr(GPtrArray) files = tail_list_files(fx->tail);
+    g_assert_cmpuint(files->len, ==, 2);
+    for (guint i = 0; i < 2; i++) {
+        TailFile *f = files->pdata[i];
+        gboolean is0 = g_str_has_suffix(tail_file_get_path(f), "/0_alert_fast.txt");
+        guint64 off = is0 ? tail_file_get_delivered(f) : 30 * strlen("o-line-00000 alert text\n");
+        g_assert_true(tail_checkpoint(fx->tail, f, off, &cps[i], NULL));
+    }
+    g_clear_pointer(&fx->tail, tail_free);
+    g_ptr_array_set_size(fx->lines, 0);
+    g_hash_table_remove_all(fx->last_end);
+
+    write_lines(fd0, "z", 50, 60);
+    g_assert_cmpint(rename(f0, f0r), ==, 0);
+    close(fd0);
+    fd0 = open_append(f0);
+    write_lines(fd0, "y", 0, 5);
+    close(fd0);
+    write_lines(fd1, "o", 50, 60);
+    close(fd1);
+    append(f2, "2-line\n");
+
+    fx_start_full(fx, names, 1, TAIL_START_BEGINNING, 0, cps, 2);
+    g_assert_true(run_until_count(&fx->lines->len, 10 + 5 + 30 + 1));
+    run_until_quiet(fx);
+    g_assert_cmpuint(fx->lines->len, ==, 46);
+    g_autoptr(GPtrArray) want0 = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) want1 = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) want2 = g_ptr_array_new_with_free_func(g_free);
+    expect_lines(want0, "0_alert_fast.txt", "z", 50, 60);
+    expect_lines(want0, "0_alert_fast.txt", "y", 0, 5);
+    expect_lines(want1, "1_alert_fast.txt", "o", 30, 60);
+    g_ptr_array_add(want2, g_strdup("2_alert_fast.txt:2-line"));
+    assert_file_lines(fx, "0_alert_fast.txt", want0);
+    assert_file_lines(fx, "1_alert_fast.txt", want1);
+    assert_file_lines(fx, "2_alert_fast.txt", want2);
+    g_assert_cmpuint(tail_get_stats(fx->tail)->resumed, ==, 2);
+}
+
 /* Status reports the backlog of a file not yet read. */
 static void
 test_status(Fx *fx, gconstpointer data)
@@ -1038,9 +1206,11 @@ main(int argc, char **argv)
         g_autofree char *p = g_strdup_printf("/tail/rotate/copytruncate/%s", trunc_cases[i].name);
         ADD_DATA(p, &trunc_cases[i], test_copytruncate);
     }
+    ADD("/tail/rotate/rename/threaded-burst", test_rotate_threaded);
     ADD("/tail/rotate/delete-recreate", test_delete_recreate);
     ADD("/tail/rotate/delete-only", test_delete_only);
     ADD("/tail/rotate/symlink-repointed", test_symlink);
+    ADD("/tail/rotate/symlink-target-rotated", test_symlink_target_rotated);
     ADD("/tail/glob/gains-file", test_glob);
     ADD("/tail/overflow/injected", test_overflow_injected);
     ADD("/tail/overflow/flood", test_overflow_flood);
@@ -1049,6 +1219,7 @@ main(int argc, char **argv)
         g_autofree char *p = g_strdup_printf("/tail/checkpoint/restart/%s", restart_cases[i].name);
         ADD_DATA(p, &restart_cases[i], test_restart);
     }
+    ADD("/tail/checkpoint/restart-glob", test_restart_glob);
     ADD("/tail/status/lag", test_status);
     g_test_add_func("/tail/new/bad-pattern", test_bad_pattern);
     return g_test_run();
