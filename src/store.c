@@ -805,6 +805,38 @@ write_checkpoint(Store *store, const StoreCheckpoint *cp, GError **error)
     return stmt_run(store, st, error, "writing a checkpoint");
 }
 
+/* Both op types start with their IpPrefix key. Sorting by the stored key (the address bytes,
+ * then the length) turns a turn's random-order upserts into an in-order walk of the B-tree,
+ * which is several times faster once the table outgrows SQLite's page cache. */
+static gint
+op_key_cmp(gconstpointer a, gconstpointer b)
+{
+    const IpPrefix *x = *(const IpPrefix *const *)a, *y = *(const IpPrefix *const *)b;
+    guint lx = ipaddr_bits(&x->addr) / 8, ly = ipaddr_bits(&y->addr) / 8;
+    int c = memcmp(x->addr.bytes, y->addr.bytes, MIN(lx, ly));
+    if (c != 0)
+        return c;
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return (int)x->len - (int)y->len;
+}
+
+G_STATIC_ASSERT(G_STRUCT_OFFSET(BanOp, prefix) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(CountOp, prefix) == 0);
+
+static GPtrArray *
+sorted_ops(GHashTable *ops)
+{
+    GPtrArray *out = g_ptr_array_sized_new(g_hash_table_size(ops));
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, ops);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        g_ptr_array_add(out, value);
+    g_ptr_array_sort(out, op_key_cmp);
+    return out;
+}
+
 static void
 clear_queue(Store *store)
 {
@@ -838,22 +870,25 @@ store_commit(Store *store, GError **error)
 
     GHashTableIter it;
     gpointer value;
+    GPtrArray *ops = NULL;
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
     for (guint i = 0; i < store->violations->len; i++) {
         if (!write_violation(store, &g_array_index(store->violations, StoreViolation, i), error))
             goto fail;
     }
-    g_hash_table_iter_init(&it, store->ban_ops);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (!write_ban(store, value, error))
+    ops = sorted_ops(store->ban_ops);
+    for (guint i = 0; i < ops->len; i++) {
+        if (!write_ban(store, ops->pdata[i], error))
             goto fail;
     }
-    g_hash_table_iter_init(&it, store->count_ops);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (!write_count(store, value, error))
+    g_ptr_array_unref(ops);
+    ops = sorted_ops(store->count_ops);
+    for (guint i = 0; i < ops->len; i++) {
+        if (!write_count(store, ops->pdata[i], error))
             goto fail;
     }
+    g_clear_pointer(&ops, g_ptr_array_unref);
     g_hash_table_iter_init(&it, store->checkpoints);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         if (!write_checkpoint(store, value, error))
@@ -864,6 +899,8 @@ store_commit(Store *store, GError **error)
     clear_queue(store);
     return TRUE;
 fail:
+    if (ops)
+        g_ptr_array_unref(ops);
     rollback(store);
     return FALSE;
 }
