@@ -113,6 +113,8 @@ typedef enum {
     ST_VIOLATION_ADD,
     ST_CHECKPOINT_PUT,
     ST_BANS_LOAD,
+    ST_BAN_GET,
+    ST_VIOLATIONS_SINCE,
     ST_CHECKPOINTS_LOAD,
     ST_HISTORY,
     ST_PURGE_TRACKER,
@@ -141,6 +143,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                      " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
                      " FROM bans",
+    [ST_BAN_GET] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
+                   " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
+                   " FROM bans WHERE addr = ?1 AND prefix_len = ?2",
+    [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
+                            " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
+                            " ORDER BY at, id LIMIT ?2",
     [ST_CHECKPOINTS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
     [ST_HISTORY] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
                    " dst_port, swapped, verdict FROM tracker WHERE addr = ?1 AND family = ?2"
@@ -1077,6 +1085,27 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
     return TRUE;
 }
 
+/* Steps a tracker query, appending its valid rows to out. */
+static gboolean
+collect_violations(Store *store, sqlite3_stmt *st, GArray *out, GError **error)
+{
+    guint skipped = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StoreViolation v;
+        if (!row_to_violation(st, &v)) {
+            skipped++;
+            continue;
+        }
+        g_array_append_val(out, v);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "loading tracker rows");
+    warn_skipped(store, "tracker", skipped);
+    return TRUE;
+}
+
 gboolean
 store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, GError **error)
 {
@@ -1088,21 +1117,43 @@ store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, G
     bind_addr(st, 1, addr);
     sqlite3_bind_int(st, 2, family_code(addr));
     sqlite3_bind_int64(st, 3, limit);
+    return collect_violations(store, st, out, error);
+}
+
+gboolean
+store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *out, GError **error)
+{
+    g_return_val_if_fail(store != NULL && out != NULL, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_VIOLATIONS_SINCE, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, since_us);
+    sqlite3_bind_int64(st, 2, limit);
+    return collect_violations(store, st, out, error);
+}
+
+gboolean
+store_get_ban(Store *store, const IpPrefix *prefix, Ban *out, gboolean *found, GError **error)
+{
+    g_return_val_if_fail(store != NULL && prefix != NULL && out != NULL && found != NULL, FALSE);
+    *found = FALSE;
+    sqlite3_stmt *st = stmt_get(store, ST_BAN_GET, error);
+    if (!st)
+        return FALSE;
+    bind_prefix_key(st, prefix);
     guint skipped = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        StoreViolation v;
-        gboolean ok = row_to_violation(st, &v);
-        if (!ok) {
+        gint64 expires;
+        if (row_to_ban(st, &expires, out))
+            *found = TRUE;
+        else
             skipped++;
-            continue;
-        }
-        g_array_append_val(out, v);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "loading history");
-    warn_skipped(store, "tracker", skipped);
+        return set_sql_error(store, error, "reading a ban");
+    warn_skipped(store, "bans", skipped);
     return TRUE;
 }
 

@@ -145,6 +145,16 @@ gboolean store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GEr
 gboolean store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out,
                             GError **error);
 
+/* The valid stored ban on exactly prefix into out; *found FALSE when there is none. */
+gboolean store_get_ban(Store *store, const IpPrefix *prefix, Ban *out, gboolean *found,
+                       GError **error);
+
+/* Appends tracker rows (StoreViolation) with time_us >= since_us, oldest first, at most
+ * limit: what the policy re-reads at start so that windows open at a crash or stop go on
+ * counting. Invalid rows are skipped as above. */
+gboolean store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *out,
+                                     GError **error);
+
 /* How many times prefix has been banned (0 when never), queued writes included, and when
  * the last of those bans started (0 when never). last_ban_us may be NULL. */
 gboolean store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count,

@@ -439,6 +439,57 @@ test_tracker_history(Fixture *f, gconstpointer data)
 }
 
 static void
+test_tracker_since(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    /* Queued out of order, and two in the same microsecond: insertion order breaks the tie. */
+    const gint64 times[] = {500, 100, 300, 400, 300, 200};
+    for (guint i = 0; i < G_N_ELEMENTS(times); i++) {
+        StoreViolation v = make_violation(i % 2 ? "203.0.113.10" : "2001:db8::10", times[i], i);
+        g_assert_true(store_add_violation(f->store, &v));
+    }
+    g_assert_true(store_commit(f->store, &error));
+    g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_assert_true(store_load_violations_since(f->store, 300, 100, out, &error));
+    const struct {
+        gint64 time;
+        guint32 sid;
+    } want[] = {{300, 2}, {300, 4}, {400, 3}, {500, 0}};
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < out->len; i++) {
+        g_assert_cmpint(g_array_index(out, StoreViolation, i).time_us, ==, want[i].time);
+        g_assert_cmpuint(g_array_index(out, StoreViolation, i).sid, ==, want[i].sid);
+    }
+    g_array_set_size(out, 0);
+    g_assert_true(store_load_violations_since(f->store, 0, 2, out, &error));
+    g_assert_cmpuint(out->len, ==, 2);
+    g_assert_cmpint(g_array_index(out, StoreViolation, 1).time_us, ==, 200);
+}
+
+static void
+test_ban_get(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    Ban in = make_ban("2001:db8:7::/48", BAN_EXPIRES_NEVER, BAN_SOURCE_MANUAL);
+    store_put_ban(f->store, &in);
+    g_assert_true(store_commit(f->store, &error));
+    Ban out;
+    gboolean found = FALSE;
+    g_assert_true(store_get_ban(f->store, &in.prefix, &out, &found, &error));
+    g_assert_true(found);
+    assert_ban_equal(&out, &in);
+    /* Exactly that prefix: a longer or shorter one is another ban. */
+    IpPrefix other = pfx("2001:db8:7::/64");
+    g_assert_true(store_get_ban(f->store, &other, &out, &found, &error));
+    g_assert_false(found);
+    other = pfx("2001:db8::/32");
+    g_assert_true(store_get_ban(f->store, &other, &out, &found, &error));
+    g_assert_false(found);
+}
+
+static void
 test_violation_from_alert(void)
 {
     Alert a;
@@ -863,6 +914,9 @@ main(int argc, char **argv)
     g_test_add("/store/tracker/history", Fixture, NULL, fixture_set_up, test_tracker_history,
                fixture_tear_down);
     g_test_add_func("/store/tracker/from-alert", test_violation_from_alert);
+    g_test_add("/store/tracker/since", Fixture, NULL, fixture_set_up, test_tracker_since,
+               fixture_tear_down);
+    g_test_add("/store/bans/get", Fixture, NULL, fixture_set_up, test_ban_get, fixture_tear_down);
     g_test_add_func("/store/tracker/queue-cap", test_violation_cap);
     g_test_add("/store/checkpoints/round-trip", Fixture, NULL, fixture_set_up, test_checkpoints,
                fixture_tear_down);
