@@ -376,23 +376,26 @@ typedef struct {
     BansResult result;
     BanSource source_after;
     gint64 expires_after_s; /* from T0; 0: permanent */
+    const char *log_word;   /* the line the change logs, or NULL for none */
 } PrecedenceCase;
 
 static const PrecedenceCase precedence_cases[] = {
     {"policy-does-not-shorten-manual", BAN_SOURCE_MANUAL, 86400, BAN_SOURCE_POLICY, 3600,
-     BANS_UNCHANGED, BAN_SOURCE_MANUAL, 86400},
+     BANS_UNCHANGED, BAN_SOURCE_MANUAL, 86400, NULL},
     {"policy-extends-manual-keeps-source", BAN_SOURCE_MANUAL, 600, BAN_SOURCE_POLICY, 3600,
-     BANS_EXTENDED, BAN_SOURCE_MANUAL, 3600},
+     BANS_EXTENDED, BAN_SOURCE_MANUAL, 3600, "extend"},
     {"policy-does-not-end-permanent", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_POLICY, 3600, BANS_UNCHANGED,
-     BAN_SOURCE_MANUAL, 0},
+     BAN_SOURCE_MANUAL, 0, NULL},
     {"policy-cannot-make-permanent-timed", BAN_SOURCE_POLICY, 0, BAN_SOURCE_POLICY, 60,
-     BANS_UNCHANGED, BAN_SOURCE_POLICY, 0},
+     BANS_UNCHANGED, BAN_SOURCE_POLICY, 0, NULL},
     {"manual-sets-shorter", BAN_SOURCE_POLICY, 86400, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
-     BAN_SOURCE_MANUAL, 600},
+     BAN_SOURCE_MANUAL, 600, "shorten"},
     {"manual-makes-permanent", BAN_SOURCE_POLICY, 3600, BAN_SOURCE_MANUAL, 0, BANS_EXTENDED,
-     BAN_SOURCE_MANUAL, 0},
+     BAN_SOURCE_MANUAL, 0, "extend"},
     {"manual-makes-permanent-timed", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
-     BAN_SOURCE_MANUAL, 600},
+     BAN_SOURCE_MANUAL, 600, "shorten"},
+    {"manual-same-again", BAN_SOURCE_MANUAL, 600, BAN_SOURCE_MANUAL, 600, BANS_UNCHANGED,
+     BAN_SOURCE_MANUAL, 600, NULL},
 };
 
 static BanRequest
@@ -416,7 +419,10 @@ test_precedence(gconstpointer data)
     flush_ok(f);
     BanRequest second = req_for(c->second_source, c->second_s);
     const Ban *ban = NULL;
+    test_log_clear();
     g_assert_cmpint(bans_add(f->bans, &second, &ban), ==, c->result);
+    g_assert_cmpuint(test_log_count("extend *"), ==, g_strcmp0(c->log_word, "extend") == 0);
+    g_assert_cmpuint(test_log_count("shorten *"), ==, g_strcmp0(c->log_word, "shorten") == 0);
     g_assert_cmpint(ban->source, ==, c->source_after);
     gint64 want = c->expires_after_s ? T0_REAL + c->expires_after_s * S : BAN_EXPIRES_NEVER;
     g_assert_cmpint(ban->expires_us, ==, want);
@@ -696,6 +702,31 @@ test_restart_reconcile(Fixture *f, gconstpointer data)
     test_log_assert("bans: reconciled the firewall: bans=3 added=1 removed=3 duplicates=1*");
 }
 
+static void
+test_load_far_future(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    /* An expiry at the end of time (edited by hand, say) is a timed ban that never comes due,
+     * and computing its deadline must not overflow. */
+    Ban ban;
+    memset(&ban, 0, sizeof ban);
+    ban.prefix = pfx("203.0.113.55");
+    ban.expires_us = G_MAXINT64 - 1;
+    ban.created_us = ban.first_seen_us = ban.last_seen_us = T0_REAL;
+    ban.source = BAN_SOURCE_MANUAL;
+    store_put_ban(f->store, &ban);
+    g_assert_true(store_commit(f->store, &error));
+    f->clock.mono = G_MAXINT64 / 2;
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_assert_nonnull(bans_lookup(f->bans, &ban.prefix));
+    gint64 next = 0;
+    g_assert_true(bans_next_deadline(f->bans, &next));
+    g_assert_cmpint(next, ==, G_MAXINT64 - 1);
+    g_assert_cmpint(bans_remaining_s(f->bans, &ban.prefix), >, (gint64)1 << 40);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+}
+
 /* ---- bounds, lookups, listing ---- */
 
 static void
@@ -924,6 +955,7 @@ main(int argc, char **argv)
     ADD("/bans/flush/fw-failure-retry", test_fw_failure_retry);
     ADD("/bans/flush/store-failure-retry", test_store_failure_retry);
     ADD("/bans/load/restart-reconcile", test_restart_reconcile);
+    ADD("/bans/load/far-future", test_load_far_future);
     ADD("/bans/add/ceiling", test_ceiling);
     ADD("/bans/lookup/addr", test_lookup_addr);
     ADD("/bans/list/sorted-and-counts", test_list_and_counts);
