@@ -29,16 +29,22 @@
  * expire_batch_max, the rest in the next pass, armed at once), and the turn is flushed.
  *
  * Order of effects. bans_add()/bans_remove()/expiry change the table at once, queue the row
- * in the store and mark the prefix dirty. bans_flush() (an idle at G_PRIORITY_LOW once
- * attached, so it runs after the turn's other sources, or called explicitly) first commits the
- * store (one transaction holding this turn's tracker rows, bans and tail checkpoints, queued
- * by whichever module), then sends every dirty prefix to the firewall in one fw_apply(). A
+ * in the store and mark the prefix dirty. bans_flush() first commits the store (one
+ * transaction holding the turn's tracker rows, bans and tail checkpoints, queued by whichever
+ * module), then sends every dirty prefix to the firewall in one fw_apply(). A
  * crash between the two leaves the store ahead of the kernel, which the reconcile at start
  * repairs. If the commit fails (disk full), the firewall is still changed, because the table
  * in memory is what the daemon enforces, and the commit is retried with backoff; a crash
  * before it succeeds loses the turn's tail checkpoint too, so its alerts are read again and
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
  * table is retried with backoff.
+ *
+ * Once attached, the first change of a turn adds an idle source that calls bans_flush(). It
+ * has G_PRIORITY_DEFAULT, the tailer's priority, and is dispatched in the main loop's next
+ * iteration, after the sources that were ready in this one: everything a burst of callbacks
+ * queued goes out in one commit and one fw_apply(). A lower priority would batch more, but a
+ * log that never stops growing keeps a default-priority source ready in every iteration and
+ * would starve the flush: no ban would ever reach the kernel during a flood.
  */
 
 typedef struct {
@@ -871,7 +877,7 @@ bans_request_flush(Bans *b)
     if (!b->ctx || b->flush_source)
         return;
     b->flush_source = g_idle_source_new();
-    g_source_set_priority(b->flush_source, G_PRIORITY_LOW);
+    g_source_set_priority(b->flush_source, G_PRIORITY_DEFAULT); /* see the block comment */
     g_source_set_callback(b->flush_source, on_flush, b, NULL);
     g_source_set_static_name(b->flush_source, "alertban bans flush");
     g_source_attach(b->flush_source, b->ctx);

@@ -932,6 +932,38 @@ test_attached_sources(Fixture *f, gconstpointer data)
     g_assert_false(bans_next_deadline(f->bans, NULL));
 }
 
+static gboolean
+flood_tick(gpointer data)
+{
+    guint *ticks = data;
+    (*ticks)++;
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+test_flush_not_starved(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    bans_attach(f->bans, ctx);
+    /* A source at the tailer's priority that is ready in every iteration, as an alert log
+     * that never stops growing is. */
+    guint ticks = 0;
+    GSource *flood = g_idle_source_new();
+    g_source_set_priority(flood, G_PRIORITY_DEFAULT);
+    g_source_set_callback(flood, flood_tick, &ticks, NULL);
+    g_source_attach(flood, ctx);
+    BanRequest r = policy_req("203.0.113.97", 600);
+    bans_add(f->bans, &r, NULL);
+    for (guint i = 0; i < 50 && !is_installed(f, "203.0.113.97"); i++)
+        g_main_context_iteration(ctx, FALSE);
+    g_assert_true(is_installed(f, "203.0.113.97"));
+    g_assert_cmpuint(ticks, <=, 2);
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 1);
+    g_source_destroy(flood);
+    g_source_unref(flood);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -961,5 +993,6 @@ main(int argc, char **argv)
     ADD("/bans/list/sorted-and-counts", test_list_and_counts);
     ADD("/bans/fw-flush/keeps-store", test_fw_flush);
     ADD("/bans/attach/idle-and-timer", test_attached_sources);
+    ADD("/bans/attach/flush-not-starved", test_flush_not_starved);
     return g_test_run();
 }
