@@ -182,6 +182,22 @@ test_open_creates_dir(void)
     g_assert_cmpint(g_stat(store_path(store), &sb), ==, 0);
     g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
     g_assert_false(store_is_read_only(store));
+    /* The WAL and its index, which hold recent commits, are as private as the database. */
+    Ban ban;
+    memset(&ban, 0, sizeof ban);
+    ban.prefix.addr.family = AF_INET;
+    ban.prefix.addr.bytes[0] = 192;
+    ban.prefix.addr.bytes[2] = 2;
+    ban.prefix.len = 32;
+    ban.expires_us = BAN_EXPIRES_NEVER;
+    store_put_ban(store, &ban);
+    g_assert_true(store_commit(store, &error));
+    const char *suffixes[] = {"-wal", "-shm"};
+    for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *side = g_strconcat(store_path(store), suffixes[i], NULL);
+        g_assert_cmpint(g_stat(side, &sb), ==, 0);
+        g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
+    }
     store_free(store);
     test_rm_rf(top);
 }
