@@ -515,17 +515,17 @@ prepare_files(const char *state_dir, const char *path, GError **error)
         return FALSE;
     }
     struct stat sb;
-    gboolean ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
-    if (ok && (sb.st_mode & 077))
-        ok = fchmod(fd, 0600) == 0;
-    int e = errno;
-    if (close(fd) != 0 && ok) {
-        ok = FALSE;
-        e = errno;
-    }
-    if (!ok) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: not a regular file or %s",
-                    path, g_strerror(e));
+    const char *problem = NULL;
+    if (fstat(fd, &sb) != 0)
+        problem = g_strerror(errno);
+    else if (!S_ISREG(sb.st_mode))
+        problem = "not a regular file";
+    else if ((sb.st_mode & 077) && fchmod(fd, 0600) != 0)
+        problem = g_strerror(errno);
+    if (close(fd) != 0 && !problem)
+        problem = g_strerror(errno);
+    if (problem) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s", path, problem);
         return FALSE;
     }
     return TRUE;
@@ -604,9 +604,7 @@ store_free(Store *store)
 {
     if (!store)
         return;
-    if (g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
-            g_hash_table_size(store->checkpoints) + store->violations->len >
-        0)
+    if (store_pending(store) > 0)
         g_warning("store: closing %s with %u uncommitted writes", store->path,
                   store_pending(store));
     for (guint i = 0; i < ST_COUNT; i++)

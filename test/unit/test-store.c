@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "testutil.h"
@@ -240,6 +241,53 @@ test_open_existing_mode_tightened(void)
     g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
     store_free(store);
     test_rm_rf(dir);
+}
+
+typedef struct {
+    const char *name;
+    const char *setup;   /* what is in the way */
+    const char *message; /* glob the error must match */
+} OpenFailCase;
+
+static const OpenFailCase open_fail_cases[] = {
+    {"db-symlink", "symlink", "opening */alertban.db: *"},
+    {"db-directory", "directory", "opening */alertban.db: *"},
+    {"state-dir-is-file", "file", "creating *"},
+};
+
+static void
+test_open_fails(gconstpointer data)
+{
+    const OpenFailCase *c = data;
+    g_autofree char *top = test_mkdtemp();
+    g_autofree char *dir = g_build_filename(top, "state", NULL);
+    g_autofree char *db = g_build_filename(dir, STORE_DB_NAME, NULL);
+    g_autofree char *target = g_build_filename(top, "elsewhere", NULL);
+    if (strcmp(c->setup, "file") == 0) {
+        g_assert_true(g_file_set_contents(dir, "", 0, NULL));
+    } else {
+        g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+        if (strcmp(c->setup, "symlink") == 0) {
+            g_assert_true(g_file_set_contents(target, "", 0, NULL));
+            g_assert_cmpint(symlink(target, db), ==, 0);
+        } else {
+            g_assert_cmpint(g_mkdir(db, 0700), ==, 0);
+        }
+    }
+    g_autoptr(GError) error = NULL;
+    Store *store = store_open(dir, NULL, &error);
+    g_assert_null(store);
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE);
+    if (!g_pattern_match_simple(c->message, error->message))
+        g_error("error '%s' does not match '%s'", error->message, c->message);
+    /* A symlink's target is left alone. */
+    if (strcmp(c->setup, "symlink") == 0) {
+        gsize len = 1;
+        g_autofree char *contents = NULL;
+        g_assert_true(g_file_get_contents(target, &contents, &len, NULL));
+        g_assert_cmpuint(len, ==, 0);
+    }
+    test_rm_rf(top);
 }
 
 /* The version 1 schema as an earlier alertban wrote it (no per-address ban counts). */
@@ -917,6 +965,10 @@ main(int argc, char **argv)
     test_init(&argc, &argv);
     g_test_add_func("/store/open/creates-dir", test_open_creates_dir);
     g_test_add_func("/store/open/tightens-mode", test_open_existing_mode_tightened);
+    for (guint i = 0; i < G_N_ELEMENTS(open_fail_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/store/open/fails/%s", open_fail_cases[i].name);
+        g_test_add_data_func(path, &open_fail_cases[i], test_open_fails);
+    }
     g_test_add("/store/open/schema", Fixture, NULL, fixture_set_up, test_open_schema,
                fixture_tear_down);
     g_test_add_func("/store/migrate/from-v1", test_migrate_from_v1);
