@@ -184,6 +184,8 @@ struct Store {
     GHashTable *checkpoints; /* path (inside the StoreCheckpoint) -> StoreCheckpoint* */
     GArray *violations;      /* StoreViolation */
     guint64 dropped_violations;
+    gboolean failing;  /* the last commit failed: the tracker queue is capped */
+    gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
 };
 
 static guint
@@ -682,10 +684,13 @@ store_add_violation(Store *store, const StoreViolation *v)
 {
     g_return_val_if_fail(store != NULL && v != NULL, FALSE);
     g_return_val_if_fail(v->addr.family == AF_INET || v->addr.family == AF_INET6, FALSE);
-    if (store->violations->len >= store->opts.max_pending_violations) {
-        if (store->dropped_violations++ == 0)
+    /* Only while commits fail: a healthy turn is bounded by what the tailer reads in it. */
+    if (store->failing && store->violations->len >= store->opts.max_pending_violations) {
+        store->dropped_violations++;
+        if (!store->dropping)
             g_warning("store: %u tracker rows wait for a commit; dropping new ones",
                       store->violations->len);
+        store->dropping = TRUE;
         return FALSE;
     }
     g_array_append_val(store->violations, *v);
@@ -903,11 +908,17 @@ store_commit(Store *store, GError **error)
     if (!run_simple(store, ST_COMMIT, error, "committing"))
         goto fail;
     clear_queue(store);
+    if (store->dropping)
+        g_message("store: committed again; %" G_GUINT64_FORMAT " tracker rows were dropped in all",
+                  store->dropped_violations);
+    store->failing = FALSE;
+    store->dropping = FALSE;
     return TRUE;
 fail:
     if (ops)
         g_ptr_array_unref(ops);
     rollback(store);
+    store->failing = TRUE;
     return FALSE;
 }
 

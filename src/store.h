@@ -107,8 +107,8 @@ void store_put_ban(Store *store, const Ban *ban);
 void store_delete_ban(Store *store, const IpPrefix *prefix);
 /* Queues the number of times prefix has been banned (kept after its bans end). */
 void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 last_ban_us);
-/* Queues one tracker row. FALSE (and the row is counted as dropped) when
- * max_pending_violations rows are already waiting for a commit that keeps failing. */
+/* Queues one tracker row. FALSE (and the row is counted as dropped) when the last commit
+ * failed and max_pending_violations rows already wait for the retry. */
 gboolean store_add_violation(Store *store, const StoreViolation *v);
 /* Queues a checkpoint, replacing the one with the same path. */
 void store_put_checkpoint(Store *store, const StoreCheckpoint *cp);

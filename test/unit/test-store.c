@@ -734,20 +734,35 @@ test_violation_cap(void)
     StoreOptions opts;
     store_options_init(&opts);
     opts.max_pending_violations = 2;
+    opts.busy_timeout_ms = 10;
     test_log_clear();
     Store *store = store_open(dir, &opts, &error);
     g_assert_no_error(error);
     StoreViolation v = make_violation("203.0.113.60", 1, 1);
+    /* A healthy turn may queue more than the cap. */
+    for (guint i = 0; i < 3; i++)
+        g_assert_true(store_add_violation(store, &v));
+    g_assert_true(store_commit(store, &error));
+    /* While commits fail, the queue stops at the cap and counts what it drops. */
+    sqlite3 *db = raw_open(store_path(store));
+    raw_exec(db, "BEGIN IMMEDIATE");
     g_assert_true(store_add_violation(store, &v));
+    g_assert_false(store_commit(store, &error));
+    g_clear_error(&error);
     g_assert_true(store_add_violation(store, &v));
     g_assert_false(store_add_violation(store, &v));
     g_assert_false(store_add_violation(store, &v));
     g_assert_cmpuint(store_dropped_violations(store), ==, 2);
     g_assert_cmpuint(test_log_count("*dropping new ones*"), ==, 1);
+    raw_exec(db, "COMMIT");
+    sqlite3_close(db);
     g_assert_true(store_commit(store, &error));
+    test_log_assert("store: committed again; 2 tracker rows were dropped in all");
+    g_assert_true(store_add_violation(store, &v));
+    g_assert_true(store_add_violation(store, &v));
     g_assert_true(store_add_violation(store, &v));
     g_assert_true(store_commit(store, &error));
-    g_assert_cmpint(count_rows(store_path(store), "tracker"), ==, 3);
+    g_assert_cmpint(count_rows(store_path(store), "tracker"), ==, 3 + 2 + 3);
     store_free(store);
     test_rm_rf(dir);
 }
