@@ -923,9 +923,9 @@ test_attached_sources(Fixture *f, gconstpointer data)
     test_log_clear();
     g_assert_true(iterate_until(ctx, nothing_installed, f, 5 * S));
     gint64 took = g_get_monotonic_time() - start;
-    /* Not before its time, and well within its second. */
+    /* Not before its time, and not a whole timer period late (bounds loose for loaded machines). */
     g_assert_cmpint(took, >=, 140000);
-    g_assert_cmpint(took, <, 1000000);
+    g_assert_cmpint(took, <, 2 * S);
     test_log_assert("unban addr=203.0.113.96 * reason=expired");
     g_autoptr(GArray) after = stored_bans(f, 0);
     g_assert_cmpuint(after->len, ==, 0);
