@@ -58,7 +58,6 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  CHECK (expires_at IS NULL OR expires_at > 0),"
     "  PRIMARY KEY (addr, prefix_len)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX bans_expires_at ON bans (expires_at);"
     "CREATE TABLE tracker ("
     "  id INTEGER PRIMARY KEY,"
     "  at INTEGER NOT NULL,"
@@ -126,13 +125,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_BAN_PUT] = "INSERT OR REPLACE INTO bans (addr, family, prefix_len, expires_at, created_at,"
-                   " first_seen, last_seen, violations, prior_bans, gid, sid, rev, msg, source,"
-                   " reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                   " ?15)",
+    [ST_BAN_PUT] =
+        "INSERT INTO bans (addr, family, prefix_len, expires_at, created_at, first_seen,"
+        " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        " ON CONFLICT (addr, prefix_len) DO UPDATE SET family = excluded.family,"
+        " expires_at = excluded.expires_at, created_at = excluded.created_at,"
+        " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
+        " violations = excluded.violations, prior_bans = excluded.prior_bans,"
+        " gid = excluded.gid, sid = excluded.sid, rev = excluded.rev, msg = excluded.msg,"
+        " source = excluded.source, reason = excluded.reason",
     [ST_BAN_DELETE] = "DELETE FROM bans WHERE addr = ?1 AND prefix_len = ?2",
-    [ST_COUNT_PUT] = "INSERT OR REPLACE INTO offenders (addr, family, prefix_len, ban_count,"
-                     " last_ban_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_COUNT_PUT] = "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (addr, prefix_len) DO UPDATE SET"
+                     " family = excluded.family, ban_count = excluded.ban_count,"
+                     " last_ban_at = excluded.last_ban_at",
     [ST_COUNT_GET] = "SELECT ban_count, last_ban_at FROM offenders WHERE addr = ?1 AND"
                      " prefix_len = ?2",
     [ST_VIOLATION_ADD] = "INSERT INTO tracker (at, addr, family, peer, gid, sid, rev, msg,"
