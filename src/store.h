@@ -15,6 +15,11 @@
 /* The database file's name inside the state directory. */
 #define STORE_DB_NAME "alertban.db"
 
+/* Tracker retention (history_days) when the configuration does not say, and how many rows
+ * one store_purge_history() call removes, so a purge never holds the loop for long. */
+#define STORE_HISTORY_DAYS_DEFAULT 90
+#define STORE_PURGE_BATCH 1000
+
 #define BAN_REASON_MAX 32
 #define STORE_VERDICT_MAX 32
 #define STORE_PATH_MAX 4096
