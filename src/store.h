@@ -96,7 +96,7 @@ Store *store_open(const char *state_dir, const StoreOptions *opts, GError **erro
 void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
-/* The database file's path; borrowed. */
+/* The database file's path (borrowed), and whether it was opened read-only. */
 const char *store_path(const Store *store);
 gboolean store_is_read_only(const Store *store);
 
