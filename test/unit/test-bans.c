@@ -964,6 +964,30 @@ test_flush_not_starved(Fixture *f, gconstpointer data)
     g_source_unref(flood);
 }
 
+static void
+test_retry_timer(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    fixture_close(f);
+    f->opts.retry_min_ms = 10;
+    f->opts.retry_max_ms = 40;
+    fixture_open(f);
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    bans_attach(f->bans, ctx);
+    /* The flush and the first two retries fail; the third reconciles, with no caller help. */
+    fw_fake_fail_next(f->fw, 3);
+    BanRequest r = policy_req("203.0.113.98", 600);
+    bans_add(f->bans, &r, NULL);
+    gint64 start = g_get_monotonic_time();
+    g_assert_true(iterate_until(ctx, something_installed, f, 5 * S));
+    /* Backoff 10 + 20 ms before the retry that works. */
+    g_assert_cmpint(g_get_monotonic_time() - start, >=, 30000);
+    g_assert_false(bans_degraded(f->bans));
+    BansCounts c;
+    bans_counts(f->bans, &c);
+    g_assert_cmpuint(c.fw_failures, ==, 3);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -994,5 +1018,6 @@ main(int argc, char **argv)
     ADD("/bans/fw-flush/keeps-store", test_fw_flush);
     ADD("/bans/attach/idle-and-timer", test_attached_sources);
     ADD("/bans/attach/flush-not-starved", test_flush_not_starved);
+    ADD("/bans/attach/retry-timer", test_retry_timer);
     return g_test_run();
 }
