@@ -251,6 +251,114 @@ test_one_commit_per_turn(Fixture *f, gconstpointer data)
     g_assert_cmpuint(n_installed(f), ==, n);
 }
 
+/* A backend that checks, at each apply, that the store already holds what the kernel is
+ * being told: state first, then the kernel. It forwards to the fake. */
+typedef struct {
+    Fw parent;
+    Fw *inner;
+    char *db_path;
+    guint applies, checked;
+} OrderFw;
+
+static gboolean
+order_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
+{
+    OrderFw *o = (OrderFw *)fw;
+    sqlite3 *db = NULL;
+    g_assert_cmpint(sqlite3_open_v2(o->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    g_assert_cmpint(sqlite3_prepare_v2(db,
+                                       "SELECT count(*) FROM bans WHERE addr = ?1 AND"
+                                       " prefix_len = ?2",
+                                       -1, &st, NULL),
+                    ==, SQLITE_OK);
+    for (gsize i = 0; i < n; i++) {
+        const IpPrefix *p = &changes[i].prefix;
+        sqlite3_reset(st);
+        sqlite3_bind_blob(st, 1, p->addr.bytes, (int)ipaddr_bits(&p->addr) / 8, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, p->len);
+        g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+        g_assert_cmpint(sqlite3_column_int(st, 0), ==, changes[i].kind == FW_CHANGE_ADD ? 1 : 0);
+        o->checked++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    o->applies++;
+    return fw_apply(o->inner, changes, n, error);
+}
+
+static gboolean
+order_ensure(Fw *fw, GError **error)
+{
+    return fw_ensure(((OrderFw *)fw)->inner, error);
+}
+
+static gboolean
+order_list(Fw *fw, GArray *out, GError **error)
+{
+    return fw_list(((OrderFw *)fw)->inner, out, error);
+}
+
+static gboolean
+order_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
+{
+    return fw_reconcile(((OrderFw *)fw)->inner, desired, n, stats, error);
+}
+
+static gboolean
+order_flush(Fw *fw, GError **error)
+{
+    return fw_flush(((OrderFw *)fw)->inner, error);
+}
+
+static void
+order_free(Fw *fw)
+{
+    OrderFw *o = (OrderFw *)fw;
+    fw_free(o->inner);
+    g_free(o->db_path);
+    g_free(o);
+}
+
+static const FwOps order_ops = {
+    .name = "order-check",
+    .ensure = order_ensure,
+    .apply = order_apply,
+    .list = order_list,
+    .reconcile = order_reconcile,
+    .flush = order_flush,
+    .free = order_free,
+};
+
+static void
+test_store_before_kernel(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    OrderFw *o = g_new0(OrderFw, 1);
+    o->parent.ops = &order_ops;
+    o->inner = fw_fake_new();
+    o->db_path = g_strdup(store_path(f->store));
+    g_autoptr(Fw) fw = &o->parent;
+    BansClock bc = {clock_real, clock_mono, &f->clock};
+    g_autoptr(Bans) bans = bans_new(f->store, fw, &f->opts, &bc);
+    for (guint i = 0; i < 20; i++) {
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "198.51.100.%u", i + 1);
+        BanRequest r = policy_req(text, 10 + i % 2);
+        bans_add(bans, &r, NULL);
+    }
+    BanRequest m = manual_req("2001:db8:9::/48", 30, FALSE);
+    bans_add(bans, &m, NULL);
+    g_assert_true(bans_flush(bans, NULL));
+    advance(f, 10 * S);
+    g_assert_cmpuint(bans_expire_due(bans), ==, 10);
+    g_assert_true(bans_flush(bans, NULL));
+    g_assert_true(bans_remove(bans, &m.prefix, "manual"));
+    g_assert_true(bans_flush(bans, NULL));
+    g_assert_cmpuint(o->applies, ==, 3);
+    g_assert_cmpuint(o->checked, ==, 21 + 10 + 1);
+}
+
 /* ---- expiry ---- */
 
 static void
@@ -996,6 +1104,7 @@ main(int argc, char **argv)
     test_init(&argc, &argv);
     ADD("/bans/add/new", test_add_new);
     ADD("/bans/flush/one-commit-per-turn", test_one_commit_per_turn);
+    ADD("/bans/flush/store-before-kernel", test_store_before_kernel);
     ADD("/bans/expire/on-time", test_expire_on_time);
     ADD("/bans/expire/batches", test_expire_batches);
     ADD("/bans/add/extend", test_extend);
