@@ -29,16 +29,22 @@
  * expire_batch_max, the rest in the next pass, armed at once), and the turn is flushed.
  *
  * Order of effects. bans_add()/bans_remove()/expiry change the table at once, queue the row
- * in the store and mark the prefix dirty. bans_flush() (an idle at G_PRIORITY_LOW once
- * attached, so it runs after the turn's other sources, or called explicitly) first commits the
- * store (one transaction holding this turn's tracker rows, bans and tail checkpoints, queued
- * by whichever module), then sends every dirty prefix to the firewall in one fw_apply(). A
+ * in the store and mark the prefix dirty. bans_flush() first commits the store (one
+ * transaction holding the turn's tracker rows, bans and tail checkpoints, queued by whichever
+ * module), then sends every dirty prefix to the firewall in one fw_apply(). A
  * crash between the two leaves the store ahead of the kernel, which the reconcile at start
  * repairs. If the commit fails (disk full), the firewall is still changed, because the table
  * in memory is what the daemon enforces, and the commit is retried with backoff; a crash
  * before it succeeds loses the turn's tail checkpoint too, so its alerts are read again and
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
  * table is retried with backoff.
+ *
+ * Once attached, the first change of a turn adds an idle source that calls bans_flush(). It
+ * has G_PRIORITY_DEFAULT, the tailer's priority, and is dispatched in the main loop's next
+ * iteration, after the sources that were ready in this one: everything a burst of callbacks
+ * queued goes out in one commit and one fw_apply(). A lower priority would batch more, but a
+ * log that never stops growing keeps a default-priority source ready in every iteration and
+ * would starve the flush: no ban would ever reach the kernel during a flood.
  */
 
 typedef struct {
@@ -303,13 +309,31 @@ mark_dirty(Bans *b, const IpPrefix *p)
     bans_request_flush(b);
 }
 
-/* Deadline for an absolute real expiry, measured now. */
+/* Deadline for an absolute real expiry, measured now. A stored expiry centuries away
+ * saturates rather than overflows; it stays a timed ban. */
 static gint64
 deadline_for(gint64 expires_us, gint64 real, gint64 mono)
 {
     if (expires_us == BAN_EXPIRES_NEVER)
         return G_MAXINT64;
-    return mono + (expires_us - real);
+    gint64 left = expires_us - real; /* both >= 0: no overflow */
+    if (left > G_MAXINT64 - 1 - mono)
+        return G_MAXINT64 - 1;
+    return mono + left;
+}
+
+/* A prefix with no bits set past its length, as ipprefix_parse() makes them. */
+static gboolean
+prefix_canonical(const IpPrefix *p)
+{
+    guint bits = ipaddr_bits(&p->addr);
+    if (bits == 0 || p->len > bits)
+        return FALSE;
+    for (guint i = p->len; i < bits; i++) {
+        if (p->addr.bytes[i / 8] & (0x80u >> (i % 8)))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 static Entry *
@@ -359,9 +383,11 @@ log_unban(Bans *b, const Ban *ban, const char *reason, gint64 real)
     (void)b;
     ipprefix_format(&ban->prefix, addr);
     format_rule(ban, rule, sizeof rule);
+    /* A ban that ended while the daemon was down lasted until its expiry, not until now. */
+    gint64 end = MIN(real, ban->expires_us);
     g_message("unban addr=%s rule=%s violations=%u banned_s=%" G_GINT64_FORMAT
               " source=%s reason=%s",
-              addr, rule, ban->violations, MAX((real - ban->created_us) / G_USEC_PER_SEC, 0),
+              addr, rule, ban->violations, MAX((end - ban->created_us) / G_USEC_PER_SEC, 0),
               ban_source_name(ban->source), reason);
 }
 
@@ -496,7 +522,7 @@ BansResult
 bans_add(Bans *b, const BanRequest *req, const Ban **out)
 {
     g_return_val_if_fail(b != NULL && req != NULL, BANS_REFUSED);
-    g_return_val_if_fail(ipaddr_bits(&req->prefix.addr) > 0, BANS_REFUSED);
+    g_return_val_if_fail(prefix_canonical(&req->prefix), BANS_REFUSED);
     g_return_val_if_fail(req->permanent || req->duration_s > 0, BANS_REFUSED);
     gint64 real = now_real(b), mono = now_mono(b);
     /* Durations are capped so that now + duration cannot overflow; ~292 years is plenty. */
@@ -540,6 +566,7 @@ bans_add(Bans *b, const BanRequest *req, const Ban **out)
 
     BansResult result = BANS_UNCHANGED;
     Ban *ban = &e->ban;
+    gint64 old_deadline = e->deadline_us;
     gboolean was_permanent = ban->expires_us == BAN_EXPIRES_NEVER;
     count_entry(b, ban, -1); /* the counters are per source and kind, which may change */
     ban->violations = (guint32)MIN((guint64)ban->violations + req->alerts, G_MAXUINT32);
@@ -570,7 +597,7 @@ bans_add(Bans *b, const BanRequest *req, const Ban **out)
     store_put_ban(b->store, ban);
     bans_request_flush(b);
     if (result == BANS_EXTENDED)
-        log_ban("extend", ban, req, duration_s);
+        log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", ban, req, duration_s);
     if (out)
         *out = ban;
     return result;
@@ -850,7 +877,7 @@ bans_request_flush(Bans *b)
     if (!b->ctx || b->flush_source)
         return;
     b->flush_source = g_idle_source_new();
-    g_source_set_priority(b->flush_source, G_PRIORITY_LOW);
+    g_source_set_priority(b->flush_source, G_PRIORITY_DEFAULT); /* see the block comment */
     g_source_set_callback(b->flush_source, on_flush, b, NULL);
     g_source_set_static_name(b->flush_source, "alertban bans flush");
     g_source_attach(b->flush_source, b->ctx);

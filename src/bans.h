@@ -71,7 +71,7 @@ void bans_free(Bans *bans);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bans, bans_free)
 
 /* Runs the table's sources in ctx (NULL: the global default context): the single expiry
- * timer, the low-priority idle that flushes a turn's changes, and the retry timer. Without
+ * timer, the idle that flushes a turn's changes, and the retry timer. Without
  * it the caller drives bans_expire_due(), bans_flush() and bans_retry() itself. */
 void bans_attach(Bans *bans, GMainContext *ctx);
 
@@ -124,7 +124,7 @@ gboolean bans_next_deadline(Bans *bans, gint64 *mono_us);
  * with backoff (the firewall through a reconcile); the error is for callers that want it. */
 gboolean bans_flush(Bans *bans, GError **error);
 
-/* Asks for a flush at the end of this turn (a low-priority idle); for modules that queued
+/* Asks for a flush in the main loop's next iteration (an idle source); for modules that queued
  * store writes of their own. No-op unless attached. */
 void bans_request_flush(Bans *bans);
 

@@ -58,7 +58,6 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  CHECK (expires_at IS NULL OR expires_at > 0),"
     "  PRIMARY KEY (addr, prefix_len)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX bans_expires_at ON bans (expires_at);"
     "CREATE TABLE tracker ("
     "  id INTEGER PRIMARY KEY,"
     "  at INTEGER NOT NULL,"
@@ -113,6 +112,8 @@ typedef enum {
     ST_VIOLATION_ADD,
     ST_CHECKPOINT_PUT,
     ST_BANS_LOAD,
+    ST_BAN_GET,
+    ST_VIOLATIONS_SINCE,
     ST_CHECKPOINTS_LOAD,
     ST_HISTORY,
     ST_PURGE_TRACKER,
@@ -124,13 +125,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_BAN_PUT] = "INSERT OR REPLACE INTO bans (addr, family, prefix_len, expires_at, created_at,"
-                   " first_seen, last_seen, violations, prior_bans, gid, sid, rev, msg, source,"
-                   " reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                   " ?15)",
+    [ST_BAN_PUT] =
+        "INSERT INTO bans (addr, family, prefix_len, expires_at, created_at, first_seen,"
+        " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        " ON CONFLICT (addr, prefix_len) DO UPDATE SET family = excluded.family,"
+        " expires_at = excluded.expires_at, created_at = excluded.created_at,"
+        " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
+        " violations = excluded.violations, prior_bans = excluded.prior_bans,"
+        " gid = excluded.gid, sid = excluded.sid, rev = excluded.rev, msg = excluded.msg,"
+        " source = excluded.source, reason = excluded.reason",
     [ST_BAN_DELETE] = "DELETE FROM bans WHERE addr = ?1 AND prefix_len = ?2",
-    [ST_COUNT_PUT] = "INSERT OR REPLACE INTO offenders (addr, family, prefix_len, ban_count,"
-                     " last_ban_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_COUNT_PUT] = "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (addr, prefix_len) DO UPDATE SET"
+                     " family = excluded.family, ban_count = excluded.ban_count,"
+                     " last_ban_at = excluded.last_ban_at",
     [ST_COUNT_GET] = "SELECT ban_count, last_ban_at FROM offenders WHERE addr = ?1 AND"
                      " prefix_len = ?2",
     [ST_VIOLATION_ADD] = "INSERT INTO tracker (at, addr, family, peer, gid, sid, rev, msg,"
@@ -141,6 +150,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                      " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
                      " FROM bans",
+    [ST_BAN_GET] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
+                   " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
+                   " FROM bans WHERE addr = ?1 AND prefix_len = ?2",
+    [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
+                            " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
+                            " ORDER BY at, id LIMIT ?2",
     [ST_CHECKPOINTS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
     [ST_HISTORY] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
                    " dst_port, swapped, verdict FROM tracker WHERE addr = ?1 AND family = ?2"
@@ -176,6 +191,8 @@ struct Store {
     GHashTable *checkpoints; /* path (inside the StoreCheckpoint) -> StoreCheckpoint* */
     GArray *violations;      /* StoreViolation */
     guint64 dropped_violations;
+    gboolean failing;  /* the last commit failed: the tracker queue is capped */
+    gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
 };
 
 static guint
@@ -507,17 +524,17 @@ prepare_files(const char *state_dir, const char *path, GError **error)
         return FALSE;
     }
     struct stat sb;
-    gboolean ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
-    if (ok && (sb.st_mode & 077))
-        ok = fchmod(fd, 0600) == 0;
-    int e = errno;
-    if (close(fd) != 0 && ok) {
-        ok = FALSE;
-        e = errno;
-    }
-    if (!ok) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: not a regular file or %s",
-                    path, g_strerror(e));
+    const char *problem = NULL;
+    if (fstat(fd, &sb) != 0)
+        problem = g_strerror(errno);
+    else if (!S_ISREG(sb.st_mode))
+        problem = "not a regular file";
+    else if ((sb.st_mode & 077) && fchmod(fd, 0600) != 0)
+        problem = g_strerror(errno);
+    if (close(fd) != 0 && !problem)
+        problem = g_strerror(errno);
+    if (problem) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s", path, problem);
         return FALSE;
     }
     return TRUE;
@@ -596,9 +613,7 @@ store_free(Store *store)
 {
     if (!store)
         return;
-    if (g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
-            g_hash_table_size(store->checkpoints) + store->violations->len >
-        0)
+    if (store_pending(store) > 0)
         g_warning("store: closing %s with %u uncommitted writes", store->path,
                   store_pending(store));
     for (guint i = 0; i < ST_COUNT; i++)
@@ -676,10 +691,13 @@ store_add_violation(Store *store, const StoreViolation *v)
 {
     g_return_val_if_fail(store != NULL && v != NULL, FALSE);
     g_return_val_if_fail(v->addr.family == AF_INET || v->addr.family == AF_INET6, FALSE);
-    if (store->violations->len >= store->opts.max_pending_violations) {
-        if (store->dropped_violations++ == 0)
+    /* Only while commits fail: a healthy turn is bounded by what the tailer reads in it. */
+    if (store->failing && store->violations->len >= store->opts.max_pending_violations) {
+        store->dropped_violations++;
+        if (!store->dropping)
             g_warning("store: %u tracker rows wait for a commit; dropping new ones",
                       store->violations->len);
+        store->dropping = TRUE;
         return FALSE;
     }
     g_array_append_val(store->violations, *v);
@@ -805,6 +823,38 @@ write_checkpoint(Store *store, const StoreCheckpoint *cp, GError **error)
     return stmt_run(store, st, error, "writing a checkpoint");
 }
 
+/* Both op types start with their IpPrefix key. Sorting by the stored key (the address bytes,
+ * then the length) turns a turn's random-order upserts into an in-order walk of the B-tree,
+ * which is several times faster once the table outgrows SQLite's page cache. */
+static gint
+op_key_cmp(gconstpointer a, gconstpointer b)
+{
+    const IpPrefix *x = *(const IpPrefix *const *)a, *y = *(const IpPrefix *const *)b;
+    guint lx = ipaddr_bits(&x->addr) / 8, ly = ipaddr_bits(&y->addr) / 8;
+    int c = memcmp(x->addr.bytes, y->addr.bytes, MIN(lx, ly));
+    if (c != 0)
+        return c;
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return (int)x->len - (int)y->len;
+}
+
+G_STATIC_ASSERT(G_STRUCT_OFFSET(BanOp, prefix) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(CountOp, prefix) == 0);
+
+static GPtrArray *
+sorted_ops(GHashTable *ops)
+{
+    GPtrArray *out = g_ptr_array_sized_new(g_hash_table_size(ops));
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, ops);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        g_ptr_array_add(out, value);
+    g_ptr_array_sort(out, op_key_cmp);
+    return out;
+}
+
 static void
 clear_queue(Store *store)
 {
@@ -838,22 +888,25 @@ store_commit(Store *store, GError **error)
 
     GHashTableIter it;
     gpointer value;
+    GPtrArray *ops = NULL;
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
     for (guint i = 0; i < store->violations->len; i++) {
         if (!write_violation(store, &g_array_index(store->violations, StoreViolation, i), error))
             goto fail;
     }
-    g_hash_table_iter_init(&it, store->ban_ops);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (!write_ban(store, value, error))
+    ops = sorted_ops(store->ban_ops);
+    for (guint i = 0; i < ops->len; i++) {
+        if (!write_ban(store, ops->pdata[i], error))
             goto fail;
     }
-    g_hash_table_iter_init(&it, store->count_ops);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (!write_count(store, value, error))
+    g_ptr_array_unref(ops);
+    ops = sorted_ops(store->count_ops);
+    for (guint i = 0; i < ops->len; i++) {
+        if (!write_count(store, ops->pdata[i], error))
             goto fail;
     }
+    g_clear_pointer(&ops, g_ptr_array_unref);
     g_hash_table_iter_init(&it, store->checkpoints);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         if (!write_checkpoint(store, value, error))
@@ -862,9 +915,17 @@ store_commit(Store *store, GError **error)
     if (!run_simple(store, ST_COMMIT, error, "committing"))
         goto fail;
     clear_queue(store);
+    if (store->dropping)
+        g_message("store: committed again; %" G_GUINT64_FORMAT " tracker rows were dropped in all",
+                  store->dropped_violations);
+    store->failing = FALSE;
+    store->dropping = FALSE;
     return TRUE;
 fail:
+    if (ops)
+        g_ptr_array_unref(ops);
     rollback(store);
+    store->failing = TRUE;
     return FALSE;
 }
 
@@ -1040,6 +1101,27 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
     return TRUE;
 }
 
+/* Steps a tracker query, appending its valid rows to out. */
+static gboolean
+collect_violations(Store *store, sqlite3_stmt *st, GArray *out, GError **error)
+{
+    guint skipped = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StoreViolation v;
+        if (!row_to_violation(st, &v)) {
+            skipped++;
+            continue;
+        }
+        g_array_append_val(out, v);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "loading tracker rows");
+    warn_skipped(store, "tracker", skipped);
+    return TRUE;
+}
+
 gboolean
 store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, GError **error)
 {
@@ -1051,21 +1133,43 @@ store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, G
     bind_addr(st, 1, addr);
     sqlite3_bind_int(st, 2, family_code(addr));
     sqlite3_bind_int64(st, 3, limit);
+    return collect_violations(store, st, out, error);
+}
+
+gboolean
+store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *out, GError **error)
+{
+    g_return_val_if_fail(store != NULL && out != NULL, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_VIOLATIONS_SINCE, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, since_us);
+    sqlite3_bind_int64(st, 2, limit);
+    return collect_violations(store, st, out, error);
+}
+
+gboolean
+store_get_ban(Store *store, const IpPrefix *prefix, Ban *out, gboolean *found, GError **error)
+{
+    g_return_val_if_fail(store != NULL && prefix != NULL && out != NULL && found != NULL, FALSE);
+    *found = FALSE;
+    sqlite3_stmt *st = stmt_get(store, ST_BAN_GET, error);
+    if (!st)
+        return FALSE;
+    bind_prefix_key(st, prefix);
     guint skipped = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        StoreViolation v;
-        gboolean ok = row_to_violation(st, &v);
-        if (!ok) {
+        gint64 expires;
+        if (row_to_ban(st, &expires, out))
+            *found = TRUE;
+        else
             skipped++;
-            continue;
-        }
-        g_array_append_val(out, v);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "loading history");
-    warn_skipped(store, "tracker", skipped);
+        return set_sql_error(store, error, "reading a ban");
+    warn_skipped(store, "bans", skipped);
     return TRUE;
 }
 

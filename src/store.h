@@ -15,6 +15,11 @@
 /* The database file's name inside the state directory. */
 #define STORE_DB_NAME "alertban.db"
 
+/* Tracker retention (history_days) when the configuration does not say, and how many rows
+ * one store_purge_history() call removes, so a purge never holds the loop for long. */
+#define STORE_HISTORY_DAYS_DEFAULT 90
+#define STORE_PURGE_BATCH 1000
+
 #define BAN_REASON_MAX 32
 #define STORE_VERDICT_MAX 32
 #define STORE_PATH_MAX 4096
@@ -91,7 +96,7 @@ Store *store_open(const char *state_dir, const StoreOptions *opts, GError **erro
 void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
-/* The database file's path; borrowed. */
+/* The database file's path (borrowed), and whether it was opened read-only. */
 const char *store_path(const Store *store);
 gboolean store_is_read_only(const Store *store);
 
@@ -107,8 +112,8 @@ void store_put_ban(Store *store, const Ban *ban);
 void store_delete_ban(Store *store, const IpPrefix *prefix);
 /* Queues the number of times prefix has been banned (kept after its bans end). */
 void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 last_ban_us);
-/* Queues one tracker row. FALSE (and the row is counted as dropped) when
- * max_pending_violations rows are already waiting for a commit that keeps failing. */
+/* Queues one tracker row. FALSE (and the row is counted as dropped) when the last commit
+ * failed and max_pending_violations rows already wait for the retry. */
 gboolean store_add_violation(Store *store, const StoreViolation *v);
 /* Queues a checkpoint, replacing the one with the same path. */
 void store_put_checkpoint(Store *store, const StoreCheckpoint *cp);
@@ -144,6 +149,16 @@ gboolean store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GEr
 /* Appends the tracker rows of addr (StoreViolation), newest first, at most limit. */
 gboolean store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out,
                             GError **error);
+
+/* The valid stored ban on exactly prefix into out; *found FALSE when there is none. */
+gboolean store_get_ban(Store *store, const IpPrefix *prefix, Ban *out, gboolean *found,
+                       GError **error);
+
+/* Appends tracker rows (StoreViolation) with time_us >= since_us, oldest first, at most
+ * limit: what the policy re-reads at start so that windows open at a crash or stop go on
+ * counting. Invalid rows are skipped as above. */
+gboolean store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *out,
+                                     GError **error);
 
 /* How many times prefix has been banned (0 when never), queued writes included, and when
  * the last of those bans started (0 when never). last_ban_us may be NULL. */

@@ -251,6 +251,114 @@ test_one_commit_per_turn(Fixture *f, gconstpointer data)
     g_assert_cmpuint(n_installed(f), ==, n);
 }
 
+/* A backend that checks, at each apply, that the store already holds what the kernel is
+ * being told: state first, then the kernel. It forwards to the fake. */
+typedef struct {
+    Fw parent;
+    Fw *inner;
+    char *db_path;
+    guint applies, checked;
+} OrderFw;
+
+static gboolean
+order_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
+{
+    OrderFw *o = (OrderFw *)fw;
+    sqlite3 *db = NULL;
+    g_assert_cmpint(sqlite3_open_v2(o->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    g_assert_cmpint(sqlite3_prepare_v2(db,
+                                       "SELECT count(*) FROM bans WHERE addr = ?1 AND"
+                                       " prefix_len = ?2",
+                                       -1, &st, NULL),
+                    ==, SQLITE_OK);
+    for (gsize i = 0; i < n; i++) {
+        const IpPrefix *p = &changes[i].prefix;
+        sqlite3_reset(st);
+        sqlite3_bind_blob(st, 1, p->addr.bytes, (int)ipaddr_bits(&p->addr) / 8, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, p->len);
+        g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+        g_assert_cmpint(sqlite3_column_int(st, 0), ==, changes[i].kind == FW_CHANGE_ADD ? 1 : 0);
+        o->checked++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    o->applies++;
+    return fw_apply(o->inner, changes, n, error);
+}
+
+static gboolean
+order_ensure(Fw *fw, GError **error)
+{
+    return fw_ensure(((OrderFw *)fw)->inner, error);
+}
+
+static gboolean
+order_list(Fw *fw, GArray *out, GError **error)
+{
+    return fw_list(((OrderFw *)fw)->inner, out, error);
+}
+
+static gboolean
+order_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
+{
+    return fw_reconcile(((OrderFw *)fw)->inner, desired, n, stats, error);
+}
+
+static gboolean
+order_flush(Fw *fw, GError **error)
+{
+    return fw_flush(((OrderFw *)fw)->inner, error);
+}
+
+static void
+order_free(Fw *fw)
+{
+    OrderFw *o = (OrderFw *)fw;
+    fw_free(o->inner);
+    g_free(o->db_path);
+    g_free(o);
+}
+
+static const FwOps order_ops = {
+    .name = "order-check",
+    .ensure = order_ensure,
+    .apply = order_apply,
+    .list = order_list,
+    .reconcile = order_reconcile,
+    .flush = order_flush,
+    .free = order_free,
+};
+
+static void
+test_store_before_kernel(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    OrderFw *o = g_new0(OrderFw, 1);
+    o->parent.ops = &order_ops;
+    o->inner = fw_fake_new();
+    o->db_path = g_strdup(store_path(f->store));
+    g_autoptr(Fw) fw = &o->parent;
+    BansClock bc = {clock_real, clock_mono, &f->clock};
+    g_autoptr(Bans) bans = bans_new(f->store, fw, &f->opts, &bc);
+    for (guint i = 0; i < 20; i++) {
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "198.51.100.%u", i + 1);
+        BanRequest r = policy_req(text, 10 + i % 2);
+        bans_add(bans, &r, NULL);
+    }
+    BanRequest m = manual_req("2001:db8:9::/48", 30, FALSE);
+    bans_add(bans, &m, NULL);
+    g_assert_true(bans_flush(bans, NULL));
+    advance(f, 10 * S);
+    g_assert_cmpuint(bans_expire_due(bans), ==, 10);
+    g_assert_true(bans_flush(bans, NULL));
+    g_assert_true(bans_remove(bans, &m.prefix, "manual"));
+    g_assert_true(bans_flush(bans, NULL));
+    g_assert_cmpuint(o->applies, ==, 3);
+    g_assert_cmpuint(o->checked, ==, 21 + 10 + 1);
+}
+
 /* ---- expiry ---- */
 
 static void
@@ -376,23 +484,26 @@ typedef struct {
     BansResult result;
     BanSource source_after;
     gint64 expires_after_s; /* from T0; 0: permanent */
+    const char *log_word;   /* the line the change logs, or NULL for none */
 } PrecedenceCase;
 
 static const PrecedenceCase precedence_cases[] = {
     {"policy-does-not-shorten-manual", BAN_SOURCE_MANUAL, 86400, BAN_SOURCE_POLICY, 3600,
-     BANS_UNCHANGED, BAN_SOURCE_MANUAL, 86400},
+     BANS_UNCHANGED, BAN_SOURCE_MANUAL, 86400, NULL},
     {"policy-extends-manual-keeps-source", BAN_SOURCE_MANUAL, 600, BAN_SOURCE_POLICY, 3600,
-     BANS_EXTENDED, BAN_SOURCE_MANUAL, 3600},
+     BANS_EXTENDED, BAN_SOURCE_MANUAL, 3600, "extend"},
     {"policy-does-not-end-permanent", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_POLICY, 3600, BANS_UNCHANGED,
-     BAN_SOURCE_MANUAL, 0},
+     BAN_SOURCE_MANUAL, 0, NULL},
     {"policy-cannot-make-permanent-timed", BAN_SOURCE_POLICY, 0, BAN_SOURCE_POLICY, 60,
-     BANS_UNCHANGED, BAN_SOURCE_POLICY, 0},
+     BANS_UNCHANGED, BAN_SOURCE_POLICY, 0, NULL},
     {"manual-sets-shorter", BAN_SOURCE_POLICY, 86400, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
-     BAN_SOURCE_MANUAL, 600},
+     BAN_SOURCE_MANUAL, 600, "shorten"},
     {"manual-makes-permanent", BAN_SOURCE_POLICY, 3600, BAN_SOURCE_MANUAL, 0, BANS_EXTENDED,
-     BAN_SOURCE_MANUAL, 0},
+     BAN_SOURCE_MANUAL, 0, "extend"},
     {"manual-makes-permanent-timed", BAN_SOURCE_MANUAL, 0, BAN_SOURCE_MANUAL, 600, BANS_EXTENDED,
-     BAN_SOURCE_MANUAL, 600},
+     BAN_SOURCE_MANUAL, 600, "shorten"},
+    {"manual-same-again", BAN_SOURCE_MANUAL, 600, BAN_SOURCE_MANUAL, 600, BANS_UNCHANGED,
+     BAN_SOURCE_MANUAL, 600, NULL},
 };
 
 static BanRequest
@@ -416,7 +527,10 @@ test_precedence(gconstpointer data)
     flush_ok(f);
     BanRequest second = req_for(c->second_source, c->second_s);
     const Ban *ban = NULL;
+    test_log_clear();
     g_assert_cmpint(bans_add(f->bans, &second, &ban), ==, c->result);
+    g_assert_cmpuint(test_log_count("extend *"), ==, g_strcmp0(c->log_word, "extend") == 0);
+    g_assert_cmpuint(test_log_count("shorten *"), ==, g_strcmp0(c->log_word, "shorten") == 0);
     g_assert_cmpint(ban->source, ==, c->source_after);
     gint64 want = c->expires_after_s ? T0_REAL + c->expires_after_s * S : BAN_EXPIRES_NEVER;
     g_assert_cmpint(ban->expires_us, ==, want);
@@ -696,6 +810,31 @@ test_restart_reconcile(Fixture *f, gconstpointer data)
     test_log_assert("bans: reconciled the firewall: bans=3 added=1 removed=3 duplicates=1*");
 }
 
+static void
+test_load_far_future(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    /* An expiry at the end of time (edited by hand, say) is a timed ban that never comes due,
+     * and computing its deadline must not overflow. */
+    Ban ban;
+    memset(&ban, 0, sizeof ban);
+    ban.prefix = pfx("203.0.113.55");
+    ban.expires_us = G_MAXINT64 - 1;
+    ban.created_us = ban.first_seen_us = ban.last_seen_us = T0_REAL;
+    ban.source = BAN_SOURCE_MANUAL;
+    store_put_ban(f->store, &ban);
+    g_assert_true(store_commit(f->store, &error));
+    f->clock.mono = G_MAXINT64 / 2;
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_assert_nonnull(bans_lookup(f->bans, &ban.prefix));
+    gint64 next = 0;
+    g_assert_true(bans_next_deadline(f->bans, &next));
+    g_assert_cmpint(next, ==, G_MAXINT64 - 1);
+    g_assert_cmpint(bans_remaining_s(f->bans, &ban.prefix), >, (gint64)1 << 40);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
+}
+
 /* ---- bounds, lookups, listing ---- */
 
 static void
@@ -892,13 +1031,69 @@ test_attached_sources(Fixture *f, gconstpointer data)
     test_log_clear();
     g_assert_true(iterate_until(ctx, nothing_installed, f, 5 * S));
     gint64 took = g_get_monotonic_time() - start;
-    /* Not before its time, and well within its second. */
+    /* Not before its time, and not a whole timer period late (bounds loose for loaded machines). */
     g_assert_cmpint(took, >=, 140000);
-    g_assert_cmpint(took, <, 1000000);
+    g_assert_cmpint(took, <, 2 * S);
     test_log_assert("unban addr=203.0.113.96 * reason=expired");
     g_autoptr(GArray) after = stored_bans(f, 0);
     g_assert_cmpuint(after->len, ==, 0);
     g_assert_false(bans_next_deadline(f->bans, NULL));
+}
+
+static gboolean
+flood_tick(gpointer data)
+{
+    guint *ticks = data;
+    (*ticks)++;
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+test_flush_not_starved(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    bans_attach(f->bans, ctx);
+    /* A source at the tailer's priority that is ready in every iteration, as an alert log
+     * that never stops growing is. */
+    guint ticks = 0;
+    GSource *flood = g_idle_source_new();
+    g_source_set_priority(flood, G_PRIORITY_DEFAULT);
+    g_source_set_callback(flood, flood_tick, &ticks, NULL);
+    g_source_attach(flood, ctx);
+    BanRequest r = policy_req("203.0.113.97", 600);
+    bans_add(f->bans, &r, NULL);
+    for (guint i = 0; i < 50 && !is_installed(f, "203.0.113.97"); i++)
+        g_main_context_iteration(ctx, FALSE);
+    g_assert_true(is_installed(f, "203.0.113.97"));
+    g_assert_cmpuint(ticks, <=, 2);
+    g_assert_cmpuint(fw_fake_commits(f->fw), ==, 1);
+    g_source_destroy(flood);
+    g_source_unref(flood);
+}
+
+static void
+test_retry_timer(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    fixture_close(f);
+    f->opts.retry_min_ms = 10;
+    f->opts.retry_max_ms = 40;
+    fixture_open(f);
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    bans_attach(f->bans, ctx);
+    /* The flush and the first two retries fail; the third reconciles, with no caller help. */
+    fw_fake_fail_next(f->fw, 3);
+    BanRequest r = policy_req("203.0.113.98", 600);
+    bans_add(f->bans, &r, NULL);
+    gint64 start = g_get_monotonic_time();
+    g_assert_true(iterate_until(ctx, something_installed, f, 5 * S));
+    /* Backoff 10 + 20 ms before the retry that works. */
+    g_assert_cmpint(g_get_monotonic_time() - start, >=, 30000);
+    g_assert_false(bans_degraded(f->bans));
+    BansCounts c;
+    bans_counts(f->bans, &c);
+    g_assert_cmpuint(c.fw_failures, ==, 3);
 }
 
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -909,6 +1104,7 @@ main(int argc, char **argv)
     test_init(&argc, &argv);
     ADD("/bans/add/new", test_add_new);
     ADD("/bans/flush/one-commit-per-turn", test_one_commit_per_turn);
+    ADD("/bans/flush/store-before-kernel", test_store_before_kernel);
     ADD("/bans/expire/on-time", test_expire_on_time);
     ADD("/bans/expire/batches", test_expire_batches);
     ADD("/bans/add/extend", test_extend);
@@ -924,10 +1120,13 @@ main(int argc, char **argv)
     ADD("/bans/flush/fw-failure-retry", test_fw_failure_retry);
     ADD("/bans/flush/store-failure-retry", test_store_failure_retry);
     ADD("/bans/load/restart-reconcile", test_restart_reconcile);
+    ADD("/bans/load/far-future", test_load_far_future);
     ADD("/bans/add/ceiling", test_ceiling);
     ADD("/bans/lookup/addr", test_lookup_addr);
     ADD("/bans/list/sorted-and-counts", test_list_and_counts);
     ADD("/bans/fw-flush/keeps-store", test_fw_flush);
     ADD("/bans/attach/idle-and-timer", test_attached_sources);
+    ADD("/bans/attach/flush-not-starved", test_flush_not_starved);
+    ADD("/bans/attach/retry-timer", test_retry_timer);
     return g_test_run();
 }

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "testutil.h"
@@ -182,6 +183,22 @@ test_open_creates_dir(void)
     g_assert_cmpint(g_stat(store_path(store), &sb), ==, 0);
     g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
     g_assert_false(store_is_read_only(store));
+    /* The WAL and its index, which hold recent commits, are as private as the database. */
+    Ban ban;
+    memset(&ban, 0, sizeof ban);
+    ban.prefix.addr.family = AF_INET;
+    ban.prefix.addr.bytes[0] = 192;
+    ban.prefix.addr.bytes[2] = 2;
+    ban.prefix.len = 32;
+    ban.expires_us = BAN_EXPIRES_NEVER;
+    store_put_ban(store, &ban);
+    g_assert_true(store_commit(store, &error));
+    const char *suffixes[] = {"-wal", "-shm"};
+    for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *side = g_strconcat(store_path(store), suffixes[i], NULL);
+        g_assert_cmpint(g_stat(side, &sb), ==, 0);
+        g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
+    }
     store_free(store);
     test_rm_rf(top);
 }
@@ -224,6 +241,53 @@ test_open_existing_mode_tightened(void)
     g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
     store_free(store);
     test_rm_rf(dir);
+}
+
+typedef struct {
+    const char *name;
+    const char *setup;   /* what is in the way */
+    const char *message; /* glob the error must match */
+} OpenFailCase;
+
+static const OpenFailCase open_fail_cases[] = {
+    {"db-symlink", "symlink", "opening */alertban.db: *"},
+    {"db-directory", "directory", "opening */alertban.db: *"},
+    {"state-dir-is-file", "file", "creating *"},
+};
+
+static void
+test_open_fails(gconstpointer data)
+{
+    const OpenFailCase *c = data;
+    g_autofree char *top = test_mkdtemp();
+    g_autofree char *dir = g_build_filename(top, "state", NULL);
+    g_autofree char *db = g_build_filename(dir, STORE_DB_NAME, NULL);
+    g_autofree char *target = g_build_filename(top, "elsewhere", NULL);
+    if (strcmp(c->setup, "file") == 0) {
+        g_assert_true(g_file_set_contents(dir, "", 0, NULL));
+    } else {
+        g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+        if (strcmp(c->setup, "symlink") == 0) {
+            g_assert_true(g_file_set_contents(target, "", 0, NULL));
+            g_assert_cmpint(symlink(target, db), ==, 0);
+        } else {
+            g_assert_cmpint(g_mkdir(db, 0700), ==, 0);
+        }
+    }
+    g_autoptr(GError) error = NULL;
+    Store *store = store_open(dir, NULL, &error);
+    g_assert_null(store);
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE);
+    if (!g_pattern_match_simple(c->message, error->message))
+        g_error("error '%s' does not match '%s'", error->message, c->message);
+    /* A symlink's target is left alone. */
+    if (strcmp(c->setup, "symlink") == 0) {
+        gsize len = 1;
+        g_autofree char *contents = NULL;
+        g_assert_true(g_file_get_contents(target, &contents, &len, NULL));
+        g_assert_cmpuint(len, ==, 0);
+    }
+    test_rm_rf(top);
 }
 
 /* The version 1 schema as an earlier alertban wrote it (no per-address ban counts). */
@@ -439,6 +503,57 @@ test_tracker_history(Fixture *f, gconstpointer data)
 }
 
 static void
+test_tracker_since(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    /* Queued out of order, and two in the same microsecond: insertion order breaks the tie. */
+    const gint64 times[] = {500, 100, 300, 400, 300, 200};
+    for (guint i = 0; i < G_N_ELEMENTS(times); i++) {
+        StoreViolation v = make_violation(i % 2 ? "203.0.113.10" : "2001:db8::10", times[i], i);
+        g_assert_true(store_add_violation(f->store, &v));
+    }
+    g_assert_true(store_commit(f->store, &error));
+    g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_assert_true(store_load_violations_since(f->store, 300, 100, out, &error));
+    const struct {
+        gint64 time;
+        guint32 sid;
+    } want[] = {{300, 2}, {300, 4}, {400, 3}, {500, 0}};
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < out->len; i++) {
+        g_assert_cmpint(g_array_index(out, StoreViolation, i).time_us, ==, want[i].time);
+        g_assert_cmpuint(g_array_index(out, StoreViolation, i).sid, ==, want[i].sid);
+    }
+    g_array_set_size(out, 0);
+    g_assert_true(store_load_violations_since(f->store, 0, 2, out, &error));
+    g_assert_cmpuint(out->len, ==, 2);
+    g_assert_cmpint(g_array_index(out, StoreViolation, 1).time_us, ==, 200);
+}
+
+static void
+test_ban_get(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    Ban in = make_ban("2001:db8:7::/48", BAN_EXPIRES_NEVER, BAN_SOURCE_MANUAL);
+    store_put_ban(f->store, &in);
+    g_assert_true(store_commit(f->store, &error));
+    Ban out;
+    gboolean found = FALSE;
+    g_assert_true(store_get_ban(f->store, &in.prefix, &out, &found, &error));
+    g_assert_true(found);
+    assert_ban_equal(&out, &in);
+    /* Exactly that prefix: a longer or shorter one is another ban. */
+    IpPrefix other = pfx("2001:db8:7::/64");
+    g_assert_true(store_get_ban(f->store, &other, &out, &found, &error));
+    g_assert_false(found);
+    other = pfx("2001:db8::/32");
+    g_assert_true(store_get_ban(f->store, &other, &out, &found, &error));
+    g_assert_false(found);
+}
+
+static void
 test_violation_from_alert(void)
 {
     Alert a;
@@ -619,20 +734,35 @@ test_violation_cap(void)
     StoreOptions opts;
     store_options_init(&opts);
     opts.max_pending_violations = 2;
+    opts.busy_timeout_ms = 10;
     test_log_clear();
     Store *store = store_open(dir, &opts, &error);
     g_assert_no_error(error);
     StoreViolation v = make_violation("203.0.113.60", 1, 1);
+    /* A healthy turn may queue more than the cap. */
+    for (guint i = 0; i < 3; i++)
+        g_assert_true(store_add_violation(store, &v));
+    g_assert_true(store_commit(store, &error));
+    /* While commits fail, the queue stops at the cap and counts what it drops. */
+    sqlite3 *db = raw_open(store_path(store));
+    raw_exec(db, "BEGIN IMMEDIATE");
     g_assert_true(store_add_violation(store, &v));
+    g_assert_false(store_commit(store, &error));
+    g_clear_error(&error);
     g_assert_true(store_add_violation(store, &v));
     g_assert_false(store_add_violation(store, &v));
     g_assert_false(store_add_violation(store, &v));
     g_assert_cmpuint(store_dropped_violations(store), ==, 2);
     g_assert_cmpuint(test_log_count("*dropping new ones*"), ==, 1);
+    raw_exec(db, "COMMIT");
+    sqlite3_close(db);
     g_assert_true(store_commit(store, &error));
+    test_log_assert("store: committed again; 2 tracker rows were dropped in all");
+    g_assert_true(store_add_violation(store, &v));
+    g_assert_true(store_add_violation(store, &v));
     g_assert_true(store_add_violation(store, &v));
     g_assert_true(store_commit(store, &error));
-    g_assert_cmpint(count_rows(store_path(store), "tracker"), ==, 3);
+    g_assert_cmpint(count_rows(store_path(store), "tracker"), ==, 3 + 2 + 3);
     store_free(store);
     test_rm_rf(dir);
 }
@@ -850,6 +980,10 @@ main(int argc, char **argv)
     test_init(&argc, &argv);
     g_test_add_func("/store/open/creates-dir", test_open_creates_dir);
     g_test_add_func("/store/open/tightens-mode", test_open_existing_mode_tightened);
+    for (guint i = 0; i < G_N_ELEMENTS(open_fail_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/store/open/fails/%s", open_fail_cases[i].name);
+        g_test_add_data_func(path, &open_fail_cases[i], test_open_fails);
+    }
     g_test_add("/store/open/schema", Fixture, NULL, fixture_set_up, test_open_schema,
                fixture_tear_down);
     g_test_add_func("/store/migrate/from-v1", test_migrate_from_v1);
@@ -863,6 +997,9 @@ main(int argc, char **argv)
     g_test_add("/store/tracker/history", Fixture, NULL, fixture_set_up, test_tracker_history,
                fixture_tear_down);
     g_test_add_func("/store/tracker/from-alert", test_violation_from_alert);
+    g_test_add("/store/tracker/since", Fixture, NULL, fixture_set_up, test_tracker_since,
+               fixture_tear_down);
+    g_test_add("/store/bans/get", Fixture, NULL, fixture_set_up, test_ban_get, fixture_tear_down);
     g_test_add_func("/store/tracker/queue-cap", test_violation_cap);
     g_test_add("/store/checkpoints/round-trip", Fixture, NULL, fixture_set_up, test_checkpoints,
                fixture_tear_down);
