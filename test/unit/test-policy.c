@@ -3,13 +3,14 @@
 // escalation, extension, eviction and the safety valve, with `now` advanced by the tests.
 #include "policy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "policy_replay.h"
 #include "testutil.h"
 
 #define T0 (G_GINT64_CONSTANT(1700000000) * G_USEC_PER_SEC)
-#define S(x) ((gint64)(x) * G_USEC_PER_SEC)
+#define S(x) ((gint64)(x)*G_USEC_PER_SEC)
 #define STEP .on = TRUE
 #define MAX_STEPS 16
 
@@ -461,6 +462,37 @@ test_spray(void)
     g_assert_cmpuint(st->tracked, ==, 10000);
 }
 
+/* Run with -m perf: alerts per second through policy_record_alert() with 100,000 offenders
+ * below their threshold (scripts/bench policy). */
+static void
+test_perf(void)
+{
+    if (!g_test_perf()) {
+        g_test_skip("run with -m perf");
+        return;
+    }
+    const char *n_env = g_getenv("AB_BENCH_N");
+    const guint N = n_env ? (guint)g_ascii_strtoull(n_env, NULL, 10) : 2000000;
+    g_autoptr(Config) cfg = load("[policy]\nthreshold = 1000/1d\nmax_tracked = 100000\n"
+                                 "protect = 192.0.2.0/24\n[whitelist]\naddress = 203.0.113.0/24\n");
+    g_autoptr(Policy) p = policy_new(cfg, 5);
+    Alert a;
+    make_alert(&a, 1, 100, NULL, 2, "198.18.0.0", "192.0.2.1");
+    Verdict v;
+    g_test_timer_start();
+    for (guint i = 0; i < N; i++) {
+        guint x = (i * 2654435761u) % 100000; /* 100,000 addresses in 198.18.0.0/15 */
+        a.src.bytes[1] = (guint8)(18 + (x >> 16));
+        a.src.bytes[2] = (guint8)(x >> 8);
+        a.src.bytes[3] = (guint8)x;
+        policy_record_alert(p, &a, T0 + i, &v);
+    }
+    double s = g_test_timer_elapsed();
+    g_assert_cmpuint(policy_stats(p)->tracked, ==, 100000);
+    g_test_minimized_result(s, "%.0f alerts per second", N / s);
+    printf("policy_alerts_per_second %.0f tracked %u\n", N / s, policy_stats(p)->tracked);
+}
+
 static void
 test_valve(void)
 {
@@ -652,6 +684,7 @@ main(int argc, char **argv)
     g_test_add_func("/policy/record_alert/extension-seed", test_extension_seed);
     g_test_add_func("/policy/record_alert/spray-1m-bounded", test_spray);
     g_test_add_func("/policy/record_alert/safety-valve", test_valve);
+    g_test_add_func("/policy/record_alert/perf", test_perf);
     g_test_add_func("/policy/record_alert/out-of-order", test_out_of_order);
     g_test_add_func("/policy/prune/stale", test_prune);
     g_test_add_func("/policy/set_config/keeps-windows", test_reload);
