@@ -1170,12 +1170,14 @@ append_kv(GString *s, const char *key, const char *value)
         g_string_append_printf(s, "%s =\n", key);
 }
 
-/* A text value, quoted when inih would otherwise lose its outer spaces or its quotes. */
+/* A text value, quoted when inih would otherwise lose its outer spaces or quotes, or read a
+ * leading ';' as a comment. */
 static void
 append_text(GString *s, const char *key, const char *value)
 {
     gsize n = strlen(value);
-    if (n > 0 && (g_ascii_isspace(value[0]) || g_ascii_isspace(value[n - 1]) || value[0] == '"'))
+    if (n > 0 && (g_ascii_isspace(value[0]) || g_ascii_isspace(value[n - 1]) || value[0] == '"' ||
+                  value[0] == ';'))
         g_string_append_printf(s, "%s = \"%s\"\n", key, value);
     else
         append_kv(s, key, value);

@@ -204,6 +204,7 @@ static const GoodCase good_cases[] = {
     {"bom", "\xEF\xBB\xBF[policy]\nban_time = 5h\n", {"ban_time = 5h"}},
     {"colon-separator", "[policy]\nban_time: 6h\n", {"ban_time = 6h"}},
     {"swap-marker-empty", "[policy]\nswap_marker =\n", {"swap_marker =\n"}},
+    {"swap-marker-leading-semicolon", "[policy]\nswap_marker =;x\n", {"swap_marker = \";x\""}},
     {"swap-marker-quoted",
      "[policy]\nswap_marker = \" SPACED \"\n",
      {"swap_marker = \" SPACED \""}},
