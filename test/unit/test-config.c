@@ -205,6 +205,7 @@ static const GoodCase good_cases[] = {
     {"colon-separator", "[policy]\nban_time: 6h\n", {"ban_time = 6h"}},
     {"swap-marker-empty", "[policy]\nswap_marker =\n", {"swap_marker =\n"}},
     {"swap-marker-leading-semicolon", "[policy]\nswap_marker =;x\n", {"swap_marker = \";x\""}},
+    {"path-quoted-trailing-space", "[input]\npath = \"/logs/a \"\n", {"path = \"/logs/a \"\n"}},
     {"swap-marker-quoted",
      "[policy]\nswap_marker = \" SPACED \"\n",
      {"swap_marker = \" SPACED \""}},
