@@ -524,8 +524,9 @@ set_string(char **dst, const char *value, GError **error)
 }
 
 static gboolean
-set_path(Loader *ld, char **dst, const char *value, GError **error)
+set_path(Loader *ld, char **dst, const char *raw, GError **error)
 {
+    g_autofree char *value = unquote(raw);
     if (*value == '\0') {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected a path");
         return FALSE;
@@ -1170,12 +1171,14 @@ append_kv(GString *s, const char *key, const char *value)
         g_string_append_printf(s, "%s =\n", key);
 }
 
-/* A text value, quoted when inih would otherwise lose its outer spaces or its quotes. */
+/* A text value, quoted when inih would otherwise lose its outer spaces or quotes, or read a
+ * leading ';' as a comment. */
 static void
 append_text(GString *s, const char *key, const char *value)
 {
     gsize n = strlen(value);
-    if (n > 0 && (g_ascii_isspace(value[0]) || g_ascii_isspace(value[n - 1]) || value[0] == '"'))
+    if (n > 0 && (g_ascii_isspace(value[0]) || g_ascii_isspace(value[n - 1]) || value[0] == '"' ||
+                  value[0] == ';'))
         g_string_append_printf(s, "%s = \"%s\"\n", key, value);
     else
         append_kv(s, key, value);
@@ -1242,8 +1245,8 @@ config_format(const Config *cfg)
     g_string_append_printf(s, "; effective configuration of %s\n", cfg->file);
 
     g_string_append(s, "\n[daemon]\n");
-    g_string_append_printf(s, "state_dir = %s\n", cfg->daemon.state_dir);
-    g_string_append_printf(s, "socket = %s\n", cfg->daemon.socket);
+    append_text(s, "state_dir", cfg->daemon.state_dir);
+    append_text(s, "socket", cfg->daemon.socket);
     append_kv(s, "socket_group", cfg->daemon.socket_group);
     g_string_append_printf(s, "on_exit = %s\n",
                            cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
@@ -1253,7 +1256,7 @@ config_format(const Config *cfg)
 
     g_string_append(s, "\n[input]\n");
     for (guint i = 0; i < cfg->input.paths->len; i++)
-        g_string_append_printf(s, "path = %s\n", (char *)cfg->input.paths->pdata[i]);
+        append_text(s, "path", cfg->input.paths->pdata[i]);
     g_string_append_printf(s, "start_at = %s\n",
                            cfg->input.start_at == CONFIG_START_AT_BEGINNING ? "beginning" : "end");
     g_string_append_printf(s, "idle_ms = %u\n", cfg->input.idle_ms);
@@ -1292,7 +1295,7 @@ config_format(const Config *cfg)
             rule_pattern_format(&g_array_index(cfg->whitelist.rules, RulePattern, i), buf,
                                 sizeof buf));
     for (guint i = 0; i < cfg->whitelist.files->len; i++)
-        g_string_append_printf(s, "file = %s\n", (char *)cfg->whitelist.files->pdata[i]);
+        append_text(s, "file", cfg->whitelist.files->pdata[i]);
     if (cfg->whitelist.files->len > 0)
         g_string_append_printf(s, "; the files hold %u addresses or networks and %u rules\n",
                                cfg->whitelist.file_addresses->len, cfg->whitelist.file_rules->len);
@@ -1309,7 +1312,7 @@ config_format(const Config *cfg)
                            fw->direction == FW_DIRECTION_BOTH ? "both" : "in");
     g_string_append_printf(s, "log = %s\n", fw->log ? "yes" : "no");
     append_text(s, "log_prefix", fw->log_prefix);
-    g_string_append_printf(s, "lock_file = %s\n", fw->lock_file);
+    append_text(s, "lock_file", fw->lock_file);
     if (fw->lock_timeout_ms % 1000 == 0)
         g_string_append_printf(s, "lock_timeout = %us\n", fw->lock_timeout_ms / 1000);
     else

@@ -33,6 +33,7 @@ typedef struct {
 gboolean rule_pattern_parse(const char *text, RulePattern *out, GError **error);
 /* Writes the pattern's text ("1:2000", "129:*") into buf (at least 24 bytes); returns buf. */
 const char *rule_pattern_format(const RulePattern *p, char *buf, gsize size);
+/* TRUE when gid:sid is one of the rules the pattern names. */
 gboolean rule_pattern_matches(const RulePattern *p, guint32 gid, guint32 sid);
 /* How specific a pattern is: 3 exact, 2 G:*, 1 *:S, 0 *:*. The most specific match wins. */
 guint rule_pattern_specificity(const RulePattern *p);

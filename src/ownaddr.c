@@ -35,8 +35,10 @@ typedef struct {
 } Refs;
 
 typedef struct {
-    guint8 kind; /* OwnAddrKind */
-    guint8 family;
+    guint8 kind;      /* OwnAddrKind */
+    guint8 family;    /* of the address (IPv4-mapped gateways count as IPv4) */
+    guint8 rt_family; /* of the route, for gateways */
+    guint8 reserved;  /* makes the layout padding-free: facts are hashed and compared bytewise */
     guint8 bytes[16];
     guint32 ifindex;
     guint32 table;
@@ -66,6 +68,8 @@ ownaddr_kind_name(OwnAddrKind kind)
     }
     return "";
 }
+
+G_STATIC_ASSERT(sizeof(Fact) == 4 + 16 + 3 * 4);
 
 static guint
 fact_hash(gconstpointer p)
@@ -268,8 +272,29 @@ handle_route(OwnAddr *oa, const struct nlmsghdr *h)
             multipath = rta;
     }
     gboolean add = h->nlmsg_type == RTM_NEWROUTE;
+    if (add && (h->nlmsg_flags & NLM_F_REPLACE)) {
+        /* `ip route replace` announces only the new route: forget the default routes it
+         * replaced (same family, table and metric). */
+        GPtrArray *gone = g_ptr_array_new_with_free_func(g_free);
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, oa->facts);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            const Fact *f = k;
+            if (f->kind == OWNADDR_GATEWAY && f->rt_family == rtm->rtm_family &&
+                f->table == table && f->metric == metric)
+                g_ptr_array_add(gone, g_memdup2(f, sizeof *f));
+        }
+        for (guint i = 0; i < gone->len; i++)
+            fact_apply(oa, gone->pdata[i], FALSE);
+        g_ptr_array_unref(gone);
+    }
     if (gw) {
-        Fact f = {.kind = OWNADDR_GATEWAY, .ifindex = oif, .table = table, .metric = metric};
+        Fact f = {.kind = OWNADDR_GATEWAY,
+                  .rt_family = rtm->rtm_family,
+                  .ifindex = oif,
+                  .table = table,
+                  .metric = metric};
         if (fact_set_addr(&f, rtm->rtm_family, gw))
             fact_apply(oa, &f, add);
     }
@@ -283,6 +308,7 @@ handle_route(OwnAddr *oa, const struct nlmsghdr *h)
                 if (rta->rta_type != RTA_GATEWAY)
                     continue;
                 Fact f = {.kind = OWNADDR_GATEWAY,
+                          .rt_family = rtm->rtm_family,
                           .ifindex = (guint32)nh->rtnh_ifindex,
                           .table = table,
                           .metric = metric};
@@ -330,7 +356,7 @@ read_messages(OwnAddr *oa, guint32 seq, GError **error)
             return READ_OVERFLOW;
         if (from.nl_pid != 0) /* only the kernel speaks here */
             continue;
-        int len = (int)n;
+        guint len = (guint)n;
         gboolean done = FALSE;
         for (const struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
             gboolean ours = seq != 0 && h->nlmsg_seq == seq;

@@ -314,7 +314,9 @@ test_big_perf(void)
     }
     Big b;
     big_build(&b, 4242);
-    enum { N = 2000000 };
+    /* AB_BENCH_N changes the count, e.g. for instruction counts under callgrind. */
+    const char *n_env = g_getenv("AB_BENCH_N");
+    const guint N = n_env ? (guint)g_ascii_strtoull(n_env, NULL, 10) : 2000000;
     IpAddr *q = g_new(IpAddr, 4096);
     GRand *r = g_rand_new_with_seed(11);
     for (guint i = 0; i < 4096; i++)
