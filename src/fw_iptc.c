@@ -14,9 +14,15 @@
 #include "error.h"
 #include "fw_iptc_family.h"
 
-/* iptc_commit fails with EAGAIN when another writer changed the table between our read and
- * our replace (a writer that does not take the xtables lock). Each retry reads afresh. */
-#define COMMIT_ATTEMPTS 4
+/* A writer that does not take the xtables lock can slip in between our read and our commit.
+ * The kernel then refuses the replace with EAGAIN (the rule count changed), or accepts it and
+ * refuses the second step, restoring the counters, with EINVAL. Every operation is idempotent,
+ * so both are retried from a fresh read: a retry after a replace that did land finds nothing
+ * left to do. A rule the kernel really rejects fails the same way each time and is reported. */
+#define COMMIT_ATTEMPTS 6
+/* Before retry n (1-based) wait a random 1..2^n ms, so two writers stop colliding: at most
+ * about 60 ms in all. */
+#define RETRY_PAUSE_MIN_US 1000
 
 /* Above this many bans, say once that a linear chain is the wrong tool. */
 #define MANY_RULES 200
@@ -46,7 +52,7 @@ lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
     if (fd < 0) {
         int err = errno;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                    "fw-iptc: opening the xtables lock %s: %s", f->cfg.lock_file, g_strerror(err));
+                    "opening the xtables lock %s: %s", f->cfg.lock_file, g_strerror(err));
         return -1;
     }
     gint64 start = g_get_monotonic_time();
@@ -60,14 +66,14 @@ lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
         if (err == EINTR)
             continue;
         if (err != EWOULDBLOCK) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-iptc: locking %s: %s",
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "locking %s: %s",
                         f->cfg.lock_file, g_strerror(err));
             close(fd);
             return -1;
         }
         if (now >= deadline) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                        "fw-iptc: the xtables lock %s is still held by another program after "
+                        "the xtables lock %s is still held by another program after "
                         "%u ms (iptables -w, Docker, firewalld?)",
                         f->cfg.lock_file, f->cfg.lock_timeout_ms);
             close(fd);
@@ -109,10 +115,11 @@ explain_init_error(const FwIptcFamily *fam, int err, GError **error)
         return;
     g_clear_error(error);
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                "fw-iptc: this kernel has no legacy %s iptables (%s filter table: %s); load the "
-                "%s module, or use the nftables backend (planned)",
-                fam->name, fam->name, g_strerror(err),
-                fam->af == AF_INET ? "ip_tables" : "ip6_tables");
+                "the kernel offers no legacy %s filter table (%s): this backend needs the "
+                "legacy %s and %s modules; on a kernel with nf_tables only, use the nftables "
+                "backend (planned)",
+                fam->name, g_strerror(err), fam->af == AF_INET ? "ip_tables" : "ip6_tables",
+                fam->af == AF_INET ? "iptable_filter" : "ip6table_filter");
 }
 
 typedef struct {
@@ -125,7 +132,7 @@ typedef struct {
     FwReconcileStats stats;
 } Request;
 
-/* Runs one family's transaction, retrying EAGAIN. */
+/* Runs one family's transaction, retrying EAGAIN and EINVAL from the commit. */
 static gboolean
 run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
            GError **error)
@@ -157,16 +164,20 @@ run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, F
             rq->stats.hooks_fixed += txn.stats.hooks_fixed;
             return TRUE;
         }
-        if (txn.commit_errno == EAGAIN && attempt < COMMIT_ATTEMPTS) {
+        if ((txn.commit_errno == EAGAIN || txn.commit_errno == EINVAL) &&
+            attempt < COMMIT_ATTEMPTS) {
             st->retries++;
-            g_debug("fw-iptc: %s commit met a concurrent change (EAGAIN); retrying", fam->name);
+            g_debug("fw-iptc: %s commit met a concurrent change (%s); retrying", fam->name,
+                    g_strerror(txn.commit_errno));
+            g_usleep((gulong)g_random_int_range(RETRY_PAUSE_MIN_US,
+                                                RETRY_PAUSE_MIN_US << MIN(attempt, 6u)));
             continue;
         }
         if (txn.init_errno)
             explain_init_error(fam, txn.init_errno, &err);
-        if (txn.commit_errno == EAGAIN)
-            g_prefix_error(&err, "%u attempts: ", attempt);
-        g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s: ", op_name(rq->op));
+        if (txn.commit_errno)
+            g_prefix_error(&err, "after %u attempts: ", attempt);
+        g_propagate_prefixed_error(error, g_steal_pointer(&err), "fw-iptc: %s: ", op_name(rq->op));
         return FALSE;
     }
 }
@@ -205,7 +216,7 @@ run_request(FwIptc *f, Request *rq, GError **error)
         }
         lock = lock_acquire(f, &st.lock_wait_us, error);
         if (lock < 0) {
-            g_prefix_error(error, "%s: ", op_name(rq->op));
+            g_prefix_error(error, "fw-iptc: %s: ", op_name(rq->op));
             return FALSE;
         }
     }
