@@ -182,6 +182,22 @@ run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, F
     }
 }
 
+/* A prefix a rule can hold: a known family, and not the whole address space (a /0 rule would
+ * match every packet, and could not be told apart from a rule without an address). */
+static gboolean
+prefix_check(const IpPrefix *p, FwIptcOp op, GError **error)
+{
+    guint bits = ipaddr_bits(&p->addr);
+    if (bits > 0 && p->len >= 1 && p->len <= bits)
+        return TRUE;
+    char buf[IPADDR_STRLEN];
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                "fw-iptc: %s: refusing prefix \"%s\" (length %u): only IPv4 or IPv6 prefixes of "
+                "length 1 or more can be banned",
+                op_name(op), bits ? ipprefix_format(p, buf) : "(no address)", p->len);
+    return FALSE;
+}
+
 /* Splits the request by family, takes the lock (not for list), runs each family that has
  * something to do, and records the cost. Every family is tried even when one fails, so a
  * broken IPv6 table does not hold IPv4 bans back; the first error is returned. */
@@ -198,13 +214,15 @@ run_request(FwIptc *f, Request *rq, GError **error)
     GArray *desired[2] = {desired4, desired6};
     for (gsize i = 0; i < rq->n_changes; i++) {
         const FwChange *c = &rq->changes[i];
-        if (c->prefix.addr.family == AF_INET || c->prefix.addr.family == AF_INET6)
-            g_array_append_val(changes[c->prefix.addr.family == AF_INET6], *c);
+        if (!prefix_check(&c->prefix, rq->op, error))
+            return FALSE;
+        g_array_append_val(changes[c->prefix.addr.family == AF_INET6], *c);
     }
     for (gsize i = 0; i < rq->n_desired; i++) {
         const IpPrefix *p = &rq->desired[i];
-        if (p->addr.family == AF_INET || p->addr.family == AF_INET6)
-            g_array_append_val(desired[p->addr.family == AF_INET6], *p);
+        if (!prefix_check(p, rq->op, error))
+            return FALSE;
+        g_array_append_val(desired[p->addr.family == AF_INET6], *p);
     }
 
     int lock = -1;

@@ -165,6 +165,8 @@ iptables-legacy -w -D ALERTBAN-ACT -p tcp -j REJECT --reject-with tcp-reset
 fw $REJ reconcile 198.51.100.0/25
 iptables-legacy -S ALERTBAN-ACT | grep -q -- '-p tcp -j REJECT --reject-with tcp-reset' ||
     ab_fail "verdict chain not repaired"
+out=$(fw --stats $REJ reconcile 198.51.100.0/25)
+echo "$out" | grep -q '^reconcile .*commits=0 ' || ab_fail "reject/log reconcile not idempotent: $out"
 
 echo "== switching to drop, direction in: reconcile rewrites the rules and drops the helpers"
 fw reconcile 198.51.100.0/25
