@@ -137,7 +137,10 @@ void fw_fake_inject(Fw *fw, const IpPrefix *prefix);
  * cfg->chain, cfg->chain-DST (direction = both) and cfg->chain-ACT (log or reject). cfg is
  * copied. Fails with ALERTBAN_ERROR_CONFIG when the settings cannot work (a chain name too long
  * for its -DST/-ACT companions, a built-in name, no hook); touches the kernel only when an
- * operation is called. Every operation but list holds the xtables lock (cfg->lock_file). */
+ * operation is called. Every operation but list holds the xtables lock (cfg->lock_file).
+ * apply and reconcile refuse a batch holding a /0 or family-less prefix before touching
+ * anything. IPv4 and IPv6 commit separately: when one fails the other may have been applied,
+ * and the next reconcile repairs it. Call from one thread only. */
 Fw *fw_iptc_new(const FwConfig *cfg, GError **error);
 
 /* What the last operation of a libiptc backend cost, for logs and benchmarks. */
