@@ -208,6 +208,19 @@ iptables-legacy -S ALERTBAN | sed -n '2p;$p' | tr '\n' ' ' |
     ab_fail "wrong rules kept: $(iptables-legacy -S ALERTBAN | sed -n '2p;$p')"
 [ "$(fw list 2>/dev/null | wc -l)" = 1501 ] || ab_fail "list count"
 fw flush
+# The rebuild keeps rules of every kind exactly: jumps, a module target, no target, RETURN, goto.
+fw --action reject apply +seq:198.18.0.0:300
+iptables-legacy -w -A ALERTBAN -s 203.0.113.77 -j LOG --log-prefix keep
+iptables-legacy -w -A ALERTBAN -s 203.0.113.78
+iptables-legacy -w -A ALERTBAN -s 203.0.113.79 -j RETURN
+iptables-legacy -w -A ALERTBAN -s 203.0.113.80 -g ALERTBAN-ACT
+iptables-legacy -S ALERTBAN | sed '2,201d' >"$AB_TMP/want"
+fw --action reject apply -seq:198.18.0.0:200
+iptables-legacy -S ALERTBAN >"$AB_TMP/got"
+diff -u "$AB_TMP/want" "$AB_TMP/got" || ab_fail "the rebuilt chain lost or changed kept rules"
+tail -n 4 "$AB_TMP/got" | head -n 1 | grep -qx -- '-A ALERTBAN -s 203.0.113.77/32 -j LOG --log-prefix keep' ||
+    ab_fail "hand-made rules missing after the rebuild"
+fw --action reject flush
 
 echo "== a held lock makes the operation fail after the timeout, naming the lock"
 flock -o "$XTABLES_LOCKFILE" sleep 5 &
