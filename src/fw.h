@@ -140,7 +140,9 @@ void fw_fake_inject(Fw *fw, const IpPrefix *prefix);
  * operation is called. Every operation but list holds the xtables lock (cfg->lock_file).
  * apply and reconcile refuse a batch holding a /0 or family-less prefix before touching
  * anything. IPv4 and IPv6 commit separately: when one fails the other may have been applied,
- * and the next reconcile repairs it. Call from one thread only. */
+ * and the next reconcile repairs it. An apply that finds the chain gone that this handle made
+ * or saw before (deleted by hand, bans and all) re-creates it, commits the batch, and still
+ * fails, so the caller reconciles. Call from one thread only. */
 Fw *fw_iptc_new(const FwConfig *cfg, GError **error);
 
 /* What the last operation of a libiptc backend cost, for logs and benchmarks. */

@@ -37,6 +37,9 @@ typedef struct {
     FwIptcStats last;
     guint rules[2]; /* last known address rules per family */
     gboolean warned_many;
+    /* Per family: this handle has made or seen our chain (ensure, apply, reconcile), so finding
+     * it missing later means someone deleted it. Cleared by flush. */
+    gboolean chain_known[2];
 } FwIptc;
 
 static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family6};
@@ -162,6 +165,19 @@ run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, F
             rq->stats.removed += txn.stats.removed;
             rq->stats.duplicates += txn.stats.duplicates;
             rq->stats.hooks_fixed += txn.stats.hooks_fixed;
+            gboolean known = f->chain_known[fi];
+            f->chain_known[fi] =
+                rq->op != FW_IPTC_OP_FLUSH && (rq->op != FW_IPTC_OP_LIST || f->chain_known[fi]);
+            if (rq->op == FW_IPTC_OP_APPLY && txn.src_created && known) {
+                /* Someone deleted our chain, and the bans in it: the batch is in, but only a
+                 * reconcile can bring the rest back, and callers reconcile after an error. */
+                g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                            "fw-iptc: apply: chain %s was missing from the %s filter table "
+                            "(deleted by hand?); re-created with this batch, a reconcile must "
+                            "restore the other bans",
+                            f->chains.src, fam->name);
+                return FALSE;
+            }
             return TRUE;
         }
         if ((txn.commit_errno == EAGAIN || txn.commit_errno == EINVAL) &&

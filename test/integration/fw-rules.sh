@@ -78,6 +78,42 @@ fw apply +192.0.2.5
 iptables-legacy -S INPUT | sed -n 3p | grep -qx -- '-A INPUT -j ALERTBAN' ||
     ab_fail "apply moved the jump"
 
+echo "== an apply that finds the chain deleted re-creates it and asks for a reconcile"
+iptables-legacy -w -D INPUT -s 203.0.113.50 -j ACCEPT
+fw apply +192.0.2.1 wait-file "$AB_TMP/deleted" apply +192.0.2.6 -192.0.2.6 +192.0.2.1 \
+    2>"$AB_TMP/err" &
+handle=$!
+ab_on_exit "kill $handle"
+ab_wait_for 10 sh -c 'iptables-legacy -S ALERTBAN | grep -q -- "-s 192.0.2.1/32"'
+iptables-legacy -w -D INPUT -j ALERTBAN
+iptables-legacy -w -F ALERTBAN
+iptables-legacy -w -X ALERTBAN
+touch "$AB_TMP/deleted"
+if wait "$handle"; then
+    ab_fail "apply into a deleted chain reported success"
+fi
+grep -q 'apply: chain ALERTBAN was missing from the IPv4 filter table' "$AB_TMP/err" ||
+    ab_fail "$(cat "$AB_TMP/err")"
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+EOF
+fw reconcile 192.0.2.1 198.51.100.0/24 192.0.2.3 192.0.2.4 192.0.2.5 2001:db8:1::/48 2001:db8::2
+iptables-legacy -w -I INPUT 1 -s 203.0.113.50 -j ACCEPT
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -s 203.0.113.50/32 -j ACCEPT
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+-A ALERTBAN -s 198.51.100.0/24 -j DROP
+-A ALERTBAN -s 192.0.2.3/32 -j DROP
+-A ALERTBAN -s 192.0.2.4/32 -j DROP
+-A ALERTBAN -s 192.0.2.5/32 -j DROP
+EOF
+
 echo "== reconcile: lost rule, stray, duplicate, misplaced and duplicated jumps"
 iptables-legacy -w -D ALERTBAN -s 192.0.2.1 -j DROP
 iptables-legacy -w -A ALERTBAN -s 203.0.113.66 -j DROP
