@@ -216,7 +216,7 @@ prefix_check(const IpPrefix *p, FwIptcOp op, GError **error)
 
 /* Splits the request by family, takes the lock (not for list), runs each family that has
  * something to do, and records the cost. Every family is tried even when one fails, so a
- * broken IPv6 table does not hold IPv4 bans back; the first error is returned. */
+ * broken IPv6 table does not hold IPv4 bans back; the error names every failure. */
 static gboolean
 run_request(FwIptc *f, Request *rq, GError **error)
 {
@@ -254,19 +254,26 @@ run_request(FwIptc *f, Request *rq, GError **error)
             return FALSE;
         }
     }
-    gboolean ok = TRUE;
+    GError *first = NULL;
     for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
         if (rq->op == FW_IPTC_OP_APPLY && changes[fi]->len == 0)
             continue;
-        g_autoptr(GError) err = NULL;
+        GError *err = NULL;
         if (!run_family(f, fi, rq, changes[fi], desired[fi], &st, &err)) {
-            if (ok)
-                g_propagate_error(error, g_steal_pointer(&err));
-            else
-                g_warning("%s", err->message);
-            ok = FALSE;
+            if (first) {
+                /* Both families failed: one error that says both. */
+                GError *both = g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s; and %s",
+                                           first->message, err->message);
+                g_error_free(err);
+                g_error_free(first);
+                err = both;
+            }
+            first = err;
         }
     }
+    gboolean ok = first == NULL;
+    if (first)
+        g_propagate_error(error, first);
     if (lock >= 0)
         close(lock);
 
