@@ -19,9 +19,9 @@
  * refuses the second step, restoring the counters, with EINVAL. Every operation is idempotent,
  * so both are retried from a fresh read: a retry after a replace that did land finds nothing
  * left to do. A rule the kernel really rejects fails the same way each time and is reported. */
-#define COMMIT_ATTEMPTS 6
-/* Before retry n (1-based) wait a random 1..2^n ms, so two writers stop colliding: at most
- * about 60 ms in all. */
+#define COMMIT_ATTEMPTS 8
+/* Before retry n (1-based) wait a random 1..2^n ms (n at most 6), so two writers stop
+ * colliding: at most about a quarter of a second in all. */
 #define RETRY_PAUSE_MIN_US 1000
 
 /* Above this many bans, say once that a linear chain is the wrong tool. */
