@@ -13,7 +13,7 @@ fw() { "$FWCTL" --lock "$XTABLES_LOCKFILE" "$@"; }
 
 # expect CMD: compares CMD -S with the lines on stdin (the policy lines left out).
 expect() {
-    "$@" -S | grep -v '^-P ' >"$AB_TMP/got" || true
+    "$@" -w 10 -S | grep -v '^-P ' >"$AB_TMP/got" || true
     cat >"$AB_TMP/want"
     if ! diff -u "$AB_TMP/want" "$AB_TMP/got"; then
         ab_fail "$* -S differs from the expected rules (above)"
@@ -80,11 +80,12 @@ iptables-legacy -S INPUT | sed -n 3p | grep -qx -- '-A INPUT -j ALERTBAN' ||
 
 echo "== an apply that finds the chain deleted re-creates it and asks for a reconcile"
 iptables-legacy -w -D INPUT -s 203.0.113.50 -j ACCEPT
-fw apply +192.0.2.1 wait-file "$AB_TMP/deleted" apply +192.0.2.6 -192.0.2.6 +192.0.2.1 \
+fw apply +192.0.2.8 wait-file "$AB_TMP/deleted" apply +192.0.2.6 -192.0.2.6 +192.0.2.1 \
     2>"$AB_TMP/err" &
 handle=$!
 ab_on_exit "kill $handle"
-ab_wait_for 10 sh -c 'iptables-legacy -S ALERTBAN | grep -q -- "-s 192.0.2.1/32"'
+# (192.0.2.8 is new: once it shows, the handle has made its first commit.)
+ab_wait_for 10 sh -c 'iptables-legacy -S ALERTBAN | grep -q -- "-s 192.0.2.8/32"'
 iptables-legacy -w -D INPUT -j ALERTBAN
 iptables-legacy -w -F ALERTBAN
 iptables-legacy -w -X ALERTBAN
