@@ -197,6 +197,11 @@ EOF
 fw $REJ apply -192.0.2.10 -2001:db8::10
 iptables-legacy -S ALERTBAN-DST | grep -c -- '-d ' | grep -qx 1 || ab_fail "-DST not updated"
 ip6tables-legacy -S ALERTBAN | grep -q -- '-s ' && ab_fail "IPv6 rule not removed"
+# An emptied verdict chain would let banned packets through: the next batch refills it.
+iptables-legacy -w -F ALERTBAN-ACT
+fw $REJ apply +192.0.2.11 -192.0.2.11
+[ "$(iptables-legacy -w -S ALERTBAN-ACT | grep -c -- '^-A ALERTBAN-ACT')" = 3 ] ||
+    ab_fail "apply did not refill the verdict chain"
 # Reconcile repairs the verdict chain too.
 iptables-legacy -w -D ALERTBAN-ACT -p tcp -j REJECT --reject-with tcp-reset
 fw $REJ reconcile 198.51.100.0/25
