@@ -68,7 +68,8 @@ check() {
     expect_probe "$bad" "$srv" ok
     ping_ok "$bad" "$srv" || ab_fail "ping from $bad before the ban"
 
-    rm -f "$AB_TMP/go"
+    # (The previous case's files must not answer for this one.)
+    rm -f "$AB_TMP/go" "$AB_TMP/hold"
     in_ns python3 "$PROBE" hold "$bad" "$srv" "$PORT" "$AB_TMP/go" "$TIMEOUT" >"$AB_TMP/hold" &
     hold=$!
     ab_wait_for 10 grep -qx up "$AB_TMP/hold"
