@@ -151,7 +151,7 @@ typedef struct {
     gint64 lock_wait_us; /* waiting for the xtables lock */
     gint64 commit_us;    /* inside iptc_commit, both families together */
     guint commits;       /* successful iptc_commit calls: 0 (nothing to change), 1 or 2 */
-    guint retries;       /* commits retried after EAGAIN (a concurrent writer) */
+    guint retries;       /* commits retried after EAGAIN/EINVAL (a writer ignoring the lock) */
     guint rules;         /* address rules in the source chain afterwards, both families, as far
                           * as the operation saw them (apply sees only the families it changed) */
 } FwIptcStats;
