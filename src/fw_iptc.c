@@ -40,6 +40,7 @@ typedef struct {
     /* Per family: this handle has made or seen our chain (ensure, apply, reconcile), so finding
      * it missing later means someone deleted it. Cleared by flush. */
     gboolean chain_known[2];
+    gboolean told_where; /* the "where to look" line is logged once */
 } FwIptc;
 
 static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family6};
@@ -280,6 +281,14 @@ run_request(FwIptc *f, Request *rq, GError **error)
     st.rules = f->rules[0] + f->rules[1];
     st.duration_us = g_get_monotonic_time() - start;
     f->last = st;
+    if (ok && !f->told_where && (rq->op == FW_IPTC_OP_ENSURE || rq->op == FW_IPTC_OP_RECONCILE)) {
+        f->told_where = TRUE;
+        /* Where the nf_tables iptables is the default (Debian 12), plain "iptables -S" does
+         * not show rules in the legacy tables. */
+        g_message("fw-iptc: chain %s ready in the legacy filter tables; see them with "
+                  "\"%s -S %s\" and \"%s -S %s\"",
+                  f->cfg.chain, families[0]->tool, f->cfg.chain, families[1]->tool, f->cfg.chain);
+    }
     if (ok && st.rules > MANY_RULES && !f->warned_many) {
         f->warned_many = TRUE;
         g_warning("fw-iptc: %u bans in chain %s: every packet through a hook walks the chain, "
