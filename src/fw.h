@@ -137,7 +137,12 @@ void fw_fake_inject(Fw *fw, const IpPrefix *prefix);
  * cfg->chain, cfg->chain-DST (direction = both) and cfg->chain-ACT (log or reject). cfg is
  * copied. Fails with ALERTBAN_ERROR_CONFIG when the settings cannot work (a chain name too long
  * for its -DST/-ACT companions, a built-in name, no hook); touches the kernel only when an
- * operation is called. Every operation but list holds the xtables lock (cfg->lock_file). */
+ * operation is called. Every operation but list holds the xtables lock (cfg->lock_file).
+ * apply and reconcile refuse a batch holding a /0 or family-less prefix before touching
+ * anything. IPv4 and IPv6 commit separately: when one fails the other may have been applied,
+ * and the next reconcile repairs it. An apply that finds the chain gone that this handle made
+ * or saw before (deleted by hand, bans and all) re-creates it, commits the batch, and still
+ * fails, so the caller reconciles. Call from one thread only. */
 Fw *fw_iptc_new(const FwConfig *cfg, GError **error);
 
 /* What the last operation of a libiptc backend cost, for logs and benchmarks. */
@@ -146,7 +151,7 @@ typedef struct {
     gint64 lock_wait_us; /* waiting for the xtables lock */
     gint64 commit_us;    /* inside iptc_commit, both families together */
     guint commits;       /* successful iptc_commit calls: 0 (nothing to change), 1 or 2 */
-    guint retries;       /* commits retried after EAGAIN (a concurrent writer) */
+    guint retries;       /* commits retried after EAGAIN/EINVAL (a writer ignoring the lock) */
     guint rules;         /* address rules in the source chain afterwards, both families, as far
                           * as the operation saw them (apply sees only the families it changed) */
 } FwIptcStats;

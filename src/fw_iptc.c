@@ -14,9 +14,15 @@
 #include "error.h"
 #include "fw_iptc_family.h"
 
-/* iptc_commit fails with EAGAIN when another writer changed the table between our read and
- * our replace (a writer that does not take the xtables lock). Each retry reads afresh. */
-#define COMMIT_ATTEMPTS 4
+/* A writer that does not take the xtables lock can slip in between our read and our commit.
+ * The kernel then refuses the replace with EAGAIN (the rule count changed), or accepts it and
+ * refuses the second step, restoring the counters, with EINVAL. Every operation is idempotent,
+ * so both are retried from a fresh read: a retry after a replace that did land finds nothing
+ * left to do. A rule the kernel really rejects fails the same way each time and is reported. */
+#define COMMIT_ATTEMPTS 8
+/* Before retry n (1-based) wait a random 1..2^n ms (n at most 6), so two writers stop
+ * colliding: at most about a quarter of a second in all. */
+#define RETRY_PAUSE_MIN_US 1000
 
 /* Above this many bans, say once that a linear chain is the wrong tool. */
 #define MANY_RULES 200
@@ -31,6 +37,10 @@ typedef struct {
     FwIptcStats last;
     guint rules[2]; /* last known address rules per family */
     gboolean warned_many;
+    /* Per family: this handle has made or seen our chain (ensure, apply, reconcile), so finding
+     * it missing later means someone deleted it. Cleared by flush. */
+    gboolean chain_known[2];
+    gboolean told_where; /* the "where to look" line is logged once */
 } FwIptc;
 
 static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family6};
@@ -46,7 +56,7 @@ lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
     if (fd < 0) {
         int err = errno;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                    "fw-iptc: opening the xtables lock %s: %s", f->cfg.lock_file, g_strerror(err));
+                    "opening the xtables lock %s: %s", f->cfg.lock_file, g_strerror(err));
         return -1;
     }
     gint64 start = g_get_monotonic_time();
@@ -60,14 +70,14 @@ lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
         if (err == EINTR)
             continue;
         if (err != EWOULDBLOCK) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-iptc: locking %s: %s",
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "locking %s: %s",
                         f->cfg.lock_file, g_strerror(err));
             close(fd);
             return -1;
         }
         if (now >= deadline) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                        "fw-iptc: the xtables lock %s is still held by another program after "
+                        "the xtables lock %s is still held by another program after "
                         "%u ms (iptables -w, Docker, firewalld?)",
                         f->cfg.lock_file, f->cfg.lock_timeout_ms);
             close(fd);
@@ -109,10 +119,11 @@ explain_init_error(const FwIptcFamily *fam, int err, GError **error)
         return;
     g_clear_error(error);
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                "fw-iptc: this kernel has no legacy %s iptables (%s filter table: %s); load the "
-                "%s module, or use the nftables backend (planned)",
-                fam->name, fam->name, g_strerror(err),
-                fam->af == AF_INET ? "ip_tables" : "ip6_tables");
+                "the kernel offers no legacy %s filter table (%s): this backend needs the "
+                "legacy %s and %s modules; on a kernel with nf_tables only, use the nftables "
+                "backend (planned)",
+                fam->name, g_strerror(err), fam->af == AF_INET ? "ip_tables" : "ip6_tables",
+                fam->af == AF_INET ? "iptable_filter" : "ip6table_filter");
 }
 
 typedef struct {
@@ -125,7 +136,7 @@ typedef struct {
     FwReconcileStats stats;
 } Request;
 
-/* Runs one family's transaction, retrying EAGAIN. */
+/* Runs one family's transaction, retrying EAGAIN and EINVAL from the commit. */
 static gboolean
 run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
            GError **error)
@@ -155,25 +166,58 @@ run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, F
             rq->stats.removed += txn.stats.removed;
             rq->stats.duplicates += txn.stats.duplicates;
             rq->stats.hooks_fixed += txn.stats.hooks_fixed;
+            gboolean known = f->chain_known[fi];
+            f->chain_known[fi] =
+                rq->op != FW_IPTC_OP_FLUSH && (rq->op != FW_IPTC_OP_LIST || f->chain_known[fi]);
+            if (rq->op == FW_IPTC_OP_APPLY && txn.src_created && known) {
+                /* Someone deleted our chain, and the bans in it: the batch is in, but only a
+                 * reconcile can bring the rest back, and callers reconcile after an error. */
+                g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                            "fw-iptc: apply: chain %s was missing from the %s filter table "
+                            "(deleted by hand?); re-created with this batch, a reconcile must "
+                            "restore the other bans",
+                            f->chains.src, fam->name);
+                return FALSE;
+            }
             return TRUE;
         }
-        if (txn.commit_errno == EAGAIN && attempt < COMMIT_ATTEMPTS) {
+        if ((txn.commit_errno == EAGAIN || txn.commit_errno == EINVAL) &&
+            attempt < COMMIT_ATTEMPTS) {
             st->retries++;
-            g_debug("fw-iptc: %s commit met a concurrent change (EAGAIN); retrying", fam->name);
+            g_debug("fw-iptc: %s commit met a concurrent change (%s); retrying", fam->name,
+                    g_strerror(txn.commit_errno));
+            g_usleep((gulong)g_random_int_range(RETRY_PAUSE_MIN_US,
+                                                RETRY_PAUSE_MIN_US << MIN(attempt, 6u)));
             continue;
         }
         if (txn.init_errno)
             explain_init_error(fam, txn.init_errno, &err);
-        if (txn.commit_errno == EAGAIN)
-            g_prefix_error(&err, "%u attempts: ", attempt);
-        g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s: ", op_name(rq->op));
+        if (txn.commit_errno)
+            g_prefix_error(&err, "after %u attempts: ", attempt);
+        g_propagate_prefixed_error(error, g_steal_pointer(&err), "fw-iptc: %s: ", op_name(rq->op));
         return FALSE;
     }
 }
 
+/* A prefix a rule can hold: a known family, and not the whole address space (a /0 rule would
+ * match every packet, and could not be told apart from a rule without an address). */
+static gboolean
+prefix_check(const IpPrefix *p, FwIptcOp op, GError **error)
+{
+    guint bits = ipaddr_bits(&p->addr);
+    if (bits > 0 && p->len >= 1 && p->len <= bits)
+        return TRUE;
+    char buf[IPADDR_STRLEN];
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                "fw-iptc: %s: refusing prefix \"%s\" (length %u): only IPv4 or IPv6 prefixes of "
+                "length 1 or more can be banned",
+                op_name(op), bits ? ipprefix_format(p, buf) : "(no address)", p->len);
+    return FALSE;
+}
+
 /* Splits the request by family, takes the lock (not for list), runs each family that has
  * something to do, and records the cost. Every family is tried even when one fails, so a
- * broken IPv6 table does not hold IPv4 bans back; the first error is returned. */
+ * broken IPv6 table does not hold IPv4 bans back; the error names every failure. */
 static gboolean
 run_request(FwIptc *f, Request *rq, GError **error)
 {
@@ -187,13 +231,15 @@ run_request(FwIptc *f, Request *rq, GError **error)
     GArray *desired[2] = {desired4, desired6};
     for (gsize i = 0; i < rq->n_changes; i++) {
         const FwChange *c = &rq->changes[i];
-        if (c->prefix.addr.family == AF_INET || c->prefix.addr.family == AF_INET6)
-            g_array_append_val(changes[c->prefix.addr.family == AF_INET6], *c);
+        if (!prefix_check(&c->prefix, rq->op, error))
+            return FALSE;
+        g_array_append_val(changes[c->prefix.addr.family == AF_INET6], *c);
     }
     for (gsize i = 0; i < rq->n_desired; i++) {
         const IpPrefix *p = &rq->desired[i];
-        if (p->addr.family == AF_INET || p->addr.family == AF_INET6)
-            g_array_append_val(desired[p->addr.family == AF_INET6], *p);
+        if (!prefix_check(p, rq->op, error))
+            return FALSE;
+        g_array_append_val(desired[p->addr.family == AF_INET6], *p);
     }
 
     int lock = -1;
@@ -205,29 +251,44 @@ run_request(FwIptc *f, Request *rq, GError **error)
         }
         lock = lock_acquire(f, &st.lock_wait_us, error);
         if (lock < 0) {
-            g_prefix_error(error, "%s: ", op_name(rq->op));
+            g_prefix_error(error, "fw-iptc: %s: ", op_name(rq->op));
             return FALSE;
         }
     }
-    gboolean ok = TRUE;
+    GError *first = NULL;
     for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
         if (rq->op == FW_IPTC_OP_APPLY && changes[fi]->len == 0)
             continue;
-        g_autoptr(GError) err = NULL;
+        GError *err = NULL;
         if (!run_family(f, fi, rq, changes[fi], desired[fi], &st, &err)) {
-            if (ok)
-                g_propagate_error(error, g_steal_pointer(&err));
-            else
-                g_warning("%s", err->message);
-            ok = FALSE;
+            if (first) {
+                /* Both families failed: one error that says both. */
+                GError *both = g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s; and %s",
+                                           first->message, err->message);
+                g_error_free(err);
+                g_error_free(first);
+                err = both;
+            }
+            first = err;
         }
     }
+    gboolean ok = first == NULL;
+    if (first)
+        g_propagate_error(error, first);
     if (lock >= 0)
         close(lock);
 
     st.rules = f->rules[0] + f->rules[1];
     st.duration_us = g_get_monotonic_time() - start;
     f->last = st;
+    if (ok && !f->told_where && (rq->op == FW_IPTC_OP_ENSURE || rq->op == FW_IPTC_OP_RECONCILE)) {
+        f->told_where = TRUE;
+        /* Where the nf_tables iptables is the default (Debian 12), plain "iptables -S" does
+         * not show rules in the legacy tables. */
+        g_message("fw-iptc: chain %s ready in the legacy filter tables; see them with "
+                  "\"%s -S %s\" and \"%s -S %s\"",
+                  f->cfg.chain, families[0]->tool, f->cfg.chain, families[1]->tool, f->cfg.chain);
+    }
     if (ok && st.rules > MANY_RULES && !f->warned_many) {
         f->warned_many = TRUE;
         g_warning("fw-iptc: %u bans in chain %s: every packet through a hook walks the chain, "

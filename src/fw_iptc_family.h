@@ -44,6 +44,7 @@ typedef struct {
     gint64 commit_us;       /* time spent in iptc_commit */
     int init_errno;         /* errno of a failed iptc_init, else 0 */
     int commit_errno;       /* errno of a failed iptc_commit, else 0 */
+    gboolean src_created;   /* APPLY found the source chain missing and created it */
 } FwIptcTxn;
 
 typedef struct {

@@ -121,18 +121,26 @@ echo "apply us (lock wait included): median $(field duration_us apply <"$AB_TMP/
 echo "competing loop: $(cat "$AB_TMP/rounds") add/delete rounds meanwhile"
 echo
 
-if [ "${FW_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
-    echo "== instructions (callgrind): a burst of 10,000 bans into an empty chain, one process"
-    fw flush
+# cg LABEL BANS OPERAND...: instructions of one fwctl apply under callgrind, in all and in the
+# functions that matter (inclusive): ours (run, apply_chain, read_chain) and libiptc's.
+cg() {
+    label=$1 bans=$2
+    shift 2
     valgrind --tool=callgrind --callgrind-out-file="$AB_TMP/cg.out" \
-        "$FWCTL" --lock "$XTABLES_LOCKFILE" apply +seq:198.18.0.0:10000 2>/dev/null
+        "$FWCTL" --lock "$XTABLES_LOCKFILE" apply "$@" 2>/dev/null
     callgrind_annotate --inclusive=yes "$AB_TMP/cg.out" 2>/dev/null >"$AB_TMP/cg.txt"
     total=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$AB_TMP/cg.txt")
-    echo "total: $total Ir ($((total / 10000)) per ban, process start and argument parsing included)"
-    for fn in fw_apply run apply_chain iptc_init iptc_append_entry iptc_commit; do
+    echo "$label: $total Ir in all ($((total / bans)) per ban; process start included)"
+    for fn in run apply_chain read_chain iptc_init iptc_append_entry iptc_commit iptc_free; do
         awk -v fn="$fn" '{ line = $0; gsub(",", "", $1) }
-            line ~ ("[ :]" fn " ") || line ~ ("[ :]" fn "$") { printf "  %-18s %12s Ir inclusive\n", fn, $1; exit }' \
-            "$AB_TMP/cg.txt"
+            line ~ (":" fn " ") { printf "  %-18s %12s Ir\n", fn, $1; exit }' "$AB_TMP/cg.txt"
     done
+}
+
+if [ "${FW_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+    echo "== instructions (callgrind, inclusive)"
+    fw flush
+    cg "a burst of 10,000 bans into an empty chain" 10000 +seq:198.18.0.0:10000
+    cg "one more ban onto those 10,000 rules" 1 +198.19.255.254
 fi
 fw flush

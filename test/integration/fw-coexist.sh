@@ -11,6 +11,12 @@ ab_enter_netns "$@"
 FWCTL="$AB_BUILD/test/fwctl"
 [ -x "$FWCTL" ] || ab_fail "$FWCTL is not built"
 
+# field_sum NAME < stats: the sum of NAME= over all lines.
+field_sum() {
+    awk -v name="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) s += kv[2] } }
+        END { print s + 0 }'
+}
+
 # addr I: the I-th address of 198.18.0.0/15.
 addr() { echo "198.18.$(($1 / 256)).$(($1 % 256))"; }
 
@@ -90,4 +96,49 @@ diff -u "$AB_TMP/want-chain4" "$AB_TMP/got-chain4" >"$AB_TMP/chain.diff" || {
 }
 n6=$(ip6tables-legacy -S ALERTBAN | grep -c -- '-s 2001:db8::')
 [ "$n6" = 100 ] || ab_fail "expected 100 IPv6 bans, found $n6"
+
+echo "== a writer that ignores the lock: our commits are retried and no ban is lost"
+"$FWCTL" --lock "$XTABLES_LOCKFILE" flush
+rm -f "$AB_TMP/stop"
+(
+    export XTABLES_LOCKFILE="$AB_TMP/another.lock"
+    i=0
+    while [ ! -e "$AB_TMP/stop" ] && [ "$i" -lt 3000 ]; do
+        iptables-legacy -A INPUT -s 203.0.113.1 -j ACCEPT 2>/dev/null || true
+        iptables-legacy -D INPUT -s 203.0.113.1 -j ACCEPT 2>/dev/null || true
+        sleep 0.02
+        i=$((i + 1))
+    done
+) &
+unlocked=$!
+ab_on_exit "kill $unlocked"
+set -- --stats --lock "$XTABLES_LOCKFILE"
+b=0
+while [ "$b" -lt 100 ]; do
+    set -- "$@" apply "+seq:198.19.$b.0:20"
+    b=$((b + 1))
+done
+"$FWCTL" "$@" >"$AB_TMP/stats" 2>"$AB_TMP/fwctl.err" || {
+    cat "$AB_TMP/fwctl.err" >&2
+    ab_fail "fwctl failed beside an unlocked writer"
+}
+touch "$AB_TMP/stop"
+wait "$unlocked" || true
+echo "commits retried after EAGAIN/EINVAL: $(field_sum retries <"$AB_TMP/stats") in all," \
+    "at most $(grep -o 'retries=[0-9]*' "$AB_TMP/stats" | cut -d= -f2 | sort -n | tail -n 1) for one call"
+b=0
+while [ "$b" -lt 100 ]; do
+    j=0
+    while [ "$j" -lt 20 ]; do
+        echo "-A ALERTBAN -s 198.19.$b.$j/32 -j DROP"
+        j=$((j + 1))
+    done
+    b=$((b + 1))
+done >"$AB_TMP/want-chain4"
+iptables-legacy -S ALERTBAN | grep -v '^-N' >"$AB_TMP/got-chain4"
+diff -u "$AB_TMP/want-chain4" "$AB_TMP/got-chain4" >"$AB_TMP/chain.diff" || {
+    head -20 "$AB_TMP/chain.diff" >&2
+    ab_fail "our chain is not the 2,000 expected bans"
+}
+iptables-legacy -S INPUT | grep -qx -- '-A INPUT -j ALERTBAN' || ab_fail "our jump is gone"
 echo "PASS"

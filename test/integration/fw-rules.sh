@@ -13,7 +13,7 @@ fw() { "$FWCTL" --lock "$XTABLES_LOCKFILE" "$@"; }
 
 # expect CMD: compares CMD -S with the lines on stdin (the policy lines left out).
 expect() {
-    "$@" -S | grep -v '^-P ' >"$AB_TMP/got" || true
+    "$@" -w 10 -S | grep -v '^-P ' >"$AB_TMP/got" || true
     cat >"$AB_TMP/want"
     if ! diff -u "$AB_TMP/want" "$AB_TMP/got"; then
         ab_fail "$* -S differs from the expected rules (above)"
@@ -77,6 +77,43 @@ iptables-legacy -w -I INPUT 1 -s 203.0.113.50 -j ACCEPT
 fw apply +192.0.2.5
 iptables-legacy -S INPUT | sed -n 3p | grep -qx -- '-A INPUT -j ALERTBAN' ||
     ab_fail "apply moved the jump"
+
+echo "== an apply that finds the chain deleted re-creates it and asks for a reconcile"
+iptables-legacy -w -D INPUT -s 203.0.113.50 -j ACCEPT
+fw apply +192.0.2.8 wait-file "$AB_TMP/deleted" apply +192.0.2.6 -192.0.2.6 +192.0.2.1 \
+    2>"$AB_TMP/err" &
+handle=$!
+ab_on_exit "kill $handle"
+# (192.0.2.8 is new: once it shows, the handle has made its first commit.)
+ab_wait_for 10 sh -c 'iptables-legacy -S ALERTBAN | grep -q -- "-s 192.0.2.8/32"'
+iptables-legacy -w -D INPUT -j ALERTBAN
+iptables-legacy -w -F ALERTBAN
+iptables-legacy -w -X ALERTBAN
+touch "$AB_TMP/deleted"
+if wait "$handle"; then
+    ab_fail "apply into a deleted chain reported success"
+fi
+grep -q 'apply: chain ALERTBAN was missing from the IPv4 filter table' "$AB_TMP/err" ||
+    ab_fail "$(cat "$AB_TMP/err")"
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+EOF
+fw reconcile 192.0.2.1 198.51.100.0/24 192.0.2.3 192.0.2.4 192.0.2.5 2001:db8:1::/48 2001:db8::2
+iptables-legacy -w -I INPUT 1 -s 203.0.113.50 -j ACCEPT
+v4 <<'EOF'
+-N ALERTBAN
+-A INPUT -s 203.0.113.50/32 -j ACCEPT
+-A INPUT -j ALERTBAN
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A ALERTBAN -s 192.0.2.1/32 -j DROP
+-A ALERTBAN -s 198.51.100.0/24 -j DROP
+-A ALERTBAN -s 192.0.2.3/32 -j DROP
+-A ALERTBAN -s 192.0.2.4/32 -j DROP
+-A ALERTBAN -s 192.0.2.5/32 -j DROP
+EOF
 
 echo "== reconcile: lost rule, stray, duplicate, misplaced and duplicated jumps"
 iptables-legacy -w -D ALERTBAN -s 192.0.2.1 -j DROP
@@ -160,11 +197,18 @@ EOF
 fw $REJ apply -192.0.2.10 -2001:db8::10
 iptables-legacy -S ALERTBAN-DST | grep -c -- '-d ' | grep -qx 1 || ab_fail "-DST not updated"
 ip6tables-legacy -S ALERTBAN | grep -q -- '-s ' && ab_fail "IPv6 rule not removed"
+# An emptied verdict chain would let banned packets through: the next batch refills it.
+iptables-legacy -w -F ALERTBAN-ACT
+fw $REJ apply +192.0.2.11 -192.0.2.11
+[ "$(iptables-legacy -w -S ALERTBAN-ACT | grep -c -- '^-A ALERTBAN-ACT')" = 3 ] ||
+    ab_fail "apply did not refill the verdict chain"
 # Reconcile repairs the verdict chain too.
 iptables-legacy -w -D ALERTBAN-ACT -p tcp -j REJECT --reject-with tcp-reset
 fw $REJ reconcile 198.51.100.0/25
 iptables-legacy -S ALERTBAN-ACT | grep -q -- '-p tcp -j REJECT --reject-with tcp-reset' ||
     ab_fail "verdict chain not repaired"
+out=$(fw --stats $REJ reconcile 198.51.100.0/25)
+echo "$out" | grep -q '^reconcile .*commits=0 ' || ab_fail "reject/log reconcile not idempotent: $out"
 
 echo "== switching to drop, direction in: reconcile rewrites the rules and drops the helpers"
 fw reconcile 198.51.100.0/25
@@ -206,6 +250,19 @@ iptables-legacy -S ALERTBAN | sed -n '2p;$p' | tr '\n' ' ' |
     ab_fail "wrong rules kept: $(iptables-legacy -S ALERTBAN | sed -n '2p;$p')"
 [ "$(fw list 2>/dev/null | wc -l)" = 1501 ] || ab_fail "list count"
 fw flush
+# The rebuild keeps rules of every kind exactly: jumps, a module target, no target, RETURN, goto.
+fw --action reject apply +seq:198.18.0.0:300
+iptables-legacy -w -A ALERTBAN -s 203.0.113.77 -j LOG --log-prefix keep
+iptables-legacy -w -A ALERTBAN -s 203.0.113.78
+iptables-legacy -w -A ALERTBAN -s 203.0.113.79 -j RETURN
+iptables-legacy -w -A ALERTBAN -s 203.0.113.80 -g ALERTBAN-ACT
+iptables-legacy -S ALERTBAN | sed '2,201d' >"$AB_TMP/want"
+fw --action reject apply -seq:198.18.0.0:200
+iptables-legacy -S ALERTBAN >"$AB_TMP/got"
+diff -u "$AB_TMP/want" "$AB_TMP/got" || ab_fail "the rebuilt chain lost or changed kept rules"
+tail -n 4 "$AB_TMP/got" | head -n 1 | grep -qx -- '-A ALERTBAN -s 203.0.113.77/32 -j LOG --log-prefix keep' ||
+    ab_fail "hand-made rules missing after the rebuild"
+fw --action reject flush
 
 echo "== a held lock makes the operation fail after the timeout, naming the lock"
 flock -o "$XTABLES_LOCKFILE" sleep 5 &

@@ -12,6 +12,8 @@
 //                                     addresses, @FILE lines of +PREFIX / -PREFIX
 //   reconcile [PREFIX | seq:A.B.C.D:N | @FILE]...   the desired set
 //   pause MS                          sleeps (benchmarks: a main-loop turn between commits)
+//   wait-file PATH                    waits up to 10 s for PATH to exist (tests: a change made
+//                                     by hand between two operations of one handle)
 // With --stats every operation prints "OP duration_us=.. lock_wait_us=.. commit_us=..
 // commits=.. retries=.. rules=.." (and reconcile's repairs) on stdout.
 #include <arpa/inet.h>
@@ -131,7 +133,8 @@ print_stats(Fw *fw, const char *op)
 static gboolean
 is_command(const char *arg)
 {
-    static const char *const words[] = {"ensure", "flush", "list", "apply", "reconcile", "pause"};
+    static const char *const words[] = {"ensure",    "flush", "list",     "apply",
+                                        "reconcile", "pause", "wait-file"};
     for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
         if (strcmp(arg, words[i]) == 0)
             return TRUE;
@@ -203,6 +206,18 @@ main(int argc, char **argv)
             die("unknown command \"%s\"", cmd);
         g_autoptr(GArray) changes = g_array_new(FALSE, FALSE, sizeof(FwChange));
         g_autoptr(GArray) prefixes = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+        if (strcmp(cmd, "wait-file") == 0) {
+            if (i >= argc)
+                die("wait-file needs a path");
+            gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+            while (!g_file_test(argv[i], G_FILE_TEST_EXISTS)) {
+                if (g_get_monotonic_time() > deadline)
+                    die("timed out waiting for %s", argv[i]);
+                g_usleep(10000);
+            }
+            i++;
+            continue;
+        }
         if (strcmp(cmd, "pause") == 0) {
             guint64 ms;
             if (i >= argc || !g_ascii_string_to_unsigned(argv[i], 10, 0, 60000, &ms, NULL))

@@ -65,6 +65,69 @@ test_new(gconstpointer data)
         g_error("error \"%s\" does not match \"%s\"", error->message, tc->error);
 }
 
+/* A backend whose lock file cannot be opened: any call that reached the kernel would fail. */
+static Fw *
+new_unreachable(void)
+{
+    FwConfig cfg;
+    fw_config_init_defaults(&cfg);
+    g_strlcpy(cfg.lock_file, "/nonexistent-alertban-dir/xtables.lock", sizeof cfg.lock_file);
+    Fw *fw = fw_iptc_new(&cfg, NULL);
+    g_assert_nonnull(fw);
+    return fw;
+}
+
+typedef struct {
+    const char *name;
+    const char *prefix; /* NULL: an IpPrefix with no family */
+    guint8 len;         /* overrides the parsed length when prefix is NULL */
+} BadPrefixCase;
+
+static const BadPrefixCase bad_prefix_cases[] = {
+    {"v4-all", "0.0.0.0/0", 0},
+    {"v6-all", "::/0", 0},
+    {"no-family", NULL, 32},
+};
+
+static void
+test_apply_bad_prefix(gconstpointer data)
+{
+    const BadPrefixCase *tc = data;
+    g_autoptr(Fw) fw = new_unreachable();
+    IpPrefix bad = {0};
+    if (tc->prefix)
+        g_assert_true(ipprefix_parse(tc->prefix, &bad, NULL));
+    else
+        bad.len = tc->len;
+    FwChange changes[2] = {{FW_CHANGE_ADD, {{0}, 0}, 0}, {FW_CHANGE_ADD, bad, 0}};
+    g_assert_true(ipprefix_parse("192.0.2.1", &changes[0].prefix, NULL));
+    g_autoptr(GError) error = NULL;
+    g_assert_false(fw_apply(fw, changes, 2, &error));
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL);
+    g_assert_nonnull(strstr(error->message, "apply: refusing prefix"));
+    g_clear_error(&error);
+    g_assert_false(fw_reconcile(fw, &bad, 1, NULL, &error));
+    g_assert_nonnull(strstr(error->message, "reconcile: refusing prefix"));
+}
+
+static void
+test_apply_empty(void)
+{
+    g_autoptr(Fw) fw = new_unreachable();
+    g_autoptr(GError) error = NULL;
+    /* Nothing to do: no lock, no kernel, no commit. */
+    g_assert_true(fw_apply(fw, NULL, 0, &error));
+    g_assert_no_error(error);
+    FwIptcStats st;
+    fw_iptc_last_stats(fw, &st);
+    g_assert_cmpuint(st.commits, ==, 0);
+    /* Anything else needs the lock, whose failure names the file. */
+    g_assert_false(fw_ensure(fw, &error));
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL);
+    g_assert_nonnull(strstr(error->message, "ensure: opening the xtables lock "
+                                            "/nonexistent-alertban-dir/xtables.lock"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,5 +136,11 @@ main(int argc, char **argv)
         g_autofree char *path = g_strdup_printf("/fw-iptc/new/%s", new_cases[i].name);
         g_test_add_data_func(path, &new_cases[i], test_new);
     }
+    for (guint i = 0; i < G_N_ELEMENTS(bad_prefix_cases); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/fw-iptc/apply/bad-prefix/%s", bad_prefix_cases[i].name);
+        g_test_add_data_func(path, &bad_prefix_cases[i], test_apply_bad_prefix);
+    }
+    g_test_add_func("/fw-iptc/apply/empty", test_apply_empty);
     return g_test_run();
 }
