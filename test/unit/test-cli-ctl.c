@@ -3,7 +3,9 @@
 // server in this process whose handlers record requests and answer with fixed data.
 #include "ctl_server.h"
 
+#include <grp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,6 +209,9 @@ read_all(int fd)
 
 /* Runs the CLI with args (NULL-terminated, without the program) against the fixture's socket
  * (unless socket_env is given) and returns its exit code; out and err get its output. */
+static int run_argv(Fixture *fx, const char *socket_env, GPtrArray *argv, char **out,
+                    char **err);
+
 static int
 run_cli(Fixture *fx, const char *socket_env, char **out, char **err, ...)
 {
@@ -219,6 +224,13 @@ run_cli(Fixture *fx, const char *socket_env, char **out, char **err, ...)
     while ((a = va_arg(ap, const char *)) != NULL)
         g_ptr_array_add(argv, (char *)a);
     va_end(ap);
+    return run_argv(fx, socket_env, argv, out, err);
+}
+
+/* Runs argv (without its terminating NULL) and returns the exit code. */
+static int
+run_argv(Fixture *fx, const char *socket_env, GPtrArray *argv, char **out, char **err)
+{
     g_ptr_array_add(argv, NULL);
     g_auto(GStrv) envp = g_get_environ();
     envp = g_environ_setenv(envp, "ALERTBAN_SOCKET", socket_env ? socket_env : fx->socket, TRUE);
@@ -460,6 +472,70 @@ test_unreachable(Fixture *fx, gconstpointer data)
                     0);
 }
 
+/* As root: the CLI run as other users (through setpriv) against a server whose socket group
+ * is nogroup. A member may read but gets exit 1 for a ban; a stranger is refused. */
+static void
+test_perms(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    if (geteuid() != 0) {
+        if (g_strcmp0(g_getenv("ALERTBAN_REQUIRE_NETNS"), "1") == 0)
+            g_error("this test needs root and ALERTBAN_REQUIRE_NETNS=1 is set");
+        g_test_skip("needs root to run the CLI as other users");
+        return;
+    }
+    g_autofree char *setpriv = g_find_program_in_path("setpriv");
+    g_assert_nonnull(setpriv);
+    struct group *gr = getgrnam("nogroup");
+    g_assert_nonnull(gr);
+    g_autofree char *gid = g_strdup_printf("%u", (unsigned)gr->gr_gid);
+    /* The fixture's directory must be passable; run/ is created by the server 0750. */
+    g_assert_cmpint(chmod(fx->dir, 0711), ==, 0);
+    g_autofree char *path = g_build_filename(fx->dir, "run", "grp.sock", NULL);
+    CtlServerConfig cfg = {.path = path, .group = gr->gr_name};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CtlServer) server = ctl_server_new(&cfg, &handlers, &fx->rec, &error);
+    g_assert_no_error(error);
+    g_autofree char *bin = g_test_build_filename(G_TEST_BUILT, "..", "src", "alertban", NULL);
+
+    static const struct {
+        const char *groups; /* setpriv --groups value; NULL: --clear-groups */
+        const char *regid;  /* NULL: the uid's own number */
+        const char *cmd;
+        const char *arg;
+        int code;
+        const char *err_glob;
+    } cases[] = {
+        {NULL, "GID", "list", NULL, 0, ""},
+        {NULL, "GID", "status", NULL, 0, ""},
+        {NULL, "GID", "ban", "203.0.113.9", 1, "alertban: permission denied: only root may ban\n"},
+        {NULL, "GID", "reload", NULL, 1, "alertban: permission denied: only root may reload\n"},
+        {"GID", NULL, "list", NULL, 0, ""},
+        {"GID", NULL, "unban", "203.0.113.9", 1,
+         "alertban: permission denied: only root may unban\n"},
+        {NULL, NULL, "list", NULL, 3, "alertban: connecting to *: Permission denied (root*"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(argv, g_strdup(setpriv));
+        g_ptr_array_add(argv, g_strdup("--reuid=4242"));
+        g_ptr_array_add(argv, g_strdup_printf("--regid=%s", cases[i].regid ? gid : "4242"));
+        if (cases[i].groups)
+            g_ptr_array_add(argv, g_strdup_printf("--groups=%s", gid));
+        else
+            g_ptr_array_add(argv, g_strdup("--clear-groups"));
+        g_ptr_array_add(argv, g_strdup(bin));
+        g_ptr_array_add(argv, g_strdup(cases[i].cmd));
+        if (cases[i].arg)
+            g_ptr_array_add(argv, g_strdup(cases[i].arg));
+        g_autofree char *out = NULL, *err = NULL;
+        int code = run_argv(fx, path, argv, &out, &err);
+        if (code != cases[i].code || !g_pattern_match_simple(cases[i].err_glob, err))
+            g_error("case %u (%s): exit %d, stderr \"%s\"", i, cases[i].cmd, code, err);
+    }
+    g_assert_cmpuint(fx->rec.calls, ==, 3); /* list, status, list */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -474,6 +550,7 @@ main(int argc, char **argv)
     ADD("/cli/status-reload/print", test_status_reload);
     ADD("/cli/help/every-command", test_help);
     ADD("/cli/exit/unreachable", test_unreachable);
+    ADD("/cli/perms/setpriv", test_perms);
 #undef ADD
     for (guint i = 0; i < G_N_ELEMENTS(usage_cases); i++) {
         g_autofree char *p = g_strdup_printf("/cli/usage/%s", usage_cases[i].name);
