@@ -125,6 +125,15 @@ rec_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
     ctl_json_add_int(w, "active", 3);
     ctl_json_add_bool(w, "safety_valve", FALSE);
     ctl_json_object_end(w);
+    ctl_json_array_begin(w, "inputs");
+    ctl_json_object_begin(w, NULL);
+    ctl_json_add_string(w, "path", "/var/log/snort/alert");
+    ctl_json_add_int(w, "offset", 1234);
+    ctl_json_object_end(w);
+    ctl_json_array_end(w);
+    ctl_json_array_begin(w, "errors");
+    ctl_json_add_string(w, NULL, "commit failed\x1b]0;pwned\x07");
+    ctl_json_array_end(w);
     return TRUE;
 }
 
@@ -382,7 +391,9 @@ test_status_reload(Fixture *fx, gconstpointer data)
     g_autofree char *out = NULL, *err = NULL;
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "status", NULL), ==, 0);
     g_assert_cmpstr(out, ==,
-                    "version: 0.1.0\nuptime_s: 3600\nbans:\n  active: 3\n  safety_valve: no\n");
+                    "version: 0.1.0\nuptime_s: 3600\nbans:\n  active: 3\n  safety_valve: no\n"
+                    "inputs:\n  - path: /var/log/snort/alert\n    offset: 1234\n"
+                    "errors:\n  - commit failed?]0;pwned?\n");
     g_free(out);
     g_free(err);
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "reload", NULL), ==, 0);
