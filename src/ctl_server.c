@@ -67,8 +67,7 @@ struct Client {
     GList link; /* in server->clients */
     int fd;
     Role role;
-    pid_t pid;
-    uid_t uid;
+    CtlPeer peer;
     GSource *source;
     gpointer tag;
     GSource *idle;
@@ -94,7 +93,7 @@ client_idle_cb(gpointer data)
 {
     Client *c = data;
     c->server->stats.timeouts++;
-    g_debug("ctl: closing idle client uid=%u pid=%d", (unsigned)c->uid, (int)c->pid);
+    g_debug("ctl: closing idle client uid=%u pid=%d", (unsigned)c->peer.uid, (int)c->peer.pid);
     g_source_unref(c->idle);
     c->idle = NULL; /* returning G_SOURCE_REMOVE destroys it */
     client_close(c);
@@ -179,15 +178,15 @@ client_handle_line(Client *c, const char *line, gsize len)
     g_autoptr(GError) error = NULL;
     if (!ctl_proto_parse_request(line, len, &req, &error)) {
         char esc[LOG_ESCAPE_BUFSIZE];
-        g_debug("ctl: bad request from uid=%u pid=%d: %s: \"%s\"", (unsigned)c->uid,
-                (int)c->pid, error->message, log_escape(line, len, esc));
+        g_debug("ctl: bad request from uid=%u pid=%d: %s: \"%s\"", (unsigned)c->peer.uid,
+                (int)c->peer.pid, error->message, log_escape(line, len, esc));
         client_reply_error(c, "proto", error->message);
         return;
     }
     const char *name = ctl_command_name(req.cmd);
     if (c->role != ROLE_ADMIN && !ctl_command_is_read_only(req.cmd)) {
         s->stats.denied++;
-        g_info("ctl: denied %s to uid=%u pid=%d", name, (unsigned)c->uid, (int)c->pid);
+        g_info("ctl: denied %s to uid=%u pid=%d", name, (unsigned)c->peer.uid, (int)c->peer.pid);
         g_autofree char *msg = g_strdup_printf("permission denied: only root may %s", name);
         client_reply_error(c, "denied", msg);
         return;
@@ -198,11 +197,11 @@ client_handle_line(Client *c, const char *line, gsize len)
         client_reply_error(c, "unsupported", msg);
         return;
     }
-    g_debug("ctl: %s from uid=%u pid=%d", name, (unsigned)c->uid, (int)c->pid);
+    g_debug("ctl: %s from uid=%u pid=%d", name, (unsigned)c->peer.uid, (int)c->peer.pid);
 
     CtlJsonWriter w;
     ctl_proto_reply_begin(&w, c->out);
-    if (!fn(&req, &w, s->user_data, &error)) {
+    if (!fn(&req, &c->peer, &w, s->user_data, &error)) {
         if (!error) {
             g_critical("ctl: the %s handler failed without an error", name);
             client_reply_error(c, "failed", "internal error");
@@ -274,7 +273,7 @@ client_flush(Client *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return TRUE;
         if (n < 0) {
-            g_debug("ctl: send to pid=%d: %s", (int)c->pid, g_strerror(errno));
+            g_debug("ctl: send to pid=%d: %s", (int)c->peer.pid, g_strerror(errno));
             client_close(c);
             return FALSE;
         }
@@ -326,7 +325,7 @@ client_read(Client *c)
     } else if (n == 0) {
         c->eof = TRUE;
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        g_debug("ctl: recv from pid=%d: %s", (int)c->pid, g_strerror(errno));
+        g_debug("ctl: recv from pid=%d: %s", (int)c->peer.pid, g_strerror(errno));
         client_close(c);
         return;
     }
@@ -441,8 +440,9 @@ server_accept_one(CtlServer *s, int fd)
     Client *c = g_new0(Client, 1);
     c->server = s;
     c->fd = fd;
-    c->pid = cred.pid;
-    c->uid = cred.uid;
+    c->peer.uid = cred.uid;
+    c->peer.gid = cred.gid;
+    c->peer.pid = cred.pid;
     if (cred.uid == 0)
         c->role = ROLE_ADMIN;
     else if (s->has_group && peer_in_group(fd, &cred, s->gid))

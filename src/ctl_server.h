@@ -5,10 +5,19 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "ctl_proto.h"
 
 typedef struct CtlServer CtlServer;
+
+/* Who sent a request, from SO_PEERCRED at connect time: for audit lines such as
+ * "ban addr=203.0.113.7 reason=manual uid=0 pid=4242". */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+} CtlPeer;
 
 /* A command handler. It writes the command's reply fields into reply, an open JSON object
  * that already holds "v" and "ok" (see the wire format in ctl_proto.h), and returns TRUE. On
@@ -16,8 +25,8 @@ typedef struct CtlServer CtlServer;
  * sends {"ok":false,"code":"failed","error":error->message}. The request has been validated
  * and the peer's permission checked before the call. Handlers run in the main loop and must
  * not block for long. */
-typedef gboolean (*CtlHandlerFunc)(const CtlRequest *req, CtlJsonWriter *reply,
-                                   gpointer user_data, GError **error);
+typedef gboolean (*CtlHandlerFunc)(const CtlRequest *req, const CtlPeer *peer,
+                                   CtlJsonWriter *reply, gpointer user_data, GError **error);
 
 /* One handler per command; a NULL handler answers code "unsupported". */
 typedef struct {

@@ -41,8 +41,10 @@ write_ban(CtlJsonWriter *w, const char *key, const char *addr, gint64 expires, g
 }
 
 static gboolean
-rec_list(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
@@ -58,8 +60,10 @@ rec_list(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-rec_show(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
@@ -86,8 +90,10 @@ rec_show(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-rec_ban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
@@ -102,8 +108,10 @@ rec_ban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-rec_unban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
@@ -113,8 +121,10 @@ rec_unban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-rec_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
@@ -138,8 +148,10 @@ rec_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-rec_reload(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     Recorder *r = ud;
     r->last = *req;
     r->calls++;

@@ -28,11 +28,14 @@ typedef struct {
     GHashTable *bans; /* prefix text -> reason */
     guint list_calls, ban_calls, unban_calls, status_calls, reload_calls;
     gboolean reload_fails;
+    CtlPeer last_peer; /* of the last ban */
 } Fake;
 
 static gboolean
-fake_list(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)error;
     Fake *f = ud;
     f->list_calls++;
@@ -57,10 +60,13 @@ fake_list(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-fake_ban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     Fake *f = ud;
     f->ban_calls++;
+    f->last_peer = *peer;
     char buf[IPADDR_STRLEN];
     ipprefix_format(&req->addr, buf);
     if (g_hash_table_contains(f->bans, buf)) {
@@ -75,8 +81,10 @@ fake_ban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-fake_unban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)error;
     Fake *f = ud;
     f->unban_calls++;
@@ -93,8 +101,10 @@ fake_unban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-fake_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)req;
     (void)error;
     Fake *f = ud;
@@ -105,8 +115,10 @@ fake_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error
 }
 
 static gboolean
-fake_reload(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+         GError **error)
 {
+    (void)peer;
     (void)req;
     Fake *f = ud;
     f->reload_calls++;
@@ -292,6 +304,10 @@ test_roundtrip(Fixture *fx, gconstpointer data)
     g_assert_true(ok);
     g_assert_cmpstr(ctl_json_get_string(ctl_json_get(v1, "ban"), "addr"), ==, "203.0.113.7");
     g_assert_cmpstr(g_hash_table_lookup(fx->fake.bans, "203.0.113.7"), ==, "manual \"test\"");
+    /* The handler learns who asked (the client thread is this process). */
+    g_assert_cmpint(fx->fake.last_peer.uid, ==, geteuid());
+    g_assert_cmpint(fx->fake.last_peer.gid, ==, getegid());
+    g_assert_cmpint(fx->fake.last_peer.pid, ==, getpid());
 
     CtlRequest list = request(CTL_CMD_LIST, "203.0.113.0/24");
     g_autofree char *r2 = exchange(fx->path, NULL, 0, &list, NULL);
