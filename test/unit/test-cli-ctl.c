@@ -519,6 +519,7 @@ test_perms(Fixture *fx, gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_autoptr(CtlServer) server = ctl_server_new(&cfg, &handlers, &fx->rec, &error);
     g_assert_no_error(error);
+    g_assert_nonnull(server);
     g_autofree char *bin = g_test_build_filename(G_TEST_BUILT, "..", "src", "alertban", NULL);
 
     static const struct {
