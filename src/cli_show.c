@@ -67,7 +67,7 @@ print_history(const CtlJsonValue *reply)
         return;
     }
     printf("\nhistory (newest first):\n");
-    static const char *const headers[] = {"TIME", "RULE", "PRI", "PROTO", "SOURCE",
+    static const char *const headers[] = {"TIME",        "RULE", "PRI",     "PROTO",  "SOURCE",
                                           "DESTINATION", "SWAP", "VERDICT", "MESSAGE"};
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
     for (guint i = 0; i < hist->items->len; i++) {

@@ -459,8 +459,8 @@ server_accept_one(CtlServer *s, int fd)
     c->tag = g_source_add_unix_fd(c->source, fd, G_IO_IN);
     g_source_attach(c->source, s->context);
     client_touch(c);
-    g_debug("ctl: client uid=%u gid=%u pid=%d role=%d", (unsigned)cred.uid,
-            (unsigned)cred.gid, (int)cred.pid, c->role);
+    g_debug("ctl: client uid=%u gid=%u pid=%d role=%d", (unsigned)cred.uid, (unsigned)cred.gid,
+            (int)cred.pid, c->role);
 }
 
 static gboolean
@@ -485,16 +485,14 @@ server_listen_cb(gint fd, GIOCondition cond, gpointer data)
 
 /* ---- the socket ------------------------------------------------------------------------- */
 
-static gboolean G_GNUC_PRINTF(2, 3)
-fail_errno(GError **error, const char *fmt, ...)
+static gboolean G_GNUC_PRINTF(2, 3) fail_errno(GError **error, const char *fmt, ...)
 {
     int saved = errno;
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s: %s", msg,
-                g_strerror(saved));
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s: %s", msg, g_strerror(saved));
     return FALSE;
 }
 
@@ -535,8 +533,7 @@ ensure_parent_dir(const CtlServer *s, GError **error)
     struct stat st;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s is not a directory",
-                        dir);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s is not a directory", dir);
             return FALSE;
         }
         return TRUE;
@@ -560,8 +557,7 @@ fill_sockaddr(const char *path, struct sockaddr_un *sa, GError **error)
     sa->sun_family = AF_UNIX;
     if (strlen(path) >= sizeof sa->sun_path) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "socket path %s is longer than %zu bytes", path,
-                    sizeof sa->sun_path - 1);
+                    "socket path %s is longer than %zu bytes", path, sizeof sa->sun_path - 1);
         return FALSE;
     }
     memcpy(sa->sun_path, path, strlen(path));
@@ -633,8 +629,7 @@ server_open(CtlServer *s, GError **error)
     }
     s->sock_dev = st.st_dev;
     s->sock_ino = st.st_ino;
-    if (chmod(s->path, 0660) != 0 ||
-        (s->has_group && chown(s->path, (uid_t)-1, s->gid) != 0)) {
+    if (chmod(s->path, 0660) != 0 || (s->has_group && chown(s->path, (uid_t)-1, s->gid) != 0)) {
         fail_errno(error, "setting owner and mode of %s", s->path);
         unlink(s->path);
         return FALSE;

@@ -41,8 +41,7 @@ write_ban(CtlJsonWriter *w, const char *key, const char *addr, gint64 expires, g
 }
 
 static gboolean
-rec_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-         GError **error)
+rec_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
@@ -60,8 +59,7 @@ rec_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer 
 }
 
 static gboolean
-rec_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-         GError **error)
+rec_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
@@ -90,8 +88,7 @@ rec_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer 
 }
 
 static gboolean
-rec_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-         GError **error)
+rec_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     Recorder *r = ud;
@@ -108,8 +105,7 @@ rec_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer u
 }
 
 static gboolean
-rec_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-         GError **error)
+rec_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
@@ -122,7 +118,7 @@ rec_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer
 
 static gboolean
 rec_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-         GError **error)
+           GError **error)
 {
     (void)peer;
     (void)error;
@@ -149,7 +145,7 @@ rec_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointe
 
 static gboolean
 rec_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-         GError **error)
+           GError **error)
 {
     (void)peer;
     Recorder *r = ud;
@@ -230,8 +226,7 @@ read_all(int fd)
 
 /* Runs the CLI with args (NULL-terminated, without the program) against the fixture's socket
  * (unless socket_env is given) and returns its exit code; out and err get its output. */
-static int run_argv(Fixture *fx, const char *socket_env, GPtrArray *argv, char **out,
-                    char **err);
+static int run_argv(Fixture *fx, const char *socket_env, GPtrArray *argv, char **out, char **err);
 
 static int
 run_cli(Fixture *fx, const char *socket_env, char **out, char **err, ...)
@@ -332,8 +327,8 @@ test_show(Fixture *fx, gconstpointer data)
 {
     (void)data;
     g_autofree char *out = NULL, *err = NULL;
-    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "show", "--limit", "5", "203.0.113.7", NULL),
-                    ==, 0);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "show", "--limit", "5", "203.0.113.7", NULL), ==,
+                    0);
     g_assert_cmpuint(fx->rec.last.limit, ==, 5);
     g_assert_nonnull(strstr(out, "address     203.0.113.7\n"));
     g_assert_nonnull(
@@ -362,8 +357,8 @@ test_ban(Fixture *fx, gconstpointer data)
 
     g_free(out);
     g_free(err);
-    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "2001:db8::/64", "--permanent", NULL),
-                    ==, 0);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "2001:db8::/64", "--permanent", NULL), ==,
+                    0);
     g_assert_true(fx->rec.last.permanent);
     g_assert_cmpint(fx->rec.last.for_s, ==, 0);
     g_assert_cmpstr(out, ==, "banned 203.0.113.7 permanently\n");
@@ -437,7 +432,9 @@ static const UsageCase usage_cases[] = {
     {"show-cidr", {"show", "192.0.2.0/24", NULL}, 2, "*is not an IP address*"},
     {"ban-no-addr", {"ban", NULL}, 2, "*expected one address or network*"},
     {"ban-bad-duration", {"ban", "192.0.2.1", "--for", "soon", NULL}, 2, "*bad duration*"},
-    {"ban-for-and-permanent", {"ban", "192.0.2.1", "--for", "1h", "--permanent", NULL}, 2,
+    {"ban-for-and-permanent",
+     {"ban", "192.0.2.1", "--for", "1h", "--permanent", NULL},
+     2,
      "*exclude each other*"},
     {"ban-host-bits", {"ban", "192.0.2.1/24", NULL}, 2, "alertban ban: *"},
     {"unban-nothing", {"unban", NULL}, 2, "*or --all*"},
