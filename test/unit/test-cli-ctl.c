@@ -70,6 +70,14 @@ rec_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer 
     ctl_json_add_string(w, "addr", "203.0.113.7");
     write_ban(w, "ban", "203.0.113.7", NOW + 2580, 3, "ET SCAN Potential SSH Scan");
     ctl_json_array_begin(w, "history");
+    /* Oldest first on purpose: the CLI shows newest first. */
+    ctl_json_object_begin(w, NULL);
+    ctl_json_add_int(w, "time", NOW - 3600);
+    ctl_json_add_string(w, "rule", "1:1000001:0");
+    ctl_json_add_string(w, "msg", "older");
+    ctl_json_add_bool(w, "swapped", TRUE);
+    ctl_json_add_string(w, "verdict", "count");
+    ctl_json_object_end(w);
     ctl_json_object_begin(w, NULL);
     ctl_json_add_int(w, "time", NOW - 60);
     ctl_json_add_string(w, "rule", "1:2001219:20");
@@ -336,8 +344,13 @@ test_show(Fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(out, "violations  3\n"));
     g_assert_nonnull(strstr(out, "last rule   1:2001219:20 ET SCAN Potential SSH Scan\n"));
     g_assert_nonnull(strstr(out, "history (newest first):\nTIME "));
-    g_assert_nonnull(strstr(out, "2023-11-14 22:12:20  1:2001219:20  2    TCP    "
-                                 "203.0.113.7:51234  [2001:db8::10]:22  no    ban      ET SCAN"));
+    const char *newer = strstr(out, "2023-11-14 22:12:20  1:2001219:20  2    TCP    "
+                                    "203.0.113.7:51234  [2001:db8::10]:22  no    ban      ET SCAN");
+    const char *older = strstr(out, "2023-11-14 21:13:20  1:1000001:0   -    -      -    "
+                                    "              -                  yes   count    older\n");
+    g_assert_nonnull(newer);
+    g_assert_nonnull(older);
+    g_assert_true(newer < older);
 }
 
 static void
