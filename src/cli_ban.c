@@ -32,8 +32,7 @@ cli_ban(int argc, char **argv)
         return rc;
     if (argc != 2)
         return cli_ctl_usage_error("ban", "expected one address or network");
-    CtlRequest req = {.cmd = CTL_CMD_BAN, .has_addr = TRUE, .permanent = permanent,
-                      .force = force};
+    CtlRequest req = {.cmd = CTL_CMD_BAN, .has_addr = TRUE, .permanent = permanent, .force = force};
     g_autoptr(GError) error = NULL;
     if (!ipprefix_parse(argv[1], &req.addr, &error))
         return cli_ctl_usage_error("ban", "%s", error->message);
@@ -43,8 +42,7 @@ cli_ban(int argc, char **argv)
         return cli_ctl_usage_error("ban", "%s", error->message);
     if (reason) {
         if (strlen(reason) > CTL_REASON_MAX)
-            return cli_ctl_usage_error("ban", "--reason is longer than %d bytes",
-                                       CTL_REASON_MAX);
+            return cli_ctl_usage_error("ban", "--reason is longer than %d bytes", CTL_REASON_MAX);
         if (!g_utf8_validate(reason, -1, NULL))
             return cli_ctl_usage_error("ban", "--reason is not valid UTF-8");
         for (const char *p = reason; *p; p++) {

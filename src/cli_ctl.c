@@ -90,8 +90,7 @@ cli_ctl_call(const CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **re
     if (ctl_client_send(client, line->str, line->len, &error))
         raw = ctl_client_read_line(client, CLI_CALL_TIMEOUT_MS, &len, &error);
     if (!raw) {
-        fprintf(stderr, "alertban: no answer from the daemon on %s: %s\n", path,
-                error->message);
+        fprintf(stderr, "alertban: no answer from the daemon on %s: %s\n", path, error->message);
         return CLI_EXIT_UNREACHABLE;
     }
     gboolean ok = FALSE;

@@ -96,8 +96,8 @@ print_bans(const CtlJsonValue *reply, CtlSort sort, gboolean long_format)
     SortCtx ctx = {sort};
     g_ptr_array_sort_with_data(rows, compare_bans, &ctx);
 
-    static const char *const headers_short[] = {"ADDRESS", "EXPIRES",  "VIOL", "SOURCE",
-                                                "PERM",    "RULE",     "MESSAGE"};
+    static const char *const headers_short[] = {"ADDRESS", "EXPIRES", "VIOL",   "SOURCE",
+                                                "PERM",    "RULE",    "MESSAGE"};
     static const char *const headers_long[] = {"ADDRESS", "EXPIRES", "EXPIRES AT", "VIOL",
                                                "SOURCE",  "PERM",    "RULE",       "MESSAGE"};
     guint n = long_format ? 8 : 7;
@@ -105,10 +105,10 @@ print_bans(const CtlJsonValue *reply, CtlSort sort, gboolean long_format)
     for (guint i = 0; i < rows->len; i++) {
         const CtlJsonValue *b = rows->pdata[i];
         g_autofree char *expires = format_expires(b, now);
-        g_autofree char *at = ban_permanent(b) ? g_strdup("-")
-                                               : cli_format_time(ctl_json_get_int(b, "expires", 0));
-        g_autofree char *viol = g_strdup_printf("%" G_GINT64_FORMAT,
-                                                ctl_json_get_int(b, "violations", 0));
+        g_autofree char *at =
+            ban_permanent(b) ? g_strdup("-") : cli_format_time(ctl_json_get_int(b, "expires", 0));
+        g_autofree char *viol =
+            g_strdup_printf("%" G_GINT64_FORMAT, ctl_json_get_int(b, "violations", 0));
         const char *msg = ctl_json_get_string(b, "msg");
         g_autofree char *msg_cut = cli_sanitize(msg ? msg : "-", long_format ? 0 : 60);
         const char *cells[8];

@@ -58,6 +58,15 @@ print_ban(const CtlJsonValue *reply, const char *addr)
     }
 }
 
+/* Newest first whatever order the daemon sent; equal times keep their order. */
+static gint
+compare_newest_first(gconstpointer pa, gconstpointer pb)
+{
+    gint64 a = ctl_json_get_int(*(const CtlJsonValue *const *)pa, "time", 0);
+    gint64 b = ctl_json_get_int(*(const CtlJsonValue *const *)pb, "time", 0);
+    return a > b ? -1 : a < b;
+}
+
 static void
 print_history(const CtlJsonValue *reply)
 {
@@ -67,13 +76,18 @@ print_history(const CtlJsonValue *reply)
         return;
     }
     printf("\nhistory (newest first):\n");
-    static const char *const headers[] = {"TIME", "RULE", "PRI", "PROTO", "SOURCE",
+    static const char *const headers[] = {"TIME",        "RULE", "PRI",     "PROTO",  "SOURCE",
                                           "DESTINATION", "SWAP", "VERDICT", "MESSAGE"};
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
+    g_autoptr(GPtrArray) events = g_ptr_array_new();
     for (guint i = 0; i < hist->items->len; i++) {
         const CtlJsonValue *e = hist->items->pdata[i];
-        if (e->type != CTL_JSON_OBJECT)
-            continue;
+        if (e->type == CTL_JSON_OBJECT)
+            g_ptr_array_add(events, (gpointer)e);
+    }
+    g_ptr_array_sort(events, compare_newest_first); /* stable since GLib 2.32 */
+    for (guint i = 0; i < events->len; i++) {
+        const CtlJsonValue *e = events->pdata[i];
         g_autofree char *time = cli_format_time(ctl_json_get_int(e, "time", 0));
         gint64 prio = ctl_json_get_int(e, "priority", -1);
         g_autofree char *pri = prio >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, prio) : NULL;

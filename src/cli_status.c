@@ -7,36 +7,51 @@
 #include "cli_ctl.h"
 
 /* The status object is whatever the daemon reports, so it is printed generically: nested
- * objects indent, arrays list their items with "-". */
+ * objects indent, array items start with "- " (an object item's first member on the same
+ * line, YAML-like). bullet: the first line printed carries the item's "- ". */
 static void
-print_value(const CtlJsonValue *v, int indent)
+print_value(const CtlJsonValue *v, int indent, gboolean bullet)
 {
     for (guint i = 0; v->items && i < v->items->len; i++) {
         const CtlJsonValue *m = v->items->pdata[i];
         if (indent == 0 && m->key && (strcmp(m->key, "v") == 0 || strcmp(m->key, "ok") == 0))
             continue;
-        g_autofree char *key =
-            m->key ? cli_sanitize(m->key, 64) : g_strdup("-");
-        const char *sep = m->key ? ":" : "";
+        int ind = indent;
+        const char *mark = "";
+        if (bullet) {
+            ind = indent - 2;
+            mark = "- ";
+            bullet = FALSE;
+        }
+        g_autofree char *key = m->key ? cli_sanitize(m->key, 64) : NULL;
+        /* "key: " inside objects, "- " for a scalar or array inside an array. */
+        g_autofree char *label = key ? g_strdup_printf("%s%s:", mark, key) : g_strdup("-");
         switch (m->type) {
         case CTL_JSON_OBJECT:
+            if (key) {
+                printf("%*s%s\n", ind, "", label);
+                print_value(m, indent + 2, FALSE);
+            } else {
+                print_value(m, indent + 2, TRUE);
+            }
+            break;
         case CTL_JSON_ARRAY:
-            printf("%*s%s%s\n", indent, "", m->key ? key : "-", sep);
-            print_value(m, indent + 2);
+            printf("%*s%s\n", ind, "", label);
+            print_value(m, indent + 2, FALSE);
             break;
         case CTL_JSON_STRING: {
-            g_autofree char *s = cli_sanitize(m->s, 0);
-            printf("%*s%s%s %s\n", indent, "", m->key ? key : "-", sep, s);
+            g_autofree char *text = cli_sanitize(m->s, 0);
+            printf("%*s%s %s\n", ind, "", label, text);
             break;
         }
         case CTL_JSON_INT:
-            printf("%*s%s%s %" G_GINT64_FORMAT "\n", indent, "", m->key ? key : "-", sep, m->i);
+            printf("%*s%s %" G_GINT64_FORMAT "\n", ind, "", label, m->i);
             break;
         case CTL_JSON_BOOL:
-            printf("%*s%s%s %s\n", indent, "", m->key ? key : "-", sep, m->b ? "yes" : "no");
+            printf("%*s%s %s\n", ind, "", label, m->b ? "yes" : "no");
             break;
         case CTL_JSON_NULL:
-            printf("%*s%s%s -\n", indent, "", m->key ? key : "-", sep);
+            printf("%*s%s -\n", ind, "", label);
             break;
         }
     }
@@ -59,6 +74,6 @@ cli_status(int argc, char **argv)
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
-    print_value(reply, 0);
+    print_value(reply, 0, FALSE);
     return CLI_EXIT_OK;
 }

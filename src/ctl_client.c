@@ -24,16 +24,15 @@ ctl_client_connect(const char *path, GError **error)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof sa.sun_path) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
-                    "socket path %s is too long", path);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG, "socket path %s is too long",
+                    path);
         return NULL;
     }
     memcpy(sa.sun_path, path, strlen(path));
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         int err = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "socket: %s",
-                    g_strerror(err));
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "socket: %s", g_strerror(err));
         return NULL;
     }
     int rc;
@@ -43,8 +42,8 @@ ctl_client_connect(const char *path, GError **error)
     if (rc != 0) {
         int err = errno;
         close(fd);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "connecting to %s: %s",
-                    path, g_strerror(err));
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "connecting to %s: %s", path,
+                    g_strerror(err));
         return NULL;
     }
     CtlClient *c = g_new0(CtlClient, 1);
@@ -101,8 +100,8 @@ ctl_client_read_line(CtlClient *c, guint timeout_ms, gsize *len, GError **error)
         }
         scanned = c->buf->len;
         if (c->buf->len > CTL_REPLY_MAX) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO,
-                        "reply longer than %u bytes", CTL_REPLY_MAX);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO, "reply longer than %u bytes",
+                        CTL_REPLY_MAX);
             return NULL;
         }
         gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
@@ -117,8 +116,7 @@ ctl_client_read_line(CtlClient *c, guint timeout_ms, gsize *len, GError **error)
             continue;
         if (rc < 0) {
             int err = errno;
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "poll: %s",
-                        g_strerror(err));
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "poll: %s", g_strerror(err));
             return NULL;
         }
         if (rc == 0)
@@ -148,8 +146,7 @@ ctl_client_read_line(CtlClient *c, guint timeout_ms, gsize *len, GError **error)
 }
 
 CtlJsonValue *
-ctl_client_call(CtlClient *c, const CtlRequest *req, guint timeout_ms, gboolean *ok,
-                GError **error)
+ctl_client_call(CtlClient *c, const CtlRequest *req, guint timeout_ms, gboolean *ok, GError **error)
 {
     g_autoptr(GString) line = g_string_new(NULL);
     ctl_proto_format_request(req, line);

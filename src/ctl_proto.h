@@ -83,9 +83,9 @@ typedef struct {
     IpPrefix addr;     /* show: a host prefix; ban/unban/list: any prefix */
     gboolean all;      /* unban: every ban */
     gboolean permanent;
-    gboolean force;    /* ban: even an address the policy protects */
-    gint64 for_s;      /* ban: 0 means the daemon's default ban time */
-    guint32 limit;     /* list/show: 0 means no limit (list) or the daemon's default (show) */
+    gboolean force; /* ban: even an address the policy protects */
+    gint64 for_s;   /* ban: 0 means the daemon's default ban time */
+    guint32 limit;  /* list/show: 0 means no limit (list) or the daemon's default (show) */
     CtlSort sort;
     char reason[CTL_REASON_MAX + 1];
 } CtlRequest;
@@ -150,10 +150,10 @@ typedef enum {
 typedef struct CtlJsonValue CtlJsonValue;
 struct CtlJsonValue {
     CtlJsonType type;
-    char *key;        /* the member name when this value sits in an object */
+    char *key; /* the member name when this value sits in an object */
     gboolean b;
     gint64 i;
-    char *s;          /* NUL-terminated, valid UTF-8, no NUL inside */
+    char *s; /* NUL-terminated, valid UTF-8, no NUL inside */
     gsize s_len;
     GPtrArray *items; /* ARRAY and OBJECT: CtlJsonValue *, in input order */
 };

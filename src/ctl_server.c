@@ -67,8 +67,7 @@ struct Client {
     GList link; /* in server->clients */
     int fd;
     Role role;
-    pid_t pid;
-    uid_t uid;
+    CtlPeer peer;
     GSource *source;
     gpointer tag;
     GSource *idle;
@@ -94,7 +93,7 @@ client_idle_cb(gpointer data)
 {
     Client *c = data;
     c->server->stats.timeouts++;
-    g_debug("ctl: closing idle client uid=%u pid=%d", (unsigned)c->uid, (int)c->pid);
+    g_debug("ctl: closing idle client uid=%u pid=%d", (unsigned)c->peer.uid, (int)c->peer.pid);
     g_source_unref(c->idle);
     c->idle = NULL; /* returning G_SOURCE_REMOVE destroys it */
     client_close(c);
@@ -179,15 +178,15 @@ client_handle_line(Client *c, const char *line, gsize len)
     g_autoptr(GError) error = NULL;
     if (!ctl_proto_parse_request(line, len, &req, &error)) {
         char esc[LOG_ESCAPE_BUFSIZE];
-        g_debug("ctl: bad request from uid=%u pid=%d: %s: \"%s\"", (unsigned)c->uid,
-                (int)c->pid, error->message, log_escape(line, len, esc));
+        g_debug("ctl: bad request from uid=%u pid=%d: %s: \"%s\"", (unsigned)c->peer.uid,
+                (int)c->peer.pid, error->message, log_escape(line, len, esc));
         client_reply_error(c, "proto", error->message);
         return;
     }
     const char *name = ctl_command_name(req.cmd);
     if (c->role != ROLE_ADMIN && !ctl_command_is_read_only(req.cmd)) {
         s->stats.denied++;
-        g_info("ctl: denied %s to uid=%u pid=%d", name, (unsigned)c->uid, (int)c->pid);
+        g_info("ctl: denied %s to uid=%u pid=%d", name, (unsigned)c->peer.uid, (int)c->peer.pid);
         g_autofree char *msg = g_strdup_printf("permission denied: only root may %s", name);
         client_reply_error(c, "denied", msg);
         return;
@@ -198,11 +197,11 @@ client_handle_line(Client *c, const char *line, gsize len)
         client_reply_error(c, "unsupported", msg);
         return;
     }
-    g_debug("ctl: %s from uid=%u pid=%d", name, (unsigned)c->uid, (int)c->pid);
+    g_debug("ctl: %s from uid=%u pid=%d", name, (unsigned)c->peer.uid, (int)c->peer.pid);
 
     CtlJsonWriter w;
     ctl_proto_reply_begin(&w, c->out);
-    if (!fn(&req, &w, s->user_data, &error)) {
+    if (!fn(&req, &c->peer, &w, s->user_data, &error)) {
         if (!error) {
             g_critical("ctl: the %s handler failed without an error", name);
             client_reply_error(c, "failed", "internal error");
@@ -274,7 +273,7 @@ client_flush(Client *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return TRUE;
         if (n < 0) {
-            g_debug("ctl: send to pid=%d: %s", (int)c->pid, g_strerror(errno));
+            g_debug("ctl: send to pid=%d: %s", (int)c->peer.pid, g_strerror(errno));
             client_close(c);
             return FALSE;
         }
@@ -326,7 +325,7 @@ client_read(Client *c)
     } else if (n == 0) {
         c->eof = TRUE;
     } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        g_debug("ctl: recv from pid=%d: %s", (int)c->pid, g_strerror(errno));
+        g_debug("ctl: recv from pid=%d: %s", (int)c->peer.pid, g_strerror(errno));
         client_close(c);
         return;
     }
@@ -441,8 +440,9 @@ server_accept_one(CtlServer *s, int fd)
     Client *c = g_new0(Client, 1);
     c->server = s;
     c->fd = fd;
-    c->pid = cred.pid;
-    c->uid = cred.uid;
+    c->peer.uid = cred.uid;
+    c->peer.gid = cred.gid;
+    c->peer.pid = cred.pid;
     if (cred.uid == 0)
         c->role = ROLE_ADMIN;
     else if (s->has_group && peer_in_group(fd, &cred, s->gid))
@@ -459,8 +459,8 @@ server_accept_one(CtlServer *s, int fd)
     c->tag = g_source_add_unix_fd(c->source, fd, G_IO_IN);
     g_source_attach(c->source, s->context);
     client_touch(c);
-    g_debug("ctl: client uid=%u gid=%u pid=%d role=%d", (unsigned)cred.uid,
-            (unsigned)cred.gid, (int)cred.pid, c->role);
+    g_debug("ctl: client uid=%u gid=%u pid=%d role=%d", (unsigned)cred.uid, (unsigned)cred.gid,
+            (int)cred.pid, c->role);
 }
 
 static gboolean
@@ -485,16 +485,14 @@ server_listen_cb(gint fd, GIOCondition cond, gpointer data)
 
 /* ---- the socket ------------------------------------------------------------------------- */
 
-static gboolean G_GNUC_PRINTF(2, 3)
-fail_errno(GError **error, const char *fmt, ...)
+static gboolean G_GNUC_PRINTF(2, 3) fail_errno(GError **error, const char *fmt, ...)
 {
     int saved = errno;
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s: %s", msg,
-                g_strerror(saved));
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s: %s", msg, g_strerror(saved));
     return FALSE;
 }
 
@@ -535,8 +533,7 @@ ensure_parent_dir(const CtlServer *s, GError **error)
     struct stat st;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s is not a directory",
-                        dir);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "%s is not a directory", dir);
             return FALSE;
         }
         return TRUE;
@@ -560,8 +557,7 @@ fill_sockaddr(const char *path, struct sockaddr_un *sa, GError **error)
     sa->sun_family = AF_UNIX;
     if (strlen(path) >= sizeof sa->sun_path) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "socket path %s is longer than %zu bytes", path,
-                    sizeof sa->sun_path - 1);
+                    "socket path %s is longer than %zu bytes", path, sizeof sa->sun_path - 1);
         return FALSE;
     }
     memcpy(sa->sun_path, path, strlen(path));
@@ -633,8 +629,7 @@ server_open(CtlServer *s, GError **error)
     }
     s->sock_dev = st.st_dev;
     s->sock_ino = st.st_ino;
-    if (chmod(s->path, 0660) != 0 ||
-        (s->has_group && chown(s->path, (uid_t)-1, s->gid) != 0)) {
+    if (chmod(s->path, 0660) != 0 || (s->has_group && chown(s->path, (uid_t)-1, s->gid) != 0)) {
         fail_errno(error, "setting owner and mode of %s", s->path);
         unlink(s->path);
         return FALSE;

@@ -5,10 +5,19 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "ctl_proto.h"
 
 typedef struct CtlServer CtlServer;
+
+/* Who sent a request, from SO_PEERCRED at connect time: for audit lines such as
+ * "ban addr=203.0.113.7 reason=manual uid=0 pid=4242". */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+} CtlPeer;
 
 /* A command handler. It writes the command's reply fields into reply, an open JSON object
  * that already holds "v" and "ok" (see the wire format in ctl_proto.h), and returns TRUE. On
@@ -16,7 +25,7 @@ typedef struct CtlServer CtlServer;
  * sends {"ok":false,"code":"failed","error":error->message}. The request has been validated
  * and the peer's permission checked before the call. Handlers run in the main loop and must
  * not block for long. */
-typedef gboolean (*CtlHandlerFunc)(const CtlRequest *req, CtlJsonWriter *reply,
+typedef gboolean (*CtlHandlerFunc)(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply,
                                    gpointer user_data, GError **error);
 
 /* One handler per command; a NULL handler answers code "unsupported". */
@@ -35,10 +44,10 @@ typedef struct {
 #define CTL_SERVER_REPLY_MAX (32u * 1024 * 1024)
 
 typedef struct {
-    const char *path;    /* the socket's path (at most 107 bytes) */
-    const char *group;   /* socket_group: its members may read; NULL or "" for root only */
-    guint max_clients;   /* 0: CTL_SERVER_MAX_CLIENTS */
-    guint idle_ms;       /* 0: CTL_SERVER_IDLE_MS */
+    const char *path;  /* the socket's path (at most 107 bytes) */
+    const char *group; /* socket_group: its members may read; NULL or "" for root only */
+    guint max_clients; /* 0: CTL_SERVER_MAX_CLIENTS */
+    guint idle_ms;     /* 0: CTL_SERVER_IDLE_MS */
 } CtlServerConfig;
 
 /* Creates the socket and starts serving it in the thread-default main context:
@@ -59,12 +68,12 @@ guint ctl_server_client_count(const CtlServer *server);
 
 /* Counters since start (for status and tests). */
 typedef struct {
-    guint64 accepted;  /* connections accepted and served */
-    guint64 rejected;  /* connections refused because max_clients were connected */
-    guint64 requests;  /* request lines answered, including errors */
-    guint64 errors;    /* error replies sent (malformed, denied, failed, too long) */
-    guint64 denied;    /* of which: the peer lacked permission */
-    guint64 timeouts;  /* clients closed for being idle */
+    guint64 accepted; /* connections accepted and served */
+    guint64 rejected; /* connections refused because max_clients were connected */
+    guint64 requests; /* request lines answered, including errors */
+    guint64 errors;   /* error replies sent (malformed, denied, failed, too long) */
+    guint64 denied;   /* of which: the peer lacked permission */
+    guint64 timeouts; /* clients closed for being idle */
 } CtlServerStats;
 
 void ctl_server_get_stats(const CtlServer *server, CtlServerStats *out);

@@ -27,32 +27,57 @@ static const GoodCase good_cases[] = {
     {.name = "list-filter-sort",
      .line = "{\"v\":1,\"cmd\":\"list\",\"addr\":\"198.51.100.0/24\",\"sort\":\"violations\","
              "\"limit\":50}",
-     .cmd = CTL_CMD_LIST, .addr = "198.51.100.0/24", .limit = 50, .sort = CTL_SORT_VIOLATIONS},
-    {.name = "list-v6", .line = "{\"v\":1,\"cmd\":\"list\",\"addr\":\"2001:DB8::/32\"}",
-     .cmd = CTL_CMD_LIST, .addr = "2001:db8::/32"},
-    {.name = "show", .line = "{\"v\":1,\"cmd\":\"show\",\"addr\":\"203.0.113.7\",\"limit\":5}",
-     .cmd = CTL_CMD_SHOW, .addr = "203.0.113.7", .limit = 5},
+     .cmd = CTL_CMD_LIST,
+     .addr = "198.51.100.0/24",
+     .limit = 50,
+     .sort = CTL_SORT_VIOLATIONS},
+    {.name = "list-v6",
+     .line = "{\"v\":1,\"cmd\":\"list\",\"addr\":\"2001:DB8::/32\"}",
+     .cmd = CTL_CMD_LIST,
+     .addr = "2001:db8::/32"},
+    {.name = "show",
+     .line = "{\"v\":1,\"cmd\":\"show\",\"addr\":\"203.0.113.7\",\"limit\":5}",
+     .cmd = CTL_CMD_SHOW,
+     .addr = "203.0.113.7",
+     .limit = 5},
     {.name = "ban-timed",
      .line = "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"203.0.113.7\",\"for_s\":3600,\"reason\":\"ssh\"}",
-     .cmd = CTL_CMD_BAN, .addr = "203.0.113.7", .for_s = 3600, .reason = "ssh"},
+     .cmd = CTL_CMD_BAN,
+     .addr = "203.0.113.7",
+     .for_s = 3600,
+     .reason = "ssh"},
     {.name = "ban-permanent-force",
      .line = "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"2001:db8::/64\",\"permanent\":true,"
              "\"force\":true}",
-     .cmd = CTL_CMD_BAN, .addr = "2001:db8::/64", .permanent = TRUE, .force = TRUE},
-    {.name = "ban-default-time", .line = "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.5\"}",
-     .cmd = CTL_CMD_BAN, .addr = "192.0.2.5"},
+     .cmd = CTL_CMD_BAN,
+     .addr = "2001:db8::/64",
+     .permanent = TRUE,
+     .force = TRUE},
+    {.name = "ban-default-time",
+     .line = "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.5\"}",
+     .cmd = CTL_CMD_BAN,
+     .addr = "192.0.2.5"},
     {.name = "ban-reason-escapes",
      .line = "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.5\",\"reason\":\"caf\\u00e9 \\\"x\\\" "
              "\\ud83d\\ude00 \\/\"}",
-     .cmd = CTL_CMD_BAN, .addr = "192.0.2.5", .reason = "caf\xc3\xa9 \"x\" \xf0\x9f\x98\x80 /"},
+     .cmd = CTL_CMD_BAN,
+     .addr = "192.0.2.5",
+     .reason = "caf\xc3\xa9 \"x\" \xf0\x9f\x98\x80 /"},
     {.name = "ban-permanent-false-with-for",
      .line = "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.5\",\"permanent\":false,\"for_s\":60}",
-     .cmd = CTL_CMD_BAN, .addr = "192.0.2.5", .for_s = 60},
-    {.name = "unban", .line = "{\"v\":1,\"cmd\":\"unban\",\"addr\":\"203.0.113.7\"}",
-     .cmd = CTL_CMD_UNBAN, .addr = "203.0.113.7"},
-    {.name = "unban-all", .line = "{\"v\":1,\"cmd\":\"unban\",\"all\":true}",
-     .cmd = CTL_CMD_UNBAN, .all = TRUE},
-    {.name = "status-whitespace", .line = " \t{ \"cmd\" : \"status\" ,\"v\" : 1 }\t ",
+     .cmd = CTL_CMD_BAN,
+     .addr = "192.0.2.5",
+     .for_s = 60},
+    {.name = "unban",
+     .line = "{\"v\":1,\"cmd\":\"unban\",\"addr\":\"203.0.113.7\"}",
+     .cmd = CTL_CMD_UNBAN,
+     .addr = "203.0.113.7"},
+    {.name = "unban-all",
+     .line = "{\"v\":1,\"cmd\":\"unban\",\"all\":true}",
+     .cmd = CTL_CMD_UNBAN,
+     .all = TRUE},
+    {.name = "status-whitespace",
+     .line = " \t{ \"cmd\" : \"status\" ,\"v\" : 1 }\t ",
      .cmd = CTL_CMD_STATUS},
     {.name = "reload-crlf", .line = "{\"v\":1,\"cmd\":\"reload\"}\r", .cmd = CTL_CMD_RELOAD},
 };
@@ -117,8 +142,7 @@ static const BadCase bad_cases[] = {
      "\"status\" does not take \"addr\""},
     {"all-for-ban", "{\"v\":1,\"cmd\":\"ban\",\"all\":true}", 0, "\"ban\" does not take \"all\""},
     {"duplicate-key", "{\"v\":1,\"cmd\":\"list\",\"cmd\":\"ban\"}", 0, "*duplicate member"},
-    {"nested-value", "{\"v\":1,\"cmd\":\"list\",\"addr\":[\"192.0.2.1\"]}", 0,
-     "*nesting too deep"},
+    {"nested-value", "{\"v\":1,\"cmd\":\"list\",\"addr\":[\"192.0.2.1\"]}", 0, "*nesting too deep"},
     {"null-value", "{\"v\":1,\"cmd\":\"list\",\"addr\":null}", 0, "\"addr\" must be a string"},
     {"float", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"for_s\":1.5}", 0,
      "*only integers are accepted"},
@@ -145,8 +169,8 @@ static const BadCase bad_cases[] = {
      "\"for_s\" must be 1..*"},
     {"limit-zero", "{\"v\":1,\"cmd\":\"list\",\"limit\":0}", 0, "\"limit\" must be 1..*"},
     {"bad-sort", "{\"v\":1,\"cmd\":\"list\",\"sort\":\"rule\"}", 0, "unknown sort key \"rule\""},
-    {"reason-control", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"a\\nb\"}",
-     0, "*control character"},
+    {"reason-control", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"a\\nb\"}", 0,
+     "*control character"},
     {"raw-control-in-string", "{\"v\":1,\"cmd\":\"li\tst\"}", 0, "*control character in string"},
     {"nul-escape", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"\\u0000\"}", 0,
      "*NUL character in string"},
@@ -155,8 +179,8 @@ static const BadCase bad_cases[] = {
      "*not valid UTF-8"},
     {"overlong-utf8", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"\xc0\xaf\"}", 0,
      "*not valid UTF-8"},
-    {"lone-surrogate", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"\\ud800\"}",
-     0, "*lone high surrogate"},
+    {"lone-surrogate", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"\\ud800\"}", 0,
+     "*lone high surrogate"},
     {"low-surrogate", "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"192.0.2.1\",\"reason\":\"\\udc00\"}", 0,
      "*lone low surrogate"},
     {"bad-escape", "{\"v\":1,\"cmd\":\"l\\x69st\"}", 0, "*unknown escape"},
@@ -245,7 +269,10 @@ static const EscapeCase escape_cases[] = {
     {"embedded-nul", "a\0b", 3, "\"a\\u0000b\""},
     {"utf8-kept", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0,
      "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
-    {"invalid-utf8", "a\xff" "b\xc3", 0, "\"a\\ufffdb\\ufffd\""},
+    {"invalid-utf8",
+     "a\xff"
+     "b\xc3",
+     0, "\"a\\ufffdb\\ufffd\""},
     {"overlong", "\xc0\xaf", 0, "\"\\ufffd\\ufffd\""},
     {"surrogate-encoded", "\xed\xa0\x80", 0, "\"\\ufffd\\ufffd\\ufffd\""},
     {"terminal-escape", "\x1b[31mred", 0, "\"\\u001b[31mred\""},
@@ -432,12 +459,13 @@ typedef struct {
 } DurationCase;
 
 static const DurationCase duration_cases[] = {
-    {"3600", 3600},      {"90s", 90},         {"45m", 2700},     {"12h", 43200},
-    {"7d", 604800},      {"2w", 1209600},     {"1h30m", 5400},   {"1d12h", 129600},
-    {"316224000", 316224000},                 {"316224001", 0},  {"3661d", 0},
-    {"", 0},             {"0", 0},            {"0s", 0},         {"h", 0},
-    {"10x", 0},          {"1h30", 0},         {"-5m", 0},        {" 5m", 0},
-    {"5m ", 0},          {"99999999999999999999", 0},
+    {"3600", 3600},   {"90s", 90},       {"45m", 2700},
+    {"12h", 43200},   {"7d", 604800},    {"2w", 1209600},
+    {"1h30m", 5400},  {"1d12h", 129600}, {"316224000", 316224000},
+    {"316224001", 0}, {"3661d", 0},      {"", 0},
+    {"0", 0},         {"0s", 0},         {"h", 0},
+    {"10x", 0},       {"1h30", 0},       {"-5m", 0},
+    {" 5m", 0},       {"5m ", 0},        {"99999999999999999999", 0},
 };
 
 static void
@@ -465,9 +493,17 @@ test_duration_format(void)
         gint64 s;
         const char *text;
     } cases[] = {
-        {0, "0s"},         {59, "59s"},       {60, "1m"},        {2599, "43m"},
-        {3600, "1h00m"},   {18420, "5h07m"},  {86399, "23h59m"}, {86400, "1d00h"},
-        {273600, "3d04h"}, {-2599, "43m"},    {G_MININT64, "106751991167300d15h"},
+        {0, "0s"},
+        {59, "59s"},
+        {60, "1m"},
+        {2599, "43m"},
+        {3600, "1h00m"},
+        {18420, "5h07m"},
+        {86399, "23h59m"},
+        {86400, "1d00h"},
+        {273600, "3d04h"},
+        {-2599, "43m"},
+        {G_MININT64, "106751991167300d15h"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         char buf[CTL_DURATION_STRLEN];
@@ -480,13 +516,12 @@ main(int argc, char **argv)
 {
     test_init(&argc, &argv);
     for (guint i = 0; i < G_N_ELEMENTS(good_cases); i++) {
-        g_autofree char *p = g_strdup_printf("/ctl_proto/parse_request/good/%s",
-                                             good_cases[i].name);
+        g_autofree char *p =
+            g_strdup_printf("/ctl_proto/parse_request/good/%s", good_cases[i].name);
         g_test_add_data_func(p, &good_cases[i], test_parse_good);
     }
     for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
-        g_autofree char *p = g_strdup_printf("/ctl_proto/parse_request/bad/%s",
-                                             bad_cases[i].name);
+        g_autofree char *p = g_strdup_printf("/ctl_proto/parse_request/bad/%s", bad_cases[i].name);
         g_test_add_data_func(p, &bad_cases[i], test_parse_bad);
     }
     g_test_add_func("/ctl_proto/parse_request/size-limit", test_size_limit);
@@ -497,8 +532,8 @@ main(int argc, char **argv)
     g_test_add_func("/ctl_proto/json_writer/nesting", test_writer_nesting);
     g_test_add_func("/ctl_proto/reply_error/escaped", test_reply_error);
     for (guint i = 0; i < G_N_ELEMENTS(bad_reply_cases); i++) {
-        g_autofree char *p = g_strdup_printf("/ctl_proto/parse_reply/bad/%s",
-                                             bad_reply_cases[i].name);
+        g_autofree char *p =
+            g_strdup_printf("/ctl_proto/parse_reply/bad/%s", bad_reply_cases[i].name);
         g_test_add_data_func(p, &bad_reply_cases[i], test_parse_reply_bad);
     }
     g_test_add_func("/ctl_proto/json_parse/depth", test_reader_depth);

@@ -28,11 +28,13 @@ typedef struct {
     GHashTable *bans; /* prefix text -> reason */
     guint list_calls, ban_calls, unban_calls, status_calls, reload_calls;
     gboolean reload_fails;
+    CtlPeer last_peer; /* of the last ban */
 } Fake;
 
 static gboolean
-fake_list(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
 {
+    (void)peer;
     (void)error;
     Fake *f = ud;
     f->list_calls++;
@@ -57,10 +59,12 @@ fake_list(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-fake_ban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
 {
+    (void)peer;
     Fake *f = ud;
     f->ban_calls++;
+    f->last_peer = *peer;
     char buf[IPADDR_STRLEN];
     ipprefix_format(&req->addr, buf);
     if (g_hash_table_contains(f->bans, buf)) {
@@ -75,8 +79,10 @@ fake_ban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-fake_unban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+           GError **error)
 {
+    (void)peer;
     (void)error;
     Fake *f = ud;
     f->unban_calls++;
@@ -93,8 +99,10 @@ fake_unban(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
 }
 
 static gboolean
-fake_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+            GError **error)
 {
+    (void)peer;
     (void)req;
     (void)error;
     Fake *f = ud;
@@ -105,8 +113,10 @@ fake_status(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error
 }
 
 static gboolean
-fake_reload(const CtlRequest *req, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
+            GError **error)
 {
+    (void)peer;
     (void)req;
     Fake *f = ud;
     f->reload_calls++;
@@ -193,7 +203,7 @@ run_until(gboolean (*done)(gpointer), gpointer data, guint timeout_ms)
 /* A request answered by a thread while the main loop serves it. */
 typedef struct {
     const char *path;
-    char *send;      /* raw bytes to send, or NULL to send req */
+    char *send; /* raw bytes to send, or NULL to send req */
     gsize send_len;
     CtlRequest req;
     gboolean expect_eof; /* after the reply, record whether the server closed the connection */
@@ -242,8 +252,8 @@ static char *
 exchange(const char *path, const char *raw, gsize raw_len, const CtlRequest *req,
          gboolean *eof_after)
 {
-    Exchange x = {.path = path, .send = (char *)raw, .send_len = raw_len,
-                  .expect_eof = eof_after != NULL};
+    Exchange x = {
+        .path = path, .send = (char *)raw, .send_len = raw_len, .expect_eof = eof_after != NULL};
     if (req)
         x.req = *req;
     GThread *t = g_thread_new("client", exchange_thread, &x);
@@ -292,6 +302,10 @@ test_roundtrip(Fixture *fx, gconstpointer data)
     g_assert_true(ok);
     g_assert_cmpstr(ctl_json_get_string(ctl_json_get(v1, "ban"), "addr"), ==, "203.0.113.7");
     g_assert_cmpstr(g_hash_table_lookup(fx->fake.bans, "203.0.113.7"), ==, "manual \"test\"");
+    /* The handler learns who asked (the client thread is this process). */
+    g_assert_cmpint(fx->fake.last_peer.uid, ==, geteuid());
+    g_assert_cmpint(fx->fake.last_peer.gid, ==, getegid());
+    g_assert_cmpint(fx->fake.last_peer.pid, ==, getpid());
 
     CtlRequest list = request(CTL_CMD_LIST, "203.0.113.0/24");
     g_autofree char *r2 = exchange(fx->path, NULL, 0, &list, NULL);
@@ -300,8 +314,7 @@ test_roundtrip(Fixture *fx, gconstpointer data)
     const CtlJsonValue *bans = ctl_json_get(v2, "bans");
     g_assert_nonnull(bans);
     g_assert_cmpuint(bans->items->len, ==, 1);
-    g_assert_cmpstr(ctl_json_get_string(bans->items->pdata[0], "reason"), ==,
-                    "manual \"test\"");
+    g_assert_cmpstr(ctl_json_get_string(bans->items->pdata[0], "reason"), ==, "manual \"test\"");
 
     /* A handler's failure reaches the client as ok:false with its message, and nothing the
      * handler wrote before failing. */
@@ -928,14 +941,13 @@ test_perms(Fixture *fx, gconstpointer data)
     g_assert_cmpint(run_peer(fx->path, member, gid, no_groups, 0, REQ_STATUS), ==, PEER_OK);
     g_assert_cmpint(run_peer(fx->path, member, gid, no_groups, 0, REQ_BAN), ==, PEER_DENIED);
     g_assert_cmpint(run_peer(fx->path, member, gid, no_groups, 0, REQ_UNBAN), ==, PEER_DENIED);
-    g_assert_cmpint(run_peer(fx->path, member, gid, no_groups, 0, REQ_RELOAD), ==,
-                    PEER_DENIED);
+    g_assert_cmpint(run_peer(fx->path, member, gid, no_groups, 0, REQ_RELOAD), ==, PEER_DENIED);
     g_assert_cmpint(run_peer(fx->path, member, gid, no_groups, 0, REQ_BAD), ==, PEER_PROTO);
     /* A member by supplementary group only: the same. */
-    g_assert_cmpint(run_peer(fx->path, supplementary, supplementary, with_group, 1, REQ_LIST),
-                    ==, PEER_OK);
-    g_assert_cmpint(run_peer(fx->path, supplementary, supplementary, with_group, 1, REQ_BAN),
-                    ==, PEER_DENIED);
+    g_assert_cmpint(run_peer(fx->path, supplementary, supplementary, with_group, 1, REQ_LIST), ==,
+                    PEER_OK);
+    g_assert_cmpint(run_peer(fx->path, supplementary, supplementary, with_group, 1, REQ_BAN), ==,
+                    PEER_DENIED);
     g_assert_cmpuint(fx->fake.list_calls, ==, 2);
     g_assert_cmpuint(fx->fake.ban_calls + fx->fake.unban_calls + fx->fake.reload_calls, ==, 0);
     g_assert_cmpuint(g_hash_table_size(fx->fake.bans), ==, 1);
@@ -952,10 +964,8 @@ test_perms(Fixture *fx, gconstpointer data)
                     PEER_DENIED);
     g_assert_cmpint(run_peer(fx->path, stranger, stranger, no_groups, 0, REQ_STATUS), ==,
                     PEER_DENIED);
-    g_assert_cmpint(run_peer(fx->path, stranger, stranger, no_groups, 0, REQ_BAN), ==,
-                    PEER_DENIED);
-    g_assert_cmpint(run_peer(fx->path, stranger, stranger, no_groups, 0, REQ_BAD), ==,
-                    PEER_DENIED);
+    g_assert_cmpint(run_peer(fx->path, stranger, stranger, no_groups, 0, REQ_BAN), ==, PEER_DENIED);
+    g_assert_cmpint(run_peer(fx->path, stranger, stranger, no_groups, 0, REQ_BAD), ==, PEER_DENIED);
     g_assert_cmpuint(fx->fake.list_calls + fx->fake.status_calls, ==, 3);
 
     /* Root may do everything. */
