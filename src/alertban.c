@@ -25,6 +25,8 @@ static const CliCommand commands[] = {
     {"reload", "", "make the daemon reload its configuration", cli_reload},
     {"parse", "[--json] [-f [--from-start]] [FILE...]",
      "parse (or follow) alert logs and print one alert per line", cli_parse},
+    {"replay", "[-c FILE] [--json] LOGFILE...", "show the verdicts a config gives old alerts",
+     cli_replay},
 };
 
 static void
