@@ -27,12 +27,12 @@ typedef struct {
     Policy *policy;
     ReplayBans *bans;
     gboolean json;
-    int year;       /* > 0: --year, used for timestamps without one */
-    gint64 ref_us;  /* the current file's mtime: year inference */
+    int year;      /* > 0: --year, used for timestamps without one */
+    gint64 ref_us; /* the current file's mtime: year inference */
     GString *out;
     gboolean write_failed;
     guint64 alerts;
-    guint64 no_time; /* alerts without a usable timestamp: not decided */
+    guint64 no_time;  /* alerts without a usable timestamp: not decided */
     AlertStats lines; /* parse counts of every file */
 } Replay;
 
@@ -180,8 +180,8 @@ print_summary(const Replay *r, const PolicyStats *ps)
     GString *s = g_string_new(NULL);
     g_string_append_printf(s,
                            "alertban replay: %" G_GUINT64_FORMAT " alerts, %" G_GUINT64_FORMAT
-                           " without a usable timestamp; %" G_GUINT64_FORMAT " bans, %" G_GUINT64_FORMAT
-                           " extensions, %u addresses banned\n",
+                           " without a usable timestamp; %" G_GUINT64_FORMAT
+                           " bans, %" G_GUINT64_FORMAT " extensions, %u addresses banned\n",
                            r->alerts, r->no_time, ps->bans, ps->extensions,
                            replay_bans_addresses(r->bans));
     g_string_append(s, "alertban replay: verdicts:");

@@ -16,18 +16,21 @@ replay_alert_time_us(const Alert *alert, gint64 ref_us, gint64 *out_us)
         return FALSE;
     int year = g_date_time_get_year(ref);
     g_date_time_unref(ref);
-    gint64 t;
-    if (!alert_timestamp_to_unix_us(alert, year, &t))
-        return FALSE;
-    if (t > ref_us + REPLAY_FUTURE_SLACK_US) {
-        /* A timestamp with its own year converts the same whatever year is passed; only one
-         * without a year moves back. */
-        gint64 before;
-        if (year > 1970 && alert_timestamp_to_unix_us(alert, year - 1, &before) && before != t)
-            t = before;
+    /* A timestamp with its own year converts the same whatever year is passed, so it never
+     * moves. One without goes in the reference's year unless that is too far ahead of it, or
+     * does not exist (February 29 of a common year): then in the year before. */
+    gint64 t, before;
+    gboolean ok = alert_timestamp_to_unix_us(alert, year, &t);
+    gboolean ok_before = year > 1970 && alert_timestamp_to_unix_us(alert, year - 1, &before);
+    if (ok && (!ok_before || before == t || t <= ref_us + REPLAY_FUTURE_SLACK_US)) {
+        *out_us = t;
+        return TRUE;
     }
-    *out_us = t;
-    return TRUE;
+    if (ok_before) {
+        *out_us = before;
+        return TRUE;
+    }
+    return FALSE;
 }
 
 gboolean
@@ -148,7 +151,8 @@ append_json_time(GString *out, gint64 us)
 static gboolean
 has_matched(const Verdict *v)
 {
-    return (v->reason == POLICY_REASON_PROTECTED || v->reason == POLICY_REASON_WHITELISTED_ADDRESS) &&
+    return (v->reason == POLICY_REASON_PROTECTED ||
+            v->reason == POLICY_REASON_WHITELISTED_ADDRESS) &&
            v->matched.addr.family != 0;
 }
 
@@ -169,7 +173,8 @@ replay_append_text(GString *out, const Alert *alert, gint64 time_us, const Verdi
     if (v->action == VERDICT_BAN)
         g_string_append_printf(out, " offenses=%u", v->offenses);
     if (v->action != VERDICT_NONE)
-        g_string_append_printf(out, " duration_s=%" G_GINT64_FORMAT, v->duration_us / G_USEC_PER_SEC);
+        g_string_append_printf(out, " duration_s=%" G_GINT64_FORMAT,
+                               v->duration_us / G_USEC_PER_SEC);
     if (v->expires_us != 0) {
         g_string_append(out, " expires=");
         append_time(out, v->expires_us);

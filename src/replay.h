@@ -23,8 +23,7 @@ gboolean replay_alert_time_us(const Alert *alert, gint64 ref_us, gint64 *out_us)
  * destination for the swap marker or track = dst), also for the verdicts the policy decides
  * before it gets there (rule ignored or whitelisted, priority filtered). FALSE when that
  * address is absent. */
-gboolean replay_offender(const Config *cfg, const Alert *alert, IpAddr *out,
-                         gboolean *out_is_dst);
+gboolean replay_offender(const Config *cfg, const Alert *alert, IpAddr *out, gboolean *out_is_dst);
 
 /* A ban table that lives in memory only: what the daemon's table would hold if every verdict
  * were applied, so the policy sees earlier bans (escalation, extension) as it would live. */
