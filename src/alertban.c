@@ -23,7 +23,10 @@ static const CliCommand commands[] = {
     {"unban", "ADDR|CIDR|--all", "remove bans now", cli_unban},
     {"status", "[--json]", "show the daemon's state and counters", cli_status},
     {"reload", "", "make the daemon reload its configuration", cli_reload},
-    {"parse", "[--json] [FILE...]", "parse alert logs and print one alert per line", cli_parse},
+    {"parse", "[--json] [-f [--from-start]] [FILE...]",
+     "parse (or follow) alert logs and print one alert per line", cli_parse},
+    {"replay", "[-c FILE] [--json] LOGFILE...", "show the verdicts a config gives old alerts",
+     cli_replay},
 };
 
 static void

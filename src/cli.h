@@ -17,6 +17,10 @@ typedef int (*CliCommandFunc)(int argc, char **argv);
 /* alertban parse [--json] [FILE...]: parses alert logs offline and prints one alert per line. */
 int cli_parse(int argc, char **argv);
 
+/* alertban replay [-c FILE] [--json] LOGFILE...: runs the parser and the policy over existing
+ * logs offline and prints every verdict; changes nothing. */
+int cli_replay(int argc, char **argv);
+
 /* The operator's commands, talking to the daemon over the control socket. */
 int cli_list(int argc, char **argv);
 int cli_show(int argc, char **argv);

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// alertban parse: reads alert logs offline (files or standard input), prints every alert it
-// understands, and says on standard error what it skipped. This is how an operator checks that
-// alertban reads their sensor's output.
+// alertban parse: reads alert logs offline (files or standard input), or follows them as they
+// grow (--follow), prints every alert it understands, and says on standard error what it
+// skipped. This is how an operator checks that alertban reads their sensor's output.
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib.h>
 
 #include "alert.h"
 #include "cli.h"
 #include "json.h"
+#include "tail.h"
 
 /* Input is read in chunks of this size; a partial line is kept only up to ALERT_LINE_MAX. */
 #define READ_CHUNK (64 * 1024)
@@ -106,6 +109,8 @@ static void
 on_alert(const Alert *alert, gpointer user_data)
 {
     ParseOutput *o = user_data;
+    if (o->write_failed)
+        return; /* nowhere to write: keep memory bounded */
     if (o->json) {
         alert_append_json(o->out, alert);
         g_string_append_c(o->out, '\n');
@@ -185,12 +190,193 @@ print_summary(const AlertStats *st)
     g_string_free(s, TRUE);
 }
 
+/* ---- --follow ---- */
+
+/*
+ * Following runs the tailer in a main loop. Every followed file (one inode: a rotation opens a
+ * new one) gets its own AlertReader, so alert_full blocks of two files never mix; its counts
+ * are added to `closed` when the file closes. Alerts collect in the output buffer, which is
+ * written when it is large or, through a low-priority idle source, once the loop has nothing
+ * more to deliver: one write per batch of lines, so a pipe reader sees alerts at once without
+ * a syscall per line under a flood.
+ */
+typedef struct {
+    ParseOutput *o;
+    GMainLoop *loop;
+    AlertStats closed; /* counts of the readers of files already closed */
+    guint flush_id;
+} Follow;
+
+static void
+stats_add(AlertStats *sum, const AlertStats *s)
+{
+    sum->parsed += s->parsed;
+    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
+        sum->skipped[i] += s->skipped[i];
+}
+
+static gboolean
+follow_on_flush(gpointer data)
+{
+    Follow *f = data;
+    f->flush_id = 0;
+    output_flush(f->o);
+    if (f->o->write_failed)
+        g_main_loop_quit(f->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+follow_schedule_flush(Follow *f)
+{
+    if (f->flush_id == 0 && f->o->out->len > 0)
+        f->flush_id = g_idle_add_full(G_PRIORITY_LOW, follow_on_flush, f, NULL);
+}
+
+static AlertReader *
+follow_reader(TailFile *file)
+{
+    AlertReader *r = tail_file_get_user_data(file);
+    if (!r) {
+        r = alert_reader_new();
+        tail_file_set_user_data(file, r);
+    }
+    return r;
+}
+
+/* Emits a file's open block and retires its reader. */
+static void
+follow_close_file(Follow *f, TailFile *file)
+{
+    AlertReader *r = tail_file_get_user_data(file);
+    if (!r)
+        return;
+    alert_reader_flush(r, on_alert, f->o);
+    stats_add(&f->closed, alert_reader_stats(r));
+    alert_reader_free(r);
+    tail_file_set_user_data(file, NULL);
+    follow_schedule_flush(f);
+}
+
+static void
+follow_on_line(TailFile *file, const char *line, gsize len, guint64 end_offset, gpointer user_data)
+{
+    Follow *f = user_data;
+    alert_reader_feed(follow_reader(file), line, len, end_offset, on_alert, f->o);
+    follow_schedule_flush(f);
+}
+
+static void
+follow_on_idle(TailFile *file, gpointer user_data)
+{
+    Follow *f = user_data;
+    AlertReader *r = tail_file_get_user_data(file);
+    if (r)
+        alert_reader_flush(r, on_alert, f->o);
+    follow_schedule_flush(f);
+}
+
+static void
+follow_on_event(TailFile *file, TailEvent event, gpointer user_data)
+{
+    Follow *f = user_data;
+    switch (event) {
+    case TAIL_EVENT_OPENED:
+        follow_reader(file);
+        break;
+    case TAIL_EVENT_TRUNCATED: {
+        /* The tailer ended the block already (idle comes first); make sure nothing of the
+         * old contents stays open across the restart at offset 0. */
+        AlertReader *r = tail_file_get_user_data(file);
+        if (r)
+            alert_reader_flush(r, on_alert, f->o);
+        follow_schedule_flush(f);
+        break;
+    }
+    case TAIL_EVENT_CLOSED:
+        follow_close_file(f, file);
+        break;
+    }
+}
+
+static gboolean
+follow_on_signal(gpointer data)
+{
+    Follow *f = data;
+    g_main_loop_quit(f->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Follows paths until SIGINT or SIGTERM; returns the exit code. */
+static int
+follow_files(char **paths, guint n_paths, gboolean from_start, ParseOutput *o)
+{
+    for (guint i = 0; i < n_paths; i++) {
+        if (strcmp(paths[i], "-") == 0) {
+            fprintf(stderr, "alertban parse: --follow needs files, not standard input\n");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (n_paths == 0) {
+        fprintf(stderr, "alertban parse: --follow needs at least one FILE\n");
+        return CLI_EXIT_USAGE;
+    }
+    Follow f = {.o = o};
+    TailConfig cfg = {
+        .patterns = (const char *const *)paths,
+        .n_patterns = n_paths,
+        .start_at = from_start ? TAIL_START_BEGINNING : TAIL_START_END,
+    };
+    TailCallbacks cb = {.line = follow_on_line, .idle = follow_on_idle, .event = follow_on_event};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Tail) tail = tail_new(&cfg, &cb, &f, &error);
+    if (!tail) {
+        fprintf(stderr, "alertban parse: %s\n", error->message);
+        return CLI_EXIT_USAGE;
+    }
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    f.loop = loop;
+    guint sigint = g_unix_signal_add(SIGINT, follow_on_signal, &f);
+    guint sigterm = g_unix_signal_add(SIGTERM, follow_on_signal, &f);
+    if (!tail_start(tail, NULL, 0, &error)) {
+        fprintf(stderr, "alertban parse: %s\n", error->message);
+        g_source_remove(sigint);
+        g_source_remove(sigterm);
+        return CLI_EXIT_USAGE;
+    }
+    /* Scripts wait for this line: from here on, every byte appended is read. */
+    fprintf(stderr, "alertban parse: following %u path%s from the %s; interrupt to stop\n", n_paths,
+            n_paths == 1 ? "" : "s", from_start ? "start" : "end");
+    g_main_loop_run(loop);
+    g_source_remove(sigint);
+    g_source_remove(sigterm);
+    if (f.flush_id)
+        g_source_remove(f.flush_id);
+
+    /* Interrupted: what is complete is printed, a partial last line is not. */
+    g_autoptr(GPtrArray) files = tail_list_files(tail);
+    for (guint i = 0; i < files->len; i++)
+        follow_close_file(&f, files->pdata[i]);
+    if (f.flush_id) {
+        g_source_remove(f.flush_id);
+        f.flush_id = 0;
+    }
+    output_flush(o);
+    f.closed.skipped[ALERT_SKIP_TOO_LONG] += tail_get_stats(tail)->dropped_too_long;
+    print_summary(&f.closed);
+    return o->write_failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
 int
 cli_parse(int argc, char **argv)
 {
-    gboolean json = FALSE;
+    gboolean json = FALSE, follow = FALSE, from_start = FALSE;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per alert", NULL},
+        {"follow", 'f', 0, G_OPTION_ARG_NONE, &follow,
+         "Follow the FILEs as they grow, across rotation, until interrupted", NULL},
+        {"from-start", 0, 0, G_OPTION_ARG_NONE, &from_start,
+         "With --follow: print what the FILEs already hold first", NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE...] - parse alert logs");
@@ -199,8 +385,14 @@ cli_parse(int argc, char **argv)
              "any mix) from the FILEs, or standard input when there are none or FILE is \"-\",\n"
              "and prints one line per alert. A summary of alerts parsed and lines skipped, by\n"
              "reason, goes to standard error.\n\n"
-             "Exit status: 0 when all input was read (skipped lines included), 2 when a file\n"
-             "cannot be opened or read, or on a usage error.");
+             "With --follow, the FILEs (globs allowed in the last component) are followed like\n"
+             "tail -F: from their end (or their start with --from-start), through rotation,\n"
+             "truncation and files that appear later, printing each alert as it is written,\n"
+             "until SIGINT or SIGTERM; an alert_full block without a trailing blank line is\n"
+             "printed once its file has been quiet for 250 ms.\n\n"
+             "Exit status: 0 when all input was read (skipped lines included) or following was\n"
+             "interrupted, 1 when output cannot be written, 2 when a file cannot be opened or\n"
+             "read, or on a usage error.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -209,7 +401,16 @@ cli_parse(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    if (from_start && !follow) {
+        fprintf(stderr, "alertban parse: --from-start needs --follow\n");
+        return CLI_EXIT_USAGE;
+    }
     ParseOutput o = {.json = json, .out = g_string_sized_new(OUT_FLUSH + 4096)};
+    if (follow) {
+        int rc = follow_files(argv + 1, (guint)(argc - 1), from_start, &o);
+        g_string_free(o.out, TRUE);
+        return rc;
+    }
     g_autoptr(AlertReader) reader = alert_reader_new();
     int status = CLI_EXIT_OK;
     if (argc < 2) {

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// alertban replay: runs the parser and the policy over existing alert logs, offline, with the
+// alerts' own timestamps as `now`, and prints every verdict. It changes nothing (no state, no
+// firewall): an operator runs it to see what a configuration would do to last week's alerts.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "alert.h"
+#include "cli.h"
+#include "config.h"
+#include "ownaddr.h"
+#include "policy.h"
+#include "replay.h"
+
+#define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
+#define READ_CHUNK (64 * 1024)
+#define OUT_FLUSH (64 * 1024)
+
+typedef struct {
+    const Config *cfg;
+    Policy *policy;
+    ReplayBans *bans;
+    gboolean json;
+    int year;      /* > 0: --year, used for timestamps without one */
+    gint64 ref_us; /* the current file's mtime: year inference */
+    GString *out;
+    gboolean write_failed;
+    guint64 alerts;
+    guint64 no_time;  /* alerts without a usable timestamp: not decided */
+    AlertStats lines; /* parse counts of every file */
+} Replay;
+
+static gboolean
+write_all(int fd, const char *buf, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return FALSE;
+        }
+        buf += n;
+        len -= (gsize)n;
+    }
+    return TRUE;
+}
+
+static void
+output_flush(Replay *r)
+{
+    if (r->out->len == 0 || r->write_failed)
+        return;
+    if (!write_all(STDOUT_FILENO, r->out->str, r->out->len)) {
+        fprintf(stderr, "alertban replay: writing output: %s\n", g_strerror(errno));
+        r->write_failed = TRUE;
+    }
+    g_string_truncate(r->out, 0);
+}
+
+static void
+on_alert(const Alert *alert, gpointer user_data)
+{
+    Replay *r = user_data;
+    r->alerts++;
+    gint64 now_us;
+    gboolean ok = r->year > 0 ? alert_timestamp_to_unix_us(alert, r->year, &now_us)
+                              : replay_alert_time_us(alert, r->ref_us, &now_us);
+    if (!ok) {
+        r->no_time++;
+        return;
+    }
+    Verdict v;
+    policy_record_alert(r->policy, alert, now_us, &v);
+    replay_bans_apply(r->bans, &v);
+
+    IpAddr shown = v.offender;
+    gboolean shown_dst = v.offender_is_dst;
+    if (!shown.family)
+        replay_offender(r->cfg, alert, &shown, &shown_dst);
+    if (r->write_failed)
+        return;
+    if (r->json) {
+        replay_append_json(r->out, alert, now_us, &v, &shown, shown_dst);
+        g_string_append_c(r->out, '\n');
+    } else {
+        replay_append_text(r->out, alert, now_us, &v, &shown, shown_dst);
+    }
+    if (r->out->len >= OUT_FLUSH)
+        output_flush(r);
+}
+
+/* Feeds every line of fd to a reader of its own (alert_full blocks never span files). A line
+ * longer than ALERT_LINE_MAX is dropped as it streams past. FALSE on a read error. */
+static gboolean
+replay_fd(Replay *r, int fd, const char *name)
+{
+    g_autoptr(AlertReader) reader = alert_reader_new();
+    g_autofree char *buf = g_malloc(READ_CHUNK + ALERT_LINE_MAX + 1);
+    gsize have = 0;
+    guint64 base = 0;
+    gboolean dropping = FALSE;
+    gboolean ok = TRUE;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "alertban replay: reading %s: %s\n", name, g_strerror(errno));
+            ok = FALSE;
+            break;
+        }
+        if (n == 0)
+            break;
+        have += (gsize)n;
+        gsize pos = 0;
+        const char *nl;
+        while ((nl = memchr(buf + pos, '\n', have - pos)) != NULL) {
+            guint64 end = base + (guint64)(nl - buf) + 1;
+            if (dropping) {
+                alert_reader_feed_overlong(reader, end);
+                dropping = FALSE;
+            } else {
+                alert_reader_feed(reader, buf + pos, (gsize)(nl - (buf + pos)), end, on_alert, r);
+            }
+            pos = (gsize)(nl - buf) + 1;
+        }
+        gsize rest = have - pos;
+        if (dropping || rest > ALERT_LINE_MAX) {
+            dropping = TRUE;
+            base += have;
+            have = 0;
+        } else {
+            memmove(buf, buf + pos, rest);
+            base += pos;
+            have = rest;
+        }
+    }
+    if (ok) {
+        if (dropping)
+            alert_reader_feed_overlong(reader, base);
+        else if (have > 0)
+            alert_reader_feed(reader, buf, have, base + have, on_alert, r);
+    }
+    alert_reader_flush(reader, on_alert, r);
+    const AlertStats *st = alert_reader_stats(reader);
+    r->lines.parsed += st->parsed;
+    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
+        r->lines.skipped[i] += st->skipped[i];
+    return ok;
+}
+
+/* The host's own addresses and default gateways, read once from rtnetlink: the watch's source
+ * is attached to a private context that is never run, so the set stays as it was at start. */
+static OwnAddr *
+load_host_addresses(GMainContext **ctx_out)
+{
+    g_autoptr(GError) error = NULL;
+    OwnAddr *own = ownaddr_new();
+    GMainContext *ctx = g_main_context_new();
+    if (!ownaddr_watch(own, ctx, &error)) {
+        fprintf(stderr,
+                "alertban replay: cannot read this host's addresses (%s): no address is treated "
+                "as the host's own\n",
+                error->message);
+    }
+    *ctx_out = ctx;
+    return own;
+}
+
+static void
+print_summary(const Replay *r, const PolicyStats *ps)
+{
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s,
+                           "alertban replay: %" G_GUINT64_FORMAT " alerts, %" G_GUINT64_FORMAT
+                           " without a usable timestamp; %" G_GUINT64_FORMAT
+                           " bans, %" G_GUINT64_FORMAT " extensions, %u addresses banned\n",
+                           r->alerts, r->no_time, ps->bans, ps->extensions,
+                           replay_bans_addresses(r->bans));
+    g_string_append(s, "alertban replay: verdicts:");
+    gboolean any = FALSE;
+    for (int i = 0; i < POLICY_REASON_N; i++) {
+        if (ps->reasons[i] == 0)
+            continue;
+        g_string_append_printf(s, " %s=%" G_GUINT64_FORMAT, policy_reason_name(i), ps->reasons[i]);
+        any = TRUE;
+    }
+    g_string_append(s, any ? "\n" : " none\n");
+    g_string_append(s, "alertban replay: lines skipped:");
+    for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
+        g_string_append_printf(s, " %s=%" G_GUINT64_FORMAT, alert_skip_reason_name(i),
+                               r->lines.skipped[i]);
+    g_string_append_c(s, '\n');
+    fputs(s->str, stderr);
+    g_string_free(s, TRUE);
+}
+
+int
+cli_replay(int argc, char **argv)
+{
+    g_autofree char *config_path = NULL;
+    g_auto(GStrv) own_texts = NULL;
+    gboolean json = FALSE;
+    int year = 0;
+    int seed = 0;
+    GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+         "Configuration file (default " DEFAULT_CONFIG ", or $ALERTBAN_CONFIG)", "FILE"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per verdict", NULL},
+        {"own-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &own_texts,
+         "Treat ADDR as the host's own instead of this host's addresses (repeatable)", "ADDR"},
+        {"year", 0, 0, G_OPTION_ARG_INT, &year,
+         "Year of timestamps that have none (default: inferred from each file's mtime)", "YYYY"},
+        {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the random ban extension (default 0)",
+         "N"},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("LOGFILE... - replay alert logs");
+    g_option_context_set_summary(
+        ctx,
+        "Runs the parser and the policy of a configuration over existing alert logs, offline,\n"
+        "with each alert's own timestamp as the current time, and prints one verdict per alert:\n"
+        "time, address, action (ban, extend, none), reason, rule, alerts in the window, ban\n"
+        "time and expiry. Nothing is changed: no state, no firewall. Bans are kept in memory so\n"
+        "later alerts see them (extension, escalation of repeat offenders). Give the LOGFILEs\n"
+        "oldest first (alert.1 before alert).\n\n"
+        "Timestamps without a year (Snort's MM/DD-hh:mm:ss) get the year of the file's mtime,\n"
+        "or the year before when that would put them more than a day after the mtime (a log\n"
+        "from December rotated in January); --year sets it instead. Times are read in the local\n"
+        "time zone (TZ), as the sensor wrote them, and printed in UTC.\n\n"
+        "The host's own addresses and gateways are this host's, read once at start, unless\n"
+        "--own-address gives them. A summary goes to standard error.\n\n"
+        "Exit status: 0 when every log was read, 1 when output cannot be written, 2 on a bad\n"
+        "configuration, a log that cannot be read, or a usage error.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        fprintf(stderr, "alertban replay: %s\nRun 'alertban replay --help' for usage.\n",
+                error->message);
+        return CLI_EXIT_USAGE;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "alertban replay: no LOGFILE given\nRun 'alertban replay --help' for "
+                        "usage.\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (year != 0 && (year < 1970 || year > 9999)) {
+        fprintf(stderr, "alertban replay: --year %d is out of range (1970-9999)\n", year);
+        return CLI_EXIT_USAGE;
+    }
+    if (!config_path) {
+        const char *env = g_getenv("ALERTBAN_CONFIG");
+        config_path = g_strdup(env && *env ? env : DEFAULT_CONFIG);
+    }
+    g_autoptr(Config) cfg = config_load_file(config_path, &error);
+    if (!cfg) {
+        fprintf(stderr, "alertban replay: %s\n", error->message);
+        return CLI_EXIT_USAGE;
+    }
+
+    GMainContext *own_ctx = NULL;
+    g_autoptr(OwnAddr) own = NULL;
+    if (own_texts) {
+        own = ownaddr_new();
+        for (char **t = own_texts; *t; t++) {
+            IpAddr a;
+            if (!ipaddr_parse(*t, &a)) {
+                fprintf(stderr, "alertban replay: --own-address: '%s' is not an address\n", *t);
+                return CLI_EXIT_USAGE;
+            }
+            ownaddr_add(own, OWNADDR_LOCAL, &a);
+        }
+    } else {
+        own = load_host_addresses(&own_ctx);
+    }
+
+    g_autoptr(Policy) policy = policy_new(cfg, (guint32)seed);
+    g_autoptr(ReplayBans) bans = replay_bans_new();
+    policy_set_ownaddr(policy, own);
+    policy_set_ban_lookup(policy, replay_bans_lookup, bans);
+    Replay r = {
+        .cfg = cfg,
+        .policy = policy,
+        .bans = bans,
+        .json = json,
+        .year = year,
+        .out = g_string_sized_new(OUT_FLUSH + 4096),
+    };
+
+    int status = CLI_EXIT_OK;
+    for (int i = 1; i < argc && !r.write_failed; i++) {
+        const char *path = argv[i];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            fprintf(stderr, "alertban replay: cannot open %s: %s\n", path, g_strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            status = CLI_EXIT_USAGE;
+            continue;
+        }
+        r.ref_us = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+        if (!replay_fd(&r, fd, path))
+            status = CLI_EXIT_USAGE;
+        close(fd);
+    }
+    output_flush(&r);
+    g_string_free(r.out, TRUE);
+    print_summary(&r, policy_stats(policy));
+
+    g_clear_pointer(&policy, policy_free); /* borrows own */
+    g_clear_pointer(&own, ownaddr_free);
+    if (own_ctx)
+        g_main_context_unref(own_ctx);
+    if (r.write_failed && status == CLI_EXIT_OK)
+        status = CLI_EXIT_FAILED;
+    return status;
+}
