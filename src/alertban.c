@@ -11,33 +11,27 @@
 
 typedef struct {
     const char *name;
-    const char *args;
     const char *summary;
     CliCommandFunc run;
 } CliCommand;
 
 static const CliCommand commands[] = {
-    {"list", "[--json] [--long] [FILTER]", "list active bans", cli_list},
-    {"show", "[--json] ADDR", "show an address's ban and history", cli_show},
-    {"ban", "ADDR|CIDR [--for D|--permanent]", "ban an address or network now", cli_ban},
-    {"unban", "ADDR|CIDR|--all", "remove bans now", cli_unban},
-    {"status", "[--json]", "show the daemon's state and counters", cli_status},
-    {"reload", "", "make the daemon reload its configuration", cli_reload},
-    {"parse", "[--json] [-f [--from-start]] [FILE...]",
-     "parse (or follow) alert logs and print one alert per line", cli_parse},
-    {"replay", "[-c FILE] [--json] LOGFILE...", "show the verdicts a config gives old alerts",
-     cli_replay},
+    {"list", "list active bans", cli_list},
+    {"show", "show an address's ban and history", cli_show},
+    {"ban", "ban an address or network now", cli_ban},
+    {"unban", "remove bans now", cli_unban},
+    {"status", "show the daemon's state and counters", cli_status},
+    {"reload", "make the daemon reload its configuration", cli_reload},
+    {"parse", "parse (or follow) alert logs and print one alert per line", cli_parse},
+    {"replay", "show the verdicts a configuration gives old alerts", cli_replay},
 };
 
 static void
 usage(FILE *out)
 {
     fprintf(out, "Usage: alertban [--help] [--version] COMMAND [ARGS...]\n\nCommands:\n");
-    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        char head[64];
-        g_snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
-        fprintf(out, "  %-28s %s\n", head, commands[i].summary);
-    }
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'alertban COMMAND --help' for a command's options.\n"
                  "Exit status: 0 success, 1 refused or failed, 2 usage error, 3 daemon not "
                  "reachable.\n");
