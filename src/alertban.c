@@ -29,7 +29,7 @@ static const CliCommand commands[] = {
 static void
 usage(FILE *out)
 {
-    fprintf(out, "Usage: alertban [--help] [--version] COMMAND [ARGS...]\n\nCommands:\n");
+    fprintf(out, "Usage: alertban COMMAND [OPTIONS]    (or alertban --help | --version)\n\nCommands:\n");
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'alertban COMMAND --help' for a command's options.\n"
