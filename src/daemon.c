@@ -48,6 +48,7 @@ typedef struct {
     Daemon *d;
     TailFile *file;
     AlertReader *reader;
+    guint64 base_offset; /* where reading started (a resumed checkpoint, or 0) */
     gboolean alerted;  /* the current feed produced an alert */
     gboolean queued;   /* a checkpoint at queued_offset is queued or committed */
     guint64 queued_offset;
@@ -144,7 +145,9 @@ static void
 queue_checkpoint(Input *in)
 {
     Daemon *d = in->d;
-    guint64 offset = alert_reader_safe_offset(in->reader);
+    /* The reader counts from its first line: before the first line it fed (or while a block
+     * that began there is open) the safe offset is where reading started. */
+    guint64 offset = MAX(alert_reader_safe_offset(in->reader), in->base_offset);
     if (in->queued && in->queued_offset == offset)
         return;
     TailCheckpoint tc;
@@ -267,6 +270,7 @@ input_for(Daemon *d, TailFile *file)
         in->d = d;
         in->file = file;
         in->reader = alert_reader_new();
+        in->base_offset = tail_file_get_delivered(file);
         tail_file_set_user_data(file, in);
     }
     return in;
@@ -312,6 +316,15 @@ on_idle(TailFile *file, gpointer user_data)
     request_turn(d);
 }
 
+/* A followed path's checkpoint belongs to the newest file opened on it: a rotated file still
+ * draining must not move the key back to itself. */
+static gboolean
+is_newest(Daemon *d, TailFile *file)
+{
+    const guint64 *newest = g_hash_table_lookup(d->newest_file, tail_file_get_path(file));
+    return !newest || *newest == tail_file_get_id(file);
+}
+
 static void
 on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
 {
@@ -331,6 +344,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
         add_stats(&d->closed_stats, alert_reader_stats(in->reader));
         alert_reader_free(in->reader);
         in->reader = alert_reader_new();
+        in->base_offset = 0;
         in->queued = FALSE;
         g_message("daemon: %s was truncated; reading it again from its start", path);
         break;
@@ -341,8 +355,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
             break;
         /* The last checkpoint of a rotated file, unless a newer file of the same path has
          * taken over the key. */
-        const guint64 *newest = g_hash_table_lookup(d->newest_file, path);
-        if (!newest || *newest == tail_file_get_id(file))
+        if (is_newest(d, file))
             queue_checkpoint(in);
         tail_file_set_user_data(file, NULL);
         input_free(in);
@@ -361,7 +374,7 @@ daemon_end_turn(Daemon *d, GError **error)
         g_autoptr(GPtrArray) files = tail_list_files(d->tail);
         for (guint i = 0; i < files->len; i++) {
             Input *in = tail_file_get_user_data(files->pdata[i]);
-            if (in)
+            if (in && is_newest(d, in->file))
                 queue_checkpoint(in);
         }
     }
