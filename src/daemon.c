@@ -87,6 +87,7 @@ struct Daemon {
 };
 
 static void request_turn(Daemon *d);
+static gboolean is_newest(Daemon *d, TailFile *file);
 
 void
 daemon_options_init(DaemonOptions *opts)
@@ -299,7 +300,7 @@ on_line(TailFile *file, const char *line, gsize len, guint64 end_offset, gpointe
     Input *in = input_for(d, file);
     in->alerted = FALSE;
     alert_reader_feed(in->reader, line, len, end_offset, on_alert, in);
-    if (in->alerted)
+    if (in->alerted && is_newest(d, file))
         queue_checkpoint(in);
     request_turn(d);
 }
@@ -311,7 +312,7 @@ on_idle(TailFile *file, gpointer user_data)
     Input *in = input_for(d, file);
     in->alerted = FALSE;
     alert_reader_flush(in->reader, on_alert, in);
-    if (in->alerted)
+    if (in->alerted && is_newest(d, file))
         queue_checkpoint(in);
     request_turn(d);
 }
