@@ -330,7 +330,7 @@ read_messages(OwnAddr *oa, guint32 seq, GError **error)
             return READ_OVERFLOW;
         if (from.nl_pid != 0) /* only the kernel speaks here */
             continue;
-        int len = (int)n;
+        guint len = (guint)n;
         gboolean done = FALSE;
         for (const struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
             gboolean ours = seq != 0 && h->nlmsg_seq == seq;

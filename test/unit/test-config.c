@@ -493,7 +493,7 @@ test_reload(Fixture *f, gconstpointer data)
     Config *before = cfg;
 
     /* A bad file leaves the running configuration as it was. */
-    write_file(f->dir, "r.conf", "[policy]\nban_time = 3h\nthreshold = nope\n", -1);
+    g_free(write_file(f->dir, "r.conf", "[policy]\nban_time = 3h\nthreshold = nope\n", -1));
     g_assert_false(config_reload(&cfg, path, &error));
     g_autofree char *want = g_strdup_printf("%s:3: threshold: expected N/T*", path);
     g_assert_true(g_pattern_match_simple(want, error->message));
@@ -508,7 +508,7 @@ test_reload(Fixture *f, gconstpointer data)
 
     /* A good one replaces it. */
     g_clear_error(&error);
-    write_file(f->dir, "r.conf", "[policy]\nban_time = 4h\n", -1);
+    g_free(write_file(f->dir, "r.conf", "[policy]\nban_time = 4h\n", -1));
     g_assert_true(config_reload(&cfg, path, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(cfg->policy.ban_time_s, ==, 4 * 3600);
