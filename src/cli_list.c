@@ -145,8 +145,8 @@ list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, CtlJso
         return CLI_EXIT_FAILED;
     }
     fprintf(stderr,
-            "alertban: the daemon is not running (%s); the stored bans, read-only from %s:\n",
-            why, store_path(store));
+            "alertban: the daemon is not running (%s); the stored bans, read-only from %s:\n", why,
+            store_path(store));
     g_autoptr(GString) line = g_string_new(NULL);
     CtlJsonWriter w;
     ctl_proto_reply_begin(&w, line);

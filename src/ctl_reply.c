@@ -152,8 +152,7 @@ ctl_reply_list(CtlJsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now
 }
 
 void
-ctl_reply_show(CtlJsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history,
-               gint64 now_us)
+ctl_reply_show(CtlJsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history, gint64 now_us)
 {
     char buf[IPADDR_STRLEN];
     ctl_json_add_int(w, "now", to_unix_s(now_us));

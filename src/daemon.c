@@ -49,8 +49,8 @@ typedef struct {
     TailFile *file;
     AlertReader *reader;
     guint64 base_offset; /* where reading started (a resumed checkpoint, or 0) */
-    gboolean alerted;  /* the current feed produced an alert */
-    gboolean queued;   /* a checkpoint at queued_offset is queued or committed */
+    gboolean alerted;    /* the current feed produced an alert */
+    gboolean queued;     /* a checkpoint at queued_offset is queued or committed */
     guint64 queued_offset;
 } Input;
 
@@ -154,8 +154,7 @@ queue_checkpoint(Input *in)
     TailCheckpoint tc;
     g_autoptr(GError) error = NULL;
     if (!tail_checkpoint(d->tail, in->file, offset, &tc, &error)) {
-        g_warning("daemon: no checkpoint for %s: %s", tail_file_get_path(in->file),
-                  error->message);
+        g_warning("daemon: no checkpoint for %s: %s", tail_file_get_path(in->file), error->message);
         return;
     }
     StoreCheckpoint sc;
@@ -542,8 +541,8 @@ handle_status(const CtlRequest *req, CtlJsonWriter *w, gpointer user_data, GErro
     ctl_json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
     ctl_json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
     ctl_json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
-    ctl_json_add_string(w, "on_exit", d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush"
-                                                                                     : "keep");
+    ctl_json_add_string(w, "on_exit",
+                        d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
 
     AlertStats as = d->closed_stats;
     if (d->tail) {
@@ -905,8 +904,8 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
         if (d->monitor)
             g_signal_connect(d->monitor, "changed", G_CALLBACK(on_config_changed), d);
         else
-            g_warning("config: not watching %s for changes (SIGHUP still reloads): %s",
-                      config_path, err->message);
+            g_warning("config: not watching %s for changes (SIGHUP still reloads): %s", config_path,
+                      err->message);
     }
     on_purge(d);
     d->purge_id = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, d);

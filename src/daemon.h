@@ -29,8 +29,7 @@ typedef struct Daemon Daemon;
  * store, the own-address watch and the tailer resumed from its checkpoints. Takes cfg.
  * config_path is the file a reload reads. Logs one start line. NULL with an error when the
  * daemon cannot start. */
-Daemon *daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts,
-                   GError **error);
+Daemon *daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GError **error);
 
 /* Runs the main loop until daemon_quit() (or SIGTERM/SIGINT), then ends the last turn
  * (commit, firewall) and, with on_exit = flush, removes the firewall's rules. Returns an exit
