@@ -16,12 +16,14 @@ AB_PID=""
 
 # ab_write_config [EXTRA INI TEXT]: the [daemon], [input] and [firewall] sections with every
 # path in $AB_TMP; the argument is appended (more keys go in their own sections).
+# $AB_ON_EXIT sets on_exit; $AB_DAEMON_EXTRA adds lines to [daemon].
 ab_write_config() {
     cat >"$AB_CONF" <<EOC
 [daemon]
 state_dir = $AB_TMP/state
 socket = $AB_TMP/run/alertban.sock
 on_exit = ${AB_ON_EXIT:-keep}
+${AB_DAEMON_EXTRA:-}
 
 [input]
 path = $AB_LOG
