@@ -115,6 +115,14 @@ if abctl reload >/dev/null 2>&1; then ab_fail "reload of a bad file succeeded"; 
 cp "$AB_TMP/good.conf" "$AB_CONF"
 abctl reload >/dev/null || ab_fail "reload of a good file failed"
 ab_daemon_up || ab_fail "daemon gone after reloads"
+# Editing the file is enough: the daemon watches it.
+sed 's/^ban_time = 1h$/ban_time = 2h/' "$AB_TMP/good.conf" >"$AB_TMP/edited.conf"
+cat "$AB_TMP/edited.conf" >"$AB_CONF"
+ab_wait_for 10 grep -q 'config: reloaded .*(file changed)' "$AB_DAEMON_LOG"
+snort2_line 2001219 "ET SCAN after reload" 203.0.113.70 40011 192.0.2.1 22 >>"$AB_LOG"
+ab_wait_for 5 ab_kernel_has 203.0.113.70
+grep -q 'ban addr=203.0.113.70 .*duration_s=7200 ' "$AB_DAEMON_LOG" ||
+    ab_fail "the edited ban_time was not applied"
 
 echo "== unban --all, then stop"
 abctl unban --all >/dev/null
