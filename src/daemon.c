@@ -790,6 +790,55 @@ on_ownaddr_changed(OwnAddr *oa, OwnAddrKind kind, const IpAddr *a, gboolean adde
 
 /* ---- construction ---- */
 
+/* The policy's threshold windows live in memory. At start they are refilled from the tracker
+ * rows that were counted without banning ("below_threshold") within the widest window, so N
+ * alerts in T seconds still ban when a restart falls between them. The replay's verdicts
+ * are not acted on (and nothing is written). */
+#define REPLAY_ROWS_MAX 100000
+
+static void
+replay_windows(Daemon *d)
+{
+    const Config *cfg = d->cfg;
+    guint window_s = cfg->policy.threshold.count > 1 ? cfg->policy.threshold.window_s : 0;
+    for (guint i = 0; i < cfg->rules->len; i++) {
+        const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
+        if (r->has_threshold && r->threshold.count > 1)
+            window_s = MAX(window_s, r->threshold.window_s);
+    }
+    if (window_s == 0)
+        return;
+    gint64 now = g_get_real_time();
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_autoptr(GError) error = NULL;
+    if (!store_load_recent_violations(d->store, now - (gint64)window_s * G_USEC_PER_SEC,
+                                      policy_reason_name(POLICY_REASON_BELOW_THRESHOLD),
+                                      REPLAY_ROWS_MAX, rows, &error)) {
+        g_warning("policy: threshold windows start empty: %s", error->message);
+        return;
+    }
+    for (guint i = 0; i < rows->len; i++) {
+        const StoreViolation *sv = &g_array_index(rows, StoreViolation, i);
+        Alert a;
+        memset(&a, 0, sizeof a);
+        a.gid = sv->gid;
+        a.sid = sv->sid;
+        a.rev = sv->rev;
+        g_strlcpy(a.msg, sv->msg, sizeof a.msg);
+        g_strlcpy(a.proto, sv->proto, sizeof a.proto);
+        a.priority = sv->priority;
+        a.src = sv->swapped ? sv->peer : sv->addr;
+        a.dst = sv->swapped ? sv->addr : sv->peer;
+        a.src_port = sv->src_port;
+        a.dst_port = sv->dst_port;
+        Verdict v;
+        policy_record_alert(d->policy, &a, sv->time_us, &v);
+    }
+    if (rows->len > 0)
+        g_message("policy: threshold windows refilled with %u counted alerts of the last %u s",
+                  rows->len, window_s);
+}
+
 static gboolean
 start_tail(Daemon *d, GError **error)
 {
@@ -889,6 +938,7 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
                       err->message);
     }
     policy_set_ownaddr(d->policy, d->own);
+    replay_windows(d);
 
     if (!start_tail(d, error))
         return NULL;

@@ -141,8 +141,8 @@ stored(Fixture *f, guint *n_bans, guint64 *violations, guint64 *checkpoint)
         *violations += g_array_index(bans, Ban, i).violations;
     g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
     g_assert_true(store_load_checkpoints(s, cps, NULL, &error));
-    g_assert_cmpuint(cps->len, ==, 1);
-    *checkpoint = g_array_index(cps, StoreCheckpoint, 0).offset;
+    g_assert_cmpuint(cps->len, <=, 1);
+    *checkpoint = cps->len ? g_array_index(cps, StoreCheckpoint, 0).offset : 0;
 }
 
 static guint64
@@ -151,6 +151,24 @@ file_size(const char *path)
     GStatBuf st;
     g_assert_cmpint(g_stat(path, &st), ==, 0);
     return (guint64)st.st_size;
+}
+
+/* Runs the main loop until the committed checkpoint covers the whole log, or 10 s pass. */
+static void
+run_until_read(Fixture *f)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    for (;;) {
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        guint n_bans;
+        guint64 violations, checkpoint;
+        stored(f, &n_bans, &violations, &checkpoint);
+        if (checkpoint == file_size(f->log))
+            return;
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(1000);
+    }
 }
 
 typedef struct {
@@ -216,6 +234,32 @@ test_restart_resumes(void)
     stop_daemon(&f);
     stored(&f, &n_bans, &violations, &checkpoint);
     g_assert_cmpuint(violations, ==, 40);
+    fixture_teardown(&f);
+}
+
+/* N alerts in T seconds ban even when a restart falls between them: the windows are refilled
+ * from the tracker. */
+static void
+test_restart_keeps_windows(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, "threshold = 3/1h\n");
+    start_daemon(&f);
+    append_alerts(&f, 0, 1);
+    append_alerts(&f, 0, 1);
+    run_until_read(&f); /* both alerts counted and committed, nothing banned */
+    g_assert_cmpuint(fw_entries(&f), ==, 0);
+    stop_daemon(&f);
+    start_daemon(&f);
+    test_log_assert("*threshold windows refilled with 2 counted alerts*");
+    append_alerts(&f, 0, 1);
+    run_until_installed(&f, 1);
+    stop_daemon(&f);
+    guint n_bans;
+    guint64 violations, checkpoint;
+    stored(&f, &n_bans, &violations, &checkpoint);
+    g_assert_cmpuint(n_bans, ==, 1);
+    g_assert_cmpuint(violations, ==, 3);
     fixture_teardown(&f);
 }
 
@@ -294,6 +338,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &burst_cases[i], test_turn_burst);
     }
     g_test_add_func("/daemon/restart/resumes", test_restart_resumes);
+    g_test_add_func("/daemon/restart/keeps-threshold-windows", test_restart_keeps_windows);
     g_test_add_func("/daemon/reload/bad-file-kept-out", test_reload);
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
     return g_test_run();
