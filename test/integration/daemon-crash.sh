@@ -3,6 +3,7 @@
 # Crash safety: alerts from many distinct addresses are streamed into the log while alertband
 # is killed with SIGKILL at random moments (24 times: during bursts, and right after the log
 # was rotated), and restarted each time. At the end, every address whose alerts met the policy
+# (one alert, or three within an hour for one rule, whose windows must survive the kills)
 # is banned exactly once in the kernel, the store agrees with the kernel, no alert was acted on
 # twice (each ban's violation count and each address's tracker rows equal the alerts written
 # for it), and nothing was banned that should not be (whitelisted addresses, ignored rules).
@@ -28,7 +29,10 @@ max_bans_per_minute = 0
 address = 192.0.2.0/24
 
 [rule 1:7777777]
-ignore = yes'
+ignore = yes
+
+[rule 1:2001220]
+threshold = 3/1h'
 : >"$AB_LOG"
 LEDGER="$AB_TMP/ledger"
 : >"$LEDGER"
@@ -47,12 +51,14 @@ offenders = ["198.51.100.%d" % i for i in range(1, 255)] + \
             ["2001:db8:c::%x" % i for i in range(1, 51)]
 white = ["192.0.2.%d" % i for i in range(2, 52)]
 ignored = ["203.0.113.%d" % i for i in range(200, 251)]
+thresh = ["2001:db8:d::%x" % i for i in range(1, 201)]
 def line(sid, msg, src, dst):
     ts = time.strftime("%m/%d-%H:%M:%S") + ".%06d" % rng.randrange(1000000)
     return "%s  [**] [1:%d:1] %s [**] [Priority: 2] {TCP} %s:%d -> %s:22\n" % (
         ts, sid, msg, src, rng.randrange(1024, 65536), dst)
 fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 led = open(ledger, "a")
+led.write("# cycle %d\n" % rot_no)
 for i in range(n):
     if i == rotate_at:
         os.close(fd)
@@ -60,8 +66,10 @@ for i in range(n):
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         open(marker, "w").close()
     r = rng.random()
-    if r < 0.8:
+    if r < 0.7:
         a, kind, sid, msg = rng.choice(offenders), "offender", 2001219, "ET SCAN Potential SSH Scan"
+    elif r < 0.8:
+        a, kind, sid, msg = rng.choice(thresh), "thresh", 2001220, "SSH brute force 3 in 1h"
     elif r < 0.9:
         a, kind, sid, msg = rng.choice(white), "white", 2001219, "ET SCAN Potential SSH Scan"
     else:
@@ -141,6 +149,8 @@ ledger, kernel_f, stored_f, tracker_f = sys.argv[1:5]
 written = collections.Counter()
 kind = {}
 for l in open(ledger):
+    if l.startswith("#"):
+        continue
     a, k = l.split()
     a = str(ipaddress.ip_address(a))
     written[a] += 1
@@ -151,7 +161,18 @@ tracker = collections.Counter()
 for l in open(tracker_f):
     h, verdict, n = l.strip().split("|")
     tracker[str(ipaddress.ip_address(bytes.fromhex(h)))] += int(n)
-want = sorted(a for a in written if kind[a] == "offender")
+# Threshold addresses whose alerts were written in more than one cycle: their windows had to
+# survive a kill (the ledger marks cycles with "# cycle N" lines).
+cycles = collections.defaultdict(set)
+cycle = 0
+for l in open(ledger):
+    if l.startswith("#"):
+        cycle = int(l.split()[2])
+        continue
+    cycles[str(ipaddress.ip_address(l.split()[0]))].add(cycle)
+straddled = sum(1 for a in written if kind[a] == "thresh" and written[a] >= 3 and len(cycles[a]) > 1)
+want = sorted(a for a in written
+              if kind[a] == "offender" or (kind[a] == "thresh" and written[a] >= 3))
 errors = []
 dups = [a for a, n in collections.Counter(kernel).items() if n > 1]
 if dups:
@@ -170,8 +191,10 @@ for a in written:
         errors.append("%s (%s): %d alerts written, %d tracker rows" % (a, kind[a], written[a], tracker[a]))
     if kind[a] == "ignored" and tracker[a] not in (0, written[a]):
         errors.append("%s (ignored): %d alerts written, %d tracker rows" % (a, written[a], tracker[a]))
-print("alerts written: %d from %d addresses; offenders banned: %d; kernel rules: %d" % (
-    sum(written.values()), len(written), len(want), len(kernel)))
+print("alerts written: %d from %d addresses; to be banned: %d (%d by a 3/1h threshold, %d of"
+      " whose alerts straddled a kill); kernel rules: %d" % (
+    sum(written.values()), len(written), len(want),
+    sum(1 for a in want if kind[a] == "thresh"), straddled, len(kernel)))
 for e in errors[:30]:
     print("ERROR: " + e)
 sys.exit(1 if errors else 0)
