@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// alertband, the daemon: options, configuration, and (to come) construction of the modules
-// around the GLib main loop.
+// alertband, the daemon: options, configuration, then the daemon module builds everything
+// around the GLib main loop and runs it.
 #include <glib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
@@ -83,25 +85,34 @@ run_check_config(const Config *cfg)
     return EXIT_SUCCESS;
 }
 
-/* The daemon proper (tail -> alert -> policy -> bans -> fw, store, control socket, ownaddr,
- * signals) is built here by the modules' constructors; it is not written yet. */
+/* The daemon proper: src/daemon.c wires tail -> alert -> policy -> bans -> store/firewall, the
+ * control socket, ownaddr, signals and the config watch, and runs the loop. */
 static int
-run_daemon(const Options *o, const Config *cfg)
+run_daemon(const Options *o, Config *cfg)
 {
-    (void)o;
-    (void)cfg;
-    fprintf(stderr, "alertband: only --check-config is available in this build; the daemon "
-                    "mode is not written yet\n");
-    return EXIT_FAILURE;
+    g_autoptr(GError) error = NULL;
+    DaemonOptions opts;
+    daemon_options_init(&opts);
+    /* A client that goes away mid-reply must not kill the daemon. */
+    signal(SIGPIPE, SIG_IGN);
+    g_autoptr(Daemon) d = daemon_new(cfg, o->config_path, &opts, &error);
+    if (!d) {
+        g_printerr("alertband: cannot start: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    return daemon_run(d);
 }
 
-/* --flush: removes the chain and its jumps through the firewall backend (not written yet). */
+/* --flush: removes the chain, its rules and its jumps through the firewall backend. */
 static int
 run_flush(const Config *cfg)
 {
-    (void)cfg;
-    fprintf(stderr, "alertband: --flush is not available in this build yet\n");
-    return EXIT_FAILURE;
+    g_autoptr(GError) error = NULL;
+    if (!daemon_flush_firewall(cfg, &error)) {
+        g_printerr("alertband: --flush: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
 }
 
 int
@@ -116,7 +127,7 @@ main(int argc, char **argv)
     }
     log_setup(o.foreground || o.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO, o.verbosity);
 
-    g_autoptr(Config) cfg = config_load_file(o.config_path, &error);
+    Config *cfg = config_load_file(o.config_path, &error);
     if (!cfg) {
         fprintf(stderr, "alertband: %s\n", error->message);
         g_free(o.config_path);
@@ -130,7 +141,9 @@ main(int argc, char **argv)
     else if (o.flush)
         rc = run_flush(cfg);
     else
-        rc = run_daemon(&o, cfg);
+        rc = run_daemon(&o, g_steal_pointer(&cfg)); /* takes cfg */
+    if (cfg)
+        config_free(cfg);
     g_free(o.config_path);
     return rc;
 }

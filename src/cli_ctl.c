@@ -4,6 +4,7 @@
 #include "cli_ctl.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -19,6 +20,8 @@ void
 cli_ctl_options_clear(CliCtlOptions *opts)
 {
     g_clear_pointer(&opts->socket, g_free);
+    g_clear_pointer(&opts->config, g_free);
+    g_clear_pointer(&opts->cfg, config_free);
 }
 
 int
@@ -37,8 +40,14 @@ cli_ctl_parse(const char *name, const char *params, const char *summary,
               const GOptionEntry *entries, CliCtlOptions *opts, int *argc, char ***argv)
 {
     const GOptionEntry common[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts->config,
+         "The daemon's configuration, for its socket and state paths (default: "
+         "$ALERTBAN_CONFIG or " CLI_CONFIG_DEFAULT ")",
+         "FILE"},
         {"socket", 0, 0, G_OPTION_ARG_FILENAME, &opts->socket,
-         "Control socket (default: $ALERTBAN_SOCKET or " CTL_SOCKET_DEFAULT ")", "PATH"},
+         "Control socket (default: $ALERTBAN_SOCKET, the configuration's, or " CTL_SOCKET_DEFAULT
+         ")",
+         "PATH"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &opts->json, "Print the daemon's JSON reply", NULL},
         G_OPTION_ENTRY_NULL,
     };
@@ -58,24 +67,82 @@ cli_ctl_parse(const char *name, const char *params, const char *summary,
     return -1;
 }
 
+const Config *
+cli_ctl_config(CliCtlOptions *opts)
+{
+    if (opts->config_loaded)
+        return opts->cfg;
+    opts->config_loaded = TRUE;
+    const char *path = opts->config;
+    gboolean explicit = path && path[0];
+    if (!explicit) {
+        const char *env = g_getenv("ALERTBAN_CONFIG");
+        explicit = env && env[0];
+        path = explicit ? env : CLI_CONFIG_DEFAULT;
+    }
+    if (!explicit && !g_file_test(path, G_FILE_TEST_EXISTS))
+        return NULL;
+    g_autoptr(GError) error = NULL;
+    opts->cfg = config_load_file(path, &error);
+    if (!opts->cfg) {
+        fprintf(stderr, "alertban: %s\n", error->message);
+        exit(CLI_EXIT_USAGE);
+    }
+    config_apply_env(opts->cfg);
+    return opts->cfg;
+}
+
 const char *
-cli_ctl_socket_path(const CliCtlOptions *opts)
+cli_ctl_socket_path(CliCtlOptions *opts)
 {
     if (opts->socket && opts->socket[0])
         return opts->socket;
     const char *env = g_getenv("ALERTBAN_SOCKET");
     if (env && env[0])
         return env;
+    const Config *cfg = cli_ctl_config(opts);
+    if (cfg && cfg->daemon.socket && cfg->daemon.socket[0])
+        return cfg->daemon.socket;
     return CTL_SOCKET_DEFAULT;
 }
 
+Store *
+cli_ctl_open_store(CliCtlOptions *opts)
+{
+    const Config *cfg = cli_ctl_config(opts);
+    g_autoptr(Config) defaults = NULL;
+    if (!cfg) {
+        defaults = config_new_defaults();
+        config_apply_env(defaults);
+        cfg = defaults;
+    }
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(GError) error = NULL;
+    Store *store = store_open(cfg->daemon.state_dir, &so, &error);
+    if (!store)
+        fprintf(stderr, "alertban: cannot read the stored state either: %s\n", error->message);
+    return store;
+}
+
 int
-cli_ctl_call(const CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply)
+cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply)
+{
+    return cli_ctl_call_quiet(opts, req, reply, NULL);
+}
+
+int
+cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply, char **why)
 {
     const char *path = cli_ctl_socket_path(opts);
     g_autoptr(GError) error = NULL;
     g_autoptr(CtlClient) client = ctl_client_connect(path, &error);
     if (!client) {
+        if (why) {
+            *why = g_strdup_printf("%s: %s", path, error->message);
+            return CLI_EXIT_UNREACHABLE;
+        }
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
             fprintf(stderr, "alertban: %s (root, or a member of the socket group, may use it)\n",
                     error->message);
@@ -108,6 +175,25 @@ cli_ctl_call(const CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **re
         fprintf(stderr, "alertban: %s\n", shown);
         return CLI_EXIT_FAILED;
     }
+    *reply = g_steal_pointer(&v);
+    return CLI_EXIT_OK;
+}
+
+int
+cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, CtlJsonValue **reply)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean ok = FALSE;
+    gsize len = line->len;
+    if (len > 0 && line->str[len - 1] == '\n')
+        len--;
+    g_autoptr(CtlJsonValue) v = ctl_proto_parse_reply(line->str, len, &ok, &error);
+    if (!v || !ok) {
+        fprintf(stderr, "alertban: bad stored state: %s\n", error ? error->message : "not ok");
+        return CLI_EXIT_FAILED;
+    }
+    if (opts->json)
+        fputs(line->str, stdout);
     *reply = g_steal_pointer(&v);
     return CLI_EXIT_OK;
 }

@@ -6,11 +6,19 @@
 #include <glib.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "ctl_proto.h"
+#include "store.h"
+
+/* Where the CLI looks for the configuration when neither -c nor $ALERTBAN_CONFIG is given. */
+#define CLI_CONFIG_DEFAULT ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
 
 typedef struct {
     char *socket; /* --socket PATH */
+    char *config; /* -c FILE */
     gboolean json;
+    gboolean config_loaded; /* cfg below is what -c (or the default file) holds */
+    Config *cfg;            /* NULL when the default file does not exist */
 } CliCtlOptions;
 
 void cli_ctl_options_clear(CliCtlOptions *opts);
@@ -25,14 +33,33 @@ int cli_ctl_parse(const char *name, const char *params, const char *summary,
 /* Reports a usage error for command name and returns CLI_EXIT_USAGE. */
 int cli_ctl_usage_error(const char *name, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* The socket path: --socket, else $ALERTBAN_SOCKET, else CTL_SOCKET_DEFAULT. */
-const char *cli_ctl_socket_path(const CliCtlOptions *opts);
+/* The configuration the daemon reads: -c FILE, else $ALERTBAN_CONFIG, else CLI_CONFIG_DEFAULT
+ * (whose absence is not an error), with the environment overrides applied. NULL when there
+ * is none; a file that exists but does not load is reported and exits the CLI with status 2. */
+const Config *cli_ctl_config(CliCtlOptions *opts);
+
+/* The socket path: --socket, else $ALERTBAN_SOCKET, else the configuration's socket, else
+ * CTL_SOCKET_DEFAULT. */
+const char *cli_ctl_socket_path(CliCtlOptions *opts);
+
+/* For list and show when the daemon is not reachable: the store in the configuration's
+ * state_dir (or the installed default), opened read-only. NULL with the reason printed. */
+Store *cli_ctl_open_store(CliCtlOptions *opts);
 
 /* Sends req to the daemon. On ok:true returns CLI_EXIT_OK and stores the reply (owned) in
  * *reply; with --json the reply line has then already been printed. Otherwise prints why on
  * stderr (the JSON error reply on stdout with --json) and returns CLI_EXIT_FAILED or
  * CLI_EXIT_UNREACHABLE. */
-int cli_ctl_call(const CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply);
+int cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply);
+
+/* The same, but a daemon that is not reachable is not reported: CLI_EXIT_UNREACHABLE is
+ * returned silently and *why (owned) says why, for commands that fall back to the store. */
+int cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply,
+                       char **why);
+
+/* Takes a reply line built from the store (with its newline) as if the daemon had sent it:
+ * prints it with --json, parses it into *reply. Returns CLI_EXIT_OK or CLI_EXIT_FAILED. */
+int cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, CtlJsonValue **reply);
 
 /* Copies text for a terminal: control characters become '?', invalid UTF-8 too, and the
  * result is cut to max_chars characters (0: no cut) with "..." at the end. */

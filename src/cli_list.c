@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_ctl.h"
+#include "ctl_reply.h"
 #include "ipaddr.h"
 
 typedef struct {
@@ -127,6 +128,34 @@ print_bans(const CtlJsonValue *reply, CtlSort sort, gboolean long_format)
     cli_table_print(t, stdout);
 }
 
+/* The daemon is not running: the bans in force as the store holds them, read-only. */
+static int
+list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, CtlJsonValue **reply)
+{
+    g_autoptr(Store) store = cli_ctl_open_store(opts);
+    if (!store) {
+        fprintf(stderr, "alertban: the daemon is not reachable: %s\n", why);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    gint64 now = g_get_real_time();
+    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
+    g_autoptr(GError) error = NULL;
+    if (!store_load_bans(store, now, bans, NULL, NULL, &error)) {
+        fprintf(stderr, "alertban: reading %s: %s\n", store_path(store), error->message);
+        return CLI_EXIT_FAILED;
+    }
+    fprintf(stderr,
+            "alertban: the daemon is not running (%s); the stored bans, read-only from %s:\n", why,
+            store_path(store));
+    g_autoptr(GString) line = g_string_new(NULL);
+    CtlJsonWriter w;
+    ctl_proto_reply_begin(&w, line);
+    ctl_json_add_bool(&w, "offline", TRUE);
+    ctl_reply_list(&w, req, bans, now);
+    ctl_proto_reply_end(&w);
+    return cli_ctl_offline_reply(opts, line, reply);
+}
+
 int
 cli_list(int argc, char **argv)
 {
@@ -163,9 +192,10 @@ cli_list(int argc, char **argv)
         req.has_addr = TRUE;
     }
     g_autoptr(CtlJsonValue) reply = NULL;
-    rc = cli_ctl_call(&opts, &req, &reply);
-    /* When the daemon is down, this is where list will read the store read-only (and say
-     * so) once the store module is available; until then it reports the daemon as down. */
+    g_autofree char *why = NULL;
+    rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
+    if (rc == CLI_EXIT_UNREACHABLE && why)
+        rc = list_offline(&opts, &req, why, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
     print_bans(reply, req.sort, long_format);

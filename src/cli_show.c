@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_ctl.h"
+#include "ctl_reply.h"
 #include "ipaddr.h"
 
 static char *
@@ -109,6 +110,44 @@ print_history(const CtlJsonValue *reply)
     cli_table_print(t, stdout);
 }
 
+/* The daemon is not running: the address's stored ban (the most specific one covering it) and
+ * history, read-only. */
+static int
+show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
+             CtlJsonValue **reply)
+{
+    g_autoptr(Store) store = cli_ctl_open_store(opts);
+    if (!store) {
+        fprintf(stderr, "alertban: the daemon is not reachable: %s\n", why);
+        return CLI_EXIT_UNREACHABLE;
+    }
+    gint64 now = g_get_real_time();
+    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
+    g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_autoptr(GError) error = NULL;
+    if (!store_load_bans(store, now, bans, NULL, NULL, &error) ||
+        !store_load_history(store, a, limit ? limit : CTL_REPLY_SHOW_LIMIT_DEFAULT, history,
+                            &error)) {
+        fprintf(stderr, "alertban: reading %s: %s\n", store_path(store), error->message);
+        return CLI_EXIT_FAILED;
+    }
+    const Ban *covering = NULL;
+    for (guint i = 0; i < bans->len; i++) {
+        const Ban *b = &g_array_index(bans, Ban, i);
+        if (ipprefix_contains(&b->prefix, a) && (!covering || b->prefix.len > covering->prefix.len))
+            covering = b;
+    }
+    fprintf(stderr, "alertban: the daemon is not running (%s); stored state, read-only from %s:\n",
+            why, store_path(store));
+    g_autoptr(GString) line = g_string_new(NULL);
+    CtlJsonWriter w;
+    ctl_proto_reply_begin(&w, line);
+    ctl_json_add_bool(&w, "offline", TRUE);
+    ctl_reply_show(&w, a, covering, history, now);
+    ctl_proto_reply_end(&w);
+    return cli_ctl_offline_reply(opts, line, reply);
+}
+
 int
 cli_show(int argc, char **argv)
 {
@@ -135,9 +174,10 @@ cli_show(int argc, char **argv)
         return cli_ctl_usage_error("show", "'%s' is not an IP address", argv[1]);
     ipprefix_from_addr(&a, &req.addr);
     g_autoptr(CtlJsonValue) reply = NULL;
-    rc = cli_ctl_call(&opts, &req, &reply);
-    /* Hook: when the daemon is down, show will read the store read-only here once the store
-     * module is available. */
+    g_autofree char *why = NULL;
+    rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
+    if (rc == CLI_EXIT_UNREACHABLE && why)
+        rc = show_offline(&opts, &a, req.limit, why, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
     char buf[IPADDR_STRLEN];

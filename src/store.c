@@ -1209,3 +1209,37 @@ store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count, gint64
         return set_sql_error(store, error, "reading a ban count");
     return TRUE;
 }
+
+gboolean
+store_load_recent_violations(Store *store, gint64 since_us, const char *verdict, guint limit,
+                             GArray *out, GError **error)
+{
+    g_return_val_if_fail(store != NULL && verdict != NULL && out != NULL, FALSE);
+    /* Read once per start, so the statement is not kept with the cached ones. The newest
+     * `limit` rows, returned oldest first. */
+    static const char sql[] =
+        "SELECT * FROM (SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
+        " src_port, dst_port, swapped, verdict, id FROM tracker WHERE at >= ?1 AND verdict = ?2"
+        " ORDER BY at DESC, id DESC LIMIT ?3) ORDER BY at, id";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return set_sql_error(store, error, "preparing to load recent violations");
+    sqlite3_bind_int64(st, 1, since_us);
+    sqlite3_bind_text(st, 2, verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, limit);
+    guint skipped = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        StoreViolation v;
+        if (!row_to_violation(st, &v)) {
+            skipped++;
+            continue;
+        }
+        g_array_append_val(out, v);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "loading recent violations");
+    warn_skipped(store, "tracker", skipped);
+    return TRUE;
+}

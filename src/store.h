@@ -164,3 +164,9 @@ gboolean store_load_violations_since(Store *store, gint64 since_us, guint limit,
  * the last of those bans started (0 when never). last_ban_us may be NULL. */
 gboolean store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count,
                              gint64 *last_ban_us, GError **error);
+
+/* Appends the newest tracker rows (at most limit) at or after since_us whose verdict is
+ * verdict, oldest first, for every address: what a restarted daemon replays to refill the
+ * policy's threshold windows. */
+gboolean store_load_recent_violations(Store *store, gint64 since_us, const char *verdict,
+                                      guint limit, GArray *out, GError **error);

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The reply objects the daemon's list and show handlers send (BAN, EVENT; see ctl_proto.h),
+// built from the ban table's and the store's records, so the CLI can build the same replies
+// from the store when the daemon is not running.
+#include "ctl_reply.h"
+
+#include <string.h>
+
+static gint64
+to_unix_s(gint64 us)
+{
+    return us / G_USEC_PER_SEC;
+}
+
+void
+ctl_reply_add_ban(CtlJsonWriter *w, const char *key, const Ban *ban)
+{
+    char addr[IPADDR_STRLEN], rule[40];
+    ipprefix_format(&ban->prefix, addr);
+    g_snprintf(rule, sizeof rule, "%u:%u:%u", ban->gid, ban->sid, ban->rev);
+    gboolean permanent = ban->expires_us == BAN_EXPIRES_NEVER;
+    ctl_json_object_begin(w, key);
+    ctl_json_add_string(w, "addr", addr);
+    ctl_json_add_int(w, "created", to_unix_s(ban->created_us));
+    if (permanent)
+        ctl_json_add_null(w, "expires");
+    else
+        ctl_json_add_int(w, "expires", to_unix_s(ban->expires_us));
+    ctl_json_add_bool(w, "permanent", permanent);
+    ctl_json_add_string(w, "source", ban_source_name(ban->source));
+    ctl_json_add_int(w, "violations", ban->violations);
+    ctl_json_add_int(w, "prior_bans", ban->prior_bans);
+    ctl_json_add_int(w, "first_seen", to_unix_s(ban->first_seen_us));
+    ctl_json_add_int(w, "last_seen", to_unix_s(ban->last_seen_us));
+    ctl_json_add_string(w, "rule", rule);
+    ctl_json_add_string(w, "msg", ban->msg);
+    ctl_json_add_string(w, "reason", ban->reason);
+    ctl_json_object_end(w);
+}
+
+static void
+add_port(CtlJsonWriter *w, const char *key, gint32 port)
+{
+    if (port < 0)
+        ctl_json_add_null(w, key);
+    else
+        ctl_json_add_int(w, key, port);
+}
+
+static void
+add_addr(CtlJsonWriter *w, const char *key, const IpAddr *a)
+{
+    char buf[IPADDR_STRLEN];
+    if (a->family == 0)
+        ctl_json_add_null(w, key);
+    else
+        ctl_json_add_string(w, key, ipaddr_format(a, buf));
+}
+
+void
+ctl_reply_add_event(CtlJsonWriter *w, const char *key, const StoreViolation *v)
+{
+    char rule[40];
+    g_snprintf(rule, sizeof rule, "%u:%u:%u", v->gid, v->sid, v->rev);
+    /* The tracker keys rows by offender; the event shows the alert's own direction. */
+    const IpAddr *src = v->swapped ? &v->peer : &v->addr;
+    const IpAddr *dst = v->swapped ? &v->addr : &v->peer;
+    ctl_json_object_begin(w, key);
+    ctl_json_add_int(w, "time", to_unix_s(v->time_us));
+    ctl_json_add_string(w, "rule", rule);
+    ctl_json_add_string(w, "msg", v->msg);
+    if (v->priority < 0)
+        ctl_json_add_null(w, "priority");
+    else
+        ctl_json_add_int(w, "priority", v->priority);
+    ctl_json_add_string(w, "proto", v->proto);
+    add_addr(w, "src", src);
+    add_port(w, "sport", v->src_port);
+    add_addr(w, "dst", dst);
+    add_port(w, "dport", v->dst_port);
+    ctl_json_add_bool(w, "swapped", v->swapped);
+    ctl_json_add_string(w, "verdict", v->verdict);
+    ctl_json_object_end(w);
+}
+
+static int
+compare_expires(const Ban *a, const Ban *b)
+{
+    return (a->expires_us > b->expires_us) - (a->expires_us < b->expires_us);
+}
+
+static int
+compare_prefix(const Ban *a, const Ban *b)
+{
+    int c = ipaddr_compare(&a->prefix.addr, &b->prefix.addr);
+    return c != 0 ? c : (int)a->prefix.len - (int)b->prefix.len;
+}
+
+static gint
+compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
+{
+    const Ban *a = pa, *b = pb;
+    CtlSort sort = *(const CtlSort *)data;
+    int c = 0;
+    switch (sort) {
+    case CTL_SORT_EXPIRES:
+        c = compare_expires(a, b); /* BAN_EXPIRES_NEVER sorts last */
+        break;
+    case CTL_SORT_VIOLATIONS:
+        c = (b->violations > a->violations) - (b->violations < a->violations);
+        break;
+    case CTL_SORT_CREATED:
+        c = (b->created_us > a->created_us) - (b->created_us < a->created_us);
+        break;
+    case CTL_SORT_ADDR:
+        break;
+    }
+    return c != 0 ? c : compare_prefix(a, b);
+}
+
+/* A list filter matches the bans inside it (and a host filter the bans covering it). */
+static gboolean
+filter_matches(const CtlRequest *req, const Ban *ban)
+{
+    if (!req->has_addr)
+        return TRUE;
+    if (ban->prefix.addr.family != req->addr.addr.family)
+        return FALSE;
+    if (ban->prefix.len >= req->addr.len)
+        return ipprefix_contains(&req->addr, &ban->prefix.addr);
+    return ipprefix_contains(&ban->prefix, &req->addr.addr);
+}
+
+void
+ctl_reply_list(CtlJsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us)
+{
+    CtlSort sort = req->sort;
+    g_array_sort_with_data(bans, compare_bans, &sort);
+    ctl_json_add_int(w, "now", to_unix_s(now_us));
+    ctl_json_array_begin(w, "bans");
+    guint n = 0;
+    for (guint i = 0; i < bans->len; i++) {
+        const Ban *ban = &g_array_index(bans, Ban, i);
+        if (!filter_matches(req, ban))
+            continue;
+        if (req->limit && n >= req->limit)
+            break;
+        ctl_reply_add_ban(w, NULL, ban);
+        n++;
+    }
+    ctl_json_array_end(w);
+}
+
+void
+ctl_reply_show(CtlJsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history, gint64 now_us)
+{
+    char buf[IPADDR_STRLEN];
+    ctl_json_add_int(w, "now", to_unix_s(now_us));
+    ctl_json_add_string(w, "addr", ipaddr_format(addr, buf));
+    if (ban)
+        ctl_reply_add_ban(w, "ban", ban);
+    else
+        ctl_json_add_null(w, "ban");
+    ctl_json_array_begin(w, "history");
+    for (guint i = 0; history && i < history->len; i++)
+        ctl_reply_add_event(w, NULL, &g_array_index(history, StoreViolation, i));
+    ctl_json_array_end(w);
+}

@@ -1,0 +1,1058 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The daemon's wiring: builds every module from a Config, connects tail -> alert -> policy ->
+// bans -> store/firewall, the control socket, the own-address watch, signals and the config
+// watch to one GLib main loop, and ends each loop turn with one commit then one firewall change.
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+
+#include "alert.h"
+#include "bans.h"
+#include "ctl_reply.h"
+#include "ctl_server.h"
+#include "error.h"
+#include "log.h"
+#include "ownaddr.h"
+#include "policy.h"
+#include "store.h"
+#include "tail.h"
+
+/*
+ * One turn, one transaction. Each alert a tail callback completes is decided at once (the
+ * policy must see the ban table as the previous alert left it) and its effects are queued:
+ * the tracker row, the ban change, and the checkpoint of its input at the parser's safe offset
+ * (alert_reader_safe_offset(): every byte before it has been emitted or skipped). Nothing is
+ * written yet. The turn ends in an idle at G_PRIORITY_DEFAULT_IDLE, which runs once the
+ * loop's ready sources (the tailer's inotify source, the control socket, timers) have been
+ * dispatched: it queues the latest checkpoint of every input and calls bans_flush(), which
+ * commits the store (one SQLite transaction) and only then applies the table's changes to
+ * the firewall in one fw_apply().
+ *
+ * Why the checkpoint is queued with each alert and not only at the turn's end: the ban
+ * table's own sources (the expiry timer, a retry) also end in bans_flush() and may run
+ * between a tail callback and this idle; whatever commit happens, the rows of an alert are
+ * never committed without the checkpoint that covers it. A crash therefore either loses the
+ * whole uncommitted turn (its alerts are read again at restart, from the older checkpoint)
+ * or keeps all of it; a crash after the commit but before the firewall change is repaired by
+ * the reconcile at start. An alert is acted on exactly once.
+ */
+
+/* An open alert log: its parser and what was last queued for its checkpoint. */
+typedef struct {
+    Daemon *d;
+    TailFile *file;
+    AlertReader *reader;
+    guint64 base_offset; /* where reading started (a resumed checkpoint, or 0) */
+    gboolean alerted;    /* the current feed produced an alert */
+    gboolean queued;     /* a checkpoint at queued_offset is queued or committed */
+    guint64 queued_offset;
+} Input;
+
+struct Daemon {
+    Config *cfg;
+    char *config_path;
+    char *config_digest; /* SHA-256 of the file as last loaded */
+    DaemonOptions opts;
+    GMainContext *ctx;
+    GMainLoop *loop;
+
+    Fw *fw; /* owned unless opts.fw */
+    Store *store;
+    Bans *bans;
+    Policy *policy;
+    OwnAddr *own;
+    Tail *tail;
+    CtlServer *ctl;
+    GFileMonitor *monitor;
+    GHashTable *newest_file; /* followed path -> id of the newest TailFile opened on it */
+
+    GSource *turn_source;
+    guint signal_ids[3];
+    guint purge_id;
+
+    /* Counters for `alertban status`. */
+    gint64 started_real_us, started_mono_us;
+    AlertStats closed_stats; /* of readers already freed */
+    guint64 acted_on;        /* alerts that made or touched a ban */
+    guint64 no_offender;
+    guint64 turns, commits;
+    gint64 last_commit_real_us, last_commit_duration_us;
+    guint64 reloads, reload_failures;
+};
+
+static void request_turn(Daemon *d);
+static gboolean is_newest(Daemon *d, TailFile *file);
+
+void
+daemon_options_init(DaemonOptions *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->watch_ownaddr = TRUE;
+    opts->handle_signals = TRUE;
+}
+
+const Config *
+daemon_get_config(const Daemon *d)
+{
+    return d->cfg;
+}
+
+/* ---- checkpoints ---- */
+
+/* TailCheckpoint's 64-bit fingerprint and its length go into the store's byte string as
+ * 8 + 4 little-endian bytes. */
+#define CHECKPOINT_FP_BYTES 12
+
+static void
+checkpoint_to_store(const TailCheckpoint *tc, StoreCheckpoint *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    g_strlcpy(sc->path, tc->path, sizeof sc->path);
+    sc->dev = tc->device;
+    sc->ino = tc->inode;
+    sc->offset = tc->offset;
+    for (guint i = 0; i < 8; i++)
+        sc->fingerprint[i] = (guint8)(tc->fingerprint >> (8 * i));
+    for (guint i = 0; i < 4; i++)
+        sc->fingerprint[8 + i] = (guint8)(tc->fingerprint_len >> (8 * i));
+    sc->fingerprint_len = CHECKPOINT_FP_BYTES;
+}
+
+static gboolean
+checkpoint_from_store(const StoreCheckpoint *sc, TailCheckpoint *tc)
+{
+    if (sc->fingerprint_len != CHECKPOINT_FP_BYTES)
+        return FALSE;
+    memset(tc, 0, sizeof *tc);
+    g_strlcpy(tc->path, sc->path, sizeof tc->path);
+    tc->device = sc->dev;
+    tc->inode = sc->ino;
+    tc->offset = sc->offset;
+    for (guint i = 0; i < 8; i++)
+        tc->fingerprint |= (guint64)sc->fingerprint[i] << (8 * i);
+    for (guint i = 0; i < 4; i++)
+        tc->fingerprint_len |= (guint32)sc->fingerprint[8 + i] << (8 * i);
+    return tc->fingerprint_len <= TAIL_FINGERPRINT_MAX;
+}
+
+/* Queues the checkpoint of in at its parser's safe offset, unless already queued there. */
+static void
+queue_checkpoint(Input *in)
+{
+    Daemon *d = in->d;
+    /* The reader counts from its first line: before the first line it fed (or while a block
+     * that began there is open) the safe offset is where reading started. */
+    guint64 offset = MAX(alert_reader_safe_offset(in->reader), in->base_offset);
+    if (in->queued && in->queued_offset == offset)
+        return;
+    TailCheckpoint tc;
+    g_autoptr(GError) error = NULL;
+    if (!tail_checkpoint(d->tail, in->file, offset, &tc, &error)) {
+        g_warning("daemon: no checkpoint for %s: %s", tail_file_get_path(in->file), error->message);
+        return;
+    }
+    StoreCheckpoint sc;
+    checkpoint_to_store(&tc, &sc);
+    store_put_checkpoint(d->store, &sc);
+    in->queued = TRUE;
+    in->queued_offset = offset;
+}
+
+/* ---- alerts ---- */
+
+static void
+lookup_ban(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_data)
+{
+    Daemon *d = user_data;
+    const Ban *ban = bans_lookup_addr(d->bans, a);
+    if (ban && (ban->expires_us == BAN_EXPIRES_NEVER || ban->expires_us > now_us)) {
+        out->banned = TRUE;
+        out->manual = ban->source == BAN_SOURCE_MANUAL;
+        out->expires_us = ban->expires_us == BAN_EXPIRES_NEVER ? 0 : ban->expires_us;
+    }
+    IpPrefix p;
+    ipprefix_from_addr(a, &p);
+    out->offenses = bans_prior_bans(d->bans, &p);
+}
+
+static gint64
+ceil_s(gint64 us)
+{
+    return us <= 0 ? 1 : (us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+}
+
+/* Applies a verdict to the ban table; returns the tracker's verdict word. */
+static const char *
+apply_verdict(Daemon *d, const Alert *alert, const Verdict *v, gint64 now_us)
+{
+    BanRequest req = {
+        .source = BAN_SOURCE_POLICY,
+        .gid = v->gid,
+        .sid = v->sid,
+        .rev = v->rev,
+        .msg = alert->msg,
+        .alerts = 1,
+        .window_s = v->threshold.window_s,
+    };
+    /* A violation while banned counts into the ban that covers the address, which may be a
+     * network an operator banned. */
+    const Ban *covering = bans_lookup_addr(d->bans, &v->offender);
+    if (covering)
+        req.prefix = covering->prefix;
+    else
+        ipprefix_from_addr(&v->offender, &req.prefix);
+
+    switch (v->action) {
+    case VERDICT_BAN:
+        ipprefix_from_addr(&v->offender, &req.prefix);
+        req.duration_s = ceil_s(v->duration_us);
+        req.reason = policy_reason_name(v->reason);
+        req.alerts = MAX(v->alerts, 1);
+        if (bans_add(d->bans, &req, NULL) == BANS_REFUSED)
+            return "refused";
+        d->acted_on++;
+        return "ban";
+    case VERDICT_EXTEND:
+        req.duration_s = ceil_s(v->expires_us - now_us);
+        req.reason = policy_reason_name(v->reason);
+        bans_add(d->bans, &req, NULL);
+        d->acted_on++;
+        return "extend";
+    case VERDICT_NONE:
+        if (v->reason == POLICY_REASON_ALREADY_BANNED && covering) {
+            /* Counted into the ban; a policy request never shortens it. */
+            req.duration_s = 1;
+            req.reason = "already_banned";
+            bans_add(d->bans, &req, NULL);
+            d->acted_on++;
+        }
+        return policy_reason_name(v->reason);
+    }
+    return policy_reason_name(v->reason);
+}
+
+static void
+on_alert(const Alert *alert, gpointer user_data)
+{
+    Input *in = user_data;
+    Daemon *d = in->d;
+    gint64 now_us = g_get_real_time();
+    Verdict v;
+    policy_record_alert(d->policy, alert, now_us, &v);
+    if (v.offender.family == 0) {
+        d->no_offender++;
+        return;
+    }
+    const char *word = apply_verdict(d, alert, &v, now_us);
+    char addr[IPADDR_STRLEN];
+    g_info("policy: addr=%s rule=%u:%u:%u verdict=%s alerts=%u", ipaddr_format(&v.offender, addr),
+           v.gid, v.sid, v.rev, word, v.alerts);
+    StoreViolation sv;
+    store_violation_from_alert(alert, v.offender_is_dst, now_us, word, &sv);
+    store_add_violation(d->store, &sv);
+    in->alerted = TRUE;
+}
+
+/* ---- the tailer's callbacks ---- */
+
+static Input *
+input_for(Daemon *d, TailFile *file)
+{
+    Input *in = tail_file_get_user_data(file);
+    if (!in) {
+        in = g_new0(Input, 1);
+        in->d = d;
+        in->file = file;
+        in->reader = alert_reader_new();
+        in->base_offset = tail_file_get_delivered(file);
+        tail_file_set_user_data(file, in);
+    }
+    return in;
+}
+
+static void
+add_stats(AlertStats *sum, const AlertStats *s)
+{
+    sum->parsed += s->parsed;
+    for (guint i = 0; i < ALERT_SKIP_N_REASONS; i++)
+        sum->skipped[i] += s->skipped[i];
+}
+
+static void
+input_free(Input *in)
+{
+    add_stats(&in->d->closed_stats, alert_reader_stats(in->reader));
+    alert_reader_free(in->reader);
+    g_free(in);
+}
+
+static void
+on_line(TailFile *file, const char *line, gsize len, guint64 end_offset, gpointer user_data)
+{
+    Daemon *d = user_data;
+    Input *in = input_for(d, file);
+    in->alerted = FALSE;
+    alert_reader_feed(in->reader, line, len, end_offset, on_alert, in);
+    if (in->alerted && is_newest(d, file))
+        queue_checkpoint(in);
+    request_turn(d);
+}
+
+static void
+on_idle(TailFile *file, gpointer user_data)
+{
+    Daemon *d = user_data;
+    Input *in = input_for(d, file);
+    in->alerted = FALSE;
+    alert_reader_flush(in->reader, on_alert, in);
+    if (in->alerted && is_newest(d, file))
+        queue_checkpoint(in);
+    request_turn(d);
+}
+
+/* A followed path's checkpoint belongs to the newest file opened on it: a rotated file still
+ * draining must not move the key back to itself. */
+static gboolean
+is_newest(Daemon *d, TailFile *file)
+{
+    const guint64 *newest = g_hash_table_lookup(d->newest_file, tail_file_get_path(file));
+    return !newest || *newest == tail_file_get_id(file);
+}
+
+static void
+on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
+{
+    Daemon *d = user_data;
+    const char *path = tail_file_get_path(file);
+    switch (event) {
+    case TAIL_EVENT_OPENED:
+        g_hash_table_insert(d->newest_file, g_strdup(path),
+                            g_memdup2(&(guint64){tail_file_get_id(file)}, sizeof(guint64)));
+        input_for(d, file);
+        g_info("daemon: following %s from offset %" G_GUINT64_FORMAT, path,
+               tail_file_get_delivered(file));
+        break;
+    case TAIL_EVENT_TRUNCATED: {
+        /* Offsets restart at 0: a fresh parser (any open block was flushed just before). */
+        Input *in = input_for(d, file);
+        add_stats(&d->closed_stats, alert_reader_stats(in->reader));
+        alert_reader_free(in->reader);
+        in->reader = alert_reader_new();
+        in->base_offset = 0;
+        in->queued = FALSE;
+        g_message("daemon: %s was truncated; reading it again from its start", path);
+        break;
+    }
+    case TAIL_EVENT_CLOSED: {
+        Input *in = tail_file_get_user_data(file);
+        if (!in)
+            break;
+        /* The last checkpoint of a rotated file, unless a newer file of the same path has
+         * taken over the key. */
+        if (is_newest(d, file))
+            queue_checkpoint(in);
+        tail_file_set_user_data(file, NULL);
+        input_free(in);
+        request_turn(d);
+        break;
+    }
+    }
+}
+
+/* ---- the turn ---- */
+
+gboolean
+daemon_end_turn(Daemon *d, GError **error)
+{
+    if (d->tail) {
+        g_autoptr(GPtrArray) files = tail_list_files(d->tail);
+        for (guint i = 0; i < files->len; i++) {
+            Input *in = tail_file_get_user_data(files->pdata[i]);
+            if (in && is_newest(d, in->file))
+                queue_checkpoint(in);
+        }
+    }
+    d->turns++;
+    gboolean commit = store_pending(d->store) > 0;
+    gint64 t0 = g_get_monotonic_time();
+    gboolean ok = bans_flush(d->bans, error);
+    if (commit && ok) {
+        d->commits++;
+        d->last_commit_real_us = g_get_real_time();
+        d->last_commit_duration_us = g_get_monotonic_time() - t0;
+    }
+    return ok;
+}
+
+static gboolean
+on_turn_end(gpointer data)
+{
+    Daemon *d = data;
+    g_clear_pointer(&d->turn_source, g_source_unref);
+    daemon_end_turn(d, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+request_turn(Daemon *d)
+{
+    if (d->turn_source)
+        return;
+    d->turn_source = g_idle_source_new();
+    /* After the turn's ready sources, before the ban table's own flush (G_PRIORITY_LOW). */
+    g_source_set_priority(d->turn_source, G_PRIORITY_DEFAULT_IDLE);
+    g_source_set_callback(d->turn_source, on_turn_end, d, NULL);
+    g_source_set_static_name(d->turn_source, "alertban turn end");
+    g_source_attach(d->turn_source, d->ctx);
+}
+
+/* ---- control socket handlers ---- */
+
+static gboolean
+handle_list(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+{
+    (void)error;
+    Daemon *d = user_data;
+    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(d->bans, bans);
+    ctl_reply_list(reply, req, bans, g_get_real_time());
+    return TRUE;
+}
+
+static gboolean
+handle_show(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+{
+    Daemon *d = user_data;
+    const IpAddr *a = &req->addr.addr;
+    g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    guint limit = req->limit ? req->limit : CTL_REPLY_SHOW_LIMIT_DEFAULT;
+    if (!store_load_history(d->store, a, limit, history, error))
+        return FALSE;
+    ctl_reply_show(reply, a, bans_lookup_addr(d->bans, a), history, g_get_real_time());
+    return TRUE;
+}
+
+/* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: the network
+ * address itself, and every own address and gateway inside p. */
+static PolicyReason
+check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
+{
+    *hit = p->addr;
+    PolicyReason r = policy_check_address(d->policy, &p->addr, matched);
+    if (r != POLICY_REASON_N)
+        return r;
+    if (p->len == 0)
+        return POLICY_REASON_OWN_ADDRESS; /* a whole family holds the host's addresses */
+    static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
+    for (guint k = 0; d->own && k < G_N_ELEMENTS(kinds); k++) {
+        g_autoptr(GArray) list = ownaddr_list(d->own, kinds[k]);
+        for (guint i = 0; i < list->len; i++) {
+            const IpAddr *a = &g_array_index(list, IpAddr, i);
+            if (ipprefix_contains(p, a)) {
+                *hit = *a;
+                return kinds[k] == OWNADDR_LOCAL ? POLICY_REASON_OWN_ADDRESS
+                                                 : POLICY_REASON_GATEWAY;
+            }
+        }
+    }
+    return POLICY_REASON_N;
+}
+
+static gboolean
+handle_ban(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+{
+    Daemon *d = user_data;
+    char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
+    ipprefix_format(&req->addr, text);
+    if (!req->force) {
+        IpAddr hit;
+        IpPrefix matched = {0};
+        PolicyReason r = check_prefix(d, &req->addr, &hit, &matched);
+        if (r != POLICY_REASON_N) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
+                        "%s is never banned (%s: %s); use --force to ban it anyway", text,
+                        policy_reason_name(r), ipaddr_format(&hit, hit_text));
+            return FALSE;
+        }
+    }
+    BanRequest br = {
+        .prefix = req->addr,
+        .source = BAN_SOURCE_MANUAL,
+        .permanent = req->permanent,
+        .duration_s = req->for_s > 0 ? req->for_s : (gint64)d->cfg->policy.ban_time_s,
+        .reason = req->reason[0] ? req->reason : "manual",
+        .msg = req->reason[0] ? req->reason : "",
+    };
+    const Ban *ban = NULL;
+    if (bans_add(d->bans, &br, &ban) == BANS_REFUSED || !ban) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
+                    "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
+        return FALSE;
+    }
+    ctl_json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    ctl_reply_add_ban(reply, "ban", ban);
+    return TRUE;
+}
+
+static gboolean
+handle_unban(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+{
+    (void)error;
+    Daemon *d = user_data;
+    guint removed = 0;
+    if (req->all) {
+        g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+        bans_list(d->bans, all);
+        for (guint i = 0; i < all->len; i++)
+            removed += bans_remove(d->bans, &g_array_index(all, Ban, i).prefix, "manual");
+    } else {
+        removed = bans_remove(d->bans, &req->addr, "manual");
+    }
+    ctl_json_add_int(reply, "removed", removed);
+    return TRUE;
+}
+
+static gboolean
+handle_reload(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+{
+    (void)req;
+    Daemon *d = user_data;
+    if (!daemon_reload(d, "control socket", error))
+        return FALSE;
+    ctl_json_add_bool(reply, "reloaded", TRUE);
+    return TRUE;
+}
+
+static gboolean
+handle_status(const CtlRequest *req, CtlJsonWriter *w, gpointer user_data, GError **error)
+{
+    (void)req;
+    (void)error;
+    Daemon *d = user_data;
+    ctl_json_add_string(w, "version", ALERTBAN_VERSION);
+    ctl_json_add_string(w, "config", d->config_path);
+    ctl_json_add_int(w, "pid", getpid());
+    ctl_json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
+    ctl_json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
+    ctl_json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
+    ctl_json_add_string(w, "on_exit",
+                        d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
+
+    AlertStats as = d->closed_stats;
+    if (d->tail) {
+        g_autoptr(GPtrArray) files = tail_list_files(d->tail);
+        for (guint i = 0; i < files->len; i++) {
+            Input *in = tail_file_get_user_data(files->pdata[i]);
+            if (in)
+                add_stats(&as, alert_reader_stats(in->reader));
+        }
+    }
+    ctl_json_object_begin(w, "alerts");
+    ctl_json_add_int(w, "parsed", (gint64)as.parsed);
+    ctl_json_add_int(w, "acted_on", (gint64)d->acted_on);
+    ctl_json_add_int(w, "no_offender", (gint64)d->no_offender);
+    ctl_json_object_begin(w, "skipped");
+    for (guint i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
+        ctl_json_add_int(w, alert_skip_reason_name(i), (gint64)as.skipped[i]);
+    ctl_json_object_end(w);
+    ctl_json_object_end(w);
+
+    const PolicyStats *ps = policy_stats(d->policy);
+    ctl_json_object_begin(w, "verdicts");
+    for (guint i = 0; i < POLICY_REASON_N; i++)
+        ctl_json_add_int(w, policy_reason_name(i), (gint64)ps->reasons[i]);
+    ctl_json_object_end(w);
+    ctl_json_object_begin(w, "policy");
+    ctl_json_add_int(w, "tracked", ps->tracked);
+    ctl_json_add_int(w, "tracked_peak", ps->tracked_peak);
+    ctl_json_add_int(w, "evicted", (gint64)ps->evicted);
+    ctl_json_add_bool(w, "valve_active", ps->valve_active);
+    ctl_json_add_int(w, "valve_trips", (gint64)ps->valve_trips);
+    ctl_json_object_end(w);
+
+    BansCounts bc;
+    bans_counts(d->bans, &bc);
+    ctl_json_object_begin(w, "bans");
+    ctl_json_add_int(w, "total", bc.total);
+    ctl_json_add_int(w, "ipv4", bc.v4);
+    ctl_json_add_int(w, "ipv6", bc.v6);
+    ctl_json_add_int(w, "policy", bc.policy);
+    ctl_json_add_int(w, "manual", bc.manual);
+    ctl_json_add_int(w, "permanent", bc.permanent);
+    ctl_json_add_int(w, "refused", (gint64)bc.refused);
+    ctl_json_object_end(w);
+
+    ctl_json_object_begin(w, "store");
+    ctl_json_add_string(w, "path", store_path(d->store));
+    ctl_json_add_int(w, "commits", (gint64)d->commits);
+    ctl_json_add_int(w, "last_commit", d->last_commit_real_us / G_USEC_PER_SEC);
+    ctl_json_add_int(w, "last_commit_us", d->last_commit_duration_us);
+    ctl_json_add_int(w, "failures", (gint64)bc.store_failures);
+    ctl_json_add_int(w, "dropped_violations", (gint64)store_dropped_violations(d->store));
+    ctl_json_add_int(w, "pending", store_pending(d->store));
+    ctl_json_object_end(w);
+
+    ctl_json_object_begin(w, "firewall");
+    ctl_json_add_string(w, "backend", d->fw->ops->name);
+    ctl_json_add_string(w, "chain", d->cfg->firewall.chain);
+    ctl_json_add_int(w, "failures", (gint64)bc.fw_failures);
+    ctl_json_add_bool(w, "degraded", bans_degraded(d->bans));
+    ctl_json_object_end(w);
+
+    ctl_json_array_begin(w, "inputs");
+    if (d->tail) {
+        g_autoptr(GArray) st = tail_get_status(d->tail);
+        for (guint i = 0; i < st->len; i++) {
+            const TailInputStatus *s = &g_array_index(st, TailInputStatus, i);
+            ctl_json_object_begin(w, NULL);
+            ctl_json_add_string(w, "path", s->path);
+            ctl_json_add_bool(w, "open", s->open);
+            ctl_json_add_int(w, "offset", (gint64)s->offset);
+            ctl_json_add_int(w, "size", (gint64)s->size);
+            ctl_json_add_int(w, "lag_bytes", (gint64)s->lag_bytes);
+            ctl_json_object_end(w);
+        }
+    }
+    ctl_json_array_end(w);
+    if (d->tail) {
+        const TailStats *ts = tail_get_stats(d->tail);
+        ctl_json_object_begin(w, "tail");
+        ctl_json_add_int(w, "lines", (gint64)ts->lines);
+        ctl_json_add_int(w, "bytes", (gint64)ts->bytes);
+        ctl_json_add_int(w, "dropped_too_long", (gint64)ts->dropped_too_long);
+        ctl_json_add_int(w, "rotations", (gint64)ts->rotations);
+        ctl_json_add_int(w, "truncations", (gint64)ts->truncations);
+        ctl_json_add_int(w, "overflows", (gint64)ts->overflows);
+        ctl_json_add_int(w, "resumed", (gint64)ts->resumed);
+        ctl_json_object_end(w);
+    }
+    ctl_json_object_begin(w, "reloads");
+    ctl_json_add_int(w, "ok", (gint64)d->reloads);
+    ctl_json_add_int(w, "rejected", (gint64)d->reload_failures);
+    ctl_json_object_end(w);
+    return TRUE;
+}
+
+/* ---- reload ---- */
+
+static char *
+file_digest(const char *path)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &text, &len, NULL))
+        return NULL;
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+}
+
+static gboolean
+strv_equal(const GPtrArray *a, const GPtrArray *b)
+{
+    if (a->len != b->len)
+        return FALSE;
+    for (guint i = 0; i < a->len; i++) {
+        if (g_strcmp0(a->pdata[i], b->pdata[i]) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Settings read only at start: say so when a reload changes them. */
+static void
+warn_restart_only(const Config *old, const Config *cfg)
+{
+    const char *what[6];
+    guint n = 0;
+    if (g_strcmp0(old->daemon.state_dir, cfg->daemon.state_dir) != 0)
+        what[n++] = "state_dir";
+    if (g_strcmp0(old->daemon.socket, cfg->daemon.socket) != 0 ||
+        g_strcmp0(old->daemon.socket_group, cfg->daemon.socket_group) != 0)
+        what[n++] = "socket";
+    if (old->daemon.dry_run != cfg->daemon.dry_run)
+        what[n++] = "dry_run";
+    if (!strv_equal(old->input.paths, cfg->input.paths) ||
+        old->input.idle_ms != cfg->input.idle_ms || old->input.line_max != cfg->input.line_max)
+        what[n++] = "[input]";
+    if (memcmp(&old->firewall, &cfg->firewall, sizeof cfg->firewall) != 0)
+        what[n++] = "[firewall]";
+    if (old->daemon.max_bans != cfg->daemon.max_bans)
+        what[n++] = "max_bans";
+    for (guint i = 0; i < n; i++)
+        g_warning("config: %s changed; it takes effect at the next restart", what[i]);
+}
+
+gboolean
+daemon_reload(Daemon *d, const char *why, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Config) fresh = config_load_file(d->config_path, &err);
+    if (!fresh) {
+        d->reload_failures++;
+        g_warning("config: reload (%s) rejected, keeping the running configuration: %s", why,
+                  err->message);
+        g_propagate_error(error, g_steal_pointer(&err));
+        return FALSE;
+    }
+    config_apply_env(fresh);
+    warn_restart_only(d->cfg, fresh);
+    Config *old = d->cfg;
+    d->cfg = g_steal_pointer(&fresh);
+    policy_set_config(d->policy, d->cfg);
+    config_free(old);
+    g_free(d->config_digest);
+    d->config_digest = file_digest(d->config_path);
+    d->reloads++;
+    g_message("config: reloaded %s (%s)", d->config_path, why);
+    return TRUE;
+}
+
+static void
+on_config_changed(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                  gpointer user_data)
+{
+    (void)monitor;
+    (void)file;
+    (void)other;
+    Daemon *d = user_data;
+    if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_CREATED &&
+        event != G_FILE_MONITOR_EVENT_MOVED_IN && event != G_FILE_MONITOR_EVENT_RENAMED)
+        return;
+    g_autofree char *digest = file_digest(d->config_path);
+    if (!digest || g_strcmp0(digest, d->config_digest) == 0)
+        return; /* gone for a moment (an editor's rename), or the same content */
+    daemon_reload(d, "file changed", NULL);
+    /* A rejected file is not retried until it changes again. */
+    g_free(d->config_digest);
+    d->config_digest = g_steal_pointer(&digest);
+}
+
+/* ---- signals and housekeeping ---- */
+
+static gboolean
+on_stop_signal(gpointer data)
+{
+    Daemon *d = data;
+    g_message("daemon: stop requested by a signal");
+    daemon_quit(d);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer data)
+{
+    daemon_reload(data, "SIGHUP", NULL);
+    return G_SOURCE_CONTINUE;
+}
+
+#define PURGE_INTERVAL_S 3600
+#define PURGE_BATCH 10000
+#define PURGE_BATCHES_MAX 100
+
+static gboolean
+on_purge(gpointer data)
+{
+    Daemon *d = data;
+    gint64 now = g_get_real_time();
+    gint64 before = now - (gint64)d->cfg->daemon.history_days * 86400 * G_USEC_PER_SEC;
+    guint total = 0, n = PURGE_BATCH;
+    for (guint i = 0; i < PURGE_BATCHES_MAX && n == PURGE_BATCH; i++) {
+        g_autoptr(GError) error = NULL;
+        if (!store_purge_history(d->store, before, PURGE_BATCH, &n, &error)) {
+            g_warning("store: purging history older than %u days failed: %s",
+                      d->cfg->daemon.history_days, error->message);
+            break;
+        }
+        total += n;
+    }
+    if (total > 0)
+        g_message("store: purged %u history rows older than %u days", total,
+                  d->cfg->daemon.history_days);
+    policy_prune(d->policy, now);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+on_ownaddr_changed(OwnAddr *oa, OwnAddrKind kind, const IpAddr *a, gboolean added,
+                   gpointer user_data)
+{
+    (void)oa;
+    (void)user_data;
+    char buf[IPADDR_STRLEN];
+    g_info("ownaddr: %s %s %s", added ? "added" : "removed", ownaddr_kind_name(kind),
+           ipaddr_format(a, buf));
+}
+
+/* ---- construction ---- */
+
+/* The policy's threshold windows live in memory. At start they are refilled from the tracker
+ * rows that were counted without banning ("below_threshold") within the widest window, so N
+ * alerts in T seconds still ban when a restart falls between them. The replay's verdicts
+ * are not acted on (and nothing is written). */
+#define REPLAY_ROWS_MAX 100000
+
+static void
+replay_windows(Daemon *d)
+{
+    const Config *cfg = d->cfg;
+    guint window_s = cfg->policy.threshold.count > 1 ? cfg->policy.threshold.window_s : 0;
+    for (guint i = 0; i < cfg->rules->len; i++) {
+        const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
+        if (r->has_threshold && r->threshold.count > 1)
+            window_s = MAX(window_s, r->threshold.window_s);
+    }
+    if (window_s == 0)
+        return;
+    gint64 now = g_get_real_time();
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_autoptr(GError) error = NULL;
+    if (!store_load_recent_violations(d->store, now - (gint64)window_s * G_USEC_PER_SEC,
+                                      policy_reason_name(POLICY_REASON_BELOW_THRESHOLD),
+                                      REPLAY_ROWS_MAX, rows, &error)) {
+        g_warning("policy: threshold windows start empty: %s", error->message);
+        return;
+    }
+    for (guint i = 0; i < rows->len; i++) {
+        const StoreViolation *sv = &g_array_index(rows, StoreViolation, i);
+        Alert a;
+        memset(&a, 0, sizeof a);
+        a.gid = sv->gid;
+        a.sid = sv->sid;
+        a.rev = sv->rev;
+        g_strlcpy(a.msg, sv->msg, sizeof a.msg);
+        g_strlcpy(a.proto, sv->proto, sizeof a.proto);
+        a.priority = sv->priority;
+        a.src = sv->swapped ? sv->peer : sv->addr;
+        a.dst = sv->swapped ? sv->addr : sv->peer;
+        a.src_port = sv->src_port;
+        a.dst_port = sv->dst_port;
+        Verdict v;
+        policy_record_alert(d->policy, &a, sv->time_us, &v);
+    }
+    if (rows->len > 0)
+        g_message("policy: threshold windows refilled with %u counted alerts of the last %u s",
+                  rows->len, window_s);
+}
+
+static gboolean
+start_tail(Daemon *d, GError **error)
+{
+    const Config *cfg = d->cfg;
+    TailConfig tc = {
+        .patterns = (const char *const *)cfg->input.paths->pdata,
+        .n_patterns = cfg->input.paths->len,
+        .start_at = cfg->input.start_at == CONFIG_START_AT_BEGINNING ? TAIL_START_BEGINNING
+                                                                     : TAIL_START_END,
+        .idle_ms = cfg->input.idle_ms,
+        .line_max = cfg->input.line_max,
+    };
+    static const TailCallbacks callbacks = {on_line, on_idle, on_tail_event};
+    d->tail = tail_new(&tc, &callbacks, d, error);
+    if (!d->tail)
+        return FALSE;
+    g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
+    guint skipped = 0;
+    if (!store_load_checkpoints(d->store, stored, &skipped, error))
+        return FALSE;
+    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(TailCheckpoint));
+    for (guint i = 0; i < stored->len; i++) {
+        TailCheckpoint tcp;
+        if (checkpoint_from_store(&g_array_index(stored, StoreCheckpoint, i), &tcp))
+            g_array_append_val(cps, tcp);
+        else
+            skipped++;
+    }
+    if (skipped)
+        g_warning("daemon: %u stored checkpoints are invalid and were ignored", skipped);
+    return tail_start(d->tail, (const TailCheckpoint *)cps->data, cps->len, error);
+}
+
+Daemon *
+daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL && config_path != NULL, NULL);
+    gint64 t0 = g_get_monotonic_time();
+    g_autoptr(Daemon) d = g_new0(Daemon, 1);
+    d->cfg = cfg;
+    d->config_path = g_strdup(config_path);
+    d->config_digest = file_digest(config_path);
+    if (opts)
+        d->opts = *opts;
+    else
+        daemon_options_init(&d->opts);
+    d->ctx = g_main_context_ref_thread_default();
+    d->loop = g_main_loop_new(d->ctx, FALSE);
+    d->newest_file = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    d->started_real_us = g_get_real_time();
+    d->started_mono_us = t0;
+
+    /* The socket first: when another daemon answers on it, nothing else is touched. */
+    static const CtlHandlers handlers = {handle_list,  handle_show,   handle_ban,
+                                         handle_unban, handle_status, handle_reload};
+    CtlServerConfig cc = {.path = cfg->daemon.socket, .group = cfg->daemon.socket_group};
+    d->ctl = ctl_server_new(&cc, &handlers, d, error);
+    if (!d->ctl)
+        return NULL;
+
+    if (d->opts.fw) {
+        d->fw = d->opts.fw;
+    } else if (cfg->daemon.dry_run) {
+        d->fw = fw_fake_new();
+    } else {
+        d->fw = fw_iptc_new(&cfg->firewall, error);
+        if (!d->fw)
+            return NULL;
+    }
+
+    d->store = store_open(cfg->daemon.state_dir, NULL, error);
+    if (!d->store)
+        return NULL;
+    BansOptions bo;
+    bans_options_init(&bo);
+    bo.max_bans = cfg->daemon.max_bans;
+    d->bans = bans_new(d->store, d->fw, &bo, NULL);
+    BansLoadStats ls = {0};
+    if (!bans_load(d->bans, NULL, &ls, error))
+        return NULL;
+    if (!fw_ensure(d->fw, error))
+        return NULL;
+    FwReconcileStats rs = {0};
+    if (!bans_reconcile(d->bans, &rs, error))
+        return NULL;
+
+    d->policy = policy_new(cfg, g_random_int());
+    policy_set_ban_lookup(d->policy, lookup_ban, d);
+    d->own = ownaddr_new();
+    if (d->opts.watch_ownaddr) {
+        g_autoptr(GError) err = NULL;
+        if (ownaddr_watch(d->own, d->ctx, &err))
+            ownaddr_set_changed_func(d->own, on_ownaddr_changed, d);
+        else
+            g_warning("ownaddr: not following the host's addresses (only the configured "
+                      "networks protect them): %s",
+                      err->message);
+    }
+    policy_set_ownaddr(d->policy, d->own);
+    replay_windows(d);
+
+    if (!start_tail(d, error))
+        return NULL;
+    bans_attach(d->bans, d->ctx);
+
+    if (d->opts.handle_signals) {
+        d->signal_ids[0] = g_unix_signal_add(SIGTERM, on_stop_signal, d);
+        d->signal_ids[1] = g_unix_signal_add(SIGINT, on_stop_signal, d);
+        d->signal_ids[2] = g_unix_signal_add(SIGHUP, on_hup, d);
+        g_autoptr(GFile) file = g_file_new_for_path(config_path);
+        g_autoptr(GError) err = NULL;
+        d->monitor = g_file_monitor_file(file, G_FILE_MONITOR_NONE, NULL, &err);
+        if (d->monitor)
+            g_signal_connect(d->monitor, "changed", G_CALLBACK(on_config_changed), d);
+        else
+            g_warning("config: not watching %s for changes (SIGHUP still reloads): %s", config_path,
+                      err->message);
+    }
+    on_purge(d);
+    d->purge_id = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, d);
+
+    if (cfg->daemon.dry_run)
+        g_message("daemon: dry_run: verdicts are logged and stored, the firewall is not changed");
+    BansCounts bc;
+    bans_counts(d->bans, &bc);
+    g_message("alertband %s started: config=%s bans_restored=%u bans_removed=%u"
+              " fw_added=%u fw_removed=%u inputs=%u startup_ms=%" G_GINT64_FORMAT,
+              ALERTBAN_VERSION, config_path, ls.restored, ls.expired, rs.added,
+              rs.removed + rs.duplicates, cfg->input.paths->len,
+              (g_get_monotonic_time() - t0) / 1000);
+    return g_steal_pointer(&d);
+}
+
+void
+daemon_quit(Daemon *d)
+{
+    g_main_loop_quit(d->loop);
+}
+
+int
+daemon_run(Daemon *d)
+{
+    g_main_loop_run(d->loop);
+    /* The last turn: whatever was queued is committed and applied before stopping. */
+    int rc = EXIT_SUCCESS;
+    g_autoptr(GError) error = NULL;
+    if (!daemon_end_turn(d, &error))
+        g_warning("daemon: the last commit before stopping failed: %s", error->message);
+    g_clear_error(&error);
+    BansCounts bc;
+    bans_counts(d->bans, &bc);
+    if (d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH) {
+        if (!bans_fw_flush(d->bans, &error)) {
+            g_warning("daemon: on_exit = flush: %s", error->message);
+            rc = EXIT_FAILURE;
+        }
+        g_message("alertband stopped: on_exit=flush, %u bans stay stored for the next start",
+                  bc.total);
+    } else {
+        g_message("alertband stopped: on_exit=keep, %u bans stay in force", bc.total);
+    }
+    return rc;
+}
+
+void
+daemon_free(Daemon *d)
+{
+    if (!d)
+        return;
+    for (guint i = 0; i < G_N_ELEMENTS(d->signal_ids); i++) {
+        if (d->signal_ids[i])
+            g_source_remove(d->signal_ids[i]);
+    }
+    if (d->purge_id)
+        g_source_remove(d->purge_id);
+    if (d->turn_source) {
+        g_source_destroy(d->turn_source);
+        g_source_unref(d->turn_source);
+    }
+    g_clear_object(&d->monitor);
+    if (d->tail) {
+        g_autoptr(GPtrArray) files = tail_list_files(d->tail);
+        for (guint i = 0; i < files->len; i++) {
+            Input *in = tail_file_get_user_data(files->pdata[i]);
+            if (in) {
+                tail_file_set_user_data(files->pdata[i], NULL);
+                input_free(in);
+            }
+        }
+        tail_free(d->tail);
+    }
+    g_clear_pointer(&d->ctl, ctl_server_free);
+    g_clear_pointer(&d->policy, policy_free);
+    g_clear_pointer(&d->own, ownaddr_free);
+    g_clear_pointer(&d->bans, bans_free);
+    g_clear_pointer(&d->store, store_free);
+    if (d->fw && d->fw != d->opts.fw)
+        fw_free(d->fw);
+    g_clear_pointer(&d->newest_file, g_hash_table_unref);
+    g_clear_pointer(&d->loop, g_main_loop_unref);
+    g_clear_pointer(&d->ctx, g_main_context_unref);
+    config_free(d->cfg);
+    g_free(d->config_path);
+    g_free(d->config_digest);
+    g_free(d);
+}
+
+gboolean
+daemon_flush_firewall(const Config *cfg, GError **error)
+{
+    g_autoptr(Fw) fw = fw_iptc_new(&cfg->firewall, error);
+    if (!fw || !fw_flush(fw, error))
+        return FALSE;
+    g_message("alertband --flush: removed chain %s, its rules and its jumps (IPv4 and IPv6)",
+              cfg->firewall.chain);
+    return TRUE;
+}
