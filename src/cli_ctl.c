@@ -139,11 +139,14 @@ cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **re
     g_autoptr(GError) error = NULL;
     g_autoptr(CtlClient) client = ctl_client_connect(path, &error);
     if (!client) {
-        if (why) {
+        /* Permission denied means a daemon is there but this user may not talk to it: say
+         * so rather than fall back to reading the store (which the user may read anyway). */
+        gboolean denied = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+        if (why && !denied) {
             *why = g_strdup_printf("%s: %s", path, error->message);
             return CLI_EXIT_UNREACHABLE;
         }
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        if (denied)
             fprintf(stderr, "alertban: %s (root, or a member of the socket group, may use it)\n",
                     error->message);
         else

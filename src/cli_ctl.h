@@ -52,8 +52,9 @@ Store *cli_ctl_open_store(CliCtlOptions *opts);
  * CLI_EXIT_UNREACHABLE. */
 int cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply);
 
-/* The same, but a daemon that is not reachable is not reported: CLI_EXIT_UNREACHABLE is
- * returned silently and *why (owned) says why, for commands that fall back to the store. */
+/* The same, but a daemon that is not running is not reported: CLI_EXIT_UNREACHABLE is
+ * returned silently and *why (owned) says why, for commands that fall back to the store. A
+ * socket this user may not connect to is reported, and *why stays NULL. */
 int cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, CtlJsonValue **reply,
                        char **why);
 

@@ -415,8 +415,10 @@ request_turn(Daemon *d)
 /* ---- control socket handlers ---- */
 
 static gboolean
-handle_list(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+handle_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+            GError **error)
 {
+    (void)peer;
     (void)error;
     Daemon *d = user_data;
     g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
@@ -426,8 +428,10 @@ handle_list(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GEr
 }
 
 static gboolean
-handle_show(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+handle_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+            GError **error)
 {
+    (void)peer;
     Daemon *d = user_data;
     const IpAddr *a = &req->addr.addr;
     g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
@@ -465,11 +469,14 @@ check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
 }
 
 static gboolean
-handle_ban(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+handle_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+            GError **error)
 {
     Daemon *d = user_data;
     char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
     ipprefix_format(&req->addr, text);
+    g_message("control: ban request addr=%s force=%d uid=%u pid=%d", text, req->force,
+              (guint)peer->uid, (int)peer->pid);
     if (!req->force) {
         IpAddr hit;
         IpPrefix matched = {0};
@@ -501,11 +508,16 @@ handle_ban(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GErr
 }
 
 static gboolean
-handle_unban(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+handle_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+            GError **error)
 {
     (void)error;
     Daemon *d = user_data;
     guint removed = 0;
+    char text[IPADDR_STRLEN];
+    g_message("control: unban request addr=%s uid=%u pid=%d",
+              req->all ? "all" : ipprefix_format(&req->addr, text), (guint)peer->uid,
+              (int)peer->pid);
     if (req->all) {
         g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
         bans_list(d->bans, all);
@@ -519,8 +531,10 @@ handle_unban(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GE
 }
 
 static gboolean
-handle_reload(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, GError **error)
+handle_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+            GError **error)
 {
+    (void)peer;
     (void)req;
     Daemon *d = user_data;
     if (!daemon_reload(d, "control socket", error))
@@ -530,8 +544,10 @@ handle_reload(const CtlRequest *req, CtlJsonWriter *reply, gpointer user_data, G
 }
 
 static gboolean
-handle_status(const CtlRequest *req, CtlJsonWriter *w, gpointer user_data, GError **error)
+handle_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer user_data,
+            GError **error)
 {
+    (void)peer;
     (void)req;
     (void)error;
     Daemon *d = user_data;
