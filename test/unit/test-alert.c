@@ -13,7 +13,7 @@
 static const char *const sample_names[] = {
     "snort2-fast-real",  "snort2-fast-shapes", "snort3-fast-real", "snort3-fast-shapes",
     "suricata-fast-real", "suricata-fast-shapes", "snort2-full-real", "snort1-full-real",
-    "snort3-full-real",  "full-shapes",        "junk",
+    "snort3-full-real",  "full-shapes",        "junk",               "mixed",
 };
 
 static void
