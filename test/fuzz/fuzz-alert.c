@@ -48,7 +48,7 @@ check_alert(const Alert *a)
             abort();
         char fast[IPADDR_STRLEN];
         alert_format_addr(ip, fast);
-        if (strcmp(fast, buf) != 0)
+        if (strcmp(fast, ipaddr_format(ip, buf)) != 0)
             abort();
     }
     if (a->timestamp[0] == '\0')
