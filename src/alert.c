@@ -145,21 +145,8 @@ alert_init(Alert *a, AlertProducer producer, AlertFormat format)
     a->dst_port = -1;
 }
 
-static inline gboolean
-is_digit(char c)
-{
-    return (unsigned char)(c - '0') <= 9;
-}
 
-static inline gboolean
-digits(const char *s, gsize n)
-{
-    for (gsize i = 0; i < n; i++) {
-        if (!is_digit(s[i]))
-            return FALSE;
-    }
-    return TRUE;
-}
+
 
 /* Two ASCII digits at s. */
 static inline gboolean
