@@ -1050,6 +1050,19 @@ write_lit(char *d, const char *lit, gsize n)
 
 #define LIT(d, s) write_lit((d), (s), sizeof(s) - 1)
 
+/* Fields the parsers built from a fixed character set (timestamp digits and punctuation,
+ * protocol tokens, marker letters, producer names) need no escaping: quoted as they are. */
+static char *
+write_quoted_plain(char *d, const char *s)
+{
+    gsize n = strlen(s);
+    *d++ = '"';
+    memcpy(d, s, n);
+    d += n;
+    *d++ = '"';
+    return d;
+}
+
 /* A text field as a JSON string, or null when empty. */
 static char *
 write_opt_string(char *d, const char *s)
@@ -1087,11 +1100,11 @@ alert_append_json(GString *out, const Alert *a)
     char *d = json_reserve(out, ALERT_JSON_BOUND);
     const char *producer = alert_producer_name(a->producer);
     d = LIT(d, "{\"producer\":");
-    d = producer ? json_write_string(d, producer, strlen(producer)) : LIT(d, "null");
+    d = producer ? write_quoted_plain(d, producer) : LIT(d, "null");
     d = a->format == ALERT_FORMAT_FULL ? LIT(d, ",\"format\":\"full\"")
                                        : LIT(d, ",\"format\":\"fast\"");
     d = LIT(d, ",\"timestamp\":");
-    d = json_write_string(d, a->timestamp, strlen(a->timestamp));
+    d = write_quoted_plain(d, a->timestamp);
     d = LIT(d, ",\"gid\":");
     d = json_write_uint(d, a->gid);
     d = LIT(d, ",\"sid\":");
@@ -1105,7 +1118,7 @@ alert_append_json(GString *out, const Alert *a)
     d = LIT(d, ",\"priority\":");
     d = write_opt_int(d, a->priority);
     d = LIT(d, ",\"proto\":");
-    d = write_opt_string(d, a->proto);
+    d = a->proto[0] ? write_quoted_plain(d, a->proto) : LIT(d, "null");
     d = LIT(d, ",\"src_ip\":");
     d = write_json_addr(d, &a->src);
     d = LIT(d, ",\"src_port\":");
@@ -1115,7 +1128,7 @@ alert_append_json(GString *out, const Alert *a)
     d = LIT(d, ",\"dst_port\":");
     d = write_opt_int(d, a->dst_port);
     d = LIT(d, ",\"action\":");
-    d = write_opt_string(d, a->action);
+    d = a->action[0] ? write_quoted_plain(d, a->action) : LIT(d, "null");
     *d++ = '}';
     json_commit(out, d);
 }
