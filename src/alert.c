@@ -145,9 +145,6 @@ alert_init(Alert *a, AlertProducer producer, AlertFormat format)
     a->dst_port = -1;
 }
 
-
-
-
 /* Two ASCII digits at s. */
 static inline gboolean
 d2(const char *s)
@@ -286,7 +283,7 @@ alert_proto_class(const char *proto)
     gsize n = strlen(proto);
     switch (n) {
     case 1:
-        return proto[0] == '6' ? ALERT_PROTO_TCP_UDP
+        return proto[0] == '6'   ? ALERT_PROTO_TCP_UDP
                : proto[0] == '1' ? ALERT_PROTO_ICMP
                                  : ALERT_PROTO_OTHER;
     case 2:
@@ -295,7 +292,7 @@ alert_proto_class(const char *proto)
                                              : ALERT_PROTO_OTHER;
     case 3:
         return eq_upper(proto, "TCP", 3) || eq_upper(proto, "UDP", 3) ? ALERT_PROTO_TCP_UDP
-                                                                       : ALERT_PROTO_OTHER;
+                                                                      : ALERT_PROTO_OTHER;
     case 4:
         return eq_upper(proto, "ICMP", 4) ? ALERT_PROTO_ICMP : ALERT_PROTO_OTHER;
     case 5:
@@ -391,11 +388,10 @@ alert_parse_ipv4(const char *s, gsize len, IpAddr *out)
 
 /* Hex digit values, -1 for anything else. */
 static const signed char hex_values[256] = {
-    ['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
-    ['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
-    ['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1,
-    ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
-    ['E'] = 14 + 1, ['F'] = 15 + 1,
+    ['0'] = 0 + 1,  ['1'] = 1 + 1,  ['2'] = 2 + 1,  ['3'] = 3 + 1,  ['4'] = 4 + 1,  ['5'] = 5 + 1,
+    ['6'] = 6 + 1,  ['7'] = 7 + 1,  ['8'] = 8 + 1,  ['9'] = 9 + 1,  ['a'] = 10 + 1, ['b'] = 11 + 1,
+    ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1,
+    ['C'] = 12 + 1, ['D'] = 13 + 1, ['E'] = 14 + 1, ['F'] = 15 + 1,
 };
 
 static const guint8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -546,8 +542,8 @@ alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded
     gboolean compressed;
     if (expanded) {
         /* Suricata prints IPv6 with all eight groups, so a ninth is the port. */
-        if (alert_parse_ipv6(s, alen, addr, &groups, &compressed) && groups == 8 &&
-            !compressed && parse_port(after, plen, port))
+        if (alert_parse_ipv6(s, alen, addr, &groups, &compressed) && groups == 8 && !compressed &&
+            parse_port(after, plen, port))
             return TRUE;
         *port = -1;
         if (alert_parse_ipv6(s, len, addr, &groups, &compressed) && groups == 8 && !compressed)
@@ -847,8 +843,7 @@ block_line(AlertReader *r, const char *line, gsize len)
     }
     case BLOCK_WANT_ADDRS:
         /* "SRC -> DST PROTO TTL:..." after a link-layer line. */
-        r->state = alert_full_parse_addr_proto_line(line, len, &r->block) ? BLOCK_BODY
-                                                                           : BLOCK_BAD;
+        r->state = alert_full_parse_addr_proto_line(line, len, &r->block) ? BLOCK_BODY : BLOCK_BAD;
         return;
     case BLOCK_WANT_PROTO: {
         alert_full_parse_proto_line(line, len, &r->block);
@@ -872,9 +867,7 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
     g_return_if_fail(line != NULL || len == 0);
 
     /* Where this line starts: the end of the previous one, when lines come in order. */
-    guint64 start = r->have_last ? r->last_end
-                    : end_offset > len ? end_offset - len - 1
-                                       : 0;
+    guint64 start = r->have_last ? r->last_end : end_offset > len ? end_offset - len - 1 : 0;
     r->last_end = end_offset;
     r->have_last = TRUE;
 
@@ -1089,9 +1082,9 @@ write_json_addr(char *d, const IpAddr *a)
 }
 
 /* The most any alert needs: fixed text and numbers, addresses, and every text field escaped. */
-#define ALERT_JSON_BOUND                                                                        \
-    (256 + 2 * (IPADDR_STRLEN + 2) + 6 * JSON_UINT_BOUND +                                     \
-     JSON_STRING_BOUND(ALERT_TIMESTAMP_MAX + ALERT_MSG_MAX + ALERT_CLASS_MAX + ALERT_PROTO_MAX + \
+#define ALERT_JSON_BOUND                                                                           \
+    (256 + 2 * (IPADDR_STRLEN + 2) + 6 * JSON_UINT_BOUND +                                         \
+     JSON_STRING_BOUND(ALERT_TIMESTAMP_MAX + ALERT_MSG_MAX + ALERT_CLASS_MAX + ALERT_PROTO_MAX +   \
                        ALERT_ACTION_MAX + 16))
 
 void

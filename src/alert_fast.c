@@ -70,8 +70,7 @@ parse_right(const char *msg_start, const char *end, Alert *a, const char **free_
     gsize len = (gsize)(end - msg_start);
     const char *meta_end = NULL;
 
-    const char *raw = a->producer == ALERT_PRODUCER_SURICATA ? find_raw_pkt(msg_start, len)
-                                                              : NULL;
+    const char *raw = a->producer == ALERT_PRODUCER_SURICATA ? find_raw_pkt(msg_start, len) : NULL;
     if (raw) {
         meta_end = raw;
     } else {
@@ -171,8 +170,7 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         gsize mlen = (gsize)(q - p - 1);
         if (mlen == 0 || mlen >= ALERT_ACTION_MAX || q + 1 >= end || q[0] != ']' || q[1] != ' ')
             goto not_alert;
-        for (gsize i = 0; i < mlen; i++)
-        {
+        for (gsize i = 0; i < mlen; i++) {
             char c = p[1 + i];
             out->action[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }

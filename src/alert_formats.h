@@ -12,11 +12,11 @@
 
 /* How a timestamp at the start of a line was written. */
 typedef enum {
-    ALERT_TS_NONE,         /* not a timestamp */
-    ALERT_TS_NO_YEAR,      /* MM/DD-HH:MM:SS.uuuuuu (Snort 2 and 3) */
-    ALERT_TS_SHORT_YEAR,   /* xx/xx/xx-HH:MM:SS.uuuuuu (Snort with -y; order depends) */
-    ALERT_TS_LONG_YEAR,    /* MM/DD/YYYY-HH:MM:SS.uuuuuu (Suricata) */
-    ALERT_TS_ERROR,        /* the literal "ts-error" (Suricata) */
+    ALERT_TS_NONE,       /* not a timestamp */
+    ALERT_TS_NO_YEAR,    /* MM/DD-HH:MM:SS.uuuuuu (Snort 2 and 3) */
+    ALERT_TS_SHORT_YEAR, /* xx/xx/xx-HH:MM:SS.uuuuuu (Snort with -y; order depends) */
+    ALERT_TS_LONG_YEAR,  /* MM/DD/YYYY-HH:MM:SS.uuuuuu (Suricata) */
+    ALERT_TS_ERROR,      /* the literal "ts-error" (Suricata) */
 } AlertTsKind;
 
 /* Recognises a timestamp at the start of s (len bytes) by shape only; sets *ts_len. */

@@ -167,6 +167,5 @@ alert_full_parse_addr_proto_line(const char *line, gsize len, Alert *a)
 gboolean
 alert_full_resolve_addrs(Alert *a, const char *src_text, const char *dst_text)
 {
-    return alert_parse_endpoints(src_text, strlen(src_text), dst_text, strlen(dst_text), FALSE,
-                                 a);
+    return alert_parse_endpoints(src_text, strlen(src_text), dst_text, strlen(dst_text), FALSE, a);
 }

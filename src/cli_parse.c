@@ -73,8 +73,8 @@ static gboolean
 parse_fd(int fd, const char *name, AlertReader *reader, ParseOutput *o)
 {
     g_autofree char *buf = g_malloc(READ_CHUNK + ALERT_LINE_MAX + 1);
-    gsize have = 0;          /* bytes in buf */
-    guint64 base = 0;        /* input offset of buf[0] */
+    gsize have = 0;            /* bytes in buf */
+    guint64 base = 0;          /* input offset of buf[0] */
     gboolean dropping = FALSE; /* inside an over-long line */
     for (;;) {
         ssize_t n = read(fd, buf + have, READ_CHUNK);
@@ -126,8 +126,9 @@ print_summary(const AlertStats *st)
     for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
         skipped += st->skipped[i];
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "alertban parse: %" G_GUINT64_FORMAT " alerts parsed, %" G_GUINT64_FORMAT " skipped (",
-                           st->parsed, skipped);
+    g_string_append_printf(
+        s, "alertban parse: %" G_GUINT64_FORMAT " alerts parsed, %" G_GUINT64_FORMAT " skipped (",
+        st->parsed, skipped);
     for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
         g_string_append_printf(s, "%s%s=%" G_GUINT64_FORMAT, i > 1 ? " " : "",
                                alert_skip_reason_name(i), st->skipped[i]);

@@ -61,11 +61,11 @@ plain_run(const guchar *s, gsize n)
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         /* x <= 0x1F: min(x, 0x1F) == x;  x >= 0x7F: max(x, 0x7E) != 0x7E ... as x > 0x7E */
         __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, lo), x);
-        __m128i high = _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, hi), hi),
-                                     _mm_set1_epi8((char)0xFF));
-        __m128i bad = _mm_or_si128(_mm_or_si128(ctl, high),
-                                   _mm_or_si128(_mm_cmpeq_epi8(x, quote),
-                                                _mm_cmpeq_epi8(x, bslash)));
+        __m128i high =
+            _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, hi), hi), _mm_set1_epi8((char)0xFF));
+        __m128i bad =
+            _mm_or_si128(_mm_or_si128(ctl, high),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
         int mask = _mm_movemask_epi8(bad);
         if (mask)
             return i + (gsize)__builtin_ctz((unsigned)mask);

@@ -33,7 +33,7 @@ void json_next_element(GString *out);
  *
  * bound must cover everything written before the commit; JSON_STRING_BOUND(n) is the most
  * json_write_string() writes for n input bytes, JSON_UINT_BOUND the most for a number. */
-#define JSON_STRING_BOUND(n) ((gsize)(n) * 6 + 2)
+#define JSON_STRING_BOUND(n) ((gsize)(n)*6 + 2)
 #define JSON_UINT_BOUND 21
 
 char *json_reserve(GString *out, gsize bound);

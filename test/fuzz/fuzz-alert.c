@@ -44,7 +44,8 @@ check_alert(const Alert *a)
         /* the canonical text parses back to the same address */
         char buf[IPADDR_STRLEN];
         IpAddr back;
-        if (ip->family && (!ipaddr_parse(ipaddr_format(ip, buf), &back) || !ipaddr_equal(ip, &back)))
+        if (ip->family &&
+            (!ipaddr_parse(ipaddr_format(ip, buf), &back) || !ipaddr_equal(ip, &back)))
             abort();
         char fast[IPADDR_STRLEN];
         alert_format_addr(ip, fast);
