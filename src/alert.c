@@ -895,6 +895,7 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
         }
     }
 
+    n = len;
     why = precheck_light(line, &n);
     if (why != ALERT_SKIP_NONE) {
         count_skip(r, why);

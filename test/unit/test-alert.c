@@ -479,6 +479,34 @@ test_reader_block_cap(void)
     g_assert_cmpuint(alert_reader_safe_offset(r), ==, off);
 }
 
+/* A block whose header holds control bytes is skipped as one binary block, body included. */
+static void
+test_reader_binary_header(void)
+{
+    static const char *const lines[] = {
+        "[**] [1:5:1] bad\x01header [**]",
+        "[Priority: 3] ",
+        "11/22-10:00:00.000001 192.0.2.1 -> 198.51.100.1",
+        "ICMP TTL:64 TOS:0x0 ID:1 IpLen:20 DgmLen:84",
+        "",
+        "11/22-10:00:00.000002  [**] [1:6:1] next [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+        "198.51.100.1:2",
+    };
+    g_autoptr(AlertReader) r = alert_reader_new();
+    guint n = 0;
+    guint64 off = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(lines); i++) {
+        off += strlen(lines[i]) + 1;
+        alert_reader_feed(r, lines[i], strlen(lines[i]), off, count_alert, &n);
+    }
+    const AlertStats *st = alert_reader_stats(r);
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_cmpuint(st->parsed, ==, 1);
+    g_assert_cmpuint(st->skipped[ALERT_SKIP_BINARY], ==, 1);
+    g_assert_cmpuint(st->skipped[ALERT_SKIP_NOT_ALERT], ==, 0);
+    g_assert_cmpuint(st->skipped[ALERT_SKIP_EMPTY], ==, 0);
+}
+
 /* ---- timestamps ---- */
 
 typedef struct {
@@ -652,6 +680,7 @@ main(int argc, char **argv)
     g_test_add_func("/alert/reader/offsets", test_reader_offsets);
     g_test_add_func("/alert/reader/resume-at-safe-offset", test_reader_resume);
     g_test_add_func("/alert/reader/block-cap", test_reader_block_cap);
+    g_test_add_func("/alert/reader/binary-header", test_reader_binary_header);
     for (gsize i = 0; i < G_N_ELEMENTS(ts_cases); i++) {
         g_autofree char *p = g_strdup_printf("/alert/timestamp_to_unix_us/%s", ts_cases[i].name);
         g_test_add_data_func(p, &ts_cases[i], test_timestamp);
