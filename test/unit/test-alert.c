@@ -489,8 +489,7 @@ test_reader_binary_header(void)
         "11/22-10:00:00.000001 192.0.2.1 -> 198.51.100.1",
         "ICMP TTL:64 TOS:0x0 ID:1 IpLen:20 DgmLen:84",
         "",
-        "11/22-10:00:00.000002  [**] [1:6:1] next [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
-        "198.51.100.1:2",
+        "11/22-10:00:00.000002  [**] [1:6:1] next [**] [Priority: 1] {UDP} 192.0.2.1 -> ::1",
     };
     g_autoptr(AlertReader) r = alert_reader_new();
     guint n = 0;
