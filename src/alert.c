@@ -132,6 +132,12 @@ alert_init(Alert *a, AlertProducer producer, AlertFormat format)
     char *p = (char *)a;
     gsize i = 0;
     const __m128i z = _mm_setzero_si128();
+    for (; i + 64 <= sizeof *a; i += 64) {
+        _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+        _mm_storeu_si128((__m128i *)(void *)(p + i + 16), z);
+        _mm_storeu_si128((__m128i *)(void *)(p + i + 32), z);
+        _mm_storeu_si128((__m128i *)(void *)(p + i + 48), z);
+    }
     for (; i + 16 <= sizeof *a; i += 16)
         _mm_storeu_si128((__m128i *)(void *)(p + i), z);
     memset(p + i, 0, sizeof *a - i);
@@ -324,24 +330,22 @@ parse_port(const char *s, gsize len, gint32 *port)
 /* Reads a dotted quad at the start of s: each part 0..255 without leading zeros, which is what
  * inet_pton() and so ipaddr_parse_len() accept for IPv4. Returns the bytes it used, 0 when s does
  * not start with one. */
-/* One part of a dotted quad at *pp (before end): 0..255, no leading zero. */
+/* One part of a dotted quad at *pp: 0..255, no leading zero. The text must be followed by a
+ * byte that is neither a digit nor '.', which stops every scan without a bounds test. */
 static inline gboolean
-ipv4_octet(const guchar **pp, const guchar *end, unsigned *out)
+ipv4_octet(const guchar **pp, unsigned *out)
 {
     const guchar *p = *pp;
-    if (p >= end)
-        return FALSE;
-    unsigned x = (unsigned)*p - '0';
+    unsigned x = (unsigned)p[0] - '0', d;
     if (x > 9)
         return FALSE;
     p++;
-    unsigned d;
-    if (p < end && (d = (unsigned)*p - '0') <= 9) {
+    if ((d = (unsigned)p[0] - '0') <= 9) {
         if (x == 0)
             return FALSE; /* leading zero */
         x = x * 10 + d;
         p++;
-        if (p < end && (d = (unsigned)*p - '0') <= 9) {
+        if ((d = (unsigned)p[0] - '0') <= 9) {
             x = x * 10 + d;
             p++;
             if (x > 255)
@@ -353,19 +357,18 @@ ipv4_octet(const guchar **pp, const guchar *end, unsigned *out)
     return TRUE;
 }
 
-/* Reads a dotted quad at the start of s: each part 0..255 without leading zeros, which is what
- * inet_pton() and so ipaddr_parse_len() accept for IPv4. Returns the bytes it used, 0 when s does
- * not start with one. */
+/* Reads a dotted quad at the start of s, which is followed by a terminator (see above): each
+ * part 0..255 without leading zeros, which is what inet_pton() and so ipaddr_parse_len()
+ * accept for IPv4. Returns the bytes it used, 0 when s does not start with one. */
 static gsize
-ipv4_prefix(const char *s, gsize len, IpAddr *out)
+ipv4_prefix(const char *s, IpAddr *out)
 {
-    const guchar *p = (const guchar *)s, *end = p + len;
+    const guchar *p = (const guchar *)s;
     unsigned a, b, c, d;
-    if (len < 7 || !ipv4_octet(&p, end, &a) || p >= end || *p++ != '.' ||
-        !ipv4_octet(&p, end, &b) || p >= end || *p++ != '.' || !ipv4_octet(&p, end, &c) ||
-        p >= end || *p++ != '.' || !ipv4_octet(&p, end, &d))
+    if (!ipv4_octet(&p, &a) || *p++ != '.' || !ipv4_octet(&p, &b) || *p++ != '.' ||
+        !ipv4_octet(&p, &c) || *p++ != '.' || !ipv4_octet(&p, &d))
         return 0;
-    if (p < end && ((unsigned)*p - '0' <= 9 || *p == '.'))
+    if ((unsigned)*p - '0' <= 9 || *p == '.')
         return 0; /* a fourth digit or a fifth part */
     memset(out, 0, sizeof *out);
     out->family = AF_INET;
@@ -376,11 +379,19 @@ ipv4_prefix(const char *s, gsize len, IpAddr *out)
     return (gsize)(p - (const guchar *)s);
 }
 
+/* Longest endpoint text worth reading: an expanded IPv6 address and a port are 45 bytes. */
+#define ENDPOINT_MAX 63
+
 gboolean
 alert_parse_ipv4(const char *s, gsize len, IpAddr *out)
 {
+    char buf[16];
     IpAddr a;
-    if (len < 7 || len > 15 || ipv4_prefix(s, len, &a) != len)
+    if (len < 7 || len > 15)
+        return FALSE;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (ipv4_prefix(buf, &a) != len)
         return FALSE;
     *out = a;
     return TRUE;
@@ -516,8 +527,15 @@ alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded
                      gint32 *port)
 {
     *port = -1;
+    /* A terminated copy lets the IPv4 reader run without bounds tests. */
+    char buf[ENDPOINT_MAX + 1];
+    if (len > ENDPOINT_MAX)
+        return FALSE;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    s = buf;
     /* The common case first: "a.b.c.d" or "a.b.c.d:port". */
-    gsize n4 = ipv4_prefix(s, len, addr);
+    gsize n4 = ipv4_prefix(s, addr);
     if (n4 == len)
         return TRUE;
     if (n4 > 0 && s[n4] == ':' && parse_port(s + n4 + 1, len - n4 - 1, port))
