@@ -2,9 +2,13 @@
 // The alert parser's front: per-line checks and format dispatch, the AlertReader that turns a
 // stream of lines into alerts with a safe checkpoint offset, and the field helpers that the
 // fast and full format parsers share.
+#define _GNU_SOURCE /* memrchr, memmem */
 #include "alert.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alert_formats.h"
 #include "json.h"
@@ -29,6 +33,7 @@ struct AlertReader {
     gboolean have_last;  /* last_end is known */
     guint64 block_start; /* offset of the open block's header line */
     BlockState state;
+    AlertSkipReason bad_reason; /* what a BLOCK_BAD block counts as */
     guint block_lines;
     gboolean have_ts;
     Alert block;
@@ -100,26 +105,6 @@ alert_has_stars(const char *s, gsize len)
     return FALSE;
 }
 
-gboolean
-alert_parse_uint(const char *s, gsize len, guint64 max, guint64 *out)
-{
-    if (len == 0 || len > 20)
-        return FALSE;
-    guint64 v = 0;
-    for (gsize i = 0; i < len; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9)
-            return FALSE;
-        if (v > (G_MAXUINT64 - d) / 10)
-            return FALSE;
-        v = v * 10 + d;
-    }
-    if (v > max)
-        return FALSE;
-    *out = v;
-    return TRUE;
-}
-
 void
 alert_copy_field(char *dst, gsize cap, const char *src, gsize len)
 {
@@ -140,7 +125,25 @@ alert_copy_field(char *dst, gsize cap, const char *src, gsize len)
 void
 alert_init(Alert *a, AlertProducer producer, AlertFormat format)
 {
+#ifdef __SSE2__
+    /* Sixteen bytes per store: this runs for every line, and a plain memset of the whole
+     * record compiles to a byte-counted string instruction. */
+    G_STATIC_ASSERT(sizeof(Alert) % 4 == 0);
+    char *p = (char *)a;
+    gsize i = 0;
+    const __m128i z = _mm_setzero_si128();
+    for (; i + 64 <= sizeof *a; i += 64) {
+        _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+        _mm_storeu_si128((__m128i *)(void *)(p + i + 16), z);
+        _mm_storeu_si128((__m128i *)(void *)(p + i + 32), z);
+        _mm_storeu_si128((__m128i *)(void *)(p + i + 48), z);
+    }
+    for (; i + 16 <= sizeof *a; i += 16)
+        _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+    memset(p + i, 0, sizeof *a - i);
+#else
     memset(a, 0, sizeof *a);
+#endif
     a->producer = producer;
     a->format = format;
     a->priority = -1;
@@ -148,51 +151,43 @@ alert_init(Alert *a, AlertProducer producer, AlertFormat format)
     a->dst_port = -1;
 }
 
+/* Two ASCII digits at s. */
 static inline gboolean
-is_digit(char c)
+d2(const char *s)
 {
-    return (unsigned char)(c - '0') <= 9;
-}
-
-static gboolean
-digits(const char *s, gsize n)
-{
-    for (gsize i = 0; i < n; i++) {
-        if (!is_digit(s[i]))
-            return FALSE;
-    }
-    return TRUE;
+    return (unsigned)(guchar)s[0] - '0' <= 9 && (unsigned)(guchar)s[1] - '0' <= 9;
 }
 
 AlertTsKind
 alert_ts_scan(const char *s, gsize len, gsize *ts_len)
 {
-    if (alert_has_prefix(s, len, ALERT_LIT("ts-error"))) {
-        *ts_len = 8;
-        return ALERT_TS_ERROR;
-    }
     /* "DD/DD" then "-" | "/DD-" | "/DDDD-", then "DD:DD:DD.DDDDDD" */
-    if (len < 21 || !digits(s, 2) || s[2] != '/' || !digits(s + 3, 2))
+    if (len < 21 || !d2(s) || s[2] != '/' || !d2(s + 3)) {
+        if (alert_has_prefix(s, len, ALERT_LIT("ts-error"))) {
+            *ts_len = 8;
+            return ALERT_TS_ERROR;
+        }
         return ALERT_TS_NONE;
-    gsize p = 5;
+    }
+    gsize p;
     AlertTsKind kind;
-    if (s[p] == '-') {
+    if (s[5] == '-') {
         kind = ALERT_TS_NO_YEAR;
-    } else if (s[p] == '/' && len > p + 3 && digits(s + p + 1, 2) && s[p + 3] == '-') {
+        p = 6;
+    } else if (s[5] == '/' && d2(s + 6) && s[8] == '-') {
         kind = ALERT_TS_SHORT_YEAR;
-        p += 3;
-    } else if (s[p] == '/' && len > p + 5 && digits(s + p + 1, 4) && s[p + 5] == '-') {
+        p = 9;
+    } else if (s[5] == '/' && d2(s + 6) && d2(s + 8) && len > 10 && s[10] == '-') {
         kind = ALERT_TS_LONG_YEAR;
-        p += 5;
+        p = 11;
     } else {
         return ALERT_TS_NONE;
     }
-    p++; /* the '-' */
     if (len < p + 15)
         return ALERT_TS_NONE;
     const char *t = s + p;
-    if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2) ||
-        t[8] != '.' || !digits(t + 9, 6))
+    if (!d2(t) || t[2] != ':' || !d2(t + 3) || t[5] != ':' || !d2(t + 6) || t[8] != '.' ||
+        !d2(t + 9) || !d2(t + 11) || !d2(t + 13))
         return ALERT_TS_NONE;
     *ts_len = p + 15;
     return kind;
@@ -243,51 +238,83 @@ alert_ts_valid(const char *s, AlertTsKind kind)
 gboolean
 alert_parse_gsr(const char *s, gsize len, Alert *a)
 {
+    /* "[" gid ":" sid ":" rev "]", each a strict decimal that fits 32 bits. The closing ']'
+     * is checked first, so it stops every run of digits without a bounds test. */
     if (len < 7 || s[0] != '[' || s[len - 1] != ']')
         return FALSE;
     const char *p = s + 1, *end = s + len - 1;
-    const char *c1 = memchr(p, ':', (gsize)(end - p));
-    if (!c1)
-        return FALSE;
-    const char *c2 = memchr(c1 + 1, ':', (gsize)(end - c1 - 1));
-    if (!c2)
-        return FALSE;
-    guint64 g, sid, rev;
-    if (!alert_parse_uint(p, (gsize)(c1 - p), G_MAXUINT32, &g) ||
-        !alert_parse_uint(c1 + 1, (gsize)(c2 - c1 - 1), G_MAXUINT32, &sid) ||
-        !alert_parse_uint(c2 + 1, (gsize)(end - c2 - 1), G_MAXUINT32, &rev))
-        return FALSE;
-    a->gid = (guint32)g;
-    a->sid = (guint32)sid;
-    a->rev = (guint32)rev;
-    return TRUE;
-}
-
-static gboolean
-proto_is(const char *proto, const char *const *names)
-{
-    for (; *names; names++) {
-        if (g_ascii_strcasecmp(proto, *names) == 0)
-            return TRUE;
+    guint32 v[3];
+    for (int k = 0; k < 3; k++) {
+        const char *start = p;
+        guint64 x = 0;
+        unsigned d;
+        while ((d = (unsigned)(guchar)*p - '0') <= 9) {
+            x = x * 10 + d;
+            p++;
+        }
+        if (p == start || p - start > 10 || x > G_MAXUINT32)
+            return FALSE;
+        v[k] = (guint32)x;
+        if (*p != (k < 2 ? ':' : ']'))
+            return FALSE;
+        p++;
     }
-    return FALSE;
+    if (p != end + 1)
+        return FALSE;
+    a->gid = v[0];
+    a->sid = v[1];
+    a->rev = v[2];
+    return TRUE;
 }
 
 /* Names as the producers print them: Snort's protocol_names[] (from /etc/protocols, upper
  * case, or "PROTO:%03d"), Snort 3's packet types, Suricata's known_proto[] ("IPv6-ICMP"). */
-gboolean
-alert_proto_is_tcp_udp(const char *proto)
+/* ASCII case-insensitive comparison of a string of known length with an upper-case literal. */
+static inline gboolean
+eq_upper(const char *s, const char *upper, gsize n)
 {
-    static const char *const names[] = {"TCP", "UDP", "PROTO:006", "PROTO:017", "6", "17", NULL};
-    return proto_is(proto, names);
+    for (gsize i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (c != upper[i])
+            return FALSE;
+    }
+    return TRUE;
 }
 
-gboolean
-alert_proto_is_icmp(const char *proto)
+AlertProtoClass
+alert_proto_class(const char *proto)
 {
-    static const char *const names[] = {"ICMP",      "IPV6-ICMP", "ICMPV6", "ICMP6", "PROTO:001",
-                                        "PROTO:058", "1",         "58",     NULL};
-    return proto_is(proto, names);
+    gsize n = strlen(proto);
+    switch (n) {
+    case 1:
+        return proto[0] == '6'   ? ALERT_PROTO_TCP_UDP
+               : proto[0] == '1' ? ALERT_PROTO_ICMP
+                                 : ALERT_PROTO_OTHER;
+    case 2:
+        return memcmp(proto, "17", 2) == 0   ? ALERT_PROTO_TCP_UDP
+               : memcmp(proto, "58", 2) == 0 ? ALERT_PROTO_ICMP
+                                             : ALERT_PROTO_OTHER;
+    case 3:
+        return eq_upper(proto, "TCP", 3) || eq_upper(proto, "UDP", 3) ? ALERT_PROTO_TCP_UDP
+                                                                      : ALERT_PROTO_OTHER;
+    case 4:
+        return eq_upper(proto, "ICMP", 4) ? ALERT_PROTO_ICMP : ALERT_PROTO_OTHER;
+    case 5:
+        return eq_upper(proto, "ICMP6", 5) ? ALERT_PROTO_ICMP : ALERT_PROTO_OTHER;
+    case 6:
+        return eq_upper(proto, "ICMPV6", 6) ? ALERT_PROTO_ICMP : ALERT_PROTO_OTHER;
+    case 9:
+        if (eq_upper(proto, "IPV6-ICMP", 9) || memcmp(proto, "PROTO:001", 9) == 0 ||
+            memcmp(proto, "PROTO:058", 9) == 0)
+            return ALERT_PROTO_ICMP;
+        if (memcmp(proto, "PROTO:006", 9) == 0 || memcmp(proto, "PROTO:017", 9) == 0)
+            return ALERT_PROTO_TCP_UDP;
+        return ALERT_PROTO_OTHER;
+    default:
+        return ALERT_PROTO_OTHER;
+    }
 }
 
 static gboolean
@@ -300,14 +327,223 @@ parse_port(const char *s, gsize len, gint32 *port)
     return TRUE;
 }
 
+/* Reads a dotted quad at the start of s: each part 0..255 without leading zeros, which is what
+ * inet_pton() and so ipaddr_parse_len() accept for IPv4. Returns the bytes it used, 0 when s does
+ * not start with one. */
+/* One part of a dotted quad at *pp: 0..255, no leading zero. The text must be followed by a
+ * byte that is neither a digit nor '.', which stops every scan without a bounds test. */
+static inline gboolean
+ipv4_octet(const guchar **pp, unsigned *out)
+{
+    const guchar *p = *pp;
+    unsigned x = (unsigned)p[0] - '0', d;
+    if (x > 9)
+        return FALSE;
+    p++;
+    if ((d = (unsigned)p[0] - '0') <= 9) {
+        if (x == 0)
+            return FALSE; /* leading zero */
+        x = x * 10 + d;
+        p++;
+        if ((d = (unsigned)p[0] - '0') <= 9) {
+            x = x * 10 + d;
+            p++;
+            if (x > 255)
+                return FALSE;
+        }
+    }
+    *pp = p;
+    *out = x;
+    return TRUE;
+}
+
+/* Reads a dotted quad at the start of s, which is followed by a terminator (see above): each
+ * part 0..255 without leading zeros, which is what inet_pton() and so ipaddr_parse_len()
+ * accept for IPv4. Returns the bytes it used, 0 when s does not start with one. */
+static gsize
+ipv4_prefix(const char *s, IpAddr *out)
+{
+    const guchar *p = (const guchar *)s;
+    unsigned a, b, c, d;
+    if (!ipv4_octet(&p, &a) || *p++ != '.' || !ipv4_octet(&p, &b) || *p++ != '.' ||
+        !ipv4_octet(&p, &c) || *p++ != '.' || !ipv4_octet(&p, &d))
+        return 0;
+    if ((unsigned)*p - '0' <= 9 || *p == '.')
+        return 0; /* a fourth digit or a fifth part */
+    memset(out, 0, sizeof *out);
+    out->family = AF_INET;
+    out->bytes[0] = (guint8)a;
+    out->bytes[1] = (guint8)b;
+    out->bytes[2] = (guint8)c;
+    out->bytes[3] = (guint8)d;
+    return (gsize)(p - (const guchar *)s);
+}
+
+/* Longest endpoint text worth reading: an expanded IPv6 address and a port are 45 bytes. */
+#define ENDPOINT_MAX 63
+
+gboolean
+alert_parse_ipv4(const char *s, gsize len, IpAddr *out)
+{
+    char buf[16];
+    IpAddr a;
+    if (len < 7 || len > 15)
+        return FALSE;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (ipv4_prefix(buf, &a) != len)
+        return FALSE;
+    *out = a;
+    return TRUE;
+}
+
+/* Hex digit values, -1 for anything else. */
+static const signed char hex_values[256] = {
+    ['0'] = 0 + 1,  ['1'] = 1 + 1,  ['2'] = 2 + 1,  ['3'] = 3 + 1,  ['4'] = 4 + 1,  ['5'] = 5 + 1,
+    ['6'] = 6 + 1,  ['7'] = 7 + 1,  ['8'] = 8 + 1,  ['9'] = 9 + 1,  ['a'] = 10 + 1, ['b'] = 11 + 1,
+    ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1,
+    ['C'] = 12 + 1, ['D'] = 13 + 1, ['E'] = 14 + 1, ['F'] = 15 + 1,
+};
+
+static const guint8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* Suricata's form: eight groups of exactly four hex digits. Straight-line, no "::". */
+static gboolean
+ipv6_expanded(const char *s, gsize len, IpAddr *out)
+{
+    if (len != 39)
+        return FALSE;
+    guint8 b[16];
+    for (int g = 0; g < 8; g++) {
+        const guchar *q = (const guchar *)s + g * 5;
+        if (g < 7 && q[4] != ':')
+            return FALSE;
+        int h0 = hex_values[q[0]], h1 = hex_values[q[1]], h2 = hex_values[q[2]],
+            h3 = hex_values[q[3]];
+        if (!h0 || !h1 || !h2 || !h3)
+            return FALSE;
+        b[2 * g] = (guint8)(((h0 - 1) << 4) | (h1 - 1));
+        b[2 * g + 1] = (guint8)(((h2 - 1) << 4) | (h3 - 1));
+    }
+    memset(out, 0, sizeof *out);
+    if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0) {
+        out->family = AF_INET;
+        memcpy(out->bytes, b + 12, 4);
+    } else {
+        out->family = AF_INET6;
+        memcpy(out->bytes, b, 16);
+    }
+    return TRUE;
+}
+
+gboolean
+alert_parse_ipv6(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *compressed)
+{
+    if (ipv6_expanded(s, len, out)) {
+        *groups = 8;
+        *compressed = FALSE;
+        return TRUE;
+    }
+    guint16 g[8];
+    guint n = 0;
+    int gap = -1; /* index in g where "::" stands */
+    gsize i = 0;
+    if (len < 2 || len > 39)
+        return FALSE;
+    if (s[0] == ':') {
+        if (s[1] != ':')
+            return FALSE;
+        gap = 0;
+        i = 2;
+        if (i == len)
+            goto done;
+    }
+    for (;;) {
+        /* up to four hex digits */
+        unsigned v = 0, k = 0;
+        int h;
+        while (k < 4 && i < len && (h = hex_values[(guchar)s[i]]) != 0) {
+            v = (v << 4) | (unsigned)(h - 1);
+            i++;
+            k++;
+        }
+        if (k == 0 || n == 8)
+            return FALSE;
+        g[n++] = (guint16)v;
+        if (i == len)
+            break;
+        if (s[i] != ':')
+            return FALSE; /* a fifth hex digit, a '.', anything else */
+        i++;
+        if (i < len && s[i] == ':') {
+            if (gap >= 0)
+                return FALSE;
+            gap = (int)n;
+            i++;
+            if (i == len)
+                break;
+        } else if (i == len) {
+            return FALSE; /* a single trailing ':' */
+        }
+    }
+done:
+    if (gap < 0 ? n != 8 : n > 7)
+        return FALSE;
+    memset(out, 0, sizeof *out);
+    guint8 *b = out->bytes;
+    guint head = gap < 0 ? n : (guint)gap;
+    for (guint k = 0; k < head; k++) {
+        b[2 * k] = (guint8)(g[k] >> 8);
+        b[2 * k + 1] = (guint8)g[k];
+    }
+    for (guint k = head; k < n; k++) {
+        guint pos = 8 - (n - k);
+        b[2 * pos] = (guint8)(g[k] >> 8);
+        b[2 * pos + 1] = (guint8)g[k];
+    }
+    if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0) {
+        memmove(b, b + 12, 4);
+        memset(b + 4, 0, 12);
+        out->family = AF_INET;
+    } else {
+        out->family = AF_INET6;
+    }
+    *groups = n;
+    *compressed = gap >= 0;
+    return TRUE;
+}
+
+static gboolean
+parse_addr(const char *s, gsize len, IpAddr *out)
+{
+    guint groups;
+    gboolean compressed;
+    return alert_parse_ipv4(s, len, out) || alert_parse_ipv6(s, len, out, &groups, &compressed) ||
+           ipaddr_parse_len(s, len, out);
+}
+
 gboolean
 alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded, IpAddr *addr,
                      gint32 *port)
 {
     *port = -1;
+    /* A terminated copy lets the IPv4 reader run without bounds tests. */
+    char buf[ENDPOINT_MAX + 1];
+    if (len > ENDPOINT_MAX)
+        return FALSE;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    s = buf;
+    /* The common case first: "a.b.c.d" or "a.b.c.d:port". */
+    gsize n4 = ipv4_prefix(s, addr);
+    if (n4 == len)
+        return TRUE;
+    if (n4 > 0 && s[n4] == ':' && parse_port(s + n4 + 1, len - n4 - 1, port))
+        return TRUE;
+    *port = -1;
     const char *last_colon = alert_memrchr(s, ':', len);
     if (!last_colon)
-        return ipaddr_parse_len(s, len, addr);
+        return parse_addr(s, len, addr);
     gsize alen = (gsize)(last_colon - s);
     const char *after = last_colon + 1;
     gsize plen = len - alen - 1;
@@ -316,35 +552,36 @@ alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded
     if (last_dot) {
         /* IPv4, or IPv4-mapped IPv6: a colon after the last dot starts the port. */
         if (last_colon < last_dot)
-            return ipaddr_parse_len(s, len, addr);
-        return parse_port(after, plen, port) && ipaddr_parse_len(s, alen, addr);
+            return parse_addr(s, len, addr);
+        return parse_port(after, plen, port) && parse_addr(s, alen, addr);
     }
 
+    guint groups;
+    gboolean compressed;
     if (expanded) {
-        /* Suricata prints IPv6 with all eight groups, so nine groups mean a port. */
-        guint colons = 0;
-        for (gsize i = 0; i < len; i++)
-            colons += s[i] == ':';
-        if (colons == 8 && !alert_memmem(s, len, "::", 2))
-            return parse_port(after, plen, port) && ipaddr_parse_len(s, alen, addr);
-        if (colons == 7)
-            return ipaddr_parse_len(s, len, addr);
+        /* Suricata prints IPv6 with all eight groups, so a ninth is the port. */
+        if (alert_parse_ipv6(s, alen, addr, &groups, &compressed) && groups == 8 && !compressed &&
+            parse_port(after, plen, port))
+            return TRUE;
+        *port = -1;
+        if (alert_parse_ipv6(s, len, addr, &groups, &compressed) && groups == 8 && !compressed)
+            return TRUE;
         /* Not Suricata's shape after all: fall through to the compressed rules. */
     }
 
     /* Snort prints compressed IPv6 and appends ":port" for TCP and UDP only (and not for
      * fragments, so fall back to the whole text being the address). */
     if (ports && plen > 0 && plen <= 5 && parse_port(after, plen, port) &&
-        ipaddr_parse_len(s, alen, addr))
+        parse_addr(s, alen, addr))
         return TRUE;
     *port = -1;
-    return ipaddr_parse_len(s, len, addr);
+    return parse_addr(s, len, addr);
 }
 
 gboolean
 alert_parse_addrs(const char *s, gsize len, gboolean expanded, Alert *a)
 {
-    const char *arrow = alert_memmem(s, len, " -> ", 4);
+    const char *arrow = alert_find_arrow(s, len);
     if (!arrow)
         return FALSE;
     gsize slen = (gsize)(arrow - s);
@@ -357,10 +594,12 @@ gboolean
 alert_parse_endpoints(const char *s, gsize slen, const char *d, gsize dlen, gboolean expanded,
                       Alert *a)
 {
-    if (slen == 0 || dlen == 0 || memchr(s, ' ', slen) || memchr(d, ' ', dlen))
+    /* No space check needed: every address and port parser rejects a space. */
+    if (slen == 0 || dlen == 0)
         return FALSE;
-    gboolean icmp = alert_proto_is_icmp(a->proto);
-    gboolean ports = expanded ? !icmp : alert_proto_is_tcp_udp(a->proto);
+    AlertProtoClass pc = alert_proto_class(a->proto);
+    gboolean icmp = pc == ALERT_PROTO_ICMP;
+    gboolean ports = expanded ? !icmp : pc == ALERT_PROTO_TCP_UDP;
     if (!alert_parse_endpoint(s, slen, ports, expanded, &a->src, &a->src_port) ||
         !alert_parse_endpoint(d, dlen, ports, expanded, &a->dst, &a->dst_port)) {
         memset(&a->src, 0, sizeof a->src);
@@ -434,27 +673,47 @@ alert_set_msg(Alert *a, const char *s, gsize len, gboolean *quoted)
 #define ONES G_GUINT64_CONSTANT(0x0101010101010101)
 #define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
 
-/* Control bytes other than tab (and DEL) mean the line is not text. Eight bytes at a time:
- * (x - 0x20..) & ~x & 0x80.. is nonzero exactly when some byte is below 0x20. */
 static gboolean
-has_control_bytes(const char *s, gsize len)
+bad_byte(unsigned char c)
+{
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Control bytes other than tab (and DEL) mean the text is not a log line. Sixteen bytes at a
+ * time with SSE2; else eight, where (x - 0x20..) & ~x & 0x80.. is nonzero exactly when some
+ * byte is below 0x20. Candidates are then checked one by one (tab is allowed). */
+gboolean
+alert_has_control_bytes(const char *s, gsize len)
 {
     gsize i = 0;
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* max(x, 0x20) == x exactly when x >= 0x20 (unsigned) */
+        __m128i ok = _mm_cmpeq_epi8(_mm_max_epu8(x, space), x);
+        __m128i isdel = _mm_cmpeq_epi8(x, del);
+        if ((_mm_movemask_epi8(ok) & ~_mm_movemask_epi8(isdel)) != 0xFFFF) {
+            for (gsize j = i; j < i + 16; j++) {
+                if (bad_byte((unsigned char)s[j]))
+                    return TRUE;
+            }
+        }
+    }
+#endif
     for (; i + 8 <= len; i += 8) {
         guint64 x;
         memcpy(&x, s + i, 8);
         guint64 y = x ^ (ONES * 0x7f);
         if ((((x - ONES * 0x20) & ~x) | ((y - ONES) & ~y)) & HIGHS) {
             for (gsize j = i; j < i + 8; j++) {
-                unsigned char c = (unsigned char)s[j];
-                if ((c < 0x20 && c != '\t') || c == 0x7f)
+                if (bad_byte((unsigned char)s[j]))
                     return TRUE;
             }
         }
     }
     for (; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
+        if (bad_byte((unsigned char)s[i]))
             return TRUE;
     }
     return FALSE;
@@ -470,19 +729,29 @@ is_blank(const char *s, gsize len)
     return TRUE;
 }
 
-/* Common checks before any format looks at a line. */
+/* Checks before any format looks at a line: length, a CR left by a CRLF system, blank. */
 static AlertSkipReason
-precheck(const char *line, gsize *len)
+precheck_light(const char *line, gsize *len)
 {
     if (*len > ALERT_LINE_MAX)
         return ALERT_SKIP_TOO_LONG;
-    if (*len > 0 && line[*len - 1] == '\r') /* a file that went through a CRLF system */
+    if (*len > 0 && line[*len - 1] == '\r')
         (*len)--;
-    if (has_control_bytes(line, *len))
-        return ALERT_SKIP_BINARY;
     if (is_blank(line, *len))
         return ALERT_SKIP_EMPTY;
     return ALERT_SKIP_NONE;
+}
+
+/* The same plus a scan of every byte, for lines that no format parser checks byte by byte. */
+static AlertSkipReason
+precheck(const char *line, gsize *len)
+{
+    AlertSkipReason why = precheck_light(line, len);
+    if (why == ALERT_SKIP_NONE && alert_has_control_bytes(line, *len))
+        return ALERT_SKIP_BINARY;
+    if (why == ALERT_SKIP_EMPTY && alert_has_control_bytes(line, *len))
+        return ALERT_SKIP_BINARY;
+    return why;
 }
 
 AlertSkipReason
@@ -490,14 +759,13 @@ alert_parse_line(const char *line, gsize len, Alert *out)
 {
     g_return_val_if_fail(out != NULL, ALERT_SKIP_MALFORMED);
     g_return_val_if_fail(line != NULL || len == 0, ALERT_SKIP_MALFORMED);
-    alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
-    AlertSkipReason why = precheck(line, &len);
-    if (why != ALERT_SKIP_NONE)
-        return why;
-    why = alert_fast_parse(line, len, out);
-    if (why != ALERT_SKIP_NONE)
+    AlertSkipReason why = precheck_light(line, &len);
+    if (why != ALERT_SKIP_NONE) {
         alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
-    return why;
+        return why;
+    }
+    /* Checks the bytes itself, and leaves out cleared when the line is not an alert. */
+    return alert_fast_parse(line, len, out);
 }
 
 /* ---- the reader ---- */
@@ -531,7 +799,7 @@ block_end(AlertReader *r, AlertSinkFunc sink, gpointer user_data)
     if (st == BLOCK_NONE)
         return;
     if (st == BLOCK_BAD || !r->have_ts) {
-        count_skip(r, ALERT_SKIP_MALFORMED);
+        count_skip(r, st == BLOCK_BAD ? r->bad_reason : ALERT_SKIP_MALFORMED);
         return;
     }
     if (r->src_text[0] && !alert_full_resolve_addrs(&r->block, r->src_text, r->dst_text)) {
@@ -551,6 +819,12 @@ block_begin(AlertReader *r, const char *line, gsize len, guint64 start)
     r->block_lines = 1;
     r->have_ts = FALSE;
     r->src_text[0] = r->dst_text[0] = '\0';
+    r->bad_reason = ALERT_SKIP_MALFORMED;
+    if (alert_has_control_bytes(line, len)) {
+        r->bad_reason = ALERT_SKIP_BINARY;
+        r->state = BLOCK_BAD;
+        return;
+    }
     r->state = alert_full_parse_header(line, len, &r->block) ? BLOCK_WANT_TS : BLOCK_BAD;
 }
 
@@ -587,8 +861,7 @@ block_line(AlertReader *r, const char *line, gsize len)
     }
     case BLOCK_WANT_ADDRS:
         /* "SRC -> DST PROTO TTL:..." after a link-layer line. */
-        r->state = alert_full_parse_addr_proto_line(line, len, &r->block) ? BLOCK_BODY
-                                                                           : BLOCK_BAD;
+        r->state = alert_full_parse_addr_proto_line(line, len, &r->block) ? BLOCK_BODY : BLOCK_BAD;
         return;
     case BLOCK_WANT_PROTO: {
         alert_full_parse_proto_line(line, len, &r->block);
@@ -612,16 +885,15 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
     g_return_if_fail(line != NULL || len == 0);
 
     /* Where this line starts: the end of the previous one, when lines come in order. */
-    guint64 start = r->have_last ? r->last_end
-                    : end_offset > len ? end_offset - len - 1
-                                       : 0;
+    guint64 start = r->have_last ? r->last_end : end_offset > len ? end_offset - len - 1 : 0;
     r->last_end = end_offset;
     r->have_last = TRUE;
 
     gsize n = len;
-    AlertSkipReason why = precheck(line, &n);
+    AlertSkipReason why;
 
     if (r->state != BLOCK_NONE) {
+        why = precheck(line, &n);
         if (why == ALERT_SKIP_EMPTY) { /* the blank line that ends a block belongs to it */
             block_end(r, sink, user_data);
             return;
@@ -641,6 +913,8 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
         }
     }
 
+    n = len;
+    why = precheck_light(line, &n);
     if (why != ALERT_SKIP_NONE) {
         count_skip(r, why);
         return;
@@ -649,7 +923,7 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
         block_begin(r, line, n, start);
         return;
     }
-    Alert a;
+    Alert a; /* alert_fast_parse() checks the bytes itself */
     why = alert_fast_parse(line, n, &a);
     if (why != ALERT_SKIP_NONE) {
         count_skip(r, why);
@@ -703,69 +977,242 @@ alert_reader_stats(const AlertReader *r)
 
 /* ---- output ---- */
 
-static void
-append_port(GString *s, gint32 port)
+/* Canonical address text at dst (at most IPADDR_STRLEN bytes): IPv4 written here, digit by
+ * digit (dotted decimal is already canonical, and glibc's inet_ntop() goes through sprintf),
+ * IPv6 through ipaddr_format() for RFC 5952. */
+static char *
+write_addr(char *d, const IpAddr *a)
 {
-    if (port >= 0)
-        json_append_int(s, port);
-    else
-        json_append_null(s);
-}
-
-static void
-append_addr(GString *s, const IpAddr *a)
-{
+    if (a->family == AF_INET) {
+        for (int i = 0; i < 4; i++) {
+            unsigned v = a->bytes[i];
+            if (i)
+                *d++ = '.';
+            if (v >= 100)
+                *d++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *d++ = (char)('0' + v / 10 % 10);
+            *d++ = (char)('0' + v % 10);
+        }
+        return d;
+    }
+    if (a->family == AF_INET6) {
+        /* RFC 5952 as glibc's inet_ntop() writes it: lower-case hex without leading zeros,
+         * the first longest run of two or more zero groups as "::". Addresses it prints with
+         * an embedded IPv4 part (::a.b.c.d) are left to ipaddr_format(). */
+        static const char hex[] = "0123456789abcdef";
+        unsigned w[8];
+        int best = -1, best_len = 0, cur = -1, cur_len = 0;
+        for (int i = 0; i < 8; i++) {
+            w[i] = (unsigned)a->bytes[2 * i] << 8 | a->bytes[2 * i + 1];
+            if (w[i] == 0) {
+                if (cur < 0)
+                    cur = i, cur_len = 0;
+                if (++cur_len > best_len)
+                    best = cur, best_len = cur_len;
+            } else {
+                cur = -1;
+            }
+        }
+        if (best_len < 2)
+            best = -1;
+        if (!(best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))) {
+            for (int i = 0; i < 8; i++) {
+                if (i == best) {
+                    *d++ = ':';
+                    if (best + best_len == 8)
+                        *d++ = ':';
+                    i += best_len - 1;
+                    continue;
+                }
+                if (i)
+                    *d++ = ':';
+                unsigned v = w[i];
+                if (v >= 0x1000)
+                    *d++ = hex[v >> 12];
+                if (v >= 0x100)
+                    *d++ = hex[(v >> 8) & 0xF];
+                if (v >= 0x10)
+                    *d++ = hex[(v >> 4) & 0xF];
+                *d++ = hex[v & 0xF];
+            }
+            return d;
+        }
+    }
     char buf[IPADDR_STRLEN];
-    if (a->family)
-        json_append_string(s, ipaddr_format(a, buf), -1);
-    else
-        json_append_null(s);
+    gsize n = strlen(ipaddr_format(a, buf));
+    memcpy(d, buf, n);
+    return d + n;
 }
 
-static void
-append_nonempty(GString *s, const char *text)
+gsize
+alert_format_addr(const IpAddr *a, char buf[IPADDR_STRLEN])
 {
-    json_append_string(s, text[0] ? text : NULL, -1);
+    char *end = a->family ? write_addr(buf, a) : buf;
+    *end = '\0';
+    return (gsize)(end - buf);
+}
+
+static char *
+write_lit(char *d, const char *lit, gsize n)
+{
+    memcpy(d, lit, n);
+    return d + n;
+}
+
+#define LIT(d, s) write_lit((d), (s), sizeof(s) - 1)
+
+/* Fields the parsers built from a fixed character set (timestamp digits and punctuation,
+ * protocol tokens, marker letters, producer names) need no escaping: quoted as they are. */
+static char *
+write_quoted_plain(char *d, const char *s)
+{
+    gsize n = strlen(s);
+    *d++ = '"';
+    memcpy(d, s, n);
+    d += n;
+    *d++ = '"';
+    return d;
+}
+
+/* A text field as a JSON string, or null when empty. */
+static char *
+write_opt_string(char *d, const char *s)
+{
+    gsize n = strlen(s);
+    return n ? json_write_string(d, s, n) : LIT(d, "null");
+}
+
+static char *
+write_opt_int(char *d, gint32 v)
+{
+    return v >= 0 ? json_write_uint(d, (guint64)v) : LIT(d, "null");
+}
+
+static char *
+write_json_addr(char *d, const IpAddr *a)
+{
+    if (!a->family)
+        return LIT(d, "null");
+    *d++ = '"';
+    d = write_addr(d, a);
+    *d++ = '"';
+    return d;
+}
+
+/* The most any alert needs: fixed text and numbers, addresses, and every text field escaped. */
+#define ALERT_JSON_BOUND                                                                           \
+    (256 + 2 * (IPADDR_STRLEN + 2) + 6 * JSON_UINT_BOUND +                                         \
+     JSON_STRING_BOUND(ALERT_TIMESTAMP_MAX + ALERT_MSG_MAX + ALERT_CLASS_MAX + ALERT_PROTO_MAX +   \
+                       ALERT_ACTION_MAX + 16))
+
+void
+alert_append_json(GString *out, const Alert *a)
+{
+    char *d = json_reserve(out, ALERT_JSON_BOUND);
+    const char *producer = alert_producer_name(a->producer);
+    d = LIT(d, "{\"producer\":");
+    d = producer ? write_quoted_plain(d, producer) : LIT(d, "null");
+    d = a->format == ALERT_FORMAT_FULL ? LIT(d, ",\"format\":\"full\"")
+                                       : LIT(d, ",\"format\":\"fast\"");
+    d = LIT(d, ",\"timestamp\":");
+    d = write_quoted_plain(d, a->timestamp);
+    d = LIT(d, ",\"gid\":");
+    d = json_write_uint(d, a->gid);
+    d = LIT(d, ",\"sid\":");
+    d = json_write_uint(d, a->sid);
+    d = LIT(d, ",\"rev\":");
+    d = json_write_uint(d, a->rev);
+    d = LIT(d, ",\"msg\":");
+    d = json_write_string(d, a->msg, strlen(a->msg));
+    d = LIT(d, ",\"classification\":");
+    d = write_opt_string(d, a->classification);
+    d = LIT(d, ",\"priority\":");
+    d = write_opt_int(d, a->priority);
+    d = LIT(d, ",\"proto\":");
+    d = a->proto[0] ? write_quoted_plain(d, a->proto) : LIT(d, "null");
+    d = LIT(d, ",\"src_ip\":");
+    d = write_json_addr(d, &a->src);
+    d = LIT(d, ",\"src_port\":");
+    d = write_opt_int(d, a->src_port);
+    d = LIT(d, ",\"dst_ip\":");
+    d = write_json_addr(d, &a->dst);
+    d = LIT(d, ",\"dst_port\":");
+    d = write_opt_int(d, a->dst_port);
+    d = LIT(d, ",\"action\":");
+    d = a->action[0] ? write_quoted_plain(d, a->action) : LIT(d, "null");
+    *d++ = '}';
+    json_commit(out, d);
+}
+
+static char *
+write_endpoint(char *d, const IpAddr *a, gint32 port)
+{
+    if (!a->family) {
+        *d++ = '-';
+        return d;
+    }
+    gboolean bracket = port >= 0 && a->family == AF_INET6;
+    if (bracket)
+        *d++ = '[';
+    d = write_addr(d, a);
+    if (bracket)
+        *d++ = ']';
+    if (port >= 0) {
+        *d++ = ':';
+        d = json_write_uint(d, (guint64)port);
+    }
+    return d;
+}
+
+/* Copies trusted short text (names, timestamps checked by the parser, proto tokens). */
+static char *
+write_text(char *d, const char *s)
+{
+    gsize n = strlen(s);
+    memcpy(d, s, n);
+    return d + n;
 }
 
 void
-alert_append_json(GString *s, const Alert *a)
+alert_append_text(GString *out, const Alert *a)
 {
-    json_begin_object(s);
-    json_append_key(s, "producer");
-    json_append_string(s, alert_producer_name(a->producer), -1);
-    json_append_key(s, "format");
-    json_append_string(s, alert_format_name(a->format), -1);
-    json_append_key(s, "timestamp");
-    json_append_string(s, a->timestamp, -1);
-    json_append_key(s, "gid");
-    json_append_uint(s, a->gid);
-    json_append_key(s, "sid");
-    json_append_uint(s, a->sid);
-    json_append_key(s, "rev");
-    json_append_uint(s, a->rev);
-    json_append_key(s, "msg");
-    json_append_string(s, a->msg, -1);
-    json_append_key(s, "classification");
-    append_nonempty(s, a->classification);
-    json_append_key(s, "priority");
-    if (a->priority >= 0)
-        json_append_int(s, a->priority);
-    else
-        json_append_null(s);
-    json_append_key(s, "proto");
-    append_nonempty(s, a->proto);
-    json_append_key(s, "src_ip");
-    append_addr(s, &a->src);
-    json_append_key(s, "src_port");
-    append_port(s, a->src_port);
-    json_append_key(s, "dst_ip");
-    append_addr(s, &a->dst);
-    json_append_key(s, "dst_port");
-    append_port(s, a->dst_port);
-    json_append_key(s, "action");
-    append_nonempty(s, a->action);
-    json_end_object(s);
+    char *d = json_reserve(out, ALERT_JSON_BOUND);
+    const char *producer = alert_producer_name(a->producer);
+    /* The timestamp, proto and action were checked character by character; msg and
+     * classification are free text and go out quoted and escaped. */
+    d = write_text(d, a->timestamp);
+    *d++ = ' ';
+    d = write_text(d, producer ? producer : "-");
+    *d++ = ' ';
+    d = write_text(d, alert_format_name(a->format));
+    *d++ = ' ';
+    d = json_write_uint(d, a->gid);
+    *d++ = ':';
+    d = json_write_uint(d, a->sid);
+    *d++ = ':';
+    d = json_write_uint(d, a->rev);
+    *d++ = ' ';
+    if (a->action[0]) {
+        d = write_text(d, a->action);
+        *d++ = ' ';
+    }
+    d = write_text(d, a->proto[0] ? a->proto : "-");
+    *d++ = ' ';
+    d = write_endpoint(d, &a->src, a->src_port);
+    d = LIT(d, " -> ");
+    d = write_endpoint(d, &a->dst, a->dst_port);
+    if (a->priority >= 0) {
+        d = LIT(d, " priority=");
+        d = json_write_uint(d, (guint64)a->priority);
+    }
+    if (a->classification[0]) {
+        d = LIT(d, " classification=");
+        d = json_write_string(d, a->classification, strlen(a->classification));
+    }
+    d = LIT(d, " msg=");
+    d = json_write_string(d, a->msg, strlen(a->msg));
+    json_commit(out, d);
 }
 
 /* ---- time ---- */

@@ -117,3 +117,9 @@ const char *alert_format_name(AlertFormat format);
  * gid, sid, rev, msg, classification, priority, proto, src_ip, src_port, dst_ip, dst_port and
  * action, in that order; absent values are null. Addresses are canonical text. */
 void alert_append_json(GString *out, const Alert *a);
+
+/* Appends the readable one-line form (no newline): TIMESTAMP PRODUCER FORMAT GID:SID:REV
+ * [ACTION] PROTO SRC -> DST [priority=P] [classification="C"] msg="M", with "-" for what is
+ * absent and IPv6 endpoints with a port as [ADDR]:PORT. Free text is quoted and escaped as in
+ * JSON. */
+void alert_append_text(GString *out, const Alert *a);

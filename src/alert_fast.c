@@ -15,6 +15,7 @@
 // may hold brackets, arrows and quotes, so the parser reads the fixed head from the left up to
 // "[g:s:r]" and the fixed tail from the right (addresses, {proto}, bracket items, " [**]"); what
 // lies between is the message.
+#define _GNU_SOURCE /* memrchr, memmem */
 #include "alert_formats.h"
 
 /* Parses "SRC -> DST" or nothing after "{PROTO} "; FALSE on anything else. */
@@ -64,13 +65,12 @@ find_raw_pkt(const char *s, gsize len)
 /* The right-hand part after the message: finds where " [**]" ends the message, filling
  * priority, classification, proto and addresses. Returns the end of the message or NULL. */
 static const char *
-parse_right(const char *msg_start, const char *end, Alert *a)
+parse_right(const char *msg_start, const char *end, Alert *a, const char **free_text_end)
 {
     gsize len = (gsize)(end - msg_start);
     const char *meta_end = NULL;
 
-    const char *raw = a->producer == ALERT_PRODUCER_SURICATA ? find_raw_pkt(msg_start, len)
-                                                              : NULL;
+    const char *raw = a->producer == ALERT_PRODUCER_SURICATA ? find_raw_pkt(msg_start, len) : NULL;
     if (raw) {
         meta_end = raw;
     } else {
@@ -98,6 +98,7 @@ parse_right(const char *msg_start, const char *end, Alert *a)
         meta_end = end;
     }
 
+    *free_text_end = meta_end;
     const char *items = alert_parse_meta(msg_start, meta_end, a);
     if (!items)
         return NULL;
@@ -152,10 +153,12 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     gboolean ts_ok = alert_ts_valid(line, kind);
 
     /* Optional interface (-I, older layouts) and drop marker before "[**] ". */
+    const char *iface = p, *iface_end = p;
     if (p < end && *p == '<') {
         const char *gt = memchr(p, '>', (gsize)(end - p));
         if (!gt || gt + 1 >= end || gt[1] != ' ')
             goto not_alert;
+        iface_end = gt;
         p = gt + 2;
         if (p < end && *p == ' ')
             p++;
@@ -167,8 +170,10 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         gsize mlen = (gsize)(q - p - 1);
         if (mlen == 0 || mlen >= ALERT_ACTION_MAX || q + 1 >= end || q[0] != ']' || q[1] != ' ')
             goto not_alert;
-        for (gsize i = 0; i < mlen; i++)
-            out->action[i] = g_ascii_tolower(p[1 + i]);
+        for (gsize i = 0; i < mlen; i++) {
+            char c = p[1 + i];
+            out->action[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
         out->action[mlen] = '\0';
         p = q + 2;
     }
@@ -191,6 +196,8 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         const char *gt = memchr(p, '>', (gsize)(end - p));
         if (!gt || gt + 1 >= end || gt[1] != ' ')
             goto malformed;
+        iface = p;
+        iface_end = gt;
         p = gt + 2;
     }
 
@@ -198,18 +205,29 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     const char *e = end;
     if (e > p && e[-1] == ' ')
         e--;
-    const char *msg_end = parse_right(p, e, out);
+    const char *free_end;
+    const char *msg_end = parse_right(p, e, out, &free_end);
     if (!msg_end)
         goto malformed;
+    /* Everything else was read character by character; the message, the bracket items and
+     * the interface name are free text that may hide control bytes. */
+    if (alert_has_control_bytes(iface, (gsize)(iface_end - iface)) ||
+        alert_has_control_bytes(p, (gsize)(free_end - p)))
+        goto binary;
     gboolean quoted;
     alert_set_msg(out, p, (gsize)(msg_end - p), &quoted);
     return ALERT_SKIP_NONE;
 
+binary:
+    alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
+    return ALERT_SKIP_BINARY;
 malformed:
     alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
-    return ALERT_SKIP_MALFORMED;
+    return alert_has_control_bytes(line, len) ? ALERT_SKIP_BINARY : ALERT_SKIP_MALFORMED;
 not_alert:
     alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
+    if (alert_has_control_bytes(line, len))
+        return ALERT_SKIP_BINARY;
     /* Junk before an otherwise well-formed alert still says "alert": report it as malformed. */
     return alert_has_stars(line, len) ? ALERT_SKIP_MALFORMED : ALERT_SKIP_NOT_ALERT;
 }

@@ -2,17 +2,21 @@
 // Pieces shared by the alert format parsers (alert.c, alert_fast.c, alert_full.c); not public.
 #pragma once
 
+#ifndef _GNU_SOURCE
+#error "define _GNU_SOURCE before any include in files that use alert_formats.h"
+#endif
+
 #include <string.h>
 
 #include "alert.h"
 
 /* How a timestamp at the start of a line was written. */
 typedef enum {
-    ALERT_TS_NONE,         /* not a timestamp */
-    ALERT_TS_NO_YEAR,      /* MM/DD-HH:MM:SS.uuuuuu (Snort 2 and 3) */
-    ALERT_TS_SHORT_YEAR,   /* xx/xx/xx-HH:MM:SS.uuuuuu (Snort with -y; order depends) */
-    ALERT_TS_LONG_YEAR,    /* MM/DD/YYYY-HH:MM:SS.uuuuuu (Suricata) */
-    ALERT_TS_ERROR,        /* the literal "ts-error" (Suricata) */
+    ALERT_TS_NONE,       /* not a timestamp */
+    ALERT_TS_NO_YEAR,    /* MM/DD-HH:MM:SS.uuuuuu (Snort 2 and 3) */
+    ALERT_TS_SHORT_YEAR, /* xx/xx/xx-HH:MM:SS.uuuuuu (Snort with -y; order depends) */
+    ALERT_TS_LONG_YEAR,  /* MM/DD/YYYY-HH:MM:SS.uuuuuu (Suricata) */
+    ALERT_TS_ERROR,      /* the literal "ts-error" (Suricata) */
 } AlertTsKind;
 
 /* Recognises a timestamp at the start of s (len bytes) by shape only; sets *ts_len. */
@@ -22,7 +26,24 @@ AlertTsKind alert_ts_scan(const char *s, gsize len, gsize *ts_len);
 gboolean alert_ts_valid(const char *s, AlertTsKind kind);
 
 /* Strict unsigned decimal of exactly len bytes (digits only, no sign or space), <= max. */
-gboolean alert_parse_uint(const char *s, gsize len, guint64 max, guint64 *out);
+static inline gboolean
+alert_parse_uint(const char *s, gsize len, guint64 max, guint64 *out)
+{
+    /* 19 digits always fit in 64 bits, so no overflow test is needed per digit. */
+    if (len == 0 || len > 19)
+        return FALSE;
+    guint64 v = 0;
+    for (gsize i = 0; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9)
+            return FALSE;
+        v = v * 10 + d;
+    }
+    if (v > max)
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
 
 /* Copies len bytes into a NUL-terminated field of size cap, truncating on a UTF-8 character
  * boundary. */
@@ -35,8 +56,29 @@ void alert_init(Alert *a, AlertProducer producer, AlertFormat format);
 gboolean alert_parse_gsr(const char *s, gsize len, Alert *a);
 
 /* Protocol classes that decide what the numbers after an address mean. */
-gboolean alert_proto_is_tcp_udp(const char *proto);
-gboolean alert_proto_is_icmp(const char *proto);
+typedef enum {
+    ALERT_PROTO_OTHER,
+    ALERT_PROTO_TCP_UDP, /* ports printed (Snort: only these) */
+    ALERT_PROTO_ICMP,    /* ICMP or ICMPv6: Suricata prints type and code as ports */
+} AlertProtoClass;
+AlertProtoClass alert_proto_class(const char *proto);
+
+/* Strict dotted-quad IPv4 into out, accepting exactly what ipaddr_parse_len() accepts for
+ * IPv4 (a fast path for the common case; anything else returns FALSE). */
+gboolean alert_parse_ipv4(const char *s, gsize len, IpAddr *out);
+
+/* Numeric IPv6 without an embedded IPv4 part into out (IPv4-mapped stored as IPv4, as
+ * ipaddr_parse_len() does); FALSE when it cannot tell, so the caller falls back to
+ * ipaddr_parse_len(). *groups and *compressed describe the text when it parsed. */
+gboolean alert_parse_ipv6(const char *s, gsize len, IpAddr *out, guint *groups,
+                          gboolean *compressed);
+
+/* The same text as ipaddr_format() (RFC 5952), written without sprintf; "" for family 0.
+ * Returns the length. */
+gsize alert_format_addr(const IpAddr *a, char buf[IPADDR_STRLEN]);
+
+/* Control bytes (below 0x20 except tab, and DEL) anywhere in s. */
+gboolean alert_has_control_bytes(const char *s, gsize len);
 
 /* Parses one printed endpoint ("192.0.2.1", "192.0.2.1:80", "2001:db8::1:80",
  * "2001:0db8:...:0001:80") into an address and port. ports: whether this protocol prints ports
@@ -94,26 +136,27 @@ gboolean alert_full_resolve_addrs(Alert *a, const char *src_text, const char *ds
 /* Finds needle in the last part of hay, searching backwards; NULL when absent. */
 const char *alert_memrmem(const char *hay, gsize len, const char *needle, gsize nlen);
 
-/* Reverse memchr (portable). */
+/* glibc's vectorised memrchr() and memmem(); the including .c defines _GNU_SOURCE. */
 static inline const char *
 alert_memrchr(const char *s, int c, gsize len)
 {
-    while (len > 0) {
-        len--;
-        if (s[len] == (char)c)
-            return s + len;
-    }
-    return NULL;
+    return memrchr(s, c, len);
 }
 
-/* Forward search for needle (nlen >= 1) in hay; NULL when absent. */
 static inline const char *
 alert_memmem(const char *hay, gsize len, const char *needle, gsize nlen)
 {
-    const char *p = hay, *end = hay + len;
-    while ((gsize)(end - p) >= nlen && (p = memchr(p, needle[0], (gsize)(end - p) - nlen + 1))) {
-        if (memcmp(p, needle, nlen) == 0)
-            return p;
+    return memmem(hay, len, needle, nlen);
+}
+
+/* The first " -> " in s, or NULL. */
+static inline const char *
+alert_find_arrow(const char *s, gsize len)
+{
+    const char *p = s, *end = s + len;
+    while ((p = memchr(p, '>', (gsize)(end - p))) != NULL) {
+        if (p - s >= 2 && p[-2] == ' ' && p[-1] == '-' && p + 1 < end && p[1] == ' ')
+            return p - 2;
         p++;
     }
     return NULL;

@@ -17,6 +17,7 @@
 // addresses of the quoted packet: they come after the protocol line and are never read. Snort 3
 // prints only the timestamp for alerts on packets without an IP layer (some stream events).
 // The reader in alert.c drives these functions; nothing here keeps state.
+#define _GNU_SOURCE /* memrchr, memmem */
 #include "alert_formats.h"
 
 static const char *
@@ -118,7 +119,7 @@ alert_full_parse_ts_line(const char *line, gsize len, Alert *a, char *src_text, 
         return ALERT_FULL_TS_ONLY;
     p++;
     gsize rest = (gsize)(end - p);
-    const char *arrow = alert_memmem(p, rest, " -> ", 4);
+    const char *arrow = alert_find_arrow(p, rest);
     if (!arrow)
         return ALERT_FULL_TS_BAD;
     const char *d = arrow + 4;
@@ -147,7 +148,7 @@ gboolean
 alert_full_parse_addr_proto_line(const char *line, gsize len, Alert *a)
 {
     const char *end = line + len;
-    const char *arrow = alert_memmem(line, len, " -> ", 4);
+    const char *arrow = alert_find_arrow(line, len);
     if (!arrow)
         return FALSE;
     const char *d = arrow + 4;
@@ -166,6 +167,5 @@ alert_full_parse_addr_proto_line(const char *line, gsize len, Alert *a)
 gboolean
 alert_full_resolve_addrs(Alert *a, const char *src_text, const char *dst_text)
 {
-    return alert_parse_endpoints(src_text, strlen(src_text), dst_text, strlen(dst_text), FALSE,
-                                 a);
+    return alert_parse_endpoints(src_text, strlen(src_text), dst_text, strlen(dst_text), FALSE, a);
 }

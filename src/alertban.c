@@ -41,7 +41,6 @@ int
 main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    g_set_prgname("alertban");
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
@@ -56,8 +55,12 @@ main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (strcmp(name, commands[i].name) == 0)
+        if (strcmp(name, commands[i].name) == 0) {
+            /* Once, before any option parsing: the command's --help says "alertban parse". */
+            g_autofree char *prgname = g_strconcat("alertban ", name, NULL);
+            g_set_prgname(prgname);
             return commands[i].run(argc - 1, argv + 1);
+        }
     }
     fprintf(stderr, "alertban: unknown command '%s'\n\n", name);
     usage(stderr);

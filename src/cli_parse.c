@@ -14,7 +14,6 @@
 
 #include "alert.h"
 #include "cli.h"
-#include "json.h"
 #include "tail.h"
 
 /* Input is read in chunks of this size; a partial line is kept only up to ALERT_LINE_MAX. */
@@ -57,55 +56,6 @@ output_flush(ParseOutput *o)
 }
 
 static void
-format_endpoint(GString *s, const IpAddr *a, gint32 port)
-{
-    char buf[IPADDR_STRLEN];
-    if (!a->family) {
-        g_string_append_c(s, '-');
-        return;
-    }
-    ipaddr_format(a, buf);
-    if (port < 0)
-        g_string_append(s, buf);
-    else if (a->family == AF_INET6)
-        g_string_append_printf(s, "[%s]:%d", buf, port);
-    else
-        g_string_append_printf(s, "%s:%d", buf, port);
-}
-
-/* The readable line: TIMESTAMP PRODUCER FORMAT GID:SID:REV [ACTION] PROTO SRC -> DST
- * priority=P classification="C" msg="M", with "-" for what is absent. */
-static void
-format_text(GString *s, const Alert *a)
-{
-    const char *producer = alert_producer_name(a->producer);
-    g_string_append(s, a->timestamp);
-    g_string_append_c(s, ' ');
-    g_string_append(s, producer ? producer : "-");
-    g_string_append_c(s, ' ');
-    g_string_append(s, alert_format_name(a->format));
-    g_string_append_printf(s, " %u:%u:%u ", a->gid, a->sid, a->rev);
-    if (a->action[0]) {
-        g_string_append(s, a->action);
-        g_string_append_c(s, ' ');
-    }
-    g_string_append(s, a->proto[0] ? a->proto : "-");
-    g_string_append_c(s, ' ');
-    format_endpoint(s, &a->src, a->src_port);
-    g_string_append(s, " -> ");
-    format_endpoint(s, &a->dst, a->dst_port);
-    if (a->priority >= 0)
-        g_string_append_printf(s, " priority=%d", a->priority);
-    if (a->classification[0]) {
-        g_string_append(s, " classification=");
-        json_append_string(s, a->classification, -1);
-    }
-    g_string_append(s, " msg=");
-    json_append_string(s, a->msg, -1);
-    g_string_append_c(s, '\n');
-}
-
-static void
 on_alert(const Alert *alert, gpointer user_data)
 {
     ParseOutput *o = user_data;
@@ -115,7 +65,8 @@ on_alert(const Alert *alert, gpointer user_data)
         alert_append_json(o->out, alert);
         g_string_append_c(o->out, '\n');
     } else {
-        format_text(o->out, alert);
+        alert_append_text(o->out, alert);
+        g_string_append_c(o->out, '\n');
     }
     if (o->out->len >= OUT_FLUSH)
         output_flush(o);
@@ -127,8 +78,8 @@ static gboolean
 parse_fd(int fd, const char *name, AlertReader *reader, ParseOutput *o)
 {
     g_autofree char *buf = g_malloc(READ_CHUNK + ALERT_LINE_MAX + 1);
-    gsize have = 0;          /* bytes in buf */
-    guint64 base = 0;        /* input offset of buf[0] */
+    gsize have = 0;            /* bytes in buf */
+    guint64 base = 0;          /* input offset of buf[0] */
     gboolean dropping = FALSE; /* inside an over-long line */
     for (;;) {
         ssize_t n = read(fd, buf + have, READ_CHUNK);
@@ -180,8 +131,9 @@ print_summary(const AlertStats *st)
     for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
         skipped += st->skipped[i];
     GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "alertban parse: %" G_GUINT64_FORMAT " alerts parsed, %" G_GUINT64_FORMAT " skipped (",
-                           st->parsed, skipped);
+    g_string_append_printf(
+        s, "alertban parse: %" G_GUINT64_FORMAT " alerts parsed, %" G_GUINT64_FORMAT " skipped (",
+        st->parsed, skipped);
     for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
         g_string_append_printf(s, "%s%s=%" G_GUINT64_FORMAT, i > 1 ? " " : "",
                                alert_skip_reason_name(i), st->skipped[i]);

@@ -3,6 +3,9 @@
 #include "json.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one:
  * rejects overlong forms, surrogates and code points past U+10FFFF (RFC 3629). */
@@ -39,69 +42,151 @@ utf8_sequence(const guchar *s, gsize n)
     return need;
 }
 
+static inline gboolean
+plain_byte(guchar c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+/* Bytes from the start of s (n bytes) that are copied as they are: printable ASCII other
+ * than quote and backslash. Sixteen at a time with SSE2. */
+static gsize
+plain_run(const guchar *s, gsize n)
+{
+    gsize i = 0;
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8(0x1F), hi = _mm_set1_epi8(0x7E);
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* x <= 0x1F: min(x, 0x1F) == x;  x >= 0x7F: max(x, 0x7E) != 0x7E ... as x > 0x7E */
+        __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, lo), x);
+        __m128i high =
+            _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, hi), hi), _mm_set1_epi8((char)0xFF));
+        __m128i bad =
+            _mm_or_si128(_mm_or_si128(ctl, high),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
+        int mask = _mm_movemask_epi8(bad);
+        if (mask)
+            return i + (gsize)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    while (i < n && plain_byte(s[i]))
+        i++;
+    return i;
+}
+
+char *
+json_write_string(char *d, const char *str, gsize n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const guchar *s = (const guchar *)str;
+    *d++ = '"';
+    gsize i = 0;
+    while (i < n) {
+        gsize run = plain_run(s + i, n - i);
+        memcpy(d, s + i, run);
+        d += run;
+        i += run;
+        if (i == n)
+            break;
+        guchar c = s[i];
+        if (c >= 0x80) {
+            gsize k = utf8_sequence(s + i, n - i);
+            if (k > 0) {
+                memcpy(d, s + i, k);
+                d += k;
+                i += k;
+            } else {
+                memcpy(d, "\\ufffd", 6); /* a byte that is not UTF-8 */
+                d += 6;
+                i++;
+            }
+            continue;
+        }
+        *d++ = '\\';
+        switch (c) {
+        case '"':
+            *d++ = '"';
+            break;
+        case '\\':
+            *d++ = '\\';
+            break;
+        case '\n':
+            *d++ = 'n';
+            break;
+        case '\r':
+            *d++ = 'r';
+            break;
+        case '\t':
+            *d++ = 't';
+            break;
+        case '\b':
+            *d++ = 'b';
+            break;
+        case '\f':
+            *d++ = 'f';
+            break;
+        default: /* other control bytes and DEL */
+            memcpy(d, "u00", 3);
+            d[3] = hex[c >> 4];
+            d[4] = hex[c & 0xF];
+            d += 5;
+            break;
+        }
+        i++;
+    }
+    *d++ = '"';
+    return d;
+}
+
+char *
+json_write_uint(char *dst, guint64 v)
+{
+    char buf[24];
+    gsize i = sizeof buf;
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(dst, buf + i, sizeof buf - i);
+    return dst + (sizeof buf - i);
+}
+
+char *
+json_write_int(char *dst, gint64 v)
+{
+    if (v < 0) {
+        *dst++ = '-';
+        return json_write_uint(dst, (guint64)0 - (guint64)v);
+    }
+    return json_write_uint(dst, (guint64)v);
+}
+
+char *
+json_reserve(GString *out, gsize bound)
+{
+    gsize old = out->len;
+    g_string_set_size(out, old + bound);
+    return out->str + old;
+}
+
+void
+json_commit(GString *out, char *end)
+{
+    g_string_truncate(out, (gsize)(end - out->str));
+}
+
 void
 json_append_string(GString *out, const char *s, gssize len)
 {
-    static const char hex[] = "0123456789abcdef";
     if (!s) {
         json_append_null(out);
         return;
     }
     gsize n = len < 0 ? strlen(s) : (gsize)len;
-    const guchar *p = (const guchar *)s;
-    g_string_append_c(out, '"');
-    gsize run = 0; /* start of the current run of bytes copied as they are */
-    gsize i = 0;
-    while (i < n) {
-        guchar c = p[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        if (c >= 0x80) {
-            gsize k = utf8_sequence(p + i, n - i);
-            if (k > 0) {
-                i += k;
-                continue;
-            }
-        }
-        g_string_append_len(out, s + run, (gssize)(i - run));
-        switch (c) {
-        case '"':
-            g_string_append_len(out, "\\\"", 2);
-            break;
-        case '\\':
-            g_string_append_len(out, "\\\\", 2);
-            break;
-        case '\n':
-            g_string_append_len(out, "\\n", 2);
-            break;
-        case '\r':
-            g_string_append_len(out, "\\r", 2);
-            break;
-        case '\t':
-            g_string_append_len(out, "\\t", 2);
-            break;
-        case '\b':
-            g_string_append_len(out, "\\b", 2);
-            break;
-        case '\f':
-            g_string_append_len(out, "\\f", 2);
-            break;
-        default:
-            if (c >= 0x80) {
-                g_string_append_len(out, "\\ufffd", 6); /* invalid UTF-8 byte */
-            } else {
-                char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-                g_string_append_len(out, u, 6);
-            }
-            break;
-        }
-        i++;
-        run = i;
-    }
-    g_string_append_len(out, s + run, (gssize)(n - run));
-    g_string_append_c(out, '"');
+    char *p = json_reserve(out, JSON_STRING_BOUND(n));
+    json_commit(out, json_write_string(p, s, n));
 }
 
 void
@@ -113,24 +198,15 @@ json_append_null(GString *out)
 void
 json_append_int(GString *out, gint64 v)
 {
-    if (v < 0) {
-        g_string_append_c(out, '-');
-        json_append_uint(out, (guint64)0 - (guint64)v);
-    } else {
-        json_append_uint(out, (guint64)v);
-    }
+    char *p = json_reserve(out, JSON_UINT_BOUND);
+    json_commit(out, json_write_int(p, v));
 }
 
 void
 json_append_uint(GString *out, guint64 v)
 {
-    char buf[24];
-    gsize i = sizeof buf;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    g_string_append_len(out, buf + i, (gssize)(sizeof buf - i));
+    char *p = json_reserve(out, JSON_UINT_BOUND);
+    json_commit(out, json_write_uint(p, v));
 }
 
 void

@@ -24,3 +24,21 @@ void json_append_key(GString *out, const char *key);
 void json_begin_array(GString *out);
 void json_end_array(GString *out);
 void json_next_element(GString *out);
+
+/* Low-level form for writers that format many values at once (one alert per line, a million
+ * lines a second): reserve room in the GString, write with a cursor, commit the end.
+ *
+ *   char *p = json_reserve(out, bound);   ... p = json_write_string(p, s, n); ...
+ *   json_commit(out, p);
+ *
+ * bound must cover everything written before the commit; JSON_STRING_BOUND(n) is the most
+ * json_write_string() writes for n input bytes, JSON_UINT_BOUND the most for a number. */
+#define JSON_STRING_BOUND(n) ((gsize)(n)*6 + 2)
+#define JSON_UINT_BOUND 21
+
+char *json_reserve(GString *out, gsize bound);
+void json_commit(GString *out, char *end);
+/* The escaping itself (json_append_string() calls it): writes "s" at dst, returns the end. */
+char *json_write_string(char *dst, const char *s, gsize len);
+char *json_write_uint(char *dst, guint64 v);
+char *json_write_int(char *dst, gint64 v);

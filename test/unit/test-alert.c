@@ -1,19 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for the alert parser: real samples against their expected parse, every skip
 // reason, the reader's checkpoint offsets, and timestamp conversion.
+#define _GNU_SOURCE /* alert_formats.h */
 #include "alert.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_formats.h"
 #include "testutil.h"
 
 /* ---- samples: test/data/alerts/NAME.txt against NAME.jsonl and NAME.stats ---- */
 
 static const char *const sample_names[] = {
-    "snort2-fast-real",  "snort2-fast-shapes", "snort3-fast-real", "snort3-fast-shapes",
-    "suricata-fast-real", "suricata-fast-shapes", "snort2-full-real", "snort1-full-real",
-    "snort3-full-real",  "full-shapes",        "junk",
+    "snort2-fast-real",
+    "snort2-fast-shapes",
+    "snort3-fast-real",
+    "snort3-fast-shapes",
+    "suricata-fast-real",
+    "suricata-fast-shapes",
+    "snort2-full-real",
+    "snort1-full-real",
+    "snort3-full-real",
+    "full-shapes",
+    "junk",
+    "mixed",
 };
 
 static void
@@ -127,60 +138,151 @@ typedef struct {
 #define S3 ALERT_PRODUCER_SNORT3
 #define SU ALERT_PRODUCER_SURICATA
 #define OK ALERT_SKIP_NONE
-#define SKIP(n, l, r) {.name = (n), .line = (l), .reason = (r)}
+#define SKIP(n, l, r)                                                                              \
+    {                                                                                              \
+        .name = (n), .line = (l), .reason = (r)                                                    \
+    }
 
 static const LineCase line_cases[] = {
-    {"snort2-v4", "11/22-10:00:00.000001  [**] [1:100:2] m [**] [Priority: 1] {TCP} 192.0.2.1:10 -> 198.51.100.1:20",
+    {"snort2-v4",
+     "11/22-10:00:00.000001  [**] [1:100:2] m [**] [Priority: 1] {TCP} 192.0.2.1:10 -> "
+     "198.51.100.1:20",
      OK, S2, 100, "192.0.2.1", 10, "198.51.100.1", 20, "", "m"},
-    {"snort3-v6-udp", "11/22-10:00:00.000001 [**] [1:101:1] \"m\" [**] [Priority: 1] {UDP} 2001:db8::1:53 -> 2001:db8::2:5353",
+    {"snort3-v6-udp",
+     "11/22-10:00:00.000001 [**] [1:101:1] \"m\" [**] [Priority: 1] {UDP} 2001:db8::1:53 -> "
+     "2001:db8::2:5353",
      OK, S3, 101, "2001:db8::1", 53, "2001:db8::2", 5353, "", "m"},
-    {"snort3-v6-icmp-no-port", "11/22-10:00:00.000001 [**] [1:102:1] \"m\" [**] [Priority: 1] {ICMP} 2001:db8::1:53 -> 2001:db8::2",
+    {"snort3-v6-icmp-no-port",
+     "11/22-10:00:00.000001 [**] [1:102:1] \"m\" [**] [Priority: 1] {ICMP} 2001:db8::1:53 -> "
+     "2001:db8::2",
      OK, S3, 102, "2001:db8::1:53", -1, "2001:db8::2", -1, "", "m"},
-    {"snort2-v6-fragment-no-port", "11/22-10:00:00.000001  [**] [1:103:1] m [**] [Priority: 1] {TCP} 2001:db8::a -> 2001:db8:1:2:3:4:5:6",
+    {"snort2-v6-fragment-no-port",
+     "11/22-10:00:00.000001  [**] [1:103:1] m [**] [Priority: 1] {TCP} 2001:db8::a -> "
+     "2001:db8:1:2:3:4:5:6",
      OK, S2, 103, "2001:db8::a", -1, "2001:db8:1:2:3:4:5:6", -1, "", "m"},
-    {"suricata-v6-9-groups", "11/22/2026-10:00:00.000001  [**] [1:104:1] m [**] [Classification: (null)] [Priority: 3] {TCP} 2001:0db8:0000:0000:0000:0000:0000:0001:443 -> 2001:0db8:0000:0000:0000:0000:0000:0002:0",
+    {"suricata-v6-9-groups",
+     "11/22/2026-10:00:00.000001  [**] [1:104:1] m [**] [Classification: (null)] [Priority: 3] "
+     "{TCP} 2001:0db8:0000:0000:0000:0000:0000:0001:443 -> "
+     "2001:0db8:0000:0000:0000:0000:0000:0002:0",
      OK, SU, 104, "2001:db8::1", 443, "2001:db8::2", 0, "", "m"},
-    {"suricata-icmp-type-code", "11/22/2026-10:00:00.000001  [**] [1:105:1] m [**] [Classification: (null)] [Priority: 3] {ICMP} 192.0.2.1:3 -> 198.51.100.1:1",
+    {"suricata-icmp-type-code",
+     "11/22/2026-10:00:00.000001  [**] [1:105:1] m [**] [Classification: (null)] [Priority: 3] "
+     "{ICMP} 192.0.2.1:3 -> 198.51.100.1:1",
      OK, SU, 105, "192.0.2.1", -1, "198.51.100.1", -1, "", "m"},
-    {"suricata-wdrop", "11/22/2026-10:00:00.000001  [wDrop] [**] [1:106:1] m [**] [Classification: (null)] [Priority: 3] {UDP} 192.0.2.1:1 -> 198.51.100.1:2",
+    {"suricata-wdrop",
+     "11/22/2026-10:00:00.000001  [wDrop] [**] [1:106:1] m [**] [Classification: (null)] "
+     "[Priority: 3] {UDP} 192.0.2.1:1 -> 198.51.100.1:2",
      OK, SU, 106, "192.0.2.1", 1, "198.51.100.1", 2, "wdrop", "m"},
-    {"snort3-msg-quotes-only", "11/22-10:00:00.000001 [**] [1:107:1] \"\"\"\" [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2",
+    {"snort3-msg-quotes-only",
+     "11/22-10:00:00.000001 [**] [1:107:1] \"\"\"\" [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+     "198.51.100.1:2",
      OK, S3, 107, "192.0.2.1", 1, "198.51.100.1", 2, "", "\"\""},
-    {"v4-mapped-with-port", "11/22-10:00:00.000001 [**] [1:108:1] \"m\" [**] [Priority: 1] {TCP} ::ffff:192.0.2.9:80 -> 198.51.100.1:2",
+    {"v4-mapped-with-port",
+     "11/22-10:00:00.000001 [**] [1:108:1] \"m\" [**] [Priority: 1] {TCP} ::ffff:192.0.2.9:80 -> "
+     "198.51.100.1:2",
      OK, S3, 108, "192.0.2.9", 80, "198.51.100.1", 2, "", "m"},
-    {"port-max", "11/22-10:00:00.000001  [**] [1:109:1] m [**] [Priority: 1] {TCP} 192.0.2.1:65535 -> 198.51.100.1:0",
+    {"port-max",
+     "11/22-10:00:00.000001  [**] [1:109:1] m [**] [Priority: 1] {TCP} 192.0.2.1:65535 -> "
+     "198.51.100.1:0",
      OK, S2, 109, "192.0.2.1", 65535, "198.51.100.1", 0, "", "m"},
-    {"sid-max", "11/22-10:00:00.000001  [**] [4294967295:4294967295:4294967295] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2",
+    {"sid-max",
+     "11/22-10:00:00.000001  [**] [4294967295:4294967295:4294967295] m [**] [Priority: 1] {TCP} "
+     "192.0.2.1:1 -> 198.51.100.1:2",
      OK, S2, 4294967295u, "192.0.2.1", 1, "198.51.100.1", 2, "", "m"},
 
     SKIP("empty", "", ALERT_SKIP_EMPTY),
     SKIP("blank", " \t ", ALERT_SKIP_EMPTY),
-    SKIP("binary-bell", "11/22-10:00:00.000001  [**] [1:1:1] m\a [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_BINARY),
+    SKIP("binary-bell",
+         "11/22-10:00:00.000001  [**] [1:1:1] m\a [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_BINARY),
     SKIP("binary-del", "abc\x7f", ALERT_SKIP_BINARY),
     SKIP("console", "Commencing packet processing", ALERT_SKIP_NOT_ALERT),
-    SKIP("csv", "11/22-10:00:00.000001 ,1,100,1,\"m\",TCP,192.0.2.1,1,198.51.100.1,2", ALERT_SKIP_NOT_ALERT),
+    SKIP("csv", "11/22-10:00:00.000001 ,1,100,1,\"m\",TCP,192.0.2.1,1,198.51.100.1,2",
+         ALERT_SKIP_NOT_ALERT),
     SKIP("timestamp-only", "11/22-10:00:00.000001", ALERT_SKIP_NOT_ALERT),
-    SKIP("three-spaces", "11/22-10:00:00.000001   [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("suricata-one-space", "11/22/2026-10:00:00.000001 [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("leading-junk", "x11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("trailing-junk", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2x", ALERT_SKIP_MALFORMED),
-    SKIP("trailing-two-spaces", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2  ", ALERT_SKIP_MALFORMED),
-    SKIP("gid-sign", "11/22-10:00:00.000001  [**] [+1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("sid-overflow", "11/22-10:00:00.000001  [**] [1:4294967296:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("gsr-two-parts", "11/22-10:00:00.000001  [**] [1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("port-overflow", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:65536 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("port-empty", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1: -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("address-bad", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.256:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("address-zone", "11/22-10:00:00.000001 [**] [1:1:1] \"m\" [**] [Priority: 1] {ICMP} fe80::1%eth0 -> ff02::1", ALERT_SKIP_MALFORMED),
-    SKIP("no-arrow", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("priority-text", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: high] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("snort3-no-priority", "11/22-10:00:00.000001 [**] [1:1:1] \"m\" [**] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("class-without-priority", "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Classification: x] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("no-closing-stars", "11/22-10:00:00.000001  [**] [1:1:1] m [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("bad-month", "13/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("bad-hour", "11/22-24:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
-    SKIP("raw-pkt-bad-hex", "11/22/2026-10:00:00.000001  [**] [1:1:1] m [**] [Classification: (null)] [Priority: 3] [**] [Raw pkt: zz ]", ALERT_SKIP_MALFORMED),
-    SKIP("marker-too-long", "11/22-10:00:00.000001 [abcdefghijklmnopq] [**] [1:1:1] \"m\" [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", ALERT_SKIP_MALFORMED),
+    SKIP("three-spaces",
+         "11/22-10:00:00.000001   [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("suricata-one-space",
+         "11/22/2026-10:00:00.000001 [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("leading-junk",
+         "x11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("trailing-junk",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2x",
+         ALERT_SKIP_MALFORMED),
+    SKIP("trailing-two-spaces",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2  ",
+         ALERT_SKIP_MALFORMED),
+    SKIP("gid-sign",
+         "11/22-10:00:00.000001  [**] [+1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("sid-overflow",
+         "11/22-10:00:00.000001  [**] [1:4294967296:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("gsr-two-parts",
+         "11/22-10:00:00.000001  [**] [1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("port-overflow",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:65536 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("port-empty",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1: -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("address-bad",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.256:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("address-zone",
+         "11/22-10:00:00.000001 [**] [1:1:1] \"m\" [**] [Priority: 1] {ICMP} fe80::1%eth0 -> "
+         "ff02::1",
+         ALERT_SKIP_MALFORMED),
+    SKIP(
+        "no-arrow",
+        "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 198.51.100.1:2",
+        ALERT_SKIP_MALFORMED),
+    SKIP("priority-text",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: high] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("snort3-no-priority",
+         "11/22-10:00:00.000001 [**] [1:1:1] \"m\" [**] {TCP} 192.0.2.1:1 -> 198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("class-without-priority",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [**] [Classification: x] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("no-closing-stars",
+         "11/22-10:00:00.000001  [**] [1:1:1] m [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("bad-month",
+         "13/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("bad-hour",
+         "11/22-24:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
+    SKIP("raw-pkt-bad-hex",
+         "11/22/2026-10:00:00.000001  [**] [1:1:1] m [**] [Classification: (null)] [Priority: 3] "
+         "[**] [Raw pkt: zz ]",
+         ALERT_SKIP_MALFORMED),
+    SKIP("marker-too-long",
+         "11/22-10:00:00.000001 [abcdefghijklmnopq] [**] [1:1:1] \"m\" [**] [Priority: 1] {TCP} "
+         "192.0.2.1:1 -> 198.51.100.1:2",
+         ALERT_SKIP_MALFORMED),
     SKIP("full-header-is-not-a-fast-line", "[**] [1:1:1] m [**]", ALERT_SKIP_MALFORMED),
 };
 
@@ -269,19 +371,20 @@ count_alert(const Alert *alert, gpointer user_data)
     (*(guint *)user_data)++;
 }
 
-
 typedef struct {
     const char *line;
-    gboolean pending;    /* after this line */
-    int safe_line;       /* safe offset is the start of this line (index), or -1: its end */
-    guint emitted;       /* alerts emitted so far */
+    gboolean pending; /* after this line */
+    int safe_line;    /* safe offset is the start of this line (index), or -1: its end */
+    guint emitted;    /* alerts emitted so far */
 } OffsetStep;
 
 static void
 test_reader_offsets(void)
 {
     static const OffsetStep steps[] = {
-        {"11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> 198.51.100.1:2", FALSE, -1, 1},
+        {"11/22-10:00:00.000001  [**] [1:1:1] m [**] [Priority: 1] {TCP} 192.0.2.1:1 -> "
+         "198.51.100.1:2",
+         FALSE, -1, 1},
         {"[**] [1:2:1] block [**]", TRUE, 1, 1},
         {"[Priority: 2] ", TRUE, 1, 1},
         {"11/22-10:00:01.000001 192.0.2.2:3 -> 198.51.100.2:4", TRUE, 1, 1},
@@ -376,6 +479,33 @@ test_reader_block_cap(void)
     g_assert_cmpuint(alert_reader_safe_offset(r), ==, off);
 }
 
+/* A block whose header holds control bytes is skipped as one binary block, body included. */
+static void
+test_reader_binary_header(void)
+{
+    static const char *const lines[] = {
+        "[**] [1:5:1] bad\x01header [**]",
+        "[Priority: 3] ",
+        "11/22-10:00:00.000001 192.0.2.1 -> 198.51.100.1",
+        "ICMP TTL:64 TOS:0x0 ID:1 IpLen:20 DgmLen:84",
+        "",
+        "11/22-10:00:00.000002  [**] [1:6:1] next [**] [Priority: 1] {UDP} 192.0.2.1 -> ::1",
+    };
+    g_autoptr(AlertReader) r = alert_reader_new();
+    guint n = 0;
+    guint64 off = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(lines); i++) {
+        off += strlen(lines[i]) + 1;
+        alert_reader_feed(r, lines[i], strlen(lines[i]), off, count_alert, &n);
+    }
+    const AlertStats *st = alert_reader_stats(r);
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_cmpuint(st->parsed, ==, 1);
+    g_assert_cmpuint(st->skipped[ALERT_SKIP_BINARY], ==, 1);
+    g_assert_cmpuint(st->skipped[ALERT_SKIP_NOT_ALERT], ==, 0);
+    g_assert_cmpuint(st->skipped[ALERT_SKIP_EMPTY], ==, 0);
+}
+
 /* ---- timestamps ---- */
 
 typedef struct {
@@ -420,6 +550,90 @@ test_timestamp(gconstpointer data)
     g_assert_cmpstr(full, ==, c->utc);
 }
 
+/* ---- the address fast paths agree with ipaddr ---- */
+
+static const char *const addr_texts[] = {
+    "0.0.0.0",
+    "255.255.255.255",
+    "192.0.2.1",
+    "198.18.0.100",
+    "10.20.30.40",
+    "1.2.3.4",
+    "192.0.2.01",
+    "192.0.2.256",
+    "192.0.2",
+    "192.0.2.1.5",
+    "1.2.3.4x",
+    "01.2.3.4",
+    "1..2.3",
+    "::",
+    "::1",
+    "1::",
+    "2001:db8::",
+    "2001:db8::1",
+    "2001:0db8:0000:0000:0000:0000:0000:0001",
+    "2001:DB8:0:0:1:0:0:1",
+    "2001:db8:0:1:1:1:1:1",
+    "fe80::1:2:3:4",
+    "::ffff:192.0.2.1",
+    "::ffff:c000:201",
+    "0:0:0:0:0:ffff:c000:0201",
+    "::1.2.3.4",
+    "::102:304",
+    "::0.0.1.2",
+    "1:2:3:4:5:6:7:8",
+    "1:2:3:4:5:6:7::",
+    "::2:3:4:5:6:7:8",
+    "1:2:3:4:5:6:7:8:9",
+    "1:2:3:4:5:6:7::8",
+    "1:::2",
+    ":1::2",
+    "1::2:",
+    "12345::",
+    "g::1",
+    "1:2:3:4:5:6:7",
+    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    "2001:db8:0:0:0:0:2:1",
+    "2001:db8::2:1:0:0",
+    "0000:0000:0000:0000:0000:0000:0000:0000",
+    "2001:0db8:0001:0000:0000:0000:0000:0060",
+    "fe80:0000:0000:0000:1d0d:9237:b17c:aafd",
+    "",
+};
+
+static void
+test_addr_fast_paths(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(addr_texts); i++) {
+        const char *t = addr_texts[i];
+        IpAddr ref, fast;
+        gboolean ok = ipaddr_parse(t, &ref);
+        guint groups;
+        gboolean compressed;
+        if (alert_parse_ipv4(t, strlen(t), &fast) ||
+            alert_parse_ipv6(t, strlen(t), &fast, &groups, &compressed)) {
+            /* a fast path may decline, but what it accepts, ipaddr accepts the same way */
+            g_assert_true(ok);
+            g_assert_true(ipaddr_equal(&ref, &fast));
+            g_assert_true(memcmp(&ref, &fast, sizeof ref) == 0);
+        }
+        if (ok) {
+            char want[IPADDR_STRLEN], got[IPADDR_STRLEN];
+            alert_format_addr(&ref, got);
+            g_assert_cmpstr(got, ==, ipaddr_format(&ref, want));
+        }
+    }
+    /* every IPv6 shape of zero runs, against ipaddr_format() */
+    for (guint mask = 0; mask < 256; mask++) {
+        IpAddr a = {.family = AF_INET6};
+        for (int g = 0; g < 8; g++)
+            a.bytes[2 * g + 1] = (mask >> g & 1) ? (guint8)(g + 1) : 0;
+        char want[IPADDR_STRLEN], got[IPADDR_STRLEN];
+        alert_format_addr(&a, got);
+        g_assert_cmpstr(got, ==, ipaddr_format(&a, want));
+    }
+}
+
 /* ---- names ---- */
 
 static void
@@ -448,8 +662,8 @@ main(int argc, char **argv)
         g_autofree char *p = g_strdup_printf("/alert/reader/sample/%s", sample_names[i]);
         g_test_add_data_func(p, sample_names[i], test_sample);
     }
-    static const char *const fast_only[] = {"snort2-fast-real", "snort2-fast-shapes",
-                                            "snort3-fast-real", "snort3-fast-shapes",
+    static const char *const fast_only[] = {"snort2-fast-real",   "snort2-fast-shapes",
+                                            "snort3-fast-real",   "snort3-fast-shapes",
                                             "suricata-fast-real", "suricata-fast-shapes"};
     for (gsize i = 0; i < G_N_ELEMENTS(fast_only); i++) {
         g_autofree char *p = g_strdup_printf("/alert/parse_line/sample/%s", fast_only[i]);
@@ -465,10 +679,12 @@ main(int argc, char **argv)
     g_test_add_func("/alert/reader/offsets", test_reader_offsets);
     g_test_add_func("/alert/reader/resume-at-safe-offset", test_reader_resume);
     g_test_add_func("/alert/reader/block-cap", test_reader_block_cap);
+    g_test_add_func("/alert/reader/binary-header", test_reader_binary_header);
     for (gsize i = 0; i < G_N_ELEMENTS(ts_cases); i++) {
         g_autofree char *p = g_strdup_printf("/alert/timestamp_to_unix_us/%s", ts_cases[i].name);
         g_test_add_data_func(p, &ts_cases[i], test_timestamp);
     }
     g_test_add_func("/alert/names", test_names);
+    g_test_add_func("/alert/address-fast-paths", test_addr_fast_paths);
     return g_test_run();
 }
