@@ -722,7 +722,7 @@ static gboolean
 valid_chain_name(const char *name)
 {
     gsize n = strlen(name);
-    if (n == 0 || n >= FW_CHAIN_MAX || name[0] == '-' || name[0] == '!')
+    if (n == 0 || n > FW_CHAIN_NAME_MAX || name[0] == '-' || name[0] == '!')
         return FALSE;
     for (const char *p = name; *p; p++) {
         if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
@@ -778,7 +778,7 @@ handle_firewall(Loader *ld, const char *key, const char *value)
             fail(ld,
                  "chain: expected 1 to %d letters, digits, '_' or '-', not a built-in "
                  "chain, got '%s'",
-                 FW_CHAIN_MAX - 1, value);
+                 FW_CHAIN_NAME_MAX, value);
             return;
         }
         g_strlcpy(fw->chain, value, sizeof fw->chain);

@@ -7,6 +7,8 @@
 #include "ipaddr.h"
 
 #define FW_CHAIN_MAX 29 /* iptables chain names are at most 28 characters */
+/* Longest configurable chain name: room is left for the "-DST" and "-ACT" chains beside it. */
+#define FW_CHAIN_NAME_MAX 24
 #define FW_HOOKS_MAX 4
 #define FW_LOG_PREFIX_MAX 30 /* the LOG target's prefix is at most 29 characters */
 
