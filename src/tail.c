@@ -89,6 +89,12 @@ struct TailFile {
      * the next time we read, it was truncated and written again past our offset. */
     char recent[TAIL_FINGERPRINT_MAX];
     gsize recent_len;
+    /* While the lines of a read are being delivered: that read's bytes, which start at file
+     * offset chunk_start. A checkpoint asked for from a line callback (one per alert, in the
+     * daemon) is then fingerprinted from memory instead of with a pread per call. */
+    const char *chunk;
+    gsize chunk_len;
+    guint64 chunk_start;
     gpointer user_data;
 };
 
@@ -303,7 +309,12 @@ file_read(TailFile *f, gsize budget)
         t->stats.bytes += (guint64)n;
         remember_recent(f, t->rbuf, (gsize)n);
         guint64 before = f->lines.dropped;
-        if (tail_lines_feed(&f->lines, t->rbuf, (gsize)n, deliver, f) > 0)
+        f->chunk = t->rbuf;
+        f->chunk_len = (gsize)n;
+        f->chunk_start = f->lines.offset;
+        guint64 delivered = tail_lines_feed(&f->lines, t->rbuf, (gsize)n, deliver, f);
+        f->chunk = NULL;
+        if (delivered > 0)
             f->idle_pending = TRUE;
         t->stats.dropped_too_long += f->lines.dropped - before;
         if (f->idle_pending || f->lines.held_len > 0) {
@@ -1173,7 +1184,12 @@ tail_checkpoint(Tail *tail, TailFile *file, guint64 offset, TailCheckpoint *out,
         return FALSE;
     }
     memset(out, 0, sizeof(*out));
-    if (!fingerprint_at(file->fd, offset, &out->fingerprint, &out->fingerprint_len)) {
+    gsize want = (gsize)MIN(offset, (guint64)TAIL_FINGERPRINT_MAX);
+    if (file->chunk && offset - want >= file->chunk_start &&
+        offset <= file->chunk_start + file->chunk_len) {
+        out->fingerprint = tail_fingerprint(file->chunk + (offset - want - file->chunk_start), want);
+        out->fingerprint_len = (guint32)want;
+    } else if (!fingerprint_at(file->fd, offset, &out->fingerprint, &out->fingerprint_len)) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                     "tail: cannot read back %s before offset %" G_GUINT64_FORMAT " (truncated?)",
                     file->input->path, offset);

@@ -32,6 +32,7 @@ typedef struct {
     GPtrArray *files_seen;    /* TailFile* of the last line, for checkpoints */
     TailFile *last_file;
     guint64 last_end_offset;
+    GArray *inline_cps; /* when set: a checkpoint taken inside each line callback */
 } Fx;
 
 static const char *
@@ -55,6 +56,11 @@ on_line(TailFile *f, const char *line, gsize len, guint64 end_offset, gpointer u
     fx->idle_since_line = FALSE;
     fx->last_file = f;
     fx->last_end_offset = end_offset;
+    if (fx->inline_cps) {
+        TailCheckpoint cp;
+        g_assert_true(tail_checkpoint(fx->tail, f, end_offset, &cp, NULL));
+        g_array_append_val(fx->inline_cps, cp);
+    }
 }
 
 static void
@@ -874,6 +880,41 @@ test_overflow_flood(Fx *fx, gconstpointer data)
 
 /* ---- checkpoints --------------------------------------------------------------------- */
 
+/* A checkpoint asked for from inside a line callback is fingerprinted from the bytes just
+ * read; it must equal the one read back from the file afterwards, also for lines that
+ * straddle two reads (lines of many lengths over several 64 KiB reads). */
+static void
+test_checkpoint_inline(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *path = fx_path(fx, "alert");
+    g_autoptr(GString) text = g_string_new(NULL);
+    guint n = 0;
+    for (; text->len < 300 * 1024; n++) {
+        g_string_append_printf(text, "%u ", n);
+        for (guint k = 0; k < (n * 37) % 300; k++)
+            g_string_append_c(text, (char)('a' + (n + k) % 26));
+        g_string_append_c(text, '\n');
+    }
+    append(path, text->str);
+    fx->inline_cps = g_array_new(FALSE, FALSE, sizeof(TailCheckpoint));
+    fx_start(fx, "alert", TAIL_START_BEGINNING);
+    g_assert_true(run_until_count(&fx->lines->len, n));
+    g_assert_cmpuint(fx->inline_cps->len, ==, n);
+    for (guint i = 0; i < fx->inline_cps->len; i++) {
+        const TailCheckpoint *in = &g_array_index(fx->inline_cps, TailCheckpoint, i);
+        TailCheckpoint back;
+        g_assert_true(tail_checkpoint(fx->tail, fx->last_file, in->offset, &back, NULL));
+        gsize want = MIN(in->offset, (guint64)TAIL_FINGERPRINT_MAX);
+        g_assert_cmpuint(in->fingerprint_len, ==, want);
+        g_assert_cmpuint(in->fingerprint, ==, back.fingerprint);
+        g_assert_cmpuint(in->fingerprint, ==,
+                         tail_fingerprint(text->str + in->offset - want, want));
+    }
+    g_array_unref(fx->inline_cps);
+    fx->inline_cps = NULL;
+}
+
 static void
 test_checkpoint_range(Fx *fx, gconstpointer data)
 {
@@ -1215,6 +1256,7 @@ main(int argc, char **argv)
     ADD("/tail/overflow/injected", test_overflow_injected);
     ADD("/tail/overflow/flood", test_overflow_flood);
     ADD("/tail/checkpoint/range-and-fingerprint", test_checkpoint_range);
+    ADD("/tail/checkpoint/inline-equals-read-back", test_checkpoint_inline);
     for (gsize i = 0; i < G_N_ELEMENTS(restart_cases); i++) {
         g_autofree char *p = g_strdup_printf("/tail/checkpoint/restart/%s", restart_cases[i].name);
         ADD_DATA(p, &restart_cases[i], test_restart);
