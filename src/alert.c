@@ -704,68 +704,52 @@ alert_reader_stats(const AlertReader *r)
 /* ---- output ---- */
 
 static void
-append_port(GString *s, gint32 port)
+add_port(JsonWriter *w, const char *key, gint32 port)
 {
     if (port >= 0)
-        json_append_int(s, port);
+        json_add_int(w, key, port);
     else
-        json_append_null(s);
+        json_add_null(w, key);
 }
 
 static void
-append_addr(GString *s, const IpAddr *a)
+add_addr(JsonWriter *w, const char *key, const IpAddr *a)
 {
     char buf[IPADDR_STRLEN];
-    if (a->family)
-        json_append_string(s, ipaddr_format(a, buf), -1);
-    else
-        json_append_null(s);
+    json_add_string(w, key, a->family ? ipaddr_format(a, buf) : NULL);
 }
 
 static void
-append_nonempty(GString *s, const char *text)
+add_nonempty(JsonWriter *w, const char *key, const char *text)
 {
-    json_append_string(s, text[0] ? text : NULL, -1);
+    json_add_string(w, key, text[0] ? text : NULL);
 }
 
 void
 alert_append_json(GString *s, const Alert *a)
 {
-    json_begin_object(s);
-    json_append_key(s, "producer");
-    json_append_string(s, alert_producer_name(a->producer), -1);
-    json_append_key(s, "format");
-    json_append_string(s, alert_format_name(a->format), -1);
-    json_append_key(s, "timestamp");
-    json_append_string(s, a->timestamp, -1);
-    json_append_key(s, "gid");
-    json_append_uint(s, a->gid);
-    json_append_key(s, "sid");
-    json_append_uint(s, a->sid);
-    json_append_key(s, "rev");
-    json_append_uint(s, a->rev);
-    json_append_key(s, "msg");
-    json_append_string(s, a->msg, -1);
-    json_append_key(s, "classification");
-    append_nonempty(s, a->classification);
-    json_append_key(s, "priority");
+    JsonWriter w;
+    json_writer_init(&w, s);
+    json_object_begin(&w, NULL);
+    json_add_string(&w, "producer", alert_producer_name(a->producer));
+    json_add_string(&w, "format", alert_format_name(a->format));
+    json_add_string(&w, "timestamp", a->timestamp);
+    json_add_uint(&w, "gid", a->gid);
+    json_add_uint(&w, "sid", a->sid);
+    json_add_uint(&w, "rev", a->rev);
+    json_add_string(&w, "msg", a->msg);
+    add_nonempty(&w, "classification", a->classification);
     if (a->priority >= 0)
-        json_append_int(s, a->priority);
+        json_add_int(&w, "priority", a->priority);
     else
-        json_append_null(s);
-    json_append_key(s, "proto");
-    append_nonempty(s, a->proto);
-    json_append_key(s, "src_ip");
-    append_addr(s, &a->src);
-    json_append_key(s, "src_port");
-    append_port(s, a->src_port);
-    json_append_key(s, "dst_ip");
-    append_addr(s, &a->dst);
-    json_append_key(s, "dst_port");
-    append_port(s, a->dst_port);
-    json_append_key(s, "action");
-    append_nonempty(s, a->action);
-    json_end_object(s);
+        json_add_null(&w, "priority");
+    add_nonempty(&w, "proto", a->proto);
+    add_addr(&w, "src_ip", &a->src);
+    add_port(&w, "src_port", a->src_port);
+    add_addr(&w, "dst_ip", &a->dst);
+    add_port(&w, "dst_port", a->dst_port);
+    add_nonempty(&w, "action", a->action);
+    json_object_end(&w);
 }
 
 /* ---- time ---- */
