@@ -142,14 +142,6 @@ typedef struct {
     guint flush_id;
 } Follow;
 
-static void
-stats_add(AlertStats *sum, const AlertStats *s)
-{
-    sum->parsed += s->parsed;
-    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
-        sum->skipped[i] += s->skipped[i];
-}
-
 static gboolean
 follow_on_flush(gpointer data)
 {
@@ -187,7 +179,7 @@ follow_close_file(Follow *f, TailFile *file)
     if (!r)
         return;
     alert_reader_flush(r, on_alert, f->o);
-    stats_add(&f->closed, alert_reader_stats(r));
+    alert_stats_add(&f->closed, alert_reader_stats(r));
     alert_reader_free(r);
     tail_file_set_user_data(file, NULL);
     follow_schedule_flush(f);

@@ -82,10 +82,7 @@ replay_fd(Replay *r, int fd, const char *name)
     g_autoptr(AlertReader) reader = alert_reader_new();
     gboolean ok = cli_read_alerts("alertban replay", fd, name, reader, on_alert, r);
     alert_reader_flush(reader, on_alert, r);
-    const AlertStats *st = alert_reader_stats(reader);
-    r->lines.parsed += st->parsed;
-    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
-        r->lines.skipped[i] += st->skipped[i];
+    alert_stats_add(&r->lines, alert_reader_stats(reader));
     return ok;
 }
 

@@ -277,17 +277,9 @@ input_for(Daemon *d, TailFile *file)
 }
 
 static void
-add_stats(AlertStats *sum, const AlertStats *s)
-{
-    sum->parsed += s->parsed;
-    for (guint i = 0; i < ALERT_SKIP_N_REASONS; i++)
-        sum->skipped[i] += s->skipped[i];
-}
-
-static void
 input_free(Input *in)
 {
-    add_stats(&in->d->closed_stats, alert_reader_stats(in->reader));
+    alert_stats_add(&in->d->closed_stats, alert_reader_stats(in->reader));
     alert_reader_free(in->reader);
     g_free(in);
 }
@@ -341,7 +333,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
     case TAIL_EVENT_TRUNCATED: {
         /* Offsets restart at 0: a fresh parser (any open block was flushed just before). */
         Input *in = input_for(d, file);
-        add_stats(&d->closed_stats, alert_reader_stats(in->reader));
+        alert_stats_add(&d->closed_stats, alert_reader_stats(in->reader));
         alert_reader_free(in->reader);
         in->reader = alert_reader_new();
         in->base_offset = 0;
@@ -566,7 +558,7 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
         for (guint i = 0; i < files->len; i++) {
             Input *in = tail_file_get_user_data(files->pdata[i]);
             if (in)
-                add_stats(&as, alert_reader_stats(in->reader));
+                alert_stats_add(&as, alert_reader_stats(in->reader));
         }
     }
     json_object_begin(w, "alerts");
