@@ -55,8 +55,7 @@ int cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply);
 /* The same, but a daemon that is not running is not reported: CLI_EXIT_UNREACHABLE is
  * returned silently and *why (owned) says why, for commands that fall back to the store. A
  * socket this user may not connect to is reported, and *why stays NULL. */
-int cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply,
-                       char **why);
+int cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply, char **why);
 
 /* Takes a reply line built from the store (with its newline) as if the daemon had sent it:
  * prints it with --json, parses it into *reply. Returns CLI_EXIT_OK or CLI_EXIT_FAILED. */

@@ -55,8 +55,7 @@ compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
         break;
     }
     case CTL_SORT_VIOLATIONS:
-        c = -compare_int(json_get_int(a, "violations", 0),
-                         json_get_int(b, "violations", 0));
+        c = -compare_int(json_get_int(a, "violations", 0), json_get_int(b, "violations", 0));
         break;
     case CTL_SORT_CREATED:
         c = -compare_int(json_get_int(a, "created", 0), json_get_int(b, "created", 0));

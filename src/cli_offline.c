@@ -12,8 +12,8 @@
 #define READ_CHUNK (64 * 1024)
 
 gboolean
-cli_read_alerts(const char *cmd, int fd, const char *name, AlertReader *reader,
-                AlertSinkFunc sink, gpointer user_data)
+cli_read_alerts(const char *cmd, int fd, const char *name, AlertReader *reader, AlertSinkFunc sink,
+                gpointer user_data)
 {
     g_autofree char *buf = g_malloc(READ_CHUNK + ALERT_LINE_MAX + 1);
     gsize have = 0;            /* bytes in buf */

@@ -113,8 +113,7 @@ print_history(const JsonValue *reply)
 /* The daemon is not running: the address's stored ban (the most specific one covering it) and
  * history, read-only. */
 static int
-show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
-             JsonValue **reply)
+show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why, JsonValue **reply)
 {
     g_autoptr(Store) store = cli_ctl_open_store(opts);
     if (!store) {

@@ -144,10 +144,9 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
         values[k] = m;
     }
     /* values[] is indexed like request_keys[]. */
-    const JsonValue *v_v = values[0], *v_cmd = values[1], *v_addr = values[2],
-                       *v_all = values[3], *v_for = values[4], *v_perm = values[5],
-                       *v_force = values[6], *v_reason = values[7], *v_limit = values[8],
-                       *v_sort = values[9];
+    const JsonValue *v_v = values[0], *v_cmd = values[1], *v_addr = values[2], *v_all = values[3],
+                    *v_for = values[4], *v_perm = values[5], *v_force = values[6],
+                    *v_reason = values[7], *v_limit = values[8], *v_sort = values[9];
 
     /* Pass 2: version and command, then the keys the command takes. */
     if (!v_v)

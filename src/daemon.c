@@ -462,7 +462,7 @@ check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
 
 static gboolean
 handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-            GError **error)
+           GError **error)
 {
     Daemon *d = user_data;
     char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
@@ -501,7 +501,7 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
 
 static gboolean
 handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-            GError **error)
+             GError **error)
 {
     (void)error;
     Daemon *d = user_data;
@@ -524,7 +524,7 @@ handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoi
 
 static gboolean
 handle_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-            GError **error)
+              GError **error)
 {
     (void)peer;
     (void)req;
@@ -537,7 +537,7 @@ handle_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpo
 
 static gboolean
 handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer user_data,
-            GError **error)
+              GError **error)
 {
     (void)peer;
     (void)req;
@@ -550,7 +550,7 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
     json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
     json_add_string(w, "on_exit",
-                        d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
+                    d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
 
     AlertStats as = d->closed_stats;
     if (d->tail) {

@@ -1091,8 +1091,7 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
 /* Steps a tracker query, appending its valid rows to out, and resets it. what names the step
  * in an error. */
 static gboolean
-collect_violations(Store *store, sqlite3_stmt *st, GArray *out, const char *what,
-                   GError **error)
+collect_violations(Store *store, sqlite3_stmt *st, GArray *out, const char *what, GError **error)
 {
     guint skipped = 0;
     int rc;

@@ -125,8 +125,7 @@ rec_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud
 }
 
 static gboolean
-rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
-           GError **error)
+rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
@@ -152,8 +151,7 @@ rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer u
 }
 
 static gboolean
-rec_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
-           GError **error)
+rec_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     Recorder *r = ud;

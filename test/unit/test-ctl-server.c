@@ -79,8 +79,7 @@ fake_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
 }
 
 static gboolean
-fake_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
-           GError **error)
+fake_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
@@ -99,8 +98,7 @@ fake_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer u
 }
 
 static gboolean
-fake_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
-            GError **error)
+fake_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)req;
@@ -113,8 +111,7 @@ fake_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer 
 }
 
 static gboolean
-fake_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
-            GError **error)
+fake_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)req;

@@ -353,8 +353,8 @@ run_add_ban(Run *r, const IpAddr *a, gint64 expires_us, gboolean manual, guint o
 {
     g_assert_cmpuint(r->n_hand, <, RUN_HAND_MAX);
     r->hand_addr[r->n_hand] = *a;
-    r->hand[r->n_hand] = (PolicyBanInfo){
-        .manual = manual, .expires_us = expires_us, .offenses = offenses};
+    r->hand[r->n_hand] =
+        (PolicyBanInfo){.manual = manual, .expires_us = expires_us, .offenses = offenses};
     r->n_hand++;
 }
 
