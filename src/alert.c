@@ -968,6 +968,14 @@ alert_reader_pending(const AlertReader *r)
     return r->state != BLOCK_NONE;
 }
 
+void
+alert_stats_add(AlertStats *sum, const AlertStats *s)
+{
+    sum->parsed += s->parsed;
+    for (guint i = 0; i < ALERT_SKIP_N_REASONS; i++)
+        sum->skipped[i] += s->skipped[i];
+}
+
 const AlertStats *
 alert_reader_stats(const AlertReader *r)
 {

@@ -62,6 +62,9 @@ typedef struct {
     guint64 skipped[ALERT_SKIP_N_REASONS];
 } AlertStats;
 
+/* Adds the counts of s to sum (totals over several readers). */
+void alert_stats_add(AlertStats *sum, const AlertStats *s);
+
 /* Parses one complete fast-format line (Snort 2, Snort 3, Suricata), without its newline.
  * Returns ALERT_SKIP_NONE and fills out, or the reason it is not an alert. */
 AlertSkipReason alert_parse_line(const char *line, gsize len, Alert *out);

@@ -92,19 +92,6 @@ default_mono(gpointer user_data)
     return g_get_monotonic_time();
 }
 
-static guint
-prefix_hash(gconstpointer p)
-{
-    const IpPrefix *x = p;
-    return ipaddr_hash(&x->addr) * 31u + x->len;
-}
-
-static gboolean
-prefix_equal(gconstpointer a, gconstpointer b)
-{
-    return ipprefix_equal(a, b);
-}
-
 static gint64
 now_real(Bans *b)
 {
@@ -152,9 +139,9 @@ bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock)
         b->clock.real_us = default_real;
         b->clock.mono_us = default_mono;
     }
-    b->table = g_hash_table_new_full(prefix_hash, prefix_equal, NULL, g_free);
+    b->table = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     b->heap = g_ptr_array_new();
-    b->dirty = g_hash_table_new_full(prefix_hash, prefix_equal, g_free, NULL);
+    b->dirty = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, g_free, NULL);
     b->retry_delay_ms = b->opts.retry_min_ms;
     b->clock_offset_us = now_real(b) - now_mono(b);
     return b;

@@ -51,20 +51,20 @@ cli_ban(int argc, char **argv)
         }
         g_strlcpy(req.reason, reason, sizeof req.reason);
     }
-    g_autoptr(CtlJsonValue) reply = NULL;
+    g_autoptr(JsonValue) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
     char buf[IPADDR_STRLEN];
-    const CtlJsonValue *ban = ctl_json_get(reply, "ban");
-    const char *addr = ctl_json_get_string(ban, "addr");
+    const JsonValue *ban = json_get(reply, "ban");
+    const char *addr = json_get_string(ban, "addr");
     if (!addr)
         addr = ipprefix_format(&req.addr, buf);
-    gint64 expires = ctl_json_get_int(ban, "expires", 0);
-    if (ctl_json_get_bool(ban, "permanent", req.permanent) || expires <= 0) {
+    gint64 expires = json_get_int(ban, "expires", 0);
+    if (json_get_bool(ban, "permanent", req.permanent) || expires <= 0) {
         printf("banned %s permanently\n", addr);
     } else {
-        gint64 now = ctl_json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+        gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
         char d[CTL_DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
         printf("banned %s for %s (until %s)\n", addr, ctl_duration_format(expires - now, d), at);

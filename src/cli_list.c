@@ -13,16 +13,16 @@ typedef struct {
 } SortCtx;
 
 static gboolean
-ban_permanent(const CtlJsonValue *b)
+ban_permanent(const JsonValue *b)
 {
-    return ctl_json_get_bool(b, "permanent", FALSE) || ctl_json_get_int(b, "expires", 0) <= 0;
+    return json_get_bool(b, "permanent", FALSE) || json_get_int(b, "expires", 0) <= 0;
 }
 
 static int
-compare_addr(const CtlJsonValue *a, const CtlJsonValue *b)
+compare_addr(const JsonValue *a, const JsonValue *b)
 {
     IpPrefix pa = {0}, pb = {0};
-    const char *sa = ctl_json_get_string(a, "addr"), *sb = ctl_json_get_string(b, "addr");
+    const char *sa = json_get_string(a, "addr"), *sb = json_get_string(b, "addr");
     gboolean oka = sa && ipprefix_parse(sa, &pa, NULL), okb = sb && ipprefix_parse(sb, &pb, NULL);
     if (oka != okb)
         return oka ? -1 : 1;
@@ -41,8 +41,8 @@ compare_int(gint64 a, gint64 b)
 static gint
 compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
 {
-    const CtlJsonValue *a = *(const CtlJsonValue *const *)pa;
-    const CtlJsonValue *b = *(const CtlJsonValue *const *)pb;
+    const JsonValue *a = *(const JsonValue *const *)pa;
+    const JsonValue *b = *(const JsonValue *const *)pb;
     const SortCtx *ctx = data;
     int c = 0;
     switch (ctx->sort) {
@@ -51,15 +51,14 @@ compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
         if (perm_a != perm_b)
             c = perm_a ? 1 : -1;
         else if (!perm_a)
-            c = compare_int(ctl_json_get_int(a, "expires", 0), ctl_json_get_int(b, "expires", 0));
+            c = compare_int(json_get_int(a, "expires", 0), json_get_int(b, "expires", 0));
         break;
     }
     case CTL_SORT_VIOLATIONS:
-        c = -compare_int(ctl_json_get_int(a, "violations", 0),
-                         ctl_json_get_int(b, "violations", 0));
+        c = -compare_int(json_get_int(a, "violations", 0), json_get_int(b, "violations", 0));
         break;
     case CTL_SORT_CREATED:
-        c = -compare_int(ctl_json_get_int(a, "created", 0), ctl_json_get_int(b, "created", 0));
+        c = -compare_int(json_get_int(a, "created", 0), json_get_int(b, "created", 0));
         break;
     case CTL_SORT_ADDR:
         break;
@@ -68,11 +67,11 @@ compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
 }
 
 static char *
-format_expires(const CtlJsonValue *b, gint64 now)
+format_expires(const JsonValue *b, gint64 now)
 {
     if (ban_permanent(b))
         return g_strdup("never");
-    gint64 left = ctl_json_get_int(b, "expires", 0) - now;
+    gint64 left = json_get_int(b, "expires", 0) - now;
     if (left <= 0)
         return g_strdup("due");
     char buf[CTL_DURATION_STRLEN];
@@ -80,18 +79,18 @@ format_expires(const CtlJsonValue *b, gint64 now)
 }
 
 static void
-print_bans(const CtlJsonValue *reply, CtlSort sort, gboolean long_format)
+print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
 {
-    const CtlJsonValue *bans = ctl_json_get(reply, "bans");
-    if (!bans || bans->type != CTL_JSON_ARRAY || bans->items->len == 0) {
+    const JsonValue *bans = json_get(reply, "bans");
+    if (!bans || bans->type != JSON_ARRAY || bans->items->len == 0) {
         printf("no active bans\n");
         return;
     }
-    gint64 now = ctl_json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
     g_autoptr(GPtrArray) rows = g_ptr_array_new();
     for (guint i = 0; i < bans->items->len; i++) {
-        const CtlJsonValue *b = bans->items->pdata[i];
-        if (b->type == CTL_JSON_OBJECT)
+        const JsonValue *b = bans->items->pdata[i];
+        if (b->type == JSON_OBJECT)
             g_ptr_array_add(rows, (gpointer)b);
     }
     SortCtx ctx = {sort};
@@ -104,24 +103,24 @@ print_bans(const CtlJsonValue *reply, CtlSort sort, gboolean long_format)
     guint n = long_format ? 8 : 7;
     g_autoptr(CliTable) t = cli_table_new(n, long_format ? headers_long : headers_short);
     for (guint i = 0; i < rows->len; i++) {
-        const CtlJsonValue *b = rows->pdata[i];
+        const JsonValue *b = rows->pdata[i];
         g_autofree char *expires = format_expires(b, now);
         g_autofree char *at =
-            ban_permanent(b) ? g_strdup("-") : cli_format_time(ctl_json_get_int(b, "expires", 0));
+            ban_permanent(b) ? g_strdup("-") : cli_format_time(json_get_int(b, "expires", 0));
         g_autofree char *viol =
-            g_strdup_printf("%" G_GINT64_FORMAT, ctl_json_get_int(b, "violations", 0));
-        const char *msg = ctl_json_get_string(b, "msg");
+            g_strdup_printf("%" G_GINT64_FORMAT, json_get_int(b, "violations", 0));
+        const char *msg = json_get_string(b, "msg");
         g_autofree char *msg_cut = cli_sanitize(msg ? msg : "-", long_format ? 0 : 60);
         const char *cells[8];
         guint k = 0;
-        cells[k++] = ctl_json_get_string(b, "addr");
+        cells[k++] = json_get_string(b, "addr");
         cells[k++] = expires;
         if (long_format)
             cells[k++] = at;
         cells[k++] = viol;
-        cells[k++] = ctl_json_get_string(b, "source");
+        cells[k++] = json_get_string(b, "source");
         cells[k++] = ban_permanent(b) ? "yes" : "no";
-        cells[k++] = ctl_json_get_string(b, "rule");
+        cells[k++] = json_get_string(b, "rule");
         cells[k++] = msg_cut;
         cli_table_add(t, cells);
     }
@@ -130,7 +129,7 @@ print_bans(const CtlJsonValue *reply, CtlSort sort, gboolean long_format)
 
 /* The daemon is not running: the bans in force as the store holds them, read-only. */
 static int
-list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, CtlJsonValue **reply)
+list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, JsonValue **reply)
 {
     g_autoptr(Store) store = cli_ctl_open_store(opts);
     if (!store) {
@@ -148,9 +147,9 @@ list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, CtlJso
             "alertban: the daemon is not running (%s); the stored bans, read-only from %s:\n", why,
             store_path(store));
     g_autoptr(GString) line = g_string_new(NULL);
-    CtlJsonWriter w;
+    JsonWriter w;
     ctl_proto_reply_begin(&w, line);
-    ctl_json_add_bool(&w, "offline", TRUE);
+    json_add_bool(&w, "offline", TRUE);
     ctl_reply_list(&w, req, bans, now);
     ctl_proto_reply_end(&w);
     return cli_ctl_offline_reply(opts, line, reply);
@@ -191,7 +190,7 @@ cli_list(int argc, char **argv)
             return cli_ctl_usage_error("list", "%s", error->message);
         req.has_addr = TRUE;
     }
-    g_autoptr(CtlJsonValue) reply = NULL;
+    g_autoptr(JsonValue) reply = NULL;
     g_autofree char *why = NULL;
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
     if (rc == CLI_EXIT_UNREACHABLE && why)

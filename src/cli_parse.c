@@ -14,10 +14,9 @@
 
 #include "alert.h"
 #include "cli.h"
+#include "cli_offline.h"
 #include "tail.h"
 
-/* Input is read in chunks of this size; a partial line is kept only up to ALERT_LINE_MAX. */
-#define READ_CHUNK (64 * 1024)
 /* Output is written once this much has collected. */
 #define OUT_FLUSH (64 * 1024)
 
@@ -27,32 +26,10 @@ typedef struct {
     gboolean write_failed;
 } ParseOutput;
 
-static gboolean
-write_all(int fd, const char *buf, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return FALSE;
-        }
-        buf += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
-
 static void
 output_flush(ParseOutput *o)
 {
-    if (o->out->len == 0 || o->write_failed)
-        return;
-    if (!write_all(STDOUT_FILENO, o->out->str, o->out->len)) {
-        fprintf(stderr, "alertban parse: writing output: %s\n", g_strerror(errno));
-        o->write_failed = TRUE;
-    }
-    g_string_truncate(o->out, 0);
+    cli_write_stdout("alertban parse", o->out, &o->write_failed);
 }
 
 static void
@@ -72,54 +49,12 @@ on_alert(const Alert *alert, gpointer user_data)
         output_flush(o);
 }
 
-/* Feeds every line of fd to the reader. A line longer than ALERT_LINE_MAX is dropped as it
- * streams past, so memory stays bounded whatever the input. FALSE on a read error. */
+/* Feeds fd to the reader and ends its last block. FALSE on a read error. */
 static gboolean
 parse_fd(int fd, const char *name, AlertReader *reader, ParseOutput *o)
 {
-    g_autofree char *buf = g_malloc(READ_CHUNK + ALERT_LINE_MAX + 1);
-    gsize have = 0;            /* bytes in buf */
-    guint64 base = 0;          /* input offset of buf[0] */
-    gboolean dropping = FALSE; /* inside an over-long line */
-    for (;;) {
-        ssize_t n = read(fd, buf + have, READ_CHUNK);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "alertban parse: reading %s: %s\n", name, g_strerror(errno));
-            return FALSE;
-        }
-        if (n == 0)
-            break;
-        have += (gsize)n;
-        gsize pos = 0;
-        const char *nl;
-        while ((nl = memchr(buf + pos, '\n', have - pos)) != NULL) {
-            gsize line_len = (gsize)(nl - (buf + pos));
-            guint64 end = base + (guint64)(nl - buf) + 1;
-            if (dropping) {
-                alert_reader_feed_overlong(reader, end);
-                dropping = FALSE;
-            } else {
-                alert_reader_feed(reader, buf + pos, line_len, end, on_alert, o);
-            }
-            pos = (gsize)(nl - buf) + 1;
-        }
-        gsize rest = have - pos;
-        if (dropping || rest > ALERT_LINE_MAX) {
-            dropping = TRUE; /* forget the partial line; its newline ends the drop */
-            base += have;
-            have = 0;
-        } else {
-            memmove(buf, buf + pos, rest);
-            base += pos;
-            have = rest;
-        }
-    }
-    if (dropping)
-        alert_reader_feed_overlong(reader, base);
-    else if (have > 0) /* last line without a newline */
-        alert_reader_feed(reader, buf, have, base + have, on_alert, o);
+    if (!cli_read_alerts("alertban parse", fd, name, reader, on_alert, o))
+        return FALSE;
     alert_reader_flush(reader, on_alert, o);
     return TRUE;
 }
@@ -159,14 +94,6 @@ typedef struct {
     guint flush_id;
 } Follow;
 
-static void
-stats_add(AlertStats *sum, const AlertStats *s)
-{
-    sum->parsed += s->parsed;
-    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
-        sum->skipped[i] += s->skipped[i];
-}
-
 static gboolean
 follow_on_flush(gpointer data)
 {
@@ -204,7 +131,7 @@ follow_close_file(Follow *f, TailFile *file)
     if (!r)
         return;
     alert_reader_flush(r, on_alert, f->o);
-    stats_add(&f->closed, alert_reader_stats(r));
+    alert_stats_add(&f->closed, alert_reader_stats(r));
     alert_reader_free(r);
     tail_file_set_user_data(file, NULL);
     follow_schedule_flush(f);

@@ -18,7 +18,7 @@ cli_reload(int argc, char **argv)
     if (argc != 1)
         return cli_ctl_usage_error("reload", "takes no arguments");
     CtlRequest req = {.cmd = CTL_CMD_RELOAD};
-    g_autoptr(CtlJsonValue) reply = NULL;
+    g_autoptr(JsonValue) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;

@@ -13,13 +13,13 @@
 
 #include "alert.h"
 #include "cli.h"
+#include "cli_offline.h"
 #include "config.h"
 #include "ownaddr.h"
 #include "policy.h"
 #include "replay.h"
 
 #define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
-#define READ_CHUNK (64 * 1024)
 #define OUT_FLUSH (64 * 1024)
 
 typedef struct {
@@ -36,32 +36,10 @@ typedef struct {
     AlertStats lines; /* parse counts of every file */
 } Replay;
 
-static gboolean
-write_all(int fd, const char *buf, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return FALSE;
-        }
-        buf += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
-
 static void
 output_flush(Replay *r)
 {
-    if (r->out->len == 0 || r->write_failed)
-        return;
-    if (!write_all(STDOUT_FILENO, r->out->str, r->out->len)) {
-        fprintf(stderr, "alertban replay: writing output: %s\n", g_strerror(errno));
-        r->write_failed = TRUE;
-    }
-    g_string_truncate(r->out, 0);
+    cli_write_stdout("alertban replay", r->out, &r->write_failed);
 }
 
 static void
@@ -96,63 +74,15 @@ on_alert(const Alert *alert, gpointer user_data)
         output_flush(r);
 }
 
-/* Feeds every line of fd to a reader of its own (alert_full blocks never span files). A line
- * longer than ALERT_LINE_MAX is dropped as it streams past. FALSE on a read error. */
+/* Feeds every line of fd to a reader of its own (alert_full blocks never span files). FALSE on
+ * a read error. */
 static gboolean
 replay_fd(Replay *r, int fd, const char *name)
 {
     g_autoptr(AlertReader) reader = alert_reader_new();
-    g_autofree char *buf = g_malloc(READ_CHUNK + ALERT_LINE_MAX + 1);
-    gsize have = 0;
-    guint64 base = 0;
-    gboolean dropping = FALSE;
-    gboolean ok = TRUE;
-    for (;;) {
-        ssize_t n = read(fd, buf + have, READ_CHUNK);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "alertban replay: reading %s: %s\n", name, g_strerror(errno));
-            ok = FALSE;
-            break;
-        }
-        if (n == 0)
-            break;
-        have += (gsize)n;
-        gsize pos = 0;
-        const char *nl;
-        while ((nl = memchr(buf + pos, '\n', have - pos)) != NULL) {
-            guint64 end = base + (guint64)(nl - buf) + 1;
-            if (dropping) {
-                alert_reader_feed_overlong(reader, end);
-                dropping = FALSE;
-            } else {
-                alert_reader_feed(reader, buf + pos, (gsize)(nl - (buf + pos)), end, on_alert, r);
-            }
-            pos = (gsize)(nl - buf) + 1;
-        }
-        gsize rest = have - pos;
-        if (dropping || rest > ALERT_LINE_MAX) {
-            dropping = TRUE;
-            base += have;
-            have = 0;
-        } else {
-            memmove(buf, buf + pos, rest);
-            base += pos;
-            have = rest;
-        }
-    }
-    if (ok) {
-        if (dropping)
-            alert_reader_feed_overlong(reader, base);
-        else if (have > 0)
-            alert_reader_feed(reader, buf, have, base + have, on_alert, r);
-    }
+    gboolean ok = cli_read_alerts("alertban replay", fd, name, reader, on_alert, r);
     alert_reader_flush(reader, on_alert, r);
-    const AlertStats *st = alert_reader_stats(reader);
-    r->lines.parsed += st->parsed;
-    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
-        r->lines.skipped[i] += st->skipped[i];
+    alert_stats_add(&r->lines, alert_reader_stats(reader));
     return ok;
 }
 

@@ -9,10 +9,10 @@
 #include "ipaddr.h"
 
 static char *
-endpoint(const CtlJsonValue *e, const char *addr_key, const char *port_key)
+endpoint(const JsonValue *e, const char *addr_key, const char *port_key)
 {
-    const char *addr = ctl_json_get_string(e, addr_key);
-    gint64 port = ctl_json_get_int(e, port_key, -1);
+    const char *addr = json_get_string(e, addr_key);
+    gint64 port = json_get_int(e, port_key, -1);
     if (!addr)
         return g_strdup("-");
     if (port < 0)
@@ -23,18 +23,18 @@ endpoint(const CtlJsonValue *e, const char *addr_key, const char *port_key)
 }
 
 static void
-print_ban(const CtlJsonValue *reply, const char *addr)
+print_ban(const JsonValue *reply, const char *addr)
 {
-    const CtlJsonValue *ban = ctl_json_get(reply, "ban");
+    const JsonValue *ban = json_get(reply, "ban");
     printf("address     %s\n", addr);
-    if (!ban || ban->type != CTL_JSON_OBJECT) {
+    if (!ban || ban->type != JSON_OBJECT) {
         printf("state       not banned\n");
         return;
     }
-    gint64 now = ctl_json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
-    const char *source = ctl_json_get_string(ban, "source");
-    gint64 expires = ctl_json_get_int(ban, "expires", 0);
-    if (ctl_json_get_bool(ban, "permanent", FALSE) || expires <= 0) {
+    gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    const char *source = json_get_string(ban, "source");
+    gint64 expires = json_get_int(ban, "expires", 0);
+    if (json_get_bool(ban, "permanent", FALSE) || expires <= 0) {
         printf("state       banned permanently (%s)\n", source ? source : "-");
     } else {
         char buf[CTL_DURATION_STRLEN];
@@ -42,17 +42,17 @@ print_ban(const CtlJsonValue *reply, const char *addr)
         printf("state       banned (%s), expires in %s at %s\n", source ? source : "-",
                ctl_duration_format(MAX(expires - now, 0), buf), at);
     }
-    const char *covering = ctl_json_get_string(ban, "addr");
+    const char *covering = json_get_string(ban, "addr");
     if (covering && g_strcmp0(covering, addr) != 0)
         printf("by ban of   %s\n", covering);
-    g_autofree char *since = cli_format_time(ctl_json_get_int(ban, "created", 0));
+    g_autofree char *since = cli_format_time(json_get_int(ban, "created", 0));
     printf("since       %s\n", since);
-    printf("violations  %" G_GINT64_FORMAT "\n", ctl_json_get_int(ban, "violations", 0));
-    const char *rule = ctl_json_get_string(ban, "rule");
-    const char *msg = ctl_json_get_string(ban, "msg");
+    printf("violations  %" G_GINT64_FORMAT "\n", json_get_int(ban, "violations", 0));
+    const char *rule = json_get_string(ban, "rule");
+    const char *msg = json_get_string(ban, "msg");
     g_autofree char *rule_line = cli_sanitize(msg ? msg : "", 0);
     printf("last rule   %s %s\n", rule ? rule : "-", rule_line);
-    const char *reason = ctl_json_get_string(ban, "reason");
+    const char *reason = json_get_string(ban, "reason");
     if (reason && reason[0]) {
         g_autofree char *r = cli_sanitize(reason, 0);
         printf("reason      %s\n", r);
@@ -63,16 +63,16 @@ print_ban(const CtlJsonValue *reply, const char *addr)
 static gint
 compare_newest_first(gconstpointer pa, gconstpointer pb)
 {
-    gint64 a = ctl_json_get_int(*(const CtlJsonValue *const *)pa, "time", 0);
-    gint64 b = ctl_json_get_int(*(const CtlJsonValue *const *)pb, "time", 0);
+    gint64 a = json_get_int(*(const JsonValue *const *)pa, "time", 0);
+    gint64 b = json_get_int(*(const JsonValue *const *)pb, "time", 0);
     return a > b ? -1 : a < b;
 }
 
 static void
-print_history(const CtlJsonValue *reply)
+print_history(const JsonValue *reply)
 {
-    const CtlJsonValue *hist = ctl_json_get(reply, "history");
-    if (!hist || hist->type != CTL_JSON_ARRAY || hist->items->len == 0) {
+    const JsonValue *hist = json_get(reply, "history");
+    if (!hist || hist->type != JSON_ARRAY || hist->items->len == 0) {
         printf("\nno recorded alerts\n");
         return;
     }
@@ -82,28 +82,28 @@ print_history(const CtlJsonValue *reply)
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
     g_autoptr(GPtrArray) events = g_ptr_array_new();
     for (guint i = 0; i < hist->items->len; i++) {
-        const CtlJsonValue *e = hist->items->pdata[i];
-        if (e->type == CTL_JSON_OBJECT)
+        const JsonValue *e = hist->items->pdata[i];
+        if (e->type == JSON_OBJECT)
             g_ptr_array_add(events, (gpointer)e);
     }
     g_ptr_array_sort(events, compare_newest_first); /* stable since GLib 2.32 */
     for (guint i = 0; i < events->len; i++) {
-        const CtlJsonValue *e = events->pdata[i];
-        g_autofree char *time = cli_format_time(ctl_json_get_int(e, "time", 0));
-        gint64 prio = ctl_json_get_int(e, "priority", -1);
+        const JsonValue *e = events->pdata[i];
+        g_autofree char *time = cli_format_time(json_get_int(e, "time", 0));
+        gint64 prio = json_get_int(e, "priority", -1);
         g_autofree char *pri = prio >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, prio) : NULL;
         g_autofree char *src = endpoint(e, "src", "sport");
         g_autofree char *dst = endpoint(e, "dst", "dport");
         const char *cells[] = {
             time,
-            ctl_json_get_string(e, "rule"),
+            json_get_string(e, "rule"),
             pri,
-            ctl_json_get_string(e, "proto"),
+            json_get_string(e, "proto"),
             src,
             dst,
-            ctl_json_get_bool(e, "swapped", FALSE) ? "yes" : "no",
-            ctl_json_get_string(e, "verdict"),
-            ctl_json_get_string(e, "msg"),
+            json_get_bool(e, "swapped", FALSE) ? "yes" : "no",
+            json_get_string(e, "verdict"),
+            json_get_string(e, "msg"),
         };
         cli_table_add(t, cells);
     }
@@ -113,8 +113,7 @@ print_history(const CtlJsonValue *reply)
 /* The daemon is not running: the address's stored ban (the most specific one covering it) and
  * history, read-only. */
 static int
-show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
-             CtlJsonValue **reply)
+show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why, JsonValue **reply)
 {
     g_autoptr(Store) store = cli_ctl_open_store(opts);
     if (!store) {
@@ -140,9 +139,9 @@ show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
     fprintf(stderr, "alertban: the daemon is not running (%s); stored state, read-only from %s:\n",
             why, store_path(store));
     g_autoptr(GString) line = g_string_new(NULL);
-    CtlJsonWriter w;
+    JsonWriter w;
     ctl_proto_reply_begin(&w, line);
-    ctl_json_add_bool(&w, "offline", TRUE);
+    json_add_bool(&w, "offline", TRUE);
     ctl_reply_show(&w, a, covering, history, now);
     ctl_proto_reply_end(&w);
     return cli_ctl_offline_reply(opts, line, reply);
@@ -173,7 +172,7 @@ cli_show(int argc, char **argv)
     if (!ipaddr_parse(argv[1], &a))
         return cli_ctl_usage_error("show", "'%s' is not an IP address", argv[1]);
     ipprefix_from_addr(&a, &req.addr);
-    g_autoptr(CtlJsonValue) reply = NULL;
+    g_autoptr(JsonValue) reply = NULL;
     g_autofree char *why = NULL;
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
     if (rc == CLI_EXIT_UNREACHABLE && why)

@@ -10,10 +10,10 @@
  * objects indent, array items start with "- " (an object item's first member on the same
  * line, YAML-like). bullet: the first line printed carries the item's "- ". */
 static void
-print_value(const CtlJsonValue *v, int indent, gboolean bullet)
+print_value(const JsonValue *v, int indent, gboolean bullet)
 {
     for (guint i = 0; v->items && i < v->items->len; i++) {
-        const CtlJsonValue *m = v->items->pdata[i];
+        const JsonValue *m = v->items->pdata[i];
         if (indent == 0 && m->key && (strcmp(m->key, "v") == 0 || strcmp(m->key, "ok") == 0))
             continue;
         int ind = indent;
@@ -27,7 +27,7 @@ print_value(const CtlJsonValue *v, int indent, gboolean bullet)
         /* "key: " inside objects, "- " for a scalar or array inside an array. */
         g_autofree char *label = key ? g_strdup_printf("%s%s:", mark, key) : g_strdup("-");
         switch (m->type) {
-        case CTL_JSON_OBJECT:
+        case JSON_OBJECT:
             if (key) {
                 printf("%*s%s\n", ind, "", label);
                 print_value(m, indent + 2, FALSE);
@@ -35,22 +35,22 @@ print_value(const CtlJsonValue *v, int indent, gboolean bullet)
                 print_value(m, indent + 2, TRUE);
             }
             break;
-        case CTL_JSON_ARRAY:
+        case JSON_ARRAY:
             printf("%*s%s\n", ind, "", label);
             print_value(m, indent + 2, FALSE);
             break;
-        case CTL_JSON_STRING: {
+        case JSON_STRING: {
             g_autofree char *text = cli_sanitize(m->s, 0);
             printf("%*s%s %s\n", ind, "", label, text);
             break;
         }
-        case CTL_JSON_INT:
+        case JSON_INT:
             printf("%*s%s %" G_GINT64_FORMAT "\n", ind, "", label, m->i);
             break;
-        case CTL_JSON_BOOL:
+        case JSON_BOOL:
             printf("%*s%s %s\n", ind, "", label, m->b ? "yes" : "no");
             break;
-        case CTL_JSON_NULL:
+        case JSON_NULL:
             printf("%*s%s -\n", ind, "", label);
             break;
         }
@@ -70,7 +70,7 @@ cli_status(int argc, char **argv)
     if (argc != 1)
         return cli_ctl_usage_error("status", "takes no arguments");
     CtlRequest req = {.cmd = CTL_CMD_STATUS};
-    g_autoptr(CtlJsonValue) reply = NULL;
+    g_autoptr(JsonValue) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;

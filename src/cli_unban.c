@@ -31,11 +31,11 @@ cli_unban(int argc, char **argv)
             return cli_ctl_usage_error("unban", "%s", error->message);
         req.has_addr = TRUE;
     }
-    g_autoptr(CtlJsonValue) reply = NULL;
+    g_autoptr(JsonValue) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
-    gint64 removed = ctl_json_get_int(reply, "removed", 0);
+    gint64 removed = json_get_int(reply, "removed", 0);
     char buf[IPADDR_STRLEN];
     if (all) {
         printf("removed %" G_GINT64_FORMAT " ban%s\n", removed, removed == 1 ? "" : "s");

@@ -29,5 +29,5 @@ char *ctl_client_read_line(CtlClient *client, guint timeout_ms, gsize *len, GErr
 
 /* Sends req and reads its reply. Returns the reply object (*ok tells ok:true or false), or
  * NULL with an error when the exchange failed or the reply was malformed. */
-CtlJsonValue *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms,
-                              gboolean *ok, GError **error);
+JsonValue *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms, gboolean *ok,
+                           GError **error);

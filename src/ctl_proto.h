@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The control protocol spoken over the daemon's Unix socket: request parsing, reply encoding,
-// and the small strict JSON reader and escaping writer both sides share.
+// shared by the daemon and the CLI.
 #pragma once
 
 #include <glib.h>
 
 #include "ipaddr.h"
+#include "json.h"
 
 /*
  * Wire format, version 1.
@@ -105,85 +106,18 @@ gboolean ctl_sort_parse(const char *text, CtlSort *out);
 /* Whether a peer that may only read (a member of socket_group) may run cmd. */
 gboolean ctl_command_is_read_only(CtlCommand cmd);
 
-/* ---- JSON writer ----------------------------------------------------------------------
- * The one escaping writer every reply goes through. Generic; kept here until the project has
- * a shared JSON module. Strings are escaped (quote, backslash, control bytes, DEL) and
- * invalid UTF-8 becomes U+FFFD, so hostile text from logs or peers cannot break the framing:
- * the output never contains a raw newline. key is NULL for array items and the top value. */
-
-#define CTL_JSON_DEPTH_MAX 32
-
-typedef struct {
-    GString *out;
-    guint depth;
-    guint32 has_member; /* bit d: the container at depth d already has a member */
-} CtlJsonWriter;
-
-void ctl_json_writer_init(CtlJsonWriter *w, GString *out);
-void ctl_json_object_begin(CtlJsonWriter *w, const char *key);
-void ctl_json_object_end(CtlJsonWriter *w);
-void ctl_json_array_begin(CtlJsonWriter *w, const char *key);
-void ctl_json_array_end(CtlJsonWriter *w);
-/* value NULL writes null. */
-void ctl_json_add_string(CtlJsonWriter *w, const char *key, const char *value);
-void ctl_json_add_string_len(CtlJsonWriter *w, const char *key, const char *value, gsize len);
-void ctl_json_add_int(CtlJsonWriter *w, const char *key, gint64 value);
-void ctl_json_add_bool(CtlJsonWriter *w, const char *key, gboolean value);
-void ctl_json_add_null(CtlJsonWriter *w, const char *key);
-/* Appends value as a JSON string literal (quotes included) to out. */
-void ctl_json_append_escaped(GString *out, const char *value, gsize len);
-
-/* ---- JSON reader ----------------------------------------------------------------------
- * A strict reader for what the writer produces: objects, arrays, strings, integers that fit
- * gint64, booleans, null. Floats, NUL characters (raw or \u0000), invalid UTF-8, duplicate
- * keys and nesting beyond max_depth are errors. Bounded by its input. */
-
-typedef enum {
-    CTL_JSON_NULL,
-    CTL_JSON_BOOL,
-    CTL_JSON_INT,
-    CTL_JSON_STRING,
-    CTL_JSON_ARRAY,
-    CTL_JSON_OBJECT,
-} CtlJsonType;
-
-typedef struct CtlJsonValue CtlJsonValue;
-struct CtlJsonValue {
-    CtlJsonType type;
-    char *key; /* the member name when this value sits in an object */
-    gboolean b;
-    gint64 i;
-    char *s; /* NUL-terminated, valid UTF-8, no NUL inside */
-    gsize s_len;
-    GPtrArray *items; /* ARRAY and OBJECT: CtlJsonValue *, in input order */
-};
-
-/* Parses exactly one JSON value filling text[0..len) (whitespace around it allowed).
- * max_depth counts containers: 1 allows a flat object. Returns an owned tree or NULL with a
- * PROTO error. */
-CtlJsonValue *ctl_json_parse(const char *text, gsize len, guint max_depth, GError **error);
-void ctl_json_value_free(CtlJsonValue *v);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlJsonValue, ctl_json_value_free)
-
-/* The member named key of an object, or NULL (also when v is NULL or not an object). */
-const CtlJsonValue *ctl_json_get(const CtlJsonValue *v, const char *key);
-/* Typed getters: the member's value, or NULL / def when absent or of another type. */
-const char *ctl_json_get_string(const CtlJsonValue *v, const char *key);
-gint64 ctl_json_get_int(const CtlJsonValue *v, const char *key, gint64 def);
-gboolean ctl_json_get_bool(const CtlJsonValue *v, const char *key, gboolean def);
-
 /* ---- replies --------------------------------------------------------------------------- */
 
 /* Starts {"v":1,"ok":true into out and leaves the object open for the command's fields. */
-void ctl_proto_reply_begin(CtlJsonWriter *w, GString *out);
+void ctl_proto_reply_begin(JsonWriter *w, GString *out);
 /* Closes the reply object and appends the newline. */
-void ctl_proto_reply_end(CtlJsonWriter *w);
+void ctl_proto_reply_end(JsonWriter *w);
 /* Appends a whole error reply line: {"v":1,"ok":false,"code":code,"error":message}\n. */
 void ctl_proto_reply_error(GString *out, const char *code, const char *message);
 
 /* Parses a reply line and checks its version and "ok" member. Returns the reply object (also
  * for ok:false; *ok tells which) or NULL with a PROTO error when it is not a valid reply. */
-CtlJsonValue *ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error);
+JsonValue *ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error);
 
 /* ---- durations ------------------------------------------------------------------------- */
 

@@ -13,74 +13,74 @@ to_unix_s(gint64 us)
 }
 
 void
-ctl_reply_add_ban(CtlJsonWriter *w, const char *key, const Ban *ban)
+ctl_reply_add_ban(JsonWriter *w, const char *key, const Ban *ban)
 {
     char addr[IPADDR_STRLEN], rule[40];
     ipprefix_format(&ban->prefix, addr);
     g_snprintf(rule, sizeof rule, "%u:%u:%u", ban->gid, ban->sid, ban->rev);
     gboolean permanent = ban->expires_us == BAN_EXPIRES_NEVER;
-    ctl_json_object_begin(w, key);
-    ctl_json_add_string(w, "addr", addr);
-    ctl_json_add_int(w, "created", to_unix_s(ban->created_us));
+    json_object_begin(w, key);
+    json_add_string(w, "addr", addr);
+    json_add_int(w, "created", to_unix_s(ban->created_us));
     if (permanent)
-        ctl_json_add_null(w, "expires");
+        json_add_null(w, "expires");
     else
-        ctl_json_add_int(w, "expires", to_unix_s(ban->expires_us));
-    ctl_json_add_bool(w, "permanent", permanent);
-    ctl_json_add_string(w, "source", ban_source_name(ban->source));
-    ctl_json_add_int(w, "violations", ban->violations);
-    ctl_json_add_int(w, "prior_bans", ban->prior_bans);
-    ctl_json_add_int(w, "first_seen", to_unix_s(ban->first_seen_us));
-    ctl_json_add_int(w, "last_seen", to_unix_s(ban->last_seen_us));
-    ctl_json_add_string(w, "rule", rule);
-    ctl_json_add_string(w, "msg", ban->msg);
-    ctl_json_add_string(w, "reason", ban->reason);
-    ctl_json_object_end(w);
+        json_add_int(w, "expires", to_unix_s(ban->expires_us));
+    json_add_bool(w, "permanent", permanent);
+    json_add_string(w, "source", ban_source_name(ban->source));
+    json_add_int(w, "violations", ban->violations);
+    json_add_int(w, "prior_bans", ban->prior_bans);
+    json_add_int(w, "first_seen", to_unix_s(ban->first_seen_us));
+    json_add_int(w, "last_seen", to_unix_s(ban->last_seen_us));
+    json_add_string(w, "rule", rule);
+    json_add_string(w, "msg", ban->msg);
+    json_add_string(w, "reason", ban->reason);
+    json_object_end(w);
 }
 
 static void
-add_port(CtlJsonWriter *w, const char *key, gint32 port)
+add_port(JsonWriter *w, const char *key, gint32 port)
 {
     if (port < 0)
-        ctl_json_add_null(w, key);
+        json_add_null(w, key);
     else
-        ctl_json_add_int(w, key, port);
+        json_add_int(w, key, port);
 }
 
 static void
-add_addr(CtlJsonWriter *w, const char *key, const IpAddr *a)
+add_addr(JsonWriter *w, const char *key, const IpAddr *a)
 {
     char buf[IPADDR_STRLEN];
     if (a->family == 0)
-        ctl_json_add_null(w, key);
+        json_add_null(w, key);
     else
-        ctl_json_add_string(w, key, ipaddr_format(a, buf));
+        json_add_string(w, key, ipaddr_format(a, buf));
 }
 
 void
-ctl_reply_add_event(CtlJsonWriter *w, const char *key, const StoreViolation *v)
+ctl_reply_add_event(JsonWriter *w, const char *key, const StoreViolation *v)
 {
     char rule[40];
     g_snprintf(rule, sizeof rule, "%u:%u:%u", v->gid, v->sid, v->rev);
     /* The tracker keys rows by offender; the event shows the alert's own direction. */
     const IpAddr *src = v->swapped ? &v->peer : &v->addr;
     const IpAddr *dst = v->swapped ? &v->addr : &v->peer;
-    ctl_json_object_begin(w, key);
-    ctl_json_add_int(w, "time", to_unix_s(v->time_us));
-    ctl_json_add_string(w, "rule", rule);
-    ctl_json_add_string(w, "msg", v->msg);
+    json_object_begin(w, key);
+    json_add_int(w, "time", to_unix_s(v->time_us));
+    json_add_string(w, "rule", rule);
+    json_add_string(w, "msg", v->msg);
     if (v->priority < 0)
-        ctl_json_add_null(w, "priority");
+        json_add_null(w, "priority");
     else
-        ctl_json_add_int(w, "priority", v->priority);
-    ctl_json_add_string(w, "proto", v->proto);
+        json_add_int(w, "priority", v->priority);
+    json_add_string(w, "proto", v->proto);
     add_addr(w, "src", src);
     add_port(w, "sport", v->src_port);
     add_addr(w, "dst", dst);
     add_port(w, "dport", v->dst_port);
-    ctl_json_add_bool(w, "swapped", v->swapped);
-    ctl_json_add_string(w, "verdict", v->verdict);
-    ctl_json_object_end(w);
+    json_add_bool(w, "swapped", v->swapped);
+    json_add_string(w, "verdict", v->verdict);
+    json_object_end(w);
 }
 
 static int
@@ -132,12 +132,12 @@ filter_matches(const CtlRequest *req, const Ban *ban)
 }
 
 void
-ctl_reply_list(CtlJsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us)
+ctl_reply_list(JsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us)
 {
     CtlSort sort = req->sort;
     g_array_sort_with_data(bans, compare_bans, &sort);
-    ctl_json_add_int(w, "now", to_unix_s(now_us));
-    ctl_json_array_begin(w, "bans");
+    json_add_int(w, "now", to_unix_s(now_us));
+    json_array_begin(w, "bans");
     guint n = 0;
     for (guint i = 0; i < bans->len; i++) {
         const Ban *ban = &g_array_index(bans, Ban, i);
@@ -148,21 +148,21 @@ ctl_reply_list(CtlJsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now
         ctl_reply_add_ban(w, NULL, ban);
         n++;
     }
-    ctl_json_array_end(w);
+    json_array_end(w);
 }
 
 void
-ctl_reply_show(CtlJsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history, gint64 now_us)
+ctl_reply_show(JsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history, gint64 now_us)
 {
     char buf[IPADDR_STRLEN];
-    ctl_json_add_int(w, "now", to_unix_s(now_us));
-    ctl_json_add_string(w, "addr", ipaddr_format(addr, buf));
+    json_add_int(w, "now", to_unix_s(now_us));
+    json_add_string(w, "addr", ipaddr_format(addr, buf));
     if (ban)
         ctl_reply_add_ban(w, "ban", ban);
     else
-        ctl_json_add_null(w, "ban");
-    ctl_json_array_begin(w, "history");
+        json_add_null(w, "ban");
+    json_array_begin(w, "history");
     for (guint i = 0; history && i < history->len; i++)
         ctl_reply_add_event(w, NULL, &g_array_index(history, StoreViolation, i));
-    ctl_json_array_end(w);
+    json_array_end(w);
 }

@@ -10,18 +10,18 @@
 #include "store.h"
 
 /* Writes one BAN object (key NULL inside an array). */
-void ctl_reply_add_ban(CtlJsonWriter *w, const char *key, const Ban *ban);
+void ctl_reply_add_ban(JsonWriter *w, const char *key, const Ban *ban);
 
 /* Writes one EVENT object for a tracker row. */
-void ctl_reply_add_event(CtlJsonWriter *w, const char *key, const StoreViolation *v);
+void ctl_reply_add_event(JsonWriter *w, const char *key, const StoreViolation *v);
 
 /* The fields of a list reply for req (filter, sort, limit) over bans (an array of Ban, which
  * is sorted in place): "now" and "bans". now_us is real time. */
-void ctl_reply_list(CtlJsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us);
+void ctl_reply_list(JsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us);
 
 /* The fields of a show reply: "now", "addr", "ban" (ban, or null), "history" (an array of
  * StoreViolation, newest first). */
-void ctl_reply_show(CtlJsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history,
+void ctl_reply_show(JsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *history,
                     gint64 now_us);
 
 /* History entries a show request returns when it asks for no limit. */

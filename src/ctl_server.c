@@ -199,7 +199,7 @@ client_handle_line(Client *c, const char *line, gsize len)
     }
     g_debug("ctl: %s from uid=%u pid=%d", name, (unsigned)c->peer.uid, (int)c->peer.pid);
 
-    CtlJsonWriter w;
+    JsonWriter w;
     ctl_proto_reply_begin(&w, c->out);
     if (!fn(&req, &c->peer, &w, s->user_data, &error)) {
         if (!error) {

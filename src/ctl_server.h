@@ -25,7 +25,7 @@ typedef struct {
  * sends {"ok":false,"code":"failed","error":error->message}. The request has been validated
  * and the peer's permission checked before the call. Handlers run in the main loop and must
  * not block for long. */
-typedef gboolean (*CtlHandlerFunc)(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply,
+typedef gboolean (*CtlHandlerFunc)(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply,
                                    gpointer user_data, GError **error);
 
 /* One handler per command; a NULL handler answers code "unsupported". */

@@ -277,17 +277,9 @@ input_for(Daemon *d, TailFile *file)
 }
 
 static void
-add_stats(AlertStats *sum, const AlertStats *s)
-{
-    sum->parsed += s->parsed;
-    for (guint i = 0; i < ALERT_SKIP_N_REASONS; i++)
-        sum->skipped[i] += s->skipped[i];
-}
-
-static void
 input_free(Input *in)
 {
-    add_stats(&in->d->closed_stats, alert_reader_stats(in->reader));
+    alert_stats_add(&in->d->closed_stats, alert_reader_stats(in->reader));
     alert_reader_free(in->reader);
     g_free(in);
 }
@@ -341,7 +333,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
     case TAIL_EVENT_TRUNCATED: {
         /* Offsets restart at 0: a fresh parser (any open block was flushed just before). */
         Input *in = input_for(d, file);
-        add_stats(&d->closed_stats, alert_reader_stats(in->reader));
+        alert_stats_add(&d->closed_stats, alert_reader_stats(in->reader));
         alert_reader_free(in->reader);
         in->reader = alert_reader_new();
         in->base_offset = 0;
@@ -415,7 +407,7 @@ request_turn(Daemon *d)
 /* ---- control socket handlers ---- */
 
 static gboolean
-handle_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+handle_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
             GError **error)
 {
     (void)peer;
@@ -428,7 +420,7 @@ handle_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gp
 }
 
 static gboolean
-handle_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
+handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
             GError **error)
 {
     (void)peer;
@@ -469,8 +461,8 @@ check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
 }
 
 static gboolean
-handle_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
-            GError **error)
+handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
+           GError **error)
 {
     Daemon *d = user_data;
     char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
@@ -502,14 +494,14 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpo
                     "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
         return FALSE;
     }
-    ctl_json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
     ctl_reply_add_ban(reply, "ban", ban);
     return TRUE;
 }
 
 static gboolean
-handle_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
-            GError **error)
+handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
+             GError **error)
 {
     (void)error;
     Daemon *d = user_data;
@@ -526,39 +518,39 @@ handle_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, g
     } else {
         removed = bans_remove(d->bans, &req->addr, "manual");
     }
-    ctl_json_add_int(reply, "removed", removed);
+    json_add_int(reply, "removed", removed);
     return TRUE;
 }
 
 static gboolean
-handle_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *reply, gpointer user_data,
-            GError **error)
+handle_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
+              GError **error)
 {
     (void)peer;
     (void)req;
     Daemon *d = user_data;
     if (!daemon_reload(d, "control socket", error))
         return FALSE;
-    ctl_json_add_bool(reply, "reloaded", TRUE);
+    json_add_bool(reply, "reloaded", TRUE);
     return TRUE;
 }
 
 static gboolean
-handle_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer user_data,
-            GError **error)
+handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer user_data,
+              GError **error)
 {
     (void)peer;
     (void)req;
     (void)error;
     Daemon *d = user_data;
-    ctl_json_add_string(w, "version", ALERTBAN_VERSION);
-    ctl_json_add_string(w, "config", d->config_path);
-    ctl_json_add_int(w, "pid", getpid());
-    ctl_json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
-    ctl_json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
-    ctl_json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
-    ctl_json_add_string(w, "on_exit",
-                        d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
+    json_add_string(w, "version", ALERTBAN_VERSION);
+    json_add_string(w, "config", d->config_path);
+    json_add_int(w, "pid", getpid());
+    json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
+    json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
+    json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
+    json_add_string(w, "on_exit",
+                    d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
 
     AlertStats as = d->closed_stats;
     if (d->tail) {
@@ -566,92 +558,92 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpoi
         for (guint i = 0; i < files->len; i++) {
             Input *in = tail_file_get_user_data(files->pdata[i]);
             if (in)
-                add_stats(&as, alert_reader_stats(in->reader));
+                alert_stats_add(&as, alert_reader_stats(in->reader));
         }
     }
-    ctl_json_object_begin(w, "alerts");
-    ctl_json_add_int(w, "parsed", (gint64)as.parsed);
-    ctl_json_add_int(w, "acted_on", (gint64)d->acted_on);
-    ctl_json_add_int(w, "no_offender", (gint64)d->no_offender);
-    ctl_json_object_begin(w, "skipped");
+    json_object_begin(w, "alerts");
+    json_add_int(w, "parsed", (gint64)as.parsed);
+    json_add_int(w, "acted_on", (gint64)d->acted_on);
+    json_add_int(w, "no_offender", (gint64)d->no_offender);
+    json_object_begin(w, "skipped");
     for (guint i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
-        ctl_json_add_int(w, alert_skip_reason_name(i), (gint64)as.skipped[i]);
-    ctl_json_object_end(w);
-    ctl_json_object_end(w);
+        json_add_int(w, alert_skip_reason_name(i), (gint64)as.skipped[i]);
+    json_object_end(w);
+    json_object_end(w);
 
     const PolicyStats *ps = policy_stats(d->policy);
-    ctl_json_object_begin(w, "verdicts");
+    json_object_begin(w, "verdicts");
     for (guint i = 0; i < POLICY_REASON_N; i++)
-        ctl_json_add_int(w, policy_reason_name(i), (gint64)ps->reasons[i]);
-    ctl_json_object_end(w);
-    ctl_json_object_begin(w, "policy");
-    ctl_json_add_int(w, "tracked", ps->tracked);
-    ctl_json_add_int(w, "tracked_peak", ps->tracked_peak);
-    ctl_json_add_int(w, "evicted", (gint64)ps->evicted);
-    ctl_json_add_bool(w, "valve_active", ps->valve_active);
-    ctl_json_add_int(w, "valve_trips", (gint64)ps->valve_trips);
-    ctl_json_object_end(w);
+        json_add_int(w, policy_reason_name(i), (gint64)ps->reasons[i]);
+    json_object_end(w);
+    json_object_begin(w, "policy");
+    json_add_int(w, "tracked", ps->tracked);
+    json_add_int(w, "tracked_peak", ps->tracked_peak);
+    json_add_int(w, "evicted", (gint64)ps->evicted);
+    json_add_bool(w, "valve_active", ps->valve_active);
+    json_add_int(w, "valve_trips", (gint64)ps->valve_trips);
+    json_object_end(w);
 
     BansCounts bc;
     bans_counts(d->bans, &bc);
-    ctl_json_object_begin(w, "bans");
-    ctl_json_add_int(w, "total", bc.total);
-    ctl_json_add_int(w, "ipv4", bc.v4);
-    ctl_json_add_int(w, "ipv6", bc.v6);
-    ctl_json_add_int(w, "policy", bc.policy);
-    ctl_json_add_int(w, "manual", bc.manual);
-    ctl_json_add_int(w, "permanent", bc.permanent);
-    ctl_json_add_int(w, "refused", (gint64)bc.refused);
-    ctl_json_object_end(w);
+    json_object_begin(w, "bans");
+    json_add_int(w, "total", bc.total);
+    json_add_int(w, "ipv4", bc.v4);
+    json_add_int(w, "ipv6", bc.v6);
+    json_add_int(w, "policy", bc.policy);
+    json_add_int(w, "manual", bc.manual);
+    json_add_int(w, "permanent", bc.permanent);
+    json_add_int(w, "refused", (gint64)bc.refused);
+    json_object_end(w);
 
-    ctl_json_object_begin(w, "store");
-    ctl_json_add_string(w, "path", store_path(d->store));
-    ctl_json_add_int(w, "commits", (gint64)d->commits);
-    ctl_json_add_int(w, "last_commit", d->last_commit_real_us / G_USEC_PER_SEC);
-    ctl_json_add_int(w, "last_commit_us", d->last_commit_duration_us);
-    ctl_json_add_int(w, "failures", (gint64)bc.store_failures);
-    ctl_json_add_int(w, "dropped_violations", (gint64)store_dropped_violations(d->store));
-    ctl_json_add_int(w, "pending", store_pending(d->store));
-    ctl_json_object_end(w);
+    json_object_begin(w, "store");
+    json_add_string(w, "path", store_path(d->store));
+    json_add_int(w, "commits", (gint64)d->commits);
+    json_add_int(w, "last_commit", d->last_commit_real_us / G_USEC_PER_SEC);
+    json_add_int(w, "last_commit_us", d->last_commit_duration_us);
+    json_add_int(w, "failures", (gint64)bc.store_failures);
+    json_add_int(w, "dropped_violations", (gint64)store_dropped_violations(d->store));
+    json_add_int(w, "pending", store_pending(d->store));
+    json_object_end(w);
 
-    ctl_json_object_begin(w, "firewall");
-    ctl_json_add_string(w, "backend", d->fw->ops->name);
-    ctl_json_add_string(w, "chain", d->cfg->firewall.chain);
-    ctl_json_add_int(w, "failures", (gint64)bc.fw_failures);
-    ctl_json_add_bool(w, "degraded", bans_degraded(d->bans));
-    ctl_json_object_end(w);
+    json_object_begin(w, "firewall");
+    json_add_string(w, "backend", d->fw->ops->name);
+    json_add_string(w, "chain", d->cfg->firewall.chain);
+    json_add_int(w, "failures", (gint64)bc.fw_failures);
+    json_add_bool(w, "degraded", bans_degraded(d->bans));
+    json_object_end(w);
 
-    ctl_json_array_begin(w, "inputs");
+    json_array_begin(w, "inputs");
     if (d->tail) {
         g_autoptr(GArray) st = tail_get_status(d->tail);
         for (guint i = 0; i < st->len; i++) {
             const TailInputStatus *s = &g_array_index(st, TailInputStatus, i);
-            ctl_json_object_begin(w, NULL);
-            ctl_json_add_string(w, "path", s->path);
-            ctl_json_add_bool(w, "open", s->open);
-            ctl_json_add_int(w, "offset", (gint64)s->offset);
-            ctl_json_add_int(w, "size", (gint64)s->size);
-            ctl_json_add_int(w, "lag_bytes", (gint64)s->lag_bytes);
-            ctl_json_object_end(w);
+            json_object_begin(w, NULL);
+            json_add_string(w, "path", s->path);
+            json_add_bool(w, "open", s->open);
+            json_add_int(w, "offset", (gint64)s->offset);
+            json_add_int(w, "size", (gint64)s->size);
+            json_add_int(w, "lag_bytes", (gint64)s->lag_bytes);
+            json_object_end(w);
         }
     }
-    ctl_json_array_end(w);
+    json_array_end(w);
     if (d->tail) {
         const TailStats *ts = tail_get_stats(d->tail);
-        ctl_json_object_begin(w, "tail");
-        ctl_json_add_int(w, "lines", (gint64)ts->lines);
-        ctl_json_add_int(w, "bytes", (gint64)ts->bytes);
-        ctl_json_add_int(w, "dropped_too_long", (gint64)ts->dropped_too_long);
-        ctl_json_add_int(w, "rotations", (gint64)ts->rotations);
-        ctl_json_add_int(w, "truncations", (gint64)ts->truncations);
-        ctl_json_add_int(w, "overflows", (gint64)ts->overflows);
-        ctl_json_add_int(w, "resumed", (gint64)ts->resumed);
-        ctl_json_object_end(w);
+        json_object_begin(w, "tail");
+        json_add_int(w, "lines", (gint64)ts->lines);
+        json_add_int(w, "bytes", (gint64)ts->bytes);
+        json_add_int(w, "dropped_too_long", (gint64)ts->dropped_too_long);
+        json_add_int(w, "rotations", (gint64)ts->rotations);
+        json_add_int(w, "truncations", (gint64)ts->truncations);
+        json_add_int(w, "overflows", (gint64)ts->overflows);
+        json_add_int(w, "resumed", (gint64)ts->resumed);
+        json_object_end(w);
     }
-    ctl_json_object_begin(w, "reloads");
-    ctl_json_add_int(w, "ok", (gint64)d->reloads);
-    ctl_json_add_int(w, "rejected", (gint64)d->reload_failures);
-    ctl_json_object_end(w);
+    json_object_begin(w, "reloads");
+    json_add_int(w, "ok", (gint64)d->reloads);
+    json_add_int(w, "rejected", (gint64)d->reload_failures);
+    json_object_end(w);
     return TRUE;
 }
 

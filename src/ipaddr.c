@@ -232,3 +232,16 @@ ipprefix_equal(const IpPrefix *a, const IpPrefix *b)
 {
     return a->len == b->len && ipaddr_equal(&a->addr, &b->addr);
 }
+
+guint
+ipprefix_hash_func(gconstpointer p)
+{
+    const IpPrefix *x = p;
+    return ipaddr_hash(&x->addr) * 31u + x->len;
+}
+
+gboolean
+ipprefix_equal_func(gconstpointer a, gconstpointer b)
+{
+    return ipprefix_equal(a, b);
+}

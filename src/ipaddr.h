@@ -67,3 +67,6 @@ const char *ipprefix_format(const IpPrefix *p, char buf[IPADDR_STRLEN]);
 
 gboolean ipprefix_contains(const IpPrefix *p, const IpAddr *a);
 gboolean ipprefix_equal(const IpPrefix *a, const IpPrefix *b);
+/* GHashTable adapters for tables keyed by IpPrefix pointers. */
+guint ipprefix_hash_func(gconstpointer p);
+gboolean ipprefix_equal_func(gconstpointer a, gconstpointer b);

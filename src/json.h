@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// A small JSON writer on GString: the one place strings are escaped for JSON output.
+// JSON for the whole project: the one string escaper (and its low-level cursor form), a writer
+// that tracks nesting, and a strict reader (the control protocol's requests and replies).
 #pragma once
 
 #include <glib.h>
@@ -9,21 +10,6 @@
  * \u007f); bytes that are not valid UTF-8 become U+FFFD, so the output is always valid UTF-8
  * JSON whatever the input. A NULL s appends null. */
 void json_append_string(GString *out, const char *s, gssize len);
-
-void json_append_null(GString *out);
-void json_append_int(GString *out, gint64 v);
-void json_append_uint(GString *out, guint64 v);
-void json_append_bool(GString *out, gboolean v);
-
-/* Objects and arrays. json_append_key() writes the separating comma when the object already
- * has a member, then "key": (key is trusted ASCII but is escaped anyway). For arrays,
- * json_next_element() writes the comma before every element but the first. */
-void json_begin_object(GString *out);
-void json_end_object(GString *out);
-void json_append_key(GString *out, const char *key);
-void json_begin_array(GString *out);
-void json_end_array(GString *out);
-void json_next_element(GString *out);
 
 /* Low-level form for writers that format many values at once (one alert per line, a million
  * lines a second): reserve room in the GString, write with a cursor, commit the end.
@@ -42,3 +28,71 @@ void json_commit(GString *out, char *end);
 char *json_write_string(char *dst, const char *s, gsize len);
 char *json_write_uint(char *dst, guint64 v);
 char *json_write_int(char *dst, gint64 v);
+
+/* ---- writer ---------------------------------------------------------------------------
+ * The writer every JSON output goes through. It tracks nesting, so each value is one call
+ * that writes its separator and key: key is NULL for array items and the top value. Strings
+ * go through json_append_string(), so hostile text from logs or peers cannot break the
+ * framing: the output never contains a raw newline. */
+
+#define JSON_DEPTH_MAX 32
+
+typedef struct {
+    GString *out;
+    guint depth;
+    guint32 has_member; /* bit d: the container at depth d already has a member */
+} JsonWriter;
+
+void json_writer_init(JsonWriter *w, GString *out);
+void json_object_begin(JsonWriter *w, const char *key);
+void json_object_end(JsonWriter *w);
+void json_array_begin(JsonWriter *w, const char *key);
+void json_array_end(JsonWriter *w);
+/* value NULL writes null. */
+void json_add_string(JsonWriter *w, const char *key, const char *value);
+void json_add_string_len(JsonWriter *w, const char *key, const char *value, gsize len);
+void json_add_int(JsonWriter *w, const char *key, gint64 value);
+void json_add_uint(JsonWriter *w, const char *key, guint64 value);
+void json_add_bool(JsonWriter *w, const char *key, gboolean value);
+void json_add_null(JsonWriter *w, const char *key);
+/* Appends value as a JSON string literal (quotes included) to out. */
+void json_append_escaped(GString *out, const char *value, gsize len);
+
+/* ---- reader ---------------------------------------------------------------------------
+ * A strict reader for what the writer produces: objects, arrays, strings, integers that fit
+ * gint64, booleans, null. Floats, NUL characters (raw or \u0000), invalid UTF-8, duplicate
+ * keys and nesting beyond max_depth are errors. Bounded by its input. */
+
+typedef enum {
+    JSON_NULL,
+    JSON_BOOL,
+    JSON_INT,
+    JSON_STRING,
+    JSON_ARRAY,
+    JSON_OBJECT,
+} JsonType;
+
+typedef struct JsonValue JsonValue;
+struct JsonValue {
+    JsonType type;
+    char *key; /* the member name when this value sits in an object */
+    gboolean b;
+    gint64 i;
+    char *s; /* NUL-terminated, valid UTF-8, no NUL inside */
+    gsize s_len;
+    GPtrArray *items; /* ARRAY and OBJECT: JsonValue *, in input order */
+};
+
+/* Parses exactly one JSON value filling text[0..len) (whitespace around it allowed).
+ * max_depth counts containers: 1 allows a flat object. Returns an owned tree or NULL with a
+ * PROTO error. */
+JsonValue *json_parse(const char *text, gsize len, guint max_depth, GError **error);
+void json_value_free(JsonValue *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsonValue, json_value_free)
+
+/* The member named key of an object, or NULL (also when v is NULL or not an object). */
+const JsonValue *json_get(const JsonValue *v, const char *key);
+/* Typed getters: the member's value, or NULL / def when absent or of another type. */
+const char *json_get_string(const JsonValue *v, const char *key);
+gint64 json_get_int(const JsonValue *v, const char *key, gint64 def);
+gboolean json_get_bool(const JsonValue *v, const char *key, gboolean def);

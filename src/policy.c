@@ -36,19 +36,19 @@ typedef struct {
     guint hash;
 } TrackKey;
 
+/* A ring of the newest n of at most cap timestamps, oldest at head. */
+typedef struct {
+    gint64 *ts;
+    guint cap, n, head;
+} TimeRing;
+
 typedef struct {
     TrackKey key;
     GList link; /* in Policy.lru; link.data points here */
     gint64 last_us;
     guint window_s;
-    guint cap, n, head; /* ring of n of cap timestamps, oldest at head */
-    gint64 *ts;
+    TimeRing ring; /* the alerts in the window */
 } Track;
-
-typedef struct {
-    gint64 *ts;
-    guint cap, n, head;
-} TimeRing;
 
 struct Policy {
     const Config *cfg;
@@ -166,29 +166,47 @@ static void
 track_free(gpointer p)
 {
     Track *t = p;
-    g_free(t->ts);
+    g_free(t->ring.ts);
     g_free(t);
 }
 
-static gint64
-ring_at(const gint64 *ts, guint cap, guint head, guint i)
+/* Keeps the newest min(n, cap) timestamps in a ring of the new capacity (0: none). */
+static void
+ring_resize(TimeRing *r, guint cap)
 {
-    return ts[(head + i) % cap];
+    if (r->cap == cap)
+        return;
+    gint64 *ts = cap ? g_new(gint64, cap) : NULL;
+    guint keep = MIN(r->n, cap);
+    for (guint i = 0; i < keep; i++)
+        ts[i] = r->ts[(r->head + r->n - keep + i) % r->cap];
+    g_free(r->ts);
+    r->ts = ts;
+    r->cap = cap;
+    r->n = keep;
+    r->head = 0;
 }
 
-/* Keeps the newest min(n, cap) timestamps in a ring of the new capacity. */
+/* Forgets the timestamps at least age_us older than now_us. */
 static void
-track_resize(Track *t, guint cap)
+ring_expire(TimeRing *r, gint64 now_us, gint64 age_us)
 {
-    gint64 *ts = g_new(gint64, cap);
-    guint keep = MIN(t->n, cap);
-    for (guint i = 0; i < keep; i++)
-        ts[i] = ring_at(t->ts, t->cap, t->head, t->n - keep + i);
-    g_free(t->ts);
-    t->ts = ts;
-    t->cap = cap;
-    t->n = keep;
-    t->head = 0;
+    while (r->n > 0 && now_us - r->ts[r->head] >= age_us) {
+        r->head = (r->head + 1) % r->cap;
+        r->n--;
+    }
+}
+
+/* Appends now_us, forgetting the oldest timestamp when the ring is full (cap > 0). */
+static void
+ring_push(TimeRing *r, gint64 now_us)
+{
+    if (r->n == r->cap) {
+        r->head = (r->head + 1) % r->cap;
+        r->n--;
+    }
+    r->ts[(r->head + r->n) % r->cap] = now_us;
+    r->n++;
 }
 
 static void
@@ -217,8 +235,7 @@ track_record(Policy *p, const IpAddr *a, const RulePattern *rule, Threshold thr,
         t = g_new0(Track, 1);
         t->key = key;
         t->link.data = t;
-        t->cap = thr.count;
-        t->ts = g_new(gint64, t->cap);
+        ring_resize(&t->ring, thr.count);
         t->last_us = now_us;
         g_hash_table_insert(p->tracks, &t->key, t);
         g_queue_push_tail_link(&p->lru, &t->link);
@@ -235,28 +252,18 @@ track_record(Policy *p, const IpAddr *a, const RulePattern *rule, Threshold thr,
     } else {
         g_queue_unlink(&p->lru, &t->link);
         g_queue_push_tail_link(&p->lru, &t->link);
-        if (t->cap != thr.count)
-            track_resize(t, thr.count);
+        ring_resize(&t->ring, thr.count);
     }
     /* Out-of-order times (replays, clock steps) count as the newest time seen. */
-    if (t->n > 0 && now_us < t->last_us)
+    if (t->ring.n > 0 && now_us < t->last_us)
         now_us = t->last_us;
     t->last_us = now_us;
     t->window_s = thr.window_s;
 
-    gint64 window_us = (gint64)thr.window_s * G_USEC_PER_SEC;
-    while (t->n > 0 && now_us - t->ts[t->head] >= window_us) {
-        t->head = (t->head + 1) % t->cap;
-        t->n--;
-    }
-    if (t->n == t->cap) {
-        t->head = (t->head + 1) % t->cap;
-        t->n--;
-    }
-    t->ts[(t->head + t->n) % t->cap] = now_us;
-    t->n++;
+    ring_expire(&t->ring, now_us, (gint64)thr.window_s * G_USEC_PER_SEC);
+    ring_push(&t->ring, now_us);
     *out = t;
-    return t->n;
+    return t->ring.n;
 }
 
 /* Drops up to max stale entries from the old end of the LRU queue. */
@@ -294,32 +301,12 @@ policy_prune(Policy *p, gint64 now_us)
 
 /* ---- safety valve ---- */
 
-static void
-valve_resize(Policy *p, guint cap)
-{
-    TimeRing *r = &p->bans;
-    if (r->cap == cap)
-        return;
-    gint64 *ts = cap ? g_new(gint64, cap) : NULL;
-    guint keep = MIN(r->n, cap);
-    for (guint i = 0; i < keep; i++)
-        ts[i] = ring_at(r->ts, r->cap, r->head, r->n - keep + i);
-    g_free(r->ts);
-    r->ts = ts;
-    r->cap = cap;
-    r->n = keep;
-    r->head = 0;
-}
-
 /* Forgets bans older than a minute and reopens the valve when there is room again. */
 static void
 valve_refresh(Policy *p, gint64 now_us)
 {
     TimeRing *r = &p->bans;
-    while (r->n > 0 && now_us - r->ts[r->head] >= 60 * G_USEC_PER_SEC) {
-        r->head = (r->head + 1) % r->cap;
-        r->n--;
-    }
+    ring_expire(r, now_us, 60 * G_USEC_PER_SEC);
     if (p->stats.valve_active && (r->cap == 0 || r->n < r->cap)) {
         p->stats.valve_active = FALSE;
         g_message("policy: ban rate back under max_bans_per_minute=%u; banning again (held "
@@ -346,8 +333,7 @@ valve_admit(Policy *p, gint64 now_us)
         }
         return FALSE;
     }
-    r->ts[(r->head + r->n) % r->cap] = now_us;
-    r->n++;
+    ring_push(r, now_us);
     return TRUE;
 }
 
@@ -530,7 +516,7 @@ policy_set_config(Policy *p, const Config *cfg)
     p->cfg = cfg;
     g_clear_pointer(&p->wl, whitelist_free);
     p->wl = whitelist_new_from_config(cfg);
-    valve_resize(p, cfg->policy.max_bans_per_minute);
+    ring_resize(&p->bans, cfg->policy.max_bans_per_minute);
     if (p->stats.valve_active && (p->bans.cap == 0 || p->bans.n < p->bans.cap))
         p->stats.valve_active = FALSE;
     while (g_hash_table_size(p->tracks) > cfg->policy.max_tracked) {

@@ -140,12 +140,11 @@ append_time(GString *out, gint64 us)
 }
 
 static void
-append_json_time(GString *out, gint64 us)
+add_time(JsonWriter *w, const char *key, gint64 us)
 {
-    GString *t = g_string_new(NULL);
+    g_autoptr(GString) t = g_string_new(NULL);
     append_time(t, us);
-    json_append_string(out, t->str, (gssize)t->len);
-    g_string_free(t, TRUE);
+    json_add_string_len(w, key, t->str, t->len);
 }
 
 static gboolean
@@ -189,13 +188,12 @@ replay_append_text(GString *out, const Alert *alert, gint64 time_us, const Verdi
 }
 
 static void
-key_uint_or_null(GString *out, const char *key, gboolean present, guint64 v)
+add_uint_or_null(JsonWriter *w, const char *key, gboolean present, guint64 v)
 {
-    json_append_key(out, key);
     if (present)
-        json_append_uint(out, v);
+        json_add_uint(w, key, v);
     else
-        json_append_null(out);
+        json_add_null(w, key);
 }
 
 void
@@ -206,49 +204,35 @@ replay_append_json(GString *out, const Alert *alert, gint64 time_us, const Verdi
     char buf[IPADDR_STRLEN];
     gboolean has_addr = offender && offender->family;
     gboolean counted = v->threshold.count > 0;
-    json_begin_object(out);
-    json_append_key(out, "time");
-    append_json_time(out, time_us);
-    json_append_key(out, "time_us");
-    json_append_int(out, time_us);
-    json_append_key(out, "timestamp");
-    json_append_string(out, alert->timestamp, -1);
-    json_append_key(out, "address");
-    json_append_string(out, has_addr ? ipaddr_format(offender, buf) : NULL, -1);
-    json_append_key(out, "side");
-    json_append_string(out, has_addr ? (offender_is_dst ? "dst" : "src") : NULL, -1);
-    json_append_key(out, "action");
-    json_append_string(out, verdict_action_name(v->action), -1);
-    json_append_key(out, "reason");
-    json_append_string(out, policy_reason_name(v->reason), -1);
-    json_append_key(out, "gid");
-    json_append_uint(out, v->gid);
-    json_append_key(out, "sid");
-    json_append_uint(out, v->sid);
-    json_append_key(out, "rev");
-    json_append_uint(out, v->rev);
-    json_append_key(out, "msg");
-    json_append_string(out, alert->msg, -1);
-    key_uint_or_null(out, "alerts", counted, v->alerts);
-    key_uint_or_null(out, "threshold_count", counted, v->threshold.count);
-    key_uint_or_null(out, "threshold_window_s", counted, v->threshold.window_s);
-    key_uint_or_null(out, "offenses", v->action == VERDICT_BAN, v->offenses);
-    json_append_key(out, "duration_s");
+    JsonWriter w;
+    json_writer_init(&w, out);
+    json_object_begin(&w, NULL);
+    add_time(&w, "time", time_us);
+    json_add_int(&w, "time_us", time_us);
+    json_add_string(&w, "timestamp", alert->timestamp);
+    json_add_string(&w, "address", has_addr ? ipaddr_format(offender, buf) : NULL);
+    json_add_string(&w, "side", has_addr ? (offender_is_dst ? "dst" : "src") : NULL);
+    json_add_string(&w, "action", verdict_action_name(v->action));
+    json_add_string(&w, "reason", policy_reason_name(v->reason));
+    json_add_uint(&w, "gid", v->gid);
+    json_add_uint(&w, "sid", v->sid);
+    json_add_uint(&w, "rev", v->rev);
+    json_add_string(&w, "msg", alert->msg);
+    add_uint_or_null(&w, "alerts", counted, v->alerts);
+    add_uint_or_null(&w, "threshold_count", counted, v->threshold.count);
+    add_uint_or_null(&w, "threshold_window_s", counted, v->threshold.window_s);
+    add_uint_or_null(&w, "offenses", v->action == VERDICT_BAN, v->offenses);
     if (v->action != VERDICT_NONE)
-        json_append_int(out, v->duration_us / G_USEC_PER_SEC);
+        json_add_int(&w, "duration_s", v->duration_us / G_USEC_PER_SEC);
     else
-        json_append_null(out);
-    json_append_key(out, "expires");
-    if (v->expires_us != 0)
-        append_json_time(out, v->expires_us);
-    else
-        json_append_null(out);
-    json_append_key(out, "expires_us");
-    if (v->expires_us != 0)
-        json_append_int(out, v->expires_us);
-    else
-        json_append_null(out);
-    json_append_key(out, "matched");
-    json_append_string(out, has_matched(v) ? ipprefix_format(&v->matched, buf) : NULL, -1);
-    json_end_object(out);
+        json_add_null(&w, "duration_s");
+    if (v->expires_us != 0) {
+        add_time(&w, "expires", v->expires_us);
+        json_add_int(&w, "expires_us", v->expires_us);
+    } else {
+        json_add_null(&w, "expires");
+        json_add_null(&w, "expires_us");
+    }
+    json_add_string(&w, "matched", has_matched(v) ? ipprefix_format(&v->matched, buf) : NULL);
+    json_object_end(&w);
 }

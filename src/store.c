@@ -195,19 +195,6 @@ struct Store {
     gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
 };
 
-static guint
-prefix_hash(gconstpointer p)
-{
-    const IpPrefix *x = p;
-    return ipaddr_hash(&x->addr) * 31u + x->len;
-}
-
-static gboolean
-prefix_equal(gconstpointer a, gconstpointer b)
-{
-    return ipprefix_equal(a, b);
-}
-
 const char *
 ban_source_name(BanSource source)
 {
@@ -550,8 +537,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
     else
         store_options_init(&store->opts);
     store->path = g_build_filename(state_dir, STORE_DB_NAME, NULL);
-    store->ban_ops = g_hash_table_new_full(prefix_hash, prefix_equal, NULL, g_free);
-    store->count_ops = g_hash_table_new_full(prefix_hash, prefix_equal, NULL, g_free);
+    store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
+    store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->checkpoints = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
 
@@ -1101,9 +1088,10 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
     return TRUE;
 }
 
-/* Steps a tracker query, appending its valid rows to out. */
+/* Steps a tracker query, appending its valid rows to out, and resets it. what names the step
+ * in an error. */
 static gboolean
-collect_violations(Store *store, sqlite3_stmt *st, GArray *out, GError **error)
+collect_violations(Store *store, sqlite3_stmt *st, GArray *out, const char *what, GError **error)
 {
     guint skipped = 0;
     int rc;
@@ -1117,7 +1105,7 @@ collect_violations(Store *store, sqlite3_stmt *st, GArray *out, GError **error)
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "loading tracker rows");
+        return set_sql_error(store, error, what);
     warn_skipped(store, "tracker", skipped);
     return TRUE;
 }
@@ -1133,7 +1121,7 @@ store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out, G
     bind_addr(st, 1, addr);
     sqlite3_bind_int(st, 2, family_code(addr));
     sqlite3_bind_int64(st, 3, limit);
-    return collect_violations(store, st, out, error);
+    return collect_violations(store, st, out, "loading tracker rows", error);
 }
 
 gboolean
@@ -1145,7 +1133,7 @@ store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *
         return FALSE;
     sqlite3_bind_int64(st, 1, since_us);
     sqlite3_bind_int64(st, 2, limit);
-    return collect_violations(store, st, out, error);
+    return collect_violations(store, st, out, "loading tracker rows", error);
 }
 
 gboolean
@@ -1227,19 +1215,7 @@ store_load_recent_violations(Store *store, gint64 since_us, const char *verdict,
     sqlite3_bind_int64(st, 1, since_us);
     sqlite3_bind_text(st, 2, verdict, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, limit);
-    guint skipped = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        StoreViolation v;
-        if (!row_to_violation(st, &v)) {
-            skipped++;
-            continue;
-        }
-        g_array_append_val(out, v);
-    }
+    gboolean ok = collect_violations(store, st, out, "loading recent violations", error);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "loading recent violations");
-    warn_skipped(store, "tracker", skipped);
-    return TRUE;
+    return ok;
 }

@@ -13,17 +13,17 @@ static const char request_line[] =
     "{\"v\":1,\"cmd\":\"ban\",\"addr\":\"198.18.7.9\",\"for_s\":3600,\"reason\":\"bench\"}";
 
 static gboolean
-h_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **e)
+h_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **e)
 {
     (void)peer;
     (void)ud;
     (void)e;
     char buf[IPADDR_STRLEN];
-    ctl_json_object_begin(w, "ban");
-    ctl_json_add_string(w, "addr", ipprefix_format(&req->addr, buf));
-    ctl_json_add_int(w, "expires", 1700000000 + req->for_s);
-    ctl_json_add_string(w, "reason", req->reason);
-    ctl_json_object_end(w);
+    json_object_begin(w, "ban");
+    json_add_string(w, "addr", ipprefix_format(&req->addr, buf));
+    json_add_int(w, "expires", 1700000000 + req->for_s);
+    json_add_string(w, "reason", req->reason);
+    json_object_end(w);
     return TRUE;
 }
 
@@ -56,10 +56,10 @@ client_thread(gpointer data)
             }
         }
         gboolean ok = FALSE;
-        CtlJsonValue *v = conn ? ctl_client_call(conn, &req, 10000, &ok, NULL) : NULL;
+        JsonValue *v = conn ? ctl_client_call(conn, &req, 10000, &ok, NULL) : NULL;
         if (!v || !ok)
             c->failures++;
-        ctl_json_value_free(v);
+        json_value_free(v);
         c->lat_ns[i] = (g_get_monotonic_time() - t0) * 1000;
     }
     g_clear_pointer(&conn, ctl_client_free);

@@ -39,8 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_error_free(error);
     }
     /* The same bytes through the generic reader at full depth, as the CLI reads replies. */
-    CtlJsonValue *v = ctl_json_parse(line, size, CTL_JSON_DEPTH_MAX, NULL);
-    ctl_json_value_free(v);
+    JsonValue *v = json_parse(line, size, JSON_DEPTH_MAX, NULL);
+    json_value_free(v);
     free(line);
     return 0;
 }

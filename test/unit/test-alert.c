@@ -652,6 +652,23 @@ test_names(void)
     g_assert_cmpstr(alert_skip_reason_name(ALERT_SKIP_N_REASONS), ==, "unknown");
 }
 
+/* Totals over readers: every counter adds up, the summed-into one included. */
+static void
+test_stats_add(void)
+{
+    AlertStats sum = {.parsed = 2};
+    sum.skipped[ALERT_SKIP_N_REASONS - 1] = 5;
+    AlertStats s = {.parsed = 3};
+    for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
+        s.skipped[i] = (guint64)i + 1;
+    alert_stats_add(&sum, &s);
+    alert_stats_add(&sum, &s);
+    g_assert_cmpuint(sum.parsed, ==, 8);
+    for (int i = 0; i < ALERT_SKIP_N_REASONS - 1; i++)
+        g_assert_cmpuint(sum.skipped[i], ==, 2 * ((guint64)i + 1));
+    g_assert_cmpuint(sum.skipped[ALERT_SKIP_N_REASONS - 1], ==, 5 + 2 * ALERT_SKIP_N_REASONS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -685,6 +702,7 @@ main(int argc, char **argv)
         g_test_add_data_func(p, &ts_cases[i], test_timestamp);
     }
     g_test_add_func("/alert/names", test_names);
+    g_test_add_func("/alert/stats_add/sums", test_stats_add);
     g_test_add_func("/alert/address-fast-paths", test_addr_fast_paths);
     return g_test_run();
 }

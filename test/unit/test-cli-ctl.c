@@ -21,82 +21,82 @@ typedef struct {
 } Recorder;
 
 static void
-write_ban(CtlJsonWriter *w, const char *key, const char *addr, gint64 expires, gint64 violations,
+write_ban(JsonWriter *w, const char *key, const char *addr, gint64 expires, gint64 violations,
           const char *msg)
 {
-    ctl_json_object_begin(w, key);
-    ctl_json_add_string(w, "addr", addr);
-    ctl_json_add_int(w, "created", NOW - 600);
+    json_object_begin(w, key);
+    json_add_string(w, "addr", addr);
+    json_add_int(w, "created", NOW - 600);
     if (expires)
-        ctl_json_add_int(w, "expires", expires);
+        json_add_int(w, "expires", expires);
     else
-        ctl_json_add_null(w, "expires");
-    ctl_json_add_bool(w, "permanent", expires == 0);
-    ctl_json_add_string(w, "source", expires ? "policy" : "manual");
-    ctl_json_add_int(w, "violations", violations);
-    ctl_json_add_string(w, "rule", "1:2001219:20");
-    ctl_json_add_string(w, "msg", msg);
-    ctl_json_add_string(w, "reason", "threshold");
-    ctl_json_object_end(w);
+        json_add_null(w, "expires");
+    json_add_bool(w, "permanent", expires == 0);
+    json_add_string(w, "source", expires ? "policy" : "manual");
+    json_add_int(w, "violations", violations);
+    json_add_string(w, "rule", "1:2001219:20");
+    json_add_string(w, "msg", msg);
+    json_add_string(w, "reason", "threshold");
+    json_object_end(w);
 }
 
 static gboolean
-rec_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
-    ctl_json_add_int(w, "now", NOW);
-    ctl_json_array_begin(w, "bans");
+    json_add_int(w, "now", NOW);
+    json_array_begin(w, "bans");
     /* Deliberately not in expiry order: the CLI sorts. */
     write_ban(w, NULL, "203.0.113.7", NOW + 2580, 3, "ET SCAN Potential SSH Scan");
     write_ban(w, NULL, "2001:db8::/64", 0, 1, "manual");
     write_ban(w, NULL, "198.51.100.23", NOW + 45, 9, "\x1b[31mevil\x1b[0m");
-    ctl_json_array_end(w);
+    json_array_end(w);
     return TRUE;
 }
 
 static gboolean
-rec_show(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
-    ctl_json_add_int(w, "now", NOW);
-    ctl_json_add_string(w, "addr", "203.0.113.7");
+    json_add_int(w, "now", NOW);
+    json_add_string(w, "addr", "203.0.113.7");
     write_ban(w, "ban", "203.0.113.7", NOW + 2580, 3, "ET SCAN Potential SSH Scan");
-    ctl_json_array_begin(w, "history");
+    json_array_begin(w, "history");
     /* Oldest first on purpose: the CLI shows newest first. */
-    ctl_json_object_begin(w, NULL);
-    ctl_json_add_int(w, "time", NOW - 3600);
-    ctl_json_add_string(w, "rule", "1:1000001:0");
-    ctl_json_add_string(w, "msg", "older");
-    ctl_json_add_bool(w, "swapped", TRUE);
-    ctl_json_add_string(w, "verdict", "count");
-    ctl_json_object_end(w);
-    ctl_json_object_begin(w, NULL);
-    ctl_json_add_int(w, "time", NOW - 60);
-    ctl_json_add_string(w, "rule", "1:2001219:20");
-    ctl_json_add_string(w, "msg", "ET SCAN Potential SSH Scan");
-    ctl_json_add_int(w, "priority", 2);
-    ctl_json_add_string(w, "proto", "TCP");
-    ctl_json_add_string(w, "src", "203.0.113.7");
-    ctl_json_add_int(w, "sport", 51234);
-    ctl_json_add_string(w, "dst", "2001:db8::10");
-    ctl_json_add_int(w, "dport", 22);
-    ctl_json_add_bool(w, "swapped", FALSE);
-    ctl_json_add_string(w, "verdict", "ban");
-    ctl_json_object_end(w);
-    ctl_json_array_end(w);
+    json_object_begin(w, NULL);
+    json_add_int(w, "time", NOW - 3600);
+    json_add_string(w, "rule", "1:1000001:0");
+    json_add_string(w, "msg", "older");
+    json_add_bool(w, "swapped", TRUE);
+    json_add_string(w, "verdict", "count");
+    json_object_end(w);
+    json_object_begin(w, NULL);
+    json_add_int(w, "time", NOW - 60);
+    json_add_string(w, "rule", "1:2001219:20");
+    json_add_string(w, "msg", "ET SCAN Potential SSH Scan");
+    json_add_int(w, "priority", 2);
+    json_add_string(w, "proto", "TCP");
+    json_add_string(w, "src", "203.0.113.7");
+    json_add_int(w, "sport", 51234);
+    json_add_string(w, "dst", "2001:db8::10");
+    json_add_int(w, "dport", 22);
+    json_add_bool(w, "swapped", FALSE);
+    json_add_string(w, "verdict", "ban");
+    json_object_end(w);
+    json_array_end(w);
     return TRUE;
 }
 
 static gboolean
-rec_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     Recorder *r = ud;
@@ -107,53 +107,51 @@ rec_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer u
                     "203.0.113.7 is protected (whitelist); use --force");
         return FALSE;
     }
-    ctl_json_add_int(w, "now", NOW);
+    json_add_int(w, "now", NOW);
     write_ban(w, "ban", "203.0.113.7", req->permanent ? 0 : NOW + req->for_s, 1, "manual");
     return TRUE;
 }
 
 static gboolean
-rec_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
+rec_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
-    ctl_json_add_int(w, "removed", req->all ? 5 : (r->fail ? 0 : 1));
+    json_add_int(w, "removed", req->all ? 5 : (r->fail ? 0 : 1));
     return TRUE;
 }
 
 static gboolean
-rec_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-           GError **error)
+rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
-    ctl_json_add_string(w, "version", "0.1.0");
-    ctl_json_add_int(w, "uptime_s", 3600);
-    ctl_json_object_begin(w, "bans");
-    ctl_json_add_int(w, "active", 3);
-    ctl_json_add_bool(w, "safety_valve", FALSE);
-    ctl_json_object_end(w);
-    ctl_json_array_begin(w, "inputs");
-    ctl_json_object_begin(w, NULL);
-    ctl_json_add_string(w, "path", "/var/log/snort/alert");
-    ctl_json_add_int(w, "offset", 1234);
-    ctl_json_object_end(w);
-    ctl_json_array_end(w);
-    ctl_json_array_begin(w, "errors");
-    ctl_json_add_string(w, NULL, "commit failed\x1b]0;pwned\x07");
-    ctl_json_array_end(w);
+    json_add_string(w, "version", "0.1.0");
+    json_add_int(w, "uptime_s", 3600);
+    json_object_begin(w, "bans");
+    json_add_int(w, "active", 3);
+    json_add_bool(w, "safety_valve", FALSE);
+    json_object_end(w);
+    json_array_begin(w, "inputs");
+    json_object_begin(w, NULL);
+    json_add_string(w, "path", "/var/log/snort/alert");
+    json_add_int(w, "offset", 1234);
+    json_object_end(w);
+    json_array_end(w);
+    json_array_begin(w, "errors");
+    json_add_string(w, NULL, "commit failed\x1b]0;pwned\x07");
+    json_array_end(w);
     return TRUE;
 }
 
 static gboolean
-rec_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-           GError **error)
+rec_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     Recorder *r = ud;
@@ -164,7 +162,7 @@ rec_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointe
                     "/etc/alertban/alertban.conf:7: bad value for ban_time");
         return FALSE;
     }
-    ctl_json_add_bool(w, "reloaded", TRUE);
+    json_add_bool(w, "reloaded", TRUE);
     return TRUE;
 }
 

@@ -284,14 +284,14 @@ test_escape(gconstpointer data)
     const EscapeCase *c = data;
     gsize len = c->len ? c->len : strlen(c->input);
     g_autoptr(GString) out = g_string_new(NULL);
-    ctl_json_append_escaped(out, c->input, len);
+    json_append_string(out, c->input, (gssize)len);
     g_assert_cmpstr(out->str, ==, c->json);
     /* The reader accepts every string the writer produces (NUL excepted by design). */
     if (!memchr(c->input, '\0', len)) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(CtlJsonValue) v = ctl_json_parse(out->str, out->len, 1, &error);
+        g_autoptr(JsonValue) v = json_parse(out->str, out->len, 1, &error);
         g_assert_no_error(error);
-        g_assert_cmpint(v->type, ==, CTL_JSON_STRING);
+        g_assert_cmpint(v->type, ==, JSON_STRING);
         g_assert_true(g_utf8_validate(v->s, -1, NULL));
     }
 }
@@ -300,24 +300,24 @@ static void
 test_writer_nesting(void)
 {
     g_autoptr(GString) out = g_string_new(NULL);
-    CtlJsonWriter w;
+    JsonWriter w;
     ctl_proto_reply_begin(&w, out);
-    ctl_json_add_int(&w, "now", -1);
-    ctl_json_array_begin(&w, "bans");
+    json_add_int(&w, "now", -1);
+    json_array_begin(&w, "bans");
     for (int i = 0; i < 2; i++) {
-        ctl_json_object_begin(&w, NULL);
-        ctl_json_add_string(&w, "addr", i ? "2001:db8::1" : "192.0.2.1");
-        ctl_json_add_null(&w, "expires");
-        ctl_json_add_bool(&w, "permanent", i);
-        ctl_json_array_begin(&w, "tags");
-        ctl_json_array_end(&w);
-        ctl_json_object_end(&w);
+        json_object_begin(&w, NULL);
+        json_add_string(&w, "addr", i ? "2001:db8::1" : "192.0.2.1");
+        json_add_null(&w, "expires");
+        json_add_bool(&w, "permanent", i);
+        json_array_begin(&w, "tags");
+        json_array_end(&w);
+        json_object_end(&w);
     }
-    ctl_json_array_end(&w);
-    ctl_json_object_begin(&w, "empty");
-    ctl_json_object_end(&w);
-    ctl_json_add_int(&w, "min", G_MININT64);
-    ctl_json_add_string(&w, "none", NULL);
+    json_array_end(&w);
+    json_object_begin(&w, "empty");
+    json_object_end(&w);
+    json_add_int(&w, "min", G_MININT64);
+    json_add_string(&w, "none", NULL);
     ctl_proto_reply_end(&w);
     g_assert_cmpuint(w.depth, ==, 0);
     g_assert_cmpstr(out->str, ==,
@@ -328,20 +328,20 @@ test_writer_nesting(void)
 
     gboolean ok = FALSE;
     g_autoptr(GError) error = NULL;
-    g_autoptr(CtlJsonValue) v = ctl_proto_parse_reply(out->str, out->len, &ok, &error);
+    g_autoptr(JsonValue) v = ctl_proto_parse_reply(out->str, out->len, &ok, &error);
     g_assert_no_error(error);
     g_assert_true(ok);
-    const CtlJsonValue *bans = ctl_json_get(v, "bans");
-    g_assert_cmpint(bans->type, ==, CTL_JSON_ARRAY);
+    const JsonValue *bans = json_get(v, "bans");
+    g_assert_cmpint(bans->type, ==, JSON_ARRAY);
     g_assert_cmpuint(bans->items->len, ==, 2);
-    g_assert_cmpstr(ctl_json_get_string(bans->items->pdata[1], "addr"), ==, "2001:db8::1");
-    g_assert_true(ctl_json_get_bool(bans->items->pdata[1], "permanent", FALSE));
-    g_assert_cmpint(ctl_json_get_int(v, "min", 0), ==, G_MININT64);
-    g_assert_cmpint(ctl_json_get_int(v, "now", 0), ==, -1);
+    g_assert_cmpstr(json_get_string(bans->items->pdata[1], "addr"), ==, "2001:db8::1");
+    g_assert_true(json_get_bool(bans->items->pdata[1], "permanent", FALSE));
+    g_assert_cmpint(json_get_int(v, "min", 0), ==, G_MININT64);
+    g_assert_cmpint(json_get_int(v, "now", 0), ==, -1);
     /* Typed getters fall back on absence and on type mismatch. */
-    g_assert_null(ctl_json_get_string(v, "now"));
-    g_assert_cmpint(ctl_json_get_int(v, "missing", 7), ==, 7);
-    g_assert_true(ctl_json_get_bool(v, "none", TRUE));
+    g_assert_null(json_get_string(v, "now"));
+    g_assert_cmpint(json_get_int(v, "missing", 7), ==, 7);
+    g_assert_true(json_get_bool(v, "none", TRUE));
 }
 
 static void
@@ -354,10 +354,10 @@ test_reply_error(void)
                     "\\\"a\\nb\\\"\"}\n");
     gboolean ok = TRUE;
     g_autoptr(GError) error = NULL;
-    g_autoptr(CtlJsonValue) v = ctl_proto_parse_reply(out->str, out->len, &ok, &error);
+    g_autoptr(JsonValue) v = ctl_proto_parse_reply(out->str, out->len, &ok, &error);
     g_assert_no_error(error);
     g_assert_false(ok);
-    g_assert_cmpstr(ctl_json_get_string(v, "error"), ==, "unknown key \"a\nb\"");
+    g_assert_cmpstr(json_get_string(v, "error"), ==, "unknown key \"a\nb\"");
 }
 
 typedef struct {
@@ -381,7 +381,7 @@ test_parse_reply_bad(gconstpointer data)
     const BadReplyCase *c = data;
     gboolean ok;
     g_autoptr(GError) error = NULL;
-    g_autoptr(CtlJsonValue) v = ctl_proto_parse_reply(c->line, strlen(c->line), &ok, &error);
+    g_autoptr(JsonValue) v = ctl_proto_parse_reply(c->line, strlen(c->line), &ok, &error);
     g_assert_null(v);
     g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO);
     if (!g_pattern_match_simple(c->message, error->message))
@@ -394,18 +394,18 @@ static void
 test_reader_depth(void)
 {
     g_autoptr(GError) error = NULL;
-    /* CTL_JSON_DEPTH_MAX containers parse; one more does not, whatever max_depth asks. */
+    /* JSON_DEPTH_MAX containers parse; one more does not, whatever max_depth asks. */
     GString *deep = g_string_new(NULL);
-    for (int i = 0; i < CTL_JSON_DEPTH_MAX; i++)
+    for (int i = 0; i < JSON_DEPTH_MAX; i++)
         g_string_append_c(deep, '[');
-    for (int i = 0; i < CTL_JSON_DEPTH_MAX; i++)
+    for (int i = 0; i < JSON_DEPTH_MAX; i++)
         g_string_append_c(deep, ']');
-    g_autoptr(CtlJsonValue) v = ctl_json_parse(deep->str, deep->len, 1000, &error);
+    g_autoptr(JsonValue) v = json_parse(deep->str, deep->len, 1000, &error);
     g_assert_no_error(error);
     g_assert_nonnull(v);
     g_string_prepend_c(deep, '[');
     g_string_append_c(deep, ']');
-    g_autoptr(CtlJsonValue) v2 = ctl_json_parse(deep->str, deep->len, 1000, &error);
+    g_autoptr(JsonValue) v2 = json_parse(deep->str, deep->len, 1000, &error);
     g_assert_null(v2);
     g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO);
     g_string_free(deep, TRUE);
@@ -422,14 +422,14 @@ test_reader_many_keys(void)
     g_autofree char *fresh = g_strdup_printf("%s,\"k999\":0}", s->str);
     g_string_free(s, TRUE);
     g_autoptr(GError) error = NULL;
-    g_autoptr(CtlJsonValue) v = ctl_json_parse(dup, strlen(dup), 2, &error);
+    g_autoptr(JsonValue) v = json_parse(dup, strlen(dup), 2, &error);
     g_assert_null(v);
     g_assert_true(g_str_has_suffix(error->message, "duplicate member"));
     g_clear_error(&error);
-    g_autoptr(CtlJsonValue) v2 = ctl_json_parse(fresh, strlen(fresh), 2, &error);
+    g_autoptr(JsonValue) v2 = json_parse(fresh, strlen(fresh), 2, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(v2->items->len, ==, 101);
-    g_assert_cmpint(ctl_json_get_int(v2, "k99", -1), ==, 99);
+    g_assert_cmpint(json_get_int(v2, "k99", -1), ==, 99);
 }
 
 /* ---- names and durations ----------------------------------------------------------------- */

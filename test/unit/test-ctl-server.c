@@ -32,14 +32,14 @@ typedef struct {
 } Fake;
 
 static gboolean
-fake_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
     Fake *f = ud;
     f->list_calls++;
-    ctl_json_add_int(w, "now", 1700000000);
-    ctl_json_array_begin(w, "bans");
+    json_add_int(w, "now", 1700000000);
+    json_array_begin(w, "bans");
     GHashTableIter it;
     gpointer key, value;
     g_hash_table_iter_init(&it, f->bans);
@@ -48,18 +48,18 @@ fake_list(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer
         g_assert_true(ipprefix_parse(key, &p, NULL));
         if (req->has_addr && !ipprefix_contains(&req->addr, &p.addr))
             continue;
-        ctl_json_object_begin(w, NULL);
-        ctl_json_add_string(w, "addr", key);
-        ctl_json_add_string(w, "reason", value);
-        ctl_json_add_bool(w, "permanent", TRUE);
-        ctl_json_object_end(w);
+        json_object_begin(w, NULL);
+        json_add_string(w, "addr", key);
+        json_add_string(w, "reason", value);
+        json_add_bool(w, "permanent", TRUE);
+        json_object_end(w);
     }
-    ctl_json_array_end(w);
+    json_array_end(w);
     return TRUE;
 }
 
 static gboolean
-fake_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud, GError **error)
+fake_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     Fake *f = ud;
@@ -72,15 +72,14 @@ fake_ban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer 
         return FALSE;
     }
     g_hash_table_insert(f->bans, g_strdup(buf), g_strdup(req->reason));
-    ctl_json_object_begin(w, "ban");
-    ctl_json_add_string(w, "addr", buf);
-    ctl_json_object_end(w);
+    json_object_begin(w, "ban");
+    json_add_string(w, "addr", buf);
+    json_object_end(w);
     return TRUE;
 }
 
 static gboolean
-fake_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-           GError **error)
+fake_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)error;
@@ -94,27 +93,25 @@ fake_unban(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointe
         char buf[IPADDR_STRLEN];
         removed = g_hash_table_remove(f->bans, ipprefix_format(&req->addr, buf)) ? 1 : 0;
     }
-    ctl_json_add_int(w, "removed", removed);
+    json_add_int(w, "removed", removed);
     return TRUE;
 }
 
 static gboolean
-fake_status(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-            GError **error)
+fake_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)req;
     (void)error;
     Fake *f = ud;
     f->status_calls++;
-    ctl_json_add_string(w, "version", "test");
-    ctl_json_add_int(w, "bans", g_hash_table_size(f->bans));
+    json_add_string(w, "version", "test");
+    json_add_int(w, "bans", g_hash_table_size(f->bans));
     return TRUE;
 }
 
 static gboolean
-fake_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpointer ud,
-            GError **error)
+fake_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, GError **error)
 {
     (void)peer;
     (void)req;
@@ -122,12 +119,12 @@ fake_reload(const CtlRequest *req, const CtlPeer *peer, CtlJsonWriter *w, gpoint
     f->reload_calls++;
     if (f->reload_fails) {
         /* Half-written output must not reach the client. */
-        ctl_json_add_string(w, "partial", "junk");
+        json_add_string(w, "partial", "junk");
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
                     "alertban.conf:12: unknown key \"bantime\"");
         return FALSE;
     }
-    ctl_json_add_bool(w, "reloaded", TRUE);
+    json_add_bool(w, "reloaded", TRUE);
     return TRUE;
 }
 
@@ -266,11 +263,11 @@ exchange(const char *path, const char *raw, gsize raw_len, const CtlRequest *req
     return x.reply;
 }
 
-static CtlJsonValue *
+static JsonValue *
 parse_reply(const char *line, gboolean *ok)
 {
     g_autoptr(GError) error = NULL;
-    CtlJsonValue *v = ctl_proto_parse_reply(line, strlen(line), ok, &error);
+    JsonValue *v = ctl_proto_parse_reply(line, strlen(line), ok, &error);
     g_assert_no_error(error);
     return v;
 }
@@ -298,9 +295,9 @@ test_roundtrip(Fixture *fx, gconstpointer data)
     g_strlcpy(ban.reason, "manual \"test\"", sizeof ban.reason);
     g_autofree char *r1 = exchange(fx->path, NULL, 0, &ban, NULL);
     gboolean ok;
-    g_autoptr(CtlJsonValue) v1 = parse_reply(r1, &ok);
+    g_autoptr(JsonValue) v1 = parse_reply(r1, &ok);
     g_assert_true(ok);
-    g_assert_cmpstr(ctl_json_get_string(ctl_json_get(v1, "ban"), "addr"), ==, "203.0.113.7");
+    g_assert_cmpstr(json_get_string(json_get(v1, "ban"), "addr"), ==, "203.0.113.7");
     g_assert_cmpstr(g_hash_table_lookup(fx->fake.bans, "203.0.113.7"), ==, "manual \"test\"");
     /* The handler learns who asked (the client thread is this process). */
     g_assert_cmpint(fx->fake.last_peer.uid, ==, geteuid());
@@ -309,12 +306,12 @@ test_roundtrip(Fixture *fx, gconstpointer data)
 
     CtlRequest list = request(CTL_CMD_LIST, "203.0.113.0/24");
     g_autofree char *r2 = exchange(fx->path, NULL, 0, &list, NULL);
-    g_autoptr(CtlJsonValue) v2 = parse_reply(r2, &ok);
+    g_autoptr(JsonValue) v2 = parse_reply(r2, &ok);
     g_assert_true(ok);
-    const CtlJsonValue *bans = ctl_json_get(v2, "bans");
+    const JsonValue *bans = json_get(v2, "bans");
     g_assert_nonnull(bans);
     g_assert_cmpuint(bans->items->len, ==, 1);
-    g_assert_cmpstr(ctl_json_get_string(bans->items->pdata[0], "reason"), ==, "manual \"test\"");
+    g_assert_cmpstr(json_get_string(bans->items->pdata[0], "reason"), ==, "manual \"test\"");
 
     /* A handler's failure reaches the client as ok:false with its message, and nothing the
      * handler wrote before failing. */
@@ -413,10 +410,10 @@ test_bad_request(gconstpointer data)
     gboolean eof = FALSE;
     g_autofree char *reply = exchange(fx.path, raw, len, NULL, &eof);
     gboolean ok = TRUE;
-    g_autoptr(CtlJsonValue) v = parse_reply(reply, &ok);
+    g_autoptr(JsonValue) v = parse_reply(reply, &ok);
     g_assert_false(ok);
-    g_assert_cmpstr(ctl_json_get_string(v, "code"), ==, c->code);
-    g_assert_nonnull(ctl_json_get_string(v, "error"));
+    g_assert_cmpstr(json_get_string(v, "code"), ==, c->code);
+    g_assert_nonnull(json_get_string(v, "error"));
     g_assert_cmpint(eof, ==, c->closes);
     g_assert_cmpuint(fx.fake.list_calls, ==, 0);
 
@@ -466,7 +463,7 @@ typedef struct {
 static gint workers_done;
 
 /* One request on a fresh connection, retrying while the server is at its client limit. */
-static CtlJsonValue *
+static JsonValue *
 worker_call(Worker *w, const CtlRequest *req, gboolean *ok)
 {
     for (int attempt = 0; attempt < 20000; attempt++) {
@@ -478,12 +475,12 @@ worker_call(Worker *w, const CtlRequest *req, gboolean *ok)
             g_usleep(1000);
             continue;
         }
-        g_autoptr(CtlJsonValue) v = ctl_client_call(c, req, CALL_TIMEOUT_MS, ok, &error);
+        g_autoptr(JsonValue) v = ctl_client_call(c, req, CALL_TIMEOUT_MS, ok, &error);
         if (!v) {
             w->failure = g_strdup(error->message);
             return NULL;
         }
-        if (!*ok && g_strcmp0(ctl_json_get_string(v, "code"), "limit") == 0) {
+        if (!*ok && g_strcmp0(json_get_string(v, "code"), "limit") == 0) {
             w->busy_retries++;
             g_usleep(1000);
             continue;
@@ -495,11 +492,11 @@ worker_call(Worker *w, const CtlRequest *req, gboolean *ok)
 }
 
 static gboolean
-list_has(const CtlJsonValue *reply, const char *addr)
+list_has(const JsonValue *reply, const char *addr)
 {
-    const CtlJsonValue *bans = ctl_json_get(reply, "bans");
+    const JsonValue *bans = json_get(reply, "bans");
     for (guint i = 0; bans && i < bans->items->len; i++) {
-        if (g_strcmp0(ctl_json_get_string(bans->items->pdata[i], "addr"), addr) == 0)
+        if (g_strcmp0(json_get_string(bans->items->pdata[i], "addr"), addr) == 0)
             return TRUE;
     }
     return FALSE;
@@ -516,26 +513,26 @@ worker_run(Worker *w)
     CtlRequest list = request(CTL_CMD_LIST, addr);
     CtlRequest unban = request(CTL_CMD_UNBAN, addr);
     gboolean ok;
-    g_autoptr(CtlJsonValue) r1 = worker_call(w, &ban, &ok);
+    g_autoptr(JsonValue) r1 = worker_call(w, &ban, &ok);
     if (!r1 || !ok) {
         if (!w->failure)
             w->failure = g_strdup_printf("ban %s refused", addr);
         return;
     }
-    g_autoptr(CtlJsonValue) r2 = worker_call(w, &list, &ok);
+    g_autoptr(JsonValue) r2 = worker_call(w, &list, &ok);
     if (!r2 || !ok) {
         if (!w->failure)
             w->failure = g_strdup("list refused");
         return;
     }
     w->saw_own_ban = list_has(r2, addr);
-    g_autoptr(CtlJsonValue) r3 = worker_call(w, &unban, &ok);
-    if (!r3 || !ok || ctl_json_get_int(r3, "removed", -1) != 1) {
+    g_autoptr(JsonValue) r3 = worker_call(w, &unban, &ok);
+    if (!r3 || !ok || json_get_int(r3, "removed", -1) != 1) {
         if (!w->failure)
             w->failure = g_strdup_printf("unban %s did not remove one ban", addr);
         return;
     }
-    g_autoptr(CtlJsonValue) r4 = worker_call(w, &list, &ok);
+    g_autoptr(JsonValue) r4 = worker_call(w, &list, &ok);
     if (!r4 || !ok) {
         if (!w->failure)
             w->failure = g_strdup("second list refused");
@@ -671,9 +668,9 @@ test_max_clients(Fixture *fx, gconstpointer data)
     gboolean eof = FALSE;
     g_autofree char *reply = exchange(fx->path, NULL, 0, &st, &eof);
     gboolean ok = TRUE;
-    g_autoptr(CtlJsonValue) v = parse_reply(reply, &ok);
+    g_autoptr(JsonValue) v = parse_reply(reply, &ok);
     g_assert_false(ok);
-    g_assert_cmpstr(ctl_json_get_string(v, "code"), ==, "limit");
+    g_assert_cmpstr(json_get_string(v, "code"), ==, "limit");
     g_assert_true(eof);
     g_assert_cmpuint(fx->fake.status_calls, ==, 0);
 
@@ -858,12 +855,12 @@ peer_child(const char *path, uid_t uid, gid_t gid, const gid_t *groups, int n_gr
     if (!reply)
         _exit(PEER_BROKEN);
     gboolean ok;
-    CtlJsonValue *v = ctl_proto_parse_reply(reply, len, &ok, &error);
+    JsonValue *v = ctl_proto_parse_reply(reply, len, &ok, &error);
     if (!v)
         _exit(PEER_BROKEN);
     if (ok)
         _exit(PEER_OK);
-    const char *code = ctl_json_get_string(v, "code");
+    const char *code = json_get_string(v, "code");
     if (g_strcmp0(code, "denied") == 0)
         _exit(PEER_DENIED);
     if (g_strcmp0(code, "proto") == 0)

@@ -167,6 +167,28 @@ test_compare(void)
     g_assert_false(ipaddr_equal(&a, &b));
 }
 
+/* A table keyed by prefixes tells the same network with another length apart, and finds an
+ * equal prefix parsed from other text. */
+static void
+test_prefix_hash_table(void)
+{
+    g_autoptr(GHashTable) t = g_hash_table_new(ipprefix_hash_func, ipprefix_equal_func);
+    IpPrefix p24, p25, p6, q;
+    g_assert_true(ipprefix_parse("198.51.100.0/24", &p24, NULL));
+    g_assert_true(ipprefix_parse("198.51.100.0/25", &p25, NULL));
+    g_assert_true(ipprefix_parse("2001:db8::/32", &p6, NULL));
+    g_hash_table_add(t, &p24);
+    g_hash_table_add(t, &p25);
+    g_hash_table_add(t, &p6);
+    g_assert_cmpuint(g_hash_table_size(t), ==, 3);
+    g_assert_true(ipprefix_parse("2001:0db8:0::/32", &q, NULL));
+    g_assert_true(g_hash_table_lookup(t, &q) == &p6);
+    g_assert_true(ipprefix_parse("198.51.100.0/24", &q, NULL));
+    g_assert_true(g_hash_table_lookup(t, &q) == &p24);
+    g_assert_true(ipprefix_parse("198.51.100.0/23", &q, NULL));
+    g_assert_null(g_hash_table_lookup(t, &q));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,5 +207,6 @@ main(int argc, char **argv)
     }
     g_test_add_func("/ipaddr/parse-len/stops-at-len", test_parse_len_stops_at_len);
     g_test_add_func("/ipaddr/compare", test_compare);
+    g_test_add_func("/ipaddr/prefix_hash_func/table", test_prefix_hash_table);
     return g_test_run();
 }

@@ -74,21 +74,17 @@ static void
 test_numbers(void)
 {
     g_autoptr(GString) out = g_string_new(NULL);
-    json_begin_array(out);
+    JsonWriter w;
+    json_writer_init(&w, out);
+    json_array_begin(&w, NULL);
     const gint64 ints[] = {0, 1, -1, 42, G_MININT64, G_MAXINT64};
-    for (gsize i = 0; i < G_N_ELEMENTS(ints); i++) {
-        json_next_element(out);
-        json_append_int(out, ints[i]);
-    }
-    json_next_element(out);
-    json_append_uint(out, G_MAXUINT64);
-    json_next_element(out);
-    json_append_bool(out, TRUE);
-    json_next_element(out);
-    json_append_bool(out, FALSE);
-    json_next_element(out);
-    json_append_null(out);
-    json_end_array(out);
+    for (gsize i = 0; i < G_N_ELEMENTS(ints); i++)
+        json_add_int(&w, NULL, ints[i]);
+    json_add_uint(&w, NULL, G_MAXUINT64);
+    json_add_bool(&w, NULL, TRUE);
+    json_add_bool(&w, NULL, FALSE);
+    json_add_null(&w, NULL);
+    json_array_end(&w);
     g_assert_cmpstr(out->str, ==,
                     "[0,1,-1,42,-9223372036854775808,9223372036854775807,"
                     "18446744073709551615,true,false,null]");
@@ -98,24 +94,20 @@ static void
 test_object(void)
 {
     g_autoptr(GString) out = g_string_new("prefix ");
-    json_begin_object(out);
-    json_append_key(out, "a");
-    json_append_int(out, 1);
-    json_append_key(out, "b\"");
-    json_begin_object(out);
-    json_end_object(out);
-    json_append_key(out, "c");
-    json_begin_array(out);
-    json_next_element(out);
-    json_begin_object(out);
-    json_append_key(out, "d");
-    json_append_null(out);
-    json_end_object(out);
-    json_next_element(out);
-    json_begin_array(out);
-    json_end_array(out);
-    json_end_array(out);
-    json_end_object(out);
+    JsonWriter w;
+    json_writer_init(&w, out);
+    json_object_begin(&w, NULL);
+    json_add_int(&w, "a", 1);
+    json_object_begin(&w, "b\"");
+    json_object_end(&w);
+    json_array_begin(&w, "c");
+    json_object_begin(&w, NULL);
+    json_add_null(&w, "d");
+    json_object_end(&w);
+    json_array_begin(&w, NULL);
+    json_array_end(&w);
+    json_array_end(&w);
+    json_object_end(&w);
     g_assert_cmpstr(out->str, ==, "prefix {\"a\":1,\"b\\\"\":{},\"c\":[{\"d\":null},[]]}");
 }
 
