@@ -126,7 +126,7 @@ AlertSkipReason
 alert_fast_parse(const char *line, gsize len, Alert *out)
 {
     const char *end = line + len;
-    alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
+    alert_init_fields(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
 
     gsize ts_len;
     AlertTsKind kind = alert_ts_scan(line, len, &ts_len);
@@ -184,10 +184,9 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     /* From here on the line is clearly meant as an alert: failures are "malformed". */
     if (!ts_ok)
         goto malformed;
-    const char *rb = memchr(p, ']', (gsize)(end - p));
-    if (!rb || !alert_parse_gsr(p, (gsize)(rb + 1 - p), out))
+    p = alert_parse_gsr_at(p, end, out);
+    if (!p)
         goto malformed;
-    p = rb + 1;
     if (p >= end || *p != ' ')
         goto malformed;
     p++;
