@@ -158,11 +158,48 @@ d2(const char *s)
     return (unsigned)(guchar)s[0] - '0' <= 9 && (unsigned)(guchar)s[1] - '0' <= 9;
 }
 
+/* Eight bytes at s as a little-endian number: byte i of the text is bits 8i..8i+7. */
+static inline guint64
+load8_le(const char *s)
+{
+    guint64 x;
+    memcpy(&x, s, 8);
+    return GUINT64_FROM_LE(x);
+}
+
+#define BYTES8 G_GUINT64_CONSTANT(0x0101010101010101)
+
+/* Whether the bytes of x selected by mask (0xFF per byte) are all ASCII digits. With
+ * v = x ^ '0', a byte is a digit exactly when its v is 0..9, i.e. when neither v nor v + 6 has
+ * a bit in the high nibble. The + 6 only carries out of a byte whose v is 0xFA or more, which
+ * is then no digit itself; a carry never turns a non-digit into a digit, so an answer of TRUE
+ * is always right, and any FALSE caused by a carry out of an unselected byte is right too, as
+ * long as the caller also requires that byte to be the punctuation it must be. */
+static inline gboolean
+digits8(guint64 x, guint64 mask)
+{
+    guint64 v = x ^ (BYTES8 * '0');
+    return (((v + BYTES8 * 6) | v) & (BYTES8 * 0xF0) & mask) == 0;
+}
+
+/* Byte masks and values for the fixed shapes, byte 0 lowest. */
+#define B(i) (G_GUINT64_CONSTANT(0xFF) << (8 * (i)))
+#define C(i, c) ((guint64)(guchar)(c) << (8 * (i)))
+
 AlertTsKind
 alert_ts_scan(const char *s, gsize len, gsize *ts_len)
 {
-    /* "DD/DD" then "-" | "/DD-" | "/DDDD-", then "DD:DD:DD.DDDDDD" */
-    if (len < 21 || !d2(s) || s[2] != '/' || !d2(s + 3)) {
+    /* "DD/DD" then "-" | "/DD-" | "/DDDD-", then "DD:DD:DD.DDDDDD", read eight bytes at a
+     * time (every shape is at least 21 bytes) */
+    if (len < 21) {
+        if (alert_has_prefix(s, len, ALERT_LIT("ts-error"))) {
+            *ts_len = 8;
+            return ALERT_TS_ERROR;
+        }
+        return ALERT_TS_NONE;
+    }
+    guint64 x = load8_le(s);
+    if ((x & B(2)) != C(2, '/') || !digits8(x, B(0) | B(1) | B(3) | B(4))) {
         if (alert_has_prefix(s, len, ALERT_LIT("ts-error"))) {
             *ts_len = 8;
             return ALERT_TS_ERROR;
@@ -177,7 +214,7 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
     } else if (s[5] == '/' && d2(s + 6) && s[8] == '-') {
         kind = ALERT_TS_SHORT_YEAR;
         p = 9;
-    } else if (s[5] == '/' && d2(s + 6) && d2(s + 8) && len > 10 && s[10] == '-') {
+    } else if (s[5] == '/' && d2(s + 6) && d2(s + 8) && s[10] == '-') {
         kind = ALERT_TS_LONG_YEAR;
         p = 11;
     } else {
@@ -185,13 +222,18 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
     }
     if (len < p + 15)
         return ALERT_TS_NONE;
-    const char *t = s + p;
-    if (!d2(t) || t[2] != ':' || !d2(t + 3) || t[5] != ':' || !d2(t + 6) || t[8] != '.' ||
-        !d2(t + 9) || !d2(t + 11) || !d2(t + 13))
+    /* "HH:MM:SS" then "S.uuuuuu" (the second load overlaps the first by one byte) */
+    guint64 c1 = load8_le(s + p), c2 = load8_le(s + p + 7);
+    if ((c1 & (B(2) | B(5))) != (C(2, ':') | C(5, ':')) || (c2 & B(1)) != C(1, '.') ||
+        !digits8(c1, B(0) | B(1) | B(3) | B(4) | B(6) | B(7)) ||
+        !digits8(c2, ~B(1)))
         return ALERT_TS_NONE;
     *ts_len = p + 15;
     return kind;
 }
+
+#undef B
+#undef C
 
 static int
 num2(const char *s)
@@ -235,34 +277,44 @@ alert_ts_valid(const char *s, AlertTsKind kind)
     return num2(clock) <= 23 && num2(clock + 3) <= 59 && num2(clock + 6) <= 60;
 }
 
+/* A strict decimal of one to ten digits that fits 32 bits at *pp, then sep; moves *pp past
+ * sep. Never reads at or past end. */
+static inline gboolean
+dec32_sep(const char **pp, const char *end, char sep, guint32 *out)
+{
+    const char *p = *pp;
+    gsize room = (gsize)(end - p);
+    if (room > 11)
+        room = 11; /* ten digits and the separator */
+    const char *stop = p + room;
+    guint64 x = 0;
+    unsigned d;
+    while (p < stop && (d = (unsigned)(guchar)*p - '0') <= 9) {
+        x = x * 10 + d;
+        p++;
+    }
+    if (p == *pp || p == stop || *p != sep || x > G_MAXUINT32)
+        return FALSE;
+    *out = (guint32)x;
+    *pp = p + 1;
+    return TRUE;
+}
+
 const char *
 alert_parse_gsr_at(const char *p, const char *end, Alert *a)
 {
     /* "[" gid ":" sid ":" rev "]", each a strict decimal of at most ten digits that fits 32
      * bits; read straight from the line, so the first ']' after p is the one that ends it. */
+    guint32 gid, sid, rev;
     if (end - p < 7 || *p != '[')
         return NULL;
     p++;
-    guint32 v[3];
-    for (int k = 0; k < 3; k++) {
-        gsize room = (gsize)(end - p);
-        if (room > 11)
-            room = 11; /* ten digits and the separator */
-        const char *stop = p + room, *start = p;
-        guint64 x = 0;
-        unsigned d;
-        while (p < stop && (d = (unsigned)(guchar)*p - '0') <= 9) {
-            x = x * 10 + d;
-            p++;
-        }
-        if (p == start || p == stop || x > G_MAXUINT32 || *p != (k < 2 ? ':' : ']'))
-            return NULL;
-        v[k] = (guint32)x;
-        p++;
-    }
-    a->gid = v[0];
-    a->sid = v[1];
-    a->rev = v[2];
+    if (!dec32_sep(&p, end, ':', &gid) || !dec32_sep(&p, end, ':', &sid) ||
+        !dec32_sep(&p, end, ']', &rev))
+        return NULL;
+    a->gid = gid;
+    a->sid = sid;
+    a->rev = rev;
     return p;
 }
 
@@ -447,16 +499,18 @@ hex_group(const guchar *p, unsigned *out)
 }
 
 /* Numeric IPv6 without an embedded IPv4 part, in one pass. s[len] must be readable and not a
- * hex digit (a NUL, or the ':' before a port). */
+ * hex digit (a NUL, or the ':' before a port). Groups go straight into out->bytes, as if there
+ * were no "::", and the ones after it move to the end at the finish; out is unspecified when
+ * this returns FALSE. */
 static gboolean
 ipv6_terminated(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *compressed)
 {
     if (len < 2 || len > 39)
         return FALSE;
     const guchar *p = (const guchar *)s, *end = p + len;
-    unsigned g[8];
+    guint8 *b = out->bytes;
     guint n = 0;
-    int gap = -1; /* index in g where "::" stands */
+    int gap = -1; /* groups before "::" */
     if (p[0] == ':') {
         if (p[1] != ':')
             return FALSE;
@@ -467,8 +521,11 @@ ipv6_terminated(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *
     }
     for (;;) {
         /* p <= end here; at end the terminator is no hex digit, so the group read fails */
-        if (n == 8 || (p = hex_group(p, &g[n])) == NULL)
+        unsigned v;
+        if (n == 8 || (p = hex_group(p, &v)) == NULL)
             return FALSE;
+        b[2 * n] = (guint8)(v >> 8);
+        b[2 * n + 1] = (guint8)v;
         n++;
         if (p == end)
             break;
@@ -487,15 +544,19 @@ ipv6_terminated(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *
         }
     }
 done:
-    if (gap < 0 ? n != 8 : n > 7)
-        return FALSE;
-    guint8 *b = out->bytes;
-    memset(out, 0, sizeof *out);
-    guint head = gap < 0 ? n : (guint)gap, shift = 8 - n;
-    for (guint k = 0; k < n; k++) {
-        guint pos = k < head ? k : k + shift;
-        b[2 * pos] = (guint8)(g[k] >> 8);
-        b[2 * pos + 1] = (guint8)g[k];
+    if (gap < 0) {
+        if (n != 8)
+            return FALSE;
+    } else {
+        if (n > 7)
+            return FALSE;
+        /* groups gap..n-1 go to 8-(n-gap)..7, last first; the "::" run becomes zeros */
+        guint tail = n - (guint)gap, to = 8 - tail;
+        for (guint k = tail; k-- > 0;) {
+            b[2 * (to + k)] = b[2 * ((guint)gap + k)];
+            b[2 * (to + k) + 1] = b[2 * ((guint)gap + k) + 1];
+        }
+        memset(b + 2 * gap, 0, 2 * (to - (guint)gap));
     }
     if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0) {
         memmove(b, b + 12, 4);
