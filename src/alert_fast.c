@@ -83,7 +83,8 @@ parse_right(const char *msg_start, const char *end, Alert *a, const char **free_
             gsize plen = (gsize)(p - lb - 1);
             if (p < end && *p == '}' && plen > 0 && plen < ALERT_PROTO_MAX &&
                 (p + 1 == end || p[1] == ' ')) {
-                alert_copy_field(a->proto, sizeof a->proto, lb + 1, plen);
+                memcpy(a->proto, lb + 1, plen); /* ASCII, shorter than the field */
+                a->proto[plen] = '\0';
                 const char *t = p + 1 == end ? end : p + 2;
                 if (!parse_tail_addrs(t, (gsize)(end - t), a))
                     return NULL;
@@ -213,7 +214,7 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         goto malformed;
     /* Everything else was read character by character; the message, the bracket items and
      * the interface name are free text that may hide control bytes. */
-    if (alert_has_control_bytes(iface, (gsize)(iface_end - iface)) ||
+    if ((iface_end > iface && alert_has_control_bytes(iface, (gsize)(iface_end - iface))) ||
         alert_has_control_bytes(p, (gsize)(free_end - p)))
         goto binary;
     gboolean quoted;
