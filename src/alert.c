@@ -502,11 +502,47 @@ hex_group(const guchar *p, unsigned *out)
  * hex digit (a NUL, or the ':' before a port). Groups go straight into out->bytes, as if there
  * were no "::", and the ones after it move to the end at the finish; out is unspecified when
  * this returns FALSE. */
+/* Hex digit value at p, or all bits set for anything else. */
+#define HEXV(p) ((unsigned)hex_values[(p)] - 1u)
+
+/* Suricata's form, eight groups of exactly four hex digits, in straight-line code: one flag
+ * collects every digit's validity. s is 39 bytes. FALSE when it is not that shape. */
+static inline gboolean
+ipv6_expanded(const guchar *s, guint8 *b)
+{
+    if (s[4] != ':' || s[9] != ':' || s[14] != ':' || s[19] != ':' || s[24] != ':' ||
+        s[29] != ':' || s[34] != ':')
+        return FALSE;
+    unsigned bad = 0;
+    for (int g = 0; g < 8; g++) {
+        const guchar *q = s + 5 * g;
+        unsigned h0 = HEXV(q[0]), h1 = HEXV(q[1]), h2 = HEXV(q[2]), h3 = HEXV(q[3]);
+        bad |= h0 | h1 | h2 | h3;
+        b[2 * g] = (guint8)(h0 << 4 | h1);
+        b[2 * g + 1] = (guint8)(h2 << 4 | h3);
+    }
+    return bad <= 15;
+}
+
+#undef HEXV
+
 static gboolean
 ipv6_terminated(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *compressed)
 {
     if (len < 2 || len > 39)
         return FALSE;
+    if (len == 39 && ipv6_expanded((const guchar *)s, out->bytes)) {
+        if (memcmp(out->bytes, v4_mapped, sizeof v4_mapped) == 0) {
+            memmove(out->bytes, out->bytes + 12, 4);
+            memset(out->bytes + 4, 0, 12);
+            out->family = AF_INET;
+        } else {
+            out->family = AF_INET6;
+        }
+        *groups = 8;
+        *compressed = FALSE;
+        return TRUE;
+    }
     const guchar *p = (const guchar *)s, *end = p + len;
     guint8 *b = out->bytes;
     guint n = 0;
