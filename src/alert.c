@@ -225,8 +225,7 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
     /* "HH:MM:SS" then "S.uuuuuu" (the second load overlaps the first by one byte) */
     guint64 c1 = load8_le(s + p), c2 = load8_le(s + p + 7);
     if ((c1 & (B(2) | B(5))) != (C(2, ':') | C(5, ':')) || (c2 & B(1)) != C(1, '.') ||
-        !digits8(c1, B(0) | B(1) | B(3) | B(4) | B(6) | B(7)) ||
-        !digits8(c2, ~B(1)))
+        !digits8(c1, B(0) | B(1) | B(3) | B(4) | B(6) | B(7)) || !digits8(c2, ~B(1)))
         return ALERT_TS_NONE;
     *ts_len = p + 15;
     return kind;

@@ -760,8 +760,8 @@ test_ts_scan_bytes(gconstpointer data)
     gsize k = GPOINTER_TO_SIZE(data);
     const char *sample = ts_shapes[k].sample;
     gsize n = strlen(sample);
-    static const guchar probes[] = {'0', '9', '/', '-', ':', '.', ' ', 'a', 0x00, 0x2f,
-                                    0x3a, 0x7f, 0xc9, 0xf9, 0xfa, 0xff};
+    static const guchar probes[] = {'0',  '9',  '/',  '-',  ':',  '.',  ' ',  'a',
+                                    0x00, 0x2f, 0x3a, 0x7f, 0xc9, 0xf9, 0xfa, 0xff};
     /* Each byte of a valid timestamp replaced by each probe: the scanner accepts exactly the
      * texts that still fit one of the shapes (the longest that fits wins). */
     for (gsize at = 0; at < n; at++) {
