@@ -125,30 +125,30 @@ alert_copy_field(char *dst, gsize cap, const char *src, gsize len)
 void
 alert_init(Alert *a, AlertProducer producer, AlertFormat format)
 {
-#ifdef __SSE2__
-    /* Sixteen bytes per store: this runs for every line, and a plain memset of the whole
-     * record compiles to a byte-counted string instruction. */
-    G_STATIC_ASSERT(sizeof(Alert) % 4 == 0);
-    char *p = (char *)a;
-    gsize i = 0;
-    const __m128i z = _mm_setzero_si128();
-    for (; i + 64 <= sizeof *a; i += 64) {
-        _mm_storeu_si128((__m128i *)(void *)(p + i), z);
-        _mm_storeu_si128((__m128i *)(void *)(p + i + 16), z);
-        _mm_storeu_si128((__m128i *)(void *)(p + i + 32), z);
-        _mm_storeu_si128((__m128i *)(void *)(p + i + 48), z);
-    }
-    for (; i + 16 <= sizeof *a; i += 16)
-        _mm_storeu_si128((__m128i *)(void *)(p + i), z);
-    memset(p + i, 0, sizeof *a - i);
-#else
     memset(a, 0, sizeof *a);
-#endif
     a->producer = producer;
     a->format = format;
     a->priority = -1;
     a->src_port = -1;
     a->dst_port = -1;
+}
+
+void
+alert_init_fields(Alert *a, AlertProducer producer, AlertFormat format)
+{
+    a->producer = producer;
+    a->format = format;
+    a->timestamp[0] = '\0';
+    a->gid = a->sid = a->rev = 0;
+    a->msg[0] = '\0';
+    a->classification[0] = '\0';
+    a->priority = -1;
+    a->proto[0] = '\0';
+    memset(&a->src, 0, sizeof a->src);
+    memset(&a->dst, 0, sizeof a->dst);
+    a->src_port = -1;
+    a->dst_port = -1;
+    a->action[0] = '\0';
 }
 
 /* Two ASCII digits at s. */
@@ -158,11 +158,48 @@ d2(const char *s)
     return (unsigned)(guchar)s[0] - '0' <= 9 && (unsigned)(guchar)s[1] - '0' <= 9;
 }
 
+/* Eight bytes at s as a little-endian number: byte i of the text is bits 8i..8i+7. */
+static inline guint64
+load8_le(const char *s)
+{
+    guint64 x;
+    memcpy(&x, s, 8);
+    return GUINT64_FROM_LE(x);
+}
+
+#define BYTES8 G_GUINT64_CONSTANT(0x0101010101010101)
+
+/* Whether the bytes of x selected by mask (0xFF per byte) are all ASCII digits. With
+ * v = x ^ '0', a byte is a digit exactly when its v is 0..9, i.e. when neither v nor v + 6 has
+ * a bit in the high nibble. The + 6 only carries out of a byte whose v is 0xFA or more, which
+ * is then no digit itself; a carry never turns a non-digit into a digit, so an answer of TRUE
+ * is always right, and any FALSE caused by a carry out of an unselected byte is right too, as
+ * long as the caller also requires that byte to be the punctuation it must be. */
+static inline gboolean
+digits8(guint64 x, guint64 mask)
+{
+    guint64 v = x ^ (BYTES8 * '0');
+    return (((v + BYTES8 * 6) | v) & (BYTES8 * 0xF0) & mask) == 0;
+}
+
+/* Byte masks and values for the fixed shapes, byte 0 lowest. */
+#define B(i) (G_GUINT64_CONSTANT(0xFF) << (8 * (i)))
+#define C(i, c) ((guint64)(guchar)(c) << (8 * (i)))
+
 AlertTsKind
 alert_ts_scan(const char *s, gsize len, gsize *ts_len)
 {
-    /* "DD/DD" then "-" | "/DD-" | "/DDDD-", then "DD:DD:DD.DDDDDD" */
-    if (len < 21 || !d2(s) || s[2] != '/' || !d2(s + 3)) {
+    /* "DD/DD" then "-" | "/DD-" | "/DDDD-", then "DD:DD:DD.DDDDDD", read eight bytes at a
+     * time (every shape is at least 21 bytes) */
+    if (len < 21) {
+        if (alert_has_prefix(s, len, ALERT_LIT("ts-error"))) {
+            *ts_len = 8;
+            return ALERT_TS_ERROR;
+        }
+        return ALERT_TS_NONE;
+    }
+    guint64 x = load8_le(s);
+    if ((x & B(2)) != C(2, '/') || !digits8(x, B(0) | B(1) | B(3) | B(4))) {
         if (alert_has_prefix(s, len, ALERT_LIT("ts-error"))) {
             *ts_len = 8;
             return ALERT_TS_ERROR;
@@ -177,7 +214,7 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
     } else if (s[5] == '/' && d2(s + 6) && s[8] == '-') {
         kind = ALERT_TS_SHORT_YEAR;
         p = 9;
-    } else if (s[5] == '/' && d2(s + 6) && d2(s + 8) && len > 10 && s[10] == '-') {
+    } else if (s[5] == '/' && d2(s + 6) && d2(s + 8) && s[10] == '-') {
         kind = ALERT_TS_LONG_YEAR;
         p = 11;
     } else {
@@ -185,13 +222,17 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
     }
     if (len < p + 15)
         return ALERT_TS_NONE;
-    const char *t = s + p;
-    if (!d2(t) || t[2] != ':' || !d2(t + 3) || t[5] != ':' || !d2(t + 6) || t[8] != '.' ||
-        !d2(t + 9) || !d2(t + 11) || !d2(t + 13))
+    /* "HH:MM:SS" then "S.uuuuuu" (the second load overlaps the first by one byte) */
+    guint64 c1 = load8_le(s + p), c2 = load8_le(s + p + 7);
+    if ((c1 & (B(2) | B(5))) != (C(2, ':') | C(5, ':')) || (c2 & B(1)) != C(1, '.') ||
+        !digits8(c1, B(0) | B(1) | B(3) | B(4) | B(6) | B(7)) || !digits8(c2, ~B(1)))
         return ALERT_TS_NONE;
     *ts_len = p + 15;
     return kind;
 }
+
+#undef B
+#undef C
 
 static int
 num2(const char *s)
@@ -235,35 +276,56 @@ alert_ts_valid(const char *s, AlertTsKind kind)
     return num2(clock) <= 23 && num2(clock + 3) <= 59 && num2(clock + 6) <= 60;
 }
 
+/* A strict decimal of one to ten digits that fits 32 bits at *pp, then sep; moves *pp past
+ * sep. Never reads at or past end. */
+static inline gboolean
+dec32_sep(const char **pp, const char *end, char sep, guint32 *out)
+{
+    const char *p = *pp;
+    gsize room = (gsize)(end - p);
+    if (room > 11)
+        room = 11; /* ten digits and the separator */
+    const char *stop = p + room;
+    guint64 x = 0;
+    unsigned d;
+    while (p < stop && (d = (unsigned)(guchar)*p - '0') <= 9) {
+        x = x * 10 + d;
+        p++;
+    }
+    if (p == *pp || p == stop || *p != sep || x > G_MAXUINT32)
+        return FALSE;
+    *out = (guint32)x;
+    *pp = p + 1;
+    return TRUE;
+}
+
+const char *
+alert_parse_gsr_at(const char *p, const char *end, Alert *a)
+{
+    /* "[" gid ":" sid ":" rev "]", each a strict decimal of at most ten digits that fits 32
+     * bits; read straight from the line, so the first ']' after p is the one that ends it. */
+    guint32 gid, sid, rev;
+    if (end - p < 7 || *p != '[')
+        return NULL;
+    p++;
+    if (!dec32_sep(&p, end, ':', &gid) || !dec32_sep(&p, end, ':', &sid) ||
+        !dec32_sep(&p, end, ']', &rev))
+        return NULL;
+    a->gid = gid;
+    a->sid = sid;
+    a->rev = rev;
+    return p;
+}
+
 gboolean
 alert_parse_gsr(const char *s, gsize len, Alert *a)
 {
-    /* "[" gid ":" sid ":" rev "]", each a strict decimal that fits 32 bits. The closing ']'
-     * is checked first, so it stops every run of digits without a bounds test. */
-    if (len < 7 || s[0] != '[' || s[len - 1] != ']')
+    Alert tmp;
+    if (alert_parse_gsr_at(s, s + len, &tmp) != s + len)
         return FALSE;
-    const char *p = s + 1, *end = s + len - 1;
-    guint32 v[3];
-    for (int k = 0; k < 3; k++) {
-        const char *start = p;
-        guint64 x = 0;
-        unsigned d;
-        while ((d = (unsigned)(guchar)*p - '0') <= 9) {
-            x = x * 10 + d;
-            p++;
-        }
-        if (p == start || p - start > 10 || x > G_MAXUINT32)
-            return FALSE;
-        v[k] = (guint32)x;
-        if (*p != (k < 2 ? ':' : ']'))
-            return FALSE;
-        p++;
-    }
-    if (p != end + 1)
-        return FALSE;
-    a->gid = v[0];
-    a->sid = v[1];
-    a->rev = v[2];
+    a->gid = tmp.gid;
+    a->sid = tmp.sid;
+    a->rev = tmp.rev;
     return TRUE;
 }
 
@@ -407,99 +469,129 @@ static const signed char hex_values[256] = {
 
 static const guint8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-/* Suricata's form: eight groups of exactly four hex digits. Straight-line, no "::". */
-static gboolean
-ipv6_expanded(const char *s, gsize len, IpAddr *out)
+/* One group of up to four hex digits at p; the text must be followed by a byte that is not a
+ * hex digit, which stops the read without a bounds test. Returns the byte after the group, or
+ * NULL when p does not start with a hex digit. */
+static inline const guchar *
+hex_group(const guchar *p, unsigned *out)
 {
-    if (len != 39)
-        return FALSE;
-    guint8 b[16];
-    for (int g = 0; g < 8; g++) {
-        const guchar *q = (const guchar *)s + g * 5;
-        if (g < 7 && q[4] != ':')
-            return FALSE;
-        int h0 = hex_values[q[0]], h1 = hex_values[q[1]], h2 = hex_values[q[2]],
-            h3 = hex_values[q[3]];
-        if (!h0 || !h1 || !h2 || !h3)
-            return FALSE;
-        b[2 * g] = (guint8)(((h0 - 1) << 4) | (h1 - 1));
-        b[2 * g + 1] = (guint8)(((h2 - 1) << 4) | (h3 - 1));
+    int h = hex_values[p[0]];
+    if (!h)
+        return NULL;
+    unsigned v = (unsigned)(h - 1);
+    if ((h = hex_values[p[1]]) != 0) {
+        v = v << 4 | (unsigned)(h - 1);
+        if ((h = hex_values[p[2]]) != 0) {
+            v = v << 4 | (unsigned)(h - 1);
+            if ((h = hex_values[p[3]]) != 0) {
+                *out = v << 4 | (unsigned)(h - 1);
+                return p + 4;
+            }
+            *out = v;
+            return p + 3;
+        }
+        *out = v;
+        return p + 2;
     }
-    memset(out, 0, sizeof *out);
-    if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0) {
-        out->family = AF_INET;
-        memcpy(out->bytes, b + 12, 4);
-    } else {
-        out->family = AF_INET6;
-        memcpy(out->bytes, b, 16);
-    }
-    return TRUE;
+    *out = v;
+    return p + 1;
 }
 
-gboolean
-alert_parse_ipv6(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *compressed)
+/* Numeric IPv6 without an embedded IPv4 part, in one pass. s[len] must be readable and not a
+ * hex digit (a NUL, or the ':' before a port). Groups go straight into out->bytes, as if there
+ * were no "::", and the ones after it move to the end at the finish; out is unspecified when
+ * this returns FALSE. */
+/* Hex digit value at p, or all bits set for anything else. */
+#define HEXV(p) ((unsigned)hex_values[(p)] - 1u)
+
+/* Suricata's form, eight groups of exactly four hex digits, in straight-line code: one flag
+ * collects every digit's validity. s is 39 bytes. FALSE when it is not that shape. */
+static inline gboolean
+ipv6_expanded(const guchar *s, guint8 *b)
 {
-    if (ipv6_expanded(s, len, out)) {
+    if (s[4] != ':' || s[9] != ':' || s[14] != ':' || s[19] != ':' || s[24] != ':' ||
+        s[29] != ':' || s[34] != ':')
+        return FALSE;
+    unsigned bad = 0;
+    for (int g = 0; g < 8; g++) {
+        const guchar *q = s + 5 * g;
+        unsigned h0 = HEXV(q[0]), h1 = HEXV(q[1]), h2 = HEXV(q[2]), h3 = HEXV(q[3]);
+        bad |= h0 | h1 | h2 | h3;
+        b[2 * g] = (guint8)(h0 << 4 | h1);
+        b[2 * g + 1] = (guint8)(h2 << 4 | h3);
+    }
+    return bad <= 15;
+}
+
+#undef HEXV
+
+static gboolean
+ipv6_terminated(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *compressed)
+{
+    if (len < 2 || len > 39)
+        return FALSE;
+    if (len == 39 && ipv6_expanded((const guchar *)s, out->bytes)) {
+        if (memcmp(out->bytes, v4_mapped, sizeof v4_mapped) == 0) {
+            memmove(out->bytes, out->bytes + 12, 4);
+            memset(out->bytes + 4, 0, 12);
+            out->family = AF_INET;
+        } else {
+            out->family = AF_INET6;
+        }
         *groups = 8;
         *compressed = FALSE;
         return TRUE;
     }
-    guint16 g[8];
+    const guchar *p = (const guchar *)s, *end = p + len;
+    guint8 *b = out->bytes;
     guint n = 0;
-    int gap = -1; /* index in g where "::" stands */
-    gsize i = 0;
-    if (len < 2 || len > 39)
-        return FALSE;
-    if (s[0] == ':') {
-        if (s[1] != ':')
+    int gap = -1; /* groups before "::" */
+    if (p[0] == ':') {
+        if (p[1] != ':')
             return FALSE;
         gap = 0;
-        i = 2;
-        if (i == len)
+        p += 2;
+        if (p == end)
             goto done;
     }
     for (;;) {
-        /* up to four hex digits */
-        unsigned v = 0, k = 0;
-        int h;
-        while (k < 4 && i < len && (h = hex_values[(guchar)s[i]]) != 0) {
-            v = (v << 4) | (unsigned)(h - 1);
-            i++;
-            k++;
-        }
-        if (k == 0 || n == 8)
+        /* p <= end here; at end the terminator is no hex digit, so the group read fails */
+        unsigned v;
+        if (n == 8 || (p = hex_group(p, &v)) == NULL)
             return FALSE;
-        g[n++] = (guint16)v;
-        if (i == len)
+        b[2 * n] = (guint8)(v >> 8);
+        b[2 * n + 1] = (guint8)v;
+        n++;
+        if (p == end)
             break;
-        if (s[i] != ':')
+        if (*p != ':')
             return FALSE; /* a fifth hex digit, a '.', anything else */
-        i++;
-        if (i < len && s[i] == ':') {
+        p++;
+        if (p < end && *p == ':') {
             if (gap >= 0)
                 return FALSE;
             gap = (int)n;
-            i++;
-            if (i == len)
+            p++;
+            if (p == end)
                 break;
-        } else if (i == len) {
+        } else if (p == end) {
             return FALSE; /* a single trailing ':' */
         }
     }
 done:
-    if (gap < 0 ? n != 8 : n > 7)
-        return FALSE;
-    memset(out, 0, sizeof *out);
-    guint8 *b = out->bytes;
-    guint head = gap < 0 ? n : (guint)gap;
-    for (guint k = 0; k < head; k++) {
-        b[2 * k] = (guint8)(g[k] >> 8);
-        b[2 * k + 1] = (guint8)g[k];
-    }
-    for (guint k = head; k < n; k++) {
-        guint pos = 8 - (n - k);
-        b[2 * pos] = (guint8)(g[k] >> 8);
-        b[2 * pos + 1] = (guint8)g[k];
+    if (gap < 0) {
+        if (n != 8)
+            return FALSE;
+    } else {
+        if (n > 7)
+            return FALSE;
+        /* groups gap..n-1 go to 8-(n-gap)..7, last first; the "::" run becomes zeros */
+        guint tail = n - (guint)gap, to = 8 - tail;
+        for (guint k = tail; k-- > 0;) {
+            b[2 * (to + k)] = b[2 * ((guint)gap + k)];
+            b[2 * (to + k) + 1] = b[2 * ((guint)gap + k) + 1];
+        }
+        memset(b + 2 * gap, 0, 2 * (to - (guint)gap));
     }
     if (memcmp(b, v4_mapped, sizeof v4_mapped) == 0) {
         memmove(b, b + 12, 4);
@@ -513,13 +605,30 @@ done:
     return TRUE;
 }
 
+gboolean
+alert_parse_ipv6(const char *s, gsize len, IpAddr *out, guint *groups, gboolean *compressed)
+{
+    char buf[40];
+    if (len < 2 || len > 39)
+        return FALSE;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return ipv6_terminated(buf, len, out, groups, compressed);
+}
+
+/* An address of len bytes at s, where s[len] is a terminator for both fast paths (a NUL or a
+ * ':'); maybe_v4 is FALSE when the text holds no '.', so cannot be IPv4. */
 static gboolean
-parse_addr(const char *s, gsize len, IpAddr *out)
+parse_addr_terminated(const char *s, gsize len, gboolean maybe_v4, IpAddr *out)
 {
     guint groups;
     gboolean compressed;
-    return alert_parse_ipv4(s, len, out) || alert_parse_ipv6(s, len, out, &groups, &compressed) ||
-           ipaddr_parse_len(s, len, out);
+    IpAddr a;
+    if (maybe_v4 && ipv4_prefix(s, &a) == len) {
+        *out = a;
+        return TRUE;
+    }
+    return ipv6_terminated(s, len, out, &groups, &compressed) || ipaddr_parse_len(s, len, out);
 }
 
 gboolean
@@ -542,8 +651,10 @@ alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded
         return TRUE;
     *port = -1;
     const char *last_colon = alert_memrchr(s, ':', len);
+    /* Every address read below is followed by a NUL or by a ':' in buf, which stops both fast
+     * paths; the dotted quad at the start was tried above. */
     if (!last_colon)
-        return parse_addr(s, len, addr);
+        return parse_addr_terminated(s, len, FALSE, addr);
     gsize alen = (gsize)(last_colon - s);
     const char *after = last_colon + 1;
     gsize plen = len - alen - 1;
@@ -552,19 +663,19 @@ alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded
     if (last_dot) {
         /* IPv4, or IPv4-mapped IPv6: a colon after the last dot starts the port. */
         if (last_colon < last_dot)
-            return parse_addr(s, len, addr);
-        return parse_port(after, plen, port) && parse_addr(s, alen, addr);
+            return parse_addr_terminated(s, len, TRUE, addr);
+        return parse_port(after, plen, port) && parse_addr_terminated(s, alen, TRUE, addr);
     }
 
     guint groups;
     gboolean compressed;
     if (expanded) {
         /* Suricata prints IPv6 with all eight groups, so a ninth is the port. */
-        if (alert_parse_ipv6(s, alen, addr, &groups, &compressed) && groups == 8 && !compressed &&
+        if (ipv6_terminated(s, alen, addr, &groups, &compressed) && groups == 8 && !compressed &&
             parse_port(after, plen, port))
             return TRUE;
         *port = -1;
-        if (alert_parse_ipv6(s, len, addr, &groups, &compressed) && groups == 8 && !compressed)
+        if (ipv6_terminated(s, len, addr, &groups, &compressed) && groups == 8 && !compressed)
             return TRUE;
         /* Not Suricata's shape after all: fall through to the compressed rules. */
     }
@@ -572,10 +683,10 @@ alert_parse_endpoint(const char *s, gsize len, gboolean ports, gboolean expanded
     /* Snort prints compressed IPv6 and appends ":port" for TCP and UDP only (and not for
      * fragments, so fall back to the whole text being the address). */
     if (ports && plen > 0 && plen <= 5 && parse_port(after, plen, port) &&
-        parse_addr(s, alen, addr))
+        parse_addr_terminated(s, alen, FALSE, addr))
         return TRUE;
     *port = -1;
-    return parse_addr(s, len, addr);
+    return parse_addr_terminated(s, len, FALSE, addr);
 }
 
 gboolean
@@ -679,28 +790,14 @@ bad_byte(unsigned char c)
     return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
-/* Control bytes other than tab (and DEL) mean the text is not a log line. Sixteen bytes at a
- * time with SSE2; else eight, where (x - 0x20..) & ~x & 0x80.. is nonzero exactly when some
- * byte is below 0x20. Candidates are then checked one by one (tab is allowed). */
+/* Control bytes other than tab (and DEL) mean the text is not a log line. Eight bytes at a
+ * time, where (x - 0x20..) & ~x & 0x80.. is nonzero exactly when some byte is below 0x20
+ * (and the same on x ^ 0x7f.. for DEL); candidates are then checked one by one (tab is
+ * allowed). */
 gboolean
-alert_has_control_bytes(const char *s, gsize len)
+alert_has_control_bytes_portable(const char *s, gsize len)
 {
     gsize i = 0;
-#ifdef __SSE2__
-    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
-    for (; i + 16 <= len; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        /* max(x, 0x20) == x exactly when x >= 0x20 (unsigned) */
-        __m128i ok = _mm_cmpeq_epi8(_mm_max_epu8(x, space), x);
-        __m128i isdel = _mm_cmpeq_epi8(x, del);
-        if ((_mm_movemask_epi8(ok) & ~_mm_movemask_epi8(isdel)) != 0xFFFF) {
-            for (gsize j = i; j < i + 16; j++) {
-                if (bad_byte((unsigned char)s[j]))
-                    return TRUE;
-            }
-        }
-    }
-#endif
     for (; i + 8 <= len; i += 8) {
         guint64 x;
         memcpy(&x, s + i, 8);
@@ -717,6 +814,48 @@ alert_has_control_bytes(const char *s, gsize len)
             return TRUE;
     }
     return FALSE;
+}
+
+#ifdef __SSE2__
+/* 0xFF in each byte of x that is a control byte: below 0x20 but not tab, or DEL. */
+static inline __m128i
+control_mask(__m128i x)
+{
+    const __m128i c1f = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f), tab = _mm_set1_epi8('\t');
+    /* min(x, 0x1f) == x exactly when x <= 0x1f (unsigned) */
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x);
+    __m128i bad = _mm_or_si128(low, _mm_cmpeq_epi8(x, del));
+    return _mm_andnot_si128(_mm_cmpeq_epi8(x, tab), bad);
+}
+
+static inline __m128i
+load16(const char *s)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)s);
+}
+#endif
+
+/* SSE2: the exact mask of control bytes, 32 then 16 bytes at a time, and the last 16 bytes
+ * again (overlapping) for the tail; texts under 16 bytes go the portable way. */
+gboolean
+alert_has_control_bytes(const char *s, gsize len)
+{
+#ifdef __SSE2__
+    if (len < 16)
+        return alert_has_control_bytes_portable(s, len);
+    gsize i = 0;
+    for (; i + 32 <= len; i += 32) {
+        __m128i m = _mm_or_si128(control_mask(load16(s + i)), control_mask(load16(s + i + 16)));
+        if (_mm_movemask_epi8(m))
+            return TRUE;
+    }
+    __m128i m = control_mask(load16(s + len - 16));
+    if (i + 16 <= len)
+        m = _mm_or_si128(m, control_mask(load16(s + i)));
+    return _mm_movemask_epi8(m) != 0;
+#else
+    return alert_has_control_bytes_portable(s, len);
+#endif
 }
 
 static gboolean

@@ -27,8 +27,10 @@ typedef enum {
 } AlertFormat;
 
 /* One alert, as a fixed-size value with no pointers: copyable, storable, fuzzable.
- * Text fields are NUL-terminated and truncated to their size. Absent values: empty string,
- * priority -1, address family 0, port -1. */
+ * Text fields are NUL-terminated and truncated to their size; the bytes after the NUL are
+ * unspecified (the parser does not clear the whole record for every line), so compare and hash
+ * fields, not the record's bytes. Absent values: empty string, priority -1, address family 0,
+ * port -1. A line that is not an alert leaves the record all zero but for the -1s. */
 typedef struct {
     AlertProducer producer;
     AlertFormat format;

@@ -83,7 +83,8 @@ parse_right(const char *msg_start, const char *end, Alert *a, const char **free_
             gsize plen = (gsize)(p - lb - 1);
             if (p < end && *p == '}' && plen > 0 && plen < ALERT_PROTO_MAX &&
                 (p + 1 == end || p[1] == ' ')) {
-                alert_copy_field(a->proto, sizeof a->proto, lb + 1, plen);
+                memcpy(a->proto, lb + 1, plen); /* ASCII, shorter than the field */
+                a->proto[plen] = '\0';
                 const char *t = p + 1 == end ? end : p + 2;
                 if (!parse_tail_addrs(t, (gsize)(end - t), a))
                     return NULL;
@@ -126,7 +127,7 @@ AlertSkipReason
 alert_fast_parse(const char *line, gsize len, Alert *out)
 {
     const char *end = line + len;
-    alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
+    alert_init_fields(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
 
     gsize ts_len;
     AlertTsKind kind = alert_ts_scan(line, len, &ts_len);
@@ -149,7 +150,10 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     } else {
         goto not_alert;
     }
-    alert_copy_field(out->timestamp, sizeof out->timestamp, line, ts_len);
+    /* The longest shape is 26 bytes: no truncation to care about. */
+    G_STATIC_ASSERT(ALERT_TIMESTAMP_MAX > 26);
+    memcpy(out->timestamp, line, ts_len);
+    out->timestamp[ts_len] = '\0';
     gboolean ts_ok = alert_ts_valid(line, kind);
 
     /* Optional interface (-I, older layouts) and drop marker before "[**] ". */
@@ -184,10 +188,9 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     /* From here on the line is clearly meant as an alert: failures are "malformed". */
     if (!ts_ok)
         goto malformed;
-    const char *rb = memchr(p, ']', (gsize)(end - p));
-    if (!rb || !alert_parse_gsr(p, (gsize)(rb + 1 - p), out))
+    p = alert_parse_gsr_at(p, end, out);
+    if (!p)
         goto malformed;
-    p = rb + 1;
     if (p >= end || *p != ' ')
         goto malformed;
     p++;
@@ -211,7 +214,7 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         goto malformed;
     /* Everything else was read character by character; the message, the bracket items and
      * the interface name are free text that may hide control bytes. */
-    if (alert_has_control_bytes(iface, (gsize)(iface_end - iface)) ||
+    if ((iface_end > iface && alert_has_control_bytes(iface, (gsize)(iface_end - iface))) ||
         alert_has_control_bytes(p, (gsize)(free_end - p)))
         goto binary;
     gboolean quoted;

@@ -49,11 +49,20 @@ alert_parse_uint(const char *s, gsize len, guint64 max, guint64 *out)
  * boundary. */
 void alert_copy_field(char *dst, gsize cap, const char *src, gsize len);
 
-/* Clears an Alert to its "absent" values. */
+/* Clears an Alert to its "absent" values: every byte, so a record that is not an alert is
+ * all zero but for the -1s. */
 void alert_init(Alert *a, AlertProducer producer, AlertFormat format);
+
+/* Sets every field of an Alert to its "absent" value without clearing the text fields' unused
+ * bytes: the per-line start of a parse that fills the fields it finds. */
+void alert_init_fields(Alert *a, AlertProducer producer, AlertFormat format);
 
 /* Parses "[gid:sid:rev]" exactly. */
 gboolean alert_parse_gsr(const char *s, gsize len, Alert *a);
+
+/* Parses "[gid:sid:rev]" at p (the text may go on after it, up to end); returns the byte after
+ * the ']', or NULL. Sets the three numbers only on success. */
+const char *alert_parse_gsr_at(const char *p, const char *end, Alert *a);
 
 /* Protocol classes that decide what the numbers after an address mean. */
 typedef enum {
@@ -79,6 +88,10 @@ gsize alert_format_addr(const IpAddr *a, char buf[IPADDR_STRLEN]);
 
 /* Control bytes (below 0x20 except tab, and DEL) anywhere in s. */
 gboolean alert_has_control_bytes(const char *s, gsize len);
+
+/* The same without SIMD: what alert_has_control_bytes() does where SSE2 is missing, kept
+ * callable on every platform so tests can hold both paths to the same answers. */
+gboolean alert_has_control_bytes_portable(const char *s, gsize len);
 
 /* Parses one printed endpoint ("192.0.2.1", "192.0.2.1:80", "2001:db8::1:80",
  * "2001:0db8:...:0001:80") into an address and port. ports: whether this protocol prints ports

@@ -6,7 +6,12 @@
 #   - alertban parse --json FILE > /dev/null   (read, parse, format JSON, write)
 #   - alertban parse FILE > /dev/null          (the readable form)
 #   - the pure parser, alert_parse_line() and an AlertReader, on the file already in memory
-# and callgrind instructions per line over the first 100,000 lines.
+# and callgrind instructions per line:
+#   - alert_parse_line() over the whole generated file (its inclusive cost: everything the
+#     parser runs, none of the driver's line splitting), and the driver as a whole
+#   - alert_parse_line() per kind of line (10,000 lines of each of the six kinds; IPv4 and IPv6
+#     averages)
+#   - an AlertReader and alertban parse --json over the first 100,000 lines
 # Usage: scripts/bench parse [LINES]    Environment: RUNS (default 5), ALERTBAN_BUILD_DIR.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -88,14 +93,47 @@ echo "  alertban parse > /dev/null        : $(rate_cmd "$BIN" parse "$T/alerts.t
 echo "  alert_parse_line (in memory)      : $(rate_driver line) lines/s (median)"
 echo "  AlertReader (in memory)           : $(rate_driver reader) lines/s (median)"
 
+# Instructions of the whole run, and of alert_parse_line() and all it calls.
+irs_parser() {
+    valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" "$@" > /dev/null 2>&1
+    total=$(awk '/^(summary|totals):/ { print $2; exit }' "$T/cg.out")
+    parser=$(callgrind_annotate --inclusive=yes "$T/cg.out" 2>/dev/null |
+        awk '/:alert_parse_line / { gsub(",", "", $1); print $1; exit }')
+    echo "$total ${parser:-0}"
+}
+
 base=$(irs "$T/driver" line "$T/empty.txt")
+set -- $(irs_parser "$T/driver" line "$T/alerts.txt")
+all_total=$1 all_parser=$2
+echo "  callgrind, $LINES lines, instructions per line:"
+awk -v n="$LINES" -v b="$base" -v t="$all_total" -v p="$all_parser" 'BEGIN {
+    printf "    alert_parse_line (inclusive)    : %.0f\n", p / n
+    printf "    driver, whole run less baseline : %.0f\n", (t - b) / n
+}'
+
+# Every sixth line is one kind (see the generator above).
+echo "  callgrind, alert_parse_line per kind (up to 10000 lines each), instructions per line:"
+kinds="snort2-ipv4-tcp snort2-ipv4-icmp-drop snort3-ipv4-tcp snort3-ipv6-udp-drop suricata-ipv4-tcp suricata-ipv6-tcp-drop"
+k=0
+for name in $kinds; do
+    awk -v k="$k" 'NR % 6 == (k + 1) % 6' "$T/alerts-100k.txt" | head -n 10000 > "$T/kind.txt"
+    n=$(wc -l < "$T/kind.txt")
+    set -- $(irs_parser "$T/driver" line "$T/kind.txt")
+    echo "$name $(( $2 / n ))"
+    k=$((k + 1))
+done > "$T/kinds.txt"
+awk '{ printf "    %-24s: %d\n", $1, $2
+       if ($1 ~ /ipv6/) { s6 += $2; n6++ } else { s4 += $2; n4++ } }
+     END { printf "    %-24s: %.0f\n    %-24s: %.0f\n", "IPv4 kinds (mean)", s4 / n4,
+           "IPv6 kinds (mean)", s6 / n6 }' "$T/kinds.txt"
+
 line_ir=$(irs "$T/driver" line "$T/alerts-100k.txt")
 reader_ir=$(irs "$T/driver" reader "$T/alerts-100k.txt")
 cli_ir=$(irs "$BIN" parse --json "$T/alerts-100k.txt")
 cli_base=$(irs "$BIN" parse --json "$T/empty.txt")
-echo "  callgrind, 100000 lines, instructions per line:"
+echo "  callgrind, 100000 lines, instructions per line (whole run less an empty run):"
 awk -v b="$base" -v l="$line_ir" -v r="$reader_ir" -v c="$cli_ir" -v cb="$cli_base" 'BEGIN {
-    printf "    alert_parse_line            : %.0f\n", (l - b) / 100000
-    printf "    AlertReader feed            : %.0f\n", (r - b) / 100000
+    printf "    driver, alert_parse_line    : %.0f\n", (l - b) / 100000
+    printf "    driver, AlertReader feed    : %.0f\n", (r - b) / 100000
     printf "    alertban parse --json (all) : %.0f\n", (c - cb) / 100000
 }'

@@ -584,6 +584,12 @@ static const char *const addr_texts[] = {
     "1:2:3:4:5:6:7:8",
     "1:2:3:4:5:6:7::",
     "::2:3:4:5:6:7:8",
+    "1:2::7:8",
+    "1::8",
+    "a:b:c:d::e",
+    "abcd::ef01:2345:6789",
+    "1:2:3:4:5::8",
+    "1:2:3:4:5:6::8",
     "1:2:3:4:5:6:7:8:9",
     "1:2:3:4:5:6:7::8",
     "1:::2",
@@ -635,6 +641,152 @@ test_addr_fast_paths(void)
 }
 
 /* ---- names ---- */
+
+/* ---- byte-level readers, on exact-size copies so a read past the end is an ASan error ---- */
+
+/* Control bytes: what alert_has_control_bytes() must find, byte by byte. */
+static gboolean
+ref_control(const char *s, gsize len)
+{
+    for (gsize i = 0; i < len; i++) {
+        guchar c = (guchar)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static const guchar control_probe_bytes[] = {0x00, 0x01, '\t', '\n', '\r', 0x1f, ' ',
+                                             '~',  0x7f, 0x80, 0xc3, 0xfa, 0xff};
+
+static void
+test_control_bytes(gconstpointer data)
+{
+    guchar probe = *(const guchar *)data;
+    /* Every length around the 16- and 32-byte steps and the overlapping tail, the probe byte
+     * at every position; the SSE2 and the portable path give the same answer. */
+    for (gsize len = 0; len <= 80; len++) {
+        for (gsize at = 0; at <= len; at++) { /* at == len: no probe byte */
+            char *t = g_malloc(len ? len : 1);
+            memset(t, 'a', len);
+            if (at < len)
+                t[at] = (char)probe;
+            gboolean want = ref_control(t, len);
+            g_assert_cmpint(alert_has_control_bytes(t, len), ==, want);
+            g_assert_cmpint(alert_has_control_bytes_portable(t, len), ==, want);
+            g_free(t);
+        }
+    }
+}
+
+typedef struct {
+    const char *name;
+    const char *text; /* the whole text; parsing must end at `rest` bytes before its end */
+    gboolean ok;
+    guint32 gid, sid, rev;
+    gsize rest;
+} GsrCase;
+
+static const GsrCase gsr_cases[] = {
+    {"simple", "[1:2:3]", TRUE, 1, 2, 3, 0},
+    {"followed", "[1:2003068:6] ET SCAN", TRUE, 1, 2003068, 6, 8},
+    {"max", "[4294967295:4294967295:4294967295]", TRUE, G_MAXUINT32, G_MAXUINT32, G_MAXUINT32, 0},
+    {"leading-zeros", "[0000000001:0:0]", TRUE, 1, 0, 0, 0},
+    {"over-32-bits", "[4294967296:1:1]", FALSE, 0, 0, 0, 0},
+    {"eleven-digits", "[00000000001:1:1]", FALSE, 0, 0, 0, 0},
+    {"empty-gid", "[:1:1]", FALSE, 0, 0, 0, 0},
+    {"empty-rev", "[1:1:]", FALSE, 0, 0, 0, 0},
+    {"two-parts", "[1:2] msg", FALSE, 0, 0, 0, 0},
+    {"four-parts", "[1:2:3:4]", FALSE, 0, 0, 0, 0},
+    {"ends-in-digits", "[1:2:33333", FALSE, 0, 0, 0, 0},
+    {"ends-after-colon", "[1:2:", FALSE, 0, 0, 0, 0},
+    {"ten-digits-at-end", "[1:2:1234567890", FALSE, 0, 0, 0, 0},
+    {"sign", "[1:+2:3]", FALSE, 0, 0, 0, 0},
+    {"space", "[1: 2:3]", FALSE, 0, 0, 0, 0},
+    {"no-bracket", "1:2:3] x", FALSE, 0, 0, 0, 0},
+    {"short", "[1:2:]", FALSE, 0, 0, 0, 0},
+};
+
+static void
+test_gsr(gconstpointer data)
+{
+    const GsrCase *c = data;
+    gsize len = strlen(c->text);
+    char *t = g_memdup2(c->text, len); /* no NUL: the reader must stop at end by itself */
+    Alert a;
+    a.gid = a.sid = a.rev = 77;
+    const char *end = alert_parse_gsr_at(t, t + len, &a);
+    if (!c->ok) {
+        g_assert_null(end);
+        g_assert_cmpuint(a.gid, ==, 77); /* untouched on failure */
+        g_assert_cmpuint(a.sid, ==, 77);
+        g_assert_cmpuint(a.rev, ==, 77);
+    } else {
+        g_assert_true(end == t + len - c->rest);
+        g_assert_cmpuint(a.gid, ==, c->gid);
+        g_assert_cmpuint(a.sid, ==, c->sid);
+        g_assert_cmpuint(a.rev, ==, c->rev);
+        /* the length-checked form agrees on the bracketed part alone */
+        Alert b;
+        g_assert_true(alert_parse_gsr(t, len - c->rest, &b));
+        g_assert_cmpuint(b.sid, ==, c->sid);
+    }
+    g_free(t);
+}
+
+/* Timestamp shapes: 'D' a digit, anything else itself. */
+static const struct {
+    const char *shape, *sample;
+    AlertTsKind kind;
+} ts_shapes[] = {
+    {"DD/DD-DD:DD:DD.DDDDDD", "11/22-10:01:02.123456", ALERT_TS_NO_YEAR},
+    {"DD/DD/DD-DD:DD:DD.DDDDDD", "11/22/26-10:01:02.123456", ALERT_TS_SHORT_YEAR},
+    {"DD/DD/DDDD-DD:DD:DD.DDDDDD", "11/22/2026-10:01:02.123456", ALERT_TS_LONG_YEAR},
+};
+
+static gboolean
+ts_fits(const char *shape, const char *s)
+{
+    for (gsize i = 0; shape[i]; i++) {
+        if (shape[i] == 'D' ? !g_ascii_isdigit(s[i]) : s[i] != shape[i])
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+test_ts_scan_bytes(gconstpointer data)
+{
+    gsize k = GPOINTER_TO_SIZE(data);
+    const char *sample = ts_shapes[k].sample;
+    gsize n = strlen(sample);
+    static const guchar probes[] = {'0',  '9',  '/',  '-',  ':',  '.',  ' ',  'a',
+                                    0x00, 0x2f, 0x3a, 0x7f, 0xc9, 0xf9, 0xfa, 0xff};
+    /* Each byte of a valid timestamp replaced by each probe: the scanner accepts exactly the
+     * texts that still fit one of the shapes (the longest that fits wins). */
+    for (gsize at = 0; at < n; at++) {
+        for (gsize j = 0; j < G_N_ELEMENTS(probes); j++) {
+            char *t = g_memdup2(sample, n);
+            t[at] = (char)probes[j];
+            AlertTsKind want = ALERT_TS_NONE;
+            gsize want_len = 0;
+            for (gsize s = 0; s < G_N_ELEMENTS(ts_shapes); s++) {
+                gsize sl = strlen(ts_shapes[s].shape);
+                if (sl <= n && ts_fits(ts_shapes[s].shape, t)) {
+                    want = ts_shapes[s].kind;
+                    want_len = sl;
+                    break; /* shapes are tried shortest first, as the scanner does */
+                }
+            }
+            gsize got_len = 0;
+            AlertTsKind got = alert_ts_scan(t, n, &got_len);
+            g_assert_cmpint(got, ==, want);
+            if (want != ALERT_TS_NONE)
+                g_assert_cmpuint(got_len, ==, want_len);
+            g_free(t);
+        }
+    }
+}
 
 static void
 test_names(void)
@@ -704,5 +856,19 @@ main(int argc, char **argv)
     g_test_add_func("/alert/names", test_names);
     g_test_add_func("/alert/stats_add/sums", test_stats_add);
     g_test_add_func("/alert/address-fast-paths", test_addr_fast_paths);
+    for (gsize i = 0; i < G_N_ELEMENTS(control_probe_bytes); i++) {
+        g_autofree char *p =
+            g_strdup_printf("/alert/has_control_bytes/byte-0x%02x", control_probe_bytes[i]);
+        g_test_add_data_func(p, &control_probe_bytes[i], test_control_bytes);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(gsr_cases); i++) {
+        g_autofree char *p = g_strdup_printf("/alert/parse_gsr_at/%s", gsr_cases[i].name);
+        g_test_add_data_func(p, &gsr_cases[i], test_gsr);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(ts_shapes); i++) {
+        static const char *const names[] = {"no-year", "short-year", "long-year"};
+        g_autofree char *p = g_strdup_printf("/alert/ts_scan/bytes-%s", names[i]);
+        g_test_add_data_func(p, GSIZE_TO_POINTER(i), test_ts_scan_bytes);
+    }
     return g_test_run();
 }
