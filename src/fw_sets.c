@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Diffing wanted bans against a set's members and planning overlap-free networks: the logic
+// of the set backends that needs no kernel, kept apart so unit tests can reach it.
+#include "fw_sets.h"
+
+#include <string.h>
+
+static int
+prefix_compare(const IpPrefix *a, const IpPrefix *b)
+{
+    int c = ipaddr_compare(&a->addr, &b->addr);
+    if (c != 0)
+        return c;
+    return (int)a->len - (int)b->len;
+}
+
+int
+fw_set_entry_compare(const void *a, const void *b)
+{
+    return prefix_compare(&((const FwSetEntry *)a)->prefix, &((const FwSetEntry *)b)->prefix);
+}
+
+static gboolean
+timeout_longer(guint32 a, guint32 b)
+{
+    if (a == 0)
+        return b != 0;
+    return b != 0 && a > b;
+}
+
+void
+fw_sets_normalize(GArray *entries)
+{
+    if (entries->len == 0)
+        return;
+    g_array_sort(entries, fw_set_entry_compare);
+    FwSetEntry *e = (FwSetEntry *)entries->data;
+    guint out = 0;
+    for (guint i = 1; i < entries->len; i++) {
+        if (prefix_compare(&e[out].prefix, &e[i].prefix) == 0) {
+            if (timeout_longer(e[i].timeout_s, e[out].timeout_s))
+                e[out].timeout_s = e[i].timeout_s;
+            continue;
+        }
+        e[++out] = e[i];
+    }
+    g_array_set_size(entries, out + 1);
+}
+
+static gboolean
+timeouts_differ(guint32 have, guint32 want, guint32 slack_s)
+{
+    if ((have == 0) != (want == 0))
+        return TRUE;
+    guint32 d = have > want ? have - want : want - have;
+    return d > slack_s;
+}
+
+static void
+push(GArray *changes, FwChangeKind kind, const FwSetEntry *e)
+{
+    FwChange c = {.kind = kind, .prefix = e->prefix, .timeout_s = e->timeout_s};
+    g_array_append_val(changes, c);
+}
+
+void
+fw_sets_diff(GArray *installed, GArray *desired, gboolean timed, guint32 slack_s,
+             GArray *changes, FwReconcileStats *stats)
+{
+    fw_sets_normalize(installed);
+    fw_sets_normalize(desired);
+    const FwSetEntry *have = (const FwSetEntry *)installed->data;
+    const FwSetEntry *want = (const FwSetEntry *)desired->data;
+    guint i = 0, j = 0;
+    guint added = 0, removed = 0, updated = 0;
+    while (i < installed->len || j < desired->len) {
+        int c;
+        if (i == installed->len)
+            c = 1;
+        else if (j == desired->len)
+            c = -1;
+        else
+            c = prefix_compare(&have[i].prefix, &want[j].prefix);
+        if (c < 0) {
+            push(changes, FW_CHANGE_REMOVE, &have[i++]);
+            removed++;
+        } else if (c > 0) {
+            push(changes, FW_CHANGE_ADD, &want[j++]);
+            added++;
+        } else {
+            if (timed && timeouts_differ(have[i].timeout_s, want[j].timeout_s, slack_s)) {
+                push(changes, FW_CHANGE_ADD, &want[j]);
+                updated++;
+            }
+            i++;
+            j++;
+        }
+    }
+    if (stats) {
+        stats->added += added;
+        stats->removed += removed;
+        stats->updated += updated;
+    }
+}
+
+gboolean
+fw_sets_is_network(const IpPrefix *p)
+{
+    return p->len < (p->addr.family == AF_INET ? 32 : 128);
+}
+
+/* TRUE when outer covers inner (same family, outer no longer, inner inside outer). */
+static gboolean
+covers(const IpPrefix *outer, const IpPrefix *inner)
+{
+    return outer->addr.family == inner->addr.family && outer->len <= inner->len &&
+           ipprefix_contains(outer, &inner->addr);
+}
+
+void
+fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GArray *out)
+{
+    for (gsize k = 0; k < n; k++) {
+        const FwChange *c = &changes[k];
+        if (!fw_sets_is_network(&c->prefix)) {
+            g_array_append_val(out, *c);
+            continue;
+        }
+        if (c->kind == FW_CHANGE_REMOVE) {
+            for (guint i = 0; i < present->len; i++) {
+                if (ipprefix_equal(&g_array_index(present, IpPrefix, i), &c->prefix)) {
+                    g_array_append_val(out, *c);
+                    g_array_remove_index_fast(present, i);
+                    break;
+                }
+            }
+            continue;
+        }
+        gboolean covered = FALSE;
+        for (guint i = 0; i < present->len && !covered; i++) {
+            const IpPrefix *p = &g_array_index(present, IpPrefix, i);
+            covered = covers(p, &c->prefix) && !ipprefix_equal(p, &c->prefix);
+        }
+        if (covered)
+            continue;
+        gboolean there = FALSE;
+        for (guint i = present->len; i-- > 0;) {
+            const IpPrefix *p = &g_array_index(present, IpPrefix, i);
+            if (ipprefix_equal(p, &c->prefix)) {
+                there = TRUE;
+            } else if (covers(&c->prefix, p)) {
+                FwChange rm = {.kind = FW_CHANGE_REMOVE, .prefix = *p};
+                g_array_append_val(out, rm);
+                g_array_remove_index_fast(present, i);
+            }
+        }
+        g_array_append_val(out, *c);
+        if (!there)
+            g_array_append_val(present, c->prefix);
+    }
+}
+
+guint
+fw_sets_drop_covered(GArray *entries)
+{
+    guint dropped = 0;
+    for (guint i = entries->len; i-- > 0;) {
+        const IpPrefix *p = &g_array_index(entries, FwSetEntry, i).prefix;
+        if (!fw_sets_is_network(p))
+            continue;
+        for (guint j = 0; j < entries->len; j++) {
+            const IpPrefix *q = &g_array_index(entries, FwSetEntry, j).prefix;
+            if (j != i && fw_sets_is_network(q) && covers(q, p) && !ipprefix_equal(q, p)) {
+                g_array_remove_index(entries, i);
+                dropped++;
+                break;
+            }
+        }
+    }
+    return dropped;
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The pure half of the set backends (nftables, ipset): comparing the bans wanted with the set
+// members the kernel holds, and keeping networks in an interval set from overlapping.
+#pragma once
+
+#include <glib.h>
+
+#include "fw.h"
+
+/* One set member: a prefix and its remaining time in seconds (0: no timeout). */
+typedef struct {
+    IpPrefix prefix;
+    guint32 timeout_s;
+} FwSetEntry;
+
+/* Orders by family, address, then length (qsort/g_array_sort comparator on FwSetEntry). */
+int fw_set_entry_compare(const void *a, const void *b);
+
+/* Sorts entries and merges repeated prefixes into one: a permanent copy wins, else the longest
+ * remaining time. */
+void fw_sets_normalize(GArray *entries);
+
+/* Appends to changes (FwChange) what makes installed equal to desired; both are normalized
+ * first (in place). Missing entries are added with their desired time, strays removed. With
+ * timed, an installed entry whose remaining time differs from the desired one by more than
+ * slack_s (or which is permanent where the ban is not, or the reverse) is added again with
+ * the desired time, which refreshes its timeout. Counts go to stats (added, removed,
+ * updated) when it is not NULL. */
+void fw_sets_diff(GArray *installed, GArray *desired, gboolean timed, guint32 slack_s,
+                  GArray *changes, FwReconcileStats *stats);
+
+/* TRUE for a prefix shorter than a host (it goes to the interval set). */
+gboolean fw_sets_is_network(const IpPrefix *p);
+
+/* Interval sets refuse overlapping members, so networks of one family are planned against
+ * the ones installed (present, IpPrefix, updated in place): removing one not present is
+ * dropped; adding one inside a present network is dropped (it is already covered); adding one
+ * that covers present networks removes those first; adding a present one is kept (it
+ * refreshes the timeout). Host prefixes pass through unchanged. The result goes to out
+ * (FwChange) in order. */
+void fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GArray *out);
+
+/* Removes from entries (FwSetEntry) every network that another network in it covers, so
+ * the rest can go into an interval set. Returns how many were removed. */
+guint fw_sets_drop_covered(GArray *entries);
