@@ -444,41 +444,6 @@ raw_compare(const void *a, const void *b, gpointer len)
     return (int)y->end - (int)x->end; /* at one key, an end closes before a start opens */
 }
 
-/* The prefix [start, end) spans, or FALSE when it is not one (a hand-made range). end NULL:
- * up to the top of the address space. */
-static gboolean
-range_to_prefix(int fam, const guint8 *start, const guint8 *end, IpPrefix *out)
-{
-    guint n = fam_bytes(fam);
-    guint8 last[16];
-    if (end) {
-        memcpy(last, end, n);
-        for (guint i = n; i-- > 0;) { /* last = end - 1 */
-            if (last[i]-- != 0)
-                break;
-        }
-    } else {
-        memset(last, 0xff, n);
-    }
-    guint len = 0;
-    while (len < n * 8) {
-        guint8 bit = (guint8)(0x80 >> (len % 8));
-        if ((start[len / 8] & bit) != (last[len / 8] & bit))
-            break;
-        len++;
-    }
-    for (guint b = len; b < n * 8; b++) {
-        guint8 bit = (guint8)(0x80 >> (b % 8));
-        if ((start[b / 8] & bit) != 0 || (last[b / 8] & bit) == 0)
-            return FALSE;
-    }
-    memset(out, 0, sizeof *out);
-    out->addr.family = fam == FAM4 ? AF_INET : AF_INET6;
-    memcpy(out->addr.bytes, start, n);
-    out->len = (guint8)len;
-    return TRUE;
-}
-
 /* Reads one set: host sets straight into entries; interval sets pair starts with ends, and
  * ranges that are no prefix go to odd (OddRange) to be deleted. */
 static gboolean
@@ -504,7 +469,8 @@ read_set(FwNft *f, int fam, gboolean interval, GArray *entries, GArray *odd, GEr
         if (i + 1 < raw->len && r[i + 1].end)
             end = &r[i + 1];
         FwSetEntry e = {.timeout_s = r[i].timeout_s};
-        if (range_to_prefix(fam, r[i].key, end ? end->key : NULL, &e.prefix)) {
+        if (fw_sets_range_to_prefix(fam == FAM4 ? AF_INET : AF_INET6, r[i].key, end ? end->key : NULL,
+                                     &e.prefix)) {
             g_array_append_val(entries, e);
         } else if (odd) {
             OddRange o = {.fam = fam, .has_end = end != NULL};
@@ -595,18 +561,9 @@ elem_put_prefix(ElemWriter *w, const IpPrefix *p, guint32 timeout_s)
     int fam = fam_index(p);
     guint n = fam_bytes(fam);
     elem_put(w, p->addr.bytes, n, FALSE, timeout_s);
-    if (!fw_sets_is_network(p))
-        return;
     guint8 end[16];
-    memcpy(end, p->addr.bytes, n);
-    for (guint b = p->len; b < n * 8; b++)
-        end[b / 8] |= (guint8)(0x80 >> (b % 8));
-    for (guint i = n; i-- > 0;) { /* end = last + 1 */
-        if (++end[i] != 0) {
-            elem_put(w, end, n, TRUE, timeout_s);
-            return;
-        }
-    }
+    if (fw_sets_is_network(p) && fw_sets_prefix_end(p, end))
+        elem_put(w, end, n, TRUE, timeout_s);
 }
 
 static void

@@ -179,3 +179,50 @@ fw_sets_drop_covered(GArray *entries)
     }
     return dropped;
 }
+
+gboolean
+fw_sets_range_to_prefix(int family, const guint8 *start, const guint8 *end, IpPrefix *out)
+{
+    guint n = family == AF_INET ? 4 : 16;
+    guint8 last[16];
+    if (end) {
+        memcpy(last, end, n);
+        for (guint i = n; i-- > 0;) { /* last = end - 1 */
+            if (last[i]-- != 0)
+                break;
+        }
+    } else {
+        memset(last, 0xff, n);
+    }
+    guint len = 0;
+    while (len < n * 8) {
+        guint8 bit = (guint8)(0x80 >> (len % 8));
+        if ((start[len / 8] & bit) != (last[len / 8] & bit))
+            break;
+        len++;
+    }
+    for (guint b = len; b < n * 8; b++) {
+        guint8 bit = (guint8)(0x80 >> (b % 8));
+        if ((start[b / 8] & bit) != 0 || (last[b / 8] & bit) == 0)
+            return FALSE;
+    }
+    memset(out, 0, sizeof *out);
+    out->addr.family = (guint8)family;
+    memcpy(out->addr.bytes, start, n);
+    out->len = (guint8)len;
+    return TRUE;
+}
+
+gboolean
+fw_sets_prefix_end(const IpPrefix *p, guint8 end[16])
+{
+    guint n = p->addr.family == AF_INET ? 4 : 16;
+    memcpy(end, p->addr.bytes, n);
+    for (guint b = p->len; b < n * 8; b++)
+        end[b / 8] |= (guint8)(0x80 >> (b % 8));
+    for (guint i = n; i-- > 0;) { /* end = last + 1 */
+        if (++end[i] != 0)
+            return TRUE;
+    }
+    return FALSE;
+}

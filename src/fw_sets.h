@@ -43,3 +43,13 @@ void fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GA
 /* Removes from entries (FwSetEntry) every network that another network in it covers, so
  * the rest can go into an interval set. Returns how many were removed. */
 guint fw_sets_drop_covered(GArray *entries);
+
+/* The prefix that the address range [start, end) is (family AF_INET or AF_INET6, addresses
+ * in network byte order; end NULL: up to the top of the address space), or FALSE when the
+ * range is not a prefix. */
+gboolean fw_sets_range_to_prefix(int family, const guint8 *start, const guint8 *end,
+                                 IpPrefix *out);
+
+/* The first address past p into end (4 or 16 bytes); FALSE when p reaches the top of the
+ * address space (there is none). */
+gboolean fw_sets_prefix_end(const IpPrefix *p, guint8 end[16]);
