@@ -993,8 +993,11 @@ probe_destroy(FwNft *f)
     elem_put(&w, zero, 4, FALSE, 0);
     elem_flush(&w);
     FwNftStats before = f->last;
-    f->destroy_elem = batch_commit(&bt, "probe", NULL, NULL) ? 1 : 0;
+    int err = 0;
+    gboolean ok = batch_commit(&bt, "probe", &err, NULL);
     batch_clear(&bt);
+    /* ENOENT: no table yet, so no answer; the next operation asks again. */
+    f->destroy_elem = ok ? 1 : err == ENOENT ? -1 : 0;
     f->last = before; /* the probe is not part of the operation's cost */
 }
 
@@ -1075,6 +1078,11 @@ nft_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
     probe_destroy(f);
     f->last.destroy_elem = f->destroy_elem == 1;
 
+    /* The batch sends removals before additions: keep each prefix's last change only. */
+    g_autoptr(GArray) collapsed = g_array_sized_new(FALSE, FALSE, sizeof(FwChange), (guint)n);
+    fw_sets_collapse(changes, n, collapsed);
+    changes = (const FwChange *)collapsed->data;
+    n = collapsed->len;
     gboolean net_fams[N_FAMS] = {FALSE, FALSE};
     gboolean host_removals = FALSE;
     for (gsize i = 0; i < n; i++) {
@@ -1103,11 +1111,26 @@ nft_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
         }
         g_array_sort(hosts, fw_set_entry_compare);
     }
-    Batch bt;
-    batch_init(&bt, f);
-    put_changes(&bt, changes, n, hosts);
-    gboolean ok = batch_commit(&bt, "apply", NULL, error);
-    batch_clear(&bt);
+    gboolean ok = FALSE;
+    for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+        Batch bt;
+        batch_init(&bt, f);
+        put_changes(&bt, changes, n, hosts);
+        int err = 0;
+        GError *local = NULL;
+        ok = batch_commit(&bt, "apply", &err, &local);
+        batch_clear(&bt);
+        if (!ok && err == ENOENT && attempt == 0) {
+            /* The table or a set is gone (never made, or deleted by hand): make the layout
+             * and try once more. */
+            g_clear_error(&local);
+            if (!build_layout(f, NULL, error))
+                return FALSE;
+            continue;
+        }
+        if (local)
+            g_propagate_error(error, local);
+    }
     f->last.duration_us = g_get_monotonic_time() - start;
     return ok;
 }

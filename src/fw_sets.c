@@ -117,9 +117,40 @@ covers(const IpPrefix *outer, const IpPrefix *inner)
            ipprefix_contains(outer, &inner->addr);
 }
 
+/* Removes the additions of p planned so far. */
+static void
+drop_adds(GArray *out, const IpPrefix *p)
+{
+    for (guint i = out->len; i-- > 0;) {
+        const FwChange *c = &g_array_index(out, FwChange, i);
+        if (c->kind == FW_CHANGE_ADD && ipprefix_equal(&c->prefix, p))
+            g_array_remove_index(out, i);
+    }
+}
+
+/* Takes p out of the plan: drops its planned additions, and removes it from the set when the
+ * kernel holds it (it was present before this batch and not removed yet). */
+static void
+unplan(GArray *present, GArray *kernel, guint index, GArray *out)
+{
+    IpPrefix p = g_array_index(present, IpPrefix, index);
+    g_array_remove_index(present, index);
+    drop_adds(out, &p);
+    for (guint i = 0; i < kernel->len; i++) {
+        if (ipprefix_equal(&g_array_index(kernel, IpPrefix, i), &p)) {
+            FwChange rm = {.kind = FW_CHANGE_REMOVE, .prefix = p};
+            g_array_append_val(out, rm);
+            g_array_remove_index(kernel, i);
+            return;
+        }
+    }
+}
+
 void
 fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GArray *out)
 {
+    /* What the kernel holds before this batch, as opposed to what the plan adds. */
+    g_autoptr(GArray) kernel = g_array_copy(present);
     for (gsize k = 0; k < n; k++) {
         const FwChange *c = &changes[k];
         if (!fw_sets_is_network(&c->prefix)) {
@@ -129,8 +160,7 @@ fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GArray 
         if (c->kind == FW_CHANGE_REMOVE) {
             for (guint i = 0; i < present->len; i++) {
                 if (ipprefix_equal(&g_array_index(present, IpPrefix, i), &c->prefix)) {
-                    g_array_append_val(out, *c);
-                    g_array_remove_index_fast(present, i);
+                    unplan(present, kernel, i, out);
                     break;
                 }
             }
@@ -146,18 +176,59 @@ fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GArray 
         gboolean there = FALSE;
         for (guint i = present->len; i-- > 0;) {
             const IpPrefix *p = &g_array_index(present, IpPrefix, i);
-            if (ipprefix_equal(p, &c->prefix)) {
+            if (ipprefix_equal(p, &c->prefix))
                 there = TRUE;
-            } else if (covers(&c->prefix, p)) {
-                FwChange rm = {.kind = FW_CHANGE_REMOVE, .prefix = *p};
-                g_array_append_val(out, rm);
-                g_array_remove_index_fast(present, i);
-            }
+            else if (covers(&c->prefix, p))
+                unplan(present, kernel, i, out);
         }
+        drop_adds(out, &c->prefix); /* the last time given wins */
         g_array_append_val(out, *c);
         if (!there)
             g_array_append_val(present, c->prefix);
     }
+}
+
+/* By prefix, then by position (kept in timeout_s). */
+static int
+fw_set_entry_compare_position(const void *a, const void *b)
+{
+    int c = fw_set_entry_compare(a, b);
+    if (c != 0)
+        return c;
+    guint32 x = ((const FwSetEntry *)a)->timeout_s, y = ((const FwSetEntry *)b)->timeout_s;
+    return x < y ? -1 : x > y;
+}
+
+static int
+compare_u32(const void *a, const void *b)
+{
+    guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Keeps only the last change of each prefix, in the order of those last changes: a batch
+ * whose removals go before its additions then means what the list said. */
+void
+fw_sets_collapse(const FwChange *changes, gsize n, GArray *out)
+{
+    g_autoptr(GArray) sorted = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
+    for (gsize i = 0; i < n; i++) {
+        /* timeout_s carries the index so that equal prefixes sort by position. */
+        FwSetEntry e = {.prefix = changes[i].prefix, .timeout_s = (guint32)i};
+        g_array_append_val(sorted, e);
+    }
+    g_array_sort(sorted, fw_set_entry_compare_position);
+    g_autoptr(GArray) keep = g_array_new(FALSE, FALSE, sizeof(guint32));
+    for (guint i = 0; i < sorted->len; i++) {
+        const FwSetEntry *e = &g_array_index(sorted, FwSetEntry, i);
+        if (i + 1 < sorted->len &&
+            fw_set_entry_compare(e, &g_array_index(sorted, FwSetEntry, i + 1)) == 0)
+            continue; /* a later change of the same prefix follows */
+        g_array_append_val(keep, e->timeout_s);
+    }
+    g_array_sort(keep, compare_u32);
+    for (guint i = 0; i < keep->len; i++)
+        g_array_append_val(out, changes[g_array_index(keep, guint32, i)]);
 }
 
 guint

@@ -35,10 +35,14 @@ gboolean fw_sets_is_network(const IpPrefix *p);
 /* Interval sets refuse overlapping members, so networks of one family are planned against
  * the ones installed (present, IpPrefix, updated in place): removing one not present is
  * dropped; adding one inside a present network is dropped (it is already covered); adding one
- * that covers present networks removes those first; adding a present one is kept (it
- * refreshes the timeout). Host prefixes pass through unchanged. The result goes to out
- * (FwChange) in order. */
+ * that covers present networks takes those out (a removal when the kernel holds them, else
+ * their planned addition goes); adding a present one is kept (it refreshes the timeout).
+ * Host prefixes pass through unchanged. The result goes to out (FwChange); the kernel may
+ * apply its removals before its additions. */
 void fw_sets_plan_networks(GArray *present, const FwChange *changes, gsize n, GArray *out);
+
+/* Appends to out (FwChange) the last change of each prefix in changes, in their order. */
+void fw_sets_collapse(const FwChange *changes, gsize n, GArray *out);
 
 /* Removes from entries (FwSetEntry) every network that another network in it covers, so
  * the rest can go into an interval set. Returns how many were removed. */
