@@ -12,8 +12,8 @@
 //   a prefix operand may end in ",S": its own remaining time in seconds (0: permanent)
 //   ensure | flush | list             one operation each; list prints one prefix a line
 //   apply OPERAND...                  one batch: +PREFIX adds, -PREFIX removes,
-//                                     +seq:A.B.C.D:N / -seq:A.B.C.D:N N consecutive IPv4
-//                                     addresses, @FILE lines of +PREFIX / -PREFIX
+//                                     +seq:ADDR:N / -seq:ADDR:N N consecutive addresses
+//                                     (IPv4 or IPv6), @FILE lines of +PREFIX / -PREFIX
 //   reconcile [PREFIX | seq:A.B.C.D:N | @FILE]...   the desired set
 //   pause MS                          sleeps (benchmarks: a main-loop turn between commits)
 // With --stats every operation prints "OP duration_us=.. lock_wait_us=.. commit_us=..
@@ -65,25 +65,29 @@ parse_prefix(const char *text, guint32 *timeout_s)
     return p;
 }
 
-/* "seq:A.B.C.D:N": N consecutive IPv4 host prefixes from A.B.C.D. */
+/* "seq:ADDR:N": N consecutive host prefixes from ADDR (IPv4 or IPv6; for IPv6 the count
+ * runs in the low 32 bits). */
 static gboolean
 add_seq(const char *spec, FwChangeKind kind, GArray *changes, GArray *prefixes)
 {
     if (!g_str_has_prefix(spec, "seq:"))
         return FALSE;
-    g_auto(GStrv) parts = g_strsplit(spec + 4, ":", 2);
+    const char *colon = strrchr(spec + 4, ':');
     guint64 n = 0;
-    struct in_addr start;
-    if (g_strv_length(parts) != 2 || inet_pton(AF_INET, parts[0], &start) != 1 ||
-        !g_ascii_string_to_unsigned(parts[1], 10, 1, 1u << 24, &n, NULL))
+    g_autofree char *addr_text = colon ? g_strndup(spec + 4, (gsize)(colon - spec - 4)) : NULL;
+    IpAddr start;
+    if (!colon || !ipaddr_parse(addr_text, &start) ||
+        !g_ascii_string_to_unsigned(colon + 1, 10, 1, 1u << 24, &n, NULL))
         die("bad sequence \"%s\"", spec);
-    guint32 a = ntohl(start.s_addr);
+    guint off = start.family == AF_INET ? 0 : 12;
+    guint32 a;
+    memcpy(&a, start.bytes + off, 4);
+    a = ntohl(a);
     for (guint64 i = 0; i < n; i++) {
-        IpPrefix p = {0};
+        IpPrefix p = {.addr = start};
         guint32 be = htonl(a + (guint32)i);
-        p.addr.family = AF_INET;
-        memcpy(p.addr.bytes, &be, 4);
-        p.len = 32;
+        memcpy(p.addr.bytes + off, &be, 4);
+        p.len = start.family == AF_INET ? 32 : 128;
         FwChange c = {.kind = kind, .prefix = p, .timeout_s = opt_timeout_s};
         g_array_append_val(changes ? changes : prefixes, c);
     }
