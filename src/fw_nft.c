@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -54,7 +55,9 @@
 #define BATCH_OVERRUN (64 * 1024 + 4096)
 
 #define RECV_BUF (256 * 1024)
-#define REPLY_TIMEOUT_S 60
+#define REPLY_TIMEOUT_S 30
+/* How long to wait for a batch answer the kernel has not queued by the time sendmsg returns. */
+#define STRAGGLER_WAIT_MS 1000
 
 /* Verdict chain log rate: 10 lines a minute, bursts of 5, as the iptables backend. */
 #define LOG_RATE 10
@@ -138,6 +141,9 @@ nl_open(FwNft *f, GError **error)
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int rcvbuf = 4 * 1024 * 1024;
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
+    /* Error answers carry only the failed message's header, not its up to 64 KiB. */
+    int one = 1;
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
     return TRUE;
 }
 
@@ -145,7 +151,7 @@ nl_open(FwNft *f, GError **error)
 typedef struct {
     FwNft *f;
     struct nftnl_batch *b;
-    struct nlmsghdr *last; /* the last command message: it asks for the ack we wait for */
+    guint32 first_seq; /* of the first command message */
     guint messages;
     guint elements;
 } Batch;
@@ -173,9 +179,14 @@ batch_clear(Batch *bt)
 static struct nlmsghdr *
 batch_msg(Batch *bt, guint16 type, guint16 flags)
 {
-    struct nlmsghdr *nlh =
-        nftnl_nlmsg_build_hdr(nftnl_batch_buffer(bt->b), type, NFPROTO_INET, flags, bt->f->seq++);
-    bt->last = nlh;
+    /* Every command asks for an ack: the kernel answers each once the whole batch is done
+     * (an error in place of the ack where one failed), so counting answers tells when the
+     * batch is over. (Only the last asking would be cheaper, but libnftnl may move a message
+     * to a new page after it is built, so a pointer to it cannot be kept.) */
+    if (bt->messages == 0)
+        bt->first_seq = bt->f->seq;
+    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(bt->b), type, NFPROTO_INET,
+                                                 flags | NLM_F_ACK, bt->f->seq++);
     bt->messages++;
     return nlh;
 }
@@ -225,8 +236,6 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
         *errno_out = 0;
     if (bt->messages == 0)
         return TRUE;
-    bt->last->nlmsg_flags |= NLM_F_ACK;
-    guint32 last_seq = bt->last->nlmsg_seq;
     nftnl_batch_end(nftnl_batch_buffer(bt->b), f->seq++);
     nftnl_batch_update(bt->b);
 
@@ -253,11 +262,29 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
         return FALSE;
     }
 
+    /* The kernel handles the batch inside sendmsg, so its answers are queued by now; wait a
+     * little for stragglers all the same. A batch it could not parse at all gets no answer. */
     g_autofree char *buf = g_malloc(RECV_BUF);
     int first_err = 0;
     guint16 first_type = 0;
-    for (;;) {
-        ssize_t len = mnl_socket_recvfrom(f->nl, buf, RECV_BUF);
+    guint answers = 0;
+    gboolean batch_failed = FALSE;
+    while (answers < bt->messages && !batch_failed) {
+        ssize_t len = recv(fd, buf, RECV_BUF, MSG_DONTWAIT);
+        if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            if (poll(&pfd, 1, STRAGGLER_WAIT_MS) > 0)
+                continue;
+            if (first_err != 0)
+                break;
+            if (errno_out)
+                *errno_out = ETIMEDOUT;
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                        "fw-nft: %s: the kernel answered %u of %u messages of the batch "
+                        "(%zu bytes) and applied none",
+                        op, answers, bt->messages, total);
+            return FALSE;
+        }
         if (len < 0) {
             int err = errno;
             if (err == EINTR)
@@ -265,26 +292,33 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
             if (errno_out)
                 *errno_out = err;
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                        "fw-nft: %s: reading the kernel's answer: %s", op,
-                        err == EAGAIN ? "no answer in time" : g_strerror(err));
+                        "fw-nft: %s: reading the kernel's answer: %s", op, g_strerror(err));
             return FALSE;
         }
-        gboolean done = FALSE;
         int left = (int)len;
         for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
              nlh = mnl_nlmsg_next(nlh, &left)) {
             if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != f->portid)
                 continue;
             const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+            guint32 index = nlh->nlmsg_seq - bt->first_seq;
+            if (nlh->nlmsg_seq == bt->first_seq - 1) {
+                /* An answer to the batch itself: it failed as a whole (out of memory, or
+                 * the commit). Whatever else comes is already queued. */
+                batch_failed = e->error != 0;
+            } else if (index >= bt->messages) {
+                continue; /* an answer to an earlier request */
+            } else {
+                answers++;
+            }
             if (e->error != 0 && first_err == 0) {
                 first_err = -e->error;
                 first_type = e->msg.nlmsg_type;
             }
-            if (nlh->nlmsg_seq == last_seq)
-                done = TRUE;
         }
-        if (done)
-            break;
+    }
+    /* Leave nothing behind for the next request. */
+    while (recv(fd, buf, RECV_BUF, MSG_DONTWAIT) > 0) {
     }
     if (first_err != 0) {
         if (errno_out)
@@ -1130,6 +1164,7 @@ nft_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
         }
         if (local)
             g_propagate_error(error, local);
+        break;
     }
     f->last.duration_us = g_get_monotonic_time() - start;
     return ok;
