@@ -78,3 +78,24 @@ fw_new_from_config(const FwConfig *cfg, GError **error)
         g_message("firewall backend: %s (%s)", fw_backend_name(chosen), why);
     return fw;
 }
+
+gboolean
+fw_flush_others(const FwConfig *cfg, Fw *current, GError **error)
+{
+    g_autoptr(Fw) other = NULL;
+    if (strcmp(current->ops->name, "nftables") == 0) {
+        if (!legacy_iptables_present())
+            return TRUE; /* no legacy tables: nothing of ours can be there */
+        other = fw_iptc_new(cfg, error);
+    } else {
+        other = fw_nft_new(cfg, error);
+    }
+    if (!other)
+        return FALSE;
+    if (!fw_flush(other, error)) {
+        g_prefix_error(error, "removing the %s backend's bans after the switch to %s: ",
+                       other->ops->name, current->ops->name);
+        return FALSE;
+    }
+    return TRUE;
+}

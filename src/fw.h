@@ -194,5 +194,10 @@ void fw_nft_last_stats(Fw *fw, FwNftStats *out);
  * otherwise nftables), logging the choice. */
 Fw *fw_new_from_config(const FwConfig *cfg, GError **error);
 
+/* Removes everything the other backend (iptables when current is nftables, and the
+ * reverse) has in the kernel, so that after a switch of backend, and a reconcile of current
+ * with every active ban, each ban is installed once. Nothing there is no error. */
+gboolean fw_flush_others(const FwConfig *cfg, Fw *current, GError **error);
+
 /* "iptables", "nftables" or "auto". */
 const char *fw_backend_name(FwBackend backend);

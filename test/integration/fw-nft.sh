@@ -280,6 +280,31 @@ fw --chain MY_BANS apply +192.0.2.4
 nft list set inet my_bans ban4 | grep -q 'elements = { 192.0.2.4 }' || ab_fail "table my_bans"
 fw --chain MY_BANS flush
 
+echo "== switching backends: every ban installed once, in the new backend only"
+ipt() { "$FWCTL" --backend iptables --lock "$XTABLES_LOCKFILE" "$@" 2>"$AB_TMP/fw.err" ||
+    { cat "$AB_TMP/fw.err" >&2; return 1; }; }
+printf '192.0.2.10\n198.51.100.0/24\n2001:db8::10\n' >"$AB_TMP/bans"
+ipt apply +192.0.2.10 +2001:db8::10 +198.51.100.0/24
+# What the daemon does at start: reconcile the new backend with the stored bans, then clear
+# the old one.
+fw reconcile 192.0.2.10 2001:db8::10 198.51.100.0/24
+fw flush-others
+[ -z "$(iptables-legacy -S | grep ALERTBAN)" ] || ab_fail "iptables rules left after the switch"
+[ -z "$(ip6tables-legacy -S | grep ALERTBAN)" ] || ab_fail "ip6tables rules left after the switch"
+fw list | diff -u "$AB_TMP/bans" - || ab_fail "nftables bans after the switch differ"
+ipt reconcile 192.0.2.10 2001:db8::10 198.51.100.0/24
+ipt flush-others
+[ -z "$(nft list tables)" ] || ab_fail "nftables table left after the switch back"
+ipt list | diff -u "$AB_TMP/bans" - || ab_fail "iptables bans after the switch back differ"
+ipt flush
+
+echo "== auto: legacy iptables is there, so iptables"
+fw_auto_log=$("$FWCTL" --backend auto --lock "$XTABLES_LOCKFILE" list 2>&1 >/dev/null)
+case "$fw_auto_log" in
+*"firewall backend: iptables (auto: the kernel has legacy iptables)"*) ;;
+*) ab_fail "auto chose: $fw_auto_log" ;;
+esac
+
 echo "== 100,000 bans in one batch, listed and reconciled"
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t0=$(now_ms)

@@ -11,6 +11,7 @@
 //             --timed       reconcile with remaining times (fw_reconcile_timed)
 //   a prefix operand may end in ",S": its own remaining time in seconds (0: permanent)
 //   ensure | flush | list             one operation each; list prints one prefix a line
+//   flush-others                      removes the other backend's objects (fw_flush_others)
 //   apply OPERAND...                  one batch: +PREFIX adds, -PREFIX removes,
 //                                     +seq:ADDR:N / -seq:ADDR:N N consecutive addresses
 //                                     (IPv4 or IPv6), @FILE lines of +PREFIX / -PREFIX
@@ -157,7 +158,8 @@ print_stats(Fw *fw, const char *op)
 static gboolean
 is_command(const char *arg)
 {
-    static const char *const words[] = {"ensure", "flush", "list", "apply", "reconcile", "pause"};
+    static const char *const words[] = {"ensure",    "flush", "list",        "apply",
+                                        "reconcile", "pause", "flush-others"};
     for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
         if (strcmp(arg, words[i]) == 0)
             return TRUE;
@@ -268,6 +270,8 @@ main(int argc, char **argv)
         FwReconcileStats rs = {0};
         if (strcmp(cmd, "ensure") == 0) {
             ok = fw_ensure(fw, &error);
+        } else if (strcmp(cmd, "flush-others") == 0) {
+            ok = fw_flush_others(&cfg, fw, &error);
         } else if (strcmp(cmd, "flush") == 0) {
             ok = fw_flush(fw, &error);
         } else if (strcmp(cmd, "apply") == 0) {
