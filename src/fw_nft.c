@@ -55,6 +55,7 @@
 #define BATCH_OVERRUN (64 * 1024 + 4096)
 
 #define RECV_BUF (256 * 1024)
+/* Dumps: how long the kernel may take between two parts. */
 #define REPLY_TIMEOUT_S 30
 /* How long to wait for a batch answer the kernel has not queued by the time sendmsg returns. */
 #define STRAGGLER_WAIT_MS 1000
@@ -92,7 +93,8 @@ typedef struct {
     struct mnl_socket *nl;
     guint32 portid;
     guint32 seq;
-    int destroy_elem; /* -1: not probed yet */
+    int destroy_elem;   /* the kernel knows DESTROYSETELEM; -1: not probed yet */
+    int update_timeout; /* adding a member again sets its new timeout; -1: not probed yet */
     FwNftStats last;
 } FwNft;
 
@@ -481,12 +483,13 @@ raw_compare(const void *a, const void *b, gpointer len)
 /* Reads one set: host sets straight into entries; interval sets pair starts with ends, and
  * ranges that are no prefix go to odd (OddRange) to be deleted. */
 static gboolean
-read_set(FwNft *f, int fam, gboolean interval, GArray *entries, GArray *odd, GError **error)
+read_named_set(FwNft *f, const char *name, int fam, gboolean interval, GArray *entries,
+               GArray *odd, GError **error)
 {
     SetDump d = {.fam = fam, .interval = interval, .entries = entries};
     g_autoptr(GArray) raw = g_array_new(FALSE, FALSE, sizeof(RawElem));
     d.raw = raw;
-    SetRef ref = {f->table, interval ? net_set[fam] : host_set[fam]};
+    SetRef ref = {f->table, name};
     g_autofree char *what = g_strdup_printf("set %s of table inet %s", ref.set, f->table);
     gboolean missing;
     if (!dump(f, NFT_MSG_GETSETELEM, build_set_ref, &ref, set_dump_cb, &d, &missing, what, error))
@@ -515,6 +518,13 @@ read_set(FwNft *f, int fam, gboolean interval, GArray *entries, GArray *odd, GEr
         }
     }
     return TRUE;
+}
+
+static gboolean
+read_set(FwNft *f, int fam, gboolean interval, GArray *entries, GArray *odd, GError **error)
+{
+    return read_named_set(f, interval ? net_set[fam] : host_set[fam], fam, interval, entries, odd,
+                          error);
 }
 
 /* Every member of every set (with odd ranges in odd when not NULL). */
@@ -931,11 +941,10 @@ read_chains(FwNft *f, ChainState *st, GError **error)
     return dump(f, NFT_MSG_GETRULE, build_rule_ref, f, rule_dump_cb, st, &missing, what, error);
 }
 
-/* How many rules chain h should hold. */
+/* How many rules a base chain should hold: one per set and matched side. */
 static guint
-expected_rules(const FwConfig *cfg, const HookPlan *p)
+expected_rules(const HookPlan *p)
 {
-    (void)cfg;
     return (p->src ? 4 : 0) + (p->dst ? 4 : 0);
 }
 
@@ -979,7 +988,7 @@ build_layout(FwNft *f, guint *fixed, GError **error)
                          st.prio[h] == CHAIN_PRIORITY;
         if (present && (!plan[h].want || !right))
             chain_msg(&bt, chain_ref_new(f, hooks[h].chain), NFT_MSG_DELCHAIN, 0);
-        if (plan[h].want && (!right || st.rules[h] != expected_rules(&f->cfg, &plan[h])))
+        if (plan[h].want && (!right || st.rules[h] != expected_rules(&plan[h])))
             wrong++;
         else if (!plan[h].want && present)
             wrong++;
@@ -1013,8 +1022,6 @@ build_layout(FwNft *f, guint *fixed, GError **error)
 static void
 probe_destroy(FwNft *f)
 {
-    if (f->destroy_elem >= 0)
-        return;
     if (g_strcmp0(g_getenv("ALERTBAN_NFT_NO_DESTROY"), "1") == 0) {
         f->destroy_elem = 0;
         return;
@@ -1026,13 +1033,64 @@ probe_destroy(FwNft *f)
     static const guint8 zero[4] = {0};
     elem_put(&w, zero, 4, FALSE, 0);
     elem_flush(&w);
-    FwNftStats before = f->last;
     int err = 0;
     gboolean ok = batch_commit(&bt, "probe", &err, NULL);
     batch_clear(&bt);
     /* ENOENT: no table yet, so no answer; the next operation asks again. */
     f->destroy_elem = ok ? 1 : err == ENOENT ? -1 : 0;
-    f->last = before; /* the probe is not part of the operation's cost */
+}
+
+/* Asks once whether adding a member again sets its new timeout (Linux 6.12+; before, the
+ * old timeout stays and an extension must delete and add in one batch). The question goes
+ * to a set of its own that no rule uses, deleted afterwards. */
+static void
+probe_update(FwNft *f)
+{
+    if (g_strcmp0(g_getenv("ALERTBAN_NFT_NO_UPDATE"), "1") == 0) {
+        f->update_timeout = 0;
+        return;
+    }
+    static const char probe_set[] = "probe";
+    static const guint8 zero[4] = {0};
+    gboolean ok = TRUE;
+    for (int step = 0; step < 2 && ok; step++) {
+        Batch bt;
+        batch_init(&bt, f);
+        if (step == 0)
+            add_set(&bt, probe_set, FAM4, FALSE, 99);
+        ElemWriter w;
+        writer_init(&w, &bt, probe_set, FW_CHANGE_ADD, FALSE);
+        elem_put(&w, zero, 4, FALSE, step == 0 ? 3600 : 7200);
+        elem_flush(&w);
+        ok = batch_commit(&bt, "probe", NULL, NULL);
+        batch_clear(&bt);
+    }
+    g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
+    ok = ok && read_named_set(f, probe_set, FAM4, FALSE, got, NULL, NULL) && got->len == 1;
+    f->update_timeout = ok && g_array_index(got, FwSetEntry, 0).timeout_s > 3600 + 60 ? 1 : 0;
+    Batch bt;
+    batch_init(&bt, f);
+    struct nftnl_set *s = set_ref_new(f, probe_set);
+    struct nlmsghdr *nlh = batch_msg(&bt, NFT_MSG_DELSET, 0);
+    nftnl_set_nlmsg_build_payload(nlh, s);
+    batch_next(&bt);
+    nftnl_set_free(s);
+    (void)batch_commit(&bt, "probe", NULL, NULL);
+    batch_clear(&bt);
+}
+
+/* Finds out what the kernel can do, once the table exists. */
+static void
+probe_kernel(FwNft *f)
+{
+    FwNftStats before = f->last;
+    if (f->destroy_elem < 0)
+        probe_destroy(f);
+    if (f->destroy_elem >= 0 && f->update_timeout < 0)
+        probe_update(f);
+    f->last = before; /* the probes are not part of the operation's cost */
+    f->last.destroy_elem = f->destroy_elem == 1;
+    f->last.update_timeout = f->update_timeout == 1;
 }
 
 static gboolean
@@ -1043,19 +1101,28 @@ nft_ensure(Fw *fw, GError **error)
     memset(&f->last, 0, sizeof f->last);
     if (!nl_open(f, error) || !build_layout(f, NULL, error))
         return FALSE;
-    probe_destroy(f);
-    f->last.destroy_elem = f->destroy_elem == 1;
+    probe_kernel(f);
     f->last.duration_us = g_get_monotonic_time() - start;
     return TRUE;
 }
 
-/* Appends the element messages for changes (already planned: networks do not overlap). With
- * present (host prefixes installed, sorted FwSetEntry) removals of absent hosts are left
- * out; otherwise they go as DESTROYSETELEM. */
-static void
-put_changes(Batch *bt, const FwChange *changes, gsize n, GArray *present_hosts)
+static gboolean
+is_present(GArray *present, const IpPrefix *p)
 {
-    FwNft *f = bt->f;
+    FwSetEntry key = {.prefix = *p};
+    return bsearch(&key, present->data, present->len, sizeof(FwSetEntry), fw_set_entry_compare) !=
+           NULL;
+}
+
+/* Appends the element messages for changes (already planned: networks do not overlap).
+ * present (sorted FwSetEntry) holds the installed networks, and the installed hosts too when
+ * hosts_known; without them host removals go as DESTROYSETELEM. With refresh (a kernel
+ * that keeps the old timeout of a member added again) each addition of an installed member
+ * is preceded by its removal in the same batch, so the ban never lapses. */
+static void
+put_changes(Batch *bt, const FwChange *changes, gsize n, GArray *present, gboolean hosts_known,
+            gboolean refresh)
+{
     /* Removals first, then additions, per set: a network replaced by a wider one leaves
      * before the wider one arrives. */
     for (int pass = 0; pass < 2; pass++) {
@@ -1063,18 +1130,19 @@ put_changes(Batch *bt, const FwChange *changes, gsize n, GArray *present_hosts)
         for (int fam = 0; fam < N_FAMS; fam++) {
             for (int net = 0; net < 2; net++) {
                 ElemWriter w;
-                gboolean destroy = kind == FW_CHANGE_REMOVE && !net && !present_hosts;
-                writer_init(&w, bt, net ? net_set[fam] : host_set[fam], kind, destroy);
+                gboolean known = net || hosts_known;
+                writer_init(&w, bt, net ? net_set[fam] : host_set[fam], kind, !known);
                 for (gsize i = 0; i < n; i++) {
                     const FwChange *c = &changes[i];
-                    if (c->kind != kind || fam_index(&c->prefix) != fam ||
-                        fw_sets_is_network(&c->prefix) != (net != 0))
+                    if (fam_index(&c->prefix) != fam || fw_sets_is_network(&c->prefix) != (net != 0))
                         continue;
-                    if (kind == FW_CHANGE_REMOVE && !net && present_hosts) {
-                        FwSetEntry key = {.prefix = c->prefix};
-                        if (!bsearch(&key, present_hosts->data, present_hosts->len,
-                                     sizeof(FwSetEntry), fw_set_entry_compare))
+                    if (kind == FW_CHANGE_REMOVE) {
+                        gboolean wanted = c->kind == FW_CHANGE_REMOVE ||
+                                          (refresh && c->kind == FW_CHANGE_ADD);
+                        if (!wanted || (known && !is_present(present, &c->prefix)))
                             continue;
+                    } else if (c->kind != FW_CHANGE_ADD) {
+                        continue;
                     }
                     elem_put_prefix(&w, &c->prefix, c->timeout_s);
                 }
@@ -1082,7 +1150,6 @@ put_changes(Batch *bt, const FwChange *changes, gsize n, GArray *present_hosts)
             }
         }
     }
-    (void)f;
 }
 
 /* The networks installed in one family's or both families' interval sets. */
@@ -1109,47 +1176,49 @@ nft_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
         return TRUE;
     if (!nl_open(f, error))
         return FALSE;
-    probe_destroy(f);
-    f->last.destroy_elem = f->destroy_elem == 1;
+    probe_kernel(f);
 
     /* The batch sends removals before additions: keep each prefix's last change only. */
     g_autoptr(GArray) collapsed = g_array_sized_new(FALSE, FALSE, sizeof(FwChange), (guint)n);
     fw_sets_collapse(changes, n, collapsed);
     changes = (const FwChange *)collapsed->data;
     n = collapsed->len;
+    gboolean refresh = f->update_timeout != 1;
     gboolean net_fams[N_FAMS] = {FALSE, FALSE};
-    gboolean host_removals = FALSE;
+    gboolean host_deletes = FALSE; /* removals, or refreshes on a kernel that needs them */
     for (gsize i = 0; i < n; i++) {
         if (fw_sets_is_network(&changes[i].prefix))
             net_fams[fam_index(&changes[i].prefix)] = TRUE;
-        else if (changes[i].kind == FW_CHANGE_REMOVE)
-            host_removals = TRUE;
+        else if (changes[i].kind == FW_CHANGE_REMOVE || refresh)
+            host_deletes = TRUE;
     }
+    g_autoptr(GArray) present = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
     g_autoptr(GArray) planned = NULL;
     if (net_fams[FAM4] || net_fams[FAM6]) {
-        g_autoptr(GArray) present = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
-        if (!read_networks(f, net_fams, present, error))
+        g_autoptr(GArray) nets = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+        if (!read_networks(f, net_fams, nets, error))
             return FALSE;
+        for (guint i = 0; i < nets->len; i++) {
+            FwSetEntry e = {.prefix = g_array_index(nets, IpPrefix, i)};
+            g_array_append_val(present, e);
+        }
         planned = g_array_sized_new(FALSE, FALSE, sizeof(FwChange), (guint)n);
-        fw_sets_plan_networks(present, changes, n, planned);
+        fw_sets_plan_networks(nets, changes, n, planned);
         changes = (const FwChange *)planned->data;
         n = planned->len;
     }
-    g_autoptr(GArray) hosts = NULL;
-    if (host_removals && f->destroy_elem != 1) {
-        /* No quiet delete: only remove what the sets hold, or the kernel aborts the batch. */
-        hosts = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
-        for (int fam = 0; fam < N_FAMS; fam++) {
-            if (!read_set(f, fam, FALSE, hosts, NULL, error))
-                return FALSE;
-        }
-        g_array_sort(hosts, fw_set_entry_compare);
+    /* Without quiet deletes, only remove what the sets hold, or the kernel aborts the batch. */
+    gboolean hosts_known = host_deletes && f->destroy_elem != 1;
+    for (int fam = 0; hosts_known && fam < N_FAMS; fam++) {
+        if (!read_set(f, fam, FALSE, present, NULL, error))
+            return FALSE;
     }
+    g_array_sort(present, fw_set_entry_compare);
     gboolean ok = FALSE;
     for (int attempt = 0; attempt < 2 && !ok; attempt++) {
         Batch bt;
         batch_init(&bt, f);
-        put_changes(&bt, changes, n, hosts);
+        put_changes(&bt, changes, n, present, hosts_known, refresh);
         int err = 0;
         GError *local = NULL;
         ok = batch_commit(&bt, "apply", &err, &local);
@@ -1199,8 +1268,7 @@ reconcile_entries(FwNft *f, GArray *desired, gboolean timed, FwReconcileStats *s
     guint fixed = 0;
     if (!build_layout(f, &fixed, error))
         return FALSE;
-    probe_destroy(f);
-    f->last.destroy_elem = f->destroy_elem == 1;
+    probe_kernel(f);
     g_autoptr(GArray) installed = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
     g_autoptr(GArray) odd = g_array_new(FALSE, FALSE, sizeof(OddRange));
     if (!read_all(f, installed, odd, error))
@@ -1229,7 +1297,8 @@ reconcile_entries(FwNft *f, GArray *desired, gboolean timed, FwReconcileStats *s
         elem_flush(&w);
     }
     /* The installed entries are all present: removals need no DESTROY. */
-    put_changes(&bt, (const FwChange *)changes->data, changes->len, installed);
+    put_changes(&bt, (const FwChange *)changes->data, changes->len, installed, TRUE,
+                f->update_timeout != 1);
     gboolean ok = batch_commit(&bt, "reconcile", NULL, error);
     batch_clear(&bt);
     if (ok && stats) {
@@ -1295,6 +1364,7 @@ nft_flush(Fw *fw, GError **error)
     if (local)
         g_propagate_error(error, local);
     f->destroy_elem = -1;
+    f->update_timeout = -1;
     f->last.duration_us = g_get_monotonic_time() - start;
     return ok;
 }
@@ -1357,6 +1427,7 @@ fw_nft_new(const FwConfig *cfg, GError **error)
     for (gsize i = 0; i <= n; i++)
         f->table[i] = g_ascii_tolower(cfg->chain[i]);
     f->destroy_elem = -1;
+    f->update_timeout = -1;
     return &f->parent;
 }
 

@@ -72,7 +72,7 @@ fw ensure # idempotent
 echo "== one batch: hosts and networks, both families, timed and permanent"
 fw --stats apply +192.0.2.1,30 +192.0.2.2 +198.51.100.0/24,60 +2001:db8::1,40 \
     +2001:db8:1::/48 -203.0.113.9 +192.0.2.1,30 >"$AB_TMP/stats"
-grep -q '^apply .* messages=5 elements=8 destroy_elem=1$' "$AB_TMP/stats" ||
+grep -q '^apply .* messages=5 elements=8 destroy_elem=1 update_timeout=1$' "$AB_TMP/stats" ||
     ab_fail "apply: $(cat "$AB_TMP/stats") (a message per set touched; networks take a start and an end element)"
 expect_sets <<'EOF'
 		elements = { 192.0.2.1 timeout 30s, 192.0.2.2 }
@@ -97,6 +97,23 @@ nft list set inet alertban ban4 | sed 's/ expires [0-9a-z]*//g' |
     grep -q 'elements = { 192.0.2.1 timeout 5m, 192.0.2.2 }' ||
     ab_fail "192.0.2.2 did not become permanent"
 
+echo "== extension on kernels that keep the old timeout (before 6.12): delete and add in one batch"
+ALERTBAN_NFT_NO_UPDATE=1 fw --stats apply +192.0.2.1,600 +198.51.100.0/24,600 +2001:db8::1,600 \
+    +192.0.2.77,600 >"$AB_TMP/stats"
+grep -q '^apply .* messages=6 elements=10 destroy_elem=1 update_timeout=0$' "$AB_TMP/stats" ||
+    ab_fail "refresh apply: $(cat "$AB_TMP/stats")"
+# and before 6.3 (no quiet delete either): only installed members are deleted first.
+ALERTBAN_NFT_NO_UPDATE=1 ALERTBAN_NFT_NO_DESTROY=1 fw --stats apply +192.0.2.1,300 \
+    +2001:db8::1,7200 +198.51.100.0/24,90 +192.0.2.77 -192.0.2.77 -192.0.2.78 >"$AB_TMP/stats"
+grep -q '^apply .* messages=6 elements=9 destroy_elem=0 update_timeout=0$' "$AB_TMP/stats" ||
+    ab_fail "refresh apply without destroy: $(cat "$AB_TMP/stats")"
+expect_sets <<'EOF'
+		elements = { 192.0.2.1 timeout 5m, 192.0.2.2 }
+		elements = { 198.51.100.0/24 timeout 1m30s }
+		elements = { 2001:db8::1 timeout 2h }
+		elements = { 2001:db8:1::/48 timeout 20s }
+EOF
+
 echo "== networks: inside one is covered, around ones replaces them"
 fw apply +198.51.100.128/25,10 +203.0.113.0/25 +203.0.113.128/25 +203.0.113.0/24,99
 expect_sets <<'EOF'
@@ -116,7 +133,7 @@ EOF
 echo "== the same on a kernel without quiet deletes (read the set first)"
 ALERTBAN_NFT_NO_DESTROY=1 fw --stats apply -192.0.2.3 -192.0.2.98 -2001:db8::99 +2001:db8::5 \
     >"$AB_TMP/stats"
-grep -q '^apply .* messages=2 elements=2 destroy_elem=0$' "$AB_TMP/stats" ||
+grep -q '^apply .* messages=2 elements=2 destroy_elem=0 update_timeout=1$' "$AB_TMP/stats" ||
     ab_fail "fallback apply: $(cat "$AB_TMP/stats")"
 expect_sets <<'EOF'
 		elements = { 192.0.2.2 }
@@ -194,12 +211,19 @@ out=$(fw --stats --timed reconcile 192.0.2.2,598 198.51.100.0/24,2999 2001:db8::
     2001:db8:1::/48,18 2001:db8:3::/64,40 | grep '^reconcile added')
 [ "$out" = "reconcile added=0 removed=0 duplicates=0 hooks_fixed=0 updated=0" ] ||
     ab_fail "second reconcile: $out"
+# A timeout to fix on a kernel that keeps old timeouts: deleted and added in the batch.
+out=$(ALERTBAN_NFT_NO_UPDATE=1 fw --stats --timed reconcile 192.0.2.2,900 198.51.100.0/24,2999 \
+    2001:db8::5 2001:db8:1::/48,18 2001:db8:3::/64,40 | grep '^reconcile added')
+[ "$out" = "reconcile added=0 removed=0 duplicates=0 hooks_fixed=0 updated=1" ] ||
+    ab_fail "refresh reconcile: $out"
+nft list set inet alertban ban4 | grep -q 'elements = { 192.0.2.2 timeout 15m expires 1[45]m' ||
+    ab_fail "refresh reconcile did not set 15m: $(nft list set inet alertban ban4)"
 # Without times, reconcile keeps the timeouts it finds.
 out=$(fw --stats reconcile 192.0.2.2 2001:db8::5 | grep '^reconcile added')
 [ "$out" = "reconcile added=0 removed=3 duplicates=0 hooks_fixed=0 updated=0" ] ||
     ab_fail "untimed reconcile: $out"
 expect_sets <<'EOF'
-		elements = { 192.0.2.2 timeout 10m }
+		elements = { 192.0.2.2 timeout 15m }
 		elements = { 2001:db8::5 }
 EOF
 
@@ -210,7 +234,7 @@ table inet alertban {
 	set ban4 {
 		type ipv4_addr
 		flags timeout
-		elements = { 192.0.2.2 timeout 10m }
+		elements = { 192.0.2.2 timeout 15m }
 	}
 
 	set net4 {

@@ -144,8 +144,9 @@ print_stats(Fw *fw, const char *op)
     if (strcmp(fw->ops->name, "nftables") == 0) {
         FwNftStats ns;
         fw_nft_last_stats(fw, &ns);
-        printf("%s duration_us=%" G_GINT64_FORMAT " messages=%u elements=%u destroy_elem=%d\n", op,
-               ns.duration_us, ns.messages, ns.elements, ns.destroy_elem);
+        printf("%s duration_us=%" G_GINT64_FORMAT " messages=%u elements=%u destroy_elem=%d "
+               "update_timeout=%d\n",
+               op, ns.duration_us, ns.messages, ns.elements, ns.destroy_elem, ns.update_timeout);
         return;
     }
     FwIptcStats st;
