@@ -1109,6 +1109,8 @@ nft_ensure(Fw *fw, GError **error)
 static gboolean
 is_present(GArray *present, const IpPrefix *p)
 {
+    if (present->len == 0) /* and data NULL, which bsearch must not see */
+        return FALSE;
     FwSetEntry key = {.prefix = *p};
     return bsearch(&key, present->data, present->len, sizeof(FwSetEntry), fw_set_entry_compare) !=
            NULL;
