@@ -175,9 +175,10 @@ void fw_iptc_last_stats(Fw *fw, FwIptcStats *out);
  * holding timeout sets ban4/ban6 (addresses, hashed) and net4/net6 (networks, intervals),
  * a base chain per hook at priority filter - 10 matching them, and a chain "verdict" with
  * the optional rate-limited log and the drop or reject. Every operation is one netlink
- * batch; bans expire in the kernel after FwChange.timeout_s. cfg is copied; fails with
- * ALERTBAN_ERROR_CONFIG for settings that cannot work; touches the kernel only when an
- * operation is called. */
+ * batch; bans expire in the kernel after FwChange.timeout_s. Plain fw_reconcile() adds
+ * missing bans without a timeout and leaves present timeouts alone; fw_reconcile_timed()
+ * sets them from the remaining times. cfg is copied; fails with ALERTBAN_ERROR_CONFIG for
+ * settings that cannot work; touches the kernel only when an operation is called. */
 Fw *fw_nft_new(const FwConfig *cfg, GError **error);
 
 /* What the nftables backend found out about the kernel and what its last call cost. */

@@ -13,7 +13,19 @@
 //   chain forward/output   for those hooks; direction = both adds daddr rules to every hook
 //                          but input, and an output chain when output is not a hook
 //   chain verdict { [limit rate 10/minute burst 5 packets log prefix "..."]
-//                   drop | meta l4proto tcp reject with tcp reset; reject with icmpx port-unreachable }
+//                   drop | meta l4proto tcp reject with tcp reset; reject with icmpx
+//                   port-unreachable }
+//
+// Kernel differences, found out once per handle by asking the kernel (never by version):
+// - Deleting an absent element fails the whole batch with ENOENT. Linux 6.3+ has
+//   DESTROYSETELEM, which deletes quietly; the backend uses it after a probe (destroying
+//   0.0.0.0, never a ban). Without it, apply reads the host sets first and deletes only
+//   members (a set dump is one request, cheaper than a failed batch and a retry).
+// - Adding an existing element sets its new timeout on Linux 6.12+; earlier kernels keep the
+//   old one. A probe on a scratch set tells; without the update, an extension deletes and
+//   adds the element in the same batch, so the ban never lapses (the batch is atomic).
+// - Interval sets refuse overlapping members and take a timeout on an interval's start
+//   only; fw_sets_plan_networks() keeps networks apart.
 #include "fw.h"
 
 #include <errno.h>
@@ -259,8 +271,8 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
         if (errno_out)
             *errno_out = err;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                    "fw-nft: %s: sending a batch of %u messages (%zu bytes): %s", op,
-                    bt->messages, total, g_strerror(err));
+                    "fw-nft: %s: sending a batch of %u messages (%zu bytes): %s", op, bt->messages,
+                    total, g_strerror(err));
         return FALSE;
     }
 
@@ -353,8 +365,8 @@ dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointe
     build(nlh, build_data);
     if (mnl_socket_sendto(f->nl, nlh, nlh->nlmsg_len) < 0) {
         int err = errno;
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-nft: reading %s: %s",
-                    what, g_strerror(err));
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-nft: reading %s: %s", what,
+                    g_strerror(err));
         return FALSE;
     }
     g_autofree char *buf = g_malloc(RECV_BUF);
@@ -483,8 +495,8 @@ raw_compare(const void *a, const void *b, gpointer len)
 /* Reads one set: host sets straight into entries; interval sets pair starts with ends, and
  * ranges that are no prefix go to odd (OddRange) to be deleted. */
 static gboolean
-read_named_set(FwNft *f, const char *name, int fam, gboolean interval, GArray *entries,
-               GArray *odd, GError **error)
+read_named_set(FwNft *f, const char *name, int fam, gboolean interval, GArray *entries, GArray *odd,
+               GError **error)
 {
     SetDump d = {.fam = fam, .interval = interval, .entries = entries};
     g_autoptr(GArray) raw = g_array_new(FALSE, FALSE, sizeof(RawElem));
@@ -506,8 +518,8 @@ read_named_set(FwNft *f, const char *name, int fam, gboolean interval, GArray *e
         if (i + 1 < raw->len && r[i + 1].end)
             end = &r[i + 1];
         FwSetEntry e = {.timeout_s = r[i].timeout_s};
-        if (fw_sets_range_to_prefix(fam == FAM4 ? AF_INET : AF_INET6, r[i].key, end ? end->key : NULL,
-                                     &e.prefix)) {
+        if (fw_sets_range_to_prefix(fam == FAM4 ? AF_INET : AF_INET6, r[i].key,
+                                    end ? end->key : NULL, &e.prefix)) {
             g_array_append_val(entries, e);
         } else if (odd) {
             OddRange o = {.fam = fam, .has_end = end != NULL};
@@ -984,8 +996,8 @@ build_layout(FwNft *f, guint *fixed, GError **error)
         flush_chain(&bt, "verdict");
     for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++) {
         gboolean present = st.hooknum[h] != G_MAXUINT32;
-        gboolean right = present && st.hooknum[h] == hooks[h].hooknum &&
-                         st.prio[h] == CHAIN_PRIORITY;
+        gboolean right =
+            present && st.hooknum[h] == hooks[h].hooknum && st.prio[h] == CHAIN_PRIORITY;
         if (present && (!plan[h].want || !right))
             chain_msg(&bt, chain_ref_new(f, hooks[h].chain), NFT_MSG_DELCHAIN, 0);
         if (plan[h].want && (!right || st.rules[h] != expected_rules(&plan[h])))
@@ -1136,11 +1148,12 @@ put_changes(Batch *bt, const FwChange *changes, gsize n, GArray *present, gboole
                 writer_init(&w, bt, net ? net_set[fam] : host_set[fam], kind, !known);
                 for (gsize i = 0; i < n; i++) {
                     const FwChange *c = &changes[i];
-                    if (fam_index(&c->prefix) != fam || fw_sets_is_network(&c->prefix) != (net != 0))
+                    if (fam_index(&c->prefix) != fam ||
+                        fw_sets_is_network(&c->prefix) != (net != 0))
                         continue;
                     if (kind == FW_CHANGE_REMOVE) {
-                        gboolean wanted = c->kind == FW_CHANGE_REMOVE ||
-                                          (refresh && c->kind == FW_CHANGE_ADD);
+                        gboolean wanted =
+                            c->kind == FW_CHANGE_REMOVE || (refresh && c->kind == FW_CHANGE_ADD);
                         if (!wanted || (known && !is_present(present, &c->prefix)))
                             continue;
                     } else if (c->kind != FW_CHANGE_ADD) {
@@ -1315,8 +1328,7 @@ reconcile_entries(FwNft *f, GArray *desired, gboolean timed, FwReconcileStats *s
 }
 
 static gboolean
-nft_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats,
-              GError **error)
+nft_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
 {
     g_autoptr(GArray) want = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
     for (gsize i = 0; i < n; i++) {

@@ -64,8 +64,8 @@ push(GArray *changes, FwChangeKind kind, const FwSetEntry *e)
 }
 
 void
-fw_sets_diff(GArray *installed, GArray *desired, gboolean timed, guint32 slack_s,
-             GArray *changes, FwReconcileStats *stats)
+fw_sets_diff(GArray *installed, GArray *desired, gboolean timed, guint32 slack_s, GArray *changes,
+             FwReconcileStats *stats)
 {
     fw_sets_normalize(installed);
     fw_sets_normalize(desired);

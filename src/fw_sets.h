@@ -51,8 +51,7 @@ guint fw_sets_drop_covered(GArray *entries);
 /* The prefix that the address range [start, end) is (family AF_INET or AF_INET6, addresses
  * in network byte order; end NULL: up to the top of the address space), or FALSE when the
  * range is not a prefix. */
-gboolean fw_sets_range_to_prefix(int family, const guint8 *start, const guint8 *end,
-                                 IpPrefix *out);
+gboolean fw_sets_range_to_prefix(int family, const guint8 *start, const guint8 *end, IpPrefix *out);
 
 /* The first address past p into end (4 or 16 bytes); FALSE when p reaches the top of the
  * address space (there is none). */
