@@ -426,16 +426,30 @@ bans_load(Bans *b, GArray *expired, BansLoadStats *stats, GError **error)
     return TRUE;
 }
 
+/* The kernel-side timeout of an entry: its remaining time, rounded up (0: permanent). */
+static guint32
+entry_timeout_s(const Entry *e, gint64 mono_now_us)
+{
+    if (e->deadline_us == G_MAXINT64)
+        return 0;
+    gint64 left = (e->deadline_us - mono_now_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+    return (guint32)CLAMP(left, 1, G_MAXUINT32);
+}
+
+/* Every ban as an add with its remaining time, for a reconcile. */
 static GArray *
-desired_prefixes(Bans *b)
+desired_changes(Bans *b)
 {
     GArray *desired =
-        g_array_sized_new(FALSE, FALSE, sizeof(IpPrefix), g_hash_table_size(b->table));
+        g_array_sized_new(FALSE, FALSE, sizeof(FwChange), g_hash_table_size(b->table));
+    gint64 mono = now_mono(b);
     GHashTableIter it;
-    gpointer key;
+    gpointer key, value;
     g_hash_table_iter_init(&it, b->table);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_array_append_val(desired, *(IpPrefix *)key);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        FwChange c = {FW_CHANGE_ADD, *(IpPrefix *)key, entry_timeout_s(value, mono)};
+        g_array_append_val(desired, c);
+    }
     return desired;
 }
 
@@ -443,10 +457,10 @@ gboolean
 bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
 {
     g_return_val_if_fail(b != NULL, FALSE);
-    g_autoptr(GArray) desired = desired_prefixes(b);
+    g_autoptr(GArray) desired = desired_changes(b);
     FwReconcileStats s = {0};
     g_autoptr(GError) err = NULL;
-    if (!fw_reconcile(b->fw, (const IpPrefix *)desired->data, desired->len, &s, &err)) {
+    if (!fw_reconcile_timed(b->fw, (const FwChange *)desired->data, desired->len, &s, &err)) {
         b->counts.fw_failures++;
         b->fw_failed = TRUE;
         g_warning("bans: reconciling the firewall failed: %s", err->message);
@@ -777,10 +791,7 @@ bans_flush(Bans *b, GError **error)
             changes[i].prefix = *p;
             if (e) {
                 changes[i].kind = FW_CHANGE_ADD;
-                if (e->deadline_us != G_MAXINT64) {
-                    gint64 left = (e->deadline_us - mono + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
-                    changes[i].timeout_s = (guint32)CLAMP(left, 1, G_MAXUINT32);
-                }
+                changes[i].timeout_s = entry_timeout_s(e, mono);
             } else {
                 changes[i].kind = FW_CHANGE_REMOVE;
             }

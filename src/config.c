@@ -773,7 +773,17 @@ handle_firewall(Loader *ld, const char *key, const char *value)
     }
     if (!once(ld, key))
         return;
-    if (strcmp(key, "chain") == 0) {
+    if (strcmp(key, "backend") == 0) {
+        static const FwBackend backends[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES,
+                                             FW_BACKEND_AUTO};
+        for (gsize i = 0; i < G_N_ELEMENTS(backends); i++) {
+            if (strcmp(value, fw_backend_name(backends[i])) == 0) {
+                fw->backend = backends[i];
+                return;
+            }
+        }
+        fail(ld, "backend: expected iptables, nftables or auto, got '%s'", value);
+    } else if (strcmp(key, "chain") == 0) {
         if (!valid_chain_name(value)) {
             fail(ld,
                  "chain: expected 1 to %d letters, digits, '_' or '-', not a built-in "
@@ -1302,6 +1312,7 @@ config_format(const Config *cfg)
 
     const FwConfig *fw = &cfg->firewall;
     g_string_append(s, "\n[firewall]\n");
+    g_string_append_printf(s, "backend = %s\n", fw_backend_name(fw->backend));
     g_string_append_printf(s, "chain = %s\n", fw->chain);
     g_string_append(s, "hooks =");
     for (guint i = 0; i < fw->n_hooks; i++)

@@ -912,7 +912,7 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     } else if (cfg->daemon.dry_run) {
         d->fw = fw_fake_new();
     } else {
-        d->fw = fw_iptc_new(&cfg->firewall, error);
+        d->fw = fw_new_from_config(&cfg->firewall, error);
         if (!d->fw)
             return NULL;
     }
@@ -932,6 +932,14 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     FwReconcileStats rs = {0};
     if (!bans_reconcile(d->bans, &rs, error))
         return NULL;
+    /* After a switch of backend every ban is now installed through the new one: remove what
+     * the other backend left in the kernel, so that no ban stays there twice (or forever). */
+    if (!d->opts.fw && !cfg->daemon.dry_run) {
+        g_autoptr(GError) err = NULL;
+        if (!fw_flush_others(&cfg->firewall, d->fw, &err))
+            g_warning("daemon: removing the other firewall backend's rules failed: %s",
+                      err->message);
+    }
 
     d->policy = policy_new(cfg, g_random_int());
     policy_set_ban_lookup(d->policy, lookup_ban, d);
@@ -1057,10 +1065,11 @@ daemon_free(Daemon *d)
 gboolean
 daemon_flush_firewall(const Config *cfg, GError **error)
 {
-    g_autoptr(Fw) fw = fw_iptc_new(&cfg->firewall, error);
-    if (!fw || !fw_flush(fw, error))
+    g_autoptr(Fw) fw = fw_new_from_config(&cfg->firewall, error);
+    if (!fw || !fw_flush(fw, error) || !fw_flush_others(&cfg->firewall, fw, error))
         return FALSE;
-    g_message("alertband --flush: removed chain %s, its rules and its jumps (IPv4 and IPv6)",
+    g_message("alertband --flush: removed chain %s, its rules and its jumps (IPv4 and IPv6), "
+              "and whatever either firewall backend had installed",
               cfg->firewall.chain);
     return TRUE;
 }

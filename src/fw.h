@@ -22,8 +22,15 @@ typedef enum {
     FW_DIRECTION_BOTH, /* and packets to it (OUTPUT, or FORWARD on a gateway) */
 } FwDirection;
 
+typedef enum {
+    FW_BACKEND_IPTABLES, /* one rule per ban in chains of our own (libiptc, legacy iptables) */
+    FW_BACKEND_NFTABLES, /* timeout sets in an inet table of our own (libnftnl) */
+    FW_BACKEND_AUTO,     /* iptables while the legacy tables exist, else nftables */
+} FwBackend;
+
 /* The [firewall] section of the configuration. */
 typedef struct {
+    FwBackend backend;                       /* default FW_BACKEND_IPTABLES */
     char chain[FW_CHAIN_MAX];                /* default "ALERTBAN" */
     char hooks[FW_HOOKS_MAX][FW_CHAIN_MAX];  /* built-in chains that jump to ours: "INPUT", ... */
     guint n_hooks;
@@ -58,6 +65,7 @@ typedef struct {
     guint removed;    /* installed but not desired */
     guint duplicates; /* extra copies of a desired entry, removed */
     guint hooks_fixed;
+    guint updated;    /* present with the wrong remaining time (set backends), re-added */
 } FwReconcileStats;
 
 typedef struct Fw Fw;
@@ -80,6 +88,11 @@ typedef struct {
     /* Removes every rule, jump and chain the backend owns. */
     gboolean (*flush)(Fw *fw, GError **error);
     void (*free)(Fw *fw);
+    /* Optional (set backends): reconcile where each desired entry is an FW_CHANGE_ADD with
+     * its remaining time, so missing members get the right timeout and members whose
+     * timeout is off are refreshed. NULL: fw_reconcile_timed() falls back to reconcile. */
+    gboolean (*reconcile_timed)(Fw *fw, const FwChange *desired, gsize n,
+                                FwReconcileStats *stats, GError **error);
 } FwOps;
 
 /* Every backend's handle starts with this header. */
@@ -116,6 +129,10 @@ fw_flush(Fw *fw, GError **error)
 {
     return fw->ops->flush(fw, error);
 }
+
+/* Like fw_reconcile(), with each ban's remaining time (desired[i].kind is ignored). */
+gboolean fw_reconcile_timed(Fw *fw, const FwChange *desired, gsize n, FwReconcileStats *stats,
+                            GError **error);
 
 static inline void
 fw_free(Fw *fw)
@@ -160,3 +177,36 @@ typedef struct {
 
 /* Copies the cost of the last operation of fw (a backend from fw_iptc_new()) into out. */
 void fw_iptc_last_stats(Fw *fw, FwIptcStats *out);
+
+/* The nftables backend (src/fw_nft.c): an inet table named after cfg->chain in lower case,
+ * holding timeout sets ban4/ban6 (addresses, hashed) and net4/net6 (networks, intervals),
+ * a base chain per hook at priority filter - 10 matching them, and a chain "verdict" with
+ * the optional rate-limited log and the drop or reject. Every operation is one netlink
+ * batch; bans expire in the kernel after FwChange.timeout_s. Plain fw_reconcile() adds
+ * missing bans without a timeout and leaves present timeouts alone; fw_reconcile_timed()
+ * sets them from the remaining times. cfg is copied; fails with ALERTBAN_ERROR_CONFIG for
+ * settings that cannot work; touches the kernel only when an operation is called. */
+Fw *fw_nft_new(const FwConfig *cfg, GError **error);
+
+/* What the nftables backend found out about the kernel and what its last call cost. */
+typedef struct {
+    gint64 duration_us;    /* the whole last call */
+    guint messages;        /* netlink messages in its batch (0: nothing sent) */
+    guint elements;        /* set elements it added or removed */
+    gboolean destroy_elem;   /* the kernel deletes absent elements quietly (Linux 6.3+) */
+    gboolean update_timeout; /* adding an element again sets its timeout (Linux 6.12+) */
+} FwNftStats;
+
+void fw_nft_last_stats(Fw *fw, FwNftStats *out);
+
+/* The backend cfg->backend names (auto: iptables when the kernel has the legacy tables,
+ * otherwise nftables), logging the choice. */
+Fw *fw_new_from_config(const FwConfig *cfg, GError **error);
+
+/* Removes everything the other backend (iptables when current is nftables, and the
+ * reverse) has in the kernel, so that after a switch of backend, and a reconcile of current
+ * with every active ban, each ban is installed once. Nothing there is no error. */
+gboolean fw_flush_others(const FwConfig *cfg, Fw *current, GError **error);
+
+/* "iptables", "nftables" or "auto". */
+const char *fw_backend_name(FwBackend backend);

@@ -346,7 +346,7 @@ iptc_free(Fw *fw)
 }
 
 static const FwOps iptc_ops = {
-    .name = "iptc",
+    .name = "iptables",
     .ensure = iptc_ensure,
     .apply = iptc_apply,
     .list = iptc_list,

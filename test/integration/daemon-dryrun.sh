@@ -23,7 +23,7 @@ listed() { ab_list_addrs | grep -qx "$1"; }
 ab_wait_for 5 listed 203.0.113.1
 ab_wait_for 5 listed 203.0.113.2
 grep -q 'ban addr=203.0.113.1 rule=1:2001219:1 ' "$AB_DAEMON_LOG" || ab_fail "no ban line"
-jq -e '.dry_run == true and .firewall.backend != "iptc"' <<EOJ >/dev/null || ab_fail "status"
+jq -e '.dry_run == true and .firewall.backend != "iptables"' <<EOJ >/dev/null || ab_fail "status"
 $(abctl status --json)
 EOJ
 unlisted() { ! listed "$1"; }

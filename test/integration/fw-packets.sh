@@ -4,7 +4,10 @@
 # holds two addresses per family. Once one is banned, its new TCP connections and pings stop
 # (reject: a reset at once; drop: a timeout), its established connection is cut, the other
 # address is unaffected, and everything flows again after the unban. IPv4 and IPv6.
+# AB_FW_BACKEND=nftables runs it against the nftables backend (fw-nft-packets.sh).
 set -eu
+BACKEND=${AB_FW_BACKEND:-iptables}
+export AB_FW_BACKEND=$BACKEND
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 
@@ -33,8 +36,15 @@ in_ns ip addr add 2001:db8::3/64 dev ab-cli nodad
 in_ns ip link set ab-cli up
 
 # The conntrack accept a real host has, below which our jump must sit to cut open connections.
-iptables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-ip6tables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+if [ "$BACKEND" = nftables ]; then
+    # The host's own nftables rules at the usual filter priority; ours run before them.
+    nft add table inet host
+    nft add chain inet host input '{ type filter hook input priority filter; policy accept; }'
+    nft add rule inet host input ct state established,related accept
+else
+    iptables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    ip6tables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+fi
 
 python3 "$PROBE" serve "$PORT" "$AB_TMP/ready" &
 ab_on_exit "kill $!"
@@ -63,7 +73,7 @@ ab_wait_for 10 ping_ok 2001:db8::2 2001:db8::1
 check() {
     action=$1 srv=$2 bad=$3 good=$4
     echo "== $action: $bad banned, $good not"
-    fw() { "$FWCTL" --lock "$XTABLES_LOCKFILE" --action "$action" "$@"; }
+    fw() { "$FWCTL" --backend "$BACKEND" --lock "$XTABLES_LOCKFILE" --action "$action" "$@"; }
     fw reconcile
     expect_probe "$bad" "$srv" ok
     ping_ok "$bad" "$srv" || ab_fail "ping from $bad before the ban"
@@ -101,7 +111,9 @@ check reject 2001:db8::1 2001:db8::2 2001:db8::3
 check drop 2001:db8::1 2001:db8::2 2001:db8::3
 
 echo "== direction both: packets to the banned address stop too"
-both() { "$FWCTL" --lock "$XTABLES_LOCKFILE" --action reject --direction both "$@"; }
+both() {
+    "$FWCTL" --backend "$BACKEND" --lock "$XTABLES_LOCKFILE" --action reject --direction both "$@"
+}
 both reconcile 192.0.2.2 2001:db8::2
 for pair in "192.0.2.1 192.0.2.2 192.0.2.3" "2001:db8::1 2001:db8::2 2001:db8::3"; do
     set -- $pair
@@ -115,6 +127,10 @@ ping -q -n -c 1 -W "$TIMEOUT" 192.0.2.2 >/dev/null 2>&1 || ab_fail "ping to 192.
 ping -q -n -c 1 -W "$TIMEOUT" 2001:db8::2 >/dev/null 2>&1 || ab_fail "ping to 2001:db8::2 after unban"
 
 both flush
-[ -z "$(iptables-legacy -S | grep ALERTBAN)" ] || ab_fail "flush left IPv4 rules"
-[ -z "$(ip6tables-legacy -S | grep ALERTBAN)" ] || ab_fail "flush left IPv6 rules"
+if [ "$BACKEND" = nftables ]; then
+    [ "$(nft list tables)" = "table inet host" ] || ab_fail "flush left: $(nft list tables)"
+else
+    [ -z "$(iptables-legacy -S | grep ALERTBAN)" ] || ab_fail "flush left IPv4 rules"
+    [ -z "$(ip6tables-legacy -S | grep ALERTBAN)" ] || ab_fail "flush left IPv6 rules"
+fi
 echo "PASS"

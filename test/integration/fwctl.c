@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Drives the libiptc backend from the command line, so integration cases and benchmarks can
-// run real commits in a network namespace and compare iptables-legacy -S with what they
-// expect.
+// Drives a firewall backend (libiptc or nftables) from the command line, so integration cases
+// and benchmarks can run real commits in a network namespace and compare iptables-legacy -S
+// or nft list with what they expect.
 //
 // fwctl [OPTIONS] COMMAND [OPERAND...] [COMMAND [OPERAND...]]...
 //   options:  --chain NAME  --hooks H1,H2  --action drop|reject  --direction in|both
 //             --log PREFIX  --lock FILE  --lock-timeout MS  --stats
+//             --backend iptables|nftables|auto (default iptables)
+//             --timeout S   remaining time of adds and reconcile entries without their own
+//             --timed       reconcile with remaining times (fw_reconcile_timed)
+//   a prefix operand may end in ",S": its own remaining time in seconds (0: permanent)
 //   ensure | flush | list             one operation each; list prints one prefix a line
+//   flush-others                      removes the other backend's objects (fw_flush_others)
 //   apply OPERAND...                  one batch: +PREFIX adds, -PREFIX removes,
-//                                     +seq:A.B.C.D:N / -seq:A.B.C.D:N N consecutive IPv4
-//                                     addresses, @FILE lines of +PREFIX / -PREFIX
+//                                     +seq:ADDR:N / -seq:ADDR:N N consecutive addresses
+//                                     (IPv4 or IPv6), @FILE lines of +PREFIX / -PREFIX
 //   reconcile [PREFIX | seq:A.B.C.D:N | @FILE]...   the desired set
 //   pause MS                          sleeps (benchmarks: a main-loop turn between commits)
 //   wait-file PATH                    waits up to 10 s for PATH to exist (tests: a change made
@@ -25,6 +30,9 @@
 #include "fw.h"
 
 static gboolean opt_stats;
+static gboolean opt_timed;
+static guint32 opt_timeout_s;
+static FwBackend opt_backend = FW_BACKEND_IPTABLES;
 
 static void die(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN;
 
@@ -41,40 +49,50 @@ die(const char *fmt, ...)
 }
 
 static IpPrefix
-parse_prefix(const char *text)
+parse_prefix(const char *text, guint32 *timeout_s)
 {
     IpPrefix p;
     g_autoptr(GError) error = NULL;
-    if (!ipprefix_parse(text, &p, &error))
+    g_autofree char *copy = g_strdup(text);
+    char *comma = strchr(copy, ',');
+    *timeout_s = opt_timeout_s;
+    if (comma) {
+        guint64 t;
+        *comma = '\0';
+        if (!g_ascii_string_to_unsigned(comma + 1, 10, 0, G_MAXUINT32, &t, NULL))
+            die("bad timeout in \"%s\"", text);
+        *timeout_s = (guint32)t;
+    }
+    if (!ipprefix_parse(copy, &p, &error))
         die("bad prefix \"%s\": %s", text, error->message);
     return p;
 }
 
-/* "seq:A.B.C.D:N": N consecutive IPv4 host prefixes from A.B.C.D. */
+/* "seq:ADDR:N": N consecutive host prefixes from ADDR (IPv4 or IPv6; for IPv6 the count
+ * runs in the low 32 bits). */
 static gboolean
 add_seq(const char *spec, FwChangeKind kind, GArray *changes, GArray *prefixes)
 {
     if (!g_str_has_prefix(spec, "seq:"))
         return FALSE;
-    g_auto(GStrv) parts = g_strsplit(spec + 4, ":", 2);
+    const char *colon = strrchr(spec + 4, ':');
     guint64 n = 0;
-    struct in_addr start;
-    if (g_strv_length(parts) != 2 || inet_pton(AF_INET, parts[0], &start) != 1 ||
-        !g_ascii_string_to_unsigned(parts[1], 10, 1, 1u << 24, &n, NULL))
+    g_autofree char *addr_text = colon ? g_strndup(spec + 4, (gsize)(colon - spec - 4)) : NULL;
+    IpAddr start;
+    if (!colon || !ipaddr_parse(addr_text, &start) ||
+        !g_ascii_string_to_unsigned(colon + 1, 10, 1, 1u << 24, &n, NULL))
         die("bad sequence \"%s\"", spec);
-    guint32 a = ntohl(start.s_addr);
+    guint off = start.family == AF_INET ? 0 : 12;
+    guint32 a;
+    memcpy(&a, start.bytes + off, 4);
+    a = ntohl(a);
     for (guint64 i = 0; i < n; i++) {
-        IpPrefix p = {0};
+        IpPrefix p = {.addr = start};
         guint32 be = htonl(a + (guint32)i);
-        p.addr.family = AF_INET;
-        memcpy(p.addr.bytes, &be, 4);
-        p.len = 32;
-        if (changes) {
-            FwChange c = {.kind = kind, .prefix = p};
-            g_array_append_val(changes, c);
-        } else {
-            g_array_append_val(prefixes, p);
-        }
+        memcpy(p.addr.bytes + off, &be, 4);
+        p.len = start.family == AF_INET ? 32 : 128;
+        FwChange c = {.kind = kind, .prefix = p, .timeout_s = opt_timeout_s};
+        g_array_append_val(changes ? changes : prefixes, c);
     }
     return TRUE;
 }
@@ -110,11 +128,13 @@ add_operand(const char *arg, GArray *changes, GArray *prefixes)
         FwChangeKind kind = arg[0] == '+' ? FW_CHANGE_ADD : FW_CHANGE_REMOVE;
         if (add_seq(arg + 1, kind, changes, NULL))
             return;
-        FwChange c = {.kind = kind, .prefix = parse_prefix(arg + 1)};
+        FwChange c = {.kind = kind};
+        c.prefix = parse_prefix(arg + 1, &c.timeout_s);
         g_array_append_val(changes, c);
     } else if (!add_seq(arg, FW_CHANGE_ADD, NULL, prefixes)) {
-        IpPrefix p = parse_prefix(arg);
-        g_array_append_val(prefixes, p);
+        FwChange c = {.kind = FW_CHANGE_ADD};
+        c.prefix = parse_prefix(arg, &c.timeout_s);
+        g_array_append_val(prefixes, c);
     }
 }
 
@@ -123,6 +143,14 @@ print_stats(Fw *fw, const char *op)
 {
     if (!opt_stats)
         return;
+    if (strcmp(fw->ops->name, "nftables") == 0) {
+        FwNftStats ns;
+        fw_nft_last_stats(fw, &ns);
+        printf("%s duration_us=%" G_GINT64_FORMAT " messages=%u elements=%u destroy_elem=%d "
+               "update_timeout=%d\n",
+               op, ns.duration_us, ns.messages, ns.elements, ns.destroy_elem, ns.update_timeout);
+        return;
+    }
     FwIptcStats st;
     fw_iptc_last_stats(fw, &st);
     printf("%s duration_us=%" G_GINT64_FORMAT " lock_wait_us=%" G_GINT64_FORMAT
@@ -133,8 +161,8 @@ print_stats(Fw *fw, const char *op)
 static gboolean
 is_command(const char *arg)
 {
-    static const char *const words[] = {"ensure",    "flush", "list",     "apply",
-                                        "reconcile", "pause", "wait-file"};
+    static const char *const words[] = {"ensure", "flush",     "list",        "apply",
+                                        "reconcile", "pause", "wait-file", "flush-others"};
     for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
         if (strcmp(arg, words[i]) == 0)
             return TRUE;
@@ -149,6 +177,10 @@ parse_options(int *i, int argc, char **argv, FwConfig *cfg)
         const char *opt = argv[*i];
         if (strcmp(opt, "--stats") == 0) {
             opt_stats = TRUE;
+            continue;
+        }
+        if (strcmp(opt, "--timed") == 0) {
+            opt_timed = TRUE;
             continue;
         }
         if (*i + 1 >= argc)
@@ -172,6 +204,20 @@ parse_options(int *i, int argc, char **argv, FwConfig *cfg)
         } else if (strcmp(opt, "--log") == 0) {
             cfg->log = TRUE;
             g_strlcpy(cfg->log_prefix, val, sizeof cfg->log_prefix);
+        } else if (strcmp(opt, "--backend") == 0) {
+            if (strcmp(val, "iptables") == 0)
+                opt_backend = FW_BACKEND_IPTABLES;
+            else if (strcmp(val, "nftables") == 0)
+                opt_backend = FW_BACKEND_NFTABLES;
+            else if (strcmp(val, "auto") == 0)
+                opt_backend = FW_BACKEND_AUTO;
+            else
+                die("--backend iptables|nftables|auto");
+        } else if (strcmp(opt, "--timeout") == 0) {
+            guint64 t;
+            if (!g_ascii_string_to_unsigned(val, 10, 0, G_MAXUINT32, &t, NULL))
+                die("bad --timeout %s", val);
+            opt_timeout_s = (guint32)t;
         } else if (strcmp(opt, "--lock") == 0) {
             g_strlcpy(cfg->lock_file, val, sizeof cfg->lock_file);
         } else if (strcmp(opt, "--lock-timeout") == 0) {
@@ -196,7 +242,8 @@ main(int argc, char **argv)
         die("no command (ensure, apply, list, reconcile, flush)");
 
     g_autoptr(GError) error = NULL;
-    g_autoptr(Fw) fw = fw_iptc_new(&cfg, &error);
+    cfg.backend = opt_backend;
+    g_autoptr(Fw) fw = fw_new_from_config(&cfg, &error);
     if (!fw)
         die("%s", error->message);
 
@@ -205,7 +252,7 @@ main(int argc, char **argv)
         if (!is_command(cmd))
             die("unknown command \"%s\"", cmd);
         g_autoptr(GArray) changes = g_array_new(FALSE, FALSE, sizeof(FwChange));
-        g_autoptr(GArray) prefixes = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+        g_autoptr(GArray) prefixes = g_array_new(FALSE, FALSE, sizeof(FwChange));
         if (strcmp(cmd, "wait-file") == 0) {
             if (i >= argc)
                 die("wait-file needs a path");
@@ -238,17 +285,26 @@ main(int argc, char **argv)
         FwReconcileStats rs = {0};
         if (strcmp(cmd, "ensure") == 0) {
             ok = fw_ensure(fw, &error);
+        } else if (strcmp(cmd, "flush-others") == 0) {
+            ok = fw_flush_others(&cfg, fw, &error);
         } else if (strcmp(cmd, "flush") == 0) {
             ok = fw_flush(fw, &error);
         } else if (strcmp(cmd, "apply") == 0) {
             ok = fw_apply(fw, (const FwChange *)changes->data, changes->len, &error);
+        } else if (strcmp(cmd, "reconcile") == 0 && opt_timed) {
+            ok = fw_reconcile_timed(fw, (const FwChange *)prefixes->data, prefixes->len, &rs,
+                                    &error);
         } else if (strcmp(cmd, "reconcile") == 0) {
-            ok = fw_reconcile(fw, (const IpPrefix *)prefixes->data, prefixes->len, &rs, &error);
+            g_autoptr(GArray) plain = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+            for (guint j = 0; j < prefixes->len; j++)
+                g_array_append_val(plain, g_array_index(prefixes, FwChange, j).prefix);
+            ok = fw_reconcile(fw, (const IpPrefix *)plain->data, plain->len, &rs, &error);
         } else {
-            ok = fw_list(fw, prefixes, &error);
-            for (guint j = 0; ok && j < prefixes->len; j++) {
+            g_autoptr(GArray) listed = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+            ok = fw_list(fw, listed, &error);
+            for (guint j = 0; ok && j < listed->len; j++) {
                 char buf[IPADDR_STRLEN];
-                printf("%s\n", ipprefix_format(&g_array_index(prefixes, IpPrefix, j), buf));
+                printf("%s\n", ipprefix_format(&g_array_index(listed, IpPrefix, j), buf));
             }
         }
         if (!ok) {
@@ -256,9 +312,13 @@ main(int argc, char **argv)
             return 1;
         }
         print_stats(fw, cmd);
-        if (strcmp(cmd, "reconcile") == 0 && opt_stats)
-            printf("reconcile added=%u removed=%u duplicates=%u hooks_fixed=%u\n", rs.added,
+        if (strcmp(cmd, "reconcile") == 0 && opt_stats) {
+            printf("reconcile added=%u removed=%u duplicates=%u hooks_fixed=%u", rs.added,
                    rs.removed, rs.duplicates, rs.hooks_fixed);
+            if (strcmp(fw->ops->name, "nftables") == 0)
+                printf(" updated=%u", rs.updated);
+            printf("\n");
+        }
     }
     return 0;
 }

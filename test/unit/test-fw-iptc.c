@@ -53,7 +53,7 @@ test_new(gconstpointer data)
     if (!tc->error) {
         g_assert_no_error(error);
         g_assert_nonnull(fw);
-        g_assert_cmpstr(fw->ops->name, ==, "iptc");
+        g_assert_cmpstr(fw->ops->name, ==, "iptables");
         FwIptcStats st;
         fw_iptc_last_stats(fw, &st);
         g_assert_cmpuint(st.commits, ==, 0); /* nothing ran yet */

@@ -1,0 +1,7 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# fw-packets.sh against the nftables backend: real TCP and ICMP between two namespaces, drop
+# and reject, established connections cut, IPv4 and IPv6, direction = both.
+AB_FW_BACKEND=nftables
+export AB_FW_BACKEND
+exec "$(dirname "$0")/fw-packets.sh" "$@"
