@@ -309,20 +309,6 @@ deadline_for(gint64 expires_us, gint64 real, gint64 mono)
     return mono + left;
 }
 
-/* A prefix with no bits set past its length, as ipprefix_parse() makes them. */
-static gboolean
-prefix_canonical(const IpPrefix *p)
-{
-    guint bits = ipaddr_bits(&p->addr);
-    if (bits == 0 || p->len > bits)
-        return FALSE;
-    for (guint i = p->len; i < bits; i++) {
-        if (p->addr.bytes[i / 8] & (0x80u >> (i % 8)))
-            return FALSE;
-    }
-    return TRUE;
-}
-
 static Entry *
 insert_entry(Bans *b, const Ban *ban, gint64 deadline)
 {
@@ -523,7 +509,7 @@ BansResult
 bans_add(Bans *b, const BanRequest *req, const Ban **out)
 {
     g_return_val_if_fail(b != NULL && req != NULL, BANS_REFUSED);
-    g_return_val_if_fail(prefix_canonical(&req->prefix), BANS_REFUSED);
+    g_return_val_if_fail(ipprefix_is_valid(&req->prefix), BANS_REFUSED);
     g_return_val_if_fail(req->permanent || req->duration_s > 0, BANS_REFUSED);
     gint64 real = now_real(b), mono = now_mono(b);
     /* Durations are capped so that now + duration cannot overflow; ~292 years is plenty. */

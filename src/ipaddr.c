@@ -194,6 +194,13 @@ ipprefix_parse(const char *text, IpPrefix *out, GError **error)
     return TRUE;
 }
 
+gboolean
+ipprefix_is_valid(const IpPrefix *p)
+{
+    guint bits = ipaddr_bits(&p->addr);
+    return bits > 0 && p->len <= bits && host_bits_clear(&p->addr, p->len);
+}
+
 void
 ipprefix_from_addr(const IpAddr *a, IpPrefix *out)
 {

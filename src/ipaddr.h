@@ -59,6 +59,10 @@ IpAddrClass ipaddr_classify(const IpAddr *a);
  * as 192.0.2.1/8 is caught rather than silently widened. */
 gboolean ipprefix_parse(const char *text, IpPrefix *out, GError **error);
 
+/* TRUE when p has a family, a length that fits it and no bit set past the length: the
+ * prefixes ipprefix_parse() makes. */
+gboolean ipprefix_is_valid(const IpPrefix *p);
+
 /* The host prefix (/32 or /128) of a. */
 void ipprefix_from_addr(const IpAddr *a, IpPrefix *out);
 

@@ -355,20 +355,6 @@ column_peer(sqlite3_stmt *st, int col, IpAddr *out)
     return TRUE;
 }
 
-/* The prefix length must fit the family and no bit past it may be set. */
-static gboolean
-prefix_valid(const IpPrefix *p)
-{
-    guint bits = ipaddr_bits(&p->addr);
-    if (bits == 0 || p->len > bits)
-        return FALSE;
-    for (guint i = p->len; i < bits; i++) {
-        if (p->addr.bytes[i / 8] & (0x80u >> (i % 8)))
-            return FALSE;
-    }
-    return TRUE;
-}
-
 static gboolean
 column_int64(sqlite3_stmt *st, int col, gint64 min, gint64 max, gint64 *out)
 {
@@ -633,7 +619,7 @@ void
 store_put_ban(Store *store, const Ban *ban)
 {
     g_return_if_fail(store != NULL && ban != NULL);
-    g_return_if_fail(prefix_valid(&ban->prefix));
+    g_return_if_fail(ipprefix_is_valid(&ban->prefix));
     BanOp *op = g_hash_table_lookup(store->ban_ops, &ban->prefix);
     if (!op) {
         op = g_new0(BanOp, 1);
@@ -648,7 +634,7 @@ void
 store_delete_ban(Store *store, const IpPrefix *prefix)
 {
     g_return_if_fail(store != NULL && prefix != NULL);
-    g_return_if_fail(prefix_valid(prefix));
+    g_return_if_fail(ipprefix_is_valid(prefix));
     BanOp *op = g_hash_table_lookup(store->ban_ops, prefix);
     if (!op) {
         op = g_new0(BanOp, 1);
@@ -662,7 +648,7 @@ void
 store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 last_ban_us)
 {
     g_return_if_fail(store != NULL && prefix != NULL);
-    g_return_if_fail(prefix_valid(prefix));
+    g_return_if_fail(ipprefix_is_valid(prefix));
     CountOp *op = g_hash_table_lookup(store->count_ops, prefix);
     if (!op) {
         op = g_new0(CountOp, 1);
@@ -975,7 +961,7 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
     if (!column_addr(st, 0, 1, &b->prefix.addr) || !column_int64(st, 2, 0, 128, &v))
         return FALSE;
     b->prefix.len = (guint8)v;
-    if (!prefix_valid(&b->prefix))
+    if (!ipprefix_is_valid(&b->prefix))
         return FALSE;
     if (sqlite3_column_type(st, 3) == SQLITE_NULL)
         b->expires_us = BAN_EXPIRES_NEVER;

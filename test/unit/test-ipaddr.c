@@ -111,6 +111,7 @@ test_prefix(gconstpointer data)
     g_assert_true(ok);
     char buf[IPADDR_STRLEN];
     g_assert_cmpstr(ipprefix_format(&p, buf), ==, c->canonical);
+    g_assert_true(ipprefix_is_valid(&p));
     IpAddr in, out;
     g_assert_true(ipaddr_parse(c->inside, &in));
     g_assert_true(ipaddr_parse(c->outside, &out));
@@ -151,6 +152,24 @@ test_classify(gconstpointer data)
     IpAddr a;
     g_assert_true(ipaddr_parse(c->addr, &a));
     g_assert_cmpint(ipaddr_classify(&a), ==, c->cls);
+}
+
+static void
+test_prefix_invalid(void)
+{
+    IpPrefix p;
+    g_assert_true(ipprefix_parse("192.0.2.0/24", &p, NULL));
+    p.len = 22; /* the 2 of 192.0.2.0 is bit 22, past a /22 */
+    g_assert_false(ipprefix_is_valid(&p));
+    p.len = 33;
+    g_assert_false(ipprefix_is_valid(&p));
+    g_assert_true(ipprefix_parse("2001:db8::/32", &p, NULL));
+    p.len = 129;
+    g_assert_false(ipprefix_is_valid(&p));
+    p.len = 0; /* 2001:db8:: has bits set past /0 */
+    g_assert_false(ipprefix_is_valid(&p));
+    IpPrefix none = {0};
+    g_assert_false(ipprefix_is_valid(&none));
 }
 
 static void
@@ -207,6 +226,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/ipaddr/parse-len/stops-at-len", test_parse_len_stops_at_len);
     g_test_add_func("/ipaddr/compare", test_compare);
+    g_test_add_func("/ipprefix/is-valid/invalid", test_prefix_invalid);
     g_test_add_func("/ipaddr/prefix_hash_func/table", test_prefix_hash_table);
     return g_test_run();
 }
