@@ -25,7 +25,7 @@ def load(path):
             kv = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
             step = parts[2]
             size = kv.get("n", "")
-            if step in ("burst", "parse", "latency"):
+            if step in ("burst", "parse", "parser", "latency"):
                 step = f"{step}:{size}"
             runs.setdefault((parts[1], step), []).append(kv)
     return runs
@@ -85,7 +85,7 @@ def main():
     runs = load(sys.argv[1])
     rows = []
     steps = sorted({s for (_, s) in runs}, key=lambda s: (s.split(":")[0], int(s.split(":")[1]) if ":" in s else 0))
-    order = ["latency", "burst", "restart", "expiry", "parse"]
+    order = ["latency", "burst", "restart", "expiry", "parse", "parser"]
     steps.sort(key=lambda s: (order.index(s.split(":")[0]), int(s.split(":")[1]) if ":" in s else 0))
     for step in steps:
         kind, _, size = step.partition(":")
@@ -109,7 +109,10 @@ def main():
             rows.append(row(runs, f"expiry ({n:,} bans due at once): all gone after, s", step, "gone_s", 3, "lower"))
         elif kind == "parse":
             n = f"{int(size):,}"
-            rows.append(row(runs, f"parse {n} lines: lines/s", step, "lines_per_s", 0, "higher"))
+            rows.append(row(runs, f"parse {n} lines (alertban parse, fail2ban-regex): lines/s", step, "lines_per_s", 0, "higher"))
+        elif kind == "parser":
+            n = f"{int(size):,}"
+            rows.append(row(runs, f"parser alone, {n} lines: lines/s", step, "lines_per_s", 0, None))
     widths = [max(len(r[i]) for r in rows + [list(HEAD)]) for i in range(len(HEAD))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(HEAD, widths)) + " |")
     print("| " + " | ".join("-" * w for w in widths) + " |")

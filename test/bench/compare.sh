@@ -36,7 +36,7 @@ f2b_install() {
     need=""
     command -v fail2ban-server >/dev/null 2>&1 || need="$need fail2ban"
     command -v ipset >/dev/null 2>&1 || need="$need ipset"
-    python3 -c 'import pyinotify' 2>/dev/null || need="$need python3-pyinotify"
+    /usr/bin/python3 -c 'import pyinotify' 2>/dev/null || need="$need python3-pyinotify"
     [ -n "$need" ] || return 0
     echo "bench compare: installing$need (apt-get; the fail2ban service is not started)"
     was_enabled=0
