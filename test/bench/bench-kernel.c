@@ -30,7 +30,8 @@
 //     for a restart: samples SOURCE continuously; creates READYFILE once sampling; SIGUSR1 marks
 //     "stop begins", SIGUSR2 "start issued"; ends when SOURCE holds N bans again after SIGUSR2
 //     and prints the time from SIGUSR1 and from SIGUSR2 to that moment, the fewest bans seen
-//     from SIGUSR1 on, and the number of samples.
+//     from SIGUSR1 on, and the number of samples; SIGTERM or TIMEOUT_MS ends it early
+//     ("timed_out=1", exit 1).
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -350,15 +351,17 @@ cmd_wait(char **argv)
     }
 }
 
-static volatile sig_atomic_t got_stop, got_start;
+static volatile sig_atomic_t got_stop, got_start, got_quit;
 
 static void
 on_signal(int sig)
 {
     if (sig == SIGUSR1)
         got_stop = 1;
-    else
+    else if (sig == SIGUSR2)
         got_start = 1;
+    else
+        got_quit = 1;
 }
 
 static int
@@ -372,6 +375,7 @@ cmd_watch(char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     int fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         die("%s: %s", argv[3], strerror(errno));
@@ -392,7 +396,7 @@ cmd_watch(char **argv)
         }
         if (t_start >= 0 && have >= n)
             break;
-        if (t - t_begin > timeout_us) {
+        if (got_quit || t - t_begin > timeout_us) {
             printf("timed_out=1 fewest=%lu samples=%lu have=%lu\n", fewest, samples, have);
             return 1;
         }

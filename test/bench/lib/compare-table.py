@@ -59,6 +59,14 @@ def row(runs, label, step, key, digits, better, unit=""):
             if key in ("bans_per_s",) and "banned" in out and v:
                 cells.append(f"<{float(out['banned']) / v:,.0f} (timed out at {v:.0f} s)")
                 vals[tool] = (float(out["banned"]) / v, True)
+            elif key == "enforced_s" and "back" in out:
+                cells.append(f">{v:.0f} s (timed out, {int(out['back']):,} back)")
+                vals[tool] = (v, True)
+            elif key == "gone_s" and "left" in out:
+                cells.append(f">{v:.0f} s (timed out, {int(out['left']):,} left)")
+                vals[tool] = (v, True)
+            elif key == "fewest" and "fewest" in out:
+                cells.append(f"{int(out['fewest']):,}")
             elif key in ("time_s", "gone_s", "enforced_s", "p50_ms", "p99_ms", "max_ms"):
                 cells.append(f">{v:.0f} s (timed out)")
                 vals[tool] = (v * (1000 if key.endswith("_ms") else 1), True)

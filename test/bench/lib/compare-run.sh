@@ -17,18 +17,22 @@
 #                     parser alone (bench-parse), or through fail2ban-regex
 # Environment: BENCH_BANTIME (seconds, default 3600), BENCH_TIMEOUT (seconds any one wait may
 # take, default 240; a wait that ends there is reported as timed_out), BENCH_EXPIRY_TIMEOUT
-# (seconds the expiry step waits after the bans are due, default BENCH_TIMEOUT).
+# (seconds the expiry step waits after the bans are due, default BENCH_TIMEOUT),
+# BENCH_RESTART_TIMEOUT (seconds from the start until all bans are back, default
+# BENCH_TIMEOUT).
 # Addresses: 198.18.0.0/15 only (bench-kernel numbers them from 198.18.0.0).
 set -eu
-. "$(dirname "$0")/../integration/lib/common.sh"
+# test/bench/compare.sh sets ALERTBAN_SOURCE_DIR (common.sh would take test/ for the checkout).
+. "$(dirname "$0")/../../integration/lib/common.sh"
 ab_enter_netns "$@"
-. "$(dirname "$0")/../integration/lib/daemon.sh"
+. "$(dirname "$0")/../../integration/lib/daemon.sh"
 
 TOOL=$1
 shift
 BANTIME=${BENCH_BANTIME:-3600}
 TIMEOUT=${BENCH_TIMEOUT:-240}
 EXPIRY_TIMEOUT=${BENCH_EXPIRY_TIMEOUT:-$TIMEOUT}
+RESTART_TIMEOUT=${BENCH_RESTART_TIMEOUT:-$TIMEOUT}
 KERNEL="$AB_BUILD/test/bench-kernel"
 [ -x "$KERNEL" ] || ab_fail "$KERNEL is not built"
 F2B_SRC="$AB_SRC/test/bench/fail2ban"
@@ -174,7 +178,7 @@ step_burst() {
 step_restart() {
     n=$("$KERNEL" count "$SOURCE")
     rm -f "$AB_TMP/watch-ready"
-    "$KERNEL" watch "$SOURCE" "$n" $(((TIMEOUT + 60) * 1000)) "$AB_TMP/watch-ready" \
+    "$KERNEL" watch "$SOURCE" "$n" $(((RESTART_TIMEOUT + TIMEOUT + 60) * 1000)) "$AB_TMP/watch-ready" \
         >"$AB_TMP/watch" &
     wpid=$!
     ab_on_exit "kill $wpid 2>/dev/null"
@@ -184,13 +188,20 @@ step_restart() {
     kill -USR2 "$wpid"
     start_tool
     serving_ms=$START_MS
+    # The watcher ends when all are back; past RESTART_TIMEOUT from the start it is stopped.
+    deadline=$(($(date +%s) + RESTART_TIMEOUT))
+    while kill -0 "$wpid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+        sleep 0.05
+    done
+    kill -TERM "$wpid" 2>/dev/null || true
     rc=0
     wait "$wpid" || rc=$?
     out=$(cat "$AB_TMP/watch")
     fewest=$(echo "$out" | sed -n 's/.*fewest=\([0-9]*\).*/\1/p')
     samples=$(echo "$out" | sed -n 's/.*samples=\([0-9]*\).*/\1/p')
     if [ "$rc" -ne 0 ]; then
-        result "restart n=$n timed_out_s=$((TIMEOUT + 60)) fewest=$fewest samples=$samples"
+        have=$("$KERNEL" count "$SOURCE")
+        result "restart n=$n timed_out_s=$RESTART_TIMEOUT back=$have fewest=$fewest samples=$samples"
         return
     fi
     kernel_ms=$(($(echo "$out" | sed -n 's/.*from_start_us=\([0-9]*\).*/\1/p') / 1000))
