@@ -125,7 +125,8 @@ if [ "$QUICK" -eq 1 ]; then
     ab -- latency:50
     f2b f2b-iptables -- latency:50
     ab BENCH_BANTIME=4 -- burst:1000 restart expiry
-    f2b f2b-ipset BENCH_BANTIME=40 BENCH_TIMEOUT=30 BENCH_RESTART_TIMEOUT=20 -- burst:1000 restart expiry
+    f2b f2b-ipset BENCH_BANTIME=55 BENCH_TIMEOUT=30 BENCH_RESTART_TIMEOUT=15 \
+        BENCH_EXPIRY_TIMEOUT=15 -- burst:1000 restart expiry
     ab -- parse:20000
     f2b f2b-ipset -- parse:20000
 else
@@ -138,10 +139,10 @@ else
     ab -- burst:10000 restart
     f2b f2b-iptables BENCH_TIMEOUT=120 -- burst:10000
     ab BENCH_BANTIME=5 -- burst:10000 expiry
-    # One fail2ban for the three 10,000 workloads: the burst (at most 150 s), a restart with
-    # its bans in force (at most 90 s until all are back), and their expiry, due 270 s after
+    # One fail2ban for the three 10,000 workloads: the burst (at most 180 s), a restart with
+    # its bans in force (at most 90 s until all are back), and their expiry, due 300 s after
     # they were written, so after both (at most 45 s more).
-    f2b f2b-ipset BENCH_BANTIME=270 BENCH_TIMEOUT=150 BENCH_RESTART_TIMEOUT=90 \
+    f2b f2b-ipset BENCH_BANTIME=300 BENCH_TIMEOUT=180 BENCH_RESTART_TIMEOUT=90 \
         BENCH_EXPIRY_TIMEOUT=45 -- burst:10000 restart expiry
     ab -- parse:100000
     f2b f2b-ipset -- parse:100000

@@ -167,7 +167,6 @@ step_burst() {
     rss="rss_mb=$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')"
     if [ "$rc" -ne 0 ]; then
         result "burst n=$n timed_out_s=$TIMEOUT banned=$banned cpu_s=$cpu $rss"
-        BURST_WRITE_US=0
     else
         result "burst n=$n time_s=$(awk -v us="$us" 'BEGIN { printf "%.3f", us / 1e6 }')" \
             "bans_per_s=$(awk -v us="$us" -v n="$n" 'BEGIN { printf "%.0f", n * 1e6 / us }')" \

@@ -40,7 +40,8 @@ def median(runs, tool, step, key):
         return float(out[0]["timed_out_s"]), out[0]
     vals = [float(r[key]) for r in rs if key in r]
     if not vals:
-        return None, None
+        skipped = [r for r in rs if "skipped" in r]
+        return None, (skipped[0] if skipped else None)
     return statistics.median(vals), None
 
 
@@ -55,6 +56,9 @@ def row(runs, label, step, key, digits, better, unit=""):
     vals = {}
     for tool in TOOLS:
         v, out = median(runs, tool, step, key)
+        if out is not None and "skipped" in out:
+            cells.append("not measured: " + out["skipped"].replace("-", " "))
+            continue
         if out is not None:
             if key in ("bans_per_s",) and "banned" in out and v:
                 cells.append(f"<{float(out['banned']) / v:,.0f} (timed out at {v:.0f} s)")
