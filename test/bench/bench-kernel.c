@@ -116,8 +116,8 @@ format_alert(char *buf, size_t size, unsigned long i)
     int n = snprintf(buf, size,
                      "%02d/%02d-%02d:%02d:%02d.%06ld  [**] [1:2001219:20] ET SCAN bench "
                      "[**] [Priority: 2] {TCP} %u.%u.%u.%u:40000 -> 192.0.2.1:22\n",
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000,
+                     a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
     if (n < 0 || (size_t)n >= size)
         die("alert line too long");
     return (size_t)n;
@@ -402,8 +402,8 @@ cmd_watch(char **argv)
         }
         pause_source(chain);
     }
-    printf("from_stop_us=%lld from_start_us=%lld fewest=%lu samples=%lu\n", t - t_stop,
-           t - t_start, fewest, samples);
+    printf("from_stop_us=%lld from_start_us=%lld fewest=%lu samples=%lu\n", t - t_stop, t - t_start,
+           fewest, samples);
     return 0;
 }
 
@@ -432,8 +432,9 @@ main(int argc, char **argv)
         return cmd_wait(argv + 2);
     if (argc == 6 && strcmp(argv[1], "watch") == 0)
         return cmd_watch(argv + 2);
-    fprintf(stderr, "usage: bench-kernel count SOURCE | lines N FIRST |\n"
-                    "  latency LOG CHAIN N FIRST TIMEOUT_MS | burst LOG SOURCE N FIRST PID TIMEOUT_MS |\n"
-                    "  wait SOURCE ge|le N TIMEOUT_MS | watch SOURCE N TIMEOUT_MS READYFILE\n");
+    fprintf(stderr,
+            "usage: bench-kernel count SOURCE | lines N FIRST |\n"
+            "  latency LOG CHAIN N FIRST TIMEOUT_MS | burst LOG SOURCE N FIRST PID TIMEOUT_MS |\n"
+            "  wait SOURCE ge|le N TIMEOUT_MS | watch SOURCE N TIMEOUT_MS READYFILE\n");
     return 2;
 }
