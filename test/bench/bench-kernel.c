@@ -17,7 +17,7 @@
 // bench-kernel latency LOG CHAIN N FIRST TIMEOUT_MS
 //     N times: appends one alert for address FIRST+i to LOG with one write() and polls CHAIN
 //     until that address is banned; prints the microseconds from the write() to the ban seen
-//     (or "timeout") one a line.
+//     (or "timeout") one a line; waits a random 0 to 100 ms before the next alert.
 // bench-kernel burst LOG SOURCE N FIRST PID TIMEOUT_MS
 //     appends N alerts for addresses FIRST.. in one write() and polls until SOURCE holds N
 //     more bans than before; prints write_epoch_us, time_us (or timed_out_us), banned, and
@@ -262,6 +262,7 @@ cmd_latency(char **argv)
     long long timeout_us = (long long)parse_ulong(argv[4], "timeout") * 1000;
     int fd = open_log(argv[0]);
     char line[256];
+    srandom((unsigned)getpid());
     for (unsigned long i = 0; i < n; i++) {
         uint32_t want = htonl(bench_addr(first + i));
         size_t len = format_alert(line, sizeof line, first + i);
@@ -281,6 +282,10 @@ cmd_latency(char **argv)
         else
             printf("timeout\n");
         fflush(stdout);
+        /* A random pause of 0 to 100 ms before the next alert, so the writes do not lock onto
+         * the phase of a daemon that polls on a fixed period (fail2ban's threads do). */
+        struct timespec gap = {0, (long)(random() % 100000) * 1000L};
+        nanosleep(&gap, NULL);
     }
     close(fd);
     return 0;
