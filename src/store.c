@@ -34,10 +34,12 @@
  * WAL checkpoints. SQLite's automatic checkpoint runs inside the COMMIT that takes the WAL
  * past 1000 pages: it copies them into the database and syncs both files before the commit
  * returns, and the daemon changes the firewall only after the commit, so about one ban in a
- * hundred reached the kernel milliseconds later (tens on a busy disk). Instead a WAL hook
- * schedules the same checkpoint (PASSIVE) in a G_PRIORITY_LOW idle of the thread-default main
- * context, which runs after the turn's fw_apply(). Without a running loop (the CLI, some unit
- * tests) the WAL is checkpointed when the database is closed.
+ * hundred reached the kernel milliseconds later (tens on a busy disk). Run from the main loop
+ * after the turn, the same fsyncs still held up whatever alert came next. So a WAL hook only
+ * wakes a thread of the store's own, which runs the same checkpoint (PASSIVE: it never waits
+ * for, nor blocks, the writer) on a connection of its own. The main loop never syncs: in WAL
+ * mode with synchronous=NORMAL a commit only appends to the WAL. The thread is joined, and
+ * its connection closed, before the main connection, whose close checkpoints what is left.
  */
 
 #define STORE_WAL_CHECKPOINT_PAGES 1000
@@ -203,7 +205,13 @@ struct Store {
     guint64 dropped_violations;
     gboolean failing;  /* the last commit failed: the tracker queue is capped */
     gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
-    GSource *wal_checkpoint; /* the pending checkpoint idle, or NULL */
+    /* The checkpoint thread (see the block comment above); NULL when read-only. */
+    GThread *ckpt_thread;
+    sqlite3 *ckpt_db; /* used by the thread alone */
+    GMutex ckpt_lock;
+    GCond ckpt_cond;
+    gboolean ckpt_wanted, ckpt_quit; /* under ckpt_lock */
+    guint ckpt_done;                 /* checkpoints run, under ckpt_lock */
 };
 
 const char *
@@ -524,15 +532,28 @@ prepare_files(const char *state_dir, const char *path, GError **error)
     return TRUE;
 }
 
-static gboolean
-wal_checkpoint_idle(gpointer data)
+static gpointer
+checkpoint_thread(gpointer data)
 {
     Store *store = data;
-    g_clear_pointer(&store->wal_checkpoint, g_source_unref);
-    int rc = sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        g_warning("store: checkpointing %s: %s", store->path, sqlite3_errmsg(store->db));
-    return G_SOURCE_REMOVE;
+    g_mutex_lock(&store->ckpt_lock);
+    for (;;) {
+        while (!store->ckpt_wanted && !store->ckpt_quit)
+            g_cond_wait(&store->ckpt_cond, &store->ckpt_lock);
+        if (store->ckpt_quit)
+            break;
+        store->ckpt_wanted = FALSE;
+        g_mutex_unlock(&store->ckpt_lock);
+        int rc =
+            sqlite3_wal_checkpoint_v2(store->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            g_warning("store: checkpointing %s: %s", store->path, sqlite3_errmsg(store->ckpt_db));
+        g_mutex_lock(&store->ckpt_lock);
+        store->ckpt_done++;
+        g_cond_broadcast(&store->ckpt_cond);
+    }
+    g_mutex_unlock(&store->ckpt_lock);
+    return NULL;
 }
 
 /* Called by SQLite after each commit with the pages in the WAL (replaces the automatic
@@ -543,14 +564,44 @@ on_wal_commit(void *data, sqlite3 *db, const char *name, int pages)
     (void)db;
     (void)name;
     Store *store = data;
-    if (pages >= STORE_WAL_CHECKPOINT_PAGES && store->wal_checkpoint == NULL) {
-        store->wal_checkpoint = g_idle_source_new();
-        g_source_set_priority(store->wal_checkpoint, G_PRIORITY_LOW);
-        g_source_set_callback(store->wal_checkpoint, wal_checkpoint_idle, store, NULL);
-        g_source_set_name(store->wal_checkpoint, "store WAL checkpoint");
-        g_source_attach(store->wal_checkpoint, g_main_context_get_thread_default());
+    if (pages >= STORE_WAL_CHECKPOINT_PAGES) {
+        g_mutex_lock(&store->ckpt_lock);
+        store->ckpt_wanted = TRUE;
+        g_cond_signal(&store->ckpt_cond);
+        g_mutex_unlock(&store->ckpt_lock);
     }
     return SQLITE_OK;
+}
+
+/* Opens the checkpoint thread's connection and starts it (after the schema is in place). */
+static gboolean
+start_checkpoint_thread(Store *store, GError **error)
+{
+    if (sqlite3_open_v2(store->path, &store->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "%s: opening the checkpoint connection: %s", store->path,
+                    store->ckpt_db ? sqlite3_errmsg(store->ckpt_db) : "out of memory");
+        return FALSE;
+    }
+    sqlite3_busy_timeout(store->ckpt_db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
+    store->ckpt_thread = g_thread_try_new("store-checkpoint", checkpoint_thread, store, error);
+    if (!store->ckpt_thread) {
+        g_prefix_error(error, "%s: ", store->path);
+        return FALSE;
+    }
+    sqlite3_wal_hook(store->db, on_wal_commit, store);
+    return TRUE;
+}
+
+guint
+store_checkpoints_done(Store *store)
+{
+    g_return_val_if_fail(store != NULL, 0);
+    g_mutex_lock(&store->ckpt_lock);
+    guint n = store->ckpt_done;
+    g_mutex_unlock(&store->ckpt_lock);
+    return n;
 }
 
 Store *
@@ -558,6 +609,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
 {
     g_return_val_if_fail(state_dir != NULL, NULL);
     g_autoptr(Store) store = g_new0(Store, 1);
+    g_mutex_init(&store->ckpt_lock);
+    g_cond_init(&store->ckpt_cond);
     if (opts)
         store->opts = *opts;
     else
@@ -616,9 +669,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
                   "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
                   " PRAGMA foreign_keys = OFF",
                   error, "setting pragmas") ||
-        !migrate(store, error))
+        !migrate(store, error) || !start_checkpoint_thread(store, error))
         return NULL;
-    sqlite3_wal_hook(store->db, on_wal_commit, store);
     return g_steal_pointer(&store);
 }
 
@@ -630,10 +682,16 @@ store_free(Store *store)
     if (store_pending(store) > 0)
         g_warning("store: closing %s with %u uncommitted writes", store->path,
                   store_pending(store));
-    if (store->wal_checkpoint != NULL) {
-        g_source_destroy(store->wal_checkpoint);
-        g_source_unref(store->wal_checkpoint);
+    if (store->ckpt_thread) {
+        g_mutex_lock(&store->ckpt_lock);
+        store->ckpt_quit = TRUE;
+        g_cond_signal(&store->ckpt_cond);
+        g_mutex_unlock(&store->ckpt_lock);
+        g_thread_join(store->ckpt_thread);
     }
+    if (store->ckpt_db && sqlite3_close(store->ckpt_db) != SQLITE_OK)
+        g_warning("store: closing the checkpoint connection of %s: %s", store->path,
+                  sqlite3_errmsg(store->ckpt_db));
     for (guint i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(store->stmts[i]);
     if (store->db && sqlite3_close(store->db) != SQLITE_OK)
@@ -643,6 +701,8 @@ store_free(Store *store)
     g_hash_table_unref(store->checkpoints);
     g_array_unref(store->violations);
     g_free(store->path);
+    g_mutex_clear(&store->ckpt_lock);
+    g_cond_clear(&store->ckpt_cond);
     g_free(store);
 }
 

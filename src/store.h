@@ -94,6 +94,9 @@ typedef struct Store Store;
  * defaults. ALERTBAN_ERROR_STORE names the file and SQLite's message. */
 Store *store_open(const char *state_dir, const StoreOptions *opts, GError **error);
 void store_free(Store *store);
+
+/* How many WAL checkpoints the store's checkpoint thread has run (for tests and status). */
+guint store_checkpoints_done(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
 /* The database file's path (borrowed), and whether it was opened read-only. */

@@ -716,6 +716,33 @@ test_commit_busy(void)
     test_rm_rf(dir);
 }
 
+/* Commits that take the WAL past its threshold get it checkpointed by the store's own thread,
+ * with no main loop running, and nothing is lost on the way. */
+static void
+test_commit_wal_checkpoint(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_assert_cmpuint(store_checkpoints_done(f->store), ==, 0);
+    gint64 rows = 0;
+    for (guint turn = 0; turn < 6; turn++) {
+        for (guint i = 0; i < 3000; i++, rows++) {
+            StoreViolation v = make_violation("203.0.113.7", 1000000 + rows, 1000 + i);
+            memset(v.msg, 'm', sizeof v.msg - 1); /* full-size rows: the WAL grows fast */
+            g_assert_true(store_add_violation(f->store, &v));
+        }
+        g_autoptr(GError) error = NULL;
+        g_assert_true(store_commit(f->store, &error));
+        g_assert_no_error(error);
+    }
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (store_checkpoints_done(f->store) == 0 && g_get_monotonic_time() < deadline)
+        g_usleep(1000);
+    g_assert_cmpuint(store_checkpoints_done(f->store), >=, 1);
+    g_assert_cmpint(count_rows(f->db_path, "tracker"), ==, rows);
+    reopen(f);
+    g_assert_cmpint(count_rows(f->db_path, "tracker"), ==, rows);
+}
+
 static void
 test_commit_empty(Fixture *f, gconstpointer data)
 {
@@ -1006,6 +1033,8 @@ main(int argc, char **argv)
     g_test_add("/store/commit/atomic", Fixture, NULL, fixture_set_up, test_commit_atomic,
                fixture_tear_down);
     g_test_add_func("/store/commit/busy", test_commit_busy);
+    g_test_add("/store/commit/wal-checkpoint-thread", Fixture, NULL, fixture_set_up,
+               test_commit_wal_checkpoint, fixture_tear_down);
     g_test_add("/store/commit/empty", Fixture, NULL, fixture_set_up, test_commit_empty,
                fixture_tear_down);
     g_test_add("/store/ban-count/pending-and-stored", Fixture, NULL, fixture_set_up, test_ban_count,
