@@ -176,9 +176,16 @@ lookup_ban(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_dat
         out->manual = ban->source == BAN_SOURCE_MANUAL;
         out->expires_us = ban->expires_us == BAN_EXPIRES_NEVER ? 0 : ban->expires_us;
     }
+}
+
+/* Asked only when a verdict is about to ban a: the count may be a store read. */
+static guint
+lookup_offenses(const IpAddr *a, gpointer user_data)
+{
+    Daemon *d = user_data;
     IpPrefix p;
     ipprefix_from_addr(a, &p);
-    out->offenses = bans_prior_bans(d->bans, &p);
+    return bans_prior_bans(d->bans, &p);
 }
 
 static gint64
@@ -943,6 +950,7 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
 
     d->policy = policy_new(cfg, g_random_int());
     policy_set_ban_lookup(d->policy, lookup_ban, d);
+    policy_set_offenses_lookup(d->policy, lookup_offenses, d);
     d->own = ownaddr_new();
     if (d->opts.watch_ownaddr) {
         g_autoptr(GError) err = NULL;

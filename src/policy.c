@@ -56,6 +56,8 @@ struct Policy {
     const OwnAddr *own;
     PolicyBanLookupFunc lookup;
     gpointer lookup_data;
+    PolicyOffensesFunc offenses;
+    gpointer offenses_data;
     GRand *rand;
     guint64 hash_key;
     GHashTable *tracks; /* TrackKey* -> Track* (the key lives in the value) */
@@ -488,8 +490,8 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
         return finish(p, out, VERDICT_NONE, POLICY_REASON_HELD);
 
     track_remove(p, t);
-    out->offenses = info.offenses;
-    out->duration_us = policy_ban_duration_us(cfg, rule, info.offenses);
+    out->offenses = p->offenses ? p->offenses(offender, p->offenses_data) : info.offenses;
+    out->duration_us = policy_ban_duration_us(cfg, rule, out->offenses);
     out->expires_us = now_us + out->duration_us;
     return finish(p, out, VERDICT_BAN, POLICY_REASON_THRESHOLD);
 }
@@ -538,6 +540,14 @@ policy_set_ban_lookup(Policy *p, PolicyBanLookupFunc func, gpointer user_data)
     g_return_if_fail(p != NULL);
     p->lookup = func;
     p->lookup_data = user_data;
+}
+
+void
+policy_set_offenses_lookup(Policy *p, PolicyOffensesFunc func, gpointer user_data)
+{
+    g_return_if_fail(p != NULL);
+    p->offenses = func;
+    p->offenses_data = user_data;
 }
 
 const PolicyStats *

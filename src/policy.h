@@ -104,6 +104,13 @@ void policy_set_ownaddr(Policy *p, const OwnAddr *own);
  * so the lookup sees it; that is what makes a crossing ban once and not N times. */
 void policy_set_ban_lookup(Policy *p, PolicyBanLookupFunc func, gpointer user_data);
 
+/* Earlier bans of a, asked for only when a verdict is about to ban it (the daemon's count is a
+ * store read, which the lookup above, made for every alert, should not pay). */
+typedef guint (*PolicyOffensesFunc)(const IpAddr *a, gpointer user_data);
+
+/* When set, the count of earlier bans comes from func instead of PolicyBanInfo.offenses. */
+void policy_set_offenses_lookup(Policy *p, PolicyOffensesFunc func, gpointer user_data);
+
 /* Decides one alert at now_us (real time, microseconds) and fills out. Alerts should come in
  * time order; an earlier now_us than the offender's newest alert counts as that newest time. */
 VerdictAction policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out);

@@ -263,6 +263,49 @@ test_restart_keeps_windows(void)
     fixture_teardown(&f);
 }
 
+/* A repeat offender's ban escalates: its earlier ban, ended (removed from the store here, as
+ * an expiry would) before a restart, still counts, so the next ban is escalate x ban_time. */
+static void
+test_escalation(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, "ban_time = 1h\nescalate = 3\nextend = 0\n");
+    start_daemon(&f);
+    append_alerts(&f, 0, 1);
+    run_until_installed(&f, 1);
+    stop_daemon(&f);
+
+    g_autoptr(GError) error = NULL;
+    IpPrefix p;
+    g_assert_true(ipprefix_parse("198.18.0.1", &p, &error));
+    {
+        g_autoptr(Store) s = store_open(f.state, NULL, &error);
+        g_assert_no_error(error);
+        store_delete_ban(s, &p);
+        g_assert_true(store_commit(s, &error));
+    }
+    start_daemon(&f);
+    run_until_installed(&f, 0);
+    append_alerts(&f, 0, 1);
+    run_until_installed(&f, 1);
+    stop_daemon(&f);
+
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(Store) s = store_open(f.state, &so, &error);
+    g_assert_no_error(error);
+    Ban ban;
+    gboolean found = FALSE;
+    g_assert_true(store_get_ban(s, &p, &ban, &found, &error));
+    g_assert_true(found);
+    g_assert_cmpuint(ban.prior_bans, ==, 1);
+    gint64 duration_s = (ban.expires_us - ban.created_us) / G_USEC_PER_SEC;
+    g_assert_cmpint(duration_s, >=, 3 * 3600 - 2);
+    g_assert_cmpint(duration_s, <=, 3 * 3600 + 2);
+    fixture_teardown(&f);
+}
+
 /* A bad file is refused with its file:line and the running configuration stays; a good one
  * is taken. */
 static void
@@ -340,6 +383,7 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/restart/resumes", test_restart_resumes);
     g_test_add_func("/daemon/restart/keeps-threshold-windows", test_restart_keeps_windows);
     g_test_add_func("/daemon/reload/bad-file-kept-out", test_reload);
+    g_test_add_func("/daemon/policy/escalation-across-restart", test_escalation);
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
     return g_test_run();
 }

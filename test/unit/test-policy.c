@@ -434,6 +434,40 @@ feed(Run *r, const char *src, gint64 now_us, Verdict *v)
     return run_feed(r, &a, now_us, v);
 }
 
+static guint offenses_calls;
+
+static guint
+three_offenses(const IpAddr *a, gpointer user_data)
+{
+    (void)a;
+    (void)user_data;
+    offenses_calls++;
+    return 3;
+}
+
+/* The count of earlier bans is asked for only when an alert is about to ban, and it sets the
+ * escalated ban time. */
+static void
+test_offenses_lookup_only_on_ban(void)
+{
+    g_autoptr(Config) cfg =
+        load("[policy]\nthreshold = 3/60s\nban_time = 1h\nescalate = 2\nmax_ban_time = 7d\n");
+    g_autoptr(Policy) p = policy_new(cfg, 1);
+    policy_set_offenses_lookup(p, three_offenses, NULL);
+    offenses_calls = 0;
+    Alert a;
+    make_alert(&a, 1, 100, NULL, 2, "203.0.113.9", "198.51.100.1");
+    Verdict v;
+    gint64 t = 1000 * G_USEC_PER_SEC;
+    g_assert_cmpint(policy_record_alert(p, &a, t, &v), ==, VERDICT_NONE);
+    g_assert_cmpint(policy_record_alert(p, &a, t + 1, &v), ==, VERDICT_NONE);
+    g_assert_cmpuint(offenses_calls, ==, 0);
+    g_assert_cmpint(policy_record_alert(p, &a, t + 2, &v), ==, VERDICT_BAN);
+    g_assert_cmpuint(offenses_calls, ==, 1);
+    g_assert_cmpuint(v.offenses, ==, 3);
+    g_assert_cmpint(v.duration_us, ==, (gint64)8 * 3600 * G_USEC_PER_SEC);
+}
+
 static void
 test_manual_never_touched(void)
 {
@@ -730,6 +764,8 @@ main(int argc, char **argv)
     g_test_add_func("/policy/record_alert/manual-and-longer-bans-untouched",
                     test_manual_never_touched);
     g_test_add_func("/policy/record_alert/extension-seed", test_extension_seed);
+    g_test_add_func("/policy/record_alert/offenses-asked-only-on-ban",
+                    test_offenses_lookup_only_on_ban);
     g_test_add_func("/policy/record_alert/spray-1m-bounded", test_spray);
     g_test_add_func("/policy/record_alert/safety-valve", test_valve);
     g_test_add_func("/policy/record_alert/perf", test_perf);
