@@ -72,6 +72,8 @@ struct Bans {
     gint64 expiry_source_deadline;
     GSource *flush_source;
     GSource *retry_source;
+    BansTurnFunc turn_func;
+    gpointer turn_data;
 };
 
 static void heap_fix(Bans *b, Entry *e);
@@ -763,6 +765,8 @@ bans_flush(Bans *b, GError **error)
             ok = FALSE;
         }
     }
+    if (b->turn_func && g_hash_table_size(b->dirty) > 0)
+        b->turn_func(b, b->counts.total, b->turn_data);
     guint n = g_hash_table_size(b->dirty);
     if (n > 0) {
         g_autofree FwChange *changes = g_new0(FwChange, n);
@@ -831,6 +835,39 @@ gboolean
 bans_degraded(Bans *b)
 {
     return b->store_failed || b->fw_failed;
+}
+
+void
+bans_set_turn_func(Bans *b, BansTurnFunc func, gpointer user_data)
+{
+    b->turn_func = func;
+    b->turn_data = user_data;
+}
+
+void
+bans_set_fw(Bans *b, Fw *fw)
+{
+    g_return_if_fail(b != NULL && fw != NULL);
+    b->fw = fw;
+}
+
+gboolean
+bans_move_to_fw(Bans *b, Fw *fw, FwReconcileStats *stats, GError **error)
+{
+    g_return_val_if_fail(b != NULL && fw != NULL, FALSE);
+    if (!fw_ensure(fw, error))
+        return FALSE;
+    g_autoptr(GArray) desired = desired_changes(b);
+    FwReconcileStats s = {0};
+    if (!fw_reconcile_timed(fw, (const FwChange *)desired->data, desired->len, &s, error))
+        return FALSE;
+    b->fw = fw;
+    /* The new backend holds the whole table, this turn's changes included. */
+    g_hash_table_remove_all(b->dirty);
+    b->fw_failed = FALSE;
+    if (stats)
+        *stats = s;
+    return TRUE;
 }
 
 gboolean

@@ -134,6 +134,23 @@ gboolean bans_retry(Bans *bans, GError **error);
 /* TRUE while a failed commit or firewall change waits for a retry. */
 gboolean bans_degraded(Bans *bans);
 
+/* Called once per turn that changes the firewall, after the store commit and before the
+ * turn's changes go to the firewall, with the number of bans the table now holds. It may
+ * move the table to another backend with bans_move_to_fw(); the turn's changes then need no
+ * apply of their own. */
+typedef void (*BansTurnFunc)(Bans *bans, guint n_bans, gpointer user_data);
+void bans_set_turn_func(Bans *bans, BansTurnFunc func, gpointer user_data);
+
+/* Hands the table to fw (borrowed, outliving the table or the next switch) without touching
+ * the kernel: for the choice of backend at start, before the first reconcile. */
+void bans_set_fw(Bans *bans, Fw *fw);
+
+/* Moves every ban to fw: creates its chains or sets, installs every ban there with its
+ * remaining time, and from then on changes only fw. The backend used before is left as it
+ * is (the caller removes what it holds, once fw has every ban: nothing is unbanned in
+ * between). On failure the table stays with its backend and fw may hold part of the bans. */
+gboolean bans_move_to_fw(Bans *bans, Fw *fw, FwReconcileStats *stats, GError **error);
+
 /* Removes every entry, rule and chain the firewall backend owns (on_exit = flush, --flush);
  * the table and the store keep the bans, so the next start puts them back. */
 gboolean bans_fw_flush(Bans *bans, GError **error);

@@ -783,6 +783,8 @@ handle_firewall(Loader *ld, const char *key, const char *value)
             }
         }
         fail(ld, "backend: expected iptables, nftables or auto, got '%s'", value);
+    } else if (strcmp(key, "auto_max_rules") == 0) {
+        CHECK(set_uint(value, 1, 100000, &fw->auto_max_rules, error));
     } else if (strcmp(key, "chain") == 0) {
         if (!valid_chain_name(value)) {
             fail(ld,
@@ -1313,6 +1315,7 @@ config_format(const Config *cfg)
     const FwConfig *fw = &cfg->firewall;
     g_string_append(s, "\n[firewall]\n");
     g_string_append_printf(s, "backend = %s\n", fw_backend_name(fw->backend));
+    g_string_append_printf(s, "auto_max_rules = %u\n", fw->auto_max_rules);
     g_string_append_printf(s, "chain = %s\n", fw->chain);
     g_string_append(s, "hooks =");
     for (guint i = 0; i < fw->n_hooks; i++)

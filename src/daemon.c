@@ -63,6 +63,15 @@ struct Daemon {
     GMainLoop *loop;
 
     Fw *fw; /* owned unless opts.fw */
+    /* backend = auto: what the kernel offers, why the backend in use was chosen, and a
+     * backend the bans moved away from whose removal failed (retried on a timer). */
+    gboolean fw_auto;
+    FwKernelCaps fw_caps;
+    char fw_why[160];
+    guint64 fw_switches;
+    gint64 fw_switch_hold_until_us; /* monotonic: no new try before, after a failed move */
+    Fw *fw_old;
+    guint fw_old_retry_id;
     Store *store;
     Bans *bans;
     Policy *policy;
@@ -615,6 +624,9 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
 
     json_object_begin(w, "firewall");
     json_add_string(w, "backend", d->fw->ops->name);
+    json_add_string(w, "configured", fw_backend_name(d->cfg->firewall.backend));
+    json_add_string(w, "reason", d->fw_why);
+    json_add_int(w, "switches", (gint64)d->fw_switches);
     json_add_string(w, "chain", d->cfg->firewall.chain);
     json_add_int(w, "failures", (gint64)bc.fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
@@ -887,6 +899,117 @@ start_tail(Daemon *d, GError **error)
     return tail_start(d->tail, (const TailCheckpoint *)cps->data, cps->len, error);
 }
 
+/* ---- backend = auto ---- */
+
+#define FW_SWITCH_HOLD_US (60 * G_USEC_PER_SEC)
+#define FW_OLD_RETRY_S 10
+
+/* Removes what a backend the bans moved away from holds; TRUE when done (it is freed). */
+static gboolean
+drop_old_fw(Daemon *d)
+{
+    g_autoptr(GError) err = NULL;
+    if (!fw_flush(d->fw_old, &err)) {
+        g_warning("firewall: removing the %s backend's entries after the move to %s failed "
+                  "(retrying every %d s; until then its bans stay in the kernel): %s",
+                  d->fw_old->ops->name, d->fw->ops->name, FW_OLD_RETRY_S, err->message);
+        return FALSE;
+    }
+    g_clear_pointer(&d->fw_old, fw_free);
+    return TRUE;
+}
+
+static gboolean
+on_fw_old_retry(gpointer data)
+{
+    Daemon *d = data;
+    if (!d->fw_old || drop_old_fw(d)) {
+        d->fw_old_retry_id = 0;
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+forget_old_fw(Daemon *d)
+{
+    g_clear_pointer(&d->fw_old, fw_free);
+    if (d->fw_old_retry_id) {
+        g_source_remove(d->fw_old_retry_id);
+        d->fw_old_retry_id = 0;
+    }
+}
+
+/* The ban table's turn: with backend = auto, moves every ban to the backend the new count
+ * asks for, before the turn's changes go out (they go out with the move). */
+static void
+on_bans_turn(Bans *bans, guint n_bans, gpointer data)
+{
+    Daemon *d = data;
+    if (!d->fw_auto)
+        return;
+    FwBackend have = fw_kind(d->fw);
+    char why[sizeof d->fw_why];
+    FwBackend want = fw_auto_choose(&d->fw_caps, have, n_bans, d->cfg->firewall.auto_max_rules,
+                                    why, sizeof why);
+    gint64 t0 = g_get_monotonic_time();
+    if (want == have || t0 < d->fw_switch_hold_until_us)
+        return;
+    /* Moving back to a backend whose removal is still pending: the move's reconcile makes it
+     * hold exactly the table, and the pending removal must not take that away again. */
+    if (d->fw_old && fw_kind(d->fw_old) == want)
+        forget_old_fw(d);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Fw) fw = fw_new_backend(want, &d->cfg->firewall, &err);
+    FwReconcileStats rs = {0};
+    if (!fw || !bans_move_to_fw(bans, fw, &rs, &err)) {
+        d->fw_switch_hold_until_us = t0 + FW_SWITCH_HOLD_US;
+        g_warning("firewall: moving %u bans from %s to %s (%s) failed; they stay with %s, next "
+                  "try in %d s: %s",
+                  n_bans, d->fw->ops->name, fw_backend_name(want), why, d->fw->ops->name,
+                  (int)(FW_SWITCH_HOLD_US / G_USEC_PER_SEC), err->message);
+        if (fw) {
+            g_autoptr(GError) ferr = NULL;
+            if (!fw_flush(fw, &ferr))
+                g_warning("firewall: removing the part moved to %s failed: %s",
+                          fw_backend_name(want), ferr->message);
+        }
+        return;
+    }
+    forget_old_fw(d);
+    d->fw_old = d->fw;
+    d->fw = g_steal_pointer(&fw);
+    g_strlcpy(d->fw_why, why, sizeof d->fw_why);
+    d->fw_switches++;
+    const char *from = d->fw_old->ops->name;
+    gboolean dropped = drop_old_fw(d);
+    g_message("firewall backend: %s (%s): moved %u bans from %s in %" G_GINT64_FORMAT " ms",
+              d->fw->ops->name, why, n_bans, from, (g_get_monotonic_time() - t0) / 1000);
+    if (!dropped)
+        d->fw_old_retry_id = g_timeout_add_seconds(FW_OLD_RETRY_S, on_fw_old_retry, d);
+}
+
+/* The firewall backend at start. auto: chosen by what the kernel offers and how many bans
+ * are stored (n_bans), after bans_load(); the others as configured. */
+static Fw *
+start_fw(Daemon *d, guint n_bans, GError **error)
+{
+    const FwConfig *fc = &d->cfg->firewall;
+    FwBackend kind = fc->backend;
+    if (kind == FW_BACKEND_AUTO) {
+        d->fw_auto = TRUE;
+        fw_probe_kernel(fc, &d->fw_caps);
+        kind = fw_auto_choose(&d->fw_caps, FW_BACKEND_AUTO, n_bans, fc->auto_max_rules,
+                              d->fw_why, sizeof d->fw_why);
+    } else {
+        g_strlcpy(d->fw_why, "configured", sizeof d->fw_why);
+    }
+    Fw *fw = fw_new_backend(kind, fc, error);
+    if (fw)
+        g_message("firewall backend: %s (%s)", fw_backend_name(kind), d->fw_why);
+    return fw;
+}
+
 Daemon *
 daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GError **error)
 {
@@ -914,26 +1037,32 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     if (!d->ctl)
         return NULL;
 
-    if (d->opts.fw) {
-        d->fw = d->opts.fw;
-    } else if (cfg->daemon.dry_run) {
-        d->fw = fw_fake_new();
-    } else {
-        d->fw = fw_new_from_config(&cfg->firewall, error);
-        if (!d->fw)
-            return NULL;
-    }
-
+    /* The ban table starts on a fake backend: the real one may depend on how many bans are
+     * stored (backend = auto), and loading them touches no firewall. */
+    g_autoptr(Fw) loading_fw = fw_fake_new();
     d->store = store_open(cfg->daemon.state_dir, NULL, error);
     if (!d->store)
         return NULL;
     BansOptions bo;
     bans_options_init(&bo);
     bo.max_bans = cfg->daemon.max_bans;
-    d->bans = bans_new(d->store, d->fw, &bo, NULL);
+    d->bans = bans_new(d->store, loading_fw, &bo, NULL);
     BansLoadStats ls = {0};
     if (!bans_load(d->bans, NULL, &ls, error))
         return NULL;
+
+    if (d->opts.fw) {
+        d->fw = d->opts.fw;
+    } else if (cfg->daemon.dry_run) {
+        d->fw = fw_fake_new();
+        g_strlcpy(d->fw_why, "dry_run", sizeof d->fw_why);
+    } else {
+        d->fw = start_fw(d, ls.restored, error);
+        if (!d->fw)
+            return NULL;
+    }
+    bans_set_fw(d->bans, d->fw);
+    bans_set_turn_func(d->bans, on_bans_turn, d);
     if (!fw_ensure(d->fw, error))
         return NULL;
     FwReconcileStats rs = {0};
@@ -1059,6 +1188,7 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);
     g_clear_pointer(&d->store, store_free);
+    forget_old_fw(d);
     if (d->fw && d->fw != d->opts.fw)
         fw_free(d->fw);
     g_clear_pointer(&d->newest_file, g_hash_table_unref);

@@ -10,6 +10,8 @@ void
 fw_config_init_defaults(FwConfig *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->backend = FW_BACKEND_AUTO;
+    cfg->auto_max_rules = FW_AUTO_MAX_RULES_DEFAULT;
     g_strlcpy(cfg->chain, "ALERTBAN", sizeof cfg->chain);
     g_strlcpy(cfg->hooks[0], "INPUT", sizeof cfg->hooks[0]);
     cfg->n_hooks = 1;
@@ -59,21 +61,76 @@ legacy_iptables_present(void)
     return TRUE;
 }
 
+void
+fw_probe_kernel(const FwConfig *cfg, FwKernelCaps *out)
+{
+    out->legacy = legacy_iptables_present();
+    out->nftables = fw_nft_available(cfg);
+}
+
+FwBackend
+fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans, guint max_rules,
+               char *why, gsize why_len)
+{
+    if (!caps->legacy) {
+        g_snprintf(why, why_len, "auto: the kernel has no legacy iptables");
+        return FW_BACKEND_NFTABLES;
+    }
+    if (!caps->nftables) {
+        g_snprintf(why, why_len, "auto: the kernel has no nftables, so no set backend");
+        return FW_BACKEND_IPTABLES;
+    }
+    if (current == FW_BACKEND_NFTABLES) {
+        if (n_bans > max_rules / 2) {
+            g_snprintf(why, why_len, "auto: %u bans, more than auto_max_rules/2 = %u", n_bans,
+                       max_rules / 2);
+            return FW_BACKEND_NFTABLES;
+        }
+        g_snprintf(why, why_len, "auto: %u bans, no more than auto_max_rules/2 = %u", n_bans,
+                   max_rules / 2);
+        return FW_BACKEND_IPTABLES;
+    }
+    if (n_bans > max_rules) {
+        g_snprintf(why, why_len, "auto: %u bans, more than auto_max_rules = %u", n_bans,
+                   max_rules);
+        return FW_BACKEND_NFTABLES;
+    }
+    g_snprintf(why, why_len, "auto: %u bans, no more than auto_max_rules = %u", n_bans,
+               max_rules);
+    return FW_BACKEND_IPTABLES;
+}
+
+Fw *
+fw_new_backend(FwBackend kind, const FwConfig *cfg, GError **error)
+{
+    switch (kind) {
+    case FW_BACKEND_IPTABLES:
+        return fw_iptc_new(cfg, error);
+    case FW_BACKEND_NFTABLES:
+        return fw_nft_new(cfg, error);
+    case FW_BACKEND_AUTO:
+        break;
+    }
+    g_return_val_if_reached(NULL);
+}
+
+FwBackend
+fw_kind(const Fw *fw)
+{
+    return strcmp(fw->ops->name, "nftables") == 0 ? FW_BACKEND_NFTABLES : FW_BACKEND_IPTABLES;
+}
+
 Fw *
 fw_new_from_config(const FwConfig *cfg, GError **error)
 {
     FwBackend chosen = cfg->backend;
-    const char *why = "configured";
+    char why[128] = "configured";
     if (chosen == FW_BACKEND_AUTO) {
-        if (legacy_iptables_present()) {
-            chosen = FW_BACKEND_IPTABLES;
-            why = "auto: the kernel has legacy iptables";
-        } else {
-            chosen = FW_BACKEND_NFTABLES;
-            why = "auto: the kernel has no legacy iptables";
-        }
+        FwKernelCaps caps;
+        fw_probe_kernel(cfg, &caps);
+        chosen = fw_auto_choose(&caps, FW_BACKEND_AUTO, 0, cfg->auto_max_rules, why, sizeof why);
     }
-    Fw *fw = chosen == FW_BACKEND_NFTABLES ? fw_nft_new(cfg, error) : fw_iptc_new(cfg, error);
+    Fw *fw = fw_new_backend(chosen, cfg, error);
     if (fw)
         g_message("firewall backend: %s (%s)", fw_backend_name(chosen), why);
     return fw;

@@ -1450,3 +1450,28 @@ fw_nft_last_stats(Fw *fw, FwNftStats *out)
 {
     *out = nft_of(fw)->last;
 }
+
+static int
+count_cb(const struct nlmsghdr *nlh, void *data)
+{
+    (void)nlh;
+    (*(guint *)data)++;
+    return MNL_CB_OK;
+}
+
+gboolean
+fw_nft_available(const FwConfig *cfg)
+{
+    g_autoptr(Fw) fw = fw_nft_new(cfg, NULL);
+    if (!fw)
+        return FALSE;
+    FwNft *f = nft_of(fw);
+    if (!nl_open(f, NULL))
+        return FALSE;
+    guint chains = 0;
+    gboolean missing = FALSE;
+    /* Asking for our table's chains: the kernel answers (with them, or with "no such table")
+     * exactly when it has nf_tables. */
+    return dump(f, NFT_MSG_GETCHAIN, build_table_ref, f, count_cb, &chains, &missing,
+                "the kernel's nftables support", NULL);
+}

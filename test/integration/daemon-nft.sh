@@ -11,8 +11,7 @@ ab_enter_netns "$@"
 command -v nft >/dev/null 2>&1 || ab_fail "nft is not installed (scripts/setup installs it)"
 
 config() {
-    ab_write_config "backend = $1
-
+    AB_BACKEND=$1 ab_write_config "
 [policy]
 ban_time = 1h
 

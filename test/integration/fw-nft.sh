@@ -325,7 +325,7 @@ ipt flush
 echo "== auto: legacy iptables is there, so iptables"
 fw_auto_log=$("$FWCTL" --backend auto --lock "$XTABLES_LOCKFILE" list 2>&1 >/dev/null)
 case "$fw_auto_log" in
-*"firewall backend: iptables (auto: the kernel has legacy iptables)"*) ;;
+*"firewall backend: iptables (auto: 0 bans, no more than auto_max_rules = 200)"*) ;;
 *) ab_fail "auto chose: $fw_auto_log" ;;
 esac
 

@@ -16,7 +16,8 @@ AB_PID=""
 
 # ab_write_config [EXTRA INI TEXT]: the [daemon], [input] and [firewall] sections with every
 # path in $AB_TMP; the argument is appended (more keys go in their own sections).
-# $AB_ON_EXIT sets on_exit; $AB_DAEMON_EXTRA adds lines to [daemon].
+# $AB_ON_EXIT sets on_exit; $AB_DAEMON_EXTRA adds lines to [daemon]; $AB_BACKEND sets the
+# firewall backend (default iptables, whose rules most cases read; daemon-auto tests auto).
 ab_write_config() {
     cat >"$AB_CONF" <<EOC
 [daemon]
@@ -31,6 +32,7 @@ start_at = beginning
 idle_ms = 100
 
 [firewall]
+backend = ${AB_BACKEND:-iptables}
 lock_file = $XTABLES_LOCKFILE
 lock_timeout = 10s
 EOC
