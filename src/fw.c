@@ -44,6 +44,8 @@ fw_backend_name(FwBackend backend)
         return "nftables";
     case FW_BACKEND_AUTO:
         return "auto";
+    case FW_BACKEND_IPSET:
+        return "ipset";
     }
     return "?";
 }
@@ -73,7 +75,18 @@ fw_new_from_config(const FwConfig *cfg, GError **error)
             why = "auto: the kernel has no legacy iptables";
         }
     }
-    Fw *fw = chosen == FW_BACKEND_NFTABLES ? fw_nft_new(cfg, error) : fw_iptc_new(cfg, error);
+    Fw *fw;
+    switch (chosen) {
+    case FW_BACKEND_NFTABLES:
+        fw = fw_nft_new(cfg, error);
+        break;
+    case FW_BACKEND_IPSET:
+        fw = fw_ipset_new(cfg, error);
+        break;
+    default:
+        fw = fw_iptc_new(cfg, error);
+        break;
+    }
     if (fw)
         g_message("firewall backend: %s (%s)", fw_backend_name(chosen), why);
     return fw;
@@ -82,20 +95,32 @@ fw_new_from_config(const FwConfig *cfg, GError **error)
 gboolean
 fw_flush_others(const FwConfig *cfg, Fw *current, GError **error)
 {
-    g_autoptr(Fw) other = NULL;
-    if (strcmp(current->ops->name, "nftables") == 0) {
-        if (!legacy_iptables_present())
-            return TRUE; /* no legacy tables: nothing of ours can be there */
-        other = fw_iptc_new(cfg, error);
-    } else {
-        other = fw_nft_new(cfg, error);
-    }
-    if (!other)
-        return FALSE;
-    if (!fw_flush(other, error)) {
-        g_prefix_error(error, "removing the %s backend's bans after the switch to %s: ",
-                       other->ops->name, current->ops->name);
-        return FALSE;
+    static const FwBackend all[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES, FW_BACKEND_IPSET};
+    int legacy = -1; /* not asked yet */
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
+        const char *name = fw_backend_name(all[i]);
+        if (strcmp(current->ops->name, name) == 0)
+            continue;
+        g_autoptr(Fw) other = NULL;
+        if (all[i] == FW_BACKEND_NFTABLES) {
+            other = fw_nft_new(cfg, error);
+        } else {
+            /* Both keep their rules in the legacy tables: without them nothing of theirs
+             * can be there (the ipset backend makes its sets only beside its rules). */
+            if (legacy == -1)
+                legacy = legacy_iptables_present();
+            if (!legacy)
+                continue;
+            other = all[i] == FW_BACKEND_IPSET ? fw_ipset_new(cfg, error)
+                                               : fw_iptc_new(cfg, error);
+        }
+        if (!other)
+            return FALSE;
+        if (!fw_flush(other, error)) {
+            g_prefix_error(error, "removing the %s backend's bans after the switch to %s: ",
+                           other->ops->name, current->ops->name);
+            return FALSE;
+        }
     }
     return TRUE;
 }
