@@ -325,7 +325,7 @@ main(int argc, char **argv)
         if (strcmp(cmd, "reconcile") == 0 && opt_stats) {
             printf("reconcile added=%u removed=%u duplicates=%u hooks_fixed=%u", rs.added,
                    rs.removed, rs.duplicates, rs.hooks_fixed);
-            if (strcmp(fw->ops->name, "nftables") == 0)
+            if (strcmp(fw->ops->name, "nftables") == 0 || strcmp(fw->ops->name, "ipset") == 0)
                 printf(" updated=%u", rs.updated);
             printf("\n");
         }
