@@ -98,7 +98,7 @@ sink_lines(Sink *s)
 }
 
 static int G_GNUC_PRINTF(3, 4)
-session_out(struct ipset_session *session, void *p, const char *fmt, ...)
+    session_out(struct ipset_session *session, void *p, const char *fmt, ...)
 {
     (void)session;
     Sink *s = p;
@@ -149,8 +149,8 @@ session_message(struct ipset_session *s)
     return msg;
 }
 
-static gboolean
-session_fail(struct ipset_session *s, GError **error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean session_fail(struct ipset_session *s, GError **error, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
 
 static gboolean
 session_fail(struct ipset_session *s, GError **error, const char *fmt, ...)
@@ -276,7 +276,9 @@ ensure_set(FwIpset *f, int fam, GError **error)
                         "fw-ipset: set %s exists as %s%s%s%s, not as hash:net family %s with "
                         "timeouts: remove it (ipset destroy %s) or configure another chain name",
                         name, h.type, h.family ? " family " : "",
-                        h.family == AF_INET ? "inet" : h.family == AF_INET6 ? "inet6" : "",
+                        h.family == AF_INET    ? "inet"
+                        : h.family == AF_INET6 ? "inet6"
+                                               : "",
                         h.has_timeout ? "" : " without timeouts", family_word(fam), name);
             return FALSE;
         }
@@ -333,13 +335,14 @@ send_changes(FwIpset *f, const FwChange *changes, gsize n, const char *op, GErro
         enum ipset_cmd cmd = c->kind == FW_CHANGE_ADD ? IPSET_CMD_ADD : IPSET_CMD_DEL;
         /* The data is reset after every command: name, type and family each time. The type
          * comes from libipset's cache after the first lookup. */
-        ok = ipset_session_data_set(s, IPSET_SETNAME, f->set[fam]) == 0 &&
-             ipset_type_get(s, cmd) != NULL &&
-             ipset_session_data_set(s, IPSET_OPT_FAMILY, &family) == 0 &&
-             ipset_session_data_set(s, IPSET_OPT_IP, c->prefix.addr.bytes) == 0 &&
-             ipset_session_data_set(s, IPSET_OPT_CIDR, &cidr) == 0 &&
-             (cmd == IPSET_CMD_DEL || ipset_session_data_set(s, IPSET_OPT_TIMEOUT, &timeout) == 0) &&
-             ipset_cmd(s, cmd, (guint32)(i + 1)) == 0;
+        ok =
+            ipset_session_data_set(s, IPSET_SETNAME, f->set[fam]) == 0 &&
+            ipset_type_get(s, cmd) != NULL &&
+            ipset_session_data_set(s, IPSET_OPT_FAMILY, &family) == 0 &&
+            ipset_session_data_set(s, IPSET_OPT_IP, c->prefix.addr.bytes) == 0 &&
+            ipset_session_data_set(s, IPSET_OPT_CIDR, &cidr) == 0 &&
+            (cmd == IPSET_CMD_DEL || ipset_session_data_set(s, IPSET_OPT_TIMEOUT, &timeout) == 0) &&
+            ipset_cmd(s, cmd, (guint32)(i + 1)) == 0;
         if (!ok) {
             char buf[IPADDR_STRLEN];
             session_fail(s, error, "%s: %s %s %s", op, c->kind == FW_CHANGE_ADD ? "add" : "del",
@@ -466,8 +469,8 @@ reconcile_entries(FwIpset *f, GArray *desired, gboolean timed, FwReconcileStats 
     }
     FwReconcileStats rs = {.hooks_fixed = rules_stats.hooks_fixed, .removed = odd->len};
     fw_sets_diff(installed, desired, timed, RECONCILE_SLACK_S, changes, &rs);
-    gboolean ok = send_changes(f, (const FwChange *)changes->data, changes->len, "reconcile",
-                               error);
+    gboolean ok =
+        send_changes(f, (const FwChange *)changes->data, changes->len, "reconcile", error);
     if (ok && stats) {
         *stats = rs;
         stats->duplicates = 0;
@@ -477,8 +480,7 @@ reconcile_entries(FwIpset *f, GArray *desired, gboolean timed, FwReconcileStats 
 }
 
 static gboolean
-ipset_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats,
-                GError **error)
+ipset_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
 {
     g_autoptr(GArray) want = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
     for (gsize i = 0; i < n; i++) {

@@ -36,8 +36,8 @@ parse_u32(const char *text, guint32 *out)
 }
 
 gboolean
-fw_ipset_parse_save_line(const char *line, gsize len, FwIpsetLineKind *kind,
-                         FwIpsetHeader *header, FwIpsetMember *member, GError **error)
+fw_ipset_parse_save_line(const char *line, gsize len, FwIpsetLineKind *kind, FwIpsetHeader *header,
+                         FwIpsetMember *member, GError **error)
 {
     *kind = FW_IPSET_LINE_OTHER;
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -54,8 +54,7 @@ fw_ipset_parse_save_line(const char *line, gsize len, FwIpsetLineKind *kind,
 
     char *tok[MAX_TOKENS];
     guint n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t;
-         t = strtok_r(NULL, " \t", &save)) {
+    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
         if (n == MAX_TOKENS)
             return bad(error, "too many words", copy);
         tok[n++] = t;

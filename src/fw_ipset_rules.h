@@ -17,5 +17,4 @@
  * re-creates a missing rule at the top of its hook, reconcile is ensure (hooks_fixed
  * counted), flush removes the rules and the verdict chain. list returns nothing. Every
  * operation holds the xtables lock. */
-Fw *fw_iptc_set_rules_new(const FwConfig *cfg, const char *set4, const char *set6,
-                          GError **error);
+Fw *fw_iptc_set_rules_new(const FwConfig *cfg, const char *set4, const char *set6, GError **error);

@@ -165,8 +165,8 @@ explain_init_error(const FwIptcFamily *fam, int err, GError **error)
     g_clear_error(error);
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
                 "the kernel offers no legacy %s filter table (%s): this backend needs the "
-                "legacy %s and %s modules; on a kernel with nf_tables only, use the nftables "
-                "backend (planned)",
+                "legacy %s and %s modules (the ipset backend too); on a kernel with nf_tables "
+                "only, use backend = nftables",
                 fam->name, g_strerror(err), fam->af == AF_INET ? "ip_tables" : "ip6_tables",
                 fam->af == AF_INET ? "iptable_filter" : "ip6table_filter");
 }
@@ -354,7 +354,8 @@ run_request(FwIptc *f, Request *rq, GError **error)
     if (ok && st.rules > MANY_RULES && !f->warned_many) {
         f->warned_many = TRUE;
         g_warning("fw-iptc: %u bans in chain %s: every packet through a hook walks the chain, "
-                  "about 3.3 ns per rule; a set-based backend (ipset/nftables) is planned",
+                  "about 3.3 ns per rule; backend = ipset or nftables costs the same for any "
+                  "number",
                   st.rules, f->cfg.chain);
     }
     return ok;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Drives a firewall backend (libiptc, nftables or ipset) from the command line, so integration cases
-// and benchmarks can run real commits in a network namespace and compare iptables-legacy -S
+// Drives a firewall backend (libiptc, nftables or ipset) from the command line, so integration
+// cases and benchmarks can run real commits in a network namespace and compare iptables-legacy -S
 // or nft list with what they expect.
 //
 // fwctl [OPTIONS] COMMAND [OPERAND...] [COMMAND [OPERAND...]]...

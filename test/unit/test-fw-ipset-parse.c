@@ -26,20 +26,28 @@ typedef struct {
     gboolean nomatch;
 } GoodCase;
 
-#define CREATE(n, l, s, t, f, to, m)                                                              \
-    {.name = n, .line = l, .kind = FW_IPSET_LINE_CREATE, .set = s, .type = t, .family = f,      \
-     .has_timeout = to, .maxelem = m}
-#define ADD(n, l, s, p, t, nm)                                                                    \
-    {.name = n, .line = l, .kind = FW_IPSET_LINE_ADD, .set = s, .prefix = p, .timeout_s = t,     \
-     .nomatch = nm}
-#define OTHER(n, l) {.name = n, .line = l, .kind = FW_IPSET_LINE_OTHER}
+#define CREATE(n, l, s, t, f, to, m)                                                               \
+    {                                                                                              \
+        .name = n, .line = l, .kind = FW_IPSET_LINE_CREATE, .set = s, .type = t, .family = f,      \
+        .has_timeout = to, .maxelem = m                                                            \
+    }
+#define ADD(n, l, s, p, t, nm)                                                                     \
+    {                                                                                              \
+        .name = n, .line = l, .kind = FW_IPSET_LINE_ADD, .set = s, .prefix = p, .timeout_s = t,    \
+        .nomatch = nm                                                                              \
+    }
+#define OTHER(n, l)                                                                                \
+    {                                                                                              \
+        .name = n, .line = l, .kind = FW_IPSET_LINE_OTHER                                          \
+    }
 
 static const GoodCase good_cases[] = {
     CREATE("create-v4",
            "create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 "
            "bucketsize 12 initval 0x477d4f0c\n",
            "ALERTBAN4", "hash:net", AF_INET, TRUE, 4194304),
-    CREATE("create-v6", "create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 65536 timeout 300",
+    CREATE("create-v6",
+           "create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 65536 timeout 300",
            "ALERTBAN6", "hash:net", AF_INET6, TRUE, 65536),
     CREATE("create-no-timeout", "create X hash:ip family inet hashsize 1024 maxelem 65536\n", "X",
            "hash:ip", AF_INET, FALSE, 65536),
@@ -143,8 +151,7 @@ main(int argc, char **argv)
 {
     test_init(&argc, &argv);
     for (gsize i = 0; i < G_N_ELEMENTS(good_cases); i++) {
-        g_autofree char *path =
-            g_strdup_printf("/fw_ipset_parse/save_line/%s", good_cases[i].name);
+        g_autofree char *path = g_strdup_printf("/fw_ipset_parse/save_line/%s", good_cases[i].name);
         g_test_add_data_func(path, &good_cases[i], test_good);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
