@@ -39,6 +39,9 @@ typedef struct {
     FwConfig cfg;
     char set[N_FAMS][FW_IPSET_NAME_MAX];
     Fw *rules; /* the libiptc half, in set mode */
+    /* This handle has made or seen the sets, so finding one missing means someone
+     * destroyed it (with its members). */
+    gboolean sets_known;
     FwIpsetStats last;
 } FwIpset;
 
@@ -391,6 +394,7 @@ ipset_ensure(Fw *fw, GError **error)
     gint64 start = g_get_monotonic_time();
     memset(&f->last, 0, sizeof f->last);
     gboolean ok = ensure_sets(f, error) && fw_ensure(f->rules, error);
+    f->sets_known = f->sets_known || ok;
     f->last.duration_us = g_get_monotonic_time() - start;
     return ok;
 }
@@ -408,9 +412,36 @@ ipset_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
     if (n == 0)
         return TRUE;
     /* The sets first (the batch), then the rules: apply re-creates a hook rule deleted by
-     * hand, and needs the set for it. A set destroyed by hand fails the batch, and the
-     * reconcile that follows an error re-creates it. */
-    gboolean ok = send_changes(f, changes, n, "apply", error);
+     * hand, and needs the set for it. */
+    GError *err = NULL;
+    gboolean ok = send_changes(f, changes, n, "apply", &err);
+    gboolean missing = FALSE;
+    if (!ok) {
+        /* A missing set (never made, or destroyed by hand): make both and send again. */
+        for (int fam = 0; fam < N_FAMS; fam++) {
+            gboolean exists = TRUE;
+            FwIpsetHeader h;
+            if (read_set(f->set[fam], TRUE, &exists, &h, NULL, NULL) && !exists)
+                missing = TRUE;
+        }
+        if (missing) {
+            g_clear_error(&err);
+            ok = ensure_sets(f, &err) && send_changes(f, changes, n, "apply", &err);
+        }
+    }
+    if (!ok)
+        g_propagate_error(error, err);
+    if (ok && missing && f->sets_known) {
+        /* The set went with its members: the batch is in, but only a reconcile brings the
+         * other bans back, and callers reconcile after an error. */
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
+                    "fw-ipset: apply: set %s or %s was missing (destroyed by hand?); re-created "
+                    "with this batch, a reconcile must restore the other bans",
+                    f->set[FAM4], f->set[FAM6]);
+        f->last.duration_us = g_get_monotonic_time() - start;
+        return FALSE;
+    }
+    f->sets_known = f->sets_known || ok;
     if (ok) {
         gint64 t0 = g_get_monotonic_time();
         ok = fw_apply(f->rules, changes, n, error);
@@ -450,6 +481,7 @@ reconcile_entries(FwIpset *f, GArray *desired, gboolean timed, FwReconcileStats 
     }
     if (!ensure_sets(f, error))
         return FALSE;
+    f->sets_known = TRUE;
     FwReconcileStats rules_stats = {0};
     if (!fw_reconcile(f->rules, NULL, 0, &rules_stats, error))
         return FALSE;
@@ -531,6 +563,7 @@ ipset_flush(Fw *fw, GError **error)
     gint64 start = g_get_monotonic_time();
     memset(&f->last, 0, sizeof f->last);
     gboolean ok = fw_flush(f->rules, error);
+    f->sets_known = FALSE;
     for (int fam = 0; fam < N_FAMS && ok; fam++)
         ok = destroy_set(f->set[fam], error);
     f->last.duration_us = g_get_monotonic_time() - start;

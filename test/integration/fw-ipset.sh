@@ -242,4 +242,24 @@ iptables-legacy -S | grep -q ALERTBAN && ab_fail "flush left IPv4 rules"
 ip6tables-legacy -S | grep -q ALERTBAN && ab_fail "flush left IPv6 rules"
 [ -z "$(ipset list -n)" ] || ab_fail "flush left sets: $(ipset list -n)"
 fw flush # nothing there: no error
+
+echo "== apply with no sets (never made, or destroyed by hand) makes them"
+fw apply +192.0.2.5,60
+ipset test ALERTBAN4 192.0.2.5 2>/dev/null || ab_fail "apply without sets did not make them"
+iptables-legacy -S INPUT | grep -q 'match-set ALERTBAN4 src' || ab_fail "apply made no rule"
+# A handle that saw the sets and finds them gone installs the batch and fails, so the caller
+# reconciles.
+fw ensure apply +192.0.2.7 wait-file "$AB_TMP/go" apply +192.0.2.6 &
+pid=$!
+ab_wait_for 5 ipset test ALERTBAN4 192.0.2.7
+iptables-legacy -w -D INPUT -m set --match-set ALERTBAN4 src -j DROP
+ip6tables-legacy -w -D INPUT -m set --match-set ALERTBAN6 src -j DROP
+ipset destroy ALERTBAN4
+ipset destroy ALERTBAN6
+touch "$AB_TMP/go"
+if wait "$pid"; then ab_fail "apply into destroyed sets reported success"; fi
+grep -q 'was missing (destroyed by hand?); re-created with this batch' "$AB_TMP/fw.err" ||
+    ab_fail "unclear error: $(cat "$AB_TMP/fw.err")"
+ipset test ALERTBAN4 192.0.2.6 2>/dev/null || ab_fail "the batch did not land in the re-created set"
+fw flush
 echo "PASS"
