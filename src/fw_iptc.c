@@ -202,7 +202,12 @@ run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, F
         if (f->chains.set_mode) {
             /* Looked up on each attempt: a set re-created by hand gets a new index. */
             GError *lerr = NULL;
-            if (!set_index_lookup(f->chains.set[fi], &txn.set_index, &lerr)) {
+            if (!set_index_lookup(f->chains.set[fi], &txn.set_index, &lerr) &&
+                rq->op == FW_IPTC_OP_FLUSH) {
+                /* No ip_set in the kernel: no rule can match a set, nothing of ours is there. */
+                g_clear_error(&lerr);
+                txn.set_index = IPSET_INVALID_ID;
+            } else if (lerr) {
                 g_propagate_prefixed_error(error, lerr, "fw-iptc: %s: ", op_name(rq->op));
                 return FALSE;
             }
