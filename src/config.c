@@ -775,14 +775,14 @@ handle_firewall(Loader *ld, const char *key, const char *value)
         return;
     if (strcmp(key, "backend") == 0) {
         static const FwBackend backends[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES,
-                                             FW_BACKEND_AUTO};
+                                             FW_BACKEND_IPSET, FW_BACKEND_AUTO};
         for (gsize i = 0; i < G_N_ELEMENTS(backends); i++) {
             if (strcmp(value, fw_backend_name(backends[i])) == 0) {
                 fw->backend = backends[i];
                 return;
             }
         }
-        fail(ld, "backend: expected iptables, nftables or auto, got '%s'", value);
+        fail(ld, "backend: expected iptables, nftables, ipset or auto, got '%s'", value);
     } else if (strcmp(key, "auto_max_rules") == 0) {
         CHECK(set_uint(value, 1, 100000, &fw->auto_max_rules, error));
     } else if (strcmp(key, "chain") == 0) {

@@ -1207,7 +1207,7 @@ daemon_flush_firewall(const Config *cfg, GError **error)
     if (!fw || !fw_flush(fw, error) || !fw_flush_others(&cfg->firewall, fw, error))
         return FALSE;
     g_message("alertband --flush: removed chain %s, its rules and its jumps (IPv4 and IPv6), "
-              "and whatever either firewall backend had installed",
+              "and whatever any firewall backend had installed",
               cfg->firewall.chain);
     return TRUE;
 }

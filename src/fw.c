@@ -46,6 +46,8 @@ fw_backend_name(FwBackend backend)
         return "nftables";
     case FW_BACKEND_AUTO:
         return "auto";
+    case FW_BACKEND_IPSET:
+        return "ipset";
     }
     return "?";
 }
@@ -66,6 +68,7 @@ fw_probe_kernel(const FwConfig *cfg, FwKernelCaps *out)
 {
     out->legacy = legacy_iptables_present();
     out->nftables = fw_nft_available(cfg);
+    out->ipset = out->legacy && fw_ipset_available(cfg);
 }
 
 FwBackend
@@ -76,15 +79,19 @@ fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans, guint 
         g_snprintf(why, why_len, "auto: the kernel has no legacy iptables");
         return FW_BACKEND_NFTABLES;
     }
-    if (!caps->nftables) {
-        g_snprintf(why, why_len, "auto: the kernel has no nftables, so no set backend");
+    FwBackend sets = caps->nftables ? FW_BACKEND_NFTABLES
+                     : caps->ipset  ? FW_BACKEND_IPSET
+                                    : FW_BACKEND_IPTABLES;
+    if (sets == FW_BACKEND_IPTABLES) {
+        g_snprintf(why, why_len, "auto: the kernel has neither nftables nor ip_set, so no set "
+                                 "backend");
         return FW_BACKEND_IPTABLES;
     }
-    if (current == FW_BACKEND_NFTABLES) {
+    if (current == FW_BACKEND_NFTABLES || current == FW_BACKEND_IPSET) {
         if (n_bans > max_rules / 2) {
             g_snprintf(why, why_len, "auto: %u bans, more than auto_max_rules/2 = %u", n_bans,
                        max_rules / 2);
-            return FW_BACKEND_NFTABLES;
+            return current;
         }
         g_snprintf(why, why_len, "auto: %u bans, no more than auto_max_rules/2 = %u", n_bans,
                    max_rules / 2);
@@ -93,7 +100,7 @@ fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans, guint 
     if (n_bans > max_rules) {
         g_snprintf(why, why_len, "auto: %u bans, more than auto_max_rules = %u", n_bans,
                    max_rules);
-        return FW_BACKEND_NFTABLES;
+        return sets;
     }
     g_snprintf(why, why_len, "auto: %u bans, no more than auto_max_rules = %u", n_bans,
                max_rules);
@@ -108,6 +115,8 @@ fw_new_backend(FwBackend kind, const FwConfig *cfg, GError **error)
         return fw_iptc_new(cfg, error);
     case FW_BACKEND_NFTABLES:
         return fw_nft_new(cfg, error);
+    case FW_BACKEND_IPSET:
+        return fw_ipset_new(cfg, error);
     case FW_BACKEND_AUTO:
         break;
     }
@@ -117,7 +126,12 @@ fw_new_backend(FwBackend kind, const FwConfig *cfg, GError **error)
 FwBackend
 fw_kind(const Fw *fw)
 {
-    return strcmp(fw->ops->name, "nftables") == 0 ? FW_BACKEND_NFTABLES : FW_BACKEND_IPTABLES;
+    static const FwBackend kinds[] = {FW_BACKEND_NFTABLES, FW_BACKEND_IPSET};
+    for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        if (strcmp(fw->ops->name, fw_backend_name(kinds[i])) == 0)
+            return kinds[i];
+    }
+    return FW_BACKEND_IPTABLES;
 }
 
 Fw *
@@ -139,20 +153,36 @@ fw_new_from_config(const FwConfig *cfg, GError **error)
 gboolean
 fw_flush_others(const FwConfig *cfg, Fw *current, GError **error)
 {
-    g_autoptr(Fw) other = NULL;
-    if (strcmp(current->ops->name, "nftables") == 0) {
-        if (!legacy_iptables_present())
-            return TRUE; /* no legacy tables: nothing of ours can be there */
-        other = fw_iptc_new(cfg, error);
-    } else {
-        other = fw_nft_new(cfg, error);
-    }
-    if (!other)
-        return FALSE;
-    if (!fw_flush(other, error)) {
-        g_prefix_error(error, "removing the %s backend's bans after the switch to %s: ",
-                       other->ops->name, current->ops->name);
-        return FALSE;
+    static const FwBackend all[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES, FW_BACKEND_IPSET};
+    int legacy = -1; /* not asked yet */
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
+        const char *name = fw_backend_name(all[i]);
+        if (strcmp(current->ops->name, name) == 0)
+            continue;
+        g_autoptr(Fw) other = NULL;
+        if (all[i] == FW_BACKEND_NFTABLES) {
+            /* A kernel without nf_tables holds nothing of the nftables backend's. */
+            if (!fw_nft_available(cfg))
+                continue;
+            other = fw_nft_new(cfg, error);
+        } else {
+            /* Both keep their rules in the legacy tables: without them nothing of theirs
+             * can be there (the ipset backend makes its sets only beside its rules), and
+             * without ip_set no set of the ipset backend can be. */
+            if (legacy == -1)
+                legacy = legacy_iptables_present();
+            if (!legacy || (all[i] == FW_BACKEND_IPSET && !fw_ipset_available(cfg)))
+                continue;
+            other = all[i] == FW_BACKEND_IPSET ? fw_ipset_new(cfg, error)
+                                               : fw_iptc_new(cfg, error);
+        }
+        if (!other)
+            return FALSE;
+        if (!fw_flush(other, error)) {
+            g_prefix_error(error, "removing the %s backend's bans after the switch to %s: ",
+                           other->ops->name, current->ops->name);
+            return FALSE;
+        }
     }
     return TRUE;
 }

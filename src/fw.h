@@ -26,6 +26,7 @@ typedef enum {
     FW_BACKEND_IPTABLES, /* one rule per ban in chains of our own (libiptc, legacy iptables) */
     FW_BACKEND_NFTABLES, /* timeout sets in an inet table of our own (libnftnl) */
     FW_BACKEND_AUTO,     /* iptables while bans are few and the legacy tables exist, else sets */
+    FW_BACKEND_IPSET,    /* hash:net timeout sets (libipset) matched by xt_set rules (libiptc) */
 } FwBackend;
 
 /* The default of auto_max_rules: where one rule per ban starts to cost every packet more
@@ -205,13 +206,44 @@ typedef struct {
 
 void fw_nft_last_stats(Fw *fw, FwNftStats *out);
 
+/* The ipset backend (src/fw_ipset.c): hash:net sets named after cfg->chain with a 4 or 6
+ * appended (ALERTBAN4, ALERTBAN6), created with "timeout 0" so each member carries its own
+ * timeout (FwChange.timeout_s; 0 or more than the kernel's cap of 2147483 s: permanent, the
+ * daemon removes it), kept through libipset; and one rule per family and hook in the legacy
+ * filter tables (libiptc) matching the set by source, and by destination on OUTPUT and the
+ * non-INPUT hooks with direction = both, whose target is DROP or, with log or reject, the
+ * verdict chain cfg->chain + "-SET". Every change of an apply goes out in aggregated netlink
+ * messages; adding a member again sets its timeout, removing an absent one is no error.
+ * list and reconcile read each set in one dump. Plain fw_reconcile() adds missing bans
+ * without a timeout and leaves present timeouts alone; fw_reconcile_timed() sets them from
+ * the remaining times. Operations on the rules hold the xtables lock. cfg is copied; fails
+ * with ALERTBAN_ERROR_CONFIG for settings that cannot work; touches the kernel only when an
+ * operation is called. A set of that name with another type or family is an error naming
+ * it. */
+Fw *fw_ipset_new(const FwConfig *cfg, GError **error);
+
+/* What the last call of the ipset backend cost and saw. */
+typedef struct {
+    gint64 duration_us; /* the whole last call */
+    gint64 dump_us;     /* reconcile: reading both sets */
+    gint64 rules_us;    /* apply: checking the hook rules (libiptc, lock included) */
+    guint elements;     /* members added or removed */
+    guint members;      /* list and reconcile: members read from the kernel */
+} FwIpsetStats;
+
+void fw_ipset_last_stats(Fw *fw, FwIpsetStats *out);
+
+
 /* TRUE when the kernel answers nftables requests (nf_tables is there). */
 gboolean fw_nft_available(const FwConfig *cfg);
+/* TRUE when the kernel answers ip_set requests. */
+gboolean fw_ipset_available(const FwConfig *cfg);
 
 /* What the kernel offers the backends. */
 typedef struct {
     gboolean legacy;   /* legacy iptables: iptc_init("filter") answers */
     gboolean nftables; /* nf_tables answers */
+    gboolean ipset;    /* ip_set answers */
 } FwKernelCaps;
 
 /* Asks the kernel (touches nothing). */
@@ -220,26 +252,28 @@ void fw_probe_kernel(const FwConfig *cfg, FwKernelCaps *out);
 /* backend = auto: the backend that should hold n_bans bans, given what the kernel offers and
  * the backend holding them now (current, FW_BACKEND_AUTO when none does yet, at start).
  * Without legacy iptables: nftables. Otherwise iptables rules up to max_rules bans; above
- * that a set backend, kept until the bans fall to max_rules / 2, so that a count hovering
+ * that a set backend (nftables; ipset when the kernel has no nftables), kept until the bans fall to max_rules / 2, so that a count hovering
  * around the limit does not move every ban back and forth. why (why_len bytes) gets the
  * reason in words, for the log and `alertban status`. */
 FwBackend fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans,
                          guint max_rules, char *why, gsize why_len);
 
-/* The backend kind (iptables or nftables; not auto), built from cfg. */
+/* The backend kind (iptables, nftables or ipset; not auto), built from cfg. */
 Fw *fw_new_backend(FwBackend kind, const FwConfig *cfg, GError **error);
 
-/* Which backend kind fw is (iptables or nftables). */
+/* Which backend kind fw is (iptables, nftables or ipset). */
 FwBackend fw_kind(const Fw *fw);
 
 /* The backend cfg->backend names (auto: as fw_auto_choose() with no bans), logging the
  * choice. */
 Fw *fw_new_from_config(const FwConfig *cfg, GError **error);
 
-/* Removes everything the other backend (iptables when current is nftables, and the
- * reverse) has in the kernel, so that after a switch of backend, and a reconcile of current
- * with every active ban, each ban is installed once. Nothing there is no error. */
+/* Removes everything every other backend (of iptables, nftables and ipset, those current is
+ * not) has in the kernel, so that after a switch of backend, and a reconcile of current with
+ * every active ban, each ban is installed once. The iptables and ipset backends keep apart
+ * names (chains ALERTBAN, -DST, -ACT; sets ALERTBAN4/6 and chain -SET), so neither's flush
+ * touches the other's objects. Nothing there is no error. */
 gboolean fw_flush_others(const FwConfig *cfg, Fw *current, GError **error);
 
-/* "iptables", "nftables" or "auto". */
+/* "iptables", "nftables", "ipset" or "auto". */
 const char *fw_backend_name(FwBackend backend);

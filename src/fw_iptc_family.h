@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "fw.h"
+#include "fw_ipset_rules.h"
 
 typedef enum {
     FW_IPTC_OP_ENSURE,    /* chains, verdict chain and hooks; nothing else */
@@ -16,13 +17,18 @@ typedef enum {
     FW_IPTC_OP_FLUSH,     /* remove every jump, rule and chain of ours */
 } FwIptcOp;
 
-/* The chains the backend owns in each family's filter table. */
+/* The chains the backend owns in each family's filter table. In set mode (the ipset
+ * backend's rules) there are no address chains: each hook holds one rule matching the
+ * family's set by source (and one by destination with direction = both), whose target is the
+ * verdict chain; only ENSURE, APPLY (hooks only) and FLUSH are used. */
 typedef struct {
-    char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix */
+    char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix ("" in set mode) */
     char dst[FW_CHAIN_MAX]; /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
-    char act[FW_CHAIN_MAX]; /* cfg->chain + "-ACT": LOG and/or REJECT, when log or reject */
+    char act[FW_CHAIN_MAX]; /* cfg->chain + "-ACT" ("-SET" in set mode): LOG and/or REJECT */
     gboolean use_dst;
     gboolean use_act;
+    gboolean set_mode;
+    char set[2][FW_IPSET_NAME_MAX]; /* set mode: the IPv4 and IPv6 set names */
 } FwIptcChains;
 
 /* One init..commit of one family. The caller holds the xtables lock (except for LIST) and
@@ -37,6 +43,7 @@ typedef struct {
     const IpPrefix *desired;
     gsize n_desired;
     GArray *list_out; /* IpPrefix, LIST only */
+    guint16 set_index; /* set mode: the kernel's index of this family's set (65535: none) */
     /* out */
     FwReconcileStats stats; /* RECONCILE (hooks_fixed also for ENSURE and APPLY) */
     guint n_rules;          /* address rules in the source chain afterwards (not for FLUSH) */

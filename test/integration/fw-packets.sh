@@ -4,7 +4,8 @@
 # holds two addresses per family. Once one is banned, its new TCP connections and pings stop
 # (reject: a reset at once; drop: a timeout), its established connection is cut, the other
 # address is unaffected, and everything flows again after the unban. IPv4 and IPv6.
-# AB_FW_BACKEND=nftables runs it against the nftables backend (fw-nft-packets.sh).
+# AB_FW_BACKEND=nftables runs it against the nftables backend (fw-nft-packets.sh), ipset
+# against the ipset backend (fw-ipset-packets.sh).
 set -eu
 BACKEND=${AB_FW_BACKEND:-iptables}
 export AB_FW_BACKEND=$BACKEND
@@ -132,5 +133,8 @@ if [ "$BACKEND" = nftables ]; then
 else
     [ -z "$(iptables-legacy -S | grep ALERTBAN)" ] || ab_fail "flush left IPv4 rules"
     [ -z "$(ip6tables-legacy -S | grep ALERTBAN)" ] || ab_fail "flush left IPv6 rules"
+fi
+if [ "$BACKEND" = ipset ]; then
+    [ -z "$(ipset list -n)" ] || ab_fail "flush left sets: $(ipset list -n)"
 fi
 echo "PASS"

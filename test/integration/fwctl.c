@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Drives a firewall backend (libiptc or nftables) from the command line, so integration cases
-// and benchmarks can run real commits in a network namespace and compare iptables-legacy -S
+// Drives a firewall backend (libiptc, nftables or ipset) from the command line, so integration
+// cases and benchmarks can run real commits in a network namespace and compare iptables-legacy -S
 // or nft list with what they expect.
 //
 // fwctl [OPTIONS] COMMAND [OPERAND...] [COMMAND [OPERAND...]]...
 //   options:  --chain NAME  --hooks H1,H2  --action drop|reject  --direction in|both
 //             --log PREFIX  --lock FILE  --lock-timeout MS  --stats
-//             --backend iptables|nftables|auto (default iptables)
+//             --backend iptables|nftables|ipset|auto (default iptables)
 //             --timeout S   remaining time of adds and reconcile entries without their own
 //             --timed       reconcile with remaining times (fw_reconcile_timed)
 //   a prefix operand may end in ",S": its own remaining time in seconds (0: permanent)
@@ -151,6 +151,14 @@ print_stats(Fw *fw, const char *op)
                op, ns.duration_us, ns.messages, ns.elements, ns.destroy_elem, ns.update_timeout);
         return;
     }
+    if (strcmp(fw->ops->name, "ipset") == 0) {
+        FwIpsetStats is;
+        fw_ipset_last_stats(fw, &is);
+        printf("%s duration_us=%" G_GINT64_FORMAT " dump_us=%" G_GINT64_FORMAT
+               " rules_us=%" G_GINT64_FORMAT " elements=%u members=%u\n",
+               op, is.duration_us, is.dump_us, is.rules_us, is.elements, is.members);
+        return;
+    }
     FwIptcStats st;
     fw_iptc_last_stats(fw, &st);
     printf("%s duration_us=%" G_GINT64_FORMAT " lock_wait_us=%" G_GINT64_FORMAT
@@ -209,10 +217,12 @@ parse_options(int *i, int argc, char **argv, FwConfig *cfg)
                 opt_backend = FW_BACKEND_IPTABLES;
             else if (strcmp(val, "nftables") == 0)
                 opt_backend = FW_BACKEND_NFTABLES;
+            else if (strcmp(val, "ipset") == 0)
+                opt_backend = FW_BACKEND_IPSET;
             else if (strcmp(val, "auto") == 0)
                 opt_backend = FW_BACKEND_AUTO;
             else
-                die("--backend iptables|nftables|auto");
+                die("--backend iptables|nftables|ipset|auto");
         } else if (strcmp(opt, "--timeout") == 0) {
             guint64 t;
             if (!g_ascii_string_to_unsigned(val, 10, 0, G_MAXUINT32, &t, NULL))
@@ -315,7 +325,7 @@ main(int argc, char **argv)
         if (strcmp(cmd, "reconcile") == 0 && opt_stats) {
             printf("reconcile added=%u removed=%u duplicates=%u hooks_fixed=%u", rs.added,
                    rs.removed, rs.duplicates, rs.hooks_fixed);
-            if (strcmp(fw->ops->name, "nftables") == 0)
+            if (strcmp(fw->ops->name, "nftables") == 0 || strcmp(fw->ops->name, "ipset") == 0)
                 printf(" updated=%u", rs.updated);
             printf("\n");
         }

@@ -157,7 +157,7 @@ static const BadCase bad_cases[] = {
     {"log-prefix-long", "[firewall]\nlog_prefix = 0123456789012345678901234567890\n",
      "/etc/t.conf:2: log_prefix: expected at most 29 printable characters*"},
     {"backend", "[firewall]\nbackend = pf\n",
-     "/etc/t.conf:2: backend: expected iptables, nftables or auto, got 'pf'"},
+     "/etc/t.conf:2: backend: expected iptables, nftables, ipset or auto, got 'pf'"},
     {"backend-twice", "[firewall]\nbackend = auto\nbackend = nftables\n", "/etc/t.conf:3: *"},
     {"auto-max-rules-zero", "[firewall]\nauto_max_rules = 0\n", "/etc/t.conf:2: auto_max_rules:*"},
     {"auto-max-rules-huge", "[firewall]\nauto_max_rules = 100001\n",
@@ -237,6 +237,7 @@ static const GoodCase good_cases[] = {
     {"auto-max-rules", "[firewall]\nauto_max_rules = 1000\n", {"auto_max_rules = 1000"}},
     {"backend-nftables", "[firewall]\nbackend = nftables\n", {"backend = nftables"}},
     {"backend-auto", "[firewall]\nbackend = auto\n", {"backend = auto"}},
+    {"backend-ipset", "[firewall]\nbackend = ipset\n", {"backend = ipset"}},
     {"hooks-repeat", "[firewall]\nhooks = FORWARD\nhooks = OUTPUT\n", {"hooks = FORWARD OUTPUT"}},
     {"firewall",
      "[firewall]\nchain = AB_TEST\naction = reject\ndirection = both\nlog = yes\nlock_timeout = "

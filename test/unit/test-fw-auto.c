@@ -7,7 +7,7 @@
 
 typedef struct {
     const char *name;
-    gboolean legacy, nftables;
+    gboolean legacy, nftables, ipset;
     FwBackend current; /* FW_BACKEND_AUTO: at start */
     guint n_bans, max_rules;
     FwBackend want;
@@ -16,34 +16,42 @@ typedef struct {
 
 #define IPT FW_BACKEND_IPTABLES
 #define NFT FW_BACKEND_NFTABLES
+#define IPSET FW_BACKEND_IPSET
 #define START FW_BACKEND_AUTO
 
 static const ChooseCase choose_cases[] = {
-    {"start-empty", TRUE, TRUE, START, 0, 200, IPT, "auto: 0 bans, no more than auto_max_rules = 200"},
-    {"start-at-limit", TRUE, TRUE, START, 200, 200, IPT, "*no more than auto_max_rules = 200"},
-    {"start-above-limit", TRUE, TRUE, START, 201, 200, NFT, "auto: 201 bans, more than auto_max_rules = 200"},
-    {"start-between", TRUE, TRUE, START, 150, 200, IPT, "*"},
-    {"rules-grow-past", TRUE, TRUE, IPT, 201, 200, NFT, "*more than auto_max_rules = 200"},
-    {"rules-stay", TRUE, TRUE, IPT, 200, 200, IPT, "*"},
-    {"sets-stay-above-half", TRUE, TRUE, NFT, 101, 200, NFT, "*more than auto_max_rules/2 = 100"},
-    {"sets-stay-between", TRUE, TRUE, NFT, 150, 200, NFT, "*"},
-    {"sets-fall-to-half", TRUE, TRUE, NFT, 100, 200, IPT, "*no more than auto_max_rules/2 = 100"},
-    {"sets-empty", TRUE, TRUE, NFT, 0, 200, IPT, "*"},
-    {"max-one-up", TRUE, TRUE, IPT, 2, 1, NFT, "*"},
-    {"max-one-stays", TRUE, TRUE, NFT, 1, 1, NFT, "*more than auto_max_rules/2 = 0"},
-    {"max-one-down", TRUE, TRUE, NFT, 0, 1, IPT, "*"},
-    {"no-legacy-empty", FALSE, TRUE, START, 0, 200, NFT, "auto: the kernel has no legacy iptables"},
-    {"no-legacy-from-rules", FALSE, TRUE, IPT, 3, 200, NFT, "*no legacy iptables"},
-    {"no-legacy-no-nft", FALSE, FALSE, START, 0, 200, NFT, "*no legacy iptables"},
-    {"no-nft-many", TRUE, FALSE, START, 100000, 200, IPT, "*no nftables, so no set backend"},
-    {"no-nft-from-sets", TRUE, FALSE, NFT, 100000, 200, IPT, "*no nftables*"},
+    {"start-empty", TRUE, TRUE, FALSE, START, 0, 200, IPT, "auto: 0 bans, no more than auto_max_rules = 200"},
+    {"start-at-limit", TRUE, TRUE, FALSE, START, 200, 200, IPT, "*no more than auto_max_rules = 200"},
+    {"start-above-limit", TRUE, TRUE, FALSE, START, 201, 200, NFT, "auto: 201 bans, more than auto_max_rules = 200"},
+    {"start-between", TRUE, TRUE, FALSE, START, 150, 200, IPT, "*"},
+    {"rules-grow-past", TRUE, TRUE, FALSE, IPT, 201, 200, NFT, "*more than auto_max_rules = 200"},
+    {"rules-stay", TRUE, TRUE, FALSE, IPT, 200, 200, IPT, "*"},
+    {"sets-stay-above-half", TRUE, TRUE, FALSE, NFT, 101, 200, NFT, "*more than auto_max_rules/2 = 100"},
+    {"sets-stay-between", TRUE, TRUE, FALSE, NFT, 150, 200, NFT, "*"},
+    {"sets-fall-to-half", TRUE, TRUE, FALSE, NFT, 100, 200, IPT, "*no more than auto_max_rules/2 = 100"},
+    {"sets-empty", TRUE, TRUE, FALSE, NFT, 0, 200, IPT, "*"},
+    {"max-one-up", TRUE, TRUE, FALSE, IPT, 2, 1, NFT, "*"},
+    {"max-one-stays", TRUE, TRUE, FALSE, NFT, 1, 1, NFT, "*more than auto_max_rules/2 = 0"},
+    {"max-one-down", TRUE, TRUE, FALSE, NFT, 0, 1, IPT, "*"},
+    {"no-legacy-empty", FALSE, TRUE, FALSE, START, 0, 200, NFT, "auto: the kernel has no legacy iptables"},
+    {"no-legacy-from-rules", FALSE, TRUE, FALSE, IPT, 3, 200, NFT, "*no legacy iptables"},
+    {"no-legacy-no-nft", FALSE, FALSE, FALSE, START, 0, 200, NFT, "*no legacy iptables"},
+    {"no-sets-many", TRUE, FALSE, FALSE, START, 100000, 200, IPT,
+     "auto: the kernel has neither nftables nor ip_set, so no set backend"},
+    {"no-sets-from-nft", TRUE, FALSE, FALSE, NFT, 100000, 200, IPT, "*neither nftables nor ip_set*"},
+    {"nft-before-ipset", TRUE, TRUE, TRUE, IPT, 201, 200, NFT, "*more than auto_max_rules = 200"},
+    {"ipset-without-nft", TRUE, FALSE, TRUE, IPT, 201, 200, IPSET, "*more than auto_max_rules = 200"},
+    {"ipset-start", TRUE, FALSE, TRUE, START, 5000, 200, IPSET, "*"},
+    {"ipset-stays", TRUE, TRUE, TRUE, IPSET, 101, 200, IPSET, "*more than auto_max_rules/2 = 100"},
+    {"ipset-falls", TRUE, FALSE, TRUE, IPSET, 100, 200, IPT, "*no more than auto_max_rules/2*"},
+    {"no-legacy-ipset-useless", FALSE, TRUE, TRUE, START, 5000, 200, NFT, "*no legacy iptables"},
 };
 
 static void
 test_choose(gconstpointer data)
 {
     const ChooseCase *tc = data;
-    FwKernelCaps caps = {.legacy = tc->legacy, .nftables = tc->nftables};
+    FwKernelCaps caps = {.legacy = tc->legacy, .nftables = tc->nftables, .ipset = tc->ipset};
     char why[160] = "";
     FwBackend got = fw_auto_choose(&caps, tc->current, tc->n_bans, tc->max_rules, why, sizeof why);
     g_assert_cmpstr(fw_backend_name(got), ==, fw_backend_name(tc->want));
