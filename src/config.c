@@ -828,6 +828,14 @@ handle_firewall(Loader *ld, const char *key, const char *value)
             return;
         }
         fw->lock_timeout_ms = (guint)ms;
+    } else if (strcmp(key, "verify_interval") == 0) {
+        guint64 ms;
+        CHECK(parse_duration_ms(value, &ms, error));
+        if (ms % 1000 != 0 || ms > 86400 * 1000) {
+            fail(ld, "verify_interval: whole seconds from 0 (never) to 1d, got '%s'", value);
+            return;
+        }
+        fw->verify_interval_s = (guint)(ms / 1000);
     } else {
         unknown_key(ld, key);
     }
@@ -1331,6 +1339,7 @@ config_format(const Config *cfg)
         g_string_append_printf(s, "lock_timeout = %us\n", fw->lock_timeout_ms / 1000);
     else
         g_string_append_printf(s, "lock_timeout = %ums\n", fw->lock_timeout_ms);
+    g_string_append_printf(s, "verify_interval = %us\n", fw->verify_interval_s);
 
     for (guint i = 0; i < cfg->rules->len; i++) {
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);

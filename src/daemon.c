@@ -84,6 +84,7 @@ struct Daemon {
     GSource *turn_source;
     guint signal_ids[3];
     guint purge_id;
+    guint verify_id;
 
     /* Counters for `alertban status`. */
     gint64 started_real_us, started_mono_us;
@@ -93,6 +94,8 @@ struct Daemon {
     guint64 turns, commits;
     gint64 last_commit_real_us, last_commit_duration_us;
     guint64 reloads, reload_failures;
+    guint64 verifies, verify_repairs;
+    gint64 last_verify_real_us;
 };
 
 static void request_turn(Daemon *d);
@@ -627,6 +630,10 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     json_add_string(w, "configured", fw_backend_name(d->cfg->firewall.backend));
     json_add_string(w, "reason", d->fw_why);
     json_add_int(w, "switches", (gint64)d->fw_switches);
+    json_add_int(w, "verify_interval", d->cfg->firewall.verify_interval_s);
+    json_add_int(w, "verifies", (gint64)d->verifies);
+    json_add_int(w, "last_verify", d->last_verify_real_us / G_USEC_PER_SEC);
+    json_add_int(w, "verify_repairs", (gint64)d->verify_repairs);
     json_add_string(w, "chain", d->cfg->firewall.chain);
     json_add_int(w, "failures", (gint64)bc.fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
@@ -774,6 +781,38 @@ static gboolean
 on_hup(gpointer data)
 {
     daemon_reload(data, "SIGHUP", NULL);
+    return G_SOURCE_CONTINUE;
+}
+
+/* The periodic check that the kernel still holds what the table says: someone's
+ * `iptables -F`, a firewall manager restoring its own ruleset (and with it dropping our
+ * jumps), an `nft flush ruleset` or a member deleted by hand is repaired within
+ * verify_interval, and logged as a warning. */
+static gboolean
+on_verify(gpointer data)
+{
+    Daemon *d = data;
+    /* A failed change already has a full reconcile scheduled with backoff. */
+    if (bans_degraded(d->bans))
+        return G_SOURCE_CONTINUE;
+    /* What this turn queued goes out first, so only foreign changes count as repairs. */
+    if (!bans_flush(d->bans, NULL))
+        return G_SOURCE_CONTINUE;
+    gint64 t0 = g_get_monotonic_time();
+    FwReconcileStats rs = {0};
+    if (!bans_reconcile(d->bans, &rs, NULL))
+        return G_SOURCE_CONTINUE; /* logged, and retried with backoff */
+    d->verifies++;
+    d->last_verify_real_us = g_get_real_time();
+    guint fixed = rs.added + rs.removed + rs.duplicates + rs.hooks_fixed + rs.updated;
+    if (fixed > 0) {
+        d->verify_repairs++;
+        g_warning("firewall: the %s backend's entries were changed outside alertband; restored "
+                  "them: added=%u removed=%u duplicates=%u hooks_fixed=%u updated=%u "
+                  "(%" G_GINT64_FORMAT " ms)",
+                  d->fw->ops->name, rs.added, rs.removed, rs.duplicates, rs.hooks_fixed,
+                  rs.updated, (g_get_monotonic_time() - t0) / 1000);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -1112,6 +1151,8 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     }
     on_purge(d);
     d->purge_id = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, d);
+    if (cfg->firewall.verify_interval_s > 0 && !cfg->daemon.dry_run)
+        d->verify_id = g_timeout_add_seconds(cfg->firewall.verify_interval_s, on_verify, d);
 
     if (cfg->daemon.dry_run)
         g_message("daemon: dry_run: verdicts are logged and stored, the firewall is not changed");
@@ -1167,6 +1208,8 @@ daemon_free(Daemon *d)
     }
     if (d->purge_id)
         g_source_remove(d->purge_id);
+    if (d->verify_id)
+        g_source_remove(d->verify_id);
     if (d->turn_source) {
         g_source_destroy(d->turn_source);
         g_source_unref(d->turn_source);

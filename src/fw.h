@@ -46,11 +46,12 @@ typedef struct {
     char log_prefix[FW_LOG_PREFIX_MAX];
     char lock_file[256];                     /* the xtables lock, default /run/xtables.lock */
     guint lock_timeout_ms;
+    guint verify_interval_s;                 /* the daemon's check of the kernel; 0: never */
 } FwConfig;
 
 /* Fills cfg with the defaults: backend auto (200 rules at most), chain ALERTBAN, hook INPUT,
  * drop, direction in, no log, /run/xtables.lock (or $XTABLES_LOCKFILE when set), 5 s lock
- * timeout. */
+ * timeout, a check of the kernel every 60 s. */
 void fw_config_init_defaults(FwConfig *cfg);
 
 typedef enum {
