@@ -1087,26 +1087,23 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
 }
 
 gboolean
-store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, guint *n_skipped,
-                GError **error)
+store_foreach_ban(Store *store, StoreBanFunc func, gpointer user_data, guint *n_skipped,
+                  GError **error)
 {
-    g_return_val_if_fail(store != NULL && active != NULL, FALSE);
+    g_return_val_if_fail(store != NULL && func != NULL, FALSE);
     sqlite3_stmt *st = stmt_get(store, ST_BANS_LOAD, error);
     if (!st)
         return FALSE;
     guint skipped = 0;
     int rc;
+    Ban b;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        Ban b;
         gint64 expires;
         if (!row_to_ban(st, &expires, &b)) {
             skipped++;
             continue;
         }
-        if (expires == BAN_EXPIRES_NEVER || expires > now_us)
-            g_array_append_val(active, b);
-        else if (expired)
-            g_array_append_val(expired, b);
+        func(&b, user_data);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -1115,6 +1112,30 @@ store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, gu
     if (n_skipped)
         *n_skipped = skipped;
     return TRUE;
+}
+
+typedef struct {
+    gint64 now_us;
+    GArray *active, *expired;
+} LoadBans;
+
+static void
+load_one_ban(const Ban *b, gpointer user_data)
+{
+    LoadBans *lb = user_data;
+    if (b->expires_us == BAN_EXPIRES_NEVER || b->expires_us > lb->now_us)
+        g_array_append_val(lb->active, *b);
+    else if (lb->expired)
+        g_array_append_val(lb->expired, *b);
+}
+
+gboolean
+store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, guint *n_skipped,
+                GError **error)
+{
+    g_return_val_if_fail(store != NULL && active != NULL, FALSE);
+    LoadBans lb = {now_us, active, expired};
+    return store_foreach_ban(store, load_one_ban, &lb, n_skipped, error);
 }
 
 gboolean
