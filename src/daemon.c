@@ -259,9 +259,11 @@ on_alert(const Alert *alert, gpointer user_data)
         return;
     }
     const char *word = apply_verdict(d, alert, &v, now_us);
-    char addr[IPADDR_STRLEN];
-    g_info("policy: addr=%s rule=%u:%u:%u verdict=%s alerts=%u", ipaddr_format(&v.offender, addr),
-           v.gid, v.sid, v.rev, word, v.alerts);
+    if (log_level_enabled(G_LOG_LEVEL_INFO)) {
+        char addr[IPADDR_STRLEN];
+        g_info("policy: addr=%s rule=%u:%u:%u verdict=%s alerts=%u",
+               ipaddr_format(&v.offender, addr), v.gid, v.sid, v.rev, word, v.alerts);
+    }
     StoreViolation sv;
     store_violation_from_alert(alert, v.offender_is_dst, now_us, word, &sv);
     store_add_violation(d->store, &sv);

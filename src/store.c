@@ -180,11 +180,26 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " b.prefix_len = o.prefix_len) LIMIT ?2)",
 };
 
+/* Queued rows hold their texts in Store.queue_strs (deduplicated: a flood repeats a few rule
+ * messages), not in a Ban's or a StoreViolation's fixed arrays, so that a turn of tens of
+ * thousands of alerts queues a few megabytes rather than tens. */
 typedef struct {
     IpPrefix prefix;
     gboolean delete;
-    Ban ban;
+    BanSource source;
+    guint32 violations, prior_bans, gid, sid, rev;
+    gint64 expires_us, created_us, first_seen_us, last_seen_us;
+    const char *msg, *reason;
 } BanOp;
+
+typedef struct {
+    gint64 time_us;
+    IpAddr addr, peer;
+    gboolean swapped;
+    guint32 gid, sid, rev;
+    gint32 priority, src_port, dst_port;
+    const char *proto, *verdict, *msg;
+} ViolationOp;
 
 typedef struct {
     IpPrefix prefix;
@@ -201,8 +216,15 @@ struct Store {
     GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp) -> BanOp* */
     GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
     GHashTable *checkpoints; /* path (inside the StoreCheckpoint) -> StoreCheckpoint* */
-    GArray *violations;      /* StoreViolation */
+    GArray *violations;      /* ViolationOp */
+    GStringChunk *queue_strs; /* the queued rows' texts; emptied with the queue */
     guint64 dropped_violations;
+    /* The last ban count read from the database, for the policy and the table asking about
+     * the same prefix in a row; cleared by every write of counts. */
+    gboolean count_memo_valid;
+    IpPrefix count_memo_prefix;
+    guint32 count_memo;
+    gint64 count_memo_last_us;
     gboolean failing;  /* the last commit failed: the tracker queue is capped */
     gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
     /* The checkpoint thread (see the block comment above); NULL when read-only. */
@@ -619,7 +641,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
     store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->checkpoints = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
+    store->queue_strs = g_string_chunk_new(4096);
 
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
     if (store->opts.read_only) {
@@ -700,6 +723,7 @@ store_free(Store *store)
     g_hash_table_unref(store->count_ops);
     g_hash_table_unref(store->checkpoints);
     g_array_unref(store->violations);
+    g_string_chunk_free(store->queue_strs);
     g_free(store->path);
     g_mutex_clear(&store->ckpt_lock);
     g_cond_clear(&store->ckpt_cond);
@@ -720,6 +744,19 @@ store_is_read_only(const Store *store)
 
 /* ---- the write queue ---- */
 
+/* The queue's copy of text, which may fill its array of size bytes without a terminator. */
+static const char *
+queue_str(Store *store, const char *text, gsize size)
+{
+    gsize len = strnlen(text, size);
+    if (len < size)
+        return g_string_chunk_insert_const(store->queue_strs, text);
+    char *cut = g_strndup(text, len);
+    const char *out = g_string_chunk_insert_const(store->queue_strs, cut);
+    g_free(cut);
+    return out;
+}
+
 void
 store_put_ban(Store *store, const Ban *ban)
 {
@@ -732,7 +769,18 @@ store_put_ban(Store *store, const Ban *ban)
         g_hash_table_insert(store->ban_ops, &op->prefix, op);
     }
     op->delete = FALSE;
-    op->ban = *ban;
+    op->source = ban->source;
+    op->violations = ban->violations;
+    op->prior_bans = ban->prior_bans;
+    op->gid = ban->gid;
+    op->sid = ban->sid;
+    op->rev = ban->rev;
+    op->expires_us = ban->expires_us;
+    op->created_us = ban->created_us;
+    op->first_seen_us = ban->first_seen_us;
+    op->last_seen_us = ban->last_seen_us;
+    op->msg = queue_str(store, ban->msg, sizeof ban->msg);
+    op->reason = queue_str(store, ban->reason, sizeof ban->reason);
 }
 
 void
@@ -762,6 +810,7 @@ store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 
     }
     op->count = count;
     op->last_ban_us = last_ban_us;
+    store->count_memo_valid = FALSE;
 }
 
 gboolean
@@ -778,7 +827,22 @@ store_add_violation(Store *store, const StoreViolation *v)
         store->dropping = TRUE;
         return FALSE;
     }
-    g_array_append_val(store->violations, *v);
+    ViolationOp op = {
+        .time_us = v->time_us,
+        .addr = v->addr,
+        .peer = v->peer,
+        .swapped = v->swapped,
+        .gid = v->gid,
+        .sid = v->sid,
+        .rev = v->rev,
+        .priority = v->priority,
+        .src_port = v->src_port,
+        .dst_port = v->dst_port,
+        .proto = queue_str(store, v->proto, sizeof v->proto),
+        .verdict = queue_str(store, v->verdict, sizeof v->verdict),
+        .msg = queue_str(store, v->msg, sizeof v->msg),
+    };
+    g_array_append_val(store->violations, op);
     return TRUE;
 }
 
@@ -822,7 +886,7 @@ write_ban(Store *store, const BanOp *op, GError **error)
         bind_prefix_key(st, &op->prefix);
         return stmt_run(store, st, error, "deleting a ban");
     }
-    const Ban *b = &op->ban;
+    const BanOp *b = op;
     sqlite3_stmt *st = stmt_get(store, ST_BAN_PUT, error);
     if (!st)
         return FALSE;
@@ -841,9 +905,9 @@ write_ban(Store *store, const BanOp *op, GError **error)
     sqlite3_bind_int64(st, 10, b->gid);
     sqlite3_bind_int64(st, 11, b->sid);
     sqlite3_bind_int64(st, 12, b->rev);
-    sqlite3_bind_text(st, 13, b->msg, (int)strnlen(b->msg, sizeof b->msg), SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, b->msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 14, ban_source_name(b->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 15, b->reason, (int)strnlen(b->reason, sizeof b->reason), SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, b->reason, -1, SQLITE_STATIC);
     return stmt_run(store, st, error, "writing a ban");
 }
 
@@ -862,7 +926,7 @@ write_count(Store *store, const CountOp *op, GError **error)
 }
 
 static gboolean
-write_violation(Store *store, const StoreViolation *v, GError **error)
+write_violation(Store *store, const ViolationOp *v, GError **error)
 {
     sqlite3_stmt *st = stmt_get(store, ST_VIOLATION_ADD, error);
     if (!st)
@@ -874,14 +938,13 @@ write_violation(Store *store, const StoreViolation *v, GError **error)
     sqlite3_bind_int64(st, 5, v->gid);
     sqlite3_bind_int64(st, 6, v->sid);
     sqlite3_bind_int64(st, 7, v->rev);
-    sqlite3_bind_text(st, 8, v->msg, (int)strnlen(v->msg, sizeof v->msg), SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, v->msg, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 9, v->priority);
-    sqlite3_bind_text(st, 10, v->proto, (int)strnlen(v->proto, sizeof v->proto), SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, v->proto, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 11, v->src_port);
     sqlite3_bind_int(st, 12, v->dst_port);
     sqlite3_bind_int(st, 13, v->swapped ? 1 : 0);
-    sqlite3_bind_text(st, 14, v->verdict, (int)strnlen(v->verdict, sizeof v->verdict),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, v->verdict, -1, SQLITE_STATIC);
     return stmt_run(store, st, error, "writing a tracker row");
 }
 
@@ -942,10 +1005,11 @@ clear_queue(Store *store)
     /* Give back the memory a flood or a long outage made the tracker queue grow to. */
     if (store->violations->len > 1024) {
         g_array_unref(store->violations);
-        store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+        store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
     } else {
         g_array_set_size(store->violations, 0);
     }
+    g_string_chunk_clear(store->queue_strs);
 }
 
 static gboolean
@@ -959,6 +1023,7 @@ gboolean
 store_commit(Store *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);
+    store->count_memo_valid = FALSE; /* it serves one turn's questions at most */
     if (store_pending(store) == 0)
         return TRUE;
     if (store->opts.read_only)
@@ -970,7 +1035,7 @@ store_commit(Store *store, GError **error)
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
     for (guint i = 0; i < store->violations->len; i++) {
-        if (!write_violation(store, &g_array_index(store->violations, StoreViolation, i), error))
+        if (!write_violation(store, &g_array_index(store->violations, ViolationOp, i), error))
             goto fail;
     }
     ops = sorted_ops(store->ban_ops);
@@ -1018,6 +1083,7 @@ store_purge_history(Store *store, gint64 before_us, guint max_rows, guint *n_del
         return read_only_error(store, error);
     if (max_rows == 0)
         return TRUE;
+    store->count_memo_valid = FALSE;
     sqlite3_stmt *st;
     guint deleted = 0;
     if (!run_simple(store, ST_BEGIN, error, "starting a purge"))
@@ -1285,28 +1351,39 @@ store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count, gint64
             *last_ban_us = op->last_ban_us;
         return TRUE;
     }
-    *count = 0;
-    if (last_ban_us)
-        *last_ban_us = 0;
-    sqlite3_stmt *st = stmt_get(store, ST_COUNT_GET, error);
-    if (!st)
-        return FALSE;
-    bind_prefix_key(st, prefix);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        guint32 c;
-        gint64 last;
-        /* A corrupt count reads as 0: escalation restarts rather than failing the ban. */
-        if (column_u32(st, 0, &c) && column_int64(st, 1, 0, G_MAXINT64, &last)) {
-            *count = c;
-            if (last_ban_us)
-                *last_ban_us = last;
+    if (!store->count_memo_valid || !ipprefix_equal(&store->count_memo_prefix, prefix)) {
+        sqlite3_stmt *st = stmt_get(store, ST_COUNT_GET, error);
+        if (!st)
+            return FALSE;
+        guint32 found = 0;
+        gint64 found_last = 0;
+        bind_prefix_key(st, prefix);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            guint32 c;
+            gint64 last;
+            /* A corrupt count reads as 0: escalation restarts rather than failing the ban. */
+            if (column_u32(st, 0, &c) && column_int64(st, 1, 0, G_MAXINT64, &last)) {
+                found = c;
+                found_last = last;
+            }
+            rc = sqlite3_step(st);
         }
-        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            *count = 0;
+            if (last_ban_us)
+                *last_ban_us = 0;
+            return set_sql_error(store, error, "reading a ban count");
+        }
+        store->count_memo_valid = TRUE;
+        store->count_memo_prefix = *prefix;
+        store->count_memo = found;
+        store->count_memo_last_us = found_last;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "reading a ban count");
+    *count = store->count_memo;
+    if (last_ban_us)
+        *last_ban_us = store->count_memo_last_us;
     return TRUE;
 }
 
