@@ -875,7 +875,9 @@ bans_flush(Bans *b, GError **error)
     g_return_val_if_fail(b != NULL, FALSE);
     gboolean ok = TRUE;
     g_autoptr(GError) err = NULL;
-    if (store_pending(b->store) > 0) {
+    gint64 t0 = g_get_monotonic_time(), t1 = t0;
+    guint n_store = store_pending(b->store);
+    if (n_store > 0) {
         if (store_commit(b->store, &err)) {
             b->store_failed = FALSE;
         } else {
@@ -889,6 +891,7 @@ bans_flush(Bans *b, GError **error)
             ok = FALSE;
         }
     }
+    t1 = g_get_monotonic_time();
     guint n = g_hash_table_size(b->dirty);
     if (n > 0) {
         g_autofree FwChange *changes = g_new0(FwChange, n);
@@ -925,6 +928,10 @@ bans_flush(Bans *b, GError **error)
     if (b->store_failed || b->fw_failed)
         schedule_retry(b);
     rearm_expiry(b);
+    if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))
+        g_debug("bans: flush: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
+                " fw_us=%" G_GINT64_FORMAT,
+                n_store, t1 - t0, n, g_get_monotonic_time() - t1);
     return ok;
 }
 

@@ -130,6 +130,7 @@ typedef enum {
     ST_HISTORY,
     ST_PURGE_TRACKER,
     ST_PURGE_OFFENDERS,
+    ST_COUNT_KEYS,
     ST_COUNT
 } StmtId;
 
@@ -178,6 +179,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " o.prefix_len FROM offenders o WHERE o.last_ban_at < ?1 AND NOT"
                            " EXISTS (SELECT 1 FROM bans b WHERE b.addr = o.addr AND"
                            " b.prefix_len = o.prefix_len) LIMIT ?2)",
+    [ST_COUNT_KEYS] = "SELECT addr, prefix_len FROM offenders",
 };
 
 /* Queued rows hold their texts in Store.queue_strs (deduplicated: a flood repeats a few rule
@@ -225,6 +227,14 @@ struct Store {
     IpPrefix count_memo_prefix;
     guint32 count_memo;
     gint64 count_memo_last_us;
+    /* A Bloom filter of the keys of the ban counts (rows and queued), so that the question
+     * for an address never banned, which every new ban asks, is answered without SQLite. Built
+     * at the first question; false positives only cost the read. NULL until then, and when it
+     * is too full (rebuilt at the next question). It assumes that no other process writes
+     * counts while this store is open read-write: the CLI writes only while no daemon runs. */
+    guint64 *count_filter;
+    guint64 count_filter_bits; /* a power of two */
+    guint count_filter_keys;
     gboolean failing;  /* the last commit failed: the tracker queue is capped */
     gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
     /* The checkpoint thread (see the block comment above); NULL when read-only. */
@@ -626,10 +636,25 @@ store_checkpoints_done(Store *store)
     return n;
 }
 
+/* SQLite keeps allocation statistics under a global mutex by default: a lock and an unlock
+ * around every one of its mallocs, a few percent of a large commit. Nothing here reads them.
+ * This must precede SQLite's initialization; if something initialized it first, the call
+ * fails harmlessly and the statistics stay on. */
+static void
+sqlite_configure_once(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        g_once_init_leave(&done, 1);
+    }
+}
+
 Store *
 store_open(const char *state_dir, const StoreOptions *opts, GError **error)
 {
     g_return_val_if_fail(state_dir != NULL, NULL);
+    sqlite_configure_once();
     g_autoptr(Store) store = g_new0(Store, 1);
     g_mutex_init(&store->ckpt_lock);
     g_cond_init(&store->ckpt_cond);
@@ -724,6 +749,7 @@ store_free(Store *store)
     g_hash_table_unref(store->checkpoints);
     g_array_unref(store->violations);
     g_string_chunk_free(store->queue_strs);
+    g_free(store->count_filter);
     g_free(store->path);
     g_mutex_clear(&store->ckpt_lock);
     g_cond_clear(&store->ckpt_cond);
@@ -740,6 +766,109 @@ gboolean
 store_is_read_only(const Store *store)
 {
     return store->opts.read_only;
+}
+
+/* ---- the ban-count filter ---- */
+
+#define COUNT_FILTER_BITS_PER_KEY 16 /* with two probes: about 1.4% false positives */
+#define COUNT_FILTER_MIN_BITS 4096
+
+static guint64
+count_key_hash(const void *bytes, gsize len, gint64 prefix_len)
+{
+    guint64 h = 0xcbf29ce484222325ull ^ (guint64)prefix_len;
+    const guint8 *p = bytes;
+    for (gsize i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+static void
+count_filter_set(Store *store, guint64 h)
+{
+    guint64 mask = store->count_filter_bits - 1;
+    guint64 a = h & mask, b = (h >> 32 | h << 32) & mask;
+    store->count_filter[a / 64] |= 1ull << (a % 64);
+    store->count_filter[b / 64] |= 1ull << (b % 64);
+}
+
+static gboolean
+count_filter_test(const Store *store, guint64 h)
+{
+    guint64 mask = store->count_filter_bits - 1;
+    guint64 a = h & mask, b = (h >> 32 | h << 32) & mask;
+    return (store->count_filter[a / 64] >> (a % 64) & 1) &&
+           (store->count_filter[b / 64] >> (b % 64) & 1);
+}
+
+static guint64
+prefix_key_hash(const IpPrefix *p)
+{
+    return count_key_hash(p->addr.bytes, ipaddr_bits(&p->addr) / 8, p->len);
+}
+
+/* Notes a key that has (or is about to have) a count row. */
+static void
+count_filter_add(Store *store, const IpPrefix *p)
+{
+    if (!store->count_filter)
+        return;
+    if ((guint64)(store->count_filter_keys + 1) * COUNT_FILTER_BITS_PER_KEY >
+        store->count_filter_bits) {
+        g_clear_pointer(&store->count_filter, g_free); /* rebuilt bigger when next asked */
+        return;
+    }
+    count_filter_set(store, prefix_key_hash(p));
+    store->count_filter_keys++;
+}
+
+/* Builds the filter from every stored count row and every queued one. */
+static gboolean
+count_filter_build(Store *store, GError **error)
+{
+    sqlite3_int64 rows = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM offenders", -1, &st, NULL) !=
+        SQLITE_OK)
+        return set_sql_error(store, error, "counting ban counts");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rows = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    guint64 keys = (guint64)MAX(rows, 0) + g_hash_table_size(store->count_ops);
+    guint64 bits = COUNT_FILTER_MIN_BITS;
+    /* Room for twice the keys there are, so that it is rebuilt once per doubling. */
+    while (bits < 2 * keys * COUNT_FILTER_BITS_PER_KEY)
+        bits *= 2;
+    store->count_filter_bits = bits;
+    store->count_filter = g_new0(guint64, bits / 64);
+    store->count_filter_keys = 0;
+    if (!(st = stmt_get(store, ST_COUNT_KEYS, error))) {
+        g_clear_pointer(&store->count_filter, g_free);
+        return FALSE;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        count_filter_set(store, count_key_hash(sqlite3_column_blob(st, 0),
+                                                (gsize)sqlite3_column_bytes(st, 0),
+                                                sqlite3_column_int64(st, 1)));
+        store->count_filter_keys++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        g_clear_pointer(&store->count_filter, g_free);
+        return set_sql_error(store, error, "reading the ban counts' keys");
+    }
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, store->count_ops);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        count_filter_set(store, prefix_key_hash(key));
+        store->count_filter_keys++;
+    }
+    return TRUE;
 }
 
 /* ---- the write queue ---- */
@@ -811,6 +940,7 @@ store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 
     op->count = count;
     op->last_ban_us = last_ban_us;
     store->count_memo_valid = FALSE;
+    count_filter_add(store, prefix);
 }
 
 gboolean
@@ -996,6 +1126,31 @@ sorted_ops(GHashTable *ops)
     return out;
 }
 
+/* Tracker rows by offender, keeping the order of each offender's rows (they carry the id
+ * that orders rows of the same time): the (addr, at) index then takes a turn's rows in one
+ * ordered walk instead of one random descent each. */
+static gint
+violation_cmp(gconstpointer a, gconstpointer b)
+{
+    const ViolationOp *x = *(const ViolationOp *const *)a, *y = *(const ViolationOp *const *)b;
+    if (x->addr.family != y->addr.family)
+        return x->addr.family < y->addr.family ? -1 : 1;
+    int c = memcmp(x->addr.bytes, y->addr.bytes, ipaddr_bits(&x->addr) / 8);
+    if (c != 0)
+        return c;
+    return x < y ? -1 : x > y; /* the queue's order */
+}
+
+static GPtrArray *
+sorted_violations(GArray *violations)
+{
+    GPtrArray *out = g_ptr_array_sized_new(violations->len);
+    for (guint i = 0; i < violations->len; i++)
+        g_ptr_array_add(out, &g_array_index(violations, ViolationOp, i));
+    g_ptr_array_sort(out, violation_cmp);
+    return out;
+}
+
 static void
 clear_queue(Store *store)
 {
@@ -1034,10 +1189,12 @@ store_commit(Store *store, GError **error)
     GPtrArray *ops = NULL;
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
-    for (guint i = 0; i < store->violations->len; i++) {
-        if (!write_violation(store, &g_array_index(store->violations, ViolationOp, i), error))
+    ops = sorted_violations(store->violations);
+    for (guint i = 0; i < ops->len; i++) {
+        if (!write_violation(store, ops->pdata[i], error))
             goto fail;
     }
+    g_clear_pointer(&ops, g_ptr_array_unref);
     ops = sorted_ops(store->ban_ops);
     for (guint i = 0; i < ops->len; i++) {
         if (!write_ban(store, ops->pdata[i], error))
@@ -1349,6 +1506,15 @@ store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count, gint64
         *count = op->count;
         if (last_ban_us)
             *last_ban_us = op->last_ban_us;
+        return TRUE;
+    }
+    /* A read-only opener (the CLI) asks once: the filter would cost more than it saves. */
+    if (!store->opts.read_only && !store->count_filter && !count_filter_build(store, error))
+        return FALSE;
+    if (store->count_filter && !count_filter_test(store, prefix_key_hash(prefix))) {
+        *count = 0;
+        if (last_ban_us)
+            *last_ban_us = 0;
         return TRUE;
     }
     if (!store->count_memo_valid || !ipprefix_equal(&store->count_memo_prefix, prefix)) {

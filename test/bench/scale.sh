@@ -99,7 +99,7 @@ for n in $SIZES; do
         sleep 0.5
         empty=$(rss_kb)
         if [ "${SCALE_BENCH_PERF:-0}" = 1 ] && [ "$n" = 100000 ] && [ "$i" = 0 ]; then
-            perf record --call-graph dwarf,32768 -F 500 -o "${SCALE_BENCH_PERF_OUT:-/tmp/alertban-scale.perf.data}" \
+            perf record ${SCALE_BENCH_PERF_ARGS:---call-graph dwarf,32768 -F 500} -o "${SCALE_BENCH_PERF_OUT:-/tmp/alertban-scale.perf.data}" \
                 -p "$AB_PID" >/dev/null 2>&1 &
             perf_pid=$!
             sleep 1
