@@ -34,6 +34,9 @@ median() {
     sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$AB_PID/status"; }
+# CPU time (user + system) the daemon has used, in ms: less disturbed by a busy machine than
+# the wall-clock time, so shown beside it.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$AB_PID/stat"; }
 kernel_count() {
     { nft list set inet alertban ban4 2>/dev/null; nft list set inet alertban ban6 2>/dev/null; } |
         grep -oE '(198\.1[89]\.[0-9]+\.[0-9]+|2001:db8:[0-9a-f:]+)' | wc -l
@@ -84,7 +87,7 @@ sed -i 's/^\[firewall\]$/[firewall]\nbackend = nftables/' "$AB_CONF"
 
 echo "alertban scale benchmark (nftables backend): $(uname -r), $(nproc) CPUs"
 echo
-printf '%-12s %12s %14s %14s %14s %12s\n' bans install_ms empty_rss_kb rss_kb B_per_ban reps
+printf '%-12s %12s %12s %14s %14s %12s %6s\n' bans install_ms cpu_ms empty_rss_kb rss_kb B_per_ban reps
 for n in $SIZES; do
     burst_file "$n" "$AB_TMP/burst"
     reps=$REPS
@@ -92,6 +95,7 @@ for n in $SIZES; do
     : >"$AB_TMP/t"
     : >"$AB_TMP/r"
     : >"$AB_TMP/e"
+    : >"$AB_TMP/c"
     i=0
     while [ "$i" -lt "$reps" ]; do
         fresh
@@ -106,6 +110,7 @@ for n in $SIZES; do
         else
             perf_pid=""
         fi
+        c0=$(cpu_ms)
         t0=$(ab_now_ms)
         cat "$AB_TMP/burst" >>"$AB_LOG"
         k=0
@@ -115,6 +120,7 @@ for n in $SIZES; do
             sleep 0.01
         done
         t1=$(ab_now_ms)
+        echo $(($(cpu_ms) - c0)) >>"$AB_TMP/c"
         if [ -n "$perf_pid" ]; then
             kill -INT "$perf_pid"
             wait "$perf_pid" || true
@@ -129,8 +135,8 @@ for n in $SIZES; do
     done
     e=$(median <"$AB_TMP/e")
     r=$(median <"$AB_TMP/r")
-    printf '%-12s %12s %14s %14s %14s %12s\n' "$n" "$(median <"$AB_TMP/t")" "$e" "$r" \
-        "$(((r - e) * 1024 / n))" "$reps"
+    printf '%-12s %12s %12s %14s %14s %12s %6s\n' "$n" "$(median <"$AB_TMP/t")" \
+        "$(median <"$AB_TMP/c")" "$e" "$r" "$(((r - e) * 1024 / n))" "$reps"
     if [ "$n" = 100000 ]; then
         # The restart: the state of this burst, stopped and started again.
         echo
