@@ -72,12 +72,108 @@ typedef struct {
 
 G_STATIC_ASSERT(G_STRUCT_OFFSET(Entry, prefix) == 0);
 
+/*
+ * Entries live in 64 KiB blocks of their own (aligned, so an entry finds its block by masking
+ * its address) rather than one malloc each: no per-entry malloc header, and no entry pinned
+ * between a burst's freed temporaries, so the memory of a large turn can be given back.
+ * A block whose last entry goes is freed; new entries fill the partly used blocks first.
+ */
+#define ENTRY_BLOCK_SIZE 65536
+
+typedef struct EntryBlock EntryBlock;
+struct EntryBlock {
+    EntryBlock *prev, *next; /* in EntryPool.partial while a slot is free */
+    Entry *free;             /* released slots, linked through their first bytes */
+    guint used;              /* slots in use */
+    guint carved;            /* slots handed out at least once; the rest were never touched */
+};
+
+#define ENTRY_BLOCK_HEADER ((sizeof(EntryBlock) + 15) / 16 * 16)
+#define ENTRIES_PER_BLOCK ((ENTRY_BLOCK_SIZE - ENTRY_BLOCK_HEADER) / sizeof(Entry))
+
+typedef struct {
+    EntryBlock *partial; /* blocks with a free slot */
+    guint n_blocks;
+} EntryPool;
+
+static gboolean
+block_full(const EntryBlock *blk)
+{
+    return blk->free == NULL && blk->carved == ENTRIES_PER_BLOCK;
+}
+
+static void
+block_link(EntryPool *pool, EntryBlock *blk)
+{
+    blk->prev = NULL;
+    blk->next = pool->partial;
+    if (pool->partial)
+        pool->partial->prev = blk;
+    pool->partial = blk;
+}
+
+static void
+block_unlink(EntryPool *pool, EntryBlock *blk)
+{
+    if (blk->prev)
+        blk->prev->next = blk->next;
+    else
+        pool->partial = blk->next;
+    if (blk->next)
+        blk->next->prev = blk->prev;
+    blk->prev = blk->next = NULL;
+}
+
+static Entry *
+entry_alloc(EntryPool *pool)
+{
+    EntryBlock *blk = pool->partial;
+    if (!blk) {
+        blk = g_aligned_alloc(1, ENTRY_BLOCK_SIZE, ENTRY_BLOCK_SIZE);
+        memset(blk, 0, sizeof *blk);
+        block_link(pool, blk);
+        pool->n_blocks++;
+    }
+    Entry *e;
+    if (blk->free) {
+        e = blk->free;
+        memcpy(&blk->free, e, sizeof blk->free);
+    } else {
+        e = (Entry *)(void *)((char *)blk + ENTRY_BLOCK_HEADER) + blk->carved++;
+    }
+    blk->used++;
+    if (block_full(blk))
+        block_unlink(pool, blk);
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+static void
+entry_release(EntryPool *pool, Entry *e)
+{
+    EntryBlock *blk = (EntryBlock *)(void *)((guintptr)e & ~(guintptr)(ENTRY_BLOCK_SIZE - 1));
+    gboolean was_full = block_full(blk);
+    memcpy(e, &blk->free, sizeof blk->free);
+    blk->free = e;
+    blk->used--;
+    if (blk->used == 0) {
+        if (!was_full)
+            block_unlink(pool, blk);
+        g_aligned_free(blk);
+        pool->n_blocks--;
+        return;
+    }
+    if (was_full)
+        block_link(pool, blk);
+}
+
 struct Bans {
     Store *store;
     Fw *fw;
     BansOptions opts;
     BansClock clock;
     GHashTable *table; /* Entry* (owned), keyed by the IpPrefix it starts with */
+    EntryPool entries; /* where the entries live */
     StrPool *strs;     /* the entries' msg and reason */
     GPtrArray *heap;   /* Entry*, min-heap by deadline */
     GHashTable *dirty; /* IpPrefix* (owned copy) -> itself: prefixes to send to the firewall */
@@ -94,7 +190,11 @@ struct Bans {
     GSource *retry_source;
 };
 
+/* A flush (store rows plus firewall changes) or reconcile this large gives freed memory back. */
+#define BANS_TRIM_AFTER 10000
+
 static void heap_fix(Bans *b, Entry *e);
+static void give_back_memory(void);
 static void rearm_expiry(Bans *b);
 static void schedule_retry(Bans *b);
 
@@ -193,7 +293,7 @@ bans_free(Bans *b)
     gpointer key;
     g_hash_table_iter_init(&it, b->table);
     while (g_hash_table_iter_next(&it, &key, NULL))
-        g_free(key); /* the pool goes as a whole below */
+        entry_release(&b->entries, key); /* the strings go with the pool below */
     g_hash_table_unref(b->table);
     strpool_free(b->strs);
     g_hash_table_unref(b->dirty);
@@ -368,7 +468,7 @@ entry_free(Bans *b, Entry *e)
 {
     strpool_unref(b->strs, e->msg);
     strpool_unref(b->strs, e->reason);
-    g_free(e);
+    entry_release(&b->entries, e);
 }
 
 static void
@@ -398,7 +498,7 @@ deadline_for(gint64 expires_us, gint64 real, gint64 mono)
 static Entry *
 insert_entry(Bans *b, const Ban *ban, gint64 deadline)
 {
-    Entry *e = g_new0(Entry, 1);
+    Entry *e = entry_alloc(&b->entries);
     e->prefix = ban->prefix;
     e->source = (guint8)ban->source;
     e->violations = ban->violations;
@@ -584,6 +684,11 @@ bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
                   desired->len, s.added, s.removed, s.duplicates, s.hooks_fixed);
     if (stats)
         *stats = s;
+    /* The backend's dump of the kernel and the desired list are freed by now. */
+    if (desired->len >= BANS_TRIM_AFTER) {
+        g_clear_pointer(&desired, g_array_unref);
+        give_back_memory();
+    }
     return TRUE;
 }
 
@@ -871,8 +976,6 @@ bans_next_deadline(Bans *b, gint64 *mono_us)
 }
 
 /* ---- flushing, retrying, the main-loop sources ---- */
-
-#define BANS_TRIM_AFTER 10000 /* store rows plus firewall changes in one flush */
 
 static void
 give_back_memory(void)
