@@ -134,6 +134,14 @@ typedef enum {
     ST_COUNT
 } StmtId;
 
+/* The statements that write STORE_ROWS_PER_INSERT rows at once (see write_rows()). */
+typedef enum {
+    MULTI_BAN,
+    MULTI_COUNT_PUT,
+    MULTI_VIOLATION,
+    MULTI_COUNT
+} MultiId;
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -214,6 +222,7 @@ struct Store {
     char *path;
     StoreOptions opts;
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+    sqlite3_stmt *multi[MULTI_COUNT]; /* prepared on first use */
     /* The write queue (see the block comment above). */
     GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp) -> BanOp* */
     GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
@@ -742,6 +751,8 @@ store_free(Store *store)
                   sqlite3_errmsg(store->ckpt_db));
     for (guint i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(store->stmts[i]);
+    for (guint i = 0; i < MULTI_COUNT; i++)
+        sqlite3_finalize(store->multi[i]);
     if (store->db && sqlite3_close(store->db) != SQLITE_OK)
         g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
     g_hash_table_unref(store->ban_ops);
@@ -1006,76 +1017,141 @@ store_dropped_violations(const Store *store)
     return store->dropped_violations;
 }
 
-static gboolean
-write_ban(Store *store, const BanOp *op, GError **error)
+/*
+ * Rows go in by STORE_ROWS_PER_INSERT per statement (INSERT ... VALUES (...), (...), ...): a
+ * burst's commit writes hundreds of thousands of rows, and one statement per row spends about
+ * as much on running the statement as on the row. A turn's remainder goes one row at a time.
+ * Each bind_* function binds one row's values from parameter base + 1 on.
+ */
+#define STORE_ROWS_PER_INSERT 32
+
+static void
+bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
 {
-    if (op->delete) {
-        sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
+    const BanOp *b = row;
+    bind_addr(st, base + 1, &b->prefix.addr);
+    sqlite3_bind_int(st, base + 2, family_code(&b->prefix.addr));
+    sqlite3_bind_int(st, base + 3, b->prefix.len);
+    if (b->expires_us == BAN_EXPIRES_NEVER)
+        sqlite3_bind_null(st, base + 4);
+    else
+        sqlite3_bind_int64(st, base + 4, b->expires_us);
+    sqlite3_bind_int64(st, base + 5, b->created_us);
+    sqlite3_bind_int64(st, base + 6, b->first_seen_us);
+    sqlite3_bind_int64(st, base + 7, b->last_seen_us);
+    sqlite3_bind_int64(st, base + 8, b->violations);
+    sqlite3_bind_int64(st, base + 9, b->prior_bans);
+    sqlite3_bind_int64(st, base + 10, b->gid);
+    sqlite3_bind_int64(st, base + 11, b->sid);
+    sqlite3_bind_int64(st, base + 12, b->rev);
+    sqlite3_bind_text(st, base + 13, b->msg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 14, ban_source_name(b->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 15, b->reason, -1, SQLITE_STATIC);
+}
+
+static void
+bind_count(sqlite3_stmt *st, int base, gconstpointer row)
+{
+    const CountOp *op = row;
+    bind_addr(st, base + 1, &op->prefix.addr);
+    sqlite3_bind_int(st, base + 2, family_code(&op->prefix.addr));
+    sqlite3_bind_int(st, base + 3, op->prefix.len);
+    sqlite3_bind_int64(st, base + 4, op->count);
+    sqlite3_bind_int64(st, base + 5, op->last_ban_us);
+}
+
+static void
+bind_violation(sqlite3_stmt *st, int base, gconstpointer row)
+{
+    const ViolationOp *v = row;
+    sqlite3_bind_int64(st, base + 1, v->time_us);
+    bind_addr(st, base + 2, &v->addr);
+    sqlite3_bind_int(st, base + 3, family_code(&v->addr));
+    bind_addr(st, base + 4, &v->peer);
+    sqlite3_bind_int64(st, base + 5, v->gid);
+    sqlite3_bind_int64(st, base + 6, v->sid);
+    sqlite3_bind_int64(st, base + 7, v->rev);
+    sqlite3_bind_text(st, base + 8, v->msg, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, base + 9, v->priority);
+    sqlite3_bind_text(st, base + 10, v->proto, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, base + 11, v->src_port);
+    sqlite3_bind_int(st, base + 12, v->dst_port);
+    sqlite3_bind_int(st, base + 13, v->swapped ? 1 : 0);
+    sqlite3_bind_text(st, base + 14, v->verdict, -1, SQLITE_STATIC);
+}
+
+typedef struct {
+    StmtId single;     /* the one-row statement; its SQL is the pattern */
+    int n_cols;        /* parameters per row */
+    void (*bind)(sqlite3_stmt *st, int base, gconstpointer row);
+    const char *what;
+} RowWriter;
+
+static const RowWriter writers[MULTI_COUNT] = {
+    [MULTI_BAN] = {ST_BAN_PUT, 15, bind_ban, "writing bans"},
+    [MULTI_COUNT_PUT] = {ST_COUNT_PUT, 5, bind_count, "writing ban counts"},
+    [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 14, bind_violation, "writing tracker rows"},
+};
+
+/* The single statement's SQL with its one VALUES (...) group repeated per row. */
+static char *
+multi_sql(const RowWriter *w)
+{
+    const char *sql = stmt_sql[w->single];
+    const char *values = strstr(sql, "VALUES (");
+    const char *close = values ? strchr(values, ')') : NULL;
+    g_assert(values && close);
+    GString *out = g_string_new_len(sql, values - sql);
+    g_string_append(out, "VALUES ");
+    for (int r = 0; r < STORE_ROWS_PER_INSERT; r++) {
+        g_string_append(out, r ? ", (" : "(");
+        for (int c = 0; c < w->n_cols; c++)
+            g_string_append_printf(out, c ? ", ?%d" : "?%d", r * w->n_cols + c + 1);
+        g_string_append_c(out, ')');
+    }
+    g_string_append(out, close + 1);
+    return g_string_free(out, FALSE);
+}
+
+/* Writes rows[0..n) (pointers to ops) through writer id. */
+static gboolean
+write_rows(Store *store, MultiId id, gpointer *rows, guint n, GError **error)
+{
+    const RowWriter *w = &writers[id];
+    guint i = 0;
+    if (n >= STORE_ROWS_PER_INSERT && !store->multi[id]) {
+        g_autofree char *sql = multi_sql(w);
+        if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &store->multi[id],
+                               NULL) != SQLITE_OK)
+            return set_sql_error(store, error, "preparing a statement");
+    }
+    for (; n - i >= STORE_ROWS_PER_INSERT; i += STORE_ROWS_PER_INSERT) {
+        sqlite3_stmt *st = store->multi[id];
+        sqlite3_reset(st);
+        for (int r = 0; r < STORE_ROWS_PER_INSERT; r++)
+            w->bind(st, r * w->n_cols, rows[i + r]);
+        if (!stmt_run(store, st, error, w->what))
+            return FALSE;
+    }
+    for (; i < n; i++) {
+        sqlite3_stmt *st = stmt_get(store, w->single, error);
         if (!st)
             return FALSE;
-        bind_prefix_key(st, &op->prefix);
-        return stmt_run(store, st, error, "deleting a ban");
+        w->bind(st, 0, rows[i]);
+        if (!stmt_run(store, st, error, w->what))
+            return FALSE;
     }
-    const BanOp *b = op;
-    sqlite3_stmt *st = stmt_get(store, ST_BAN_PUT, error);
-    if (!st)
-        return FALSE;
-    bind_addr(st, 1, &b->prefix.addr);
-    sqlite3_bind_int(st, 2, family_code(&b->prefix.addr));
-    sqlite3_bind_int(st, 3, b->prefix.len);
-    if (b->expires_us == BAN_EXPIRES_NEVER)
-        sqlite3_bind_null(st, 4);
-    else
-        sqlite3_bind_int64(st, 4, b->expires_us);
-    sqlite3_bind_int64(st, 5, b->created_us);
-    sqlite3_bind_int64(st, 6, b->first_seen_us);
-    sqlite3_bind_int64(st, 7, b->last_seen_us);
-    sqlite3_bind_int64(st, 8, b->violations);
-    sqlite3_bind_int64(st, 9, b->prior_bans);
-    sqlite3_bind_int64(st, 10, b->gid);
-    sqlite3_bind_int64(st, 11, b->sid);
-    sqlite3_bind_int64(st, 12, b->rev);
-    sqlite3_bind_text(st, 13, b->msg, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, ban_source_name(b->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 15, b->reason, -1, SQLITE_STATIC);
-    return stmt_run(store, st, error, "writing a ban");
+    return TRUE;
 }
 
 static gboolean
-write_count(Store *store, const CountOp *op, GError **error)
+delete_ban(Store *store, const BanOp *op, GError **error)
 {
-    sqlite3_stmt *st = stmt_get(store, ST_COUNT_PUT, error);
+    sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
     if (!st)
         return FALSE;
-    bind_addr(st, 1, &op->prefix.addr);
-    sqlite3_bind_int(st, 2, family_code(&op->prefix.addr));
-    sqlite3_bind_int(st, 3, op->prefix.len);
-    sqlite3_bind_int64(st, 4, op->count);
-    sqlite3_bind_int64(st, 5, op->last_ban_us);
-    return stmt_run(store, st, error, "writing a ban count");
-}
-
-static gboolean
-write_violation(Store *store, const ViolationOp *v, GError **error)
-{
-    sqlite3_stmt *st = stmt_get(store, ST_VIOLATION_ADD, error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, v->time_us);
-    bind_addr(st, 2, &v->addr);
-    sqlite3_bind_int(st, 3, family_code(&v->addr));
-    bind_addr(st, 4, &v->peer);
-    sqlite3_bind_int64(st, 5, v->gid);
-    sqlite3_bind_int64(st, 6, v->sid);
-    sqlite3_bind_int64(st, 7, v->rev);
-    sqlite3_bind_text(st, 8, v->msg, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 9, v->priority);
-    sqlite3_bind_text(st, 10, v->proto, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 11, v->src_port);
-    sqlite3_bind_int(st, 12, v->dst_port);
-    sqlite3_bind_int(st, 13, v->swapped ? 1 : 0);
-    sqlite3_bind_text(st, 14, v->verdict, -1, SQLITE_STATIC);
-    return stmt_run(store, st, error, "writing a tracker row");
+    bind_prefix_key(st, &op->prefix);
+    return stmt_run(store, st, error, "deleting a ban");
 }
 
 static gboolean
@@ -1190,22 +1266,25 @@ store_commit(Store *store, GError **error)
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
     ops = sorted_violations(store->violations);
-    for (guint i = 0; i < ops->len; i++) {
-        if (!write_violation(store, ops->pdata[i], error))
-            goto fail;
-    }
+    if (!write_rows(store, MULTI_VIOLATION, ops->pdata, ops->len, error))
+        goto fail;
     g_clear_pointer(&ops, g_ptr_array_unref);
+    /* Deletes first, then the upserts in key order (a prefix has one op per turn). */
     ops = sorted_ops(store->ban_ops);
+    guint n_puts = 0;
     for (guint i = 0; i < ops->len; i++) {
-        if (!write_ban(store, ops->pdata[i], error))
+        const BanOp *op = ops->pdata[i];
+        if (!op->delete)
+            ops->pdata[n_puts++] = ops->pdata[i];
+        else if (!delete_ban(store, op, error))
             goto fail;
     }
+    if (!write_rows(store, MULTI_BAN, ops->pdata, n_puts, error))
+        goto fail;
     g_ptr_array_unref(ops);
     ops = sorted_ops(store->count_ops);
-    for (guint i = 0; i < ops->len; i++) {
-        if (!write_count(store, ops->pdata[i], error))
-            goto fail;
-    }
+    if (!write_rows(store, MULTI_COUNT_PUT, ops->pdata, ops->len, error))
+        goto fail;
     g_clear_pointer(&ops, g_ptr_array_unref);
     g_hash_table_iter_init(&it, store->checkpoints);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
