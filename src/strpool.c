@@ -53,7 +53,6 @@ strpool_ref(StrPool *pool, const char *text)
         memcpy(s->text, text, len + 1);
         g_hash_table_insert(pool->strs, s->text, s);
     }
-    g_return_val_if_fail(s->refs < G_MAXUINT, s->text);
     s->refs++;
     pool->refs++;
     return s->text;

@@ -1120,6 +1120,97 @@ test_retry_timer(Fixture *f, gconstpointer data)
     g_assert_cmpuint(c.fw_failures, ==, 3);
 }
 
+/* The table keeps bans compact (interned texts, entries in blocks); every Ban it hands out,
+ * by lookup, list or add, must equal what the store holds, across block boundaries and
+ * after removals reuse slots, and texts past a Ban's arrays must be cut as the store cuts
+ * them. */
+typedef struct {
+    const char *name;
+    guint n;           /* bans added */
+    guint remove_every; /* then every k-th removed (0: none) and as many new ones added */
+} CompactCase;
+
+static const CompactCase compact_cases[] = {
+    {"one", 1, 0},
+    {"one-block", 600, 0},
+    {"blocks", 3000, 0},
+    {"blocks-with-holes", 3000, 3},
+};
+
+static void
+test_compact_round_trip(gconstpointer data)
+{
+    const CompactCase *c = data;
+    Fixture fx, *f = &fx;
+    fixture_set_up(f, NULL);
+    char long_msg[2 * ALERT_MSG_MAX];
+    memset(long_msg, 'x', sizeof long_msg - 1);
+    long_msg[sizeof long_msg - 1] = '\0';
+    const char *msgs[] = {"ET SCAN one", "ET SCAN two \"quoted\"", long_msg, "", NULL};
+    const char *reasons[] = {"threshold", "a reason longer than the thirty-one bytes kept",
+                             "manual"};
+    guint total = c->n + (c->remove_every ? c->n / c->remove_every : 0);
+    for (guint i = 0; i < total; i++) {
+        char text[64];
+        g_snprintf(text, sizeof text, i % 2 ? "2001:db8::%x:%x" : "198.18.%u.%u",
+                   i % 2 ? i >> 16 : i / 256 % 256, i % 2 ? i & 0xffff : i % 256);
+        BanRequest r = policy_req(text, 60 + i);
+        r.msg = msgs[i % G_N_ELEMENTS(msgs)];
+        r.reason = reasons[i % G_N_ELEMENTS(reasons)];
+        r.sid = 1000 + i;
+        r.alerts = i % 9;
+        if (i % 4 == 0)
+            r.permanent = TRUE;
+        Ban added;
+        g_assert_cmpint(bans_add(f->bans, &r, &added), ==, BANS_ADDED);
+        g_assert_cmpuint(strlen(added.msg), ==, MIN(strlen(r.msg ? r.msg : ""), ALERT_MSG_MAX - 1));
+        g_assert_cmpuint(strlen(added.reason), ==, MIN(strlen(r.reason), BAN_REASON_MAX - 1));
+        Ban looked;
+        g_assert_true(bans_lookup(f->bans, &r.prefix, &looked));
+        assert_ban_equal(&looked, &added);
+        if (c->remove_every && i == c->n - 1) {
+            for (guint j = 0; j < c->n; j += c->remove_every) {
+                g_snprintf(text, sizeof text, j % 2 ? "2001:db8::%x:%x" : "198.18.%u.%u",
+                           j % 2 ? j >> 16 : j / 256 % 256, j % 2 ? j & 0xffff : j % 256);
+                IpPrefix p = pfx(text);
+                g_assert_true(bans_remove(f->bans, &p, "manual"));
+            }
+        }
+    }
+    flush_ok(f);
+    g_autoptr(GArray) listed = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(f->bans, listed);
+    g_autoptr(GArray) stored = stored_bans(f, T0_REAL);
+    BansCounts counts;
+    bans_counts(f->bans, &counts);
+    g_assert_cmpuint(listed->len, ==, counts.total);
+    g_assert_cmpuint(stored->len, ==, listed->len);
+    g_assert_cmpuint(n_installed(f), ==, listed->len);
+    for (guint i = 0; i < listed->len; i++) {
+        const Ban *l = &g_array_index(listed, Ban, i);
+        char text[IPADDR_STRLEN];
+        const Ban *st = find_ban(stored, ipprefix_format(&l->prefix, text));
+        g_assert_nonnull(st);
+        assert_ban_equal(l, st);
+        Ban looked;
+        g_assert_true(bans_lookup(f->bans, &l->prefix, &looked));
+        assert_ban_equal(&looked, l);
+        if (i > 0) /* soonest expiry first, permanent last */
+            g_assert_cmpint(g_array_index(listed, Ban, i - 1).expires_us, <=, l->expires_us);
+    }
+    /* And after a restart, from the store. */
+    fixture_close(f);
+    fixture_open(f);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_autoptr(GArray) again = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(f->bans, again);
+    g_assert_cmpuint(again->len, ==, listed->len);
+    for (guint i = 0; i < again->len; i++)
+        assert_ban_equal(&g_array_index(again, Ban, i), &g_array_index(listed, Ban, i));
+    fixture_tear_down(f, NULL);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -1152,5 +1243,9 @@ main(int argc, char **argv)
     ADD("/bans/attach/idle-and-timer", test_attached_sources);
     ADD("/bans/attach/flush-not-starved", test_flush_not_starved);
     ADD("/bans/attach/retry-timer", test_retry_timer);
+    for (guint i = 0; i < G_N_ELEMENTS(compact_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/bans/compact/round-trip/%s", compact_cases[i].name);
+        g_test_add_data_func(path, &compact_cases[i], test_compact_round_trip);
+    }
     return g_test_run();
 }
