@@ -80,10 +80,17 @@ G_STATIC_ASSERT(G_STRUCT_OFFSET(Entry, prefix) == 0);
  */
 #define ENTRY_BLOCK_SIZE 65536
 
+/* A released slot, linked through its first bytes. */
+typedef struct FreeSlot FreeSlot;
+struct FreeSlot {
+    FreeSlot *next;
+};
+G_STATIC_ASSERT(sizeof(FreeSlot) <= sizeof(Entry));
+
 typedef struct EntryBlock EntryBlock;
 struct EntryBlock {
     EntryBlock *prev, *next; /* in EntryPool.partial while a slot is free */
-    Entry *free;             /* released slots, linked through their first bytes */
+    FreeSlot *free;          /* released slots */
     guint used;              /* slots in use */
     guint carved;            /* slots handed out at least once; the rest were never touched */
 };
@@ -136,8 +143,9 @@ entry_alloc(EntryPool *pool)
     }
     Entry *e;
     if (blk->free) {
-        e = blk->free;
-        memcpy(&blk->free, e, sizeof blk->free);
+        FreeSlot *slot = blk->free;
+        blk->free = slot->next;
+        e = (Entry *)(void *)slot;
     } else {
         e = (Entry *)(void *)((char *)blk + ENTRY_BLOCK_HEADER) + blk->carved++;
     }
@@ -153,8 +161,9 @@ entry_release(EntryPool *pool, Entry *e)
 {
     EntryBlock *blk = (EntryBlock *)(void *)((guintptr)e & ~(guintptr)(ENTRY_BLOCK_SIZE - 1));
     gboolean was_full = block_full(blk);
-    memcpy(e, &blk->free, sizeof blk->free);
-    blk->free = e;
+    FreeSlot *slot = (FreeSlot *)(void *)e;
+    slot->next = blk->free;
+    blk->free = slot;
     blk->used--;
     if (blk->used == 0) {
         if (!was_full)
