@@ -68,7 +68,7 @@ for i in range(1, n + 1):
     else:
         a = "198.%d.%d.%d" % (18 + (i >> 16), (i >> 8) & 255, i & 255)
     if v6:
-        ends = "[%s]:40000 -> [2001:db8::1]:22" % a
+        ends = "%s:40000 -> 2001:db8::1:22" % a
     else:
         ends = "%s:40000 -> 192.0.2.1:22" % a
     out.write("11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN bench [**] [Priority: 2] "
@@ -130,6 +130,9 @@ for n in $SIZES; do
         until settled "$n"; do
             k=$((k + 1))
             [ "$k" -lt 30000 ] || ab_fail "burst of $n not settled: $(abctl status --json | jq -c .bans)"
+            if [ $((k % 100)) -eq 0 ] && abctl status --json | jq -e '.alerts.skipped.malformed > 0' >/dev/null; then
+                ab_fail "the daemon does not read the burst's lines"
+            fi
             sleep 0.01
         done
         t1=$(ab_now_ms)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The daemon at scale with backend = nftables: a burst of 100,000 alerts from distinct
 # addresses becomes 100,000 bans in the kernel's set, in the store and in `alertban list`,
-# all equal; after a stop, a hand-made change to the set (members removed, strays added)
-# and a start, the set equals the store again and the daemon answers with every ban.
+# all equal, with no policy state left for them; after a stop, a hand-made change to the set
+# (members removed, strays added) and a start, the set equals the store again and the daemon
+# answers with every ban.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -51,6 +52,9 @@ until kernel_is_want; do
         ab_fail "the kernel's set is not the $N banned addresses ($(wc -l <"$AB_TMP/kernel") members)"
     sleep 0.5
 done
+# The policy keeps no per-address state for an address once it is banned.
+abctl status --json | jq -e '.policy.tracked == 0' >/dev/null ||
+    ab_fail "the policy still tracks banned addresses: $(abctl status --json | jq -c .policy)"
 abctl list --json | jq -r '.bans[].addr' | sort >"$AB_TMP/listed"
 cmp -s "$AB_TMP/want" "$AB_TMP/listed" || ab_fail "alertban list does not show the $N bans"
 # Every ban as the burst made it: the rule, its msg, one violation, a 1 h timeout.
