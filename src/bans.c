@@ -4,9 +4,13 @@
 #include "bans.h"
 
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "error.h"
 #include "log.h"
+#include "strpool.h"
 
 /*
  * Time. A ban persists its end as absolute real time (expires_us), so a restart, however long
@@ -47,18 +51,139 @@
  * would starve the flush: no ban would ever reach the kernel during a flood.
  */
 
+/*
+ * Memory. A table of a million bans must stay small, so an entry is not a Ban (whose msg
+ * array alone is 512 bytes) but the Ban's fields sized to need, with the rule's msg and the
+ * reason interned in a reference-counted pool (a flood repeats a few rules). The hash table
+ * holds the entries themselves as keys (an entry starts with its prefix, which is what the
+ * table hashes and compares), so it keeps no separate value array. A Ban is made from an
+ * entry only when one is asked for (entry_to_ban()).
+ */
 typedef struct {
-    Ban ban;
+    IpPrefix prefix;    /* first: the table's key */
+    guint8 source;      /* BanSource */
+    gint32 heap_index;  /* -1 when permanent */
+    guint32 violations, prior_bans, gid, sid, rev;
+    gint64 expires_us, created_us, first_seen_us, last_seen_us; /* as in Ban */
     gint64 deadline_us; /* monotonic; G_MAXINT64 when permanent */
-    gint heap_index;    /* -1 when permanent */
+    const char *msg;    /* interned in Bans.strs */
+    const char *reason; /* interned in Bans.strs */
 } Entry;
+
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Entry, prefix) == 0);
+
+/*
+ * Entries live in 64 KiB blocks of their own (aligned, so an entry finds its block by masking
+ * its address) rather than one malloc each: no per-entry malloc header, and no entry pinned
+ * between a burst's freed temporaries, so the memory of a large turn can be given back.
+ * A block whose last entry goes is freed; new entries fill the partly used blocks first.
+ */
+#define ENTRY_BLOCK_SIZE 65536
+
+/* A released slot, linked through its first bytes. */
+typedef struct FreeSlot FreeSlot;
+struct FreeSlot {
+    FreeSlot *next;
+};
+G_STATIC_ASSERT(sizeof(FreeSlot) <= sizeof(Entry));
+
+typedef struct EntryBlock EntryBlock;
+struct EntryBlock {
+    EntryBlock *prev, *next; /* in EntryPool.partial while a slot is free */
+    FreeSlot *free;          /* released slots */
+    guint used;              /* slots in use */
+    guint carved;            /* slots handed out at least once; the rest were never touched */
+};
+
+#define ENTRY_BLOCK_HEADER ((sizeof(EntryBlock) + 15) / 16 * 16)
+#define ENTRIES_PER_BLOCK ((ENTRY_BLOCK_SIZE - ENTRY_BLOCK_HEADER) / sizeof(Entry))
+
+typedef struct {
+    EntryBlock *partial; /* blocks with a free slot */
+    guint n_blocks;
+} EntryPool;
+
+static gboolean
+block_full(const EntryBlock *blk)
+{
+    return blk->free == NULL && blk->carved == ENTRIES_PER_BLOCK;
+}
+
+static void
+block_link(EntryPool *pool, EntryBlock *blk)
+{
+    blk->prev = NULL;
+    blk->next = pool->partial;
+    if (pool->partial)
+        pool->partial->prev = blk;
+    pool->partial = blk;
+}
+
+static void
+block_unlink(EntryPool *pool, EntryBlock *blk)
+{
+    if (blk->prev)
+        blk->prev->next = blk->next;
+    else
+        pool->partial = blk->next;
+    if (blk->next)
+        blk->next->prev = blk->prev;
+    blk->prev = blk->next = NULL;
+}
+
+static Entry *
+entry_alloc(EntryPool *pool)
+{
+    EntryBlock *blk = pool->partial;
+    if (!blk) {
+        blk = g_aligned_alloc(1, ENTRY_BLOCK_SIZE, ENTRY_BLOCK_SIZE);
+        memset(blk, 0, sizeof *blk);
+        block_link(pool, blk);
+        pool->n_blocks++;
+    }
+    Entry *e;
+    if (blk->free) {
+        FreeSlot *slot = blk->free;
+        blk->free = slot->next;
+        e = (Entry *)(void *)slot;
+    } else {
+        e = (Entry *)(void *)((char *)blk + ENTRY_BLOCK_HEADER) + blk->carved++;
+    }
+    blk->used++;
+    if (block_full(blk))
+        block_unlink(pool, blk);
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+static void
+entry_release(EntryPool *pool, Entry *e)
+{
+    EntryBlock *blk = (EntryBlock *)(void *)((guintptr)e & ~(guintptr)(ENTRY_BLOCK_SIZE - 1));
+    gboolean was_full = block_full(blk);
+    FreeSlot *slot = (FreeSlot *)(void *)e;
+    slot->next = blk->free;
+    blk->free = slot;
+    blk->used--;
+    if (blk->used == 0) {
+        if (!was_full)
+            block_unlink(pool, blk);
+        g_aligned_free(blk);
+        pool->n_blocks--;
+        return;
+    }
+    if (was_full)
+        block_link(pool, blk);
+}
 
 struct Bans {
     Store *store;
     Fw *fw;
     BansOptions opts;
     BansClock clock;
-    GHashTable *table; /* IpPrefix* (inside the Entry) -> Entry* (owned) */
+    GHashTable *table; /* Entry* (owned), keyed by the IpPrefix it starts with */
+    EntryPool entries; /* where the entries live */
+    StrPool *strs;     /* the entries' msg and reason */
     GPtrArray *heap;   /* Entry*, min-heap by deadline */
     GHashTable *dirty; /* IpPrefix* (owned copy) -> itself: prefixes to send to the firewall */
     guint n_prefix_len[2][129]; /* bans per (family, prefix length), for bans_lookup_addr() */
@@ -76,7 +201,11 @@ struct Bans {
     gpointer turn_data;
 };
 
+/* A flush (store rows plus firewall changes) or reconcile this large gives freed memory back. */
+#define BANS_TRIM_AFTER 10000
+
 static void heap_fix(Bans *b, Entry *e);
+static void give_back_memory(void);
 static void rearm_expiry(Bans *b);
 static void schedule_retry(Bans *b);
 
@@ -141,7 +270,8 @@ bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock)
         b->clock.real_us = default_real;
         b->clock.mono_us = default_mono;
     }
-    b->table = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
+    b->table = g_hash_table_new(ipprefix_hash_func, ipprefix_equal_func);
+    b->strs = strpool_new();
     b->heap = g_ptr_array_new();
     b->dirty = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, g_free, NULL);
     b->retry_delay_ms = b->opts.retry_min_ms;
@@ -170,7 +300,13 @@ bans_free(Bans *b)
     if (b->ctx)
         g_main_context_unref(b->ctx);
     g_ptr_array_unref(b->heap);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, b->table);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        entry_release(&b->entries, key); /* the strings go with the pool below */
     g_hash_table_unref(b->table);
+    strpool_free(b->strs);
     g_hash_table_unref(b->dirty);
     g_free(b);
 }
@@ -182,9 +318,9 @@ entry_before(const Entry *a, const Entry *c)
 {
     if (a->deadline_us != c->deadline_us)
         return a->deadline_us < c->deadline_us;
-    if (a->ban.prefix.len != c->ban.prefix.len)
-        return a->ban.prefix.len < c->ban.prefix.len;
-    return ipaddr_compare(&a->ban.prefix.addr, &c->ban.prefix.addr) < 0;
+    if (a->prefix.len != c->prefix.len)
+        return a->prefix.len < c->prefix.len;
+    return ipaddr_compare(&a->prefix.addr, &c->prefix.addr) < 0;
 }
 
 static void
@@ -271,20 +407,79 @@ heap_fix(Bans *b, Entry *e)
 /* ---- bookkeeping ---- */
 
 static void
-count_entry(Bans *b, const Ban *ban, int delta)
+count_entry(Bans *b, const Entry *e, int delta)
 {
     b->counts.total += delta;
-    if (ban->prefix.addr.family == AF_INET6)
+    if (e->prefix.addr.family == AF_INET6)
         b->counts.v6 += delta;
     else
         b->counts.v4 += delta;
-    if (ban->source == BAN_SOURCE_MANUAL)
+    if (e->source == BAN_SOURCE_MANUAL)
         b->counts.manual += delta;
     else
         b->counts.policy += delta;
-    if (ban->expires_us == BAN_EXPIRES_NEVER)
+    if (e->expires_us == BAN_EXPIRES_NEVER)
         b->counts.permanent += delta;
-    b->n_prefix_len[family_index(&ban->prefix.addr)][ban->prefix.len] += delta;
+    b->n_prefix_len[family_index(&e->prefix.addr)][e->prefix.len] += delta;
+}
+
+/* The pool's copy of text cut as a Ban's array of size bytes would cut it, so that an entry
+ * and the Ban made from it say the same. */
+static const char *
+intern_cut(Bans *b, const char *text, gsize size)
+{
+    if (!text)
+        text = "";
+    gsize len = strnlen(text, size);
+    if (len < size)
+        return strpool_ref(b->strs, text);
+    g_autofree char *cut = g_strndup(text, size - 1);
+    return strpool_ref(b->strs, cut);
+}
+
+/* Replaces *slot (interned, or NULL) with the interned cut of text. */
+static void
+intern_set(Bans *b, const char **slot, const char *text, gsize size)
+{
+    const char *old = *slot;
+    *slot = intern_cut(b, text, size);
+    if (old)
+        strpool_unref(b->strs, old);
+}
+
+static void
+entry_to_ban(const Entry *e, Ban *out)
+{
+    out->prefix = e->prefix;
+    out->expires_us = e->expires_us;
+    out->created_us = e->created_us;
+    out->first_seen_us = e->first_seen_us;
+    out->last_seen_us = e->last_seen_us;
+    out->violations = e->violations;
+    out->prior_bans = e->prior_bans;
+    out->gid = e->gid;
+    out->sid = e->sid;
+    out->rev = e->rev;
+    out->source = (BanSource)e->source;
+    g_strlcpy(out->reason, e->reason, sizeof out->reason);
+    g_strlcpy(out->msg, e->msg, sizeof out->msg);
+}
+
+/* Queues the store's row of e. */
+static void
+put_entry(Bans *b, const Entry *e)
+{
+    Ban ban;
+    entry_to_ban(e, &ban);
+    store_put_ban(b->store, &ban);
+}
+
+static void
+entry_free(Bans *b, Entry *e)
+{
+    strpool_unref(b->strs, e->msg);
+    strpool_unref(b->strs, e->reason);
+    entry_release(&b->entries, e);
 }
 
 static void
@@ -314,32 +509,52 @@ deadline_for(gint64 expires_us, gint64 real, gint64 mono)
 static Entry *
 insert_entry(Bans *b, const Ban *ban, gint64 deadline)
 {
-    Entry *e = g_new0(Entry, 1);
-    e->ban = *ban;
+    Entry *e = entry_alloc(&b->entries);
+    e->prefix = ban->prefix;
+    e->source = (guint8)ban->source;
+    e->violations = ban->violations;
+    e->prior_bans = ban->prior_bans;
+    e->gid = ban->gid;
+    e->sid = ban->sid;
+    e->rev = ban->rev;
+    e->expires_us = ban->expires_us;
+    e->created_us = ban->created_us;
+    e->first_seen_us = ban->first_seen_us;
+    e->last_seen_us = ban->last_seen_us;
+    e->msg = intern_cut(b, ban->msg, sizeof ban->msg);
+    e->reason = intern_cut(b, ban->reason, sizeof ban->reason);
     e->deadline_us = deadline;
     e->heap_index = -1;
-    g_hash_table_insert(b->table, &e->ban.prefix, e);
+    g_hash_table_add(b->table, e);
     heap_fix(b, e);
-    count_entry(b, &e->ban, +1);
+    count_entry(b, e, +1);
     return e;
 }
 
-/* Removes e from the table, the heap and the counts, and queues the store and the firewall. */
+/* Takes e out of the table, the heap and the counts, and frees it. */
+static void
+remove_entry(Bans *b, Entry *e)
+{
+    heap_remove(b, e);
+    count_entry(b, e, -1);
+    g_hash_table_remove(b->table, e);
+    entry_free(b, e);
+}
+
+/* Removes e, and queues the store and the firewall. */
 static void
 drop_entry(Bans *b, Entry *e)
 {
-    IpPrefix p = e->ban.prefix;
-    heap_remove(b, e);
-    count_entry(b, &e->ban, -1);
-    g_hash_table_remove(b->table, &p); /* frees e */
+    IpPrefix p = e->prefix;
+    remove_entry(b, e);
     store_delete_ban(b->store, &p);
     mark_dirty(b, &p);
 }
 
 static void
-format_rule(const Ban *ban, char *buf, gsize size)
+format_rule(guint32 gid, guint32 sid, guint32 rev, char *buf, gsize size)
 {
-    g_snprintf(buf, size, "%u:%u:%u", ban->gid, ban->sid, ban->rev);
+    g_snprintf(buf, size, "%u:%u:%u", gid, sid, rev);
 }
 
 static void
@@ -352,12 +567,11 @@ format_duration(gint64 duration_s, char *buf, gsize size)
 }
 
 static void
-log_unban(Bans *b, const Ban *ban, const char *reason, gint64 real)
+log_unban(const Ban *ban, const char *reason, gint64 real)
 {
     char addr[IPADDR_STRLEN], rule[40];
-    (void)b;
     ipprefix_format(&ban->prefix, addr);
-    format_rule(ban, rule, sizeof rule);
+    format_rule(ban->gid, ban->sid, ban->rev, rule, sizeof rule);
     /* A ban that ended while the daemon was down lasted until its expiry, not until now. */
     gint64 end = MIN(real, ban->expires_us);
     g_message("unban addr=%s rule=%s violations=%u banned_s=%" G_GINT64_FORMAT
@@ -366,44 +580,59 @@ log_unban(Bans *b, const Ban *ban, const char *reason, gint64 real)
               ban_source_name(ban->source), reason);
 }
 
+static void
+log_unban_entry(const Entry *e, const char *reason, gint64 real)
+{
+    Ban ban;
+    entry_to_ban(e, &ban);
+    log_unban(&ban, reason, real);
+}
+
 /* ---- loading and reconciling ---- */
+
+typedef struct {
+    Bans *b;
+    gint64 real, mono;
+    GArray *expired;
+    BansLoadStats s;
+} LoadCtx;
+
+/* One stored ban, taken into the table or, when it ended while the daemon was down, logged
+ * and deleted. The rows stream in: a million bans are never held as Bans at once. */
+static void
+load_one(const Ban *ban, gpointer user_data)
+{
+    LoadCtx *lc = user_data;
+    Bans *b = lc->b;
+    if (ban->expires_us != BAN_EXPIRES_NEVER && ban->expires_us <= lc->real) {
+        log_unban(ban, "expired-while-down", lc->real);
+        store_delete_ban(b->store, &ban->prefix);
+        mark_dirty(b, &ban->prefix);
+        if (lc->expired)
+            g_array_append_val(lc->expired, *ban);
+        lc->s.expired++;
+        return;
+    }
+    Entry *old = g_hash_table_lookup(b->table, &ban->prefix);
+    if (old)
+        remove_entry(b, old);
+    insert_entry(b, ban, deadline_for(ban->expires_us, lc->real, lc->mono));
+    lc->s.restored++;
+}
 
 gboolean
 bans_load(Bans *b, GArray *expired, BansLoadStats *stats, GError **error)
 {
     g_return_val_if_fail(b != NULL, FALSE);
-    g_autoptr(GArray) active = g_array_new(FALSE, FALSE, sizeof(Ban));
-    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(Ban));
-    BansLoadStats s = {0};
-    gint64 real = now_real(b), mono = now_mono(b);
-    if (!store_load_bans(b->store, real, active, gone, &s.skipped, error))
+    LoadCtx lc = {.b = b, .real = now_real(b), .mono = now_mono(b), .expired = expired};
+    if (!store_foreach_ban(b->store, load_one, &lc, &lc.s.skipped, error))
         return FALSE;
-    for (guint i = 0; i < active->len; i++) {
-        const Ban *ban = &g_array_index(active, Ban, i);
-        Entry *old = g_hash_table_lookup(b->table, &ban->prefix);
-        if (old) {
-            heap_remove(b, old);
-            count_entry(b, &old->ban, -1);
-            g_hash_table_remove(b->table, &ban->prefix);
-        }
-        insert_entry(b, ban, deadline_for(ban->expires_us, real, mono));
-        s.restored++;
-    }
-    for (guint i = 0; i < gone->len; i++) {
-        const Ban *ban = &g_array_index(gone, Ban, i);
-        log_unban(b, ban, "expired-while-down", real);
-        store_delete_ban(b->store, &ban->prefix);
-        mark_dirty(b, &ban->prefix);
-        s.expired++;
-    }
-    if (expired)
-        g_array_append_vals(expired, gone->data, gone->len);
     if (b->counts.total > b->opts.max_bans)
         g_warning("bans: %u stored bans exceed max_bans=%u; keeping them, refusing new ones",
                   b->counts.total, b->opts.max_bans);
     if (stats)
-        *stats = s;
-    b->clock_offset_us = real - mono;
+        *stats = lc.s;
+    b->clock_offset_us = lc.real - lc.mono;
     rearm_expiry(b);
     if (!store_commit(b->store, error)) {
         b->store_failed = TRUE;
@@ -432,10 +661,11 @@ desired_changes(Bans *b)
         g_array_sized_new(FALSE, FALSE, sizeof(FwChange), g_hash_table_size(b->table));
     gint64 mono = now_mono(b);
     GHashTableIter it;
-    gpointer key, value;
+    gpointer key;
     g_hash_table_iter_init(&it, b->table);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        FwChange c = {FW_CHANGE_ADD, *(IpPrefix *)key, entry_timeout_s(value, mono)};
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        const Entry *e = key;
+        FwChange c = {FW_CHANGE_ADD, e->prefix, entry_timeout_s(e, mono)};
         g_array_append_val(desired, c);
     }
     return desired;
@@ -465,6 +695,11 @@ bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
                   desired->len, s.added, s.removed, s.duplicates, s.hooks_fixed);
     if (stats)
         *stats = s;
+    /* The backend's dump of the kernel and the desired list are freed by now. */
+    if (desired->len >= BANS_TRIM_AFTER) {
+        g_clear_pointer(&desired, g_array_unref);
+        give_back_memory();
+    }
     return TRUE;
 }
 
@@ -494,21 +729,21 @@ set_rule(Ban *ban, const BanRequest *req)
 }
 
 static void
-log_ban(const char *what, const Ban *ban, const BanRequest *req, gint64 duration_s)
+log_ban(const char *what, const Entry *e, const BanRequest *req, gint64 duration_s)
 {
     char addr[IPADDR_STRLEN], rule[40], dur[24], msg[LOG_ESCAPE_BUFSIZE];
-    ipprefix_format(&ban->prefix, addr);
-    format_rule(ban, rule, sizeof rule);
+    ipprefix_format(&e->prefix, addr);
+    format_rule(e->gid, e->sid, e->rev, rule, sizeof rule);
     format_duration(duration_s, dur, sizeof dur);
-    log_escape(ban->msg, strlen(ban->msg), msg);
+    log_escape(e->msg, strlen(e->msg), msg);
     g_message("%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u"
               " violations=%u source=%s reason=%s msg=\"%s\"",
-              what, addr, rule, req->alerts, req->window_s, dur, ban->prior_bans, ban->violations,
-              ban_source_name(ban->source), ban->reason, msg);
+              what, addr, rule, req->alerts, req->window_s, dur, e->prior_bans, e->violations,
+              ban_source_name((BanSource)e->source), e->reason, msg);
 }
 
 BansResult
-bans_add(Bans *b, const BanRequest *req, const Ban **out)
+bans_add(Bans *b, const BanRequest *req, Ban *out)
 {
     g_return_val_if_fail(b != NULL && req != NULL, BANS_REFUSED);
     g_return_val_if_fail(ipprefix_is_valid(&req->prefix), BANS_REFUSED);
@@ -518,9 +753,6 @@ bans_add(Bans *b, const BanRequest *req, const Ban **out)
     gint64 duration_s = req->permanent ? G_MAXINT64 : MIN(req->duration_s, (gint64)1 << 32);
     gint64 expires = req->permanent ? BAN_EXPIRES_NEVER : real + duration_s * G_USEC_PER_SEC;
     gint64 deadline = req->permanent ? G_MAXINT64 : mono + duration_s * G_USEC_PER_SEC;
-    if (out)
-        *out = NULL;
-
     Entry *e = g_hash_table_lookup(b->table, &req->prefix);
     if (!e) {
         if (b->counts.total >= b->opts.max_bans) {
@@ -544,51 +776,54 @@ bans_add(Bans *b, const BanRequest *req, const Ban **out)
         ban.source = req->source;
         set_rule(&ban, req);
         e = insert_entry(b, &ban, deadline);
-        store_put_ban(b->store, &e->ban);
-        store_put_ban_count(b->store, &e->ban.prefix, count + 1, real);
-        mark_dirty(b, &e->ban.prefix);
-        log_ban("ban", &e->ban, req, duration_s);
+        store_put_ban(b->store, &ban);
+        store_put_ban_count(b->store, &e->prefix, count + 1, real);
+        mark_dirty(b, &e->prefix);
+        log_ban("ban", e, req, duration_s);
         if (out)
-            *out = &e->ban;
+            *out = ban;
         return BANS_ADDED;
     }
 
     BansResult result = BANS_UNCHANGED;
-    Ban *ban = &e->ban;
     gint64 old_deadline = e->deadline_us;
-    gboolean was_permanent = ban->expires_us == BAN_EXPIRES_NEVER;
-    count_entry(b, ban, -1); /* the counters are per source and kind, which may change */
-    ban->violations = (guint32)MIN((guint64)ban->violations + req->alerts, G_MAXUINT32);
-    ban->last_seen_us = real;
+    gboolean was_permanent = e->expires_us == BAN_EXPIRES_NEVER;
+    count_entry(b, e, -1); /* the counters are per source and kind, which may change */
+    e->violations = (guint32)MIN((guint64)e->violations + req->alerts, G_MAXUINT32);
+    e->last_seen_us = real;
     if (req->source == BAN_SOURCE_MANUAL) {
         /* An operator's word is final: set exactly what was asked. */
-        if (ban->expires_us != expires || ban->source != BAN_SOURCE_MANUAL)
+        if (e->expires_us != expires || e->source != BAN_SOURCE_MANUAL)
             result = BANS_EXTENDED;
-        ban->source = BAN_SOURCE_MANUAL;
-        ban->expires_us = expires;
+        e->source = BAN_SOURCE_MANUAL;
+        e->expires_us = expires;
         e->deadline_us = deadline;
-        set_rule(ban, req);
+        e->gid = req->gid;
+        e->sid = req->sid;
+        e->rev = req->rev;
+        intern_set(b, &e->msg, req->msg, ALERT_MSG_MAX);
+        intern_set(b, &e->reason, req->reason, BAN_REASON_MAX);
     } else {
         if (req->gid || req->sid) {
-            ban->gid = req->gid;
-            ban->sid = req->sid;
-            ban->rev = req->rev;
-            g_strlcpy(ban->msg, req->msg ? req->msg : "", sizeof ban->msg);
+            e->gid = req->gid;
+            e->sid = req->sid;
+            e->rev = req->rev;
+            intern_set(b, &e->msg, req->msg, ALERT_MSG_MAX);
         }
         if (!was_permanent && deadline > e->deadline_us) {
-            ban->expires_us = expires;
+            e->expires_us = expires;
             e->deadline_us = deadline;
             result = BANS_EXTENDED;
         }
     }
-    count_entry(b, ban, +1);
+    count_entry(b, e, +1);
     heap_fix(b, e);
-    store_put_ban(b->store, ban);
+    put_entry(b, e);
     bans_request_flush(b);
     if (result == BANS_EXTENDED)
-        log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", ban, req, duration_s);
+        log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
     if (out)
-        *out = ban;
+        entry_to_ban(e, out);
     return result;
 }
 
@@ -599,25 +834,27 @@ bans_remove(Bans *b, const IpPrefix *prefix, const char *reason)
     Entry *e = g_hash_table_lookup(b->table, prefix);
     if (!e)
         return FALSE;
-    log_unban(b, &e->ban, reason ? reason : "manual", now_real(b));
+    log_unban_entry(e, reason ? reason : "manual", now_real(b));
     drop_entry(b, e);
     if (b->counts.total < b->opts.max_bans)
         b->full_warned = FALSE;
     return TRUE;
 }
 
-const Ban *
-bans_lookup(Bans *b, const IpPrefix *prefix)
+gboolean
+bans_lookup(Bans *b, const IpPrefix *prefix, Ban *out)
 {
-    g_return_val_if_fail(b != NULL && prefix != NULL, NULL);
+    g_return_val_if_fail(b != NULL && prefix != NULL, FALSE);
     Entry *e = g_hash_table_lookup(b->table, prefix);
-    return e ? &e->ban : NULL;
+    if (e && out)
+        entry_to_ban(e, out);
+    return e != NULL;
 }
 
-const Ban *
-bans_lookup_addr(Bans *b, const IpAddr *addr)
+gboolean
+bans_lookup_addr(Bans *b, const IpAddr *addr, Ban *out)
 {
-    g_return_val_if_fail(b != NULL && addr != NULL, NULL);
+    g_return_val_if_fail(b != NULL && addr != NULL, FALSE);
     guint bits = ipaddr_bits(addr);
     int f = family_index(addr);
     for (gint len = (gint)bits; len >= 0; len--) {
@@ -632,10 +869,13 @@ bans_lookup_addr(Bans *b, const IpAddr *addr)
                 p.addr.bytes[i / 8] |= (guint8)(0x80u >> (i % 8));
         }
         Entry *e = g_hash_table_lookup(b->table, &p);
-        if (e)
-            return &e->ban;
+        if (e) {
+            if (out)
+                entry_to_ban(e, out);
+            return TRUE;
+        }
     }
-    return NULL;
+    return FALSE;
 }
 
 guint32
@@ -644,7 +884,7 @@ bans_prior_bans(Bans *b, const IpPrefix *prefix)
     g_return_val_if_fail(b != NULL && prefix != NULL, 0);
     Entry *e = g_hash_table_lookup(b->table, prefix);
     if (e)
-        return e->ban.prior_bans;
+        return e->prior_bans;
     guint32 count = 0;
     g_autoptr(GError) err = NULL;
     if (!store_get_ban_count(b->store, prefix, &count, NULL, &err)) {
@@ -671,11 +911,13 @@ bans_list(Bans *b, GArray *out)
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, b->table);
-    while (g_hash_table_iter_next(&it, NULL, &value))
+    while (g_hash_table_iter_next(&it, &value, NULL))
         g_ptr_array_add(all, value);
     g_ptr_array_sort(all, entry_cmp);
+    guint base = out->len;
+    g_array_set_size(out, base + all->len);
     for (guint i = 0; i < all->len; i++)
-        g_array_append_val(out, ((Entry *)all->pdata[i])->ban);
+        entry_to_ban(all->pdata[i], &g_array_index(out, Ban, base + i));
 }
 
 gint64
@@ -696,6 +938,7 @@ bans_counts(Bans *b, BansCounts *out)
 {
     g_return_if_fail(b != NULL && out != NULL);
     *out = b->counts;
+    out->fw_pending = g_hash_table_size(b->dirty);
 }
 
 /* ---- expiry ---- */
@@ -723,7 +966,7 @@ bans_expire_due(Bans *b)
         Entry *e = b->heap->pdata[0];
         if (e->deadline_us > mono)
             break;
-        log_unban(b, &e->ban, "expired", real);
+        log_unban_entry(e, "expired", real);
         drop_entry(b, e);
         n++;
     }
@@ -745,13 +988,23 @@ bans_next_deadline(Bans *b, gint64 *mono_us)
 
 /* ---- flushing, retrying, the main-loop sources ---- */
 
+static void
+give_back_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 gboolean
 bans_flush(Bans *b, GError **error)
 {
     g_return_val_if_fail(b != NULL, FALSE);
     gboolean ok = TRUE;
     g_autoptr(GError) err = NULL;
-    if (store_pending(b->store) > 0) {
+    gint64 t0 = g_get_monotonic_time(), t1 = t0;
+    guint n_store = store_pending(b->store);
+    if (n_store > 0) {
         if (store_commit(b->store, &err)) {
             b->store_failed = FALSE;
         } else {
@@ -765,6 +1018,7 @@ bans_flush(Bans *b, GError **error)
             ok = FALSE;
         }
     }
+    t1 = g_get_monotonic_time();
     if (b->turn_func && g_hash_table_size(b->dirty) > 0)
         b->turn_func(b, b->counts.total, b->turn_data);
     guint n = g_hash_table_size(b->dirty);
@@ -803,6 +1057,16 @@ bans_flush(Bans *b, GError **error)
     if (b->store_failed || b->fw_failed)
         schedule_retry(b);
     rearm_expiry(b);
+    /* A large turn's queues (store rows, firewall batch, dirty set) were freed just now; glibc
+     * keeps freed memory for reuse unless asked, and a burst of 100,000 bans would leave the
+     * daemon about 150 bytes per ban larger for good. Giving it back costs a few ms, per large
+     * turn only. */
+    if (n_store + n >= BANS_TRIM_AFTER)
+        give_back_memory();
+    if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))
+        g_debug("bans: flush: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
+                " fw_us=%" G_GINT64_FORMAT,
+                n_store, t1 - t0, n, g_get_monotonic_time() - t1);
     return ok;
 }
 

@@ -54,6 +54,7 @@ typedef struct {
     guint64 refused;        /* requests refused because the table was full */
     guint64 fw_failures;    /* firewall applies or reconciles that failed */
     guint64 store_failures; /* commits that failed */
+    guint fw_pending;       /* prefixes changed in the table and not yet sent to the firewall */
 } BansCounts;
 
 typedef struct {
@@ -86,18 +87,20 @@ gboolean bans_reconcile(Bans *bans, FwReconcileStats *stats, GError **error);
 
 /* Adds or extends a ban. The policy never shortens a ban, never changes a manual ban's source
  * and never turns a permanent ban into a timed one; an operator's (manual) request sets the
- * expiry it asks for. out (may be NULL) gets the ban as it now stands (borrowed, valid until
- * the next change). Queued for the turn's flush. */
-BansResult bans_add(Bans *bans, const BanRequest *req, const Ban **out);
+ * expiry it asks for. out (may be NULL) is filled with the ban as it now stands (left as it
+ * was when refused). Queued for the turn's flush. */
+BansResult bans_add(Bans *bans, const BanRequest *req, Ban *out);
 
 /* Removes the ban on exactly prefix, logging reason ("manual", ...). FALSE when none. */
 gboolean bans_remove(Bans *bans, const IpPrefix *prefix, const char *reason);
 
-/* The ban on exactly prefix, or NULL. Borrowed, valid until the next change. */
-const Ban *bans_lookup(Bans *bans, const IpPrefix *prefix);
+/* Whether prefix is banned exactly; out (may be NULL) is then filled with the ban. The table
+ * keeps bans in a compact form and makes a Ban only on request. */
+gboolean bans_lookup(Bans *bans, const IpPrefix *prefix, Ban *out);
 
-/* The most specific ban covering addr (a host ban or a wider prefix), or NULL. */
-const Ban *bans_lookup_addr(Bans *bans, const IpAddr *addr);
+/* Whether a ban covers addr (a host ban or a wider prefix); out (may be NULL) is then filled
+ * with the most specific one. */
+gboolean bans_lookup_addr(Bans *bans, const IpAddr *addr, Ban *out);
 
 /* How many bans prefix had before its current one, or, when not banned, before the next one:
  * the count escalation multiplies by. It survives expiry and restarts (in the store). */

@@ -182,11 +182,12 @@ static void
 lookup_ban(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_data)
 {
     Daemon *d = user_data;
-    const Ban *ban = bans_lookup_addr(d->bans, a);
-    if (ban && (ban->expires_us == BAN_EXPIRES_NEVER || ban->expires_us > now_us)) {
+    Ban ban;
+    if (bans_lookup_addr(d->bans, a, &ban) &&
+        (ban.expires_us == BAN_EXPIRES_NEVER || ban.expires_us > now_us)) {
         out->banned = TRUE;
-        out->manual = ban->source == BAN_SOURCE_MANUAL;
-        out->expires_us = ban->expires_us == BAN_EXPIRES_NEVER ? 0 : ban->expires_us;
+        out->manual = ban.source == BAN_SOURCE_MANUAL;
+        out->expires_us = ban.expires_us == BAN_EXPIRES_NEVER ? 0 : ban.expires_us;
     }
 }
 
@@ -221,9 +222,10 @@ apply_verdict(Daemon *d, const Alert *alert, const Verdict *v, gint64 now_us)
     };
     /* A violation while banned counts into the ban that covers the address, which may be a
      * network an operator banned. */
-    const Ban *covering = bans_lookup_addr(d->bans, &v->offender);
+    Ban covering_ban;
+    gboolean covering = bans_lookup_addr(d->bans, &v->offender, &covering_ban);
     if (covering)
-        req.prefix = covering->prefix;
+        req.prefix = covering_ban.prefix;
     else
         ipprefix_from_addr(&v->offender, &req.prefix);
 
@@ -269,9 +271,11 @@ on_alert(const Alert *alert, gpointer user_data)
         return;
     }
     const char *word = apply_verdict(d, alert, &v, now_us);
-    char addr[IPADDR_STRLEN];
-    g_info("policy: addr=%s rule=%u:%u:%u verdict=%s alerts=%u", ipaddr_format(&v.offender, addr),
-           v.gid, v.sid, v.rev, word, v.alerts);
+    if (log_level_enabled(G_LOG_LEVEL_INFO)) {
+        char addr[IPADDR_STRLEN];
+        g_info("policy: addr=%s rule=%u:%u:%u verdict=%s alerts=%u",
+               ipaddr_format(&v.offender, addr), v.gid, v.sid, v.rev, word, v.alerts);
+    }
     StoreViolation sv;
     store_violation_from_alert(alert, v.offender_is_dst, now_us, word, &sv);
     store_add_violation(d->store, &sv);
@@ -449,7 +453,9 @@ handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     guint limit = req->limit ? req->limit : CTL_REPLY_SHOW_LIMIT_DEFAULT;
     if (!store_load_history(d->store, a, limit, history, error))
         return FALSE;
-    ctl_reply_show(reply, a, bans_lookup_addr(d->bans, a), history, g_get_real_time());
+    Ban ban;
+    gboolean banned = bans_lookup_addr(d->bans, a, &ban);
+    ctl_reply_show(reply, a, banned ? &ban : NULL, history, g_get_real_time());
     return TRUE;
 }
 
@@ -507,14 +513,14 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
         .reason = req->reason[0] ? req->reason : "manual",
         .msg = req->reason[0] ? req->reason : "",
     };
-    const Ban *ban = NULL;
-    if (bans_add(d->bans, &br, &ban) == BANS_REFUSED || !ban) {
+    Ban ban;
+    if (bans_add(d->bans, &br, &ban) == BANS_REFUSED) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                     "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
         return FALSE;
     }
     json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
-    ctl_reply_add_ban(reply, "ban", ban);
+    ctl_reply_add_ban(reply, "ban", &ban);
     return TRUE;
 }
 
@@ -637,6 +643,7 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     json_add_string(w, "chain", d->cfg->firewall.chain);
     json_add_int(w, "failures", (gint64)bc.fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
+    json_add_int(w, "pending", bc.fw_pending);
     json_object_end(w);
 
     json_array_begin(w, "inputs");

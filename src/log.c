@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 typedef struct {
+    gboolean installed;
     gboolean journal;
     int verbosity;
 } LogState;
@@ -45,10 +46,23 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
 void
 log_setup(LogTarget target, int verbosity)
 {
+    log_state.installed = TRUE;
     log_state.verbosity = verbosity;
     log_state.journal = target == LOG_TARGET_JOURNAL ||
                         (target == LOG_TARGET_AUTO && g_log_writer_is_journald(STDERR_FILENO));
     g_log_set_writer_func(log_writer, &log_state, NULL);
+}
+
+gboolean
+log_level_enabled(GLogLevelFlags level)
+{
+    if (!log_state.installed)
+        return TRUE;
+    if (level & G_LOG_LEVEL_DEBUG)
+        return log_state.verbosity >= 2;
+    if (level & G_LOG_LEVEL_INFO)
+        return log_state.verbosity >= 1;
+    return TRUE;
 }
 
 const char *

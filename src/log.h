@@ -14,6 +14,11 @@ typedef enum {
  * 1 adds info, 2 adds debug. Call once from a main(). */
 void log_setup(LogTarget target, int verbosity);
 
+/* Whether a line of level would be written: FALSE for info and debug below the verbosity
+ * log_setup() set (TRUE for everything when another writer is installed, as in tests). For
+ * callers that would format a line per alert only to have it dropped. */
+gboolean log_level_enabled(GLogLevelFlags level);
+
 /* Longest text log_escape() keeps before it truncates with "...". */
 #define LOG_ESCAPE_MAX 256
 

@@ -130,8 +130,17 @@ typedef enum {
     ST_HISTORY,
     ST_PURGE_TRACKER,
     ST_PURGE_OFFENDERS,
+    ST_COUNT_KEYS,
     ST_COUNT
 } StmtId;
+
+/* The statements that write STORE_ROWS_PER_INSERT rows at once (see write_rows()). */
+typedef enum {
+    MULTI_BAN,
+    MULTI_COUNT_PUT,
+    MULTI_VIOLATION,
+    MULTI_COUNT
+} MultiId;
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -178,13 +187,29 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " o.prefix_len FROM offenders o WHERE o.last_ban_at < ?1 AND NOT"
                            " EXISTS (SELECT 1 FROM bans b WHERE b.addr = o.addr AND"
                            " b.prefix_len = o.prefix_len) LIMIT ?2)",
+    [ST_COUNT_KEYS] = "SELECT addr, prefix_len FROM offenders",
 };
 
+/* Queued rows hold their texts in Store.queue_strs (deduplicated: a flood repeats a few rule
+ * messages), not in a Ban's or a StoreViolation's fixed arrays, so that a turn of tens of
+ * thousands of alerts queues a few megabytes rather than tens. */
 typedef struct {
     IpPrefix prefix;
     gboolean delete;
-    Ban ban;
+    BanSource source;
+    guint32 violations, prior_bans, gid, sid, rev;
+    gint64 expires_us, created_us, first_seen_us, last_seen_us;
+    const char *msg, *reason;
 } BanOp;
+
+typedef struct {
+    gint64 time_us;
+    IpAddr addr, peer;
+    gboolean swapped;
+    guint32 gid, sid, rev;
+    gint32 priority, src_port, dst_port;
+    const char *proto, *verdict, *msg;
+} ViolationOp;
 
 typedef struct {
     IpPrefix prefix;
@@ -197,12 +222,28 @@ struct Store {
     char *path;
     StoreOptions opts;
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+    sqlite3_stmt *multi[MULTI_COUNT]; /* prepared on first use */
     /* The write queue (see the block comment above). */
     GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp) -> BanOp* */
     GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
     GHashTable *checkpoints; /* path (inside the StoreCheckpoint) -> StoreCheckpoint* */
-    GArray *violations;      /* StoreViolation */
+    GArray *violations;      /* ViolationOp */
+    GStringChunk *queue_strs; /* the queued rows' texts; emptied with the queue */
     guint64 dropped_violations;
+    /* The last ban count read from the database, for the policy and the table asking about
+     * the same prefix in a row; cleared by every write of counts. */
+    gboolean count_memo_valid;
+    IpPrefix count_memo_prefix;
+    guint32 count_memo;
+    gint64 count_memo_last_us;
+    /* A Bloom filter of the keys of the ban counts (rows and queued), so that the question
+     * for an address never banned, which every new ban asks, is answered without SQLite. Built
+     * at the first question; false positives only cost the read. NULL until then, and when it
+     * is too full (rebuilt at the next question). It assumes that no other process writes
+     * counts while this store is open read-write: the CLI writes only while no daemon runs. */
+    guint64 *count_filter;
+    guint64 count_filter_bits; /* a power of two */
+    guint count_filter_keys;
     gboolean failing;  /* the last commit failed: the tracker queue is capped */
     gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
     /* The checkpoint thread (see the block comment above); NULL when read-only. */
@@ -604,10 +645,25 @@ store_checkpoints_done(Store *store)
     return n;
 }
 
+/* SQLite keeps allocation statistics under a global mutex by default: a lock and an unlock
+ * around every one of its mallocs, a few percent of a large commit. Nothing here reads them.
+ * This must precede SQLite's initialization; if something initialized it first, the call
+ * fails harmlessly and the statistics stay on. */
+static void
+sqlite_configure_once(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        g_once_init_leave(&done, 1);
+    }
+}
+
 Store *
 store_open(const char *state_dir, const StoreOptions *opts, GError **error)
 {
     g_return_val_if_fail(state_dir != NULL, NULL);
+    sqlite_configure_once();
     g_autoptr(Store) store = g_new0(Store, 1);
     g_mutex_init(&store->ckpt_lock);
     g_cond_init(&store->ckpt_cond);
@@ -619,7 +675,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
     store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->checkpoints = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
+    store->queue_strs = g_string_chunk_new(4096);
 
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
     if (store->opts.read_only) {
@@ -694,12 +751,16 @@ store_free(Store *store)
                   sqlite3_errmsg(store->ckpt_db));
     for (guint i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(store->stmts[i]);
+    for (guint i = 0; i < MULTI_COUNT; i++)
+        sqlite3_finalize(store->multi[i]);
     if (store->db && sqlite3_close(store->db) != SQLITE_OK)
         g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
     g_hash_table_unref(store->ban_ops);
     g_hash_table_unref(store->count_ops);
     g_hash_table_unref(store->checkpoints);
     g_array_unref(store->violations);
+    g_string_chunk_free(store->queue_strs);
+    g_free(store->count_filter);
     g_free(store->path);
     g_mutex_clear(&store->ckpt_lock);
     g_cond_clear(&store->ckpt_cond);
@@ -718,7 +779,123 @@ store_is_read_only(const Store *store)
     return store->opts.read_only;
 }
 
+/* ---- the ban-count filter ---- */
+
+#define COUNT_FILTER_BITS_PER_KEY 16 /* with two probes: about 1.4% false positives */
+#define COUNT_FILTER_MIN_BITS 4096
+
+static guint64
+count_key_hash(const void *bytes, gsize len, gint64 prefix_len)
+{
+    guint64 h = 0xcbf29ce484222325ull ^ (guint64)prefix_len;
+    const guint8 *p = bytes;
+    for (gsize i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+static void
+count_filter_set(Store *store, guint64 h)
+{
+    guint64 mask = store->count_filter_bits - 1;
+    guint64 a = h & mask, b = (h >> 32 | h << 32) & mask;
+    store->count_filter[a / 64] |= 1ull << (a % 64);
+    store->count_filter[b / 64] |= 1ull << (b % 64);
+}
+
+static gboolean
+count_filter_test(const Store *store, guint64 h)
+{
+    guint64 mask = store->count_filter_bits - 1;
+    guint64 a = h & mask, b = (h >> 32 | h << 32) & mask;
+    return (store->count_filter[a / 64] >> (a % 64) & 1) &&
+           (store->count_filter[b / 64] >> (b % 64) & 1);
+}
+
+static guint64
+prefix_key_hash(const IpPrefix *p)
+{
+    return count_key_hash(p->addr.bytes, ipaddr_bits(&p->addr) / 8, p->len);
+}
+
+/* Notes a key that has (or is about to have) a count row. */
+static void
+count_filter_add(Store *store, const IpPrefix *p)
+{
+    if (!store->count_filter)
+        return;
+    if ((guint64)(store->count_filter_keys + 1) * COUNT_FILTER_BITS_PER_KEY >
+        store->count_filter_bits) {
+        g_clear_pointer(&store->count_filter, g_free); /* rebuilt bigger when next asked */
+        return;
+    }
+    count_filter_set(store, prefix_key_hash(p));
+    store->count_filter_keys++;
+}
+
+/* Builds the filter from every stored count row and every queued one. */
+static gboolean
+count_filter_build(Store *store, GError **error)
+{
+    sqlite3_int64 rows = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM offenders", -1, &st, NULL) !=
+        SQLITE_OK)
+        return set_sql_error(store, error, "counting ban counts");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rows = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    guint64 keys = (guint64)MAX(rows, 0) + g_hash_table_size(store->count_ops);
+    guint64 bits = COUNT_FILTER_MIN_BITS;
+    /* Room for twice the keys there are, so that it is rebuilt once per doubling. */
+    while (bits < 2 * keys * COUNT_FILTER_BITS_PER_KEY)
+        bits *= 2;
+    store->count_filter_bits = bits;
+    store->count_filter = g_new0(guint64, bits / 64);
+    store->count_filter_keys = 0;
+    if (!(st = stmt_get(store, ST_COUNT_KEYS, error))) {
+        g_clear_pointer(&store->count_filter, g_free);
+        return FALSE;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        count_filter_set(store, count_key_hash(sqlite3_column_blob(st, 0),
+                                                (gsize)sqlite3_column_bytes(st, 0),
+                                                sqlite3_column_int64(st, 1)));
+        store->count_filter_keys++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        g_clear_pointer(&store->count_filter, g_free);
+        return set_sql_error(store, error, "reading the ban counts' keys");
+    }
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, store->count_ops);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        count_filter_set(store, prefix_key_hash(key));
+        store->count_filter_keys++;
+    }
+    return TRUE;
+}
+
 /* ---- the write queue ---- */
+
+/* The queue's copy of text, which may fill its array of size bytes without a terminator. */
+static const char *
+queue_str(Store *store, const char *text, gsize size)
+{
+    gsize len = strnlen(text, size);
+    if (len < size)
+        return g_string_chunk_insert_const(store->queue_strs, text);
+    char *cut = g_strndup(text, len);
+    const char *out = g_string_chunk_insert_const(store->queue_strs, cut);
+    g_free(cut);
+    return out;
+}
 
 void
 store_put_ban(Store *store, const Ban *ban)
@@ -732,7 +909,18 @@ store_put_ban(Store *store, const Ban *ban)
         g_hash_table_insert(store->ban_ops, &op->prefix, op);
     }
     op->delete = FALSE;
-    op->ban = *ban;
+    op->source = ban->source;
+    op->violations = ban->violations;
+    op->prior_bans = ban->prior_bans;
+    op->gid = ban->gid;
+    op->sid = ban->sid;
+    op->rev = ban->rev;
+    op->expires_us = ban->expires_us;
+    op->created_us = ban->created_us;
+    op->first_seen_us = ban->first_seen_us;
+    op->last_seen_us = ban->last_seen_us;
+    op->msg = queue_str(store, ban->msg, sizeof ban->msg);
+    op->reason = queue_str(store, ban->reason, sizeof ban->reason);
 }
 
 void
@@ -762,6 +950,8 @@ store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gint64 
     }
     op->count = count;
     op->last_ban_us = last_ban_us;
+    store->count_memo_valid = FALSE;
+    count_filter_add(store, prefix);
 }
 
 gboolean
@@ -778,7 +968,22 @@ store_add_violation(Store *store, const StoreViolation *v)
         store->dropping = TRUE;
         return FALSE;
     }
-    g_array_append_val(store->violations, *v);
+    ViolationOp op = {
+        .time_us = v->time_us,
+        .addr = v->addr,
+        .peer = v->peer,
+        .swapped = v->swapped,
+        .gid = v->gid,
+        .sid = v->sid,
+        .rev = v->rev,
+        .priority = v->priority,
+        .src_port = v->src_port,
+        .dst_port = v->dst_port,
+        .proto = queue_str(store, v->proto, sizeof v->proto),
+        .verdict = queue_str(store, v->verdict, sizeof v->verdict),
+        .msg = queue_str(store, v->msg, sizeof v->msg),
+    };
+    g_array_append_val(store->violations, op);
     return TRUE;
 }
 
@@ -812,77 +1017,141 @@ store_dropped_violations(const Store *store)
     return store->dropped_violations;
 }
 
-static gboolean
-write_ban(Store *store, const BanOp *op, GError **error)
+/*
+ * Rows go in by STORE_ROWS_PER_INSERT per statement (INSERT ... VALUES (...), (...), ...): a
+ * burst's commit writes hundreds of thousands of rows, and one statement per row spends about
+ * as much on running the statement as on the row. A turn's remainder goes one row at a time.
+ * Each bind_* function binds one row's values from parameter base + 1 on.
+ */
+#define STORE_ROWS_PER_INSERT 32
+
+static void
+bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
 {
-    if (op->delete) {
-        sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
+    const BanOp *b = row;
+    bind_addr(st, base + 1, &b->prefix.addr);
+    sqlite3_bind_int(st, base + 2, family_code(&b->prefix.addr));
+    sqlite3_bind_int(st, base + 3, b->prefix.len);
+    if (b->expires_us == BAN_EXPIRES_NEVER)
+        sqlite3_bind_null(st, base + 4);
+    else
+        sqlite3_bind_int64(st, base + 4, b->expires_us);
+    sqlite3_bind_int64(st, base + 5, b->created_us);
+    sqlite3_bind_int64(st, base + 6, b->first_seen_us);
+    sqlite3_bind_int64(st, base + 7, b->last_seen_us);
+    sqlite3_bind_int64(st, base + 8, b->violations);
+    sqlite3_bind_int64(st, base + 9, b->prior_bans);
+    sqlite3_bind_int64(st, base + 10, b->gid);
+    sqlite3_bind_int64(st, base + 11, b->sid);
+    sqlite3_bind_int64(st, base + 12, b->rev);
+    sqlite3_bind_text(st, base + 13, b->msg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 14, ban_source_name(b->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 15, b->reason, -1, SQLITE_STATIC);
+}
+
+static void
+bind_count(sqlite3_stmt *st, int base, gconstpointer row)
+{
+    const CountOp *op = row;
+    bind_addr(st, base + 1, &op->prefix.addr);
+    sqlite3_bind_int(st, base + 2, family_code(&op->prefix.addr));
+    sqlite3_bind_int(st, base + 3, op->prefix.len);
+    sqlite3_bind_int64(st, base + 4, op->count);
+    sqlite3_bind_int64(st, base + 5, op->last_ban_us);
+}
+
+static void
+bind_violation(sqlite3_stmt *st, int base, gconstpointer row)
+{
+    const ViolationOp *v = row;
+    sqlite3_bind_int64(st, base + 1, v->time_us);
+    bind_addr(st, base + 2, &v->addr);
+    sqlite3_bind_int(st, base + 3, family_code(&v->addr));
+    bind_addr(st, base + 4, &v->peer);
+    sqlite3_bind_int64(st, base + 5, v->gid);
+    sqlite3_bind_int64(st, base + 6, v->sid);
+    sqlite3_bind_int64(st, base + 7, v->rev);
+    sqlite3_bind_text(st, base + 8, v->msg, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, base + 9, v->priority);
+    sqlite3_bind_text(st, base + 10, v->proto, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, base + 11, v->src_port);
+    sqlite3_bind_int(st, base + 12, v->dst_port);
+    sqlite3_bind_int(st, base + 13, v->swapped ? 1 : 0);
+    sqlite3_bind_text(st, base + 14, v->verdict, -1, SQLITE_STATIC);
+}
+
+typedef struct {
+    StmtId single;     /* the one-row statement; its SQL is the pattern */
+    int n_cols;        /* parameters per row */
+    void (*bind)(sqlite3_stmt *st, int base, gconstpointer row);
+    const char *what;
+} RowWriter;
+
+static const RowWriter writers[MULTI_COUNT] = {
+    [MULTI_BAN] = {ST_BAN_PUT, 15, bind_ban, "writing bans"},
+    [MULTI_COUNT_PUT] = {ST_COUNT_PUT, 5, bind_count, "writing ban counts"},
+    [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 14, bind_violation, "writing tracker rows"},
+};
+
+/* The single statement's SQL with its one VALUES (...) group repeated per row. */
+static char *
+multi_sql(const RowWriter *w)
+{
+    const char *sql = stmt_sql[w->single];
+    const char *values = strstr(sql, "VALUES (");
+    const char *close = values ? strchr(values, ')') : NULL;
+    g_assert(values && close);
+    GString *out = g_string_new_len(sql, values - sql);
+    g_string_append(out, "VALUES ");
+    for (int r = 0; r < STORE_ROWS_PER_INSERT; r++) {
+        g_string_append(out, r ? ", (" : "(");
+        for (int c = 0; c < w->n_cols; c++)
+            g_string_append_printf(out, c ? ", ?%d" : "?%d", r * w->n_cols + c + 1);
+        g_string_append_c(out, ')');
+    }
+    g_string_append(out, close + 1);
+    return g_string_free(out, FALSE);
+}
+
+/* Writes rows[0..n) (pointers to ops) through writer id. */
+static gboolean
+write_rows(Store *store, MultiId id, gpointer *rows, guint n, GError **error)
+{
+    const RowWriter *w = &writers[id];
+    guint i = 0;
+    if (n >= STORE_ROWS_PER_INSERT && !store->multi[id]) {
+        g_autofree char *sql = multi_sql(w);
+        if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &store->multi[id],
+                               NULL) != SQLITE_OK)
+            return set_sql_error(store, error, "preparing a statement");
+    }
+    for (; n - i >= STORE_ROWS_PER_INSERT; i += STORE_ROWS_PER_INSERT) {
+        sqlite3_stmt *st = store->multi[id];
+        sqlite3_reset(st);
+        for (int r = 0; r < STORE_ROWS_PER_INSERT; r++)
+            w->bind(st, r * w->n_cols, rows[i + r]);
+        if (!stmt_run(store, st, error, w->what))
+            return FALSE;
+    }
+    for (; i < n; i++) {
+        sqlite3_stmt *st = stmt_get(store, w->single, error);
         if (!st)
             return FALSE;
-        bind_prefix_key(st, &op->prefix);
-        return stmt_run(store, st, error, "deleting a ban");
+        w->bind(st, 0, rows[i]);
+        if (!stmt_run(store, st, error, w->what))
+            return FALSE;
     }
-    const Ban *b = &op->ban;
-    sqlite3_stmt *st = stmt_get(store, ST_BAN_PUT, error);
-    if (!st)
-        return FALSE;
-    bind_addr(st, 1, &b->prefix.addr);
-    sqlite3_bind_int(st, 2, family_code(&b->prefix.addr));
-    sqlite3_bind_int(st, 3, b->prefix.len);
-    if (b->expires_us == BAN_EXPIRES_NEVER)
-        sqlite3_bind_null(st, 4);
-    else
-        sqlite3_bind_int64(st, 4, b->expires_us);
-    sqlite3_bind_int64(st, 5, b->created_us);
-    sqlite3_bind_int64(st, 6, b->first_seen_us);
-    sqlite3_bind_int64(st, 7, b->last_seen_us);
-    sqlite3_bind_int64(st, 8, b->violations);
-    sqlite3_bind_int64(st, 9, b->prior_bans);
-    sqlite3_bind_int64(st, 10, b->gid);
-    sqlite3_bind_int64(st, 11, b->sid);
-    sqlite3_bind_int64(st, 12, b->rev);
-    sqlite3_bind_text(st, 13, b->msg, (int)strnlen(b->msg, sizeof b->msg), SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, ban_source_name(b->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 15, b->reason, (int)strnlen(b->reason, sizeof b->reason), SQLITE_STATIC);
-    return stmt_run(store, st, error, "writing a ban");
+    return TRUE;
 }
 
 static gboolean
-write_count(Store *store, const CountOp *op, GError **error)
+delete_ban(Store *store, const BanOp *op, GError **error)
 {
-    sqlite3_stmt *st = stmt_get(store, ST_COUNT_PUT, error);
+    sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
     if (!st)
         return FALSE;
-    bind_addr(st, 1, &op->prefix.addr);
-    sqlite3_bind_int(st, 2, family_code(&op->prefix.addr));
-    sqlite3_bind_int(st, 3, op->prefix.len);
-    sqlite3_bind_int64(st, 4, op->count);
-    sqlite3_bind_int64(st, 5, op->last_ban_us);
-    return stmt_run(store, st, error, "writing a ban count");
-}
-
-static gboolean
-write_violation(Store *store, const StoreViolation *v, GError **error)
-{
-    sqlite3_stmt *st = stmt_get(store, ST_VIOLATION_ADD, error);
-    if (!st)
-        return FALSE;
-    sqlite3_bind_int64(st, 1, v->time_us);
-    bind_addr(st, 2, &v->addr);
-    sqlite3_bind_int(st, 3, family_code(&v->addr));
-    bind_addr(st, 4, &v->peer);
-    sqlite3_bind_int64(st, 5, v->gid);
-    sqlite3_bind_int64(st, 6, v->sid);
-    sqlite3_bind_int64(st, 7, v->rev);
-    sqlite3_bind_text(st, 8, v->msg, (int)strnlen(v->msg, sizeof v->msg), SQLITE_STATIC);
-    sqlite3_bind_int(st, 9, v->priority);
-    sqlite3_bind_text(st, 10, v->proto, (int)strnlen(v->proto, sizeof v->proto), SQLITE_STATIC);
-    sqlite3_bind_int(st, 11, v->src_port);
-    sqlite3_bind_int(st, 12, v->dst_port);
-    sqlite3_bind_int(st, 13, v->swapped ? 1 : 0);
-    sqlite3_bind_text(st, 14, v->verdict, (int)strnlen(v->verdict, sizeof v->verdict),
-                      SQLITE_STATIC);
-    return stmt_run(store, st, error, "writing a tracker row");
+    bind_prefix_key(st, &op->prefix);
+    return stmt_run(store, st, error, "deleting a ban");
 }
 
 static gboolean
@@ -904,11 +1173,19 @@ write_checkpoint(Store *store, const StoreCheckpoint *cp, GError **error)
 /* Both op types start with their IpPrefix key. Sorting by the stored key (the address bytes,
  * then the length) turns a turn's random-order upserts into an in-order walk of the B-tree,
  * which is several times faster once the table outgrows SQLite's page cache. */
+/* The bytes of an address as stored (ipaddr_bits() / 8, inline: the sorts call this millions
+ * of times in a burst's commit). */
+static inline guint
+addr_key_len(const IpAddr *a)
+{
+    return a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
+}
+
 static gint
 op_key_cmp(gconstpointer a, gconstpointer b)
 {
     const IpPrefix *x = *(const IpPrefix *const *)a, *y = *(const IpPrefix *const *)b;
-    guint lx = ipaddr_bits(&x->addr) / 8, ly = ipaddr_bits(&y->addr) / 8;
+    guint lx = addr_key_len(&x->addr), ly = addr_key_len(&y->addr);
     int c = memcmp(x->addr.bytes, y->addr.bytes, MIN(lx, ly));
     if (c != 0)
         return c;
@@ -933,6 +1210,31 @@ sorted_ops(GHashTable *ops)
     return out;
 }
 
+/* Tracker rows by offender, keeping the order of each offender's rows (they carry the id
+ * that orders rows of the same time): the (addr, at) index then takes a turn's rows in one
+ * ordered walk instead of one random descent each. */
+static gint
+violation_cmp(gconstpointer a, gconstpointer b)
+{
+    const ViolationOp *x = *(const ViolationOp *const *)a, *y = *(const ViolationOp *const *)b;
+    if (x->addr.family != y->addr.family)
+        return x->addr.family < y->addr.family ? -1 : 1;
+    int c = memcmp(x->addr.bytes, y->addr.bytes, addr_key_len(&x->addr));
+    if (c != 0)
+        return c;
+    return x < y ? -1 : x > y; /* the queue's order */
+}
+
+static GPtrArray *
+sorted_violations(GArray *violations)
+{
+    GPtrArray *out = g_ptr_array_sized_new(violations->len);
+    for (guint i = 0; i < violations->len; i++)
+        g_ptr_array_add(out, &g_array_index(violations, ViolationOp, i));
+    g_ptr_array_sort(out, violation_cmp);
+    return out;
+}
+
 static void
 clear_queue(Store *store)
 {
@@ -942,10 +1244,11 @@ clear_queue(Store *store)
     /* Give back the memory a flood or a long outage made the tracker queue grow to. */
     if (store->violations->len > 1024) {
         g_array_unref(store->violations);
-        store->violations = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+        store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
     } else {
         g_array_set_size(store->violations, 0);
     }
+    g_string_chunk_clear(store->queue_strs);
 }
 
 static gboolean
@@ -959,6 +1262,7 @@ gboolean
 store_commit(Store *store, GError **error)
 {
     g_return_val_if_fail(store != NULL, FALSE);
+    store->count_memo_valid = FALSE; /* it serves one turn's questions at most */
     if (store_pending(store) == 0)
         return TRUE;
     if (store->opts.read_only)
@@ -969,21 +1273,26 @@ store_commit(Store *store, GError **error)
     GPtrArray *ops = NULL;
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
-    for (guint i = 0; i < store->violations->len; i++) {
-        if (!write_violation(store, &g_array_index(store->violations, StoreViolation, i), error))
-            goto fail;
-    }
+    ops = sorted_violations(store->violations);
+    if (!write_rows(store, MULTI_VIOLATION, ops->pdata, ops->len, error))
+        goto fail;
+    g_clear_pointer(&ops, g_ptr_array_unref);
+    /* Deletes first, then the upserts in key order (a prefix has one op per turn). */
     ops = sorted_ops(store->ban_ops);
+    guint n_puts = 0;
     for (guint i = 0; i < ops->len; i++) {
-        if (!write_ban(store, ops->pdata[i], error))
+        const BanOp *op = ops->pdata[i];
+        if (!op->delete)
+            ops->pdata[n_puts++] = ops->pdata[i];
+        else if (!delete_ban(store, op, error))
             goto fail;
     }
+    if (!write_rows(store, MULTI_BAN, ops->pdata, n_puts, error))
+        goto fail;
     g_ptr_array_unref(ops);
     ops = sorted_ops(store->count_ops);
-    for (guint i = 0; i < ops->len; i++) {
-        if (!write_count(store, ops->pdata[i], error))
-            goto fail;
-    }
+    if (!write_rows(store, MULTI_COUNT_PUT, ops->pdata, ops->len, error))
+        goto fail;
     g_clear_pointer(&ops, g_ptr_array_unref);
     g_hash_table_iter_init(&it, store->checkpoints);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
@@ -1018,6 +1327,7 @@ store_purge_history(Store *store, gint64 before_us, guint max_rows, guint *n_del
         return read_only_error(store, error);
     if (max_rows == 0)
         return TRUE;
+    store->count_memo_valid = FALSE;
     sqlite3_stmt *st;
     guint deleted = 0;
     if (!run_simple(store, ST_BEGIN, error, "starting a purge"))
@@ -1087,26 +1397,23 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
 }
 
 gboolean
-store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, guint *n_skipped,
-                GError **error)
+store_foreach_ban(Store *store, StoreBanFunc func, gpointer user_data, guint *n_skipped,
+                  GError **error)
 {
-    g_return_val_if_fail(store != NULL && active != NULL, FALSE);
+    g_return_val_if_fail(store != NULL && func != NULL, FALSE);
     sqlite3_stmt *st = stmt_get(store, ST_BANS_LOAD, error);
     if (!st)
         return FALSE;
     guint skipped = 0;
     int rc;
+    Ban b;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        Ban b;
         gint64 expires;
         if (!row_to_ban(st, &expires, &b)) {
             skipped++;
             continue;
         }
-        if (expires == BAN_EXPIRES_NEVER || expires > now_us)
-            g_array_append_val(active, b);
-        else if (expired)
-            g_array_append_val(expired, b);
+        func(&b, user_data);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -1115,6 +1422,30 @@ store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, gu
     if (n_skipped)
         *n_skipped = skipped;
     return TRUE;
+}
+
+typedef struct {
+    gint64 now_us;
+    GArray *active, *expired;
+} LoadBans;
+
+static void
+load_one_ban(const Ban *b, gpointer user_data)
+{
+    LoadBans *lb = user_data;
+    if (b->expires_us == BAN_EXPIRES_NEVER || b->expires_us > lb->now_us)
+        g_array_append_val(lb->active, *b);
+    else if (lb->expired)
+        g_array_append_val(lb->expired, *b);
+}
+
+gboolean
+store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, guint *n_skipped,
+                GError **error)
+{
+    g_return_val_if_fail(store != NULL && active != NULL, FALSE);
+    LoadBans lb = {now_us, active, expired};
+    return store_foreach_ban(store, load_one_ban, &lb, n_skipped, error);
 }
 
 gboolean
@@ -1264,28 +1595,48 @@ store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *count, gint64
             *last_ban_us = op->last_ban_us;
         return TRUE;
     }
-    *count = 0;
-    if (last_ban_us)
-        *last_ban_us = 0;
-    sqlite3_stmt *st = stmt_get(store, ST_COUNT_GET, error);
-    if (!st)
+    /* A read-only opener (the CLI) asks once: the filter would cost more than it saves. */
+    if (!store->opts.read_only && !store->count_filter && !count_filter_build(store, error))
         return FALSE;
-    bind_prefix_key(st, prefix);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        guint32 c;
-        gint64 last;
-        /* A corrupt count reads as 0: escalation restarts rather than failing the ban. */
-        if (column_u32(st, 0, &c) && column_int64(st, 1, 0, G_MAXINT64, &last)) {
-            *count = c;
-            if (last_ban_us)
-                *last_ban_us = last;
-        }
-        rc = sqlite3_step(st);
+    if (store->count_filter && !count_filter_test(store, prefix_key_hash(prefix))) {
+        *count = 0;
+        if (last_ban_us)
+            *last_ban_us = 0;
+        return TRUE;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "reading a ban count");
+    if (!store->count_memo_valid || !ipprefix_equal(&store->count_memo_prefix, prefix)) {
+        sqlite3_stmt *st = stmt_get(store, ST_COUNT_GET, error);
+        if (!st)
+            return FALSE;
+        guint32 found = 0;
+        gint64 found_last = 0;
+        bind_prefix_key(st, prefix);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            guint32 c;
+            gint64 last;
+            /* A corrupt count reads as 0: escalation restarts rather than failing the ban. */
+            if (column_u32(st, 0, &c) && column_int64(st, 1, 0, G_MAXINT64, &last)) {
+                found = c;
+                found_last = last;
+            }
+            rc = sqlite3_step(st);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            *count = 0;
+            if (last_ban_us)
+                *last_ban_us = 0;
+            return set_sql_error(store, error, "reading a ban count");
+        }
+        store->count_memo_valid = TRUE;
+        store->count_memo_prefix = *prefix;
+        store->count_memo = found;
+        store->count_memo_last_us = found_last;
+    }
+    *count = store->count_memo;
+    if (last_ban_us)
+        *last_ban_us = store->count_memo_last_us;
     return TRUE;
 }
 

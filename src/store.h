@@ -146,6 +146,12 @@ gboolean store_purge_history(Store *store, gint64 before_us, guint max_rows, gui
 gboolean store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired,
                          guint *n_skipped, GError **error);
 
+/* Calls func for every valid stored ban, in the store's order, without holding them all in
+ * memory (the Ban is valid during the call only). Invalid rows are skipped as above. */
+typedef void (*StoreBanFunc)(const Ban *ban, gpointer user_data);
+gboolean store_foreach_ban(Store *store, StoreBanFunc func, gpointer user_data, guint *n_skipped,
+                           GError **error);
+
 /* Appends every valid checkpoint (StoreCheckpoint) to out; invalid rows as above. */
 gboolean store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **error);
 

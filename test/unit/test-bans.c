@@ -176,6 +176,25 @@ stored_bans(Fixture *f, gint64 now_real)
     return out;
 }
 
+/* Every field of two Bans (not their padding, nor the bytes after each string's end). */
+static void
+assert_ban_equal(const Ban *a, const Ban *b)
+{
+    g_assert_true(ipprefix_equal(&a->prefix, &b->prefix));
+    g_assert_cmpint(a->expires_us, ==, b->expires_us);
+    g_assert_cmpint(a->created_us, ==, b->created_us);
+    g_assert_cmpint(a->first_seen_us, ==, b->first_seen_us);
+    g_assert_cmpint(a->last_seen_us, ==, b->last_seen_us);
+    g_assert_cmpuint(a->violations, ==, b->violations);
+    g_assert_cmpuint(a->prior_bans, ==, b->prior_bans);
+    g_assert_cmpuint(a->gid, ==, b->gid);
+    g_assert_cmpuint(a->sid, ==, b->sid);
+    g_assert_cmpuint(a->rev, ==, b->rev);
+    g_assert_cmpint(a->source, ==, b->source);
+    g_assert_cmpstr(a->reason, ==, b->reason);
+    g_assert_cmpstr(a->msg, ==, b->msg);
+}
+
 static const Ban *
 find_ban(GArray *bans, const char *prefix)
 {
@@ -195,17 +214,18 @@ test_add_new(Fixture *f, gconstpointer data)
     (void)data;
     BanRequest r = policy_req("203.0.113.7", 3600);
     r.msg = "evil \"msg\"\n";
-    const Ban *ban = NULL;
+    Ban ban;
     g_assert_cmpint(bans_add(f->bans, &r, &ban), ==, BANS_ADDED);
-    g_assert_nonnull(ban);
-    g_assert_cmpint(ban->expires_us, ==, T0_REAL + 3600 * S);
-    g_assert_cmpint(ban->created_us, ==, T0_REAL);
-    g_assert_cmpuint(ban->violations, ==, 5);
-    g_assert_cmpuint(ban->prior_bans, ==, 0);
+    g_assert_cmpint(ban.expires_us, ==, T0_REAL + 3600 * S);
+    g_assert_cmpint(ban.created_us, ==, T0_REAL);
+    g_assert_cmpuint(ban.violations, ==, 5);
+    g_assert_cmpuint(ban.prior_bans, ==, 0);
     test_log_assert("ban addr=203.0.113.7 rule=1:2001219:20 alerts=5 window_s=60 duration_s=3600"
                     " prior_bans=0 violations=5 source=policy reason=threshold"
                     " msg=\"evil \\\"msg\\\"\\x0a\"");
-    g_assert_true(bans_lookup(f->bans, &r.prefix) == ban);
+    Ban looked;
+    g_assert_true(bans_lookup(f->bans, &r.prefix, &looked));
+    assert_ban_equal(&looked, &ban);
 
     /* Nothing reaches the store or the kernel before the turn ends. */
     g_assert_cmpuint(n_installed(f), ==, 0);
@@ -405,7 +425,7 @@ test_expire_on_time(Fixture *f, gconstpointer data)
     g_assert_false(bans_next_deadline(f->bans, NULL));
     advance(f, (gint64)3650 * 86400 * S);
     g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
-    g_assert_nonnull(bans_lookup(f->bans, &forever.prefix));
+    g_assert_true(bans_lookup(f->bans, &forever.prefix, NULL));
 }
 
 static void
@@ -446,19 +466,19 @@ test_extend(Fixture *f, gconstpointer data)
     BanRequest shorter = policy_req("203.0.113.7", 60);
     shorter.alerts = 1;
     shorter.sid = 2001220;
-    const Ban *ban = NULL;
+    Ban ban;
     g_assert_cmpint(bans_add(f->bans, &shorter, &ban), ==, BANS_UNCHANGED);
-    g_assert_cmpint(ban->expires_us, ==, T0_REAL + 3600 * S);
-    g_assert_cmpuint(ban->violations, ==, 6);
-    g_assert_cmpuint(ban->sid, ==, 2001220);
+    g_assert_cmpint(ban.expires_us, ==, T0_REAL + 3600 * S);
+    g_assert_cmpuint(ban.violations, ==, 6);
+    g_assert_cmpuint(ban.sid, ==, 2001220);
     g_assert_cmpuint(test_log_count("extend *"), ==, 0);
     /* A longer one moves the end. */
     BanRequest longer = policy_req("203.0.113.7", 7200);
     longer.alerts = 2;
     g_assert_cmpint(bans_add(f->bans, &longer, &ban), ==, BANS_EXTENDED);
-    g_assert_cmpint(ban->expires_us, ==, T0_REAL + 600 * S + 7200 * S);
-    g_assert_cmpuint(ban->violations, ==, 8);
-    g_assert_cmpuint(ban->prior_bans, ==, 0);
+    g_assert_cmpint(ban.expires_us, ==, T0_REAL + 600 * S + 7200 * S);
+    g_assert_cmpuint(ban.violations, ==, 8);
+    g_assert_cmpuint(ban.prior_bans, ==, 0);
     test_log_assert("extend addr=203.0.113.7 * duration_s=7200 *");
     guint commits = fw_fake_commits(f->fw);
     flush_ok(f);
@@ -526,14 +546,14 @@ test_precedence(gconstpointer data)
     g_assert_cmpint(bans_add(f->bans, &first, NULL), ==, BANS_ADDED);
     flush_ok(f);
     BanRequest second = req_for(c->second_source, c->second_s);
-    const Ban *ban = NULL;
+    Ban ban;
     test_log_clear();
     g_assert_cmpint(bans_add(f->bans, &second, &ban), ==, c->result);
     g_assert_cmpuint(test_log_count("extend *"), ==, g_strcmp0(c->log_word, "extend") == 0);
     g_assert_cmpuint(test_log_count("shorten *"), ==, g_strcmp0(c->log_word, "shorten") == 0);
-    g_assert_cmpint(ban->source, ==, c->source_after);
+    g_assert_cmpint(ban.source, ==, c->source_after);
     gint64 want = c->expires_after_s ? T0_REAL + c->expires_after_s * S : BAN_EXPIRES_NEVER;
-    g_assert_cmpint(ban->expires_us, ==, want);
+    g_assert_cmpint(ban.expires_us, ==, want);
     BansCounts counts;
     bans_counts(f->bans, &counts);
     g_assert_cmpuint(counts.total, ==, 1);
@@ -562,16 +582,16 @@ test_escalation_persisted(Fixture *f, gconstpointer data)
     g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, 0);
     for (guint round = 0; round < 3; round++) {
         BanRequest r = policy_req("203.0.113.20", 60);
-        const Ban *ban = NULL;
+        Ban ban;
         g_assert_cmpint(bans_add(f->bans, &r, &ban), ==, BANS_ADDED);
-        g_assert_cmpuint(ban->prior_bans, ==, round);
+        g_assert_cmpuint(ban.prior_bans, ==, round);
         /* While banned, the current ban's own count. */
         g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, round);
         flush_ok(f);
         advance(f, 61 * S);
         g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
         flush_ok(f);
-        g_assert_null(bans_lookup(f->bans, &p));
+        g_assert_false(bans_lookup(f->bans, &p, NULL));
         /* After it ends, the count of bans the next one would follow. */
         g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, round + 1);
     }
@@ -582,9 +602,9 @@ test_escalation_persisted(Fixture *f, gconstpointer data)
     g_assert_true(bans_load(f->bans, NULL, NULL, &error));
     g_assert_cmpuint(bans_prior_bans(f->bans, &p), ==, 3);
     BanRequest r = policy_req("203.0.113.20", 60);
-    const Ban *ban = NULL;
+    Ban ban;
     g_assert_cmpint(bans_add(f->bans, &r, &ban), ==, BANS_ADDED);
-    g_assert_cmpuint(ban->prior_bans, ==, 3);
+    g_assert_cmpuint(ban.prior_bans, ==, 3);
     test_log_assert("ban addr=203.0.113.20 * prior_bans=3 *");
     /* Another address has its own count. */
     IpPrefix other = pfx("203.0.113.21");
@@ -614,16 +634,16 @@ test_clock_step_forward(Fixture *f, gconstpointer data)
     g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
     advance(f, 1 * S);
     g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
-    g_assert_null(bans_lookup(f->bans, &b.prefix));
+    g_assert_false(bans_lookup(f->bans, &b.prefix, NULL));
     advance(f, 2999 * S);
     g_assert_cmpuint(bans_expire_due(f->bans), ==, 0);
     advance(f, 1 * S);
     g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
     /* The ban made after the step ends on the new wall clock's terms. */
     BanRequest c = policy_req("203.0.113.32", 60);
-    const Ban *ban = NULL;
+    Ban ban;
     bans_add(f->bans, &c, &ban);
-    g_assert_cmpint(ban->expires_us, ==, f->clock.real + 60 * S);
+    g_assert_cmpint(ban.expires_us, ==, f->clock.real + 60 * S);
 }
 
 static void
@@ -686,7 +706,7 @@ test_fw_failure_retry(Fixture *f, gconstpointer data)
     test_log_assert("bans: firewall change of 1 entries failed*");
     g_assert_true(bans_degraded(f->bans));
     /* The table and the store keep the ban; the kernel lacks it until the retry. */
-    g_assert_nonnull(bans_lookup(f->bans, &a.prefix));
+    g_assert_true(bans_lookup(f->bans, &a.prefix, NULL));
     g_autoptr(GArray) stored = stored_bans(f, 0);
     g_assert_cmpuint(stored->len, ==, 1);
     g_assert_false(is_installed(f, "203.0.113.40"));
@@ -788,7 +808,9 @@ test_restart_reconcile(Fixture *f, gconstpointer data)
     g_assert_cmpuint(test_log_count("unban addr=203.0.113.5? * reason=expired-while-down"), ==, 2);
     /* The rest keep their original end, not a fresh one. */
     IpPrefix a = pfx("203.0.113.50");
-    g_assert_cmpint(bans_lookup(f->bans, &a)->expires_us, ==, T0_REAL + 3600 * S);
+    Ban looked;
+    g_assert_true(bans_lookup(f->bans, &a, &looked));
+    g_assert_cmpint(looked.expires_us, ==, T0_REAL + 3600 * S);
     g_assert_cmpint(bans_remaining_s(f->bans, &a), ==, 3570);
     gint64 next = 0;
     g_assert_true(bans_next_deadline(f->bans, &next));
@@ -827,7 +849,7 @@ test_load_far_future(Fixture *f, gconstpointer data)
     g_assert_true(store_commit(f->store, &error));
     f->clock.mono = G_MAXINT64 / 2;
     g_assert_true(bans_load(f->bans, NULL, NULL, &error));
-    g_assert_nonnull(bans_lookup(f->bans, &ban.prefix));
+    g_assert_true(bans_lookup(f->bans, &ban.prefix, NULL));
     gint64 next = 0;
     g_assert_true(bans_next_deadline(f->bans, &next));
     g_assert_cmpint(next, ==, G_MAXINT64 - 1);
@@ -852,9 +874,7 @@ test_ceiling(Fixture *f, gconstpointer data)
         g_assert_cmpint(bans_add(f->bans, &r, NULL), ==, BANS_ADDED);
     }
     BanRequest over = policy_req("203.0.113.70", 60);
-    const Ban *ban = (const Ban *)&over; /* must be reset */
-    g_assert_cmpint(bans_add(f->bans, &over, &ban), ==, BANS_REFUSED);
-    g_assert_null(ban);
+    g_assert_cmpint(bans_add(f->bans, &over, NULL), ==, BANS_REFUSED);
     BanRequest over2 = policy_req("203.0.113.71", 60);
     g_assert_cmpint(bans_add(f->bans, &over2, NULL), ==, BANS_REFUSED);
     g_assert_cmpuint(test_log_count("bans: table full*"), ==, 1);
@@ -866,7 +886,7 @@ test_ceiling(Fixture *f, gconstpointer data)
     g_assert_cmpuint(c.total, ==, 3);
     g_assert_cmpuint(c.refused, ==, 2);
     flush_ok(f);
-    g_assert_null(bans_lookup(f->bans, &over.prefix));
+    g_assert_false(bans_lookup(f->bans, &over.prefix, NULL));
     g_assert_false(is_installed(f, "203.0.113.70"));
     advance(f, 60 * S);
     g_assert_cmpuint(bans_expire_due(f->bans), ==, 2);
@@ -894,20 +914,24 @@ test_lookup_addr(Fixture *f, gconstpointer data)
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         IpAddr a;
         g_assert_true(ipaddr_parse(cases[i].addr, &a));
-        const Ban *b = bans_lookup_addr(f->bans, &a);
+        Ban b;
         if (!cases[i].want) {
-            g_assert_null(b);
+            g_assert_false(bans_lookup_addr(f->bans, &a, NULL));
+            g_assert_false(bans_lookup_addr(f->bans, &a, &b));
             continue;
         }
-        g_assert_nonnull(b);
+        g_assert_true(bans_lookup_addr(f->bans, &a, NULL));
+        g_assert_true(bans_lookup_addr(f->bans, &a, &b));
         IpPrefix want = pfx(cases[i].want);
-        g_assert_true(ipprefix_equal(&b->prefix, &want));
+        g_assert_true(ipprefix_equal(&b.prefix, &want));
     }
     bans_remove(f->bans, &host.prefix, "manual");
     IpAddr a;
     g_assert_true(ipaddr_parse("198.51.100.7", &a));
     IpPrefix want = pfx("198.51.100.0/24");
-    g_assert_true(ipprefix_equal(&bans_lookup_addr(f->bans, &a)->prefix, &want));
+    Ban b;
+    g_assert_true(bans_lookup_addr(f->bans, &a, &b));
+    g_assert_true(ipprefix_equal(&b.prefix, &want));
 }
 
 static void
@@ -1096,6 +1120,97 @@ test_retry_timer(Fixture *f, gconstpointer data)
     g_assert_cmpuint(c.fw_failures, ==, 3);
 }
 
+/* The table keeps bans compact (interned texts, entries in blocks); every Ban it hands out,
+ * by lookup, list or add, must equal what the store holds, across block boundaries and
+ * after removals reuse slots, and texts past a Ban's arrays must be cut as the store cuts
+ * them. */
+typedef struct {
+    const char *name;
+    guint n;           /* bans added */
+    guint remove_every; /* then every k-th removed (0: none) and as many new ones added */
+} CompactCase;
+
+static const CompactCase compact_cases[] = {
+    {"one", 1, 0},
+    {"one-block", 600, 0},
+    {"blocks", 3000, 0},
+    {"blocks-with-holes", 3000, 3},
+};
+
+static void
+test_compact_round_trip(gconstpointer data)
+{
+    const CompactCase *c = data;
+    Fixture fx, *f = &fx;
+    fixture_set_up(f, NULL);
+    char long_msg[2 * ALERT_MSG_MAX];
+    memset(long_msg, 'x', sizeof long_msg - 1);
+    long_msg[sizeof long_msg - 1] = '\0';
+    const char *msgs[] = {"ET SCAN one", "ET SCAN two \"quoted\"", long_msg, "", NULL};
+    const char *reasons[] = {"threshold", "a reason longer than the thirty-one bytes kept",
+                             "manual"};
+    guint total = c->n + (c->remove_every ? c->n / c->remove_every : 0);
+    for (guint i = 0; i < total; i++) {
+        char text[64];
+        g_snprintf(text, sizeof text, i % 2 ? "2001:db8::%x:%x" : "198.18.%u.%u",
+                   i % 2 ? i >> 16 : i / 256 % 256, i % 2 ? i & 0xffff : i % 256);
+        BanRequest r = policy_req(text, 60 + i);
+        r.msg = msgs[i % G_N_ELEMENTS(msgs)];
+        r.reason = reasons[i % G_N_ELEMENTS(reasons)];
+        r.sid = 1000 + i;
+        r.alerts = i % 9;
+        if (i % 4 == 0)
+            r.permanent = TRUE;
+        Ban added;
+        g_assert_cmpint(bans_add(f->bans, &r, &added), ==, BANS_ADDED);
+        g_assert_cmpuint(strlen(added.msg), ==, MIN(strlen(r.msg ? r.msg : ""), ALERT_MSG_MAX - 1));
+        g_assert_cmpuint(strlen(added.reason), ==, MIN(strlen(r.reason), BAN_REASON_MAX - 1));
+        Ban looked;
+        g_assert_true(bans_lookup(f->bans, &r.prefix, &looked));
+        assert_ban_equal(&looked, &added);
+        if (c->remove_every && i == c->n - 1) {
+            for (guint j = 0; j < c->n; j += c->remove_every) {
+                g_snprintf(text, sizeof text, j % 2 ? "2001:db8::%x:%x" : "198.18.%u.%u",
+                           j % 2 ? j >> 16 : j / 256 % 256, j % 2 ? j & 0xffff : j % 256);
+                IpPrefix p = pfx(text);
+                g_assert_true(bans_remove(f->bans, &p, "manual"));
+            }
+        }
+    }
+    flush_ok(f);
+    g_autoptr(GArray) listed = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(f->bans, listed);
+    g_autoptr(GArray) stored = stored_bans(f, T0_REAL);
+    BansCounts counts;
+    bans_counts(f->bans, &counts);
+    g_assert_cmpuint(listed->len, ==, counts.total);
+    g_assert_cmpuint(stored->len, ==, listed->len);
+    g_assert_cmpuint(n_installed(f), ==, listed->len);
+    for (guint i = 0; i < listed->len; i++) {
+        const Ban *l = &g_array_index(listed, Ban, i);
+        char text[IPADDR_STRLEN];
+        const Ban *st = find_ban(stored, ipprefix_format(&l->prefix, text));
+        g_assert_nonnull(st);
+        assert_ban_equal(l, st);
+        Ban looked;
+        g_assert_true(bans_lookup(f->bans, &l->prefix, &looked));
+        assert_ban_equal(&looked, l);
+        if (i > 0) /* soonest expiry first, permanent last */
+            g_assert_cmpint(g_array_index(listed, Ban, i - 1).expires_us, <=, l->expires_us);
+    }
+    /* And after a restart, from the store. */
+    fixture_close(f);
+    fixture_open(f);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bans_load(f->bans, NULL, NULL, &error));
+    g_autoptr(GArray) again = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(f->bans, again);
+    g_assert_cmpuint(again->len, ==, listed->len);
+    for (guint i = 0; i < again->len; i++)
+        assert_ban_equal(&g_array_index(again, Ban, i), &g_array_index(listed, Ban, i));
+    fixture_tear_down(f, NULL);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -1128,5 +1243,9 @@ main(int argc, char **argv)
     ADD("/bans/attach/idle-and-timer", test_attached_sources);
     ADD("/bans/attach/flush-not-starved", test_flush_not_starved);
     ADD("/bans/attach/retry-timer", test_retry_timer);
+    for (guint i = 0; i < G_N_ELEMENTS(compact_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/bans/compact/round-trip/%s", compact_cases[i].name);
+        g_test_add_data_func(path, &compact_cases[i], test_compact_round_trip);
+    }
     return g_test_run();
 }

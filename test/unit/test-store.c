@@ -822,6 +822,166 @@ test_ban_count(Fixture *f, gconstpointer data)
     g_assert_cmpuint(count, ==, 0);
 }
 
+/* ---- large turns: rows go in 32 per statement, the rest one by one ---- */
+
+static const guint many_rows_cases[] = {1, 31, 32, 33, 64, 100, 1000};
+
+/* The i-th of a turn's distinct prefixes: IPv4 and IPv6 hosts and networks, mixed. */
+static IpPrefix
+nth_prefix(guint i)
+{
+    char text[64];
+    switch (i % 3) {
+    case 0:
+        g_snprintf(text, sizeof text, "198.18.%u.%u", i / 256 % 256, i % 256);
+        break;
+    case 1:
+        g_snprintf(text, sizeof text, "2001:db8::%x:%x", i >> 16, i & 0xffff);
+        break;
+    default:
+        g_snprintf(text, sizeof text, "198.19.%u.0/24", i % 256);
+        break;
+    }
+    return pfx(text);
+}
+
+typedef struct {
+    guint n;
+    Ban *want; /* indexed like nth_prefix() */
+    guint seen;
+} ManyRows;
+
+static void
+check_loaded_ban(const Ban *ban, gpointer user_data)
+{
+    ManyRows *m = user_data;
+    gboolean found = FALSE;
+    for (guint i = 0; i < m->n && !found; i++) {
+        if (ipprefix_equal(&m->want[i].prefix, &ban->prefix)) {
+            assert_ban_equal(ban, &m->want[i]);
+            found = TRUE;
+        }
+    }
+    g_assert_true(found);
+    m->seen++;
+}
+
+static void
+test_many_rows(gconstpointer data)
+{
+    guint n = *(const guint *)data;
+    g_autofree char *dir = test_mkdtemp();
+    g_autoptr(GError) error = NULL;
+    Store *store = store_open(dir, NULL, &error);
+    g_assert_no_error(error);
+    /* A distinct prefix count per turn: nth_prefix() repeats /24s after 768 rows. */
+    guint distinct = MIN(n, 768u);
+    g_autofree Ban *want = g_new0(Ban, distinct);
+    for (guint i = 0; i < n; i++) {
+        IpPrefix p = nth_prefix(i % distinct);
+        char text[IPADDR_STRLEN];
+        Ban b = make_ban(ipprefix_format(&p, text), i % 7 ? 3000000000000000 + i : BAN_EXPIRES_NEVER,
+                         i % 5 ? BAN_SOURCE_POLICY : BAN_SOURCE_MANUAL);
+        b.violations = i;
+        b.sid = 2000000 + i;
+        /* A msg filling the whole array (no terminator) and a few distinct ones. */
+        if (i % 11 == 0)
+            memset(b.msg, 'm', sizeof b.msg);
+        else
+            g_snprintf(b.msg, sizeof b.msg, "rule %u", i % 4);
+        store_put_ban(store, &b);
+        want[i % distinct] = b;
+        if (i % 11 == 0)
+            want[i % distinct].msg[sizeof b.msg - 1] = '\0'; /* stored as its first 511 */
+        store_put_ban_count(store, &p, i + 1, 5000 + i);
+        StoreViolation v = make_violation("203.0.113.9", 10000 + i, i);
+        v.addr = p.addr;
+        g_assert_true(store_add_violation(store, &v));
+    }
+    g_assert_true(store_commit(store, &error));
+    g_assert_no_error(error);
+    store_free(store);
+
+    store = store_open(dir, NULL, &error);
+    g_assert_no_error(error);
+    ManyRows m = {distinct, want, 0};
+    guint skipped = 99;
+    g_assert_true(store_foreach_ban(store, check_loaded_ban, &m, &skipped, &error));
+    g_assert_cmpuint(skipped, ==, 0);
+    g_assert_cmpuint(m.seen, ==, distinct);
+    for (guint i = 0; i < distinct; i++) {
+        guint32 count = 0;
+        gint64 last = 0;
+        IpPrefix p = nth_prefix(i);
+        g_assert_true(store_get_ban_count(store, &p, &count, &last, &error));
+        /* The last put of the prefix in the turn won. */
+        guint last_i = i + (n - 1 - i) / distinct * distinct;
+        g_assert_cmpuint(count, ==, last_i + 1);
+        g_assert_cmpint(last, ==, 5000 + last_i);
+    }
+    g_autofree char *path = g_build_filename(dir, STORE_DB_NAME, NULL);
+    g_assert_cmpint(count_rows(path, "tracker"), ==, n);
+    /* One offender's rows keep their order (by time, then by insertion). */
+    g_autoptr(GArray) hist = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    IpPrefix p0 = nth_prefix(0);
+    g_assert_true(store_load_history(store, &p0.addr, 1000, hist, &error));
+    g_assert_cmpuint(hist->len, ==, (n + distinct - 1) / distinct);
+    for (guint i = 0; i < hist->len; i++)
+        g_assert_cmpuint(g_array_index(hist, StoreViolation, i).sid, ==,
+                         (hist->len - 1 - i) * distinct);
+    store_free(store);
+    test_rm_rf(dir);
+}
+
+/* ---- the ban-count filter: "never banned" without SQLite, never wrong ---- */
+
+static void
+test_ban_count_filter(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    /* Rows another writer left before the store was first asked (the filter is built from
+     * the table), then many queued ones (the filter is rebuilt as it fills up). */
+    sqlite3 *db = raw_open(f->db_path);
+    raw_exec(db, "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
+                 " VALUES (x'C6120001', 4, 32, 7, 77), (x'C6130000', 4, 24, 3, 33)");
+    sqlite3_close(db);
+    IpPrefix host = pfx("198.18.0.1"), net = pfx("198.19.0.0/24");
+    guint32 count = 0;
+    gint64 last = 0;
+    g_assert_true(store_get_ban_count(f->store, &host, &count, &last, &error));
+    g_assert_cmpuint(count, ==, 7);
+    g_assert_cmpint(last, ==, 77);
+    g_assert_true(store_get_ban_count(f->store, &net, &count, &last, &error));
+    g_assert_cmpuint(count, ==, 3);
+    for (guint round = 0; round < 3; round++) {
+        for (guint i = 0; i < 3000; i++) {
+            IpPrefix p = nth_prefix(round * 3000 + i + 1000);
+            store_put_ban_count(f->store, &p, round + 1, round);
+        }
+        g_assert_true(store_commit(f->store, &error));
+    }
+    for (guint i = 1000; i < 10000; i++) {
+        IpPrefix p = nth_prefix(i);
+        g_assert_true(store_get_ban_count(f->store, &p, &count, NULL, &error));
+        /* The /24s repeat every 768: later rounds overwrote them. */
+        g_assert_cmpuint(count, >=, (i - 1000) / 3000 + 1);
+        if (i % 3 != 2)
+            g_assert_cmpuint(count, ==, (i - 1000) / 3000 + 1);
+    }
+    /* Prefixes never counted read 0, whatever the filter says about them. */
+    for (guint i = 0; i < 2000; i++) {
+        char text[64];
+        g_snprintf(text, sizeof text, "203.0.%u.%u", i / 256, i % 256);
+        IpPrefix p = pfx(text);
+        g_assert_true(store_get_ban_count(f->store, &p, &count, &last, &error));
+        g_assert_cmpuint(count, ==, 0);
+        g_assert_cmpint(last, ==, 0);
+    }
+    g_assert_true(store_get_ban_count(f->store, &host, &count, NULL, &error));
+    g_assert_cmpuint(count, ==, 7);
+}
+
 /* ---- retention ---- */
 
 static void
@@ -1038,6 +1198,12 @@ main(int argc, char **argv)
     g_test_add("/store/commit/empty", Fixture, NULL, fixture_set_up, test_commit_empty,
                fixture_tear_down);
     g_test_add("/store/ban-count/pending-and-stored", Fixture, NULL, fixture_set_up, test_ban_count,
+               fixture_tear_down);
+    for (guint i = 0; i < G_N_ELEMENTS(many_rows_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/store/commit/many-rows/%u", many_rows_cases[i]);
+        g_test_add_data_func(path, &many_rows_cases[i], test_many_rows);
+    }
+    g_test_add("/store/ban-count/filter", Fixture, NULL, fixture_set_up, test_ban_count_filter,
                fixture_tear_down);
     g_test_add("/store/purge/bounded", Fixture, NULL, fixture_set_up, test_purge,
                fixture_tear_down);
