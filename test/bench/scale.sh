@@ -20,8 +20,9 @@
 # so store.pending = 0 already implies them there.)
 #
 # Environment: SCALE_BENCH_REPS (3; the 1,000,000 run is done once),
-# SCALE_BENCH_SIZES ("10000 100000 1000000"), SCALE_BENCH_BACKEND (nftables; ipset or auto), SCALE_BENCH_PERF=1 records the 100,000 burst
-# with perf record -g into $SCALE_BENCH_PERF_OUT (/tmp/alertban-scale.perf.data).
+# SCALE_BENCH_SIZES ("10000 100000 1000000"), SCALE_BENCH_BACKEND (nftables; ipset or auto),
+# SCALE_BENCH_PERF=1 records the 100,000 burst with perf record -g into
+# $SCALE_BENCH_PERF_OUT (/tmp/alertban-scale.perf.data).
 set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
