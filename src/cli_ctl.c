@@ -119,6 +119,8 @@ cli_ctl_open_store(CliCtlOptions *opts)
     StoreOptions so;
     store_options_init(&so);
     so.read_only = TRUE;
+    if (cfg->daemon.dry_run)
+        so.db_name = STORE_DRY_RUN_DB_NAME;
     g_autoptr(GError) error = NULL;
     Store *store = store_open(cfg->daemon.state_dir, &so, &error);
     if (!store)

@@ -1086,7 +1086,11 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     /* The ban table starts on a fake backend: the real one may depend on how many bans are
      * stored (backend = auto), and loading them touches no firewall. */
     g_autoptr(Fw) loading_fw = fw_fake_new();
-    d->store = store_open(cfg->daemon.state_dir, NULL, error);
+    StoreOptions so;
+    store_options_init(&so);
+    if (cfg->daemon.dry_run)
+        so.db_name = STORE_DRY_RUN_DB_NAME;
+    d->store = store_open(cfg->daemon.state_dir, &so, error);
     if (!d->store)
         return NULL;
     BansOptions bo;
@@ -1162,7 +1166,10 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
         d->verify_id = g_timeout_add_seconds(cfg->firewall.verify_interval_s, on_verify, d);
 
     if (cfg->daemon.dry_run)
-        g_message("daemon: dry_run: verdicts are logged and stored, the firewall is not changed");
+        g_message("daemon: dry_run: verdicts are logged and stored, the firewall is not changed;"
+                  " the dry run's bans and checkpoints are kept in %s, apart from the real state,"
+                  " so they are never enforced",
+                  store_path(d->store));
     BansCounts bc;
     bans_counts(d->bans, &bc);
     g_message("alertband %s started: config=%s bans_restored=%u bans_removed=%u"

@@ -671,7 +671,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
         store->opts = *opts;
     else
         store_options_init(&store->opts);
-    store->path = g_build_filename(state_dir, STORE_DB_NAME, NULL);
+    store->path = g_build_filename(state_dir, opts && opts->db_name ? opts->db_name : STORE_DB_NAME,
+                                   NULL);
     store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->checkpoints = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);

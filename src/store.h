@@ -14,6 +14,8 @@
 
 /* The database file's name inside the state directory. */
 #define STORE_DB_NAME "alertban.db"
+/* The state of a daemon with dry_run = yes, kept apart so that its bans are never enforced. */
+#define STORE_DRY_RUN_DB_NAME "dry-run.db"
 
 /* Tracker retention (history_days) when the configuration does not say, and how many rows
  * one store_purge_history() call removes, so a purge never holds the loop for long. */
@@ -80,6 +82,7 @@ typedef struct {
 
 typedef struct {
     gboolean read_only;           /* for the CLI: never creates, migrates or writes */
+    const char *db_name;          /* the file in state_dir; NULL: STORE_DB_NAME */
     guint busy_timeout_ms;        /* how long a statement waits for another writer */
     guint max_pending_violations; /* tracker rows held while commits fail; more are dropped */
 } StoreOptions;
