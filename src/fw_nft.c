@@ -1330,11 +1330,7 @@ reconcile_entries(FwNft *f, GArray *desired, gboolean timed, FwReconcileStats *s
 static gboolean
 nft_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
 {
-    g_autoptr(GArray) want = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
-    for (gsize i = 0; i < n; i++) {
-        FwSetEntry e = {.prefix = desired[i]};
-        g_array_append_val(want, e);
-    }
+    g_autoptr(GArray) want = fw_sets_entries_from_prefixes(desired, n);
     return reconcile_entries(nft_of(fw), want, FALSE, stats, error);
 }
 
@@ -1342,11 +1338,7 @@ static gboolean
 nft_reconcile_timed(Fw *fw, const FwChange *desired, gsize n, FwReconcileStats *stats,
                     GError **error)
 {
-    g_autoptr(GArray) want = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
-    for (gsize i = 0; i < n; i++) {
-        FwSetEntry e = {.prefix = desired[i].prefix, .timeout_s = desired[i].timeout_s};
-        g_array_append_val(want, e);
-    }
+    g_autoptr(GArray) want = fw_sets_entries_from_changes(desired, n);
     return reconcile_entries(nft_of(fw), want, TRUE, stats, error);
 }
 

@@ -47,6 +47,28 @@ fw_sets_normalize(GArray *entries)
     g_array_set_size(entries, out + 1);
 }
 
+GArray *
+fw_sets_entries_from_prefixes(const IpPrefix *prefixes, gsize n)
+{
+    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
+    for (gsize i = 0; i < n; i++) {
+        FwSetEntry e = {.prefix = prefixes[i]};
+        g_array_append_val(out, e);
+    }
+    return out;
+}
+
+GArray *
+fw_sets_entries_from_changes(const FwChange *changes, gsize n)
+{
+    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(FwSetEntry), (guint)n);
+    for (gsize i = 0; i < n; i++) {
+        FwSetEntry e = {.prefix = changes[i].prefix, .timeout_s = changes[i].timeout_s};
+        g_array_append_val(out, e);
+    }
+    return out;
+}
+
 static gboolean
 timeouts_differ(guint32 have, guint32 want, guint32 slack_s)
 {

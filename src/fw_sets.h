@@ -20,6 +20,11 @@ int fw_set_entry_compare(const void *a, const void *b);
  * remaining time. */
 void fw_sets_normalize(GArray *entries);
 
+/* The wanted members of a reconcile as an array of FwSetEntry: from prefixes (no timeout),
+ * or from changes with their remaining times (the kind is ignored). */
+GArray *fw_sets_entries_from_prefixes(const IpPrefix *prefixes, gsize n);
+GArray *fw_sets_entries_from_changes(const FwChange *changes, gsize n);
+
 /* Appends to changes (FwChange) what makes installed equal to desired; both are normalized
  * first (in place). Missing entries are added with their desired time, strays removed. With
  * timed, an installed entry whose remaining time differs from the desired one by more than
