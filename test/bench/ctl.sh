@@ -16,8 +16,9 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/alertban-bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 # shellcheck disable=SC2046
-cc -O2 -std=gnu11 -Isrc test/bench/ctl-driver.c -o "$T/driver" \
-    "$BUILD/src/libalertban_core.a" "$BUILD/src/libalertban_common.a" \
+cc -O2 -std=gnu11 -Isrc/control -Isrc/state -Isrc/fw -Isrc/input -Isrc/common \
+    test/bench/ctl-driver.c -o "$T/driver" \
+    "$BUILD/src/control/libalertban_control.a" "$BUILD/src/common/libalertban_common.a" \
     $(pkg-config --cflags --libs glib-2.0 gio-2.0)
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

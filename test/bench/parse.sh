@@ -29,8 +29,8 @@ trap 'rm -rf "$T"' EXIT
 
 # The driver links the same static libraries as the programs.
 # shellcheck disable=SC2046
-cc -O2 -std=gnu11 -Isrc test/bench/alert-parse-driver.c -o "$T/driver" \
-    "$BUILD/src/libalertban_core.a" "$BUILD/src/libalertban_common.a" \
+cc -O2 -std=gnu11 -Isrc/input -Isrc/common test/bench/alert-parse-driver.c -o "$T/driver" \
+    "$BUILD/src/input/libalertban_input.a" "$BUILD/src/common/libalertban_common.a" \
     $(pkg-config --cflags --libs glib-2.0)
 
 awk -v n="$LINES" 'BEGIN {
