@@ -400,6 +400,17 @@ test_unban(Fixture *fx, gconstpointer data)
     g_free(err);
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "unban", "192.0.2.0/24", NULL), ==, 1);
     g_assert_cmpstr(err, ==, "alertban: 192.0.2.0/24 is not banned\n");
+    /* --json prints the reply as it came and exits 1 all the same. */
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "unban", "--json", "192.0.2.0/24", NULL), ==, 1);
+    g_assert_cmpstr(out, ==, "{\"v\":1,\"ok\":true,\"removed\":0}\n");
+    g_assert_cmpstr(err, ==, "alertban: 192.0.2.0/24 is not banned\n");
+    fx->rec.fail = FALSE;
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "unban", "--json", "192.0.2.1", NULL), ==, 0);
+    g_assert_cmpstr(out, ==, "{\"v\":1,\"ok\":true,\"removed\":1}\n");
 }
 
 static void
