@@ -366,6 +366,14 @@ test_ban(Fixture *fx, gconstpointer data)
     g_assert_cmpstr(fx->rec.last.reason, ==, "brute force");
     g_assert_cmpstr(out, ==, "banned 203.0.113.7 for 1h30m (until 2023-11-14 23:43:20)\n");
 
+    /* The length is printed back exactly as asked, not rounded ("90" is not "1m"). */
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "203.0.113.7", "--for", "90", NULL), ==,
+                    0);
+    g_assert_cmpint(fx->rec.last.for_s, ==, 90);
+    g_assert_true(g_str_has_prefix(out, "banned 203.0.113.7 for 1m30s (until "));
+
     g_free(out);
     g_free(err);
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "2001:db8::/64", "--permanent", NULL), ==,
