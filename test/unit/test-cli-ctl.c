@@ -133,6 +133,7 @@ rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer u
     r->last = *req;
     r->calls++;
     json_add_string(w, "version", "0.1.0");
+    json_add_int(w, "started", NOW - 3600);
     json_add_int(w, "uptime_s", 3600);
     json_object_begin(w, "bans");
     json_add_int(w, "active", 3);
@@ -142,6 +143,7 @@ rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer u
     json_object_begin(w, NULL);
     json_add_string(w, "path", "/var/log/snort/alert");
     json_add_int(w, "offset", 1234);
+    json_add_int(w, "last_alert", 0);
     json_object_end(w);
     json_array_end(w);
     json_array_begin(w, "errors");
@@ -417,8 +419,10 @@ test_status_reload(Fixture *fx, gconstpointer data)
     g_autofree char *out = NULL, *err = NULL;
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "status", NULL), ==, 0);
     g_assert_cmpstr(out, ==,
-                    "version: 0.1.0\nuptime_s: 3600\nbans:\n  active: 3\n  safety_valve: no\n"
+                    "version: 0.1.0\nstarted: 2023-11-14 21:13:20\nuptime_s: 3600\nbans:\n"
+                    "  active: 3\n  safety_valve: no\n"
                     "inputs:\n  - path: /var/log/snort/alert\n    offset: 1234\n"
+                    "    last_alert: never\n"
                     "errors:\n  - commit failed?]0;pwned?\n");
     g_free(out);
     g_free(err);
