@@ -85,8 +85,13 @@ cli_ctl_config(CliCtlOptions *opts)
     g_autoptr(GError) error = NULL;
     opts->cfg = config_load_file(path, &error);
     if (!opts->cfg) {
-        fprintf(stderr, "alertban: %s\n", error->message);
-        exit(CLI_EXIT_USAGE);
+        /* A typo in the configuration must not block an emergency unban: go on with the
+         * built-in paths, and say so. */
+        fprintf(stderr,
+                "alertban: warning: %s\nalertban: warning: ignoring the configuration; using "
+                "the default socket %s and state directory\n",
+                error->message, CTL_SOCKET_DEFAULT);
+        return NULL;
     }
     config_apply_env(opts->cfg);
     return opts->cfg;
