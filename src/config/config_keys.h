@@ -39,6 +39,30 @@ typedef struct {
     void (*free)(const ConfigKey *key, void *base);
 } ConfigValueType;
 
+/* The value types (config_values.c), with the field each writes and the row members it reads.
+ * The last few serve one key each and reach their fields through the Config. */
+extern const ConfigValueType config_value_bool;      /* gboolean; yes/no, true/false, on/off */
+extern const ConfigValueType config_value_uint;      /* guint from min to max */
+extern const ConfigValueType config_value_seconds;   /* guint64 s, a duration from min to max */
+extern const ConfigValueType config_value_millis;    /* guint ms, a duration (ms too) to max */
+extern const ConfigValueType config_value_period;    /* guint s, whole seconds from 0 to max */
+extern const ConfigValueType config_value_factor;    /* double from min to max */
+extern const ConfigValueType config_value_choice;    /* int-sized enum, one of choices */
+extern const ConfigValueType config_value_text;      /* char *, printable; outer quotes dropped */
+extern const ConfigValueType config_value_text_buf;  /* char[max], printable */
+extern const ConfigValueType config_value_group;     /* char *, a group name or empty */
+extern const ConfigValueType config_value_path;      /* char *, made absolute; check */
+extern const ConfigValueType config_value_path_buf;  /* char[max], made absolute */
+extern const ConfigValueType config_value_paths;     /* GPtrArray of char *, a list */
+extern const ConfigValueType config_value_prefixes;  /* GArray of IpPrefix, a list */
+extern const ConfigValueType config_value_rules;     /* GArray of RulePattern, a list */
+extern const ConfigValueType config_value_threshold; /* Threshold, N/T */
+extern const ConfigValueType config_value_chain;     /* char[max], a chain name of ours */
+extern const ConfigValueType config_value_whitelist_files; /* [whitelist] file */
+extern const ConfigValueType config_value_extend;          /* [policy] extend */
+extern const ConfigValueType config_value_priorities;      /* [policy] priorities */
+extern const ConfigValueType config_value_hooks;           /* [firewall] hooks */
+
 /* One name of an enumerated value. */
 typedef struct {
     const char *name;
