@@ -17,8 +17,8 @@
  * and config_free() frees what they own. Adding a key of an existing type is one row here
  * (and its field in Config).
  *
- * The FIELD macros check at compile time that a member has the C type the value type writes,
- * so a row cannot point a guint parser at a guint64.
+ * CFG_FIELD and RULE_FIELD check at compile time that a member has the C type the value type
+ * writes, so a row cannot point a guint parser at a guint64.
  */
 
 #define TYPE_CHECK(T, expr)                                                                        \
@@ -223,6 +223,8 @@ config_keys_init_defaults(ConfigSection section, void *base)
         const char *env = key->def_env ? g_getenv(key->def_env) : NULL;
         if (env && *env && config_key_parse(key, base, env, NULL, NULL))
             continue;
+        if (env && *env && key->type->clear)
+            key->type->clear(key, base); /* what the rejected value added */
         if (!key->def)
             continue;
         /* The built-in defaults are valid: a unit test loads each one. */
