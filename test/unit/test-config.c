@@ -647,6 +647,8 @@ test_keys_table(Fixture *f, gconstpointer data)
     g_autoptr(Config) full = config_load_file(conf, &error);
     g_assert_no_error(error);
     g_autofree char *full_text = config_format(full);
+    g_autofree char *file_line = g_strdup_printf("\nfile = %s\n", wl);
+    g_assert_nonnull(strstr(full_text, file_line));
     g_autoptr(Config) defaults = config_new_defaults();
     g_free(defaults->file);
     defaults->file = g_strdup("/etc/t.conf");
