@@ -156,7 +156,7 @@ const ConfigRule *config_find_rule(const Config *cfg, guint32 gid, guint32 sid);
  * treated as 0, which is what Snort prints for rules without a priority). */
 gboolean config_priority_counts(const Config *cfg, gint32 priority);
 
-/* Parses a duration: a number with an optional s, m, h or d suffix ("90", "10m", "7d"). */
+/* Parses a duration in the grammar of duration.h ("90", "10m", "1h30m", "2w"), at most 3650d. */
 gboolean config_parse_duration(const char *text, guint64 *out_s, GError **error);
 
 void config_free(Config *cfg);

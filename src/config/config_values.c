@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "duration.h"
 #include "error.h"
 
 /*
@@ -54,29 +55,11 @@ parse_bool(const char *text, gboolean *out, GError **error)
 static gboolean
 parse_duration_ms(const char *text, guint64 *out_ms, GError **error)
 {
-    static const struct {
-        const char *suffix;
-        guint64 ms;
-    } units[] = {{"", 1000},       {"s", 1000},        {"ms", 1},
-                 {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000}};
-    const char *p = text;
-    while (g_ascii_isdigit(*p))
-        p++;
-    gsize digits = (gsize)(p - text);
-    guint64 unit_ms = 0;
-    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
-        if (strcmp(p, units[i].suffix) == 0)
-            unit_ms = units[i].ms;
-    }
-    guint64 n = 0;
-    g_autofree char *num = g_strndup(text, digits);
-    if (digits == 0 || digits > 12 || unit_ms == 0 ||
-        !g_ascii_string_to_unsigned(num, 10, 0, G_MAXUINT64, &n, NULL) ||
-        n > CONFIG_DURATION_MAX_S * 1000 / unit_ms)
+    /* The grammar is duration.h's, the one `alertban ban --for` reads too. */
+    if (duration_parse_ms(text, TRUE, CONFIG_DURATION_MAX_S * 1000, out_ms) != DURATION_OK)
         return bad_value(error,
                          "expected a duration such as 90s, 10m, 1h or 7d (at most 3650d), got '%s'",
                          text);
-    *out_ms = n * unit_ms;
     return TRUE;
 }
 
@@ -84,12 +67,10 @@ gboolean
 config_parse_duration(const char *text, guint64 *out_s, GError **error)
 {
     g_return_val_if_fail(text != NULL && out_s != NULL, FALSE);
-    guint64 ms;
-    if (g_str_has_suffix(text, "ms") || !parse_duration_ms(text, &ms, NULL))
+    if (duration_parse_s(text, CONFIG_DURATION_MAX_S, out_s) != DURATION_OK)
         return bad_value(error,
                          "expected a duration such as 90s, 10m, 1h or 7d (at most 3650d), got '%s'",
                          text);
-    *out_s = ms / 1000;
     return TRUE;
 }
 
