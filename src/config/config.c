@@ -110,6 +110,20 @@ enter_rule_section(Loader *ld, const char *pat_text)
     ld->rule_index = ld->cfg->rules->len - 1;
 }
 
+/* inih ends a value at " ;" only; " #" (after a space or tab) starts a comment too, as on a
+ * line of its own, so it is turned into the ';' inih knows. A '#' inside a word ("a#b")
+ * stays part of the value. */
+static void
+mark_inline_hash_comment(char *sep)
+{
+    for (char *p = sep + 1; *p; p++) {
+        if (*p == '#' && (p[-1] == ' ' || p[-1] == '\t')) {
+            *p = ';';
+            return;
+        }
+    }
+}
+
 /* Checks a section header line ("[name]" plus an optional comment) and enters it. */
 static void
 enter_section(Loader *ld, const char *line)
@@ -180,10 +194,12 @@ reader(char *str, int num, void *stream)
     if (str[0] == '[') {
         enter_section(ld, str);
     } else if (!is_blank_or_comment(str)) {
-        const char *sep = strpbrk(str, "=:");
+        char *sep = strpbrk(str, "=:");
         const char *semi = strchr(str, ';');
         if (!sep || (semi && semi < sep) || sep == str)
             fail(ld, "expected '[section]', 'key = value' or a comment");
+        else
+            mark_inline_hash_comment(sep);
     }
     return ld->error ? NULL : str;
 }

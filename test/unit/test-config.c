@@ -244,6 +244,7 @@ static const GoodCase good_cases[] = {
     {"priorities-list", "[policy]\npriorities = 3, 1 2 7-9\n", {"priorities = 1-3 7-9"}},
     {"priorities-zero", "[policy]\npriorities = 0\n", {"priorities = 0"}},
     {"inline-comment", "[policy]\nban_time = 2h ; two hours\n", {"ban_time = 2h"}},
+    {"inline-hash-comment", "[policy]\nban_time = 1h30m # ninety minutes\n", {"ban_time = 90m"}},
     {"indented-keys",
      "[policy]\n    ban_time = 3h\n\tthreshold = 2/10s\n",
      {"ban_time = 3h", "threshold = 2/10s"}},
