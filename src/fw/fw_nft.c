@@ -26,7 +26,7 @@
 //   adds the element in the same batch, so the ban never lapses (the batch is atomic).
 // - Interval sets refuse overlapping members and take a timeout on an interval's start
 //   only; fw_sets_plan_networks() keeps networks apart.
-#include "fw.h"
+#include "fw_backends.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -1385,6 +1385,7 @@ nft_free(Fw *fw)
 }
 
 static const FwOps nft_ops = {
+    .kind = FW_BACKEND_NFTABLES,
     .name = "nftables",
     .ensure = nft_ensure,
     .apply = nft_apply,
