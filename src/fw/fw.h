@@ -84,7 +84,7 @@ typedef struct Fw Fw;
 /* A backend: each function reports failure with a GError in ALERTBAN_ERROR_FIREWALL naming the
  * operation, and leaves the kernel as it was when the commit itself failed. */
 typedef struct {
-    FwBackend kind; /* never FW_BACKEND_AUTO */
+    FwBackend kind;   /* never FW_BACKEND_AUTO */
     const char *name; /* fw_backend_name(kind), for logs */
     /* Creates the chain(s) and the jumps from the hooks when missing; idempotent. */
     gboolean (*ensure)(Fw *fw, GError **error);

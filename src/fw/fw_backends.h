@@ -54,9 +54,9 @@ Fw *fw_nft_new(const FwConfig *cfg, GError **error);
 
 /* What the nftables backend found out about the kernel and what its last call cost. */
 typedef struct {
-    gint64 duration_us;    /* the whole last call */
-    guint messages;        /* netlink messages in its batch (0: nothing sent) */
-    guint elements;        /* set elements it added or removed */
+    gint64 duration_us;      /* the whole last call */
+    guint messages;          /* netlink messages in its batch (0: nothing sent) */
+    guint elements;          /* set elements it added or removed */
     gboolean destroy_elem;   /* the kernel deletes absent elements quietly (Linux 6.3+) */
     gboolean update_timeout; /* adding an element again sets its timeout (Linux 6.12+) */
 } FwNftStats;

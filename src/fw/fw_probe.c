@@ -25,8 +25,9 @@ fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans, guint 
                      : caps->ipset  ? FW_BACKEND_IPSET
                                     : FW_BACKEND_IPTABLES;
     if (sets == FW_BACKEND_IPTABLES) {
-        g_snprintf(why, why_len, "auto: the kernel has neither nftables nor ip_set, so no set "
-                                 "backend");
+        g_snprintf(why, why_len,
+                   "auto: the kernel has neither nftables nor ip_set, so no set "
+                   "backend");
         return FW_BACKEND_IPTABLES;
     }
     if (current == FW_BACKEND_NFTABLES || current == FW_BACKEND_IPSET) {
@@ -40,18 +41,16 @@ fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans, guint 
         return FW_BACKEND_IPTABLES;
     }
     if (n_bans > max_rules) {
-        g_snprintf(why, why_len, "auto: %u bans, more than auto_max_rules = %u", n_bans,
-                   max_rules);
+        g_snprintf(why, why_len, "auto: %u bans, more than auto_max_rules = %u", n_bans, max_rules);
         return sets;
     }
-    g_snprintf(why, why_len, "auto: %u bans, no more than auto_max_rules = %u", n_bans,
-               max_rules);
+    g_snprintf(why, why_len, "auto: %u bans, no more than auto_max_rules = %u", n_bans, max_rules);
     return FW_BACKEND_IPTABLES;
 }
 
 Fw *
-fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwKernelCaps *caps, char *why,
-                gsize why_len, GError **error)
+fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwKernelCaps *caps, char *why, gsize why_len,
+                GError **error)
 {
     FwBackend chosen = cfg->backend;
     if (chosen == FW_BACKEND_AUTO) {
@@ -59,8 +58,8 @@ fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwKernelCaps *caps, char *why
         fw_probe_kernel(cfg, &probed);
         if (caps)
             *caps = probed;
-        chosen = fw_auto_choose(&probed, FW_BACKEND_AUTO, n_bans, cfg->auto_max_rules, why,
-                                why_len);
+        chosen =
+            fw_auto_choose(&probed, FW_BACKEND_AUTO, n_bans, cfg->auto_max_rules, why, why_len);
     } else {
         g_strlcpy(why, "configured", why_len);
     }

@@ -24,14 +24,14 @@ void fw_probe_kernel(const FwConfig *cfg, FwKernelCaps *out);
  * fall to max_rules / 2, so that a count hovering around the limit does not move every ban
  * back and forth. why (why_len bytes) gets the reason in words, for the log and
  * `alertban status`. */
-FwBackend fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans,
-                         guint max_rules, char *why, gsize why_len);
+FwBackend fw_auto_choose(const FwKernelCaps *caps, FwBackend current, guint n_bans, guint max_rules,
+                         char *why, gsize why_len);
 
 /* The backend cfg->backend names, logging the choice. With auto: the one fw_auto_choose()
  * picks for n_bans bans, the kernel's offer going to caps when it is not NULL (left alone
  * otherwise); why (why_len bytes) gets the reason, "configured" unless auto. */
-Fw *fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwKernelCaps *caps, char *why,
-                    gsize why_len, GError **error);
+Fw *fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwKernelCaps *caps, char *why, gsize why_len,
+                    GError **error);
 
 /* fw_new_for_bans() with no bans yet. */
 Fw *fw_new_from_config(const FwConfig *cfg, GError **error);

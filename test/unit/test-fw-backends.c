@@ -20,8 +20,7 @@ unreachable_config(FwConfig *cfg)
     g_strlcpy(cfg->lock_file, "/nonexistent-alertban-dir/xtables.lock", sizeof cfg->lock_file);
 }
 
-static const FwBackend real_kinds[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES,
-                                       FW_BACKEND_IPSET};
+static const FwBackend real_kinds[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES, FW_BACKEND_IPSET};
 
 /* Each constructor's handle says which kind it is, under the name the logs use. */
 static void
