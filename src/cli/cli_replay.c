@@ -18,6 +18,7 @@
 #include "ownaddr.h"
 #include "policy.h"
 #include "replay.h"
+#include "store.h"
 
 #define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
 #define OUT_FLUSH (64 * 1024)
@@ -54,14 +55,15 @@ on_alert(const Alert *alert, gpointer user_data)
         r->no_time++;
         return;
     }
+    /* The daemon's decision path: the policy's verdict, carried out on the ban table. */
     Verdict v;
     policy_record_alert(r->policy, alert, now_us, &v);
-    replay_bans_apply(r->bans, &v);
+    policy_apply_verdict(r->policy, alert, now_us, &v);
 
     IpAddr shown = v.offender;
     gboolean shown_dst = v.offender_is_dst;
     if (!shown.family)
-        replay_offender(r->cfg, alert, &shown, &shown_dst);
+        policy_offender(r->cfg, alert, &shown, &shown_dst);
     if (r->write_failed)
         return;
     if (r->json) {
@@ -104,6 +106,36 @@ load_host_addresses(GMainContext **ctx_out)
     return own;
 }
 
+/* --manual-bans: the operator's bans in the daemon's state (read-only), in force from the
+ * replay's start until they end. FALSE (reported) when the state cannot be read. */
+static gboolean
+load_manual_bans(const Config *cfg, ReplayBans *bans)
+{
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    if (cfg->daemon.dry_run)
+        so.db_name = STORE_DRY_RUN_DB_NAME;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) store = store_open(cfg->daemon.state_dir, &so, &error);
+    g_autoptr(GArray) active = g_array_new(FALSE, FALSE, sizeof(Ban));
+    if (!store || !store_load_bans(store, g_get_real_time(), active, NULL, NULL, &error)) {
+        fprintf(stderr, "alertban replay: --manual-bans: %s\n", error->message);
+        return FALSE;
+    }
+    guint n = 0;
+    for (guint i = 0; i < active->len; i++) {
+        const Ban *ban = &g_array_index(active, Ban, i);
+        if (ban->source != BAN_SOURCE_MANUAL)
+            continue;
+        replay_bans_add_manual(bans, &ban->prefix,
+                               ban->expires_us == BAN_EXPIRES_NEVER ? 0 : ban->expires_us);
+        n++;
+    }
+    fprintf(stderr, "alertban replay: %u manual bans from %s\n", n, store_path(store));
+    return TRUE;
+}
+
 static void
 print_summary(const Replay *r, const PolicyStats *ps)
 {
@@ -138,6 +170,7 @@ cli_replay(int argc, char **argv)
     g_autofree char *config_path = NULL;
     g_auto(GStrv) own_texts = NULL;
     gboolean json = FALSE;
+    gboolean manual_bans = FALSE;
     int year = 0;
     int seed = 0;
     GOptionEntry entries[] = {
@@ -146,6 +179,8 @@ cli_replay(int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per verdict", NULL},
         {"own-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &own_texts,
          "Treat ADDR as the host's own instead of this host's addresses (repeatable)", "ADDR"},
+        {"manual-bans", 0, 0, G_OPTION_ARG_NONE, &manual_bans,
+         "Start from the operator's bans in the daemon's state (read-only)", NULL},
         {"year", 0, 0, G_OPTION_ARG_INT, &year,
          "Year of timestamps that have none (default: inferred from each file's mtime)", "YYYY"},
         {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the random ban extension (default 0)",
@@ -160,8 +195,12 @@ cli_replay(int argc, char **argv)
         "with each alert's own timestamp as the current time, and prints one verdict per alert:\n"
         "time, address, action (ban, extend, none), reason, rule, alerts in the window, ban\n"
         "time and expiry. Nothing is changed: no state, no firewall. Bans are kept in memory so\n"
-        "later alerts see them (extension, escalation of repeat offenders). Give the LOGFILEs\n"
-        "oldest first (alert.1 before alert).\n\n"
+        "later alerts see them (extension, escalation of repeat offenders), and a table that\n"
+        "holds max_bans refuses new ones, as the daemon's does. Give the LOGFILEs oldest first\n"
+        "(alert.1 before alert).\n\n"
+        "--manual-bans starts from the bans an operator set (alertban ban) that the daemon's\n"
+        "state holds now, each in force from the first alert until it ends: alerts of an\n"
+        "address inside one are counted into it, as the daemon counts them.\n\n"
         "Timestamps without a year (Snort's MM/DD-hh:mm:ss) get the year of the file's mtime,\n"
         "or the year before when that would put them more than a day after the mtime (a log\n"
         "from December rotated in January); --year sets it instead. Times are read in the local\n"
@@ -195,6 +234,12 @@ cli_replay(int argc, char **argv)
         fprintf(stderr, "alertban replay: %s\n", error->message);
         return CLI_EXIT_USAGE;
     }
+    g_autoptr(ReplayBans) bans = replay_bans_new(cfg->daemon.max_bans);
+    if (manual_bans) {
+        config_apply_env(cfg); /* the daemon's state directory, as the daemon finds it */
+        if (!load_manual_bans(cfg, bans))
+            return CLI_EXIT_USAGE;
+    }
 
     GMainContext *own_ctx = NULL;
     g_autoptr(OwnAddr) own = NULL;
@@ -213,9 +258,9 @@ cli_replay(int argc, char **argv)
     }
 
     g_autoptr(Policy) policy = policy_new(cfg, (guint32)seed);
-    g_autoptr(ReplayBans) bans = replay_bans_new();
     policy_set_ownaddr(policy, own);
     policy_set_ban_lookup(policy, replay_bans_lookup, bans);
+    policy_set_ban_func(policy, replay_bans_apply, bans);
     Replay r = {
         .cfg = cfg,
         .policy = policy,

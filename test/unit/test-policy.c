@@ -324,9 +324,10 @@ run_new(const Config *cfg, const OwnAddr *own, guint32 seed)
 {
     Run *r = g_new0(Run, 1);
     r->policy = policy_new(cfg, seed);
-    r->bans = replay_bans_new();
+    r->bans = replay_bans_new(0);
     policy_set_ownaddr(r->policy, own);
     policy_set_ban_lookup(r->policy, run_lookup_cb, r);
+    policy_set_ban_func(r->policy, replay_bans_apply, r->bans);
     return r;
 }
 
@@ -343,7 +344,7 @@ static VerdictAction
 run_feed(Run *r, const Alert *a, gint64 now_us, Verdict *v)
 {
     VerdictAction act = policy_record_alert(r->policy, a, now_us, v);
-    replay_bans_apply(r->bans, v);
+    policy_apply_verdict(r->policy, a, now_us, v);
     return act;
 }
 
