@@ -136,19 +136,28 @@ fw_kind(const Fw *fw)
 }
 
 Fw *
-fw_new_from_config(const FwConfig *cfg, GError **error)
+fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwChoice *choice, GError **error)
 {
+    FwChoice local;
+    FwChoice *c = choice ? choice : &local;
+    memset(c, 0, sizeof *c);
     FwBackend chosen = cfg->backend;
-    char why[128] = "configured";
+    g_strlcpy(c->why, "configured", sizeof c->why);
     if (chosen == FW_BACKEND_AUTO) {
-        FwKernelCaps caps;
-        fw_probe_kernel(cfg, &caps);
-        chosen = fw_auto_choose(&caps, FW_BACKEND_AUTO, 0, cfg->auto_max_rules, why, sizeof why);
+        fw_probe_kernel(cfg, &c->caps);
+        chosen = fw_auto_choose(&c->caps, FW_BACKEND_AUTO, n_bans, cfg->auto_max_rules, c->why,
+                                sizeof c->why);
     }
     Fw *fw = fw_new_backend(chosen, cfg, error);
     if (fw)
-        g_message("firewall backend: %s (%s)", fw_backend_name(chosen), why);
+        g_message("firewall backend: %s (%s)", fw_backend_name(chosen), c->why);
     return fw;
+}
+
+Fw *
+fw_new_from_config(const FwConfig *cfg, GError **error)
+{
+    return fw_new_for_bans(cfg, 0, NULL, error);
 }
 
 gboolean

@@ -265,8 +265,18 @@ Fw *fw_new_backend(FwBackend kind, const FwConfig *cfg, GError **error);
 /* Which backend kind fw is (iptables, nftables or ipset). */
 FwBackend fw_kind(const Fw *fw);
 
-/* The backend cfg->backend names (auto: as fw_auto_choose() with no bans), logging the
- * choice. */
+/* How fw_new_for_bans() chose its backend. */
+typedef struct {
+    FwKernelCaps caps; /* what the kernel offers (probed for backend = auto only) */
+    char why[160];     /* "configured", or fw_auto_choose()'s reason */
+} FwChoice;
+
+/* The backend cfg->backend names; for auto the one fw_auto_choose() picks for n_bans bans
+ * (those about to be installed) from what the kernel offers. Logs the choice, and fills
+ * choice (may be NULL) for later choices and `alertban status`. */
+Fw *fw_new_for_bans(const FwConfig *cfg, guint n_bans, FwChoice *choice, GError **error);
+
+/* fw_new_for_bans() with no bans. */
 Fw *fw_new_from_config(const FwConfig *cfg, GError **error);
 
 /* Removes everything every other backend (of iptables, nftables and ipset, those current is
