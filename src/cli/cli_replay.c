@@ -136,6 +136,49 @@ load_manual_bans(const Config *cfg, ReplayBans *bans)
     return TRUE;
 }
 
+/* The host's own addresses: those given (--own-address; NULL, reported, when one is not an
+ * address), or this host's, read once (*ctx_out then holds the context to free). */
+static OwnAddr *
+own_addresses(char **own_texts, GMainContext **ctx_out)
+{
+    if (!own_texts)
+        return load_host_addresses(ctx_out);
+    g_autoptr(OwnAddr) own = ownaddr_new();
+    for (char **t = own_texts; *t; t++) {
+        IpAddr a;
+        if (!ipaddr_parse(*t, &a)) {
+            fprintf(stderr, "alertban replay: --own-address: '%s' is not an address\n", *t);
+            return NULL;
+        }
+        ownaddr_add(own, OWNADDR_LOCAL, &a);
+    }
+    return g_steal_pointer(&own);
+}
+
+/* Replays every path, oldest first; the exit status (usage when one cannot be read). */
+static int
+replay_files(Replay *r, int n, char **paths)
+{
+    int status = CLI_EXIT_OK;
+    for (int i = 0; i < n && !r->write_failed; i++) {
+        const char *path = paths[i];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            fprintf(stderr, "alertban replay: cannot open %s: %s\n", path, g_strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            status = CLI_EXIT_USAGE;
+            continue;
+        }
+        r->ref_us = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+        if (!replay_fd(r, fd, path))
+            status = CLI_EXIT_USAGE;
+        close(fd);
+    }
+    return status;
+}
+
 static void
 print_summary(const Replay *r, const PolicyStats *ps)
 {
@@ -242,20 +285,9 @@ cli_replay(int argc, char **argv)
     }
 
     GMainContext *own_ctx = NULL;
-    g_autoptr(OwnAddr) own = NULL;
-    if (own_texts) {
-        own = ownaddr_new();
-        for (char **t = own_texts; *t; t++) {
-            IpAddr a;
-            if (!ipaddr_parse(*t, &a)) {
-                fprintf(stderr, "alertban replay: --own-address: '%s' is not an address\n", *t);
-                return CLI_EXIT_USAGE;
-            }
-            ownaddr_add(own, OWNADDR_LOCAL, &a);
-        }
-    } else {
-        own = load_host_addresses(&own_ctx);
-    }
+    g_autoptr(OwnAddr) own = own_addresses(own_texts, &own_ctx);
+    if (!own)
+        return CLI_EXIT_USAGE;
 
     g_autoptr(Policy) policy = policy_new(cfg, (guint32)seed);
     policy_set_ownaddr(policy, own);
@@ -270,23 +302,7 @@ cli_replay(int argc, char **argv)
         .out = g_string_sized_new(OUT_FLUSH + 4096),
     };
 
-    int status = CLI_EXIT_OK;
-    for (int i = 1; i < argc && !r.write_failed; i++) {
-        const char *path = argv[i];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) != 0) {
-            fprintf(stderr, "alertban replay: cannot open %s: %s\n", path, g_strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            status = CLI_EXIT_USAGE;
-            continue;
-        }
-        r.ref_us = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
-        if (!replay_fd(&r, fd, path))
-            status = CLI_EXIT_USAGE;
-        close(fd);
-    }
+    int status = replay_files(&r, argc - 1, argv + 1);
     output_flush(&r);
     g_string_free(r.out, TRUE);
     print_summary(&r, policy_stats(policy));

@@ -481,8 +481,8 @@ on_verify(gpointer data)
         g_warning("firewall: the %s backend's entries were changed outside alertband; restored "
                   "them: added=%u removed=%u duplicates=%u hooks_fixed=%u updated=%u "
                   "(%" G_GINT64_FORMAT " ms)",
-                  daemon_fw_get(d->fw)->ops->name, rs.added, rs.removed, rs.duplicates, rs.hooks_fixed,
-                  rs.updated, (g_get_monotonic_time() - t0) / 1000);
+                  daemon_fw_get(d->fw)->ops->name, rs.added, rs.removed, rs.duplicates,
+                  rs.hooks_fixed, rs.updated, (g_get_monotonic_time() - t0) / 1000);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -678,8 +678,8 @@ start_signals(Daemon *d)
     if (d->monitor)
         g_signal_connect(d->monitor, "changed", G_CALLBACK(on_config_changed), d);
     else
-        g_warning("config: not watching %s for changes (SIGHUP still reloads): %s",
-                  d->config_path, err->message);
+        g_warning("config: not watching %s for changes (SIGHUP still reloads): %s", d->config_path,
+                  err->message);
 }
 
 Daemon *
