@@ -4,10 +4,8 @@
 // watch to one GLib main loop, and ends each loop turn with one commit then one firewall change.
 #include "daemon.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib-unix.h>
 

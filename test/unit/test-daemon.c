@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Tests of the daemon's wiring against the in-memory firewall: a burst of alerts costs one
 // store transaction and one firewall commit, the checkpoint committed with the alerts covers
-// them, a restart resumes without acting on an alert twice, and a bad reload changes nothing.
+// them, a restart resumes without acting on an alert twice, a bad reload changes nothing, and a
+// full table (max_bans) refuses new bans.
 #include "daemon.h"
 
 #include <glib/gstdio.h>
