@@ -207,6 +207,26 @@ print_summary(const Replay *r, const PolicyStats *ps)
     g_string_free(s, TRUE);
 }
 
+static const char summary[] =
+    "Runs the parser and the policy of a configuration over existing alert logs, offline,\n"
+    "with each alert's own timestamp as the current time, and prints one verdict per alert:\n"
+    "time, address, action (ban, extend, none), reason, rule, alerts in the window, ban\n"
+    "time and expiry. Nothing is changed: no state, no firewall. Bans are kept in memory so\n"
+    "later alerts see them (extension, escalation of repeat offenders), and a table that\n"
+    "holds max_bans refuses new ones, as the daemon's does. Give the LOGFILEs oldest first\n"
+    "(alert.1 before alert).\n\n"
+    "--manual-bans starts from the bans an operator set (alertban ban) that the daemon's\n"
+    "state holds now, each in force from the first alert until it ends: alerts of an\n"
+    "address inside one are counted into it, as the daemon counts them.\n\n"
+    "Timestamps without a year (Snort's MM/DD-hh:mm:ss) get the year of the file's mtime,\n"
+    "or the year before when that would put them more than a day after the mtime (a log\n"
+    "from December rotated in January); --year sets it instead. Times are read in the local\n"
+    "time zone (TZ), as the sensor wrote them, and printed in UTC.\n\n"
+    "The host's own addresses and gateways are this host's, read once at start, unless\n"
+    "--own-address gives them. A summary goes to standard error.\n\n"
+    "Exit status: 0 when every log was read, 1 when output cannot be written, 2 on a bad\n"
+    "configuration, a log that cannot be read, or a usage error.";
+
 int
 cli_replay(int argc, char **argv)
 {
@@ -232,26 +252,7 @@ cli_replay(int argc, char **argv)
     };
     g_set_prgname("alertban replay"); /* so --help says "Usage: alertban replay ..." */
     g_autoptr(GOptionContext) ctx = g_option_context_new("LOGFILE... - replay alert logs");
-    g_option_context_set_summary(
-        ctx,
-        "Runs the parser and the policy of a configuration over existing alert logs, offline,\n"
-        "with each alert's own timestamp as the current time, and prints one verdict per alert:\n"
-        "time, address, action (ban, extend, none), reason, rule, alerts in the window, ban\n"
-        "time and expiry. Nothing is changed: no state, no firewall. Bans are kept in memory so\n"
-        "later alerts see them (extension, escalation of repeat offenders), and a table that\n"
-        "holds max_bans refuses new ones, as the daemon's does. Give the LOGFILEs oldest first\n"
-        "(alert.1 before alert).\n\n"
-        "--manual-bans starts from the bans an operator set (alertban ban) that the daemon's\n"
-        "state holds now, each in force from the first alert until it ends: alerts of an\n"
-        "address inside one are counted into it, as the daemon counts them.\n\n"
-        "Timestamps without a year (Snort's MM/DD-hh:mm:ss) get the year of the file's mtime,\n"
-        "or the year before when that would put them more than a day after the mtime (a log\n"
-        "from December rotated in January); --year sets it instead. Times are read in the local\n"
-        "time zone (TZ), as the sensor wrote them, and printed in UTC.\n\n"
-        "The host's own addresses and gateways are this host's, read once at start, unless\n"
-        "--own-address gives them. A summary goes to standard error.\n\n"
-        "Exit status: 0 when every log was read, 1 when output cannot be written, 2 on a bad\n"
-        "configuration, a log that cannot be read, or a usage error.");
+    g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
