@@ -481,7 +481,7 @@ on_verify(gpointer data)
         g_warning("firewall: the %s backend's entries were changed outside alertband; restored "
                   "them: added=%u removed=%u duplicates=%u hooks_fixed=%u updated=%u "
                   "(%" G_GINT64_FORMAT " ms)",
-                  daemon_fw_get(d->fw)->ops->name, rs.added, rs.removed, rs.duplicates,
+                  fw_name(daemon_fw_get(d->fw)), rs.added, rs.removed, rs.duplicates,
                   rs.hooks_fixed, rs.updated, (g_get_monotonic_time() - t0) / 1000);
     }
     return G_SOURCE_CONTINUE;

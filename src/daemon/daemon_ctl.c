@@ -202,7 +202,7 @@ static void
 status_firewall(Daemon *d, const BansCounts *bc, JsonWriter *w)
 {
     json_object_begin(w, "firewall");
-    json_add_string(w, "backend", daemon_fw_get(d->fw)->ops->name);
+    json_add_string(w, "backend", fw_name(daemon_fw_get(d->fw)));
     json_add_string(w, "configured", fw_backend_name(d->cfg->firewall.backend));
     json_add_string(w, "reason", daemon_fw_reason(d->fw));
     json_add_int(w, "switches", (gint64)daemon_fw_switches(d->fw));

@@ -86,7 +86,7 @@ drop_old(DaemonFw *df)
     if (!fw_flush(df->old, &err)) {
         g_warning("firewall: removing the %s backend's entries after the move to %s failed "
                   "(retrying every %d s; until then its bans stay in the kernel): %s",
-                  df->old->ops->name, df->fw->ops->name, FW_OLD_RETRY_S, err->message);
+                  fw_name(df->old), fw_name(df->fw), FW_OLD_RETRY_S, err->message);
         return FALSE;
     }
     g_clear_pointer(&df->old, fw_free);
@@ -138,7 +138,7 @@ on_bans_turn(Bans *bans, guint n_bans, gpointer data)
         df->hold_until_us = t0 + FW_SWITCH_HOLD_US;
         g_warning("firewall: moving %u bans from %s to %s (%s) failed; they stay with %s, next "
                   "try in %d s: %s",
-                  n_bans, df->fw->ops->name, fw_backend_name(want), why, df->fw->ops->name,
+                  n_bans, fw_name(df->fw), fw_backend_name(want), why, fw_name(df->fw),
                   (int)(FW_SWITCH_HOLD_US / G_USEC_PER_SEC), err->message);
         if (fw) {
             g_autoptr(GError) ferr = NULL;
@@ -153,10 +153,10 @@ on_bans_turn(Bans *bans, guint n_bans, gpointer data)
     df->fw = g_steal_pointer(&fw);
     g_strlcpy(df->choice.why, why, sizeof df->choice.why);
     df->switches++;
-    const char *from = df->old->ops->name;
+    const char *from = fw_name(df->old);
     gboolean dropped = drop_old(df);
     g_message("firewall backend: %s (%s): moved %u bans from %s in %" G_GINT64_FORMAT " ms",
-              df->fw->ops->name, why, n_bans, from, (g_get_monotonic_time() - t0) / 1000);
+              fw_name(df->fw), why, n_bans, from, (g_get_monotonic_time() - t0) / 1000);
     if (!dropped)
         df->old_retry_id = g_timeout_add_seconds(FW_OLD_RETRY_S, on_old_retry, df);
 }
