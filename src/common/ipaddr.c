@@ -236,8 +236,7 @@ ipaddr_parse_len(const char *text, gsize len, IpAddr *out)
         goto fail;
     memcpy(buf, text, len);
     buf[len] = '\0';
-    if (ipaddr_scan_ipv4(buf, out) == len ||
-        ipaddr_scan_ipv6(buf, len, out, &groups, &compressed))
+    if (ipaddr_scan_ipv4(buf, out) == len || ipaddr_scan_ipv6(buf, len, out, &groups, &compressed))
         return TRUE;
 fail:
     memset(out, 0, sizeof *out);

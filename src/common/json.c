@@ -157,13 +157,21 @@ json_write_uint(char *dst, guint64 v)
 }
 
 char *
-json_write_int(char *dst, gint64 v)
+json_write_raw(char *dst, const char *s, gsize len)
 {
-    if (v < 0) {
-        *dst++ = '-';
-        return json_write_uint(dst, (guint64)0 - (guint64)v);
-    }
-    return json_write_uint(dst, (guint64)v);
+    memcpy(dst, s, len);
+    return dst + len;
+}
+
+char *
+json_write_plain_string(char *dst, const char *s)
+{
+    gsize n = strlen(s);
+    *dst++ = '"';
+    memcpy(dst, s, n);
+    dst += n;
+    *dst++ = '"';
+    return dst;
 }
 
 char *

@@ -27,7 +27,12 @@ void json_commit(GString *out, char *end);
 /* The escaping itself (json_append_string() calls it): writes "s" at dst, returns the end. */
 char *json_write_string(char *dst, const char *s, gsize len);
 char *json_write_uint(char *dst, guint64 v);
-char *json_write_int(char *dst, gint64 v);
+/* Copies len bytes as they are (punctuation, literals, text already made safe). */
+char *json_write_raw(char *dst, const char *s, gsize len);
+#define JSON_WRITE_LIT(dst, lit) json_write_raw((dst), (lit), sizeof(lit) - 1)
+/* Writes s in quotes without escaping: only for text the caller built from a character set
+ * that needs none (digits, letters, punctuation other than quote and backslash). */
+char *json_write_plain_string(char *dst, const char *s);
 
 /* ---- writer ---------------------------------------------------------------------------
  * The writer every JSON output goes through. It tracks nesting, so each value is one call
@@ -55,8 +60,6 @@ void json_add_int(JsonWriter *w, const char *key, gint64 value);
 void json_add_uint(JsonWriter *w, const char *key, guint64 value);
 void json_add_bool(JsonWriter *w, const char *key, gboolean value);
 void json_add_null(JsonWriter *w, const char *key);
-/* Appends value as a JSON string literal (quotes included) to out. */
-void json_append_escaped(GString *out, const char *value, gsize len);
 
 /* ---- reader ---------------------------------------------------------------------------
  * A strict reader for what the writer produces: objects, arrays, strings, integers that fit

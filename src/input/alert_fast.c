@@ -15,8 +15,10 @@
 // may hold brackets, arrows and quotes, so the parser reads the fixed head from the left up to
 // "[g:s:r]" and the fixed tail from the right (addresses, {proto}, bracket items, " [**]"); what
 // lies between is the message.
-#define _GNU_SOURCE /* memrchr, memmem */
+#define _GNU_SOURCE /* alert_field.h: memrchr, memmem */
 #include "alert_formats.h"
+
+#include "alert_field.h"
 
 /* Parses "SRC -> DST" or nothing after "{PROTO} "; FALSE on anything else. */
 static gboolean
