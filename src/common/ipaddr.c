@@ -40,33 +40,35 @@ ipv4_octet(const guchar **pp, unsigned *out)
     return TRUE;
 }
 
-/* The four bytes of a dotted quad at s into b; returns the bytes read, 0 when there is none. */
-static inline gsize
-ipv4_scan(const char *s, guint8 *b)
-{
-    const guchar *p = (const guchar *)s;
-    unsigned v[4];
-    if (!ipv4_octet(&p, &v[0]) || *p++ != '.' || !ipv4_octet(&p, &v[1]) || *p++ != '.' ||
-        !ipv4_octet(&p, &v[2]) || *p++ != '.' || !ipv4_octet(&p, &v[3]))
-        return 0;
-    if ((unsigned)*p - '0' <= 9 || *p == '.')
-        return 0; /* a fourth digit or a fifth part */
-    for (int i = 0; i < 4; i++)
-        b[i] = (guint8)v[i];
-    return (gsize)(p - (const guchar *)s);
-}
-
 gsize
 ipaddr_scan_ipv4(const char *s, IpAddr *out)
 {
-    guint8 b[4];
-    gsize n = ipv4_scan(s, b);
-    if (n == 0)
+    const guchar *p = (const guchar *)s;
+    unsigned a, b, c, d;
+    if (!ipv4_octet(&p, &a) || *p++ != '.' || !ipv4_octet(&p, &b) || *p++ != '.' ||
+        !ipv4_octet(&p, &c) || *p++ != '.' || !ipv4_octet(&p, &d))
         return 0;
+    if ((unsigned)*p - '0' <= 9 || *p == '.')
+        return 0; /* a fourth digit or a fifth part */
     memset(out, 0, sizeof *out);
     out->family = AF_INET;
-    memcpy(out->bytes, b, 4);
-    return n;
+    out->bytes[0] = (guint8)a;
+    out->bytes[1] = (guint8)b;
+    out->bytes[2] = (guint8)c;
+    out->bytes[3] = (guint8)d;
+    return (gsize)(p - (const guchar *)s);
+}
+
+/* A dotted quad that ends IPv6 text at q (end is the text's end) into b[0..3]. Kept out of
+ * line: it is rare, and inlined it would cost the common path a stack frame. */
+static G_GNUC_NO_INLINE gboolean
+ipv6_dotted_tail(const guchar *q, const guchar *end, guint8 *b)
+{
+    IpAddr v4;
+    if ((const guchar *)q + ipaddr_scan_ipv4((const char *)q, &v4) != end)
+        return FALSE;
+    memcpy(b, v4.bytes, 4);
+    return TRUE;
 }
 
 /* Hex digit values plus one; 0 for anything else. */
@@ -129,7 +131,7 @@ ipv6_expanded(const guchar *s, guint8 *b)
 #undef HEXV
 
 /* IPv4-mapped IPv6 is stored as the IPv4 address it maps. */
-static void
+static inline void
 set_v6_family(IpAddr *out)
 {
     if (memcmp(out->bytes, v4_mapped_prefix, sizeof v4_mapped_prefix) == 0) {
@@ -143,7 +145,7 @@ set_v6_family(IpAddr *out)
 
 /* Moves the groups read after "::" (gap..n-1, two bytes each) to the end of b and zeroes the
  * run the "::" stands for. */
-static void
+static inline void
 ipv6_expand_gap(guint8 *b, guint n, guint gap)
 {
     guint tail = n - gap, to = 8 - tail;
@@ -186,21 +188,20 @@ ipaddr_scan_ipv6(const char *s, gsize len, IpAddr *out, guint *groups, gboolean 
         const guchar *q = p;
         if (n == 8 || (p = hex_group(q, &v)) == NULL)
             return FALSE;
-        if (p < end && *p == '.') {
-            /* The dotted quad ends the text and needs room for two groups ("::" at least
-             * one more). */
-            if (n > (gap >= 0 ? 5u : 6u) || q + ipv4_scan((const char *)q, b + 2 * n) != end)
-                return FALSE;
-            n += 2;
-            break;
-        }
         b[2 * n] = (guint8)(v >> 8);
         b[2 * n + 1] = (guint8)v;
         n++;
         if (p == end)
             break;
-        if (*p != ':')
-            return FALSE; /* a fifth hex digit, anything else */
+        if (*p != ':') {
+            /* A dotted quad, in place of the group just read, ends the text and needs room
+             * for two groups ("::" at least one more); anything else (a fifth hex digit, ...)
+             * is no address. */
+            if (*p != '.' || n > (gap >= 0 ? 6u : 7u) || !ipv6_dotted_tail(q, end, b + 2 * (n - 1)))
+                return FALSE;
+            n++;
+            break;
+        }
         p++;
         if (p < end && *p == ':') {
             if (gap >= 0)

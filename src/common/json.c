@@ -157,24 +157,6 @@ json_write_uint(char *dst, guint64 v)
 }
 
 char *
-json_write_raw(char *dst, const char *s, gsize len)
-{
-    memcpy(dst, s, len);
-    return dst + len;
-}
-
-char *
-json_write_plain_string(char *dst, const char *s)
-{
-    gsize n = strlen(s);
-    *dst++ = '"';
-    memcpy(dst, s, n);
-    dst += n;
-    *dst++ = '"';
-    return dst;
-}
-
-char *
 json_reserve(GString *out, gsize bound)
 {
     gsize old = out->len;
