@@ -143,17 +143,20 @@ set_v6_family(IpAddr *out)
     }
 }
 
-/* Moves the groups read after "::" (gap..n-1, two bytes each) to the end of b and zeroes the
- * run the "::" stands for. */
+/* Moves the groups read after "::" (gap..n-1, two bytes each) to the end of b, last first,
+ * and zeroes the places they leave that the "::" run covers; the groups never written (n..)
+ * are zero already. No memset() of a variable length: the call costs more than the run. */
 static inline void
 ipv6_expand_gap(guint8 *b, guint n, guint gap)
 {
     guint tail = n - gap, to = 8 - tail;
     for (guint k = tail; k-- > 0;) {
-        b[2 * (to + k)] = b[2 * (gap + k)];
-        b[2 * (to + k) + 1] = b[2 * (gap + k) + 1];
+        guint src = gap + k;
+        b[2 * (to + k)] = b[2 * src];
+        b[2 * (to + k) + 1] = b[2 * src + 1];
+        if (src < to)
+            b[2 * src] = b[2 * src + 1] = 0;
     }
-    memset(b + 2 * gap, 0, 2 * (to - gap));
 }
 
 /* Groups go straight into out->bytes, as if there were no "::", and the ones after it move to
@@ -172,6 +175,7 @@ ipaddr_scan_ipv6(const char *s, gsize len, IpAddr *out, guint *groups, gboolean 
         return TRUE;
     }
     const guchar *p = (const guchar *)s, *end = p + len;
+    memset(b, 0, 16); /* what a "::" stands for */
     guint n = 0;
     int gap = -1; /* groups before "::" */
     if (p[0] == ':') {
