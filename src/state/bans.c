@@ -30,10 +30,10 @@
  * for a deterministic order); each entry knows its heap index, so insert, extend and remove
  * are O(log n). Permanent bans are not in the heap. One GLib timeout is armed for the heap's
  * top; when it fires, every ban whose deadline has passed ends in the same pass (up to
- * expire_batch_max, the rest in the next pass, armed at once), and the turn is flushed.
+ * expire_batch_max, the rest in the next pass, armed at once), and the turn is committed.
  *
  * Order of effects. bans_add()/bans_remove()/expiry change the table at once, queue the row
- * in the store and mark the prefix dirty. bans_flush() first commits the store (one
+ * in the store and mark the prefix dirty. bans_commit() first commits the store (one
  * transaction holding the turn's tracker rows, bans and tail checkpoints, queued by whichever
  * module), then sends every dirty prefix to the firewall in one fw_apply(). A
  * crash between the two leaves the store ahead of the kernel, which the reconcile at start
@@ -43,12 +43,12 @@
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
  * table is retried with backoff.
  *
- * Once attached, the first change of a turn adds an idle source that calls bans_flush(). It
+ * Once attached, the first change of a turn adds an idle source that calls bans_commit(). It
  * has G_PRIORITY_DEFAULT, the tailer's priority, and is dispatched in the main loop's next
  * iteration, after the sources that were ready in this one: everything a burst of callbacks
  * queued goes out in one commit and one fw_apply(). A lower priority would batch more, but a
  * log that never stops growing keeps a default-priority source ready in every iteration and
- * would starve the flush: no ban would ever reach the kernel during a flood.
+ * would starve the commit: no ban would ever reach the kernel during a flood.
  */
 
 /*
@@ -195,13 +195,13 @@ struct Bans {
     GMainContext *ctx;
     GSource *expiry_source;
     gint64 expiry_source_deadline;
-    GSource *flush_source;
+    GSource *commit_source;
     GSource *retry_source;
     BansTurnFunc turn_func;
     gpointer turn_data;
 };
 
-/* A flush (store rows plus firewall changes) or reconcile this large gives freed memory back. */
+/* A commit (store rows plus firewall changes) or reconcile this large gives freed memory back. */
 #define BANS_TRIM_AFTER 10000
 
 static void heap_fix(Bans *b, Entry *e);
@@ -295,7 +295,7 @@ bans_free(Bans *b)
     if (!b)
         return;
     destroy_source(&b->expiry_source);
-    destroy_source(&b->flush_source);
+    destroy_source(&b->commit_source);
     destroy_source(&b->retry_source);
     if (b->ctx)
         g_main_context_unref(b->ctx);
@@ -490,7 +490,7 @@ mark_dirty(Bans *b, const IpPrefix *p)
         *copy = *p;
         g_hash_table_add(b->dirty, copy);
     }
-    bans_request_flush(b);
+    bans_request_commit(b);
 }
 
 /* Deadline for an absolute real expiry, measured now. A stored expiry centuries away
@@ -819,7 +819,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
     count_entry(b, e, +1);
     heap_fix(b, e);
     put_entry(b, e);
-    bans_request_flush(b);
+    bans_request_commit(b);
     if (result == BANS_EXTENDED)
         log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
     if (out)
@@ -986,7 +986,7 @@ bans_next_deadline(Bans *b, gint64 *mono_us)
     return TRUE;
 }
 
-/* ---- flushing, retrying, the main-loop sources ---- */
+/* ---- committing, retrying, the main-loop sources ---- */
 
 static void
 give_back_memory(void)
@@ -997,7 +997,7 @@ give_back_memory(void)
 }
 
 gboolean
-bans_flush(Bans *b, GError **error)
+bans_commit(Bans *b, GError **error)
 {
     g_return_val_if_fail(b != NULL, FALSE);
     gboolean ok = TRUE;
@@ -1064,7 +1064,7 @@ bans_flush(Bans *b, GError **error)
     if (n_store + n >= BANS_TRIM_AFTER)
         give_back_memory();
     if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))
-        g_debug("bans: flush: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
+        g_debug("bans: commit: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
                 " fw_us=%" G_GINT64_FORMAT,
                 n_store, t1 - t0, n, g_get_monotonic_time() - t1);
     return ok;
@@ -1146,26 +1146,26 @@ bans_fw_flush(Bans *b, GError **error)
 }
 
 static gboolean
-on_flush(gpointer data)
+on_commit_idle(gpointer data)
 {
     Bans *b = data;
-    g_source_unref(b->flush_source);
-    b->flush_source = NULL;
-    bans_flush(b, NULL);
+    g_source_unref(b->commit_source);
+    b->commit_source = NULL;
+    bans_commit(b, NULL);
     return G_SOURCE_REMOVE;
 }
 
 void
-bans_request_flush(Bans *b)
+bans_request_commit(Bans *b)
 {
     g_return_if_fail(b != NULL);
-    if (!b->ctx || b->flush_source)
+    if (!b->ctx || b->commit_source)
         return;
-    b->flush_source = g_idle_source_new();
-    g_source_set_priority(b->flush_source, G_PRIORITY_DEFAULT); /* see the block comment */
-    g_source_set_callback(b->flush_source, on_flush, b, NULL);
-    g_source_set_static_name(b->flush_source, "alertban bans flush");
-    g_source_attach(b->flush_source, b->ctx);
+    b->commit_source = g_idle_source_new();
+    g_source_set_priority(b->commit_source, G_PRIORITY_DEFAULT); /* see the block comment */
+    g_source_set_callback(b->commit_source, on_commit_idle, b, NULL);
+    g_source_set_static_name(b->commit_source, "alertban bans commit");
+    g_source_attach(b->commit_source, b->ctx);
 }
 
 static gboolean
@@ -1175,7 +1175,7 @@ on_expiry(gpointer data)
     g_source_unref(b->expiry_source);
     b->expiry_source = NULL;
     bans_expire_due(b);
-    bans_flush(b, NULL); /* re-arms */
+    bans_commit(b, NULL); /* re-arms */
     return G_SOURCE_REMOVE;
 }
 
@@ -1233,7 +1233,7 @@ bans_attach(Bans *b, GMainContext *ctx)
     b->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_ref(g_main_context_default());
     rearm_expiry(b);
     if (store_pending(b->store) > 0 || g_hash_table_size(b->dirty) > 0)
-        bans_request_flush(b);
+        bans_request_commit(b);
     if (bans_degraded(b))
         schedule_retry(b);
 }

@@ -72,8 +72,8 @@ void bans_free(Bans *bans);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bans, bans_free)
 
 /* Runs the table's sources in ctx (NULL: the global default context): the single expiry
- * timer, the idle that flushes a turn's changes, and the retry timer. Without
- * it the caller drives bans_expire_due(), bans_flush() and bans_retry() itself. */
+ * timer, the idle that commits a turn's changes, and the retry timer. Without it the caller
+ * drives bans_expire_due(), bans_commit() and bans_retry() itself. */
 void bans_attach(Bans *bans, GMainContext *ctx);
 
 /* At start: loads the stored bans. Those still in force keep their original expiry; those
@@ -88,7 +88,7 @@ gboolean bans_reconcile(Bans *bans, FwReconcileStats *stats, GError **error);
 /* Adds or extends a ban. The policy never shortens a ban, never changes a manual ban's source
  * and never turns a permanent ban into a timed one; an operator's (manual) request sets the
  * expiry it asks for. out (may be NULL) is filled with the ban as it now stands (left as it
- * was when refused). Queued for the turn's flush. */
+ * was when refused). Queued for the turn's commit. */
 BansResult bans_add(Bans *bans, const BanRequest *req, Ban *out);
 
 /* Removes the ban on exactly prefix, logging reason ("manual", ...). FALSE when none. */
@@ -116,7 +116,7 @@ gint64 bans_remaining_s(Bans *bans, const IpPrefix *prefix);
 void bans_counts(Bans *bans, BansCounts *out);
 
 /* Removes every ban whose time is up (at most expire_batch_max), logging one unban line each
- * and queueing the removals. Returns how many. The expiry timer calls this, then flushes. */
+ * and queueing the removals. Returns how many. The expiry timer calls this, then commits. */
 guint bans_expire_due(Bans *bans);
 
 /* The monotonic time the next ban ends; FALSE when no timed ban exists. */
@@ -125,11 +125,11 @@ gboolean bans_next_deadline(Bans *bans, gint64 *mono_us);
 /* Ends the turn: commits the store (everything queued in it, by any module), then applies
  * the table's queued changes in one firewall commit. A failure is logged, counted and retried
  * with backoff (the firewall through a reconcile); the error is for callers that want it. */
-gboolean bans_flush(Bans *bans, GError **error);
+gboolean bans_commit(Bans *bans, GError **error);
 
-/* Asks for a flush in the main loop's next iteration (an idle source); for modules that queued
+/* Asks for a commit in the main loop's next iteration (an idle source); for modules that queued
  * store writes of their own. No-op unless attached. */
-void bans_request_flush(Bans *bans);
+void bans_request_commit(Bans *bans);
 
 /* Retries what failed: a pending commit, then a reconcile if a firewall change failed. */
 gboolean bans_retry(Bans *bans, GError **error);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Durable state in SQLite (bans, per-address ban counts, the violation tracker, tail
-// checkpoints): every SQL statement of the project lives behind this interface.
+// Durable state in SQLite (bans, per-address ban counts, the violation tracker, where the
+// tailer stopped in each file): every SQL statement of the project lives behind this interface.
 #pragma once
 
 #include <glib.h>
@@ -78,7 +78,7 @@ typedef struct {
     guint64 dev, ino, offset;
     guint8 fingerprint[STORE_FINGERPRINT_MAX]; /* bytes identifying the content before offset */
     guint fingerprint_len;
-} StoreCheckpoint;
+} StoreTailPosition;
 
 typedef struct {
     gboolean read_only;           /* for the CLI: never creates, migrates or writes */
@@ -99,7 +99,7 @@ Store *store_open(const char *state_dir, const StoreOptions *opts, GError **erro
 void store_free(Store *store);
 
 /* How many WAL checkpoints the store's checkpoint thread has run (for tests and status). */
-guint store_checkpoints_done(Store *store);
+guint store_wal_checkpoints_done(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
 /* The database file's path (borrowed), and whether it was opened read-only. */
@@ -109,8 +109,8 @@ gboolean store_is_read_only(const Store *store);
 /* --- Writes: queued in memory, made durable together by store_commit() ---
  *
  * A main-loop turn queues what it did (tracker rows, ban changes, per-address ban counts,
- * checkpoints) and ends with one store_commit(), one SQLite transaction. Queued ban and
- * checkpoint changes are coalesced per key (the last one wins). */
+ * tail positions) and ends with one store_commit(), one SQLite transaction. Queued ban and
+ * tail position changes are coalesced per key (the last one wins). */
 
 /* Queues an insert-or-replace of the ban keyed by ban->prefix. */
 void store_put_ban(Store *store, const Ban *ban);
@@ -121,8 +121,8 @@ void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gi
 /* Queues one tracker row. FALSE (and the row is counted as dropped) when the last commit
  * failed and max_pending_violations rows already wait for the retry. */
 gboolean store_add_violation(Store *store, const StoreViolation *v);
-/* Queues a checkpoint, replacing the one with the same path. */
-void store_put_checkpoint(Store *store, const StoreCheckpoint *cp);
+/* Queues a tail position, replacing the one with the same path. */
+void store_put_tail_position(Store *store, const StoreTailPosition *cp);
 
 /* Number of queued writes (after coalescing). */
 guint store_pending(const Store *store);
@@ -155,8 +155,8 @@ typedef void (*StoreBanFunc)(const Ban *ban, gpointer user_data);
 gboolean store_foreach_ban(Store *store, StoreBanFunc func, gpointer user_data, guint *n_skipped,
                            GError **error);
 
-/* Appends every valid checkpoint (StoreCheckpoint) to out; invalid rows as above. */
-gboolean store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **error);
+/* Appends every valid tail position (StoreTailPosition) to out; invalid rows as above. */
+gboolean store_load_tail_positions(Store *store, GArray *out, guint *n_skipped, GError **error);
 
 /* Appends the tracker rows of addr (StoreViolation), newest first, at most limit. */
 gboolean store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out,
