@@ -6,8 +6,9 @@
 
 #include <glib.h>
 
+#include "ban.h"
 #include "ctl_proto.h"
-#include "store.h"
+#include "store.h" /* StoreViolation */
 
 /* Writes one BAN object (key NULL inside an array). */
 void ctl_reply_add_ban(JsonWriter *w, const char *key, const Ban *ban);

@@ -44,6 +44,9 @@
 
 #define STORE_WAL_CHECKPOINT_PAGES 1000
 
+/* A ban keeps its rule's msg as whole as the alert had it. */
+G_STATIC_ASSERT(BAN_MSG_MAX == ALERT_MSG_MAX);
+
 #define SQL_FAMILY_OK "family IN (4, 6) AND length(addr) = CASE family WHEN 4 THEN 4 ELSE 16 END"
 
 /* Forward-only migrations: migrations[i] takes the schema from version i to i + 1. */
@@ -194,11 +197,8 @@ static const char *const stmt_sql[ST_COUNT] = {
  * messages), not in a Ban's or a StoreViolation's fixed arrays, so that a turn of tens of
  * thousands of alerts queues a few megabytes rather than tens. */
 typedef struct {
-    IpPrefix prefix;
+    BanCore core; /* first: its prefix is the queue's key */
     gboolean delete;
-    BanSource source;
-    guint32 violations, prior_bans, gid, sid, rev;
-    gint64 expires_us, created_us, first_seen_us, last_seen_us;
     const char *msg, *reason;
 } BanOp;
 
@@ -224,7 +224,7 @@ struct Store {
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
     sqlite3_stmt *multi[MULTI_COUNT]; /* prepared on first use */
     /* The write queue (see the block comment above). */
-    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp) -> BanOp* */
+    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp's core) -> BanOp* */
     GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
     GHashTable *tail_positions; /* path (inside the StoreTailPosition) -> StoreTailPosition* */
     GArray *violations;      /* ViolationOp */
@@ -254,24 +254,6 @@ struct Store {
     gboolean ckpt_wanted, ckpt_quit; /* under ckpt_lock */
     guint ckpt_done;                 /* checkpoints run, under ckpt_lock */
 };
-
-const char *
-ban_source_name(BanSource source)
-{
-    return source == BAN_SOURCE_MANUAL ? "manual" : "policy";
-}
-
-gboolean
-ban_source_parse(const char *text, BanSource *out)
-{
-    if (g_strcmp0(text, "policy") == 0)
-        *out = BAN_SOURCE_POLICY;
-    else if (g_strcmp0(text, "manual") == 0)
-        *out = BAN_SOURCE_MANUAL;
-    else
-        return FALSE;
-    return TRUE;
-}
 
 void
 store_violation_from_alert(const Alert *alert, gboolean swapped, gint64 time_us,
@@ -906,20 +888,11 @@ store_put_ban(Store *store, const Ban *ban)
     BanOp *op = g_hash_table_lookup(store->ban_ops, &ban->prefix);
     if (!op) {
         op = g_new0(BanOp, 1);
-        op->prefix = ban->prefix;
-        g_hash_table_insert(store->ban_ops, &op->prefix, op);
+        op->core.prefix = ban->prefix;
+        g_hash_table_insert(store->ban_ops, &op->core.prefix, op);
     }
+    op->core = ban->core; /* the same prefix: the key stays */
     op->delete = FALSE;
-    op->source = ban->source;
-    op->violations = ban->violations;
-    op->prior_bans = ban->prior_bans;
-    op->gid = ban->gid;
-    op->sid = ban->sid;
-    op->rev = ban->rev;
-    op->expires_us = ban->expires_us;
-    op->created_us = ban->created_us;
-    op->first_seen_us = ban->first_seen_us;
-    op->last_seen_us = ban->last_seen_us;
     op->msg = queue_str(store, ban->msg, sizeof ban->msg);
     op->reason = queue_str(store, ban->reason, sizeof ban->reason);
 }
@@ -932,8 +905,8 @@ store_delete_ban(Store *store, const IpPrefix *prefix)
     BanOp *op = g_hash_table_lookup(store->ban_ops, prefix);
     if (!op) {
         op = g_new0(BanOp, 1);
-        op->prefix = *prefix;
-        g_hash_table_insert(store->ban_ops, &op->prefix, op);
+        op->core.prefix = *prefix;
+        g_hash_table_insert(store->ban_ops, &op->core.prefix, op);
     }
     op->delete = TRUE;
 }
@@ -1029,7 +1002,8 @@ store_dropped_violations(const Store *store)
 static void
 bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
 {
-    const BanOp *b = row;
+    const BanOp *op = row;
+    const BanCore *b = &op->core;
     bind_addr(st, base + 1, &b->prefix.addr);
     sqlite3_bind_int(st, base + 2, family_code(&b->prefix.addr));
     sqlite3_bind_int(st, base + 3, b->prefix.len);
@@ -1045,9 +1019,9 @@ bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
     sqlite3_bind_int64(st, base + 10, b->gid);
     sqlite3_bind_int64(st, base + 11, b->sid);
     sqlite3_bind_int64(st, base + 12, b->rev);
-    sqlite3_bind_text(st, base + 13, b->msg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 13, op->msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + 14, ban_source_name(b->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, base + 15, b->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 15, op->reason, -1, SQLITE_STATIC);
 }
 
 static void
@@ -1151,7 +1125,7 @@ delete_ban(Store *store, const BanOp *op, GError **error)
     sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
     if (!st)
         return FALSE;
-    bind_prefix_key(st, &op->prefix);
+    bind_prefix_key(st, &op->core.prefix);
     return stmt_run(store, st, error, "deleting a ban");
 }
 
@@ -1195,7 +1169,7 @@ op_key_cmp(gconstpointer a, gconstpointer b)
     return (int)x->len - (int)y->len;
 }
 
-G_STATIC_ASSERT(G_STRUCT_OFFSET(BanOp, prefix) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(BanOp, core) == 0 && G_STRUCT_OFFSET(BanCore, prefix) == 0);
 G_STATIC_ASSERT(G_STRUCT_OFFSET(CountOp, prefix) == 0);
 
 static GPtrArray *
@@ -1383,16 +1357,19 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
         b->expires_us = BAN_EXPIRES_NEVER;
     else if (!column_int64(st, 3, 1, G_MAXINT64 - 1, &b->expires_us))
         return FALSE;
-    char source[16];
+    char source_text[16];
+    BanSource source;
     if (!column_int64(st, 4, 0, G_MAXINT64, &b->created_us) ||
         !column_int64(st, 5, 0, G_MAXINT64, &b->first_seen_us) ||
         !column_int64(st, 6, 0, G_MAXINT64, &b->last_seen_us) ||
         !column_u32(st, 7, &b->violations) || !column_u32(st, 8, &b->prior_bans) ||
         !column_u32(st, 9, &b->gid) || !column_u32(st, 10, &b->sid) ||
         !column_u32(st, 11, &b->rev) || !column_text(st, 12, b->msg, sizeof b->msg) ||
-        !column_text(st, 13, source, sizeof source) || !ban_source_parse(source, &b->source) ||
+        !column_text(st, 13, source_text, sizeof source_text) ||
+        !ban_source_parse(source_text, &source) ||
         !column_text(st, 14, b->reason, sizeof b->reason))
         return FALSE;
+    b->source = (guint8)source;
     *expires_out = b->expires_us;
     return TRUE;
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "alert.h"
+#include "ban.h"
 #include "ipaddr.h"
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
@@ -22,37 +23,9 @@
 #define STORE_HISTORY_DAYS_DEFAULT 90
 #define STORE_PURGE_BATCH 1000
 
-#define BAN_REASON_MAX 32
 #define STORE_VERDICT_MAX 32
 #define STORE_PATH_MAX 4096
 #define STORE_FINGERPRINT_MAX 64
-
-/* A ban that never expires has this expiry (stored as NULL). */
-#define BAN_EXPIRES_NEVER G_MAXINT64
-
-typedef enum {
-    BAN_SOURCE_POLICY, /* decided by the policy from alerts */
-    BAN_SOURCE_MANUAL, /* asked for by an operator */
-} BanSource;
-
-/* One ban, as the ban table holds it and the store persists it. A fixed-size value. */
-typedef struct {
-    IpPrefix prefix;
-    gint64 expires_us;     /* absolute real time (g_get_real_time()), or BAN_EXPIRES_NEVER */
-    gint64 created_us;     /* when this ban started */
-    gint64 first_seen_us;  /* first violation counted into this ban (created_us when manual) */
-    gint64 last_seen_us;   /* last violation (or manual change) counted into this ban */
-    guint32 violations;    /* alerts counted into this ban */
-    guint32 prior_bans;    /* how many times the address was banned before this ban */
-    guint32 gid, sid, rev; /* the last rule that hit it (0:0:0 for a manual ban) */
-    BanSource source;
-    char reason[BAN_REASON_MAX]; /* "threshold", "manual", ... */
-    char msg[ALERT_MSG_MAX];     /* the last rule's msg, untrusted text */
-} Ban;
-
-/* Stable text of a source ("policy", "manual"), and its inverse (FALSE when unknown). */
-const char *ban_source_name(BanSource source);
-gboolean ban_source_parse(const char *text, BanSource *out);
 
 /* One tracker row: a violation attributed to an address, with what was decided about it. */
 typedef struct {
