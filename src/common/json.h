@@ -55,8 +55,6 @@ void json_add_int(JsonWriter *w, const char *key, gint64 value);
 void json_add_uint(JsonWriter *w, const char *key, guint64 value);
 void json_add_bool(JsonWriter *w, const char *key, gboolean value);
 void json_add_null(JsonWriter *w, const char *key);
-/* Appends value as a JSON string literal (quotes included) to out. */
-void json_append_escaped(GString *out, const char *value, gsize len);
 
 /* ---- reader ---------------------------------------------------------------------------
  * A strict reader for what the writer produces: objects, arrays, strings, integers that fit

@@ -2,6 +2,7 @@
 // The ban table: which prefixes are banned until when, one timer for the next expiry, and the
 // order of effects (store first, then one firewall commit per main-loop turn).
 #include "bans.h"
+#include "bans_internal.h"
 
 #include <string.h>
 #ifdef __GLIBC__
@@ -202,6 +203,7 @@ struct Bans {
 #define BANS_TRIM_AFTER 10000
 
 static void heap_fix(Bans *b, Entry *e);
+static void request_commit(Bans *b);
 static void give_back_memory(void);
 static void rearm_expiry(Bans *b);
 static void schedule_retry(Bans *b);
@@ -477,7 +479,7 @@ mark_dirty(Bans *b, const IpPrefix *p)
         *copy = *p;
         g_hash_table_add(b->dirty, copy);
     }
-    bans_request_commit(b);
+    request_commit(b);
 }
 
 /* Deadline for an absolute real expiry, measured now. A stored expiry centuries away
@@ -796,7 +798,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
     count_entry(b, e, +1);
     heap_fix(b, e);
     put_entry(b, e);
-    bans_request_commit(b);
+    request_commit(b);
     if (result == BANS_EXTENDED)
         log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
     if (out)
@@ -1132,8 +1134,10 @@ on_commit_idle(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-void
-bans_request_commit(Bans *b)
+/* Asks for a commit in the main loop's next iteration (an idle source). No-op unless
+ * attached. */
+static void
+request_commit(Bans *b)
 {
     g_return_if_fail(b != NULL);
     if (!b->ctx || b->commit_source)
@@ -1210,7 +1214,7 @@ bans_attach(Bans *b, GMainContext *ctx)
     b->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_ref(g_main_context_default());
     rearm_expiry(b);
     if (store_pending(b->store) > 0 || g_hash_table_size(b->dirty) > 0)
-        bans_request_commit(b);
+        request_commit(b);
     if (bans_degraded(b))
         schedule_retry(b);
 }

@@ -71,13 +71,10 @@ typedef struct Store Store;
 Store *store_open(const char *state_dir, const StoreOptions *opts, GError **error);
 void store_free(Store *store);
 
-/* How many WAL checkpoints the store's checkpoint thread has run (for tests and status). */
-guint store_wal_checkpoints_done(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
-/* The database file's path (borrowed), and whether it was opened read-only. */
+/* The database file's path (borrowed). */
 const char *store_path(const Store *store);
-gboolean store_is_read_only(const Store *store);
 
 /* --- Writes: queued in memory, made durable together by store_commit() ---
  *
@@ -134,16 +131,6 @@ gboolean store_load_tail_positions(Store *store, GArray *out, guint *n_skipped, 
 /* Appends the tracker rows of addr (StoreViolation), newest first, at most limit. */
 gboolean store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out,
                             GError **error);
-
-/* The valid stored ban on exactly prefix into out; *found FALSE when there is none. */
-gboolean store_get_ban(Store *store, const IpPrefix *prefix, Ban *out, gboolean *found,
-                       GError **error);
-
-/* Appends tracker rows (StoreViolation) with time_us >= since_us, oldest first, at most
- * limit: what the policy re-reads at start so that windows open at a crash or stop go on
- * counting. Invalid rows are skipped as above. */
-gboolean store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *out,
-                                     GError **error);
 
 /* How many times prefix has been banned (0 when never), queued writes included, and when
  * the last of those bans started (0 when never). last_ban_us may be NULL. */

@@ -2,6 +2,7 @@
 // Unit tests for the ban table against the fake firewall and a real store, with the clock
 // injected: batching, expiry, extension, escalation, clock steps, failures and restarts.
 #include "bans.h"
+#include "bans_internal.h"
 
 #include <sqlite3.h>
 #include <string.h>

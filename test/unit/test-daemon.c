@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fw_backends.h"
 #include "store.h"
+#include "store_internal.h"
 #include "testutil.h"
 
 typedef struct {

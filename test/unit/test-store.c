@@ -2,6 +2,7 @@
 // Unit tests for the SQLite store: schema and migrations, round trips, the atomicity of a
 // turn's commit, retention, tolerant loading and read-only mode.
 #include "store.h"
+#include "store_internal.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
