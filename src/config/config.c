@@ -804,6 +804,8 @@ handle_firewall(Loader *ld, const char *key, const char *value)
         fw->direction = v ? FW_DIRECTION_BOTH : FW_DIRECTION_IN;
     } else if (strcmp(key, "log") == 0) {
         CHECK(parse_bool(value, &fw->log, error));
+    } else if (strcmp(key, "cut") == 0) {
+        CHECK(parse_bool(value, &fw->cut, error));
     } else if (strcmp(key, "log_prefix") == 0) {
         g_autofree char *text = unquote(value);
         if (strlen(text) >= sizeof fw->log_prefix || has_control_chars(text)) {
@@ -1340,6 +1342,7 @@ config_format(const Config *cfg)
     else
         g_string_append_printf(s, "lock_timeout = %ums\n", fw->lock_timeout_ms);
     g_string_append_printf(s, "verify_interval = %us\n", fw->verify_interval_s);
+    g_string_append_printf(s, "cut = %s\n", fw->cut ? "yes" : "no");
 
     for (guint i = 0; i < cfg->rules->len; i++) {
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);

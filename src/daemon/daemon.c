@@ -16,6 +16,7 @@
 #include "bans.h"
 #include "ctl_reply.h"
 #include "ctl_server.h"
+#include "cut.h"
 #include "error.h"
 #include "log.h"
 #include "ownaddr.h"
@@ -96,6 +97,11 @@ struct Daemon {
     guint64 reloads, reload_failures;
     guint64 verifies, verify_repairs;
     gint64 last_verify_real_us;
+
+    /* [firewall] cut: ends what each new ban's prefix has open (NULL: off). */
+    Cut *cut;
+    guint64 cut_conntrack, cut_sockets, cut_failures;
+    gboolean cut_failing; /* the last cut failed (warned once until one works again) */
 };
 
 static void request_turn(Daemon *d);
@@ -644,6 +650,10 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     json_add_int(w, "failures", (gint64)bc.fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
     json_add_int(w, "pending", bc.fw_pending);
+    json_add_bool(w, "cut", d->cut != NULL);
+    json_add_int(w, "cut_conntrack", (gint64)d->cut_conntrack);
+    json_add_int(w, "cut_sockets", (gint64)d->cut_sockets);
+    json_add_int(w, "cut_failures", (gint64)d->cut_failures);
     json_object_end(w);
 
     json_array_begin(w, "inputs");
@@ -1035,6 +1045,60 @@ on_bans_turn(Bans *bans, guint n_bans, gpointer data)
         d->fw_old_retry_id = g_timeout_add_seconds(FW_OLD_RETRY_S, on_fw_old_retry, d);
 }
 
+/* ---- cut ---- */
+
+/* The ban table's cut, right after a turn's firewall change: what the new bans' prefixes have
+ * open is ended; a failure is logged and never holds up the ban. */
+static void
+on_cut(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts, gpointer data)
+{
+    (void)bans;
+    Daemon *d = data;
+    CutCounts total;
+    g_autoptr(GError) err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    gboolean ok = cut_prefixes(d->cut, prefixes, n, counts, &total, &err);
+    d->cut_conntrack += total.conntrack;
+    d->cut_sockets += total.sockets;
+    g_info("cut: bans=%u conntrack=%u sockets=%u cut_us=%" G_GINT64_FORMAT, n, total.conntrack,
+           total.sockets, g_get_monotonic_time() - t0);
+    if (ok) {
+        if (d->cut_failing)
+            g_message("cut: works again");
+        d->cut_failing = FALSE;
+        return;
+    }
+    d->cut_failures++;
+    if (!d->cut_failing)
+        g_warning("cut: the open connections of %u new bans were not all ended (the bans stand;"
+                  " further failures are counted in status): %s",
+                  n, err->message);
+    else
+        g_debug("cut: %s", err->message);
+    d->cut_failing = TRUE;
+}
+
+/* cut = yes: the netlink sockets once, and what the kernel cannot do said once. Not in a dry
+ * run, nor on a backend a test hands in (their bans are not the host's). */
+static void
+start_cut(Daemon *d)
+{
+    if (!d->cfg->firewall.cut || d->cfg->daemon.dry_run || d->opts.fw)
+        return;
+    g_autoptr(GError) err = NULL;
+    d->cut = cut_new(&err);
+    if (!d->cut) {
+        g_warning("cut: new bans will not end open connections: %s", err->message);
+        return;
+    }
+    const char *why = NULL;
+    if (!cut_can_destroy_sockets(d->cut, &why))
+        g_warning("cut: the host's sockets to a banned address are not destroyed (%s); its "
+                  "conntrack entries are still deleted",
+                  why);
+    bans_set_cut_func(d->bans, on_cut, d);
+}
+
 /* The firewall backend at start. auto: chosen by what the kernel offers and how many bans
  * are stored (n_bans), after bans_load(); the others as configured. */
 static Fw *
@@ -1113,6 +1177,7 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     }
     bans_set_fw(d->bans, d->fw);
     bans_set_turn_func(d->bans, on_bans_turn, d);
+    start_cut(d);
     if (!fw_ensure(d->fw, error))
         return NULL;
     FwReconcileStats rs = {0};
@@ -1244,6 +1309,7 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->policy, policy_free);
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);
+    g_clear_pointer(&d->cut, cut_free);
     g_clear_pointer(&d->store, store_free);
     forget_old_fw(d);
     if (d->fw && d->fw != d->opts.fw)
