@@ -359,6 +359,7 @@ cut_sockets(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, 
     DumpCtx dc = {m, &batch};
     gboolean ok = TRUE;
     static const guint8 families[] = {AF_INET, AF_INET6};
+    gint64 t0 = g_get_monotonic_time();
     for (guint i = 0; ok && i < G_N_ELEMENTS(families); i++) {
         if (m->n_lens[0] == 0 && m->n_lens[1] == 0)
             break;
@@ -377,9 +378,12 @@ cut_sockets(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, 
         r->idiag_states = CUT_TCP_STATES;
         ok = dump(c, c->diag, req, on_socket, &dc, "reading the TCP sockets", error);
     }
+    gint64 t1 = g_get_monotonic_time();
     g_autofree guint *done = g_new0(guint, MAX(n, 1));
     if (ok && batch.offsets->len > 0)
         ok = batch_send(c, c->diag, &batch, done, "destroying TCP sockets", error);
+    g_debug("cut: sockets: dump_us=%" G_GINT64_FORMAT " matched=%u destroy_us=%" G_GINT64_FORMAT,
+            t1 - t0, batch.offsets->len, g_get_monotonic_time() - t1);
     for (guint i = 0; i < n; i++) {
         *total += done[i];
         if (counts)
@@ -485,10 +489,14 @@ cut_conntrack(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(req, sizeof *g);
     g->nfgen_family = AF_UNSPEC; /* both families in one dump */
     g->version = NFNETLINK_V0;
+    gint64 t0 = g_get_monotonic_time();
     gboolean ok = dump(c, c->ct, req, on_conntrack, &dc, "reading the conntrack table", error);
+    gint64 t1 = g_get_monotonic_time();
     g_autofree guint *done = g_new0(guint, MAX(n, 1));
     if (ok && batch.offsets->len > 0)
         ok = batch_send(c, c->ct, &batch, done, "deleting conntrack entries", error);
+    g_debug("cut: conntrack: dump_us=%" G_GINT64_FORMAT " matched=%u delete_us=%" G_GINT64_FORMAT,
+            t1 - t0, batch.offsets->len, g_get_monotonic_time() - t1);
     for (guint i = 0; i < n; i++) {
         *total += done[i];
         if (counts)
