@@ -121,6 +121,8 @@ cat "$AB_TMP/edited.conf" >"$AB_CONF"
 ab_wait_for 10 grep -q 'config: reloaded .*(file changed)' "$AB_DAEMON_LOG"
 snort2_line 2001219 "ET SCAN after reload" 203.0.113.70 40011 192.0.2.1 22 >>"$AB_LOG"
 ab_wait_for 5 ab_kernel_has 203.0.113.70
+# With cut = yes the ban line follows the turn's firewall change (it carries the cut's counts).
+ab_wait_for 5 grep -q 'ban addr=203.0.113.70 ' "$AB_DAEMON_LOG"
 grep -q 'ban addr=203.0.113.70 .*duration_s=7200 ' "$AB_DAEMON_LOG" ||
     ab_fail "the edited ban_time was not applied"
 
