@@ -18,6 +18,7 @@
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
+exec 3>&2
 . "$(dirname "$0")/lib/daemon.sh"
 BACKEND=${AB_BACKEND:-iptables}
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
@@ -40,7 +41,8 @@ for a in 2001:db8::2/64 2001:db8::3/64; do in_ns ip addr add "$a" dev ab-cli nod
 in_ns ip link set ab-cli up
 
 python3 "$PROBE" serve "$PORT" "$AB_TMP/ready" "$AB_TMP/events" 2>"$AB_TMP/server.err" &
-ab_on_exit "kill $!"
+SERVER=$!
+ab_on_exit "kill $SERVER"
 ab_wait_for 10 test -s "$AB_TMP/ready"
 
 # The host's own early accept of established connections, above alertband's jump.
@@ -62,7 +64,16 @@ host_accept() {
 # that exchanges data again when $AB_TMP/go appears ("hold"); output in $AB_TMP/c-SRC.
 waiter() { in_ns python3 "$PROBE" wait "$1" "$2" "$PORT" 20 >"$AB_TMP/c-$1" 2>&1 & }
 holder() { in_ns python3 "$PROBE" hold "$1" "$2" "$PORT" "$AB_TMP/go" 3 >"$AB_TMP/c-$1" 2>&1 & }
-is_up() { head -1 "$AB_TMP/c-$1" 2>/dev/null | grep -qx up; }
+is_up() {
+    case "$(head -1 "$AB_TMP/c-$1" 2>/dev/null)" in
+    up) return 0 ;;
+    down*) # (ab_wait_for hides the output of what it runs: the reason goes to fd 3)
+        echo "FAIL: $1 could not connect: $(cat "$AB_TMP/c-$1"); server" \
+            "$(kill -0 "$SERVER" 2>/dev/null && echo alive || echo gone); $(ss -ltn)" >&3
+        exit 1 ;;
+    esac
+    return 1
+}
 outcome() { sed -n 2p "$AB_TMP/c-$1" 2>/dev/null | cut -d' ' -f1; }
 got_outcome() { [ "$(outcome "$1")" = "$2" ]; }
 # The server's established sockets to a peer (IPv4 peers show as ::ffff:A.B.C.D).
@@ -89,7 +100,10 @@ waiter 192.0.2.2 192.0.2.1
 waiter 2001:db8::2 2001:db8::1
 holder 192.0.2.3 192.0.2.1
 holder 2001:db8::3 2001:db8::1
-for c in 192.0.2.2 2001:db8::2 192.0.2.3 2001:db8::3; do ab_wait_for 10 is_up "$c"; done
+for c in 192.0.2.2 2001:db8::2 192.0.2.3 2001:db8::3; do
+    kill -0 "$SERVER" || ab_fail "the server is gone: $(cat "$AB_TMP/server.err")"
+    ab_wait_for 10 is_up "$c"
+done
 for c in 192.0.2.2 2001:db8::2 192.0.2.3 2001:db8::3; do
     [ "$(server_socks "$c")" -eq 1 ] || ab_fail "the server has no connection from $c: $(ss -tn)"
     [ "$(conntrack_of "$c")" -ge 1 ] || ab_fail "no conntrack entry of $c"
