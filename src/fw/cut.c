@@ -50,9 +50,9 @@
 
 /* TCP states whose sockets are cut: everything but LISTEN (no peer), TIME_WAIT and CLOSE
  * (nothing left to reset). SYN_RECV covers half-open request sockets. */
-#define CUT_TCP_STATES                                                                           \
-    ((1u << TCP_ESTABLISHED) | (1u << TCP_SYN_SENT) | (1u << TCP_SYN_RECV) |                     \
-     (1u << TCP_FIN_WAIT1) | (1u << TCP_FIN_WAIT2) | (1u << TCP_CLOSE_WAIT) |                    \
+#define CUT_TCP_STATES                                                                             \
+    ((1u << TCP_ESTABLISHED) | (1u << TCP_SYN_SENT) | (1u << TCP_SYN_RECV) |                       \
+     (1u << TCP_FIN_WAIT1) | (1u << TCP_FIN_WAIT2) | (1u << TCP_CLOSE_WAIT) |                      \
      (1u << TCP_LAST_ACK) | (1u << TCP_CLOSING))
 
 struct Cut {
@@ -198,8 +198,7 @@ set_rcvtimeo(struct mnl_socket *nl)
  * done (one guint per owner). FALSE with an error on the first failure other than "already
  * gone"; the rest of the batch is still sent. what names the requests for the error. */
 static gboolean
-batch_send(Cut *c, struct mnl_socket *nl, Batch *b, guint *done, const char *what,
-           GError **error)
+batch_send(Cut *c, struct mnl_socket *nl, Batch *b, guint *done, const char *what, GError **error)
 {
     guint n = b->offsets->len;
     int first_errno = 0;
@@ -209,12 +208,11 @@ batch_send(Cut *c, struct mnl_socket *nl, Batch *b, guint *done, const char *wha
         guint32 seq0 = ++c->seq;
         c->seq += count;
         guint32 first_off = g_array_index(b->offsets, guint32, start);
-        guint32 end_off = start + count < n ? g_array_index(b->offsets, guint32, start + count)
-                                            : b->msgs->len;
+        guint32 end_off =
+            start + count < n ? g_array_index(b->offsets, guint32, start + count) : b->msgs->len;
         for (guint k = 0; k < count; k++) {
             struct nlmsghdr *nlh =
-                (struct nlmsghdr *)(b->msgs->data +
-                                    g_array_index(b->offsets, guint32, start + k));
+                (struct nlmsghdr *)(b->msgs->data + g_array_index(b->offsets, guint32, start + k));
             nlh->nlmsg_seq = seq0 + k;
             if (k == count - 1)
                 nlh->nlmsg_flags |= NLM_F_ACK;
@@ -337,9 +335,8 @@ on_socket(const struct nlmsghdr *nlh, gpointer data)
         return MNL_CB_OK;
     /* The request names the socket exactly as the dump did, cookie included, so a new
      * socket that took the same addresses and ports meanwhile is not touched. */
-    struct nlmsghdr *req =
-        batch_begin(dc->batch, MNL_ALIGN(sizeof(struct nlmsghdr)) +
-                                   MNL_ALIGN(sizeof(struct inet_diag_req_v2)));
+    struct nlmsghdr *req = batch_begin(dc->batch, MNL_ALIGN(sizeof(struct nlmsghdr)) +
+                                                      MNL_ALIGN(sizeof(struct inet_diag_req_v2)));
     req->nlmsg_type = SOCK_DESTROY;
     req->nlmsg_flags = NLM_F_REQUEST;
     struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(req, sizeof *r);
@@ -475,8 +472,7 @@ on_conntrack(const struct nlmsghdr *nlh, gpointer data)
 }
 
 static gboolean
-cut_conntrack(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total,
-              GError **error)
+cut_conntrack(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, GError **error)
 {
     Batch batch;
     batch_init(&batch);

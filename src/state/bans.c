@@ -758,11 +758,11 @@ log_ban(Bans *b, const char *what, const Entry *e, const BanRequest *req, gint64
     format_rule(e->gid, e->sid, e->rev, rule, sizeof rule);
     format_duration(duration_s, dur, sizeof dur);
     log_escape(e->msg, strlen(e->msg), msg);
-#define BAN_LINE_FORMAT                                                                          \
-    "%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u violations=%u"        \
+#define BAN_LINE_FORMAT                                                                            \
+    "%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u violations=%u"           \
     " source=%s reason=%s msg=\"%s\""
-#define BAN_LINE_ARGS                                                                            \
-    what, addr, rule, req->alerts, req->window_s, dur, e->prior_bans, e->violations,             \
+#define BAN_LINE_ARGS                                                                              \
+    what, addr, rule, req->alerts, req->window_s, dur, e->prior_bans, e->violations,               \
         ban_source_name((BanSource)e->source), e->reason, msg
     if (b->cut_func && strcmp(what, "ban") == 0) {
         CutLine cl = {e->prefix, g_strdup_printf(BAN_LINE_FORMAT, BAN_LINE_ARGS)};

@@ -70,8 +70,8 @@ main(int argc, char **argv)
     g_autofree CutCounts *counts = g_new0(CutCounts, MAX(prefixes->len, 1));
     CutCounts total;
     gint64 t0 = g_get_monotonic_time();
-    gboolean ok = cut_prefixes(cut, (const IpPrefix *)prefixes->data, prefixes->len, counts,
-                               &total, &error);
+    gboolean ok =
+        cut_prefixes(cut, (const IpPrefix *)prefixes->data, prefixes->len, counts, &total, &error);
     gint64 us = g_get_monotonic_time() - t0;
     printf("total conntrack=%u sockets=%u us=%" G_GINT64_FORMAT "\n", total.conntrack,
            total.sockets, us);
