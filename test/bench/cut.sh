@@ -26,6 +26,8 @@ PER=${CUT_BENCH_PER:-10}
 BURST=${CUT_BENCH_BURST:-10000}
 AB_BACKEND=${CUT_BENCH_BACKEND:-nftables}
 PEERS="$AB_SRC/test/bench/cut-peers.py"
+# The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
+PYTHON=$(command -v /usr/bin/python3 || command -v python3) || ab_fail "python3 is missing"
 PORT=25
 # Both ends of ADDRS * PER connections are open at once, in two processes (one end each).
 ulimit -n "$(ulimit -H -n)"
@@ -62,7 +64,7 @@ while [ "$i" -le "$total" ]; do
 done >"$AB_TMP/addrs.batch"
 ip -n "$ns" -batch "$AB_TMP/addrs.batch"
 
-python3 "$PEERS" server "$PORT" "$AB_TMP/ready" "$AB_TMP/server.ev" &
+"$PYTHON" "$PEERS" server "$PORT" "$AB_TMP/ready" "$AB_TMP/server.ev" &
 ab_on_exit "kill $!"
 ab_wait_for 10 test -s "$AB_TMP/ready"
 
@@ -89,7 +91,7 @@ clients() {
     i=$1
     while [ "$i" -lt $(($1 + $2)) ]; do addr "$i"; i=$((i + 1)); done >"$AB_TMP/clients.txt"
     : >"$AB_TMP/clients.ev"
-    ip netns exec "$ns" python3 "$PEERS" clients 192.0.2.1 "$PORT" "$AB_TMP/clients.txt" "$3" \
+    ip netns exec "$ns" "$PYTHON" "$PEERS" clients 192.0.2.1 "$PORT" "$AB_TMP/clients.txt" "$3" \
         "$AB_TMP/clients.ev" 600 &
     ab_on_exit "kill $! 2>/dev/null"
     ab_wait_for 300 grep -q '^up ' "$AB_TMP/clients.ev"

@@ -26,7 +26,9 @@ ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
 BACKEND=${AB_BACKEND:-iptables}
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
-command -v python3 >/dev/null || ab_fail "python3 is missing (scripts/setup installs it)"
+# The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
+PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
+    ab_fail "python3 is missing (scripts/setup installs it)"
 BOUND=5
 
 att="ab-cuta-$$"
@@ -71,16 +73,16 @@ fi
 
 # The inner server: one connection on port 25 that it answers and later writes to again
 # (serve-one), and an echo server on port 26 for the innocent client.
-ip netns exec "$srv" python3 "$PROBE" serve-one 25 "$AB_TMP/ready25" "$AB_TMP/go-srv" 3 >"$AB_TMP/srv25" 2>&1 &
+ip netns exec "$srv" "$PYTHON" "$PROBE" serve-one 25 "$AB_TMP/ready25" "$AB_TMP/go-srv" 3 >"$AB_TMP/srv25" 2>&1 &
 ab_on_exit "kill $! 2>/dev/null"
-ip netns exec "$srv" python3 "$PROBE" serve 26 "$AB_TMP/ready26" &
+ip netns exec "$srv" "$PYTHON" "$PROBE" serve 26 "$AB_TMP/ready26" &
 ab_on_exit "kill $! 2>/dev/null"
 ab_wait_for 10 test -s "$AB_TMP/ready25"
 ab_wait_for 10 test -s "$AB_TMP/ready26"
 ab_wait_for 10 in_att ping -q -n -c 1 -W 1 198.51.100.2
 
-ip netns exec "$att" python3 "$PROBE" hold 203.0.113.2 198.51.100.2 25 "$AB_TMP/go-att" 3 >"$AB_TMP/att" 2>&1 &
-ip netns exec "$att" python3 "$PROBE" hold 203.0.113.3 198.51.100.2 26 "$AB_TMP/go-good" 3 >"$AB_TMP/good" 2>&1 &
+ip netns exec "$att" "$PYTHON" "$PROBE" hold 203.0.113.2 198.51.100.2 25 "$AB_TMP/go-att" 3 >"$AB_TMP/att" 2>&1 &
+ip netns exec "$att" "$PYTHON" "$PROBE" hold 203.0.113.3 198.51.100.2 26 "$AB_TMP/go-good" 3 >"$AB_TMP/good" 2>&1 &
 line_is() { sed -n "$2p" "$1" 2>/dev/null | cut -d' ' -f1 | grep -qx "$3"; }
 ab_wait_for 10 line_is "$AB_TMP/att" 1 up
 ab_wait_for 10 line_is "$AB_TMP/good" 1 up

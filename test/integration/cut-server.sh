@@ -22,7 +22,9 @@ exec 3>&2
 . "$(dirname "$0")/lib/daemon.sh"
 BACKEND=${AB_BACKEND:-iptables}
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
-command -v python3 >/dev/null || ab_fail "python3 is missing (scripts/setup installs it)"
+# The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
+PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
+    ab_fail "python3 is missing (scripts/setup installs it)"
 command -v ss >/dev/null || ab_fail "ss is missing (scripts/setup installs iproute2)"
 PORT=25
 BOUND=5 # seconds everything has to happen in
@@ -40,7 +42,7 @@ for a in 192.0.2.2/24 192.0.2.3/24 192.0.2.4/24; do in_ns ip addr add "$a" dev a
 for a in 2001:db8::2/64 2001:db8::3/64; do in_ns ip addr add "$a" dev ab-cli nodad; done
 in_ns ip link set ab-cli up
 
-python3 "$PROBE" serve "$PORT" "$AB_TMP/ready" "$AB_TMP/events" 2>"$AB_TMP/server.err" &
+"$PYTHON" "$PROBE" serve "$PORT" "$AB_TMP/ready" "$AB_TMP/events" 2>"$AB_TMP/server.err" &
 SERVER=$!
 ab_on_exit "kill $SERVER"
 ab_wait_for 10 test -s "$AB_TMP/ready"
@@ -62,8 +64,8 @@ host_accept() {
 
 # A client SRC that connects and then only waits for its connection to end ("wait"), or one
 # that exchanges data again when $AB_TMP/go appears ("hold"); output in $AB_TMP/c-SRC.
-waiter() { in_ns python3 "$PROBE" wait "$1" "$2" "$PORT" 20 >"$AB_TMP/c-$1" 2>&1 & }
-holder() { in_ns python3 "$PROBE" hold "$1" "$2" "$PORT" "$AB_TMP/go" 3 >"$AB_TMP/c-$1" 2>&1 & }
+waiter() { in_ns "$PYTHON" "$PROBE" wait "$1" "$2" "$PORT" 20 >"$AB_TMP/c-$1" 2>&1 & }
+holder() { in_ns "$PYTHON" "$PROBE" hold "$1" "$2" "$PORT" "$AB_TMP/go" 3 >"$AB_TMP/c-$1" 2>&1 & }
 is_up() {
     case "$(head -1 "$AB_TMP/c-$1" 2>/dev/null)" in
     up) return 0 ;;
@@ -80,7 +82,7 @@ got_outcome() { [ "$(outcome "$1")" = "$2" ]; }
 server_socks() { ss -tnH state established "( sport = :$PORT )" | grep -cE "[[:space:]]\[?(::ffff:)?$1\]?:[0-9]+[[:space:]]*$" || true; }
 no_server_sock() { [ "$(server_socks "$1")" -eq 0 ]; }
 # /proc/net/nf_conntrack writes IPv6 addresses with every zero.
-exploded() { python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)' "$1"; }
+exploded() { "$PYTHON" -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)' "$1"; }
 conntrack_of() { grep -cF "src=$(exploded "$1") " /proc/net/nf_conntrack || true; }
 no_conntrack() { [ "$(conntrack_of "$1")" -eq 0 ]; }
 server_saw() { grep -qx "end $1 $2" "$AB_TMP/events" 2>/dev/null; }

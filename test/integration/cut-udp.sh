@@ -13,7 +13,9 @@ set -eu
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
 BACKEND=${AB_BACKEND:-iptables}
-command -v python3 >/dev/null || ab_fail "python3 is missing (scripts/setup installs it)"
+# The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
+PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
+    ab_fail "python3 is missing (scripts/setup installs it)"
 BOUND=5
 
 ns="ab-cutu-$$"
@@ -28,7 +30,7 @@ ip netns exec "$ns" ip addr add 192.0.2.3/24 dev ab-cli
 ip netns exec "$ns" ip link set ab-cli up
 
 # The server: echoes every datagram and keeps, per source address, a count in COUNTS.
-python3 - "$AB_TMP/counts" <<'EOF' &
+"$PYTHON" - "$AB_TMP/counts" <<'EOF' &
 import socket, sys
 counts = {}
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -58,7 +60,7 @@ fi
 
 # The peers: a datagram every 20 ms for 30 s at most (they stop when STOP appears).
 for src in 192.0.2.2 192.0.2.3; do
-    ip netns exec "$ns" python3 - "$src" "$AB_TMP/stop" <<'EOF' &
+    ip netns exec "$ns" "$PYTHON" - "$src" "$AB_TMP/stop" <<'EOF' &
 import os, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 5060))
