@@ -102,6 +102,8 @@ struct Daemon {
     Cut *cut;
     guint64 cut_conntrack, cut_sockets, cut_failures;
     gboolean cut_failing; /* the last cut failed (warned once until one works again) */
+    GArray *recut;        /* IpPrefix: new bans to cut once more, CUT_AGAIN_MS later */
+    guint recut_id;
 };
 
 static void request_turn(Daemon *d);
@@ -1047,26 +1049,59 @@ on_bans_turn(Bans *bans, guint n_bans, gpointer data)
 
 /* ---- cut ---- */
 
+/* The second pass: a server may still answer a request that reached it just before the ban
+ * (a UDP datagram waiting in its socket) after the first pass, and its answer opens a new
+ * conntrack entry the other way, through which the banned peer's next packets are
+ * "ESTABLISHED" again for an early accept rule. Once the server has drained what it had, a
+ * second cut of the same prefixes removes such an entry for good. */
+#define CUT_AGAIN_MS 500
+
+static gboolean cut_run(Daemon *d, const IpPrefix *prefixes, guint n, CutCounts *counts,
+                        gboolean again);
+
+static gboolean
+on_recut(gpointer data)
+{
+    Daemon *d = data;
+    d->recut_id = 0;
+    g_autoptr(GArray) prefixes = g_steal_pointer(&d->recut);
+    if (prefixes && prefixes->len > 0 && d->cut)
+        cut_run(d, (const IpPrefix *)prefixes->data, prefixes->len, NULL, TRUE);
+    return G_SOURCE_REMOVE;
+}
+
 /* The ban table's cut, right after a turn's firewall change: what the new bans' prefixes have
- * open is ended; a failure is logged and never holds up the ban. */
+ * open is ended (and once more CUT_AGAIN_MS later); a failure is logged and never holds up
+ * the ban. */
 static void
 on_cut(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts, gpointer data)
 {
     (void)bans;
     Daemon *d = data;
+    cut_run(d, prefixes, n, counts, FALSE);
+    if (!d->recut)
+        d->recut = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    g_array_append_vals(d->recut, prefixes, n);
+    if (!d->recut_id)
+        d->recut_id = g_timeout_add(CUT_AGAIN_MS, on_recut, d);
+}
+
+static gboolean
+cut_run(Daemon *d, const IpPrefix *prefixes, guint n, CutCounts *counts, gboolean again)
+{
     CutCounts total;
     g_autoptr(GError) err = NULL;
     gint64 t0 = g_get_monotonic_time();
     gboolean ok = cut_prefixes(d->cut, prefixes, n, counts, &total, &err);
     d->cut_conntrack += total.conntrack;
     d->cut_sockets += total.sockets;
-    g_info("cut: bans=%u conntrack=%u sockets=%u cut_us=%" G_GINT64_FORMAT, n, total.conntrack,
-           total.sockets, g_get_monotonic_time() - t0);
+    g_info("cut: %sbans=%u conntrack=%u sockets=%u cut_us=%" G_GINT64_FORMAT, again ? "again " : "",
+           n, total.conntrack, total.sockets, g_get_monotonic_time() - t0);
     if (ok) {
         if (d->cut_failing)
             g_message("cut: works again");
         d->cut_failing = FALSE;
-        return;
+        return TRUE;
     }
     d->cut_failures++;
     if (!d->cut_failing)
@@ -1076,6 +1111,7 @@ on_cut(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts, gpointe
     else
         g_debug("cut: %s", err->message);
     d->cut_failing = TRUE;
+    return FALSE;
 }
 
 /* cut = yes: the netlink sockets once, and what the kernel cannot do said once. Not in a dry
@@ -1309,6 +1345,9 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->policy, policy_free);
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);
+    if (d->recut_id)
+        g_source_remove(d->recut_id);
+    g_clear_pointer(&d->recut, g_array_unref);
     g_clear_pointer(&d->cut, cut_free);
     g_clear_pointer(&d->store, store_free);
     forget_old_fw(d);
