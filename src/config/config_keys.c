@@ -174,6 +174,8 @@ const ConfigKey config_keys[] = {
     {FIREWALL, "verify_interval", &config_value_period,
      CFG_FIELD(guint, firewall.verify_interval_s), .max = 86400, .def = "60s",
      .doc = "How often the kernel's bans, chains or sets are checked and repaired; 0: never."},
+    {FIREWALL, "cut", &config_value_bool, CFG_FIELD(gboolean, firewall.cut), .def = "yes",
+     .doc = "yes: a new ban also ends its prefix's open connections (conntrack, sockets)."},
 
     {RULE, "threshold", &config_value_threshold, RULE_FIELD(Threshold, threshold),
      .present = RULE_FIELD(gboolean, has_threshold),

@@ -214,6 +214,10 @@ status_firewall(Daemon *d, const BansCounts *bc, JsonWriter *w)
     json_add_int(w, "failures", (gint64)bc->fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
     json_add_int(w, "pending", bc->fw_pending);
+    json_add_bool(w, "cut", d->cut != NULL);
+    json_add_int(w, "cut_conntrack", (gint64)d->cut_conntrack);
+    json_add_int(w, "cut_sockets", (gint64)d->cut_sockets);
+    json_add_int(w, "cut_failures", (gint64)d->cut_failures);
     json_object_end(w);
 }
 

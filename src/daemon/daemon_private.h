@@ -10,6 +10,7 @@
 #include "bans.h"
 #include "config.h"
 #include "ctl_server.h"
+#include "cut.h"
 #include "daemon.h"
 #include "daemon_fw.h"
 #include "ownaddr.h"
@@ -62,6 +63,13 @@ struct Daemon {
     guint64 reloads, reload_failures;
     guint64 verifies, verify_repairs;
     gint64 last_verify_real_us;
+
+    /* [firewall] cut: ends what each new ban's prefix has open (NULL: off). */
+    Cut *cut;
+    guint64 cut_conntrack, cut_sockets, cut_failures;
+    gboolean cut_failing; /* the last cut failed (warned once until one works again) */
+    GArray *recut;        /* IpPrefix: new bans to cut once more, CUT_AGAIN_MS later */
+    guint recut_id;
 };
 
 /* The control socket's handlers (daemon_ctl.c); user_data is the Daemon. */

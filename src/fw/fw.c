@@ -24,6 +24,7 @@ fw_config_init_defaults(FwConfig *cfg)
     g_strlcpy(cfg->lock_file, lock && *lock ? lock : "/run/xtables.lock", sizeof cfg->lock_file);
     cfg->lock_timeout_ms = 5000;
     cfg->verify_interval_s = 60;
+    cfg->cut = TRUE;
 }
 
 gboolean

@@ -50,11 +50,12 @@ typedef struct {
     char lock_file[256];                     /* the xtables lock, default /run/xtables.lock */
     guint lock_timeout_ms;
     guint verify_interval_s;                 /* the daemon's check of the kernel; 0: never */
+    gboolean cut; /* a new ban also ends the prefix's open connections (sockets, conntrack) */
 } FwConfig;
 
 /* Fills cfg with the defaults: backend auto (200 rules at most), chain ALERTBAN, hook INPUT,
  * drop, direction in, no log, /run/xtables.lock (or $XTABLES_LOCKFILE when set), 5 s lock
- * timeout, a check of the kernel every 60 s. */
+ * timeout, a check of the kernel every 60 s, cut on. */
 void fw_config_init_defaults(FwConfig *cfg);
 
 typedef enum {

@@ -197,7 +197,22 @@ struct Bans {
     GSource *retry_source;
     BansTurnFunc turn_func;
     gpointer turn_data;
+    BansCutFunc cut_func;
+    gpointer cut_data;
+    GArray *cut_lines; /* CutLine: this turn's new bans, whose lines wait for the cut's counts */
 };
+
+/* A new ban's log line, written once the turn's cut has counted what it ended. */
+typedef struct {
+    IpPrefix prefix;
+    char *line;
+} CutLine;
+
+static void
+cut_line_clear(gpointer data)
+{
+    g_free(((CutLine *)data)->line);
+}
 
 /* A commit (store rows plus firewall changes) or reconcile this large gives freed memory back. */
 #define BANS_TRIM_AFTER 10000
@@ -273,6 +288,8 @@ bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock)
     b->strs = strpool_new();
     b->heap = g_ptr_array_new();
     b->dirty = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, g_free, NULL);
+    b->cut_lines = g_array_new(FALSE, FALSE, sizeof(CutLine));
+    g_array_set_clear_func(b->cut_lines, cut_line_clear);
     b->retry_delay_ms = b->opts.retry_min_ms;
     b->clock_offset_us = now_real(b) - now_mono(b);
     return b;
@@ -296,6 +313,9 @@ bans_free(Bans *b)
     destroy_source(&b->expiry_source);
     destroy_source(&b->commit_source);
     destroy_source(&b->retry_source);
+    for (guint i = 0; i < b->cut_lines->len; i++)
+        g_message("%s", g_array_index(b->cut_lines, CutLine, i).line);
+    g_array_unref(b->cut_lines);
     if (b->ctx)
         g_main_context_unref(b->ctx);
     g_ptr_array_unref(b->heap);
@@ -707,18 +727,61 @@ set_rule(Ban *ban, const BanRequest *req)
     g_strlcpy(ban->reason, req->reason ? req->reason : "", sizeof ban->reason);
 }
 
+/* With a cut function, a new ban's line waits for the turn's cut (bans_commit()) and ends
+ * with its counts. */
 static void
-log_ban(const char *what, const Entry *e, const BanRequest *req, gint64 duration_s)
+log_ban(Bans *b, const char *what, const Entry *e, const BanRequest *req, gint64 duration_s)
 {
     char addr[IPADDR_STRLEN], rule[40], dur[24], msg[LOG_ESCAPE_BUFSIZE];
     ipprefix_format(&e->core.prefix, addr);
     format_rule(e->core.gid, e->core.sid, e->core.rev, rule, sizeof rule);
     format_duration(duration_s, dur, sizeof dur);
     log_escape(e->msg, strlen(e->msg), msg);
-    g_message("%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u"
-              " violations=%u source=%s reason=%s msg=\"%s\"",
-              what, addr, rule, req->alerts, req->window_s, dur, e->core.prior_bans,
-              e->core.violations, ban_source_name((BanSource)e->core.source), e->reason, msg);
+#define BAN_LINE_FORMAT                                                                            \
+    "%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u violations=%u"           \
+    " source=%s reason=%s msg=\"%s\""
+#define BAN_LINE_ARGS                                                                              \
+    what, addr, rule, req->alerts, req->window_s, dur, e->core.prior_bans, e->core.violations,               \
+        ban_source_name((BanSource)e->core.source), e->reason, msg
+    if (b->cut_func && strcmp(what, "ban") == 0) {
+        CutLine cl = {e->core.prefix, g_strdup_printf(BAN_LINE_FORMAT, BAN_LINE_ARGS)};
+        g_array_append_val(b->cut_lines, cl);
+        return;
+    }
+    g_message(BAN_LINE_FORMAT, BAN_LINE_ARGS);
+#undef BAN_LINE_FORMAT
+#undef BAN_LINE_ARGS
+}
+
+/* Cuts what the turn's new bans (those still in the table) have open and writes their lines
+ * with the counts. */
+static void
+cut_new_bans(Bans *b)
+{
+    guint n = b->cut_lines->len;
+    if (n == 0)
+        return;
+    g_autofree IpPrefix *prefixes = g_new(IpPrefix, n);
+    g_autofree guint *which = g_new(guint, n);
+    g_autofree CutCounts *counts = g_new0(CutCounts, n);
+    guint m = 0;
+    for (guint i = 0; i < n; i++) {
+        const CutLine *cl = &g_array_index(b->cut_lines, CutLine, i);
+        if (g_hash_table_contains(b->table, &cl->prefix)) {
+            which[i] = m;
+            prefixes[m++] = cl->prefix;
+        } else {
+            which[i] = G_MAXUINT; /* banned and unbanned within the turn */
+        }
+    }
+    if (m > 0)
+        b->cut_func(b, prefixes, m, counts, b->cut_data);
+    for (guint i = 0; i < n; i++) {
+        const CutLine *cl = &g_array_index(b->cut_lines, CutLine, i);
+        const CutCounts *c = which[i] == G_MAXUINT ? &(CutCounts){0, 0} : &counts[which[i]];
+        g_message("%s cut_conntrack=%u cut_sockets=%u", cl->line, c->conntrack, c->sockets);
+    }
+    g_array_set_size(b->cut_lines, 0);
 }
 
 BansResult
@@ -758,7 +821,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
         store_put_ban(b->store, &ban);
         store_put_ban_count(b->store, &e->core.prefix, count + 1, real);
         mark_dirty(b, &e->core.prefix);
-        log_ban("ban", e, req, duration_s);
+        log_ban(b, "ban", e, req, duration_s);
         if (out)
             *out = ban;
         return BANS_ADDED;
@@ -800,7 +863,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
     put_entry(b, e);
     request_commit(b);
     if (result == BANS_EXTENDED)
-        log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
+        log_ban(b, e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
     if (out)
         entry_to_ban(e, out);
     return result;
@@ -1033,6 +1096,9 @@ bans_commit(Bans *b, GError **error)
             ok = FALSE;
         }
     }
+    /* After the firewall change, whether it succeeded or waits for a retry: the ban stands
+     * either way, and what it cuts is counted on its line. */
+    cut_new_bans(b);
     if (b->store_failed || b->fw_failed)
         schedule_retry(b);
     rearm_expiry(b);
@@ -1085,6 +1151,14 @@ bans_set_turn_func(Bans *b, BansTurnFunc func, gpointer user_data)
 {
     b->turn_func = func;
     b->turn_data = user_data;
+}
+
+void
+bans_set_cut_func(Bans *b, BansCutFunc func, gpointer user_data)
+{
+    g_return_if_fail(b != NULL);
+    b->cut_func = func;
+    b->cut_data = user_data;
 }
 
 void

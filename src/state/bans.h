@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "cut.h"
 #include "fw.h"
 #include "ipaddr.h"
 #include "store.h"
@@ -121,6 +122,14 @@ gboolean bans_degraded(Bans *bans);
  * apply of their own. */
 typedef void (*BansTurnFunc)(Bans *bans, guint n_bans, gpointer user_data);
 void bans_set_turn_func(Bans *bans, BansTurnFunc func, gpointer user_data);
+
+/* Called once per turn with new bans, right after the turn's firewall change, with their
+ * prefixes (n > 0); fills counts[i] (zeroed) with what was cut for prefixes[i]. With a cut
+ * function set, the line of a new ban is written then, after the cut, ending in
+ * "cut_conntrack=N cut_sockets=M"; without one, when the ban is added. */
+typedef void (*BansCutFunc)(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts,
+                            gpointer user_data);
+void bans_set_cut_func(Bans *bans, BansCutFunc func, gpointer user_data);
 
 /* Hands the table to fw (borrowed, outliving the table or the next switch) without touching
  * the kernel: for the choice of backend at start, before the first reconcile. */

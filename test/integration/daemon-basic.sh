@@ -127,6 +127,8 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
     a="203.0.113.$((70 + i))"
     snort2_line 2001219 "ET SCAN after reload" "$a" 40011 192.0.2.1 22 >>"$AB_LOG"
     ab_wait_for 5 ab_kernel_has "$a"
+    # With cut = yes the ban line follows the turn's firewall change (it carries the counts).
+    ab_wait_for 5 grep -q "ban addr=$a " "$AB_DAEMON_LOG"
     if grep -q "ban addr=$a .*duration_s=7200 " "$AB_DAEMON_LOG"; then
         applied=yes
         break

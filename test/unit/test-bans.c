@@ -1213,6 +1213,67 @@ test_compact_round_trip(gconstpointer data)
     fixture_tear_down(f, NULL);
 }
 
+/* ---- the cut of new bans ---- */
+
+typedef struct {
+    Fixture *f;
+    guint calls;
+    GArray *seen;         /* IpPrefix: every prefix handed to the cut */
+    gboolean installed;   /* each was already in the (fake) kernel when cut */
+} CutRecord;
+
+static void
+record_cut(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts, gpointer data)
+{
+    (void)bans;
+    CutRecord *r = data;
+    r->calls++;
+    for (guint i = 0; i < n; i++) {
+        char text[IPADDR_STRLEN];
+        g_array_append_val(r->seen, prefixes[i]);
+        r->installed = r->installed && is_installed(r->f, ipprefix_format(&prefixes[i], text));
+        g_assert_cmpuint(counts[i].conntrack, ==, 0);
+        counts[i].conntrack = 10 + i;
+        counts[i].sockets = 20 + i;
+    }
+}
+
+static void
+test_cut_new_bans(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    CutRecord r = {f, 0, g_array_new(FALSE, FALSE, sizeof(IpPrefix)), TRUE};
+    bans_set_cut_func(f->bans, record_cut, &r);
+    BanRequest a = policy_req("203.0.113.30", 3600);
+    BanRequest b = policy_req("2001:db8::/64", 3600);
+    BanRequest gone = policy_req("203.0.113.31", 3600);
+    g_assert_cmpint(bans_add(f->bans, &a, NULL), ==, BANS_ADDED);
+    g_assert_cmpint(bans_add(f->bans, &b, NULL), ==, BANS_ADDED);
+    g_assert_cmpint(bans_add(f->bans, &gone, NULL), ==, BANS_ADDED);
+    g_assert_true(bans_remove(f->bans, &gone.prefix, "manual"));
+    /* The line waits for the turn's cut. */
+    g_assert_cmpuint(test_log_count("ban addr=203.0.113.30 *"), ==, 0);
+    flush_ok(f);
+    /* One cut per turn, after the firewall change, of the bans still in the table. */
+    g_assert_cmpuint(r.calls, ==, 1);
+    g_assert_true(r.installed);
+    g_assert_cmpuint(r.seen->len, ==, 2);
+    test_log_assert("ban addr=203.0.113.30 rule=1:2001219:20 * reason=threshold *"
+                    " cut_conntrack=10 cut_sockets=20");
+    test_log_assert("ban addr=2001:db8::/64 * cut_conntrack=11 cut_sockets=21");
+    test_log_assert("ban addr=203.0.113.31 * cut_conntrack=0 cut_sockets=0");
+    /* An extension is no new ban: nothing is cut, its line is written at once. */
+    BanRequest longer = policy_req("203.0.113.30", 7200);
+    g_assert_cmpint(bans_add(f->bans, &longer, NULL), ==, BANS_EXTENDED);
+    test_log_assert("extend addr=203.0.113.30 *");
+    flush_ok(f);
+    g_assert_cmpuint(r.calls, ==, 1);
+    /* A turn without new bans cuts nothing. */
+    flush_ok(f);
+    g_assert_cmpuint(r.calls, ==, 1);
+    g_array_unref(r.seen);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -1220,6 +1281,7 @@ main(int argc, char **argv)
 {
     test_init(&argc, &argv);
     ADD("/bans/add/new", test_add_new);
+    ADD("/bans/cut/new-bans", test_cut_new_bans);
     ADD("/bans/flush/one-commit-per-turn", test_one_commit_per_turn);
     ADD("/bans/flush/store-before-kernel", test_store_before_kernel);
     ADD("/bans/expire/on-time", test_expire_on_time);

@@ -3,7 +3,18 @@
 """TCP helper for the packet tests: an echo server, and clients that report in one word
 what happened to a connection, with how long it took.
 
-  tcpprobe.py serve PORT READYFILE         echo server on [::]:PORT (IPv4 too)
+  tcpprobe.py serve PORT READYFILE [EVENTS]
+                                           echo server on [::]:PORT (IPv4 too); with
+                                           EVENTS, appends "end PEER eof|reset|aborted"
+                                           there when a connection ends (aborted: the
+                                           socket was destroyed under it)
+  tcpprobe.py serve-one PORT READYFILE GOFILE TIMEOUT
+                                           accepts one connection, echoes its first line
+                                           (prints "up PEER"), waits for GOFILE, sends a
+                                           line and prints the outcome like probe
+  tcpprobe.py wait SRC DST PORT TIMEOUT    connect and check the echo (prints "up"), then
+                                           wait without sending for the connection to end:
+                                           prints "reset|eof|timeout MS EPOCH_MS"
   tcpprobe.py probe SRC DST PORT TIMEOUT   connect from SRC, send, read the echo:
                                            prints "ok|refused|reset|timeout MS"
   tcpprobe.py hold SRC DST PORT GOFILE TIMEOUT
@@ -23,7 +34,7 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def serve(port, ready):
+def listener(port, ready):
     srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -31,21 +42,60 @@ def serve(port, ready):
     srv.listen(64)
     with open(ready, "w") as f:
         f.write("ready\n")
+    return srv
 
-    def echo(conn):
+
+def peer_name(addr):
+    host = addr[0]
+    return host[7:] if host.startswith("::ffff:") else host
+
+
+def serve(port, ready, events=None):
+    srv = listener(port, ready)
+    lock = threading.Lock()
+
+    def record(peer, how):
+        if events:
+            with lock, open(events, "a") as f:
+                f.write("end %s %s\n" % (peer, how))
+
+    def echo(conn, peer):
         with conn:
             try:
                 while True:
                     data = conn.recv(4096)
                     if not data:
-                        return
+                        return record(peer, "eof")
                     conn.sendall(data)
-            except OSError:
-                return
+            except ConnectionResetError:
+                return record(peer, "reset")
+            except ConnectionAbortedError:
+                return record(peer, "aborted")
+            except OSError as e:
+                return record(peer, "error:" + (e.strerror or str(e)).replace(" ", "_"))
 
     while True:
-        conn, _ = srv.accept()
-        threading.Thread(target=echo, args=(conn,), daemon=True).start()
+        conn, addr = srv.accept()
+        threading.Thread(target=echo, args=(conn, peer_name(addr)), daemon=True).start()
+
+
+def serve_one(port, ready, go, timeout):
+    srv = listener(port, ready)
+    conn, addr = srv.accept()
+    with conn:
+        conn.settimeout(timeout)
+        data = conn.recv(64)
+        conn.sendall(data)
+        print("up", peer_name(addr), flush=True)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(go):
+            if time.monotonic() > deadline:
+                print("no-go", flush=True)
+                return
+            time.sleep(0.01)
+        start = time.monotonic()
+        outcome = exchange(conn, timeout)
+        print(outcome, int((time.monotonic() - start) * 1000), flush=True)
 
 
 def exchange(sock, timeout):
@@ -114,9 +164,38 @@ def hold(src, dst, port, go, timeout):
         print(outcome, int((time.monotonic() - start) * 1000), flush=True)
 
 
+def wait(src, dst, port, timeout):
+    sock, outcome = connect(src, dst, port, timeout)
+    if not sock:
+        print("down", outcome, flush=True)
+        return
+    with sock:
+        outcome = exchange(sock, timeout)
+        if outcome != "ok":
+            print("down", outcome, flush=True)
+            return
+        print("up", flush=True)
+        start = time.monotonic()
+        sock.settimeout(timeout)
+        try:
+            outcome = "eof" if sock.recv(64) == b"" else "data"
+        except ConnectionResetError:
+            outcome = "reset"
+        except socket.timeout:
+            outcome = "timeout"
+        except OSError as e:
+            outcome = "error:" + (e.strerror or str(e)).replace(" ", "_")
+        print(outcome, int((time.monotonic() - start) * 1000), int(time.time() * 1000),
+              flush=True)
+
+
 def main(argv):
-    if len(argv) == 4 and argv[1] == "serve":
-        serve(int(argv[2]), argv[3])
+    if len(argv) in (4, 5) and argv[1] == "serve":
+        serve(int(argv[2]), argv[3], argv[4] if len(argv) == 5 else None)
+    elif len(argv) == 6 and argv[1] == "serve-one":
+        serve_one(int(argv[2]), argv[3], argv[4], float(argv[5]))
+    elif len(argv) == 6 and argv[1] == "wait":
+        wait(argv[2], argv[3], int(argv[4]), float(argv[5]))
     elif len(argv) == 6 and argv[1] == "probe":
         probe(argv[2], argv[3], int(argv[4]), float(argv[5]))
     elif len(argv) == 7 and argv[1] == "hold":
