@@ -580,6 +580,21 @@ set_group(const char *value, char **dst, GError **error)
     return TRUE;
 }
 
+static gboolean
+set_user(const char *value, char **dst, GError **error)
+{
+    for (const char *p = value; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.') {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                        "expected a user name, got '%s'", value);
+            return FALSE;
+        }
+    }
+    g_free(*dst);
+    *dst = g_strdup(value);
+    return TRUE;
+}
+
 static void
 unknown_key(Loader *ld, const char *key)
 {
@@ -607,6 +622,8 @@ handle_daemon(Loader *ld, const char *key, const char *value)
                  cfg->daemon.socket, sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
     } else if (strcmp(key, "socket_group") == 0) {
         CHECK(set_group(value, &cfg->daemon.socket_group, error));
+    } else if (strcmp(key, "user") == 0) {
+        CHECK(set_user(value, &cfg->daemon.user, error));
     } else if (strcmp(key, "on_exit") == 0) {
         int v;
         CHECK(set_choice(value, "keep", "flush", &v, error));
@@ -1013,6 +1030,7 @@ config_init_defaults(Config *cfg)
     cfg->daemon.state_dir = g_strdup("/var/lib/alertban");
     cfg->daemon.socket = g_strdup("/run/alertban/alertban.sock");
     cfg->daemon.socket_group = g_strdup("");
+    cfg->daemon.user = g_strdup("");
     cfg->daemon.on_exit = CONFIG_ON_EXIT_KEEP;
     cfg->daemon.dry_run = FALSE;
     cfg->daemon.history_days = 90;
@@ -1268,6 +1286,7 @@ config_format(const Config *cfg)
     append_text(s, "state_dir", cfg->daemon.state_dir);
     append_text(s, "socket", cfg->daemon.socket);
     append_kv(s, "socket_group", cfg->daemon.socket_group);
+    append_kv(s, "user", cfg->daemon.user);
     g_string_append_printf(s, "on_exit = %s\n",
                            cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
     g_string_append_printf(s, "dry_run = %s\n", cfg->daemon.dry_run ? "yes" : "no");
@@ -1369,6 +1388,7 @@ config_free_members(Config *cfg)
     g_free(cfg->daemon.state_dir);
     g_free(cfg->daemon.socket);
     g_free(cfg->daemon.socket_group);
+    g_free(cfg->daemon.user);
     g_clear_pointer(&cfg->input.paths, g_ptr_array_unref);
     g_free(cfg->policy.swap_marker);
     g_clear_pointer(&cfg->policy.home_net, g_array_unref);
