@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -137,13 +138,33 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
     return G_LOG_WRITER_HANDLED;
 }
 
+/* systemd sets JOURNAL_STREAM=DEV:INODE to the stream it connected stdout and stderr to; when
+ * stderr is still that stream, the journal is listening (a redirection elsewhere changes the
+ * inode). Without it, GLib's own test: stderr is a socket of the journal's. */
+static gboolean
+stderr_is_journal(void)
+{
+    const char *env = g_getenv("JOURNAL_STREAM");
+    if (!env || !*env)
+        return g_log_writer_is_journald(STDERR_FILENO);
+    g_auto(GStrv) parts = g_strsplit(env, ":", 3);
+    guint64 dev, ino;
+    struct stat st;
+    if (g_strv_length(parts) != 2 ||
+        !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXUINT64, &dev, NULL) ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 0, G_MAXUINT64, &ino, NULL) ||
+        fstat(STDERR_FILENO, &st) != 0)
+        return FALSE;
+    return (guint64)st.st_dev == dev && (guint64)st.st_ino == ino;
+}
+
 void
 log_setup(LogTarget target, int verbosity)
 {
     log_state.installed = TRUE;
     log_state.verbosity = verbosity;
     log_state.journal = target == LOG_TARGET_JOURNAL ||
-                        (target == LOG_TARGET_AUTO && g_log_writer_is_journald(STDERR_FILENO));
+                        (target == LOG_TARGET_AUTO && stderr_is_journal());
     g_log_set_writer_func(log_writer, &log_state, NULL);
 }
 

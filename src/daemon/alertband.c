@@ -106,7 +106,7 @@ run_daemon(const Options *o, Config *cfg)
     daemon_options_init(&opts);
     /* A client that goes away mid-reply must not kill the daemon. */
     signal(SIGPIPE, SIG_IGN);
-    if (!priv_become_user(cfg, &error)) {
+    if (!priv_become_user(cfg, &error) || !priv_check_socket_group(cfg, &error)) {
         g_printerr("alertband: cannot start: %s\n", error->message);
         config_free(cfg);
         return EXIT_FAILURE;

@@ -233,6 +233,14 @@ priv_restrict(GError **error)
         if (capng_have_capability(CAPNG_PERMITTED, (unsigned)wanted[i]))
             keep[n++] = wanted[i];
     }
+    /* Under the unit the set is already this one: no capset() (which its system call filter
+     * would not need to allow), only no_new_privs. */
+    g_autoptr(GError) differs = NULL;
+    if (!can_bound && check_caps(keep, n, &differs)) {
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            return fail_errno(error, errno, "setting no_new_privs", NULL);
+        return TRUE;
+    }
     capng_clear(CAPNG_SELECT_BOTH);
     for (guint i = 0; i < n; i++) {
         if (capng_update(CAPNG_ADD,
@@ -246,6 +254,42 @@ priv_restrict(GError **error)
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return fail_errno(error, errno, "setting no_new_privs", NULL);
     return check_caps(keep, n, error);
+}
+
+gboolean
+priv_check_socket_group(const Config *cfg, GError **error)
+{
+    g_return_val_if_fail(cfg != NULL, FALSE);
+    const char *name = cfg->daemon.socket_group;
+    if (!name || !*name)
+        return TRUE;
+    struct group gr, *res = NULL;
+    char buf[16384];
+    int rc = getgrnam_r(name, &gr, buf, sizeof buf, &res);
+    if (rc != 0 || !res)
+        return TRUE; /* the control server reports an unknown group */
+    if (getegid() == gr.gr_gid)
+        return TRUE;
+    int n = getgroups(0, NULL);
+    if (n < 0)
+        return fail_errno(error, errno, "getgroups", NULL);
+    g_autofree gid_t *groups = g_new(gid_t, MAX(n, 1));
+    n = getgroups(n, groups);
+    if (n < 0)
+        return fail_errno(error, errno, "getgroups", NULL);
+    for (int i = 0; i < n; i++) {
+        if (groups[i] == gr.gr_gid)
+            return TRUE;
+    }
+    capng_clear(CAPNG_SELECT_BOTH);
+    if (capng_get_caps_process() == 0 && capng_have_capability(CAPNG_EFFECTIVE, CAP_CHOWN))
+        return TRUE;
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
+                "socket_group = %s: alertband (uid %u) is not in group %s and cannot hand it the "
+                "socket; add the user to it (adduser USER %s), or under systemd name it in a "
+                "drop-in (systemctl edit alertban: [Service] SupplementaryGroups=%s)",
+                name, (unsigned)geteuid(), name, name, name);
+    return FALSE;
 }
 
 char *

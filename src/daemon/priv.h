@@ -21,5 +21,10 @@ gboolean priv_become_user(const Config *cfg, GError **error);
  * socket's group was set and the state opened. Checked; FALSE with an error on any failure. */
 gboolean priv_restrict(GError **error);
 
+/* FALSE with an error naming the fix when socket_group is set and the daemon can neither
+ * give the socket that group as a member of it nor with CAP_CHOWN: the common mistake of a
+ * unit whose user is not in the group. */
+gboolean priv_check_socket_group(const Config *cfg, GError **error);
+
 /* The process's effective capabilities as text ("net_admin, net_raw"); free with g_free(). */
 char *priv_describe(void);
