@@ -192,7 +192,7 @@ priv_become_user(const Config *cfg, GError **error)
         return fail(error, "preparing the capability set");
     if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
         return fail_errno(error, errno, "limiting the capability bounding set", NULL);
-    int rc = capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_INIT_SUPP_GRP);
+    int rc = capng_change_id((int)uid, (int)gid, CAPNG_INIT_SUPP_GRP);
     if (rc != 0) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                     "becoming user %s (uid %u gid %u) failed at step %d: %s", name,
