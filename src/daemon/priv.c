@@ -185,7 +185,8 @@ priv_become_user(const Config *cfg, GError **error)
         make_lock_file(cfg->firewall.lock_file);
 
     /* The bounding set first, while CAP_SETPCAP is still ours; then the identity, keeping the
-     * two firewall capabilities across setresuid() (libcap-ng sets PR_SET_KEEPCAPS around it). */
+     * two firewall capabilities across setresuid() (libcap-ng sets PR_SET_KEEPCAPS around it).
+     * initgroups() gives the user's groups (CAPNG_DROP_SUPP_GRP would empty them afterwards). */
     capng_clear(CAPNG_SELECT_BOTH);
     if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
                       CAP_NET_ADMIN, CAP_NET_RAW, -1) != 0)
