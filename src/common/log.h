@@ -5,13 +5,16 @@
 #include <glib.h>
 
 typedef enum {
-    LOG_TARGET_AUTO,    /* the journal when stderr is connected to it, else stderr */
+    LOG_TARGET_AUTO,    /* the journal when stderr is the journal's stream, else stderr */
     LOG_TARGET_STDERR,
     LOG_TARGET_JOURNAL,
 } LogTarget;
 
 /* Installs the structured log writer for the process. verbosity: 0 logs message and above,
- * 1 adds info, 2 adds debug. Call once from a main(). */
+ * 1 adds info, 2 adds debug. Call once from a main(). LOG_TARGET_AUTO picks the journal when
+ * stderr is the stream $JOURNAL_STREAM names (or, without it, a journal socket): entries then
+ * carry GLib's PRIORITY per level, SYSLOG_IDENTIFIER=alertband, and each key=value pair of the
+ * message as ALERTBAN_KEY=value (a leading bare word, "ban" or "unban", as ALERTBAN_EVENT). */
 void log_setup(LogTarget target, int verbosity);
 
 /* Whether a line of level would be written: FALSE for info and debug below the verbosity
