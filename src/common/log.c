@@ -16,22 +16,15 @@ typedef struct {
 /* Set once by log_setup() before the loop starts; read-only afterwards. */
 static LogState log_state;
 
-/* Most key=value pairs of one message turned into journal fields. */
-#define LOG_JOURNAL_FIELDS_MAX 24
-
-typedef struct {
-    char key[64]; /* ALERTBAN_ + the key in upper case */
-    char value[LOG_ESCAPE_BUFSIZE];
-} LogKv;
-
-/* The message's key=value pairs (key: a lower-case word; value: a word, or a "quoted" text as
- * log_escape() writes it, kept escaped) into kv, ALERTBAN_KEY=value; a first word without '='
- * or ':' ("ban", "unban", "extend") becomes ALERTBAN_EVENT. Returns the number filled. */
-static gsize
-parse_kv(const char *msg, LogKv *kv, gsize max)
+/* The journal's fields come from the text of the line itself, so that the greppable line and
+ * the fields can never say different things, and callers need not build both. */
+gsize
+log_message_fields(const char *msg, LogField *kv, gsize max)
 {
     gsize n = 0;
     const char *p = msg;
+    if (max == 0)
+        return 0;
     const char *first_end = p + strcspn(p, " ");
     if (first_end > p && first_end[0] == ' ' && strcspn(p, "=:") > (gsize)(first_end - p) &&
         (gsize)(first_end - p) < sizeof kv[0].value) {
@@ -90,8 +83,8 @@ parse_kv(const char *msg, LogKv *kv, gsize max)
 static GLogWriterOutput
 write_journal(GLogLevelFlags level, const GLogField *fields, gsize n_fields, const char *message)
 {
-    LogKv kv[LOG_JOURNAL_FIELDS_MAX];
-    gsize n_kv = message ? parse_kv(message, kv, G_N_ELEMENTS(kv)) : 0;
+    LogField kv[LOG_FIELDS_MAX];
+    gsize n_kv = message ? log_message_fields(message, kv, G_N_ELEMENTS(kv)) : 0;
     g_autofree GLogField *all = g_new(GLogField, n_fields + n_kv + 1);
     gsize n = 0;
     gboolean has_ident = FALSE;

@@ -30,3 +30,19 @@ gboolean log_level_enabled(GLogLevelFlags level);
  * LOG_ESCAPE_MAX input bytes. out must hold LOG_ESCAPE_BUFSIZE bytes; returns out. */
 #define LOG_ESCAPE_BUFSIZE (LOG_ESCAPE_MAX * 4 + 4)
 const char *log_escape(const char *text, gsize len, char out[LOG_ESCAPE_BUFSIZE]);
+
+/* A journal field made from a log line: key "ALERTBAN_ADDR", value "203.0.113.7". */
+typedef struct {
+    char key[64];
+    char value[LOG_ESCAPE_BUFSIZE];
+} LogField;
+
+/* Most fields log_message_fields() makes of one line (the journal writer's limit). */
+#define LOG_FIELDS_MAX 24
+
+/* The key=value pairs of a log line as ALERTBAN_KEY=value fields, in order, at most max: a key
+ * is a lower-case word (letters, digits, '_'; at most 54 bytes), a value runs to the next space
+ * or is a "quoted" text as log_escape() writes it (kept escaped, without the quotes). A first
+ * word without '=' or ':' ("ban", "unban", "extend") becomes ALERTBAN_EVENT. Other words are
+ * skipped. Returns the number of fields filled. */
+gsize log_message_fields(const char *message, LogField *out, gsize max);
