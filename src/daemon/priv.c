@@ -20,6 +20,20 @@
 
 #include "error.h"
 
+/* LeakSanitizer stops the threads with ptrace() at exit, which takes CAP_SYS_PTRACE here;
+ * without it every block only a thread still references is reported as a leak. Sanitized
+ * builds of a daemon running as root keep it; release builds never do. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PRIV_KEEP_PTRACE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define PRIV_KEEP_PTRACE 1
+#endif
+#endif
+#ifndef PRIV_KEEP_PTRACE
+#define PRIV_KEEP_PTRACE 0
+#endif
+
 static gboolean
 fail_errno(GError **error, int err, const char *what, const char *arg)
 {
@@ -220,10 +234,10 @@ priv_become_user(const Config *cfg, GError **error)
 gboolean
 priv_restrict(GError **error)
 {
-    static const int wanted[] = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_DAC_READ_SEARCH};
+    static const int wanted[] = {CAP_NET_ADMIN, CAP_NET_RAW, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE};
     /* Root's reading of any file goes with CAP_DAC_OVERRIDE; it keeps reading through
      * CAP_DAC_READ_SEARCH alone. Another user reads through its groups. */
-    guint n_wanted = geteuid() == 0 ? 3 : 2;
+    guint n_wanted = geteuid() == 0 ? 3 + PRIV_KEEP_PTRACE : 2;
     capng_clear(CAPNG_SELECT_BOTH);
     if (capng_get_caps_process() != 0)
         return fail_errno(error, errno, "reading the process's capabilities", NULL);
