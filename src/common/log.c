@@ -117,8 +117,7 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
     }
     /* When the journal cannot be reached the line still goes to stderr, where systemd's
      * stream would have taken it anyway. */
-    if (st->journal &&
-        write_journal(level, fields, n_fields, message) == G_LOG_WRITER_HANDLED)
+    if (st->journal && write_journal(level, fields, n_fields, message) == G_LOG_WRITER_HANDLED)
         return G_LOG_WRITER_HANDLED;
 
     const char *prefix = "";
@@ -156,8 +155,8 @@ log_setup(LogTarget target, int verbosity)
 {
     log_state.installed = TRUE;
     log_state.verbosity = verbosity;
-    log_state.journal = target == LOG_TARGET_JOURNAL ||
-                        (target == LOG_TARGET_AUTO && stderr_is_journal());
+    log_state.journal =
+        target == LOG_TARGET_JOURNAL || (target == LOG_TARGET_AUTO && stderr_is_journal());
     g_log_set_writer_func(log_writer, &log_state, NULL);
 }
 

@@ -5,7 +5,7 @@
 #include <glib.h>
 
 typedef enum {
-    LOG_TARGET_AUTO,    /* the journal when stderr is the journal's stream, else stderr */
+    LOG_TARGET_AUTO, /* the journal when stderr is the journal's stream, else stderr */
     LOG_TARGET_STDERR,
     LOG_TARGET_JOURNAL,
 } LogTarget;

@@ -11,8 +11,8 @@
 struct Notify {
     NotifyCountFunc count;
     gpointer user_data;
-    gboolean enabled;     /* NOTIFY_SOCKET is set */
-    guint64 watchdog_us;  /* WATCHDOG_USEC, 0 when off */
+    gboolean enabled;    /* NOTIFY_SOCKET is set */
+    guint64 watchdog_us; /* WATCHDOG_USEC, 0 when off */
     GSource *timer;
     guint last_count;
     gboolean warned;

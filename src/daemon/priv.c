@@ -42,8 +42,7 @@ fail_errno(GError **error, int err, const char *what, const char *arg)
     return FALSE;
 }
 
-static gboolean G_GNUC_PRINTF(2, 3)
-fail(GError **error, const char *fmt, ...)
+static gboolean G_GNUC_PRINTF(2, 3) fail(GError **error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -210,8 +209,8 @@ priv_become_user(const Config *cfg, GError **error)
     int rc = capng_change_id((int)uid, (int)gid, CAPNG_INIT_SUPP_GRP);
     if (rc != 0) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
-                    "becoming user %s (uid %u gid %u) failed at step %d: %s", name,
-                    (unsigned)uid, (unsigned)gid, -rc, g_strerror(errno));
+                    "becoming user %s (uid %u gid %u) failed at step %d: %s", name, (unsigned)uid,
+                    (unsigned)gid, -rc, g_strerror(errno));
         return FALSE;
     }
 
