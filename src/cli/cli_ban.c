@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_ctl.h"
+#include "duration.h"
 #include "ipaddr.h"
 
 int
@@ -65,9 +66,12 @@ cli_ban(int argc, char **argv)
         printf("banned %s permanently\n", addr);
     } else {
         gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
-        char d[CTL_DURATION_STRLEN];
+        char d[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
-        printf("banned %s for %s (until %s)\n", addr, ctl_duration_format(expires - now, d), at);
+        /* The length asked for, printed back exactly ("--for 90" is "1m30s"). */
+        gint64 len_s = req.for_s > 0 ? req.for_s : expires - now;
+        printf("banned %s for %s (until %s)\n", addr,
+               duration_format_exact((guint64)MAX(len_s, 0), d), at);
     }
     return CLI_EXIT_OK;
 }

@@ -51,8 +51,6 @@ cli_ctl_parse(const char *name, const char *params, const char *summary,
         {"json", 0, 0, G_OPTION_ARG_NONE, &opts->json, "Print the daemon's JSON reply", NULL},
         G_OPTION_ENTRY_NULL,
     };
-    g_autofree char *prgname = g_strdup_printf("alertban %s", name);
-    g_set_prgname(prgname);
     g_autoptr(GOptionContext) ctx = g_option_context_new(params);
     g_option_context_set_summary(ctx, summary);
     g_option_context_set_description(
@@ -85,8 +83,13 @@ cli_ctl_config(CliCtlOptions *opts)
     g_autoptr(GError) error = NULL;
     opts->cfg = config_load_file(path, &error);
     if (!opts->cfg) {
-        fprintf(stderr, "alertban: %s\n", error->message);
-        exit(CLI_EXIT_USAGE);
+        /* A typo in the configuration must not block an emergency unban: go on with the
+         * built-in paths, and say so. */
+        fprintf(stderr,
+                "alertban: warning: %s\nalertban: warning: ignoring the configuration; using "
+                "the default socket %s and state directory\n",
+                error->message, CTL_SOCKET_DEFAULT);
+        return NULL;
     }
     config_apply_env(opts->cfg);
     return opts->cfg;

@@ -35,7 +35,8 @@ int cli_ctl_usage_error(const char *name, const char *fmt, ...) G_GNUC_PRINTF(2,
 
 /* The configuration the daemon reads: -c FILE, else $ALERTBAN_CONFIG, else CLI_CONFIG_DEFAULT
  * (whose absence is not an error), with the environment overrides applied. NULL when there
- * is none; a file that exists but does not load is reported and exits the CLI with status 2. */
+ * is none, or when the file does not load: that is reported as a warning and the built-in
+ * paths are used, so a broken configuration never blocks list, ban or unban. */
 const Config *cli_ctl_config(CliCtlOptions *opts);
 
 /* The socket path: --socket, else $ALERTBAN_SOCKET, else the configuration's socket, else

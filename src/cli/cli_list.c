@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_ctl.h"
+#include "duration.h"
 #include "ctl_reply.h"
 #include "ipaddr.h"
 
@@ -74,8 +75,8 @@ format_expires(const JsonValue *b, gint64 now)
     gint64 left = json_get_int(b, "expires", 0) - now;
     if (left <= 0)
         return g_strdup("due");
-    char buf[CTL_DURATION_STRLEN];
-    return g_strdup_printf("in %s", ctl_duration_format(left, buf));
+    char buf[DURATION_STRLEN];
+    return g_strdup_printf("in %s", duration_format_short(left, buf));
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_ctl.h"
+#include "duration.h"
 #include "ctl_reply.h"
 #include "ipaddr.h"
 
@@ -37,10 +38,10 @@ print_ban(const JsonValue *reply, const char *addr)
     if (json_get_bool(ban, "permanent", FALSE) || expires <= 0) {
         printf("state       banned permanently (%s)\n", source ? source : "-");
     } else {
-        char buf[CTL_DURATION_STRLEN];
+        char buf[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
         printf("state       banned (%s), expires in %s at %s\n", source ? source : "-",
-               ctl_duration_format(MAX(expires - now, 0), buf), at);
+               duration_format_short(MAX(expires - now, 0), buf), at);
     }
     const char *covering = json_get_string(ban, "addr");
     if (covering && g_strcmp0(covering, addr) != 0)

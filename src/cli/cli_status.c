@@ -6,6 +6,19 @@
 
 #include "cli_ctl.h"
 
+/* Members that hold a time as Unix seconds: "started" and "last_*" (but not the durations
+ * "last_*_us" or "last_*_s"). They are printed as local times, 0 as "never". */
+static gboolean
+is_time_key(const char *key)
+{
+    if (!key)
+        return FALSE;
+    if (strcmp(key, "started") == 0)
+        return TRUE;
+    return g_str_has_prefix(key, "last_") && !g_str_has_suffix(key, "_us") &&
+           !g_str_has_suffix(key, "_s") && !g_str_has_suffix(key, "_id");
+}
+
 /* The status object is whatever the daemon reports, so it is printed generically: nested
  * objects indent, array items start with "- " (an object item's first member on the same
  * line, YAML-like). bullet: the first line printed carries the item's "- ". */
@@ -45,7 +58,12 @@ print_value(const JsonValue *v, int indent, gboolean bullet)
             break;
         }
         case JSON_INT:
-            printf("%*s%s %" G_GINT64_FORMAT "\n", ind, "", label, m->i);
+            if (is_time_key(m->key)) {
+                g_autofree char *at = m->i > 0 ? cli_format_time(m->i) : g_strdup("never");
+                printf("%*s%s %s\n", ind, "", label, at);
+            } else {
+                printf("%*s%s %" G_GINT64_FORMAT "\n", ind, "", label, m->i);
+            }
             break;
         case JSON_BOOL:
             printf("%*s%s %s\n", ind, "", label, m->b ? "yes" : "no");

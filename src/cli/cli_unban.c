@@ -16,7 +16,7 @@ cli_unban(int argc, char **argv)
     };
     int rc = cli_ctl_parse("unban", "ADDR|CIDR|--all",
                            "Removes the ban on an address or network (exit status 1 when there "
-                           "is none), or every ban with --all.",
+                           "is none, with --json too), or every ban with --all.",
                            entries, &opts, &argc, &argv);
     if (rc >= 0)
         return rc;
@@ -33,19 +33,22 @@ cli_unban(int argc, char **argv)
     }
     g_autoptr(JsonValue) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
-    if (rc != CLI_EXIT_OK || opts.json)
+    if (rc != CLI_EXIT_OK)
         return rc;
     gint64 removed = json_get_int(reply, "removed", 0);
+    /* The daemon answers ok with "removed":0 (nothing went wrong there); a script still learns
+     * from the exit status alone that nothing was removed, with --json as without it. */
     char buf[IPADDR_STRLEN];
+    if (!all && removed == 0) {
+        fprintf(stderr, "alertban: %s is not banned\n", ipprefix_format(&req.addr, buf));
+        return CLI_EXIT_FAILED;
+    }
+    if (opts.json)
+        return CLI_EXIT_OK;
     if (all) {
         printf("removed %" G_GINT64_FORMAT " ban%s\n", removed, removed == 1 ? "" : "s");
         return CLI_EXIT_OK;
     }
-    ipprefix_format(&req.addr, buf);
-    if (removed == 0) {
-        fprintf(stderr, "alertban: %s is not banned\n", buf);
-        return CLI_EXIT_FAILED;
-    }
-    printf("unbanned %s\n", buf);
+    printf("unbanned %s\n", ipprefix_format(&req.addr, buf));
     return CLI_EXIT_OK;
 }

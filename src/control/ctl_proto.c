@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "duration.h"
 #include "error.h"
 
 /* ---- names ------------------------------------------------------------------------------ */
@@ -328,84 +329,23 @@ ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error)
 gboolean
 ctl_duration_parse(const char *text, gint64 *out_s, GError **error)
 {
-    const char *p = text;
-    gint64 total = 0;
-    gboolean bare = TRUE;
-    if (!*p)
-        goto bad;
-    for (const char *q = p; *q; q++)
-        bare = bare && g_ascii_isdigit(*q);
-    while (*p) {
-        if (!g_ascii_isdigit(*p))
-            goto bad;
-        gint64 n = 0;
-        while (g_ascii_isdigit(*p)) {
-            n = n * 10 + (*p - '0');
-            if (n > CTL_FOR_MAX_S)
-                goto range;
-            p++;
+    guint64 s = 0;
+    switch (duration_parse_s(text, CTL_FOR_MAX_S, &s)) {
+    case DURATION_OK:
+        if (s >= 1) {
+            *out_s = (gint64)s;
+            return TRUE;
         }
-        gint64 unit;
-        switch (*p) {
-        case 's':
-            unit = 1;
-            break;
-        case 'm':
-            unit = 60;
-            break;
-        case 'h':
-            unit = 3600;
-            break;
-        case 'd':
-            unit = 86400;
-            break;
-        case 'w':
-            unit = 7 * 86400;
-            break;
-        case '\0':
-            if (!bare)
-                goto bad;
-            unit = 1;
-            p--; /* balanced by the p++ below */
-            break;
-        default:
-            goto bad;
-        }
-        p++;
-        if (n > CTL_FOR_MAX_S / unit)
-            goto range;
-        total += n * unit;
-        if (total > CTL_FOR_MAX_S)
-            goto range;
+        break;
+    case DURATION_BAD:
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PARSE,
+                    "bad duration \"%s\" (examples: 3600, 90s, 45m, 12h, 7d, 2w, 1h30m)", text);
+        return FALSE;
+    case DURATION_RANGE:
+        break;
     }
-    if (total < 1)
-        goto range;
-    *out_s = total;
-    return TRUE;
-bad:
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PARSE,
-                "bad duration \"%s\" (examples: 3600, 90s, 45m, 12h, 7d, 2w, 1h30m)", text);
-    return FALSE;
-range:
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PARSE,
                 "duration \"%s\" out of range (1 s .. %lld days)", text,
                 (long long)(CTL_FOR_MAX_S / 86400));
     return FALSE;
-}
-
-const char *
-ctl_duration_format(gint64 seconds, char buf[CTL_DURATION_STRLEN])
-{
-    guint64 s = seconds < 0 ? (guint64)0 - (guint64)seconds : (guint64)seconds;
-    if (s < 60)
-        g_snprintf(buf, CTL_DURATION_STRLEN, "%" G_GUINT64_FORMAT "s", s);
-    else if (s < 3600)
-        g_snprintf(buf, CTL_DURATION_STRLEN, "%" G_GUINT64_FORMAT "m", s / 60);
-    else if (s < 86400)
-        g_snprintf(buf, CTL_DURATION_STRLEN, "%" G_GUINT64_FORMAT "h%02" G_GUINT64_FORMAT "m",
-                   s / 3600, s % 3600 / 60);
-    else
-        g_snprintf(buf, CTL_DURATION_STRLEN, "%" G_GUINT64_FORMAT "d%02" G_GUINT64_FORMAT "h",
-                   s / 86400, s % 86400 / 3600);
-    return buf;
 }

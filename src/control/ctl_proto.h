@@ -121,11 +121,6 @@ JsonValue *ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GErr
 
 /* ---- durations ------------------------------------------------------------------------- */
 
-/* Parses a duration such as "3600", "90s", "45m", "12h", "7d", "2w" or "1h30m" into seconds
- * (1 .. CTL_FOR_MAX_S). */
+/* Parses the length of a manual ban in the grammar of duration.h ("3600", "90s", "2w",
+ * "1h30m") into seconds, 1 .. CTL_FOR_MAX_S, with a PARSE error naming the text otherwise. */
 gboolean ctl_duration_parse(const char *text, gint64 *out_s, GError **error);
-
-#define CTL_DURATION_STRLEN 32
-/* Writes a short human duration ("45s", "43m", "5h07m", "3d04h") into buf and returns it;
- * negative values are written as their absolute value. */
-const char *ctl_duration_format(gint64 seconds, char buf[CTL_DURATION_STRLEN]);

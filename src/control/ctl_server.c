@@ -3,6 +3,7 @@
 // and turns each request line into exactly one reply without ever blocking the daemon.
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl_server.h"
+#include "ctl_server_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +29,14 @@
  *   writing: `out` holds one reply; the source waits for POLLOUT until it is sent, and no
  *            input is read meanwhile. This backpressure bounds `out` to a single reply and
  *            `in` to one line, whatever the peer does.
- * Any progress (bytes read or written) restarts the idle timer; when it fires the client is
- * closed. A client marked `closing` is closed as soon as its reply is out.
+ * Each phase has a deadline that progress does not move: a request line must be complete
+ * within idle_ms of the connect or of the end of the previous reply, and a reply must be read
+ * within reply_ms of being ready. A peer that trickles one byte at a time is closed all the
+ * same. A client marked `closing` is closed as soon as its reply is out.
+ *
+ * Slots: root may use all max_clients; every other user shares max_clients minus
+ * CTL_SERVER_ROOT_RESERVE, at most CTL_SERVER_MAX_PER_UID each, so a member of socket_group
+ * cannot lock root out by holding connections open.
  *
  * Permissions are fixed at accept time from SO_PEERCRED (and SO_PEERGROUPS): root may do
  * everything, socket_group members may read, and everyone else gets "permission denied" for
@@ -51,6 +58,7 @@ struct CtlServer {
     gid_t gid;
     guint max_clients;
     guint idle_ms;
+    guint reply_ms;
     CtlHandlers handlers;
     gpointer user_data;
     GMainContext *context;
@@ -100,15 +108,17 @@ client_idle_cb(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* Restarts the idle timer: called on accept and on every byte of progress. */
+/* Arms the deadline of the phase the client enters: at accept and when a reply has been
+ * sent (a request must arrive within idle_ms), and when a reply is ready (it must be read
+ * within reply_ms). */
 static void
-client_touch(Client *c)
+client_set_deadline(Client *c, guint ms)
 {
     if (c->idle) {
         g_source_destroy(c->idle);
         g_source_unref(c->idle);
     }
-    c->idle = g_timeout_source_new(c->server->idle_ms);
+    c->idle = g_timeout_source_new(ms);
     g_source_set_callback(c->idle, client_idle_cb, c, NULL);
     g_source_attach(c->idle, c->server->context);
 }
@@ -177,9 +187,12 @@ client_handle_line(Client *c, const char *line, gsize len)
     CtlRequest req;
     g_autoptr(GError) error = NULL;
     if (!ctl_proto_parse_request(line, len, &req, &error)) {
-        char esc[LOG_ESCAPE_BUFSIZE];
+        /* The message can quote decoded request text (a command name with "\n" in it):
+         * both are escaped, so a request cannot forge a log line. */
+        char esc[LOG_ESCAPE_BUFSIZE], esc_msg[LOG_ESCAPE_BUFSIZE];
         g_debug("ctl: bad request from uid=%u pid=%d: %s: \"%s\"", (unsigned)c->peer.uid,
-                (int)c->peer.pid, error->message, log_escape(line, len, esc));
+                (int)c->peer.pid, log_escape(error->message, strlen(error->message), esc_msg),
+                log_escape(line, len, esc));
         client_reply_error(c, "proto", error->message);
         return;
     }
@@ -240,6 +253,7 @@ client_process_one(Client *c)
         }
         client_handle_line(c, c->in->str, len);
         g_string_erase(c->in, 0, (gssize)len + 1);
+        client_set_deadline(c, c->server->reply_ms);
         return TRUE;
     }
     if (c->in->len > CTL_REQUEST_MAX + 1) {
@@ -278,10 +292,10 @@ client_flush(Client *c)
             return FALSE;
         }
         c->out_off += (gsize)n;
-        client_touch(c);
     }
     g_string_truncate(c->out, 0);
     c->out_off = 0;
+    client_set_deadline(c, c->server->idle_ms);
     return TRUE;
 }
 
@@ -320,11 +334,9 @@ client_read(Client *c)
         n = recv(c->fd, c->in->str + old, room, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     g_string_set_size(c->in, old + (n > 0 ? (gsize)n : 0));
-    if (n > 0) {
-        client_touch(c);
-    } else if (n == 0) {
+    if (n == 0) {
         c->eof = TRUE;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         g_debug("ctl: recv from pid=%d: %s", (int)c->peer.pid, g_strerror(errno));
         client_close(c);
         return;
@@ -414,27 +426,66 @@ peer_in_group(int fd, const struct ucred *cred, gid_t gid)
     return FALSE;
 }
 
+/* Refuses a connection with one error reply, then closes it. */
+static void
+server_refuse(CtlServer *s, int fd, const char *text)
+{
+    s->stats.rejected++;
+    GString *msg = g_string_new(NULL);
+    ctl_proto_reply_error(msg, "limit", text);
+    /* Best effort: the socket buffer of a new connection always has room for this. */
+    if (send(fd, msg->str, msg->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        g_debug("ctl: send to rejected client: %s", g_strerror(errno));
+    g_string_free(msg, TRUE);
+    close(fd);
+}
+
+static guint
+clients_of_uid(const CtlServer *s, uid_t uid)
+{
+    guint n = 0;
+    for (const GList *l = s->clients.head; l; l = l->next) {
+        if (((const Client *)l->data)->peer.uid == uid)
+            n++;
+    }
+    return n;
+}
+
+/* NULL when a peer of this uid may take a slot now, else why not. */
+static char *
+server_slot_refusal(const CtlServer *s, uid_t uid)
+{
+    if (s->clients.length >= s->max_clients)
+        return g_strdup_printf("too many clients (%u); try again later", s->max_clients);
+    if (uid == 0)
+        return NULL;
+    guint shared = s->max_clients > CTL_SERVER_ROOT_RESERVE
+                       ? s->max_clients - CTL_SERVER_ROOT_RESERVE
+                       : 1;
+    guint others = s->clients.length - clients_of_uid(s, 0);
+    if (others >= shared)
+        return g_strdup_printf("too many clients (%u, the rest kept for root); try again later",
+                               shared);
+    if (clients_of_uid(s, uid) >= CTL_SERVER_MAX_PER_UID)
+        return g_strdup_printf("too many connections from uid %u (%u); close one first",
+                               (unsigned)uid, CTL_SERVER_MAX_PER_UID);
+    return NULL;
+}
+
 static void
 server_accept_one(CtlServer *s, int fd)
 {
-    if (s->clients.length >= s->max_clients) {
-        s->stats.rejected++;
-        GString *msg = g_string_new(NULL);
-        g_autofree char *text =
-            g_strdup_printf("too many clients (%u); try again later", s->max_clients);
-        ctl_proto_reply_error(msg, "limit", text);
-        /* Best effort: the socket buffer of a new connection always has room for this. */
-        if (send(fd, msg->str, msg->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-            g_debug("ctl: send to rejected client: %s", g_strerror(errno));
-        g_string_free(msg, TRUE);
-        close(fd);
-        return;
-    }
     struct ucred cred;
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
         g_warning("ctl: SO_PEERCRED: %s", g_strerror(errno));
         close(fd);
+        return;
+    }
+    g_autofree char *refusal = server_slot_refusal(s, cred.uid);
+    if (refusal) {
+        g_debug("ctl: refused uid=%u pid=%d: %s", (unsigned)cred.uid, (int)cred.pid, refusal);
+        server_refuse(s, fd, refusal);
         return;
     }
     Client *c = g_new0(Client, 1);
@@ -458,7 +509,7 @@ server_accept_one(CtlServer *s, int fd)
     ((ClientSource *)c->source)->client = c;
     c->tag = g_source_add_unix_fd(c->source, fd, G_IO_IN);
     g_source_attach(c->source, s->context);
-    client_touch(c);
+    client_set_deadline(c, s->idle_ms);
     g_debug("ctl: client uid=%u gid=%u pid=%d role=%d", (unsigned)cred.uid, (unsigned)cred.gid,
             (int)cred.pid, c->role);
 }
@@ -654,6 +705,7 @@ ctl_server_new(const CtlServerConfig *config, const CtlHandlers *handlers, gpoin
     s->path = g_strdup(config->path);
     s->max_clients = config->max_clients ? config->max_clients : CTL_SERVER_MAX_CLIENTS;
     s->idle_ms = config->idle_ms ? config->idle_ms : CTL_SERVER_IDLE_MS;
+    s->reply_ms = config->reply_ms ? config->reply_ms : CTL_SERVER_REPLY_MS;
     s->handlers = *handlers;
     s->user_data = user_data;
     s->context = g_main_context_ref_thread_default();

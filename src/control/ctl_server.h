@@ -39,15 +39,25 @@ typedef struct {
 } CtlHandlers;
 
 #define CTL_SERVER_MAX_CLIENTS 64
+/* Of max_clients, this many are kept for root: other users share the rest, so no read-only
+ * user can take every slot and lock root out. */
+#define CTL_SERVER_ROOT_RESERVE 8
+/* Connections one user other than root may hold at once. */
+#define CTL_SERVER_MAX_PER_UID 8
+/* The time a client has to send a complete request line, counted from its connect or from
+ * the end of its last reply, however it trickles bytes. */
 #define CTL_SERVER_IDLE_MS 10000
+/* The time a client has to read a reply, from the moment it is ready. */
+#define CTL_SERVER_REPLY_MS 30000
 /* A reply larger than this is replaced by an error reply. */
 #define CTL_SERVER_REPLY_MAX (32u * 1024 * 1024)
 
 typedef struct {
     const char *path;  /* the socket's path (at most 107 bytes) */
     const char *group; /* socket_group: its members may read; NULL or "" for root only */
-    guint max_clients; /* 0: CTL_SERVER_MAX_CLIENTS */
-    guint idle_ms;     /* 0: CTL_SERVER_IDLE_MS */
+    guint max_clients; /* 0: CTL_SERVER_MAX_CLIENTS (the root reserve is kept out of it) */
+    guint idle_ms;     /* 0: CTL_SERVER_IDLE_MS: deadline for a complete request line */
+    guint reply_ms;    /* 0: CTL_SERVER_REPLY_MS: deadline for reading a reply */
 } CtlServerConfig;
 
 /* Creates the socket and starts serving it in the thread-default main context:
@@ -62,18 +72,3 @@ CtlServer *ctl_server_new(const CtlServerConfig *config, const CtlHandlers *hand
 /* Closes every client and the socket, and removes the socket file if it is still ours. */
 void ctl_server_free(CtlServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlServer, ctl_server_free)
-
-/* Number of connected clients (for status and tests). */
-guint ctl_server_client_count(const CtlServer *server);
-
-/* Counters since start (for status and tests). */
-typedef struct {
-    guint64 accepted; /* connections accepted and served */
-    guint64 rejected; /* connections refused because max_clients were connected */
-    guint64 requests; /* request lines answered, including errors */
-    guint64 errors;   /* error replies sent (malformed, denied, failed, too long) */
-    guint64 denied;   /* of which: the peer lacked permission */
-    guint64 timeouts; /* clients closed for being idle */
-} CtlServerStats;
-
-void ctl_server_get_stats(const CtlServer *server, CtlServerStats *out);

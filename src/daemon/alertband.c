@@ -20,6 +20,7 @@ typedef struct {
     gboolean check_config;
     gboolean foreground;
     gboolean flush;
+    gboolean version;
     int verbosity;
 } Options;
 
@@ -48,6 +49,7 @@ parse_options(int *argc, char ***argv, Options *o, GError **error)
          NULL},
         {"verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer)on_verbose,
          "Log more (-v: info, -vv: debug)", NULL},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autoptr(GOptionContext) ctx =
@@ -151,6 +153,11 @@ main(int argc, char **argv)
         fprintf(stderr, "alertband: %s\n", error->message);
         g_free(o.config_path);
         return EXIT_FAILURE;
+    }
+    if (o.version) {
+        printf("alertband %s\n", ALERTBAN_VERSION);
+        g_free(o.config_path);
+        return EXIT_SUCCESS;
     }
     log_setup(o.foreground || o.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO, o.verbosity);
 

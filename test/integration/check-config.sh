@@ -10,6 +10,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/alertban-cc.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 unset ALERTBAN_STATE_DIR ALERTBAN_SOCKET ALERTBAN_INPUT_PATH ALERTBAN_LOCK_FILE ALERTBAN_CONFIG
 
+# 0. --version answers without reading any configuration.
+ver=$("$bin" --version -c /nonexistent/alertban.conf) || ab_fail "alertband --version failed"
+[ "$ver" = "alertband $(sed -n 's/^project(alertban VERSION \([0-9.]*\).*/\1/p' "$AB_SRC/CMakeLists.txt")" ] ||
+    ab_fail "alertband --version printed '$ver'"
+
 # 1. The checkout's documented sample is valid.
 "$bin" --check-config -c "$AB_SRC/etc/alertban.conf" >"$tmp/sample.out" 2>"$tmp/sample.err" ||
     ab_fail "sample config rejected: $(cat "$tmp/sample.err")"

@@ -10,6 +10,16 @@
 #  3. The man pages render without warnings.
 #  4. `cmake --install` (into a scratch DESTDIR) puts binaries, unit, man pages, completion and
 #     the sample configuration in place; a second install keeps a modified configuration.
+#  5. The README and doc/*.md against the programs and the tree: every firewall backend the
+#     configuration accepts is described in alertband(8), alertban.conf(5) and the README's
+#     introduction; the README stays a user's document (at most 320 lines, its first two
+#     commands executable scripts, every CLI command shown, the CLI's exit statuses as
+#     `alertban --help` gives them); its `alertban list` example is what the CLI prints for
+#     the same bans on a real daemon (dry run, so no firewall is touched); `unban` of an
+#     address with no ban exits 1 with and without --json, as the documents say; every test
+#     file is in doc/HACKING.md's table and every row is a test file; every src/ folder has a
+#     section in doc/ARCHITECTURE.md, every .c file is named there, no module's description
+#     is longer than 80 words; every repository path the documents name exists.
 . "$(dirname "$0")/lib/common.sh"
 
 daemon="$AB_BUILD/src/alertband"
@@ -219,5 +229,166 @@ grep -q "Keeping: .*alertban.conf" "$tmp/install2.log" || bad "the second instal
 grep -q "Up-to-date: .*sbin/alertband\|Installing: .*sbin/alertband" "$tmp/install2.log" ||
     bad "the second install did not install alertband"
 
+# ---- 5. the README and doc/*.md ----
+
+readme="$AB_SRC/README.md"
+arch="$AB_SRC/doc/ARCHITECTURE.md"
+hacking="$AB_SRC/doc/HACKING.md"
+perf="$AB_SRC/doc/PERFORMANCE.md"
+for f in "$readme" "$arch" "$hacking" "$perf"; do
+    [ -f "$f" ] || ab_fail "missing $f"
+done
+
+# Backends: the names the parser's error lists, each accepted, each described.
+printf '[firewall]\nbackend = no-such-backend\n' >"$tmp/backend.conf"
+"$daemon" --check-config -c "$tmp/backend.conf" >/dev/null 2>"$tmp/backend.err" &&
+    ab_fail "backend = no-such-backend was accepted"
+backends=$(sed -n 's/.*backend: expected \(.*\), got .*/\1/p' "$tmp/backend.err" |
+    sed 's/,/ /g; s/ or / /g')
+[ "$(echo "$backends" | wc -w)" -ge 4 ] || ab_fail "no backend list in: $(cat "$tmp/backend.err")"
+# The README's introduction: everything before its first section.
+awk '/^## / { exit } { print }' "$readme" >"$tmp/readme-intro"
+for b in $backends; do
+    printf '[firewall]\nbackend = %s\n' "$b" >"$tmp/backend.conf"
+    "$daemon" --check-config -c "$tmp/backend.conf" >/dev/null 2>&1 ||
+        bad "backend = $b, named by the parser's error, is rejected"
+    # alertband(8): a tagged paragraph of its own under BACKENDS.
+    awk '/^\.SH / { on = ($2 == "BACKENDS") } on' "$mand8" | grep -A1 '^\.TP' |
+        grep -qx "\.B $b" || bad "alertband.8 does not describe the backend $b under BACKENDS"
+    grep '^\.BR backend ' "$conf5" | grep -q "[ \"]$b[ \"]" ||
+        bad "alertban.conf.5 does not list the backend $b"
+    grep -qw "$b" "$tmp/readme-intro" || bad "the README's introduction does not name the backend $b"
+done
+
+# The README: short, its first two commands real scripts, every command shown.
+lines=$(wc -l <"$readme")
+[ "$lines" -le 320 ] || bad "README.md has $lines lines (at most 320: details go to doc/)"
+awk '/^## The two commands/ { on = 1; next } on && /^```sh/ { inblock = 1; next }
+    inblock && /^```/ { exit } inblock && !/^#/ && NF { print }' "$readme" >"$tmp/two"
+[ "$(cat "$tmp/two")" = "$(printf 'scripts/quickstart\nscripts/test')" ] ||
+    bad "the README's two commands are not scripts/quickstart and scripts/test: $(cat "$tmp/two")"
+while read -r c; do
+    [ -x "$AB_SRC/$c" ] || bad "the README's command $c is not an executable script"
+done <"$tmp/two"
+grep -q '^exec scripts/test$' "$AB_SRC/.ci/run" || bad ".ci/run does not run scripts/test"
+for c in $commands; do
+    grep -q "alertban $c\\b" "$readme" || bad "the README does not show alertban $c"
+done
+# The exit statuses, as the CLI's --help gives them, in the README and alertban(8).
+status=$(sed -n 's/^Exit status: //p' "$tmp/cli-help")
+[ -n "$status" ] || bad "alertban --help gives no exit status line"
+grep -qF "Exit status: $status" "$readme" || bad "the README's exit statuses differ from alertban --help: $status"
+for code in 0 1 2 3; do
+    awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH / { on = 0 } on' "$man8" |
+        grep -A1 '^\.TP' | grep -qx "\.B $code" || bad "alertban.8 EXIT STATUS lacks $code"
+done
+
+# The README's `alertban list` example against a real daemon holding the same bans: a dry
+# run (nothing touches a firewall), in a network namespace of its own when one is to be had.
+d="$tmp/daemon"
+mkdir -p "$d"
+printf '%s\n' '01/02-03:04:05.123456  [**] [1:2001219:20] ET SCAN Potential SSH Scan [**] [Classification: Attempted Information Leak] [Priority: 2] {TCP} 198.51.100.23:4711 -> 192.0.2.1:22' \
+    >"$d/alert.log"
+cat >"$d/alertban.conf" <<CONF
+[daemon]
+state_dir = $d/state
+socket = $d/alertban.sock
+dry_run = yes
+[input]
+path = $d/alert.log
+start_at = beginning
+[firewall]
+lock_file = $d/xtables.lock
+CONF
+netns=""
+if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+    netns="unshare -n"
+fi
+$netns "$daemon" -c "$d/alertban.conf" --foreground >"$d/alertband.log" 2>&1 &
+dpid=$!
+trap 'kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+abcli() {
+    cmd=$1
+    shift
+    "$cli" "$cmd" -c "$d/alertban.conf" "$@"
+}
+tries=0
+until abcli list --json 2>/dev/null | grep -q '"addr":"198.51.100.23"'; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 2000 ] || ! kill -0 "$dpid" 2>/dev/null; then
+        cat "$d/alertband.log" >&2
+        ab_fail "the dry-run daemon did not ban 198.51.100.23 within 20 s"
+    fi
+    sleep 0.01
+done
+abcli ban 203.0.113.7 --for 12h --reason "ssh brute force" >/dev/null || bad "alertban ban failed"
+abcli ban 2001:db8::/64 --permanent >/dev/null || bad "alertban ban --permanent failed"
+abcli list >"$tmp/list.out" || bad "alertban list failed"
+# Column for column, with the time left (which moves) and the alignment (which follows it) aside.
+normalize_list() {
+    sed -E 's/ in [0-9][0-9dhms]* / in T /; s/ +/ /g; s/ $//' "$1"
+}
+awk '/^ADDRESS +EXPIRES/ { on = 1 } on && /^```/ { exit } on' "$readme" >"$tmp/list.readme"
+[ -s "$tmp/list.readme" ] || bad "the README shows no alertban list output"
+normalize_list "$tmp/list.readme" >"$tmp/list.readme.n"
+normalize_list "$tmp/list.out" >"$tmp/list.out.n"
+diff "$tmp/list.readme.n" "$tmp/list.out.n" >"$tmp/list.diff" ||
+    bad "the README's alertban list example is not what the CLI prints:
+$(cat "$tmp/list.diff")"
+# unban of an address with no ban: status 1 in both modes, and the documents say so.
+rc=0
+abcli unban 192.0.2.99 >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || bad "unban of an address with no ban exited $rc, not 1"
+rc=0
+abcli unban --json 192.0.2.99 >"$tmp/unban.json" 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || bad "unban --json of an address with no ban exited $rc, not 1"
+grep -qx '{"v":1,"ok":true,"removed":0}' "$tmp/unban.json" ||
+    bad "unban --json of an address with no ban printed: $(cat "$tmp/unban.json")"
+grep -q 'exits 1 when the address has no ban, with `--json` too' "$readme" ||
+    bad "the README does not say unban exits 1 for an address with no ban, with --json too"
+grep -q 'the exit status is 1, with' "$man8" ||
+    bad "alertban.8 does not say unban exits 1 for an address with no ban, with --json too"
+kill "$dpid" 2>/dev/null
+wait "$dpid" 2>/dev/null || true
+
+# doc/HACKING.md's table: exactly the test files.
+(cd "$AB_SRC" && ls test/unit/test-*.c test/integration/*.sh test/fuzz/fuzz-*.c) | sort >"$tmp/tests"
+sed -n 's/^| `\(test\/[^`]*\)` |.*/\1/p' "$hacking" | sort >"$tmp/tests-listed"
+comm -23 "$tmp/tests" "$tmp/tests-listed" >"$tmp/unlisted"
+[ -s "$tmp/unlisted" ] && bad "tests missing from doc/HACKING.md's table: $(tr '\n' ' ' <"$tmp/unlisted")"
+comm -13 "$tmp/tests" "$tmp/tests-listed" >"$tmp/gone"
+[ -s "$tmp/gone" ] && bad "doc/HACKING.md lists tests that do not exist: $(tr '\n' ' ' <"$tmp/gone")"
+[ "$(wc -l <"$tmp/tests-listed")" -ge 40 ] || bad "doc/HACKING.md's table lists too few tests"
+
+# doc/ARCHITECTURE.md: a section per src/ folder (and none for a folder that is gone), every
+# source file named, at most 80 words a module.
+(cd "$AB_SRC/src" && ls -d */ | sed 's,/$,,') | sort >"$tmp/folders"
+sed -n 's/^### `src\/\([a-z]*\)\/`$/\1/p' "$arch" | sort >"$tmp/folders-described"
+comm -23 "$tmp/folders" "$tmp/folders-described" >"$tmp/undescribed"
+[ -s "$tmp/undescribed" ] && bad "src/ folders without a section in doc/ARCHITECTURE.md: $(tr '\n' ' ' <"$tmp/undescribed")"
+comm -13 "$tmp/folders" "$tmp/folders-described" >"$tmp/gone"
+[ -s "$tmp/gone" ] && bad "doc/ARCHITECTURE.md describes folders src/ lacks: $(tr '\n' ' ' <"$tmp/gone")"
+for f in "$AB_SRC"/src/*/*.c "$AB_SRC"/src/*/*.inc; do
+    name=$(basename "$f")
+    grep -qF "\`$name\`" "$arch" || bad "doc/ARCHITECTURE.md does not name ${f#"$AB_SRC"/}"
+done
+awk '/^- \*\*/ { if (name != "") print words, name; name = $2; words = NF; next }
+    /^  / && name != "" { words += NF; next }
+    { if (name != "") print words, name; name = "" }
+    END { if (name != "") print words, name }' "$arch" >"$tmp/words"
+[ "$(wc -l <"$tmp/words")" -ge 20 ] || bad "doc/ARCHITECTURE.md describes too few modules"
+awk '$1 > 80 { print $2 " (" $1 " words)" }' "$tmp/words" >"$tmp/long"
+[ -s "$tmp/long" ] && bad "module descriptions over 80 words in doc/ARCHITECTURE.md: $(tr '\n' ' ' <"$tmp/long")"
+
+# Every path into the tree the documents name (in backquotes) exists.
+for doc in "$readme" "$arch" "$hacking" "$perf"; do
+    grep -o '`[^`]*`' "$doc" | tr -d '`' | tr ' ' '\n' |
+        sed -n 's/[),.:;]*$//; /^\(src\|test\|scripts\|etc\|doc\)\/[A-Za-z0-9_./-]*$/p' |
+        sort -u >"$tmp/paths"
+    while read -r path; do
+        [ -e "$AB_SRC/$path" ] || bad "${doc#"$AB_SRC"/} names $path, which does not exist"
+    done <"$tmp/paths"
+done
+
 [ "$failures" -eq 0 ] || ab_fail "$failures documentation or install checks failed"
-echo "docs: $(wc -l <"$tmp/all-keys") keys, $(echo "$commands" | wc -w) commands, man pages and install checked"
+echo "docs: $(wc -l <"$tmp/all-keys") keys, $(echo "$commands" | wc -w) commands, $(echo "$backends" | wc -w) backends, $(wc -l <"$tmp/tests-listed") tests, $(wc -l <"$tmp/words") modules, man pages, README example and install checked"

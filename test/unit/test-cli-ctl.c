@@ -133,6 +133,7 @@ rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer u
     r->last = *req;
     r->calls++;
     json_add_string(w, "version", "0.1.0");
+    json_add_int(w, "started", NOW - 3600);
     json_add_int(w, "uptime_s", 3600);
     json_object_begin(w, "bans");
     json_add_int(w, "active", 3);
@@ -142,6 +143,7 @@ rec_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer u
     json_object_begin(w, NULL);
     json_add_string(w, "path", "/var/log/snort/alert");
     json_add_int(w, "offset", 1234);
+    json_add_int(w, "last_alert", 0);
     json_object_end(w);
     json_array_end(w);
     json_array_begin(w, "errors");
@@ -366,6 +368,14 @@ test_ban(Fixture *fx, gconstpointer data)
     g_assert_cmpstr(fx->rec.last.reason, ==, "brute force");
     g_assert_cmpstr(out, ==, "banned 203.0.113.7 for 1h30m (until 2023-11-14 23:43:20)\n");
 
+    /* The length is printed back exactly as asked, not rounded ("90" is not "1m"). */
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "203.0.113.7", "--for", "90", NULL), ==,
+                    0);
+    g_assert_cmpint(fx->rec.last.for_s, ==, 90);
+    g_assert_true(g_str_has_prefix(out, "banned 203.0.113.7 for 1m30s (until "));
+
     g_free(out);
     g_free(err);
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "2001:db8::/64", "--permanent", NULL), ==,
@@ -400,6 +410,17 @@ test_unban(Fixture *fx, gconstpointer data)
     g_free(err);
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "unban", "192.0.2.0/24", NULL), ==, 1);
     g_assert_cmpstr(err, ==, "alertban: 192.0.2.0/24 is not banned\n");
+    /* --json prints the reply as it came and exits 1 all the same. */
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "unban", "--json", "192.0.2.0/24", NULL), ==, 1);
+    g_assert_cmpstr(out, ==, "{\"v\":1,\"ok\":true,\"removed\":0}\n");
+    g_assert_cmpstr(err, ==, "alertban: 192.0.2.0/24 is not banned\n");
+    fx->rec.fail = FALSE;
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "unban", "--json", "192.0.2.1", NULL), ==, 0);
+    g_assert_cmpstr(out, ==, "{\"v\":1,\"ok\":true,\"removed\":1}\n");
 }
 
 static void
@@ -409,8 +430,10 @@ test_status_reload(Fixture *fx, gconstpointer data)
     g_autofree char *out = NULL, *err = NULL;
     g_assert_cmpint(run_cli(fx, NULL, &out, &err, "status", NULL), ==, 0);
     g_assert_cmpstr(out, ==,
-                    "version: 0.1.0\nuptime_s: 3600\nbans:\n  active: 3\n  safety_valve: no\n"
+                    "version: 0.1.0\nstarted: 2023-11-14 21:13:20\nuptime_s: 3600\nbans:\n"
+                    "  active: 3\n  safety_valve: no\n"
                     "inputs:\n  - path: /var/log/snort/alert\n    offset: 1234\n"
+                    "    last_alert: never\n"
                     "errors:\n  - commit failed?]0;pwned?\n");
     g_free(out);
     g_free(err);
@@ -434,7 +457,8 @@ typedef struct {
 } UsageCase;
 
 static const UsageCase usage_cases[] = {
-    {"no-command", {NULL}, 2, "Usage: alertban COMMAND*"},
+    {"no-command", {NULL}, 2, "Usage: alertban *COMMAND*"},
+    {"globals-only", {"--json", "-c", "x.conf", NULL}, 2, "Usage: alertban *COMMAND*"},
     {"unknown-command", {"flush", NULL}, 2, "alertban: unknown command 'flush'*"},
     {"list-bad-sort", {"list", "--sort", "rule", NULL}, 2, "*unknown sort key 'rule'*"},
     {"list-bad-addr", {"list", "example.org", NULL}, 2, "alertban list: *"},
@@ -568,6 +592,44 @@ test_perms(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(fx->rec.calls, ==, 3); /* list, status, list */
 }
 
+/* Options every daemon command takes may come before the command, as with git. */
+static void
+test_globals_first(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *conf = g_build_filename(fx->dir, "a.conf", NULL);
+    g_assert_true(g_file_set_contents(conf, "[daemon]\n", -1, NULL));
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "--json", "-c", conf, "status", NULL), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "{\"v\":1,\"ok\":true"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    g_autofree char *sock_opt = g_strdup_printf("--socket=%s", fx->socket);
+    g_assert_cmpint(run_cli(fx, "", &out, &err, sock_opt, "--json", "status", NULL), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "{\"v\":1,\"ok\":true"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    /* A command's own options still follow it. */
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "--json", "unban", "--all", NULL), ==, 0);
+    g_assert_true(fx->rec.last.all);
+}
+
+/* A configuration with a typo does not block the daemon commands: a warning names the
+ * file and line, and the CLI goes on with the built-in socket (unreachable here: status 3,
+ * not the usage error 2 it was). */
+static void
+test_broken_config(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *conf = g_build_filename(fx->dir, "broken.conf", NULL);
+    g_assert_true(g_file_set_contents(conf, "[daemon]\nverbosty = 2\n[nonsense\n", -1, NULL));
+    g_autofree char *out = NULL, *err = NULL;
+    int code = run_cli(fx, "", &out, &err, "-c", conf, "unban", "192.0.2.1", NULL);
+    g_assert_cmpint(code, ==, 3);
+    g_assert_true(g_pattern_match_simple("*warning: *broken.conf:*", err));
+    g_assert_true(g_pattern_match_simple("*using the default socket*", err));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -583,6 +645,8 @@ main(int argc, char **argv)
     ADD("/cli/help/every-command", test_help);
     ADD("/cli/exit/unreachable", test_unreachable);
     ADD("/cli/perms/setpriv", test_perms);
+    ADD("/cli/options/globals-before-command", test_globals_first);
+    ADD("/cli/options/broken-config-falls-back", test_broken_config);
 #undef ADD
     for (guint i = 0; i < G_N_ELEMENTS(usage_cases); i++) {
         g_autofree char *p = g_strdup_printf("/cli/usage/%s", usage_cases[i].name);

@@ -486,30 +486,6 @@ test_duration_parse(gconstpointer data)
     }
 }
 
-static void
-test_duration_format(void)
-{
-    static const struct {
-        gint64 s;
-        const char *text;
-    } cases[] = {
-        {0, "0s"},
-        {59, "59s"},
-        {60, "1m"},
-        {2599, "43m"},
-        {3600, "1h00m"},
-        {18420, "5h07m"},
-        {86399, "23h59m"},
-        {86400, "1d00h"},
-        {273600, "3d04h"},
-        {-2599, "43m"},
-        {G_MININT64, "106751991167300d15h"},
-    };
-    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char buf[CTL_DURATION_STRLEN];
-        g_assert_cmpstr(ctl_duration_format(cases[i].s, buf), ==, cases[i].text);
-    }
-}
 
 int
 main(int argc, char **argv)
@@ -545,6 +521,5 @@ main(int argc, char **argv)
         g_autofree char *p = g_strdup_printf("/ctl_proto/duration_parse/%s", name);
         g_test_add_data_func(p, &duration_cases[i], test_duration_parse);
     }
-    g_test_add_func("/ctl_proto/duration_format/table", test_duration_format);
     return g_test_run();
 }

@@ -3,9 +3,11 @@
 // fake handler table, with clients in threads and (as root) in processes of other users.
 #define _GNU_SOURCE /* setresuid, setresgid */
 #include "ctl_server.h"
+#include "ctl_server_internal.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "ctl_client.h"
+#include "ctl_client_internal.h"
 #include "error.h"
 #include "testutil.h"
 
@@ -974,6 +977,180 @@ test_perms(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(st.denied, ==, 8);
 }
 
+
+/* A user other than root holds connections and trickles one byte into each every 50 ms, the
+ * way a hostile member of socket_group could: it gets at most CTL_SERVER_MAX_PER_UID of
+ * them, the trickle does not keep them past the request deadline, and root is served
+ * meanwhile. The child writes what it saw to a pipe: the refusal text of the extra
+ * connection, then how many of its held connections the server closed, and when. */
+static void
+hog_child(const char *path, gid_t group, int report_fd)
+{
+    if (setgroups(1, &group) != 0 || setresgid(4245, 4245, 4245) != 0 ||
+        setresuid(4245, 4245, 4245) != 0)
+        _exit(2);
+    int fds[CTL_SERVER_MAX_PER_UID + 1];
+    for (int i = 0; i <= CTL_SERVER_MAX_PER_UID; i++) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        g_strlcpy(sa.sun_path, path, sizeof sa.sun_path);
+        fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&sa, sizeof sa) != 0)
+            _exit(3);
+    }
+    /* The last one is over the per-user cap: it is answered with an error and closed. */
+    char buf[512];
+    ssize_t n = recv(fds[CTL_SERVER_MAX_PER_UID], buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    dprintf(report_fd, "%s", buf);
+    gint64 t0 = g_get_monotonic_time();
+    guint closed = 0;
+    gint64 last_close_ms = 0;
+    /* Trickle for up to 3 s: a '{' every 50 ms, never a complete line. */
+    for (int round = 0; round < 60 && closed < CTL_SERVER_MAX_PER_UID; round++) {
+        closed = 0;
+        for (int i = 0; i < CTL_SERVER_MAX_PER_UID; i++) {
+            if (fds[i] < 0) {
+                closed++;
+                continue;
+            }
+            char c = '{';
+            if (send(fds[i], &c, 1, MSG_NOSIGNAL) != 1 ||
+                recv(fds[i], buf, sizeof buf, MSG_DONTWAIT) == 0) {
+                close(fds[i]);
+                fds[i] = -1;
+                closed++;
+                last_close_ms = (g_get_monotonic_time() - t0) / 1000;
+            }
+        }
+        g_usleep(50000);
+    }
+    dprintf(report_fd, "\nclosed=%u after_ms=%" G_GINT64_FORMAT "\n", closed, last_close_ms);
+    _exit(0);
+}
+
+static void
+test_root_reserve(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    if (!require_root())
+        return;
+    gid_t gid;
+    g_autofree char *group = NULL;
+    g_assert_true(pick_group(&gid, &group));
+    g_assert_cmpint(chmod(fx->dir, 0711), ==, 0);
+    start_server(fx, 400, group);
+    int pfd[2];
+    g_assert_cmpint(pipe(pfd), ==, 0);
+    pid_t pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        hog_child(fx->path, gid, pfd[1]);
+    }
+    close(pfd[1]);
+    /* While the child holds its connections, root is answered. */
+    CountWait held = {fx->server, CTL_SERVER_MAX_PER_UID};
+    run_until(count_reached, &held, 5000);
+    CtlRequest st = request(CTL_CMD_STATUS, NULL);
+    g_autofree char *reply = exchange(fx->path, NULL, 0, &st, NULL);
+    g_assert_true(g_str_has_prefix(reply, "{\"v\":1,\"ok\":true"));
+
+    ChildWait w = {.pid = pid};
+    run_until(child_exited, &w, CALL_TIMEOUT_MS * 2);
+    g_assert_true(WIFEXITED(w.status));
+    g_assert_cmpint(WEXITSTATUS(w.status), ==, 0);
+    char out[1024];
+    ssize_t n = read(pfd[0], out, sizeof out - 1);
+    close(pfd[0]);
+    g_assert_cmpint(n, >, 0);
+    out[n] = '\0';
+    g_assert_nonnull(strstr(out, "\"code\":\"limit\""));
+    g_assert_nonnull(strstr(out, "too many connections from uid 4245"));
+    /* Every held connection was closed at the 400 ms request deadline despite the trickle. */
+    guint closed = 0;
+    gint64 after_ms = 0;
+    const char *tail = strstr(out, "closed=");
+    g_assert_nonnull(tail);
+    g_assert_cmpint(sscanf(tail, "closed=%u after_ms=%" G_GINT64_FORMAT, &closed, &after_ms),
+                    ==, 2);
+    g_assert_cmpuint(closed, ==, CTL_SERVER_MAX_PER_UID);
+    g_assert_cmpint(after_ms, <, 2500);
+    CtlServerStats stats;
+    ctl_server_get_stats(fx->server, &stats);
+    g_assert_cmpuint(stats.rejected, ==, 1);
+    g_assert_cmpuint(stats.timeouts, ==, CTL_SERVER_MAX_PER_UID);
+}
+
+/* Root keeps CTL_SERVER_ROOT_RESERVE slots: with the shared ones taken by other users, a
+ * further user is refused and root is still served. */
+static void
+test_shared_slots(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    if (!require_root())
+        return;
+    gid_t gid;
+    g_autofree char *group = NULL;
+    g_assert_true(pick_group(&gid, &group));
+    g_assert_cmpint(chmod(fx->dir, 0711), ==, 0);
+    CtlServerConfig cfg = {
+        .path = fx->path, .group = group, .max_clients = CTL_SERVER_ROOT_RESERVE + 2};
+    g_autoptr(GError) error = NULL;
+    fx->server = ctl_server_new(&cfg, &fake_handlers, &fx->fake, &error);
+    g_assert_no_error(error);
+    /* Two users take the two shared slots (a connection each, held by a child process). */
+    pid_t holders[2];
+    for (int i = 0; i < 2; i++) {
+        holders[i] = fork();
+        g_assert_cmpint(holders[i], >=, 0);
+        if (holders[i] == 0) {
+            uid_t u = 4250 + (uid_t)i;
+            if (setgroups(1, &gid) != 0 || setresgid(u, u, u) != 0 || setresuid(u, u, u) != 0)
+                _exit(2);
+            int fd = raw_connect(fx->path);
+            g_usleep(3 * G_USEC_PER_SEC); /* the server closes it at its deadline */
+            close(fd);
+            _exit(0);
+        }
+    }
+    CountWait two = {fx->server, 2};
+    run_until(count_reached, &two, 5000);
+    /* A third user is refused: the rest is root's. */
+    const gid_t with_group[1] = {gid};
+    g_assert_cmpint(run_peer(fx->path, 4252, 4252, with_group, 1, REQ_STATUS), ==,
+                    PEER_OTHER_ERROR);
+    /* Root is served. */
+    CtlRequest st = request(CTL_CMD_STATUS, NULL);
+    g_autofree char *reply = exchange(fx->path, NULL, 0, &st, NULL);
+    g_assert_true(g_str_has_prefix(reply, "{\"v\":1,\"ok\":true"));
+    for (int i = 0; i < 2; i++) {
+        kill(holders[i], SIGKILL);
+        ChildWait w = {.pid = holders[i]};
+        run_until(child_exited, &w, CALL_TIMEOUT_MS);
+    }
+}
+
+/* A request whose decoded command name holds a newline cannot forge a line in the daemon's
+ * log at -vv: the error message that quotes it is escaped like the request itself. */
+static void
+test_log_injection(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    start_server(fx, 0, NULL);
+    test_log_capture_debug(TRUE);
+    static const char forged[] =
+        "{\"v\":1,\"cmd\":\"x\\u000aban addr=203.0.113.66 reason=forged\"}\n";
+    gboolean ok = TRUE;
+    g_autofree char *reply = exchange(fx->path, forged, strlen(forged), NULL, NULL);
+    test_log_capture_debug(FALSE);
+    g_autoptr(JsonValue) v = parse_reply(reply, &ok);
+    g_assert_false(ok);
+    g_assert_cmpstr(json_get_string(v, "code"), ==, "proto");
+    g_assert_cmpuint(test_log_count("*\nban addr=*"), ==, 0);
+    g_assert_cmpuint(test_log_count("ctl: bad request*unknown command*\\x0aban addr=203.0.113.66*"),
+                     ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -982,6 +1159,7 @@ main(int argc, char **argv)
     ADD("/ctl_server/request/roundtrip", test_roundtrip);
     ADD("/ctl_server/request/pipelined", test_pipelined);
     ADD("/ctl_server/request/bad-then-good", test_bad_then_good);
+    ADD("/ctl_server/request/log-injection-escaped", test_log_injection);
     for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
         g_autofree char *p = g_strdup_printf("/ctl_server/request/bad/%s", bad_cases[i].name);
         g_test_add_data_func(p, &bad_cases[i], test_bad_request);
@@ -996,6 +1174,8 @@ main(int argc, char **argv)
     ADD("/ctl_server/socket/unknown-group", test_unknown_group);
     ADD("/ctl_server/socket/modes", test_modes);
     ADD("/ctl_server/perms/peer-credentials", test_perms);
+    ADD("/ctl_server/perms/root-reserve-and-deadline", test_root_reserve);
+    ADD("/ctl_server/perms/shared-slots", test_shared_slots);
 #undef ADD
     return g_test_run();
 }

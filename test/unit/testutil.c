@@ -9,6 +9,7 @@
 
 static GPtrArray *captured;
 static GMutex captured_lock;
+static gboolean capture_debug;
 
 static GLogWriterOutput
 capture_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
@@ -23,7 +24,7 @@ capture_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gp
         fprintf(stderr, "unexpected critical: %s\n", message);
         abort();
     }
-    if (level & G_LOG_LEVEL_DEBUG)
+    if ((level & G_LOG_LEVEL_DEBUG) && !capture_debug)
         return G_LOG_WRITER_HANDLED;
     g_mutex_lock(&captured_lock);
     g_ptr_array_add(captured, g_strdup(message));
@@ -31,6 +32,12 @@ capture_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gp
     if (g_getenv("TEST_LOG_VERBOSE"))
         fprintf(stderr, "log: %s\n", message);
     return G_LOG_WRITER_HANDLED;
+}
+
+void
+test_log_capture_debug(gboolean on)
+{
+    capture_debug = on;
 }
 
 void

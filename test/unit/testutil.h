@@ -17,6 +17,9 @@ void test_log_assert_impl(const char *pattern, const char *file, int line);
 /* Number of captured lines matching pattern (without forgetting them). */
 guint test_log_count(const char *pattern);
 
+/* Also records DEBUG lines (what the daemon logs at -vv) while on is TRUE. */
+void test_log_capture_debug(gboolean on);
+
 /* Forgets every captured line. */
 void test_log_clear(void);
 
