@@ -30,7 +30,7 @@ JOURNAL="$AB_TMP/journal.jsonl"
 python3 "$LIB/journal-listen.py" /run/systemd/journal/socket "$JOURNAL" &
 LISTENER=$!
 ab_on_exit "kill $LISTENER"
-ab_wait_for 5 test -S /run/systemd/journal/socket
+ab_wait_for 30 test -S /run/systemd/journal/socket
 
 ab_write_config '
 [policy]

@@ -36,7 +36,7 @@ python3 "$LIB/notify-listen.py" "$AB_TMP/notify.sock" "$NOTIFY_OUT" \
     'iptables-legacy -S ALERTBAN; ip6tables-legacy -S ALERTBAN' &
 LISTENER=$!
 ab_on_exit "kill $LISTENER"
-ab_wait_for 5 grep -qx listening "$NOTIFY_OUT"
+ab_wait_for 30 grep -qx listening "$NOTIFY_OUT"
 exec 9>"$XTABLES_LOCKFILE"
 flock -x 9
 NOTIFY_SOCKET="$AB_TMP/notify.sock" WATCHDOG_USEC=400000 \
