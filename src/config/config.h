@@ -81,6 +81,7 @@ typedef struct {
         char *state_dir;
         char *socket;
         char *socket_group; /* "" when unset: only root may use the socket */
+        char *user;         /* "" when unset: the daemon keeps the user it was started as */
         ConfigOnExit on_exit;
         gboolean dry_run;
         guint history_days; /* tracker rows older than this are deleted */

@@ -93,6 +93,8 @@ const ConfigKey config_keys[] = {
      .doc = "Control socket of the alertban CLI."},
     {DAEMON, "socket_group", &config_value_group, CFG_FIELD(char *, daemon.socket_group), .def = "",
      .doc = "Group allowed the read-only commands; empty: root only."},
+    {DAEMON, "user", &config_value_user, CFG_FIELD(char *, daemon.user), .def = "",
+     .doc = "Outside systemd: the user a daemon started as root becomes."},
     {DAEMON, "on_exit", &config_value_choice, CFG_ENUM(daemon.on_exit), .choices = on_exit_choices,
      .def = "keep", .doc = "On stop: keep the bans in the firewall, or flush them."},
     {DAEMON, "dry_run", &config_value_bool, CFG_FIELD(gboolean, daemon.dry_run), .def = "no",

@@ -51,6 +51,7 @@ extern const ConfigValueType config_value_choice;    /* int-sized enum, one of c
 extern const ConfigValueType config_value_text;      /* char *, printable; outer quotes dropped */
 extern const ConfigValueType config_value_text_buf;  /* char[max], printable */
 extern const ConfigValueType config_value_group;     /* char *, a group name or empty */
+extern const ConfigValueType config_value_user;      /* char *, a user name or empty */
 extern const ConfigValueType config_value_path;      /* char *, made absolute; check */
 extern const ConfigValueType config_value_path_buf;  /* char[max], made absolute */
 extern const ConfigValueType config_value_paths;     /* GPtrArray of char *, a list */

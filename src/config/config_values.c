@@ -492,6 +492,24 @@ group_parse(const ConfigKey *key, void *base, const char *text, const char *dir,
 const ConfigValueType config_value_group = {
     .parse = group_parse, .format = string_format, .free = string_free};
 
+/* The same for a user name (user =). */
+static gboolean
+user_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)
+{
+    (void)dir;
+    for (const char *p = text; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+            return bad_value(error, "expected a user name, got '%s'", text);
+    }
+    char **dst = FIELD(char *, key, base);
+    g_free(*dst);
+    *dst = g_strdup(text);
+    return TRUE;
+}
+
+const ConfigValueType config_value_user = {
+    .parse = user_parse, .format = string_format, .free = string_free};
+
 /* A path made absolute, passing key->check when set, into an owned char *. */
 static gboolean
 path_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)

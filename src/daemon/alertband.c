@@ -5,10 +5,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
+#include "priv.h"
 
 #define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
 
@@ -87,8 +90,16 @@ run_check_config(const Config *cfg)
     return EXIT_SUCCESS;
 }
 
+static guint
+count_bans(gpointer user_data)
+{
+    return daemon_count_bans(user_data);
+}
+
 /* The daemon proper: src/daemon.c wires tail -> alert -> policy -> bans -> store/firewall, the
- * control socket, ownaddr, signals and the config watch, and runs the loop. */
+ * control socket, ownaddr, signals and the config watch, and runs the loop. Around it: the
+ * switch to the configured user before anything is opened, the drop of every capability the
+ * running daemon does not need once everything is, and then, only then, READY=1. */
 static int
 run_daemon(const Options *o, Config *cfg)
 {
@@ -97,12 +108,28 @@ run_daemon(const Options *o, Config *cfg)
     daemon_options_init(&opts);
     /* A client that goes away mid-reply must not kill the daemon. */
     signal(SIGPIPE, SIG_IGN);
+    if (!priv_become_user(cfg, &error) || !priv_check_socket_group(cfg, &error)) {
+        g_printerr("alertband: cannot start: %s\n", error->message);
+        config_free(cfg);
+        return EXIT_FAILURE;
+    }
     g_autoptr(Daemon) d = daemon_new(cfg, o->config_path, &opts, &error);
     if (!d) {
         g_printerr("alertband: cannot start: %s\n", error->message);
         return EXIT_FAILURE;
     }
-    return daemon_run(d);
+    if (!priv_restrict(&error)) {
+        g_printerr("alertband: cannot start: dropping privileges: %s\n", error->message);
+        return EXIT_FAILURE;
+    }
+    g_autofree char *caps = priv_describe();
+    g_message("daemon: privileges: uid=%u capabilities=%s", (unsigned)geteuid(), caps);
+    /* daemon_new() returned: the socket listens and the stored bans are in the kernel. */
+    g_autoptr(Notify) notify = notify_new(count_bans, d);
+    notify_ready(notify);
+    int rc = daemon_run(d);
+    notify_stopping(notify);
+    return rc;
 }
 
 /* --flush: removes the chain, its rules and its jumps through the firewall backend. */

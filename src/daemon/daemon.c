@@ -53,6 +53,14 @@ daemon_get_config(const Daemon *d)
     return d->cfg;
 }
 
+guint
+daemon_count_bans(const Daemon *d)
+{
+    BansCounts bc;
+    bans_counts(d->bans, &bc);
+    return bc.total;
+}
+
 /* ---- checkpoints ---- */
 
 /* TailCheckpoint's 64-bit fingerprint and its length go into the store's byte string as
@@ -374,7 +382,7 @@ strv_equal(const GPtrArray *a, const GPtrArray *b)
 static void
 warn_restart_only(const Config *old, const Config *cfg)
 {
-    const char *what[6];
+    const char *what[7];
     guint n = 0;
     if (g_strcmp0(old->daemon.state_dir, cfg->daemon.state_dir) != 0)
         what[n++] = "state_dir";
@@ -390,6 +398,8 @@ warn_restart_only(const Config *old, const Config *cfg)
         what[n++] = "[firewall]";
     if (old->daemon.max_bans != cfg->daemon.max_bans)
         what[n++] = "max_bans";
+    if (g_strcmp0(old->daemon.user, cfg->daemon.user) != 0)
+        what[n++] = "user";
     for (guint i = 0; i < n; i++)
         g_warning("config: %s changed; it takes effect at the next restart", what[i]);
 }

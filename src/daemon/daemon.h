@@ -50,6 +50,9 @@ gboolean daemon_end_turn(Daemon *d, GError **error);
 /* The running configuration (borrowed, valid until the next reload). */
 const Config *daemon_get_config(const Daemon *d);
 
+/* The number of bans in force (for the service manager's status line). */
+guint daemon_count_bans(const Daemon *d);
+
 void daemon_free(Daemon *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Daemon, daemon_free)
 

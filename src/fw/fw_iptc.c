@@ -66,7 +66,9 @@ static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family
 static int
 lock_acquire(const Iptc *f, gint64 *wait_us, GError **error)
 {
-    int fd = open(f->cfg.lock_file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* Read-only, as iptables opens it: flock() needs no more, and a daemon running as its own
+     * user (the unit's User=) can open the root-owned file in /run. */
+    int fd = open(f->cfg.lock_file, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         int err = errno;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,

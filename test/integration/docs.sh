@@ -201,7 +201,7 @@ for f in lib/systemd/system/alertban.service share/man/man8/alertband.8 \
 done
 cmp -s "$completion" "$p/share/bash-completion/completions/alertban" ||
     bad "install: the completion differs from etc/alertban.bash-completion"
-grep -q '^ExecStart=/.*/alertband --foreground -c /.*/alertban/alertban.conf$' \
+grep -q '^ExecStart=/.*/alertband -c /.*/alertban/alertban.conf$' \
     "$p/lib/systemd/system/alertban.service" || bad "install: the unit's ExecStart is not filled in"
 # The sample: under the prefix's sysconfdir (or /etc when built for the prefix /usr), always
 # inside DESTDIR.
