@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <hiredis/adapters/glib.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -285,6 +284,97 @@ link_drop_source(Link *link)
     }
 }
 
+/*
+ * The connection's GSource. hiredis ships a GLib adapter, but its dispatch runs the read
+ * handler after the write handler on the same context even when the write failed and freed
+ * it (a Redis that went away with a reply and a request pending): a use after free. This
+ * source checks that the connection still exists between the two.
+ */
+typedef struct {
+    GSource base;
+    Link *link;
+    gpointer tag;
+    GIOCondition events;
+} LinkSource;
+
+static void
+link_source_update(LinkSource *s, GIOCondition add, GIOCondition del)
+{
+    s->events = (s->events | add) & ~del;
+    if (s->tag)
+        g_source_modify_unix_fd(&s->base, s->tag, s->events);
+}
+
+static void
+ev_add_read(void *data)
+{
+    link_source_update(data, G_IO_IN, 0);
+}
+
+static void
+ev_del_read(void *data)
+{
+    link_source_update(data, 0, G_IO_IN);
+}
+
+static void
+ev_add_write(void *data)
+{
+    link_source_update(data, G_IO_OUT, 0);
+}
+
+static void
+ev_del_write(void *data)
+{
+    link_source_update(data, 0, G_IO_OUT);
+}
+
+static void
+ev_cleanup(void *data)
+{
+    LinkSource *s = data;
+    if (s->tag)
+        g_source_remove_unix_fd(&s->base, s->tag);
+    s->tag = NULL;
+    s->events = 0;
+}
+
+static gboolean
+link_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+    (void)callback;
+    (void)user_data;
+    LinkSource *s = (LinkSource *)source;
+    Link *link = s->link;
+    redisAsyncContext *ac = link->ac;
+    if (!s->tag || !ac || link->source != source)
+        return G_SOURCE_CONTINUE;
+    GIOCondition rev = g_source_query_unix_fd(source, s->tag);
+    if (rev & G_IO_OUT)
+        redisAsyncHandleWrite(ac);
+    /* The write may have failed and freed the connection (link_lost() then cleared it). */
+    if (link->ac == ac && link->source == source && s->tag &&
+        (rev & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+        redisAsyncHandleRead(ac);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSource *
+link_source_new(Link *link, redisAsyncContext *ac)
+{
+    static GSourceFuncs funcs = {.dispatch = link_source_dispatch};
+    LinkSource *s = (LinkSource *)g_source_new(&funcs, sizeof *s);
+    s->link = link;
+    s->tag = g_source_add_unix_fd(&s->base, ac->c.fd, 0);
+    ac->ev.addRead = ev_add_read;
+    ac->ev.delRead = ev_del_read;
+    ac->ev.addWrite = ev_add_write;
+    ac->ev.delWrite = ev_del_write;
+    ac->ev.cleanup = ev_cleanup;
+    ac->ev.data = s;
+    return &s->base;
+}
+
 static gboolean
 link_retry_cb(gpointer data)
 {
@@ -402,7 +492,7 @@ link_connect(Link *link)
     }
     ac->data = link;
     link->ac = ac;
-    link->source = redis_source_new(ac);
+    link->source = link_source_new(link, ac);
     g_source_attach(link->source, share->ctx);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -854,12 +944,28 @@ xinfo_id(const redisReply *reply, const char *name, char out[SHARE_STREAM_ID_MAX
     }
 }
 
+/* An integer field of XINFO STREAM's list (-1 when absent). */
+static gint64
+xinfo_int(const redisReply *reply, const char *name)
+{
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply *k = reply->element[i], *v = reply->element[i + 1];
+        if (reply_is_string(k) && strcmp(k->str, name) == 0 && v->type == REDIS_REPLY_INTEGER)
+            return v->integer;
+    }
+    return -1;
+}
+
 /*
- * Where to start. XINFO STREAM says which ID the stream generated last and the highest ID it
- * deleted (trimmed); Redis 7 keeps the latter even when the stream is empty. The stream is
- * read from this node's position unless entries after it were deleted, or the stream was
- * reset behind it (a Redis that lost its data): then the snapshot is loaded first, and the
- * stream read from its last ID as it was before the scan.
+ * Where to start. XINFO STREAM says how many entries the stream holds, the ID of its first,
+ * the ID it generated last and the highest ID deleted by XDEL (trimming does not record it).
+ * The stream is read on from this node's position unless entries after it may be gone:
+ *  - the first entry is past the position, or the stream is empty while its last ID is past
+ *    the position: trimmed (when the position's own entry was trimmed but nothing after it,
+ *    the snapshot is loaded needlessly, which is harmless);
+ *  - XDEL removed an entry past the position;
+ *  - the stream's last ID is behind the position: Redis lost its data, the stream restarted.
+ * Then the snapshot is loaded first, and the stream read from its last ID before the scan.
  */
 static void
 on_xinfo(redisAsyncContext *ac, void *r, void *privdata)
@@ -869,36 +975,38 @@ on_xinfo(redisAsyncContext *ac, void *r, void *privdata)
     redisReply *reply = r;
     if (!reply_current(link, reply, privdata))
         return;
-    char last[SHARE_STREAM_ID_MAX + 1] = "0-0", deleted[SHARE_STREAM_ID_MAX + 1] = "";
+    char last[SHARE_STREAM_ID_MAX + 1] = "0-0", first[SHARE_STREAM_ID_MAX + 1] = "",
+         deleted[SHARE_STREAM_ID_MAX + 1] = "";
+    gint64 length = 0;
     if (reply->type == REDIS_REPLY_ARRAY) {
         xinfo_id(reply, "last-generated-id", last);
         xinfo_id(reply, "max-deleted-entry-id", deleted);
-        if (!last[0]) {
-            link_fail(link, "XINFO STREAM answered without last-generated-id");
+        xinfo_id(reply, "recorded-first-entry-id", first);
+        length = xinfo_int(reply, "length");
+        if (!last[0] || length < 0) {
+            link_fail(link, "XINFO STREAM answered without last-generated-id or length");
             return;
         }
     } else if (reply->type != REDIS_REPLY_ERROR) {
         link_fail(link, "XINFO STREAM answered in an unexpected shape");
         return;
     } /* else: no stream yet */
-    if (!share->position[0]) {
-        receive_snapshot(share, last, "no stream position yet");
-        return;
-    }
-    if (deleted[0] && stream_id_cmp(deleted, share->position) > 0) {
-        g_autofree char *why = g_strdup_printf(
-            "the stream was trimmed past this node's position %s", share->position);
+    const char *pos = share->position;
+    g_autofree char *why = NULL;
+    if (!pos[0])
+        why = g_strdup("no stream position yet");
+    else if ((length > 0 && first[0] && stream_id_cmp(first, pos) > 0) ||
+             (length == 0 && stream_id_cmp(last, pos) > 0) ||
+             (deleted[0] && stream_id_cmp(deleted, pos) > 0))
+        why = g_strdup_printf("the stream was trimmed past this node's position %s", pos);
+    else if (stream_id_cmp(last, pos) < 0)
+        why = g_strdup_printf("the stream ends before this node's position %s: Redis lost it?",
+                              pos);
+    if (why) {
         receive_snapshot(share, last, why);
         return;
     }
-    if (stream_id_cmp(last, share->position) < 0) {
-        g_autofree char *why = g_strdup_printf(
-            "the stream ends before this node's position %s: Redis lost its data?",
-            share->position);
-        receive_snapshot(share, last, why);
-        return;
-    }
-    g_message("share: receive: reading the stream after %s", share->position);
+    g_message("share: receive: reading the stream after %s", pos);
     receive_read(share);
 }
 

@@ -39,7 +39,8 @@ typedef void (*ShareBatchFunc)(gpointer user_data);
 typedef struct Share Share;
 
 /* Starts connecting (in ctx, NULL for the thread-default) and returns at once; Redis being
- * down is not an error. store is borrowed and outlives the Share. */
+ * down is not an error. store is borrowed and outlives the Share. The process must ignore
+ * SIGPIPE (hiredis writes with write(2) to sockets Redis may have closed). */
 Share *share_new(const ShareOptions *opts, Store *store, GMainContext *ctx, ShareApplyFunc apply,
                  ShareBatchFunc batch_done, gpointer user_data, GError **error);
 void share_free(Share *share);
