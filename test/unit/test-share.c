@@ -243,6 +243,21 @@ positioned(Node *n)
     return st.position[0] != '\0';
 }
 
+/* Whether the receiver's position is the stream's last ID: nothing is left to read. */
+static gboolean
+caught_up(Fixture *f, Node *n)
+{
+    ShareStatus st;
+    share_status(n->share, &st);
+    redisReply *r = redis_cmd(&f->redis, "XINFO STREAM t:log");
+    gboolean same = FALSE;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        if (strcmp(r->element[i]->str, "last-generated-id") == 0)
+            same = strcmp(r->element[i + 1]->str, st.position) == 0;
+    freeReplyObject(r);
+    return same;
+}
+
 static gboolean
 link_up(Node *n, gboolean publish)
 {
@@ -376,6 +391,7 @@ test_snapshot(Fixture *f, gconstpointer data)
     publish(&f->a, SHARE_OP_BAN, "203.0.113.50", expires);
     commit(&f->a);
     g_assert_true(ITERATE_UNTIL(g_hash_table_contains(f->b.banned, "203.0.113.50"), 5));
+    g_assert_true(ITERATE_UNTIL(caught_up(f, &f->b), 5));
 
     /* B goes away; A decides more; the stream is trimmed past B's position. */
     node_close(&f->b);
@@ -389,12 +405,14 @@ test_snapshot(Fixture *f, gconstpointer data)
     node_open(f, &f->b, "gw", FALSE, TRUE, NULL, NULL);
     g_assert_true(ITERATE_UNTIL(g_hash_table_contains(f->b.banned, "203.0.113.51"), 10));
     test_log_assert("*snapshot (the stream was trimmed past this node's position*");
+    g_assert_true(ITERATE_UNTIL(caught_up(f, &f->b), 5));
 
     /* Not trimmed: B reads on from its position (an entry still in the stream), without a
      * snapshot. */
     publish(&f->a, SHARE_OP_BAN, "203.0.113.52", expires);
     commit(&f->a);
     g_assert_true(ITERATE_UNTIL(g_hash_table_contains(f->b.banned, "203.0.113.52"), 5));
+    g_assert_true(ITERATE_UNTIL(caught_up(f, &f->b), 5));
     node_close(&f->b);
     publish(&f->a, SHARE_OP_BAN, "203.0.113.53", expires);
     commit(&f->a);
