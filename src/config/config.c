@@ -5,13 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "alert.h"
+#include "config_keys.h"
 #include "error.h"
 
 /*
@@ -22,23 +20,10 @@
  * is still an error), and lines that are neither comment, section nor `key = value`. It also
  * strips leading whitespace, so an indented key is a key and never one of inih's
  * continuation lines. The first error stops the parse: the reader then reports end of input.
+ *
+ * The handler looks each key up in the key table (config_keys.c), which knows its type, where
+ * its value goes and what it defaults to.
  */
-
-typedef enum {
-    SECTION_NONE,
-    SECTION_DAEMON,
-    SECTION_INPUT,
-    SECTION_POLICY,
-    SECTION_WHITELIST,
-    SECTION_FIREWALL,
-    SECTION_RULE,
-} SectionKind;
-
-static const char *const section_names[] = {
-    [SECTION_NONE] = "",         [SECTION_DAEMON] = "daemon",       [SECTION_INPUT] = "input",
-    [SECTION_POLICY] = "policy", [SECTION_WHITELIST] = "whitelist", [SECTION_FIREWALL] = "firewall",
-    [SECTION_RULE] = "rule",
-};
 
 typedef struct {
     Config *cfg;
@@ -49,11 +34,9 @@ typedef struct {
     guint lineno;
     GError *error;
     guint error_line;
-    SectionKind section;
+    ConfigSection section;
     guint rule_index;      /* cfg->rules index while in a [rule] section */
-    GHashTable *seen_keys; /* "section-id/key" -> line, for keys that may be set once */
-    gboolean paths_set, hooks_set;
-    guint ban_time_line, max_ban_time_line;
+    GHashTable *seen_keys; /* "section-id/key" -> line of the first occurrence */
 } Loader;
 
 static void config_free_members(Config *cfg);
@@ -73,290 +56,16 @@ fail(Loader *ld, const char *fmt, ...)
     ld->error_line = ld->lineno;
 }
 
-/* ---- value parsers (each sets a message without the file:line prefix) ---- */
-
-static gboolean
-parse_uint(const char *text, guint64 min, guint64 max, guint64 *out, GError **error)
-{
-    if (!g_ascii_string_to_unsigned(text, 10, min, max, out, NULL)) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                    ", got '%s'",
-                    min, max, text);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean
-parse_bool(const char *text, gboolean *out, GError **error)
-{
-    static const char *const yes[] = {"yes", "true", "on", "1"};
-    static const char *const no[] = {"no", "false", "off", "0"};
-    for (gsize i = 0; i < G_N_ELEMENTS(yes); i++) {
-        if (g_ascii_strcasecmp(text, yes[i]) == 0) {
-            *out = TRUE;
-            return TRUE;
-        }
-        if (g_ascii_strcasecmp(text, no[i]) == 0) {
-            *out = FALSE;
-            return TRUE;
-        }
-    }
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected yes or no, got '%s'", text);
-    return FALSE;
-}
-
-/* Duration in milliseconds: a number with an optional ms, s, m, h or d suffix (seconds when
- * bare). */
-static gboolean
-parse_duration_ms(const char *text, guint64 *out_ms, GError **error)
-{
-    const char *p = text;
-    while (g_ascii_isdigit(*p))
-        p++;
-    gsize digits = (gsize)(p - text);
-    guint64 unit_ms = 0;
-    if (strcmp(p, "") == 0 || strcmp(p, "s") == 0)
-        unit_ms = 1000;
-    else if (strcmp(p, "ms") == 0)
-        unit_ms = 1;
-    else if (strcmp(p, "m") == 0)
-        unit_ms = 60 * 1000;
-    else if (strcmp(p, "h") == 0)
-        unit_ms = 3600 * 1000;
-    else if (strcmp(p, "d") == 0)
-        unit_ms = 86400 * 1000;
-    guint64 n = 0;
-    g_autofree char *num = g_strndup(text, digits);
-    if (digits == 0 || digits > 12 || unit_ms == 0 ||
-        !g_ascii_string_to_unsigned(num, 10, 0, G_MAXUINT64, &n, NULL) ||
-        n > CONFIG_DURATION_MAX_S * 1000 / unit_ms) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "expected a duration such as 90s, 10m, 1h or 7d (at most 3650d), got '%s'",
-                    text);
-        return FALSE;
-    }
-    *out_ms = n * unit_ms;
-    return TRUE;
-}
-
-gboolean
-config_parse_duration(const char *text, guint64 *out_s, GError **error)
-{
-    g_return_val_if_fail(text != NULL && out_s != NULL, FALSE);
-    guint64 ms;
-    if (g_str_has_suffix(text, "ms") || !parse_duration_ms(text, &ms, NULL)) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "expected a duration such as 90s, 10m, 1h or 7d (at most 3650d), got '%s'",
-                    text);
-        return FALSE;
-    }
-    *out_s = ms / 1000;
-    return TRUE;
-}
-
-static gboolean
-parse_duration_range(const char *text, guint64 min_s, guint64 max_s, guint64 *out, GError **error)
-{
-    if (!config_parse_duration(text, out, error))
-        return FALSE;
-    if (*out < min_s || *out > max_s) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "'%s' is out of range: expected from %" G_GUINT64_FORMAT
-                    "s to %" G_GUINT64_FORMAT "s",
-                    text, min_s, max_s);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean
-parse_threshold(const char *text, Threshold *out, GError **error)
-{
-    const char *slash = strchr(text, '/');
-    guint64 count, window;
-    g_autofree char *n = slash ? g_strndup(text, (gsize)(slash - text)) : NULL;
-    if (!slash || !g_ascii_string_to_unsigned(n, 10, 1, CONFIG_THRESHOLD_COUNT_MAX, &count, NULL) ||
-        !config_parse_duration(slash + 1, &window, NULL) || window < 1 || window > 86400) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "expected N/T: N alerts (1 to %u) within T (1s to 1d), such as 10/120s, "
-                    "got '%s'",
-                    CONFIG_THRESHOLD_COUNT_MAX, text);
-        return FALSE;
-    }
-    out->count = (guint)count;
-    out->window_s = (guint)window;
-    return TRUE;
-}
-
-static gboolean
-parse_extend(const char *text, guint64 *min_s, guint64 *max_s, GError **error)
-{
-    const char *dash = strchr(text, '-');
-    g_autofree char *a = dash ? g_strndup(text, (gsize)(dash - text)) : g_strdup(text);
-    const char *b = dash ? dash + 1 : a;
-    if (!config_parse_duration(a, min_s, NULL) || !config_parse_duration(b, max_s, NULL) ||
-        *min_s > *max_s) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "expected a duration or a range A-B with A <= B, such as 10m-30m (0: no "
-                    "extension), got '%s'",
-                    text);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean
-parse_priorities(const char *text, Config *cfg, GError **error)
-{
-    g_auto(GStrv) items = g_strsplit_set(text, " \t,", -1);
-    memset(cfg->policy.priorities, 0, sizeof cfg->policy.priorities);
-    gboolean any = FALSE;
-    for (char **it = items; *it; it++) {
-        if (**it == '\0')
-            continue;
-        const char *dash = strchr(*it, '-');
-        g_autofree char *lo_text = dash ? g_strndup(*it, (gsize)(dash - *it)) : g_strdup(*it);
-        const char *hi_text = dash ? dash + 1 : lo_text;
-        guint64 lo, hi;
-        if (!g_ascii_string_to_unsigned(lo_text, 10, 0, CONFIG_PRIORITY_MAX, &lo, NULL) ||
-            !g_ascii_string_to_unsigned(hi_text, 10, 0, CONFIG_PRIORITY_MAX, &hi, NULL) ||
-            lo > hi) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                        "expected priorities from 0 to %d as a list or ranges, such as '1 2' "
-                        "or '0-2', got '%s'",
-                        CONFIG_PRIORITY_MAX, *it);
-            return FALSE;
-        }
-        for (guint64 p = lo; p <= hi; p++)
-            cfg->policy.priorities[p / 8] |= (guint8)(1u << (p % 8));
-        any = TRUE;
-    }
-    cfg->policy.priorities_all = !any;
-    return TRUE;
-}
-
-/* Appends every address or network in a space- or comma-separated list. */
-static gboolean
-parse_prefix_list(const char *text, GArray *out, GError **error)
-{
-    g_auto(GStrv) items = g_strsplit_set(text, " \t,", -1);
-    for (char **it = items; *it; it++) {
-        if (**it == '\0')
-            continue;
-        IpPrefix p;
-        if (!ipprefix_parse(*it, &p, error))
-            return FALSE;
-        g_array_append_val(out, p);
-    }
-    return TRUE;
-}
-
-static gboolean
-parse_rule_list(const char *text, GArray *out, GError **error)
-{
-    g_auto(GStrv) items = g_strsplit_set(text, " \t,", -1);
-    for (char **it = items; *it; it++) {
-        if (**it == '\0')
-            continue;
-        RulePattern p;
-        if (!rule_pattern_parse(*it, &p, error))
-            return FALSE;
-        g_array_append_val(out, p);
-    }
-    return TRUE;
-}
-
-static gboolean
-has_control_chars(const char *s)
-{
-    for (; *s; s++) {
-        if ((guchar)*s < 0x20 || *s == 0x7f)
-            return TRUE;
-    }
-    return FALSE;
-}
-
+/* "[daemon], [input], ... or [rule GID:SID]": every section, for messages. */
 static char *
-resolve_path(const Loader *ld, const char *value)
+section_list(void)
 {
-    return g_canonicalize_filename(value, ld->dir);
-}
-
-/* ---- rule patterns ---- */
-
-static gboolean
-parse_rule_side(const char *text, gsize len, guint32 *out, gboolean *any)
-{
-    if (len == 1 && text[0] == '*') {
-        *any = TRUE;
-        *out = 0;
-        return TRUE;
-    }
-    if (len == 0 || len > 10)
-        return FALSE;
-    char buf[11];
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    guint64 v;
-    if (!g_ascii_string_to_unsigned(buf, 10, 0, G_MAXUINT32, &v, NULL))
-        return FALSE;
-    *any = FALSE;
-    *out = (guint32)v;
-    return TRUE;
-}
-
-gboolean
-rule_pattern_parse(const char *text, RulePattern *out, GError **error)
-{
-    g_return_val_if_fail(text != NULL && out != NULL, FALSE);
-    memset(out, 0, sizeof *out);
-    const char *colon = strchr(text, ':');
-    if (!colon || !parse_rule_side(text, (gsize)(colon - text), &out->gid, &out->any_gid) ||
-        !parse_rule_side(colon + 1, strlen(colon + 1), &out->sid, &out->any_sid)) {
-        memset(out, 0, sizeof *out);
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                    "expected a rule GID:SID with * for either side, such as 1:2000 or 129:*, "
-                    "got '%s'",
-                    text);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-const char *
-rule_pattern_format(const RulePattern *p, char *buf, gsize size)
-{
-    char g[16], s[16];
-    if (p->any_gid)
-        g_strlcpy(g, "*", sizeof g);
-    else
-        g_snprintf(g, sizeof g, "%u", p->gid);
-    if (p->any_sid)
-        g_strlcpy(s, "*", sizeof s);
-    else
-        g_snprintf(s, sizeof s, "%u", p->sid);
-    g_snprintf(buf, size, "%s:%s", g, s);
-    return buf;
-}
-
-gboolean
-rule_pattern_matches(const RulePattern *p, guint32 gid, guint32 sid)
-{
-    return (p->any_gid || p->gid == gid) && (p->any_sid || p->sid == sid);
-}
-
-guint
-rule_pattern_specificity(const RulePattern *p)
-{
-    if (!p->any_gid && !p->any_sid)
-        return 3;
-    if (!p->any_gid)
-        return 2;
-    if (!p->any_sid)
-        return 1;
-    return 0;
+    GString *s = g_string_new(NULL);
+    for (ConfigSection k = CONFIG_SECTION_DAEMON; k < CONFIG_SECTION_RULE; k++)
+        g_string_append_printf(s, "[%s], ", config_section_names[k]);
+    g_string_truncate(s, s->len - 2);
+    g_string_append_printf(s, " or [%s GID:SID]", config_section_names[CONFIG_SECTION_RULE]);
+    return g_string_free(s, FALSE);
 }
 
 static gboolean
@@ -376,6 +85,45 @@ is_blank_or_comment(const char *s)
     return *s == '\0' || *s == ';' || *s == '#';
 }
 
+/* Starts a [rule PATTERN] section: a ConfigRule with the defaults of the [rule] keys. */
+static void
+enter_rule_section(Loader *ld, const char *pat_text)
+{
+    while (*pat_text == ' ' || *pat_text == '\t')
+        pat_text++;
+    ConfigRule rule = {.track = CONFIG_TRACK_DEFAULT};
+    g_autoptr(GError) err = NULL;
+    if (!rule_pattern_parse(pat_text, &rule.pattern, &err)) {
+        fail(ld, "[rule ...]: %s", err->message);
+        return;
+    }
+    for (guint i = 0; i < ld->cfg->rules->len; i++) {
+        ConfigRule *r = &g_array_index(ld->cfg->rules, ConfigRule, i);
+        if (rule_pattern_equal(&r->pattern, &rule.pattern)) {
+            fail(ld, "[rule %s] appears twice", pat_text);
+            return;
+        }
+    }
+    config_keys_init_defaults(CONFIG_SECTION_RULE, &rule);
+    g_array_append_val(ld->cfg->rules, rule);
+    ld->section = CONFIG_SECTION_RULE;
+    ld->rule_index = ld->cfg->rules->len - 1;
+}
+
+/* inih ends a value at " ;" only; " #" (after a space or tab) starts a comment too, as on a
+ * line of its own, so it is turned into the ';' inih knows. A '#' inside a word ("a#b")
+ * stays part of the value. */
+static void
+mark_inline_hash_comment(char *sep)
+{
+    for (char *p = sep + 1; *p; p++) {
+        if (*p == '#' && (p[-1] == ' ' || p[-1] == '\t')) {
+            *p = ';';
+            return;
+        }
+    }
+}
+
 /* Checks a section header line ("[name]" plus an optional comment) and enters it. */
 static void
 enter_section(Loader *ld, const char *line)
@@ -391,38 +139,20 @@ enter_section(Loader *ld, const char *line)
     }
     g_autofree char *raw = g_strndup(line + 1, (gsize)(close - line - 1));
     char *name = g_strstrip(raw);
-    for (SectionKind k = SECTION_DAEMON; k < SECTION_RULE; k++) {
-        if (strcmp(name, section_names[k]) == 0) {
+    for (ConfigSection k = CONFIG_SECTION_DAEMON; k < CONFIG_SECTION_RULE; k++) {
+        if (strcmp(name, config_section_names[k]) == 0) {
             ld->section = k;
             return;
         }
     }
-    if (g_str_has_prefix(name, "rule") && (name[4] == ' ' || name[4] == '\t')) {
-        const char *pat_text = name + 5;
-        while (*pat_text == ' ' || *pat_text == '\t')
-            pat_text++;
-        ConfigRule rule = {.track = CONFIG_TRACK_DEFAULT};
-        g_autoptr(GError) err = NULL;
-        if (!rule_pattern_parse(pat_text, &rule.pattern, &err)) {
-            fail(ld, "[rule ...]: %s", err->message);
-            return;
-        }
-        for (guint i = 0; i < ld->cfg->rules->len; i++) {
-            ConfigRule *r = &g_array_index(ld->cfg->rules, ConfigRule, i);
-            if (rule_pattern_equal(&r->pattern, &rule.pattern)) {
-                fail(ld, "[rule %s] appears twice", pat_text);
-                return;
-            }
-        }
-        g_array_append_val(ld->cfg->rules, rule);
-        ld->section = SECTION_RULE;
-        ld->rule_index = ld->cfg->rules->len - 1;
+    const char *rule = config_section_names[CONFIG_SECTION_RULE];
+    gsize n = strlen(rule);
+    if (strncmp(name, rule, n) == 0 && (name[n] == ' ' || name[n] == '\t')) {
+        enter_rule_section(ld, name + n + 1);
         return;
     }
-    fail(ld,
-         "unknown section [%s]: expected [daemon], [input], [policy], [whitelist], "
-         "[firewall] or [rule GID:SID]",
-         name);
+    g_autofree char *all = section_list();
+    fail(ld, "unknown section [%s]: expected %s", name, all);
 }
 
 static char *
@@ -464,440 +194,128 @@ reader(char *str, int num, void *stream)
     if (str[0] == '[') {
         enter_section(ld, str);
     } else if (!is_blank_or_comment(str)) {
-        const char *sep = strpbrk(str, "=:");
+        char *sep = strpbrk(str, "=:");
         const char *semi = strchr(str, ';');
         if (!sep || (semi && semi < sep) || sep == str)
             fail(ld, "expected '[section]', 'key = value' or a comment");
+        else
+            mark_inline_hash_comment(sep);
     }
     return ld->error ? NULL : str;
 }
 
 /* ---- the handler ---- */
 
-/* Records a key that may be set only once per section; FALSE (and an error) on a repeat. */
-static gboolean
-once(Loader *ld, const char *key)
-{
-    g_autofree char *id = ld->section == SECTION_RULE
-                              ? g_strdup_printf("rule%u/%s", ld->rule_index, key)
-                              : g_strdup_printf("%d/%s", ld->section, key);
-    gpointer prev = g_hash_table_lookup(ld->seen_keys, id);
-    if (prev) {
-        fail(ld, "'%s' is already set in this section (line %u)", key, GPOINTER_TO_UINT(prev));
-        return FALSE;
-    }
-    g_hash_table_insert(ld->seen_keys, g_steal_pointer(&id), GUINT_TO_POINTER(ld->lineno));
-    return TRUE;
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        g_autoptr(GError) err_ = NULL;                                                             \
-        GError **error = &err_;                                                                    \
-        if (!(call)) {                                                                             \
-            fail(ld, "%s: %s", key, err_->message);                                                \
-            return;                                                                                \
-        }                                                                                          \
-    } while (0)
-
-/* A text value; enclosing double quotes are removed, so leading or trailing spaces (which inih
- * strips) can be kept: log_prefix = "alertban: ". */
+/* The id under which a key of the current section is remembered: [rule] sections each have
+ * their own keys, the other sections share theirs however often they appear. */
 static char *
-unquote(const char *value)
+key_id(ConfigSection section, guint rule_index, const char *key)
 {
-    gsize n = strlen(value);
-    if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
-        return g_strndup(value + 1, n - 2);
-    return g_strdup(value);
+    if (section == CONFIG_SECTION_RULE)
+        return g_strdup_printf("rule%u/%s", rule_index, key);
+    return g_strdup_printf("%d/%s", section, key);
 }
 
-static gboolean
-set_string(char **dst, const char *value, GError **error)
+/* The line where key was first set in the file, or 0. */
+static guint
+key_line(const Loader *ld, ConfigSection section, const char *key)
 {
-    if (has_control_chars(value)) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "control characters in value");
-        return FALSE;
-    }
-    g_free(*dst);
-    *dst = unquote(value);
-    return TRUE;
+    g_autofree char *id = key_id(section, 0, key);
+    return GPOINTER_TO_UINT(g_hash_table_lookup(ld->seen_keys, id));
 }
 
+/* Records an occurrence of key. A single-valued key may appear once per section (FALSE and an
+ * error on a repeat); the first occurrence of a list key replaces the list's default. */
 static gboolean
-set_path(Loader *ld, char **dst, const char *raw, GError **error)
+note_key(Loader *ld, const ConfigKey *key, void *base)
 {
-    g_autofree char *value = unquote(raw);
-    if (*value == '\0') {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected a path");
+    g_autofree char *id = key_id(ld->section, ld->rule_index, key->name);
+    guint prev = GPOINTER_TO_UINT(g_hash_table_lookup(ld->seen_keys, id));
+    if (prev && !key->type->clear) {
+        fail(ld, "'%s' is already set in this section (line %u)", key->name, prev);
         return FALSE;
     }
-    if (has_control_chars(value)) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "control characters in path");
-        return FALSE;
-    }
-    g_free(*dst);
-    *dst = resolve_path(ld, value);
-    return TRUE;
-}
-
-static gboolean
-set_choice(const char *value, const char *a, const char *b, int *out, GError **error)
-{
-    if (strcmp(value, a) == 0)
-        *out = 0;
-    else if (strcmp(value, b) == 0)
-        *out = 1;
-    else {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "expected %s or %s, got '%s'", a,
-                    b, value);
-        return FALSE;
+    if (!prev) {
+        if (key->type->clear)
+            key->type->clear(key, base);
+        g_hash_table_insert(ld->seen_keys, g_steal_pointer(&id), GUINT_TO_POINTER(ld->lineno));
     }
     return TRUE;
 }
 
-static gboolean
-set_uint(const char *value, guint64 min, guint64 max, guint *out, GError **error)
+/* "threshold, ban_time, track or ignore": the keys of section, for messages. */
+static char *
+key_list(ConfigSection section)
 {
-    guint64 v;
-    if (!parse_uint(value, min, max, &v, error))
-        return FALSE;
-    *out = (guint)v;
-    return TRUE;
-}
-
-static gboolean
-set_group(const char *value, char **dst, GError **error)
-{
-    for (const char *p = value; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.') {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                        "expected a group name, got '%s'", value);
-            return FALSE;
-        }
+    GPtrArray *names = g_ptr_array_new();
+    for (gsize i = 0; i < config_n_keys; i++) {
+        if (config_keys[i].section == section)
+            g_ptr_array_add(names, (gpointer)config_keys[i].name);
     }
-    g_free(*dst);
-    *dst = g_strdup(value);
-    return TRUE;
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < names->len; i++) {
+        if (i > 0)
+            g_string_append(s, i + 1 == names->len ? " or " : ", ");
+        g_string_append(s, names->pdata[i]);
+    }
+    g_ptr_array_unref(names);
+    return g_string_free(s, FALSE);
 }
 
 static void
 unknown_key(Loader *ld, const char *key)
 {
-    if (ld->section == SECTION_RULE)
-        fail(ld,
-             "unknown key '%s' in a [rule] section (expected threshold, ban_time, track "
-             "or ignore)",
-             key);
-    else
-        fail(ld, "unknown key '%s' in [%s]", key, section_names[ld->section]);
-}
-
-static void
-handle_daemon(Loader *ld, const char *key, const char *value)
-{
-    Config *cfg = ld->cfg;
-    if (!once(ld, key))
-        return;
-    if (strcmp(key, "state_dir") == 0) {
-        CHECK(set_path(ld, &cfg->daemon.state_dir, value, error));
-    } else if (strcmp(key, "socket") == 0) {
-        CHECK(set_path(ld, &cfg->daemon.socket, value, error));
-        if (strlen(cfg->daemon.socket) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-            fail(ld, "socket: '%s' is longer than a Unix socket path may be (%zu bytes)",
-                 cfg->daemon.socket, sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
-    } else if (strcmp(key, "socket_group") == 0) {
-        CHECK(set_group(value, &cfg->daemon.socket_group, error));
-    } else if (strcmp(key, "on_exit") == 0) {
-        int v;
-        CHECK(set_choice(value, "keep", "flush", &v, error));
-        cfg->daemon.on_exit = v ? CONFIG_ON_EXIT_FLUSH : CONFIG_ON_EXIT_KEEP;
-    } else if (strcmp(key, "dry_run") == 0) {
-        CHECK(parse_bool(value, &cfg->daemon.dry_run, error));
-    } else if (strcmp(key, "history_days") == 0) {
-        CHECK(set_uint(value, 1, 3650, &cfg->daemon.history_days, error));
-    } else if (strcmp(key, "max_bans") == 0) {
-        CHECK(set_uint(value, 1, 10000000, &cfg->daemon.max_bans, error));
+    if (ld->section == CONFIG_SECTION_RULE) {
+        g_autofree char *keys = key_list(CONFIG_SECTION_RULE);
+        fail(ld, "unknown key '%s' in a [rule] section (expected %s)", key, keys);
     } else {
-        unknown_key(ld, key);
-    }
-}
-
-static void
-handle_input(Loader *ld, const char *key, const char *value)
-{
-    Config *cfg = ld->cfg;
-    if (strcmp(key, "path") == 0) {
-        /* Repeatable: the first one replaces the default, the others add to it. */
-        char *path = NULL;
-        CHECK(set_path(ld, &path, value, error));
-        if (!ld->paths_set)
-            g_ptr_array_set_size(cfg->input.paths, 0);
-        ld->paths_set = TRUE;
-        g_ptr_array_add(cfg->input.paths, path);
-        return;
-    }
-    if (!once(ld, key))
-        return;
-    if (strcmp(key, "start_at") == 0) {
-        int v;
-        CHECK(set_choice(value, "end", "beginning", &v, error));
-        cfg->input.start_at = v ? CONFIG_START_AT_BEGINNING : CONFIG_START_AT_END;
-    } else if (strcmp(key, "idle_ms") == 0) {
-        CHECK(set_uint(value, 1, 60000, &cfg->input.idle_ms, error));
-    } else if (strcmp(key, "line_max") == 0) {
-        CHECK(set_uint(value, 256, 1024 * 1024, &cfg->input.line_max, error));
-    } else {
-        unknown_key(ld, key);
-    }
-}
-
-static void
-handle_policy(Loader *ld, const char *key, const char *value)
-{
-    Config *cfg = ld->cfg;
-    if (strcmp(key, "protect") == 0) {
-        CHECK(parse_prefix_list(value, cfg->policy.protect, error));
-        return;
-    }
-    if (strcmp(key, "home_net") == 0) {
-        CHECK(parse_prefix_list(value, cfg->policy.home_net, error));
-        return;
-    }
-    if (!once(ld, key))
-        return;
-    if (strcmp(key, "swap_marker") == 0) {
-        CHECK(set_string(&cfg->policy.swap_marker, value, error));
-    } else if (strcmp(key, "priorities") == 0) {
-        CHECK(parse_priorities(value, cfg, error));
-    } else if (strcmp(key, "threshold") == 0) {
-        CHECK(parse_threshold(value, &cfg->policy.threshold, error));
-    } else if (strcmp(key, "ban_time") == 0) {
-        CHECK(
-            parse_duration_range(value, 1, CONFIG_DURATION_MAX_S, &cfg->policy.ban_time_s, error));
-        ld->ban_time_line = ld->lineno;
-    } else if (strcmp(key, "extend") == 0) {
-        CHECK(parse_extend(value, &cfg->policy.extend_min_s, &cfg->policy.extend_max_s, error));
-    } else if (strcmp(key, "escalate") == 0) {
-        char *end = NULL;
-        double v = g_ascii_strtod(value, &end);
-        if (*value == '\0' || !end || *end != '\0' || !isfinite(v) || v < 1.0 ||
-            v > CONFIG_ESCALATE_MAX || !g_ascii_isdigit(*value)) {
-            fail(ld, "escalate: expected a number from 1 to %g, got '%s'", CONFIG_ESCALATE_MAX,
-                 value);
-            return;
-        }
-        cfg->policy.escalate = v;
-    } else if (strcmp(key, "max_ban_time") == 0) {
-        CHECK(parse_duration_range(value, 1, CONFIG_DURATION_MAX_S, &cfg->policy.max_ban_time_s,
-                                   error));
-        ld->max_ban_time_line = ld->lineno;
-    } else if (strcmp(key, "max_bans_per_minute") == 0) {
-        CHECK(set_uint(value, 0, CONFIG_MAX_BANS_PER_MINUTE_MAX, &cfg->policy.max_bans_per_minute,
-                       error));
-    } else if (strcmp(key, "max_tracked") == 0) {
-        CHECK(set_uint(value, 1, CONFIG_MAX_TRACKED_MAX, &cfg->policy.max_tracked, error));
-    } else {
-        unknown_key(ld, key);
-    }
-}
-
-static void
-handle_whitelist(Loader *ld, const char *key, const char *value)
-{
-    Config *cfg = ld->cfg;
-    if (strcmp(key, "address") == 0) {
-        CHECK(parse_prefix_list(value, cfg->whitelist.addresses, error));
-    } else if (strcmp(key, "rule") == 0) {
-        CHECK(parse_rule_list(value, cfg->whitelist.rules, error));
-    } else if (strcmp(key, "file") == 0) {
-        char *path = NULL;
-        CHECK(set_path(ld, &path, value, error));
-        g_ptr_array_add(cfg->whitelist.files, path);
-    } else {
-        unknown_key(ld, key);
-    }
-}
-
-static gboolean
-valid_chain_name(const char *name)
-{
-    gsize n = strlen(name);
-    if (n == 0 || n > FW_CHAIN_NAME_MAX || name[0] == '-' || name[0] == '!')
-        return FALSE;
-    for (const char *p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
-            return FALSE;
-    }
-    static const char *const builtin[] = {"INPUT", "OUTPUT", "FORWARD", "PREROUTING",
-                                          "POSTROUTING"};
-    for (gsize i = 0; i < G_N_ELEMENTS(builtin); i++) {
-        if (strcmp(name, builtin[i]) == 0)
-            return FALSE;
-    }
-    return TRUE;
-}
-
-static void
-handle_firewall(Loader *ld, const char *key, const char *value)
-{
-    FwConfig *fw = &ld->cfg->firewall;
-    if (strcmp(key, "hooks") == 0) {
-        /* A list, and repeatable: the first key replaces the default INPUT. */
-        if (!ld->hooks_set)
-            fw->n_hooks = 0;
-        ld->hooks_set = TRUE;
-        g_auto(GStrv) items = g_strsplit_set(value, " \t,", -1);
-        for (char **it = items; *it; it++) {
-            if (**it == '\0')
-                continue;
-            if (strcmp(*it, "INPUT") != 0 && strcmp(*it, "FORWARD") != 0 &&
-                strcmp(*it, "OUTPUT") != 0) {
-                fail(ld, "hooks: expected INPUT, FORWARD or OUTPUT, got '%s'", *it);
-                return;
-            }
-            for (guint i = 0; i < fw->n_hooks; i++) {
-                if (strcmp(fw->hooks[i], *it) == 0) {
-                    fail(ld, "hooks: '%s' is listed twice", *it);
-                    return;
-                }
-            }
-            if (fw->n_hooks >= FW_HOOKS_MAX) {
-                fail(ld, "hooks: at most %d hooks", FW_HOOKS_MAX);
-                return;
-            }
-            g_strlcpy(fw->hooks[fw->n_hooks++], *it, FW_CHAIN_MAX);
-        }
-        if (fw->n_hooks == 0)
-            fail(ld, "hooks: expected at least one of INPUT, FORWARD, OUTPUT");
-        return;
-    }
-    if (!once(ld, key))
-        return;
-    if (strcmp(key, "backend") == 0) {
-        static const FwBackend backends[] = {FW_BACKEND_IPTABLES, FW_BACKEND_NFTABLES,
-                                             FW_BACKEND_IPSET, FW_BACKEND_AUTO};
-        for (gsize i = 0; i < G_N_ELEMENTS(backends); i++) {
-            if (strcmp(value, fw_backend_name(backends[i])) == 0) {
-                fw->backend = backends[i];
-                return;
-            }
-        }
-        fail(ld, "backend: expected iptables, nftables, ipset or auto, got '%s'", value);
-    } else if (strcmp(key, "auto_max_rules") == 0) {
-        CHECK(set_uint(value, 1, 100000, &fw->auto_max_rules, error));
-    } else if (strcmp(key, "chain") == 0) {
-        if (!valid_chain_name(value)) {
-            fail(ld,
-                 "chain: expected 1 to %d letters, digits, '_' or '-', not a built-in "
-                 "chain, got '%s'",
-                 FW_CHAIN_NAME_MAX, value);
-            return;
-        }
-        g_strlcpy(fw->chain, value, sizeof fw->chain);
-    } else if (strcmp(key, "action") == 0) {
-        int v;
-        CHECK(set_choice(value, "drop", "reject", &v, error));
-        fw->action = v ? FW_ACTION_REJECT : FW_ACTION_DROP;
-    } else if (strcmp(key, "direction") == 0) {
-        int v;
-        CHECK(set_choice(value, "in", "both", &v, error));
-        fw->direction = v ? FW_DIRECTION_BOTH : FW_DIRECTION_IN;
-    } else if (strcmp(key, "log") == 0) {
-        CHECK(parse_bool(value, &fw->log, error));
-    } else if (strcmp(key, "log_prefix") == 0) {
-        g_autofree char *text = unquote(value);
-        if (strlen(text) >= sizeof fw->log_prefix || has_control_chars(text)) {
-            fail(ld, "log_prefix: expected at most %zu printable characters, got '%s'",
-                 sizeof fw->log_prefix - 1, value);
-            return;
-        }
-        g_strlcpy(fw->log_prefix, text, sizeof fw->log_prefix);
-    } else if (strcmp(key, "lock_file") == 0) {
-        g_autofree char *path = NULL;
-        CHECK(set_path(ld, &path, value, error));
-        if (strlen(path) >= sizeof fw->lock_file) {
-            fail(ld, "lock_file: path longer than %zu bytes", sizeof fw->lock_file - 1);
-            return;
-        }
-        g_strlcpy(fw->lock_file, path, sizeof fw->lock_file);
-    } else if (strcmp(key, "lock_timeout") == 0) {
-        guint64 ms;
-        CHECK(parse_duration_ms(value, &ms, error));
-        if (ms > 300000) {
-            fail(ld, "lock_timeout: at most 300s, got '%s'", value);
-            return;
-        }
-        fw->lock_timeout_ms = (guint)ms;
-    } else if (strcmp(key, "verify_interval") == 0) {
-        guint64 ms;
-        CHECK(parse_duration_ms(value, &ms, error));
-        if (ms % 1000 != 0 || ms > 86400 * 1000) {
-            fail(ld, "verify_interval: whole seconds from 0 (never) to 1d, got '%s'", value);
-            return;
-        }
-        fw->verify_interval_s = (guint)(ms / 1000);
-    } else {
-        unknown_key(ld, key);
-    }
-}
-
-static void
-handle_rule(Loader *ld, const char *key, const char *value)
-{
-    ConfigRule *rule = &g_array_index(ld->cfg->rules, ConfigRule, ld->rule_index);
-    if (!once(ld, key))
-        return;
-    if (strcmp(key, "threshold") == 0) {
-        CHECK(parse_threshold(value, &rule->threshold, error));
-        rule->has_threshold = TRUE;
-    } else if (strcmp(key, "ban_time") == 0) {
-        CHECK(parse_duration_range(value, 1, CONFIG_DURATION_MAX_S, &rule->ban_time_s, error));
-        rule->has_ban_time = TRUE;
-    } else if (strcmp(key, "track") == 0) {
-        int v;
-        CHECK(set_choice(value, "src", "dst", &v, error));
-        rule->track = v ? CONFIG_TRACK_DST : CONFIG_TRACK_SRC;
-    } else if (strcmp(key, "ignore") == 0) {
-        CHECK(parse_bool(value, &rule->ignore, error));
-    } else {
-        unknown_key(ld, key);
+        fail(ld, "unknown key '%s' in [%s]", key, config_section_names[ld->section]);
     }
 }
 
 static int
-handler(void *user, const char *section, const char *key, const char *value)
+handler(void *user, const char *section, const char *name, const char *value)
 {
     Loader *ld = user;
     (void)section; /* the reader tracked the section already, validated */
     if (ld->error)
         return 0;
-    switch (ld->section) {
-    case SECTION_NONE:
-        fail(ld,
-             "'%s' is outside any section; put it under [daemon], [input], [policy], "
-             "[whitelist], [firewall] or [rule GID:SID]",
-             key);
-        break;
-    case SECTION_DAEMON:
-        handle_daemon(ld, key, value);
-        break;
-    case SECTION_INPUT:
-        handle_input(ld, key, value);
-        break;
-    case SECTION_POLICY:
-        handle_policy(ld, key, value);
-        break;
-    case SECTION_WHITELIST:
-        handle_whitelist(ld, key, value);
-        break;
-    case SECTION_FIREWALL:
-        handle_firewall(ld, key, value);
-        break;
-    case SECTION_RULE:
-        handle_rule(ld, key, value);
-        break;
+    if (ld->section == CONFIG_SECTION_NONE) {
+        g_autofree char *all = section_list();
+        fail(ld, "'%s' is outside any section; put it under %s", name, all);
+        return 0;
     }
-    return ld->error ? 0 : 1;
+    const ConfigKey *key = config_key_find(ld->section, name);
+    if (!key) {
+        unknown_key(ld, name);
+        return 0;
+    }
+    void *base = ld->section == CONFIG_SECTION_RULE
+                     ? (void *)&g_array_index(ld->cfg->rules, ConfigRule, ld->rule_index)
+                     : (void *)ld->cfg;
+    if (!note_key(ld, key, base))
+        return 0;
+    g_autoptr(GError) err = NULL;
+    if (!config_key_parse(key, base, value, ld->dir, &err)) {
+        fail(ld, "%s: %s", key->name, err->message);
+        return 0;
+    }
+    return 1;
+}
+
+/* Checks between keys, once the whole file is read. */
+static void
+check_relations(Loader *ld)
+{
+    const Config *cfg = ld->cfg;
+    if (cfg->policy.max_ban_time_s < cfg->policy.ban_time_s) {
+        ld->lineno = MAX(key_line(ld, CONFIG_SECTION_POLICY, "max_ban_time"),
+                         key_line(ld, CONFIG_SECTION_POLICY, "ban_time"));
+        fail(ld,
+             "max_ban_time (%" G_GUINT64_FORMAT "s) is shorter than ban_time (%" G_GUINT64_FORMAT
+             "s)",
+             cfg->policy.max_ban_time_s, cfg->policy.ban_time_s);
+    }
 }
 
 /* ---- files ---- */
@@ -1010,41 +428,10 @@ config_init_defaults(Config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->file = g_strdup("(defaults)");
-    cfg->daemon.state_dir = g_strdup("/var/lib/alertban");
-    cfg->daemon.socket = g_strdup("/run/alertban/alertban.sock");
-    cfg->daemon.socket_group = g_strdup("");
-    cfg->daemon.on_exit = CONFIG_ON_EXIT_KEEP;
-    cfg->daemon.dry_run = FALSE;
-    cfg->daemon.history_days = 90;
-    cfg->daemon.max_bans = 100000;
-
-    cfg->input.paths = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(cfg->input.paths, g_strdup("/var/log/snort/alert_fast.txt"));
-    cfg->input.start_at = CONFIG_START_AT_END;
-    cfg->input.idle_ms = 250;
-    cfg->input.line_max = ALERT_LINE_MAX;
-
-    cfg->policy.swap_marker = g_strdup("BLOCKED DESTINATION");
-    cfg->policy.priorities_all = TRUE;
-    cfg->policy.threshold = (Threshold){.count = 1, .window_s = 60};
-    cfg->policy.ban_time_s = 3600;
-    cfg->policy.extend_min_s = 600;
-    cfg->policy.extend_max_s = 1800;
-    cfg->policy.escalate = 2.0;
-    cfg->policy.max_ban_time_s = 7 * 86400;
-    cfg->policy.max_bans_per_minute = 600;
-    cfg->policy.max_tracked = 100000;
-    cfg->policy.home_net = g_array_new(FALSE, TRUE, sizeof(IpPrefix));
-    cfg->policy.protect = g_array_new(FALSE, TRUE, sizeof(IpPrefix));
-
-    cfg->whitelist.addresses = g_array_new(FALSE, TRUE, sizeof(IpPrefix));
-    cfg->whitelist.rules = g_array_new(FALSE, TRUE, sizeof(RulePattern));
-    cfg->whitelist.files = g_ptr_array_new_with_free_func(g_free);
+    for (ConfigSection k = CONFIG_SECTION_DAEMON; k < CONFIG_SECTION_RULE; k++)
+        config_keys_init_defaults(k, cfg);
     cfg->whitelist.file_addresses = g_array_new(FALSE, TRUE, sizeof(IpPrefix));
     cfg->whitelist.file_rules = g_array_new(FALSE, TRUE, sizeof(RulePattern));
-
-    fw_config_init_defaults(&cfg->firewall);
-
     cfg->rules = g_array_new(FALSE, TRUE, sizeof(ConfigRule));
 }
 
@@ -1081,13 +468,8 @@ load_text(const char *text, gsize len, const char *name, GError **error)
         ld.error =
             g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "%s: cannot parse (%d)", name, rc);
     }
-    if (!ld.error && cfg->policy.max_ban_time_s < cfg->policy.ban_time_s) {
-        ld.lineno = MAX(ld.max_ban_time_line, ld.ban_time_line);
-        fail(&ld,
-             "max_ban_time (%" G_GUINT64_FORMAT "s) is shorter than ban_time (%" G_GUINT64_FORMAT
-             "s)",
-             cfg->policy.max_ban_time_s, cfg->policy.ban_time_s);
-    }
+    if (!ld.error)
+        check_relations(&ld);
     for (guint i = 0; !ld.error && i < cfg->whitelist.files->len; i++)
         load_whitelist_file(cfg, cfg->whitelist.files->pdata[i], &ld.error);
 
@@ -1181,79 +563,18 @@ config_priority_counts(const Config *cfg, gint32 priority)
 
 /* ---- formatting ---- */
 
-/* "key = value", or "key =" for an empty value. */
+/* The keys of section, in table order, from base (the Config, or a ConfigRule). */
 static void
-append_kv(GString *s, const char *key, const char *value)
+format_section(GString *out, ConfigSection section, const void *base)
 {
-    if (*value)
-        g_string_append_printf(s, "%s = %s\n", key, value);
-    else
-        g_string_append_printf(s, "%s =\n", key);
-}
-
-/* A text value, quoted when inih would otherwise lose its outer spaces or quotes, or read a
- * leading ';' as a comment. */
-static void
-append_text(GString *s, const char *key, const char *value)
-{
-    gsize n = strlen(value);
-    if (n > 0 && (g_ascii_isspace(value[0]) || g_ascii_isspace(value[n - 1]) || value[0] == '"' ||
-                  value[0] == ';'))
-        g_string_append_printf(s, "%s = \"%s\"\n", key, value);
-    else
-        append_kv(s, key, value);
-}
-
-static void
-append_duration(GString *s, guint64 v)
-{
-    if (v == 0)
-        g_string_append(s, "0");
-    else if (v % 86400 == 0)
-        g_string_append_printf(s, "%" G_GUINT64_FORMAT "d", v / 86400);
-    else if (v % 3600 == 0)
-        g_string_append_printf(s, "%" G_GUINT64_FORMAT "h", v / 3600);
-    else if (v % 60 == 0)
-        g_string_append_printf(s, "%" G_GUINT64_FORMAT "m", v / 60);
-    else
-        g_string_append_printf(s, "%" G_GUINT64_FORMAT "s", v);
-}
-
-static void
-append_prefixes(GString *s, const char *key, const GArray *list)
-{
-    char buf[IPADDR_STRLEN];
-    if (list->len == 0)
-        g_string_append_printf(s, "%s =\n", key);
-    for (guint i = 0; i < list->len; i++)
-        g_string_append_printf(s, "%s = %s\n", key,
-                               ipprefix_format(&g_array_index(list, IpPrefix, i), buf));
-}
-
-static void
-append_priorities(GString *s, const Config *cfg)
-{
-    g_string_append(s, "priorities =");
-    if (cfg->policy.priorities_all) {
-        g_string_append(s, "\n");
-        return;
-    }
-    int p = 0;
-    while (p <= CONFIG_PRIORITY_MAX) {
-        if (!config_priority_counts(cfg, p)) {
-            p++;
+    for (gsize i = 0; i < config_n_keys; i++) {
+        const ConfigKey *key = &config_keys[i];
+        if (key->section != section)
             continue;
-        }
-        int q = p;
-        while (q + 1 <= CONFIG_PRIORITY_MAX && config_priority_counts(cfg, q + 1))
-            q++;
-        if (q == p)
-            g_string_append_printf(s, " %d", p);
-        else
-            g_string_append_printf(s, " %d-%d", p, q);
-        p = q + 1;
+        if (key->present && !*(const gboolean *)(const void *)((const char *)base + key->present))
+            continue;
+        key->type->format(key, base, out);
     }
-    g_string_append(s, "\n");
 }
 
 char *
@@ -1261,103 +582,29 @@ config_format(const Config *cfg)
 {
     g_return_val_if_fail(cfg != NULL, NULL);
     GString *s = g_string_new(NULL);
-    char buf[64];
     g_string_append_printf(s, "; effective configuration of %s\n", cfg->file);
-
-    g_string_append(s, "\n[daemon]\n");
-    append_text(s, "state_dir", cfg->daemon.state_dir);
-    append_text(s, "socket", cfg->daemon.socket);
-    append_kv(s, "socket_group", cfg->daemon.socket_group);
-    g_string_append_printf(s, "on_exit = %s\n",
-                           cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
-    g_string_append_printf(s, "dry_run = %s\n", cfg->daemon.dry_run ? "yes" : "no");
-    g_string_append_printf(s, "history_days = %u\n", cfg->daemon.history_days);
-    g_string_append_printf(s, "max_bans = %u\n", cfg->daemon.max_bans);
-
-    g_string_append(s, "\n[input]\n");
-    for (guint i = 0; i < cfg->input.paths->len; i++)
-        append_text(s, "path", cfg->input.paths->pdata[i]);
-    g_string_append_printf(s, "start_at = %s\n",
-                           cfg->input.start_at == CONFIG_START_AT_BEGINNING ? "beginning" : "end");
-    g_string_append_printf(s, "idle_ms = %u\n", cfg->input.idle_ms);
-    g_string_append_printf(s, "line_max = %u\n", cfg->input.line_max);
-
-    g_string_append(s, "\n[policy]\n");
-    append_text(s, "swap_marker", cfg->policy.swap_marker);
-    append_priorities(s, cfg);
-    g_string_append(s, "threshold = ");
-    g_string_append_printf(s, "%u/", cfg->policy.threshold.count);
-    append_duration(s, cfg->policy.threshold.window_s);
-    g_string_append(s, "\nban_time = ");
-    append_duration(s, cfg->policy.ban_time_s);
-    g_string_append(s, "\nextend = ");
-    append_duration(s, cfg->policy.extend_min_s);
-    if (cfg->policy.extend_max_s != cfg->policy.extend_min_s) {
-        g_string_append_c(s, '-');
-        append_duration(s, cfg->policy.extend_max_s);
+    for (ConfigSection k = CONFIG_SECTION_DAEMON; k < CONFIG_SECTION_RULE; k++) {
+        g_string_append_printf(s, "\n[%s]\n", config_section_names[k]);
+        format_section(s, k, cfg);
     }
-    g_string_append_printf(s, "\nescalate = %s\n",
-                           g_ascii_formatd(buf, sizeof buf, "%g", cfg->policy.escalate));
-    g_string_append(s, "max_ban_time = ");
-    append_duration(s, cfg->policy.max_ban_time_s);
-    g_string_append_printf(s, "\nmax_bans_per_minute = %u\n", cfg->policy.max_bans_per_minute);
-    g_string_append_printf(s, "max_tracked = %u\n", cfg->policy.max_tracked);
-    append_prefixes(s, "home_net", cfg->policy.home_net);
-    append_prefixes(s, "protect", cfg->policy.protect);
-
-    g_string_append(s, "\n[whitelist]\n");
-    append_prefixes(s, "address", cfg->whitelist.addresses);
-    if (cfg->whitelist.rules->len == 0)
-        g_string_append(s, "rule =\n");
-    for (guint i = 0; i < cfg->whitelist.rules->len; i++)
-        g_string_append_printf(
-            s, "rule = %s\n",
-            rule_pattern_format(&g_array_index(cfg->whitelist.rules, RulePattern, i), buf,
-                                sizeof buf));
-    for (guint i = 0; i < cfg->whitelist.files->len; i++)
-        append_text(s, "file", cfg->whitelist.files->pdata[i]);
-    if (cfg->whitelist.files->len > 0)
-        g_string_append_printf(s, "; the files hold %u addresses or networks and %u rules\n",
-                               cfg->whitelist.file_addresses->len, cfg->whitelist.file_rules->len);
-
-    const FwConfig *fw = &cfg->firewall;
-    g_string_append(s, "\n[firewall]\n");
-    g_string_append_printf(s, "backend = %s\n", fw_backend_name(fw->backend));
-    g_string_append_printf(s, "auto_max_rules = %u\n", fw->auto_max_rules);
-    g_string_append_printf(s, "chain = %s\n", fw->chain);
-    g_string_append(s, "hooks =");
-    for (guint i = 0; i < fw->n_hooks; i++)
-        g_string_append_printf(s, " %s", fw->hooks[i]);
-    g_string_append_printf(s, "\naction = %s\n",
-                           fw->action == FW_ACTION_REJECT ? "reject" : "drop");
-    g_string_append_printf(s, "direction = %s\n",
-                           fw->direction == FW_DIRECTION_BOTH ? "both" : "in");
-    g_string_append_printf(s, "log = %s\n", fw->log ? "yes" : "no");
-    append_text(s, "log_prefix", fw->log_prefix);
-    append_text(s, "lock_file", fw->lock_file);
-    if (fw->lock_timeout_ms % 1000 == 0)
-        g_string_append_printf(s, "lock_timeout = %us\n", fw->lock_timeout_ms / 1000);
-    else
-        g_string_append_printf(s, "lock_timeout = %ums\n", fw->lock_timeout_ms);
-    g_string_append_printf(s, "verify_interval = %us\n", fw->verify_interval_s);
-
     for (guint i = 0; i < cfg->rules->len; i++) {
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
-        g_string_append_printf(s, "\n[rule %s]\n",
+        char buf[32];
+        g_string_append_printf(s, "\n[%s %s]\n", config_section_names[CONFIG_SECTION_RULE],
                                rule_pattern_format(&r->pattern, buf, sizeof buf));
-        if (r->has_threshold) {
-            g_string_append_printf(s, "threshold = %u/", r->threshold.count);
-            append_duration(s, r->threshold.window_s);
-            g_string_append_c(s, '\n');
-        }
-        if (r->has_ban_time) {
-            g_string_append(s, "ban_time = ");
-            append_duration(s, r->ban_time_s);
-            g_string_append_c(s, '\n');
-        }
-        if (r->track != CONFIG_TRACK_DEFAULT)
-            g_string_append_printf(s, "track = %s\n", r->track == CONFIG_TRACK_DST ? "dst" : "src");
-        g_string_append_printf(s, "ignore = %s\n", r->ignore ? "yes" : "no");
+        format_section(s, CONFIG_SECTION_RULE, r);
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *
+config_describe_keys(void)
+{
+    GString *s = g_string_new(NULL);
+    for (gsize i = 0; i < config_n_keys; i++) {
+        const ConfigKey *key = &config_keys[i];
+        g_string_append_printf(s, "%s\t%s\t%s\t%s\n", config_section_names[key->section], key->name,
+                               key->def ? key->def : "", key->doc);
     }
     return g_string_free(s, FALSE);
 }
@@ -1365,19 +612,13 @@ config_format(const Config *cfg)
 static void
 config_free_members(Config *cfg)
 {
-    g_free(cfg->file);
-    g_free(cfg->daemon.state_dir);
-    g_free(cfg->daemon.socket);
-    g_free(cfg->daemon.socket_group);
-    g_clear_pointer(&cfg->input.paths, g_ptr_array_unref);
-    g_free(cfg->policy.swap_marker);
-    g_clear_pointer(&cfg->policy.home_net, g_array_unref);
-    g_clear_pointer(&cfg->policy.protect, g_array_unref);
-    g_clear_pointer(&cfg->whitelist.addresses, g_array_unref);
-    g_clear_pointer(&cfg->whitelist.rules, g_array_unref);
-    g_clear_pointer(&cfg->whitelist.files, g_ptr_array_unref);
+    for (ConfigSection k = CONFIG_SECTION_DAEMON; k < CONFIG_SECTION_RULE; k++)
+        config_keys_free(k, cfg);
+    g_clear_pointer(&cfg->file, g_free);
     g_clear_pointer(&cfg->whitelist.file_addresses, g_array_unref);
     g_clear_pointer(&cfg->whitelist.file_rules, g_array_unref);
+    for (guint i = 0; cfg->rules && i < cfg->rules->len; i++)
+        config_keys_free(CONFIG_SECTION_RULE, &g_array_index(cfg->rules, ConfigRule, i));
     g_clear_pointer(&cfg->rules, g_array_unref);
 }
 

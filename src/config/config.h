@@ -144,6 +144,11 @@ void config_apply_env(Config *cfg);
 /* The effective configuration in INI form, every key present; the caller frees it. */
 char *config_format(const Config *cfg);
 
+/* Every key the parser knows, one line each: "SECTION<TAB>KEY<TAB>DEFAULT<TAB>DOC" (DEFAULT
+ * as written in a file, empty when the key is unset by default), in the order config_format()
+ * prints them; the caller frees it. For documentation and its checks. */
+char *config_describe_keys(void);
+
 /* The most specific [rule] section matching gid:sid, or NULL. */
 const ConfigRule *config_find_rule(const Config *cfg, guint32 gid, guint32 sid);
 
@@ -151,7 +156,7 @@ const ConfigRule *config_find_rule(const Config *cfg, guint32 gid, guint32 sid);
  * treated as 0, which is what Snort prints for rules without a priority). */
 gboolean config_priority_counts(const Config *cfg, gint32 priority);
 
-/* Parses a duration: a number with an optional s, m, h or d suffix ("90", "10m", "7d"). */
+/* Parses a duration in the grammar of duration.h ("90", "10m", "1h30m", "2w"), at most 3650d. */
 gboolean config_parse_duration(const char *text, guint64 *out_s, GError **error);
 
 void config_free(Config *cfg);

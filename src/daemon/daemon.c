@@ -17,6 +17,8 @@
 #include "ctl_reply.h"
 #include "ctl_server.h"
 #include "error.h"
+#include "fw_backends.h"
+#include "fw_probe.h"
 #include "log.h"
 #include "ownaddr.h"
 #include "policy.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // An in-memory firewall backend with the same contract as the real ones, for unit tests of the
 // ban table: it counts commits, can be told to fail, and keeps duplicates like a real chain.
-#include "fw.h"
+#include "fw_backends.h"
 
 #include <string.h>
 
@@ -137,6 +137,7 @@ fake_free(Fw *fw)
 }
 
 static const FwOps fake_ops = {
+    .kind = FW_BACKEND_FAKE,
     .name = "fake",
     .ensure = fake_ensure,
     .apply = fake_apply,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The ipset firewall backend: bans as members of two hash:net sets with per-member timeouts
 // (one per family), kept through libipset's session API, and matched by one rule per family
-// and hook that the libiptc backend keeps in its set mode (fw_ipset_rules.h). Changes go to
+// and hook that the libiptc code keeps for it (fw_ipset_rules.h). Changes go to
 // the kernel in restore-style aggregated netlink messages; reading a set is one list dump.
 //
 // Layout (see the README's fw_ipset paragraph), for chain = ALERTBAN:
@@ -10,7 +10,7 @@
 //   -I <hook> -m set --match-set ALERTBAN4 src -j DROP|ALERTBAN-SET  (ip6tables: ALERTBAN6)
 //   and with direction = both "... dst ..." on OUTPUT and the hooks other than INPUT.
 // "timeout 0" at creation lets each member carry its own timeout, 0 being permanent.
-#include "fw.h"
+#include "fw_backends.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -38,7 +38,7 @@ typedef struct {
     Fw parent;
     FwConfig cfg;
     char set[N_FAMS][FW_IPSET_NAME_MAX];
-    Fw *rules; /* the libiptc half, in set mode */
+    FwSetRules *rules; /* the libiptc half */
     /* This handle has made or seen the sets, so finding one missing means someone
      * destroyed it (with its members). */
     gboolean sets_known;
@@ -359,22 +359,6 @@ send_changes(FwIpset *f, const FwChange *changes, gsize n, const char *op, GErro
     return ok;
 }
 
-/* A prefix a set member can be: a known family and a length of 1 or more (hash:net refuses
- * /0, which would ban everyone anyway). */
-static gboolean
-prefix_check(const IpPrefix *p, const char *op, GError **error)
-{
-    guint bits = ipaddr_bits(&p->addr);
-    if (bits > 0 && p->len >= 1 && p->len <= bits)
-        return TRUE;
-    char buf[IPADDR_STRLEN];
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                "fw-ipset: %s: refusing prefix \"%s\" (length %u): only IPv4 or IPv6 prefixes "
-                "of length 1 or more can be banned",
-                op, bits ? ipprefix_format(p, buf) : "(no address)", p->len);
-    return FALSE;
-}
-
 /* ---- FwOps ---- */
 
 static gboolean
@@ -393,7 +377,7 @@ ipset_ensure(Fw *fw, GError **error)
     FwIpset *f = ipset_of(fw);
     gint64 start = g_get_monotonic_time();
     memset(&f->last, 0, sizeof f->last);
-    gboolean ok = ensure_sets(f, error) && fw_ensure(f->rules, error);
+    gboolean ok = ensure_sets(f, error) && fw_set_rules_repair(f->rules, NULL, error);
     f->sets_known = f->sets_known || ok;
     f->last.duration_us = g_get_monotonic_time() - start;
     return ok;
@@ -406,7 +390,7 @@ ipset_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
     gint64 start = g_get_monotonic_time();
     memset(&f->last, 0, sizeof f->last);
     for (gsize i = 0; i < n; i++) {
-        if (!prefix_check(&changes[i].prefix, "apply", error))
+        if (!fw_prefix_bannable(&changes[i].prefix, "fw-ipset", "apply", error))
             return FALSE;
     }
     if (n == 0)
@@ -444,7 +428,7 @@ ipset_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
     f->sets_known = f->sets_known || ok;
     if (ok) {
         gint64 t0 = g_get_monotonic_time();
-        ok = fw_apply(f->rules, changes, n, error);
+        ok = fw_set_rules_restore(f->rules, changes, n, error);
         f->last.rules_us = g_get_monotonic_time() - t0;
     }
     f->last.duration_us = g_get_monotonic_time() - start;
@@ -474,7 +458,7 @@ reconcile_entries(FwIpset *f, GArray *desired, gboolean timed, FwReconcileStats 
     memset(&f->last, 0, sizeof f->last);
     for (guint i = 0; i < desired->len; i++) {
         FwSetEntry *e = &g_array_index(desired, FwSetEntry, i);
-        if (!prefix_check(&e->prefix, "reconcile", error))
+        if (!fw_prefix_bannable(&e->prefix, "fw-ipset", "reconcile", error))
             return FALSE;
         /* What the kernel will hold for it, so that the comparison can come out equal. */
         e->timeout_s = kernel_timeout(e->timeout_s);
@@ -482,8 +466,8 @@ reconcile_entries(FwIpset *f, GArray *desired, gboolean timed, FwReconcileStats 
     if (!ensure_sets(f, error))
         return FALSE;
     f->sets_known = TRUE;
-    FwReconcileStats rules_stats = {0};
-    if (!fw_reconcile(f->rules, NULL, 0, &rules_stats, error))
+    guint hooks_fixed = 0;
+    if (!fw_set_rules_repair(f->rules, &hooks_fixed, error))
         return FALSE;
     gint64 t0 = g_get_monotonic_time();
     g_autoptr(GArray) installed = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
@@ -499,7 +483,7 @@ reconcile_entries(FwIpset *f, GArray *desired, gboolean timed, FwReconcileStats 
         FwChange c = {.kind = FW_CHANGE_REMOVE, .prefix = g_array_index(odd, IpPrefix, i)};
         g_array_append_val(changes, c);
     }
-    FwReconcileStats rs = {.hooks_fixed = rules_stats.hooks_fixed, .removed = odd->len};
+    FwReconcileStats rs = {.hooks_fixed = hooks_fixed, .removed = odd->len};
     fw_sets_diff(installed, desired, timed, RECONCILE_SLACK_S, changes, &rs);
     gboolean ok =
         send_changes(f, (const FwChange *)changes->data, changes->len, "reconcile", error);
@@ -554,7 +538,7 @@ ipset_flush(Fw *fw, GError **error)
     FwIpset *f = ipset_of(fw);
     gint64 start = g_get_monotonic_time();
     memset(&f->last, 0, sizeof f->last);
-    gboolean ok = fw_flush(f->rules, error);
+    gboolean ok = fw_set_rules_remove(f->rules, error);
     f->sets_known = FALSE;
     for (int fam = 0; fam < N_FAMS && ok; fam++)
         ok = destroy_set(f->set[fam], error);
@@ -566,11 +550,12 @@ static void
 ipset_free(Fw *fw)
 {
     FwIpset *f = ipset_of(fw);
-    fw_free(f->rules);
+    fw_set_rules_free(f->rules);
     g_free(f);
 }
 
 static const FwOps ipset_ops = {
+    .kind = FW_BACKEND_IPSET,
     .name = "ipset",
     .ensure = ipset_ensure,
     .apply = ipset_apply,
@@ -596,7 +581,7 @@ fw_ipset_new(const FwConfig *cfg, GError **error)
             return NULL;
         }
     }
-    Fw *rules = fw_iptc_set_rules_new(cfg, names[FAM4], names[FAM6], error);
+    FwSetRules *rules = fw_set_rules_new(cfg, names[FAM4], names[FAM6], error);
     if (!rules) {
         g_prefix_error(error, "fw-ipset: ");
         return NULL;

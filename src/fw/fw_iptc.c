@@ -2,8 +2,9 @@
 // The libiptc firewall backend: bans as rules in our own chains of the legacy iptables and
 // ip6tables filter tables, changed in one locked init..commit per family and operation. This
 // file holds what both families share (settings, the xtables lock, EAGAIN retries, error
-// wording); fw_iptc_family.inc, compiled as fw_iptc4.c and fw_iptc6.c, holds the rest.
-#include "fw.h"
+// wording), and the ipset backend's rules (fw_ipset_rules.h), which the same code keeps in
+// its "set mode"; fw_iptc_family.inc, compiled as fw_iptc4.c and fw_iptc6.c, holds the rest.
+#include "fw_backends.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +35,8 @@
 /* Lock polling: start short, back off to this. */
 #define LOCK_POLL_MAX_US 5000
 
+/* What the iptables backend and the ipset backend's rules both run on. */
 typedef struct {
-    Fw parent;
     FwConfig cfg;
     FwIptcChains chains;
     FwIptcStats last;
@@ -45,7 +46,16 @@ typedef struct {
      * it missing later means someone deleted it. Cleared by flush. */
     gboolean chain_known[2];
     gboolean told_where; /* the "where to look" line is logged once */
+} Iptc;
+
+typedef struct {
+    Fw parent;
+    Iptc core;
 } FwIptc;
+
+struct FwSetRules {
+    Iptc core;
+};
 
 static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family6};
 
@@ -54,7 +64,7 @@ static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family
 /* Takes the lock iptables -w, Docker and firewalld take, waiting at most lock_timeout_ms.
  * Returns the fd holding it (close to release) or -1. */
 static int
-lock_acquire(const FwIptc *f, gint64 *wait_us, GError **error)
+lock_acquire(const Iptc *f, gint64 *wait_us, GError **error)
 {
     int fd = open(f->cfg.lock_file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -183,7 +193,7 @@ typedef struct {
 
 /* Runs one family's transaction, retrying EAGAIN and EINVAL from the commit. */
 static gboolean
-run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
+run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
            GError **error)
 {
     const FwIptcFamily *fam = families[fi];
@@ -265,27 +275,11 @@ run_family(FwIptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, F
     }
 }
 
-/* A prefix a rule can hold: a known family, and not the whole address space (a /0 rule would
- * match every packet, and could not be told apart from a rule without an address). */
-static gboolean
-prefix_check(const IpPrefix *p, FwIptcOp op, GError **error)
-{
-    guint bits = ipaddr_bits(&p->addr);
-    if (bits > 0 && p->len >= 1 && p->len <= bits)
-        return TRUE;
-    char buf[IPADDR_STRLEN];
-    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                "fw-iptc: %s: refusing prefix \"%s\" (length %u): only IPv4 or IPv6 prefixes of "
-                "length 1 or more can be banned",
-                op_name(op), bits ? ipprefix_format(p, buf) : "(no address)", p->len);
-    return FALSE;
-}
-
 /* Splits the request by family, takes the lock (not for list), runs each family that has
  * something to do, and records the cost. Every family is tried even when one fails, so a
  * broken IPv6 table does not hold IPv4 bans back; the error names every failure. */
 static gboolean
-run_request(FwIptc *f, Request *rq, GError **error)
+run_request(Iptc *f, Request *rq, GError **error)
 {
     gint64 start = g_get_monotonic_time();
     FwIptcStats st = {0};
@@ -297,13 +291,13 @@ run_request(FwIptc *f, Request *rq, GError **error)
     GArray *desired[2] = {desired4, desired6};
     for (gsize i = 0; i < rq->n_changes; i++) {
         const FwChange *c = &rq->changes[i];
-        if (!prefix_check(&c->prefix, rq->op, error))
+        if (!fw_prefix_bannable(&c->prefix, "fw-iptc", op_name(rq->op), error))
             return FALSE;
         g_array_append_val(changes[c->prefix.addr.family == AF_INET6], *c);
     }
     for (gsize i = 0; i < rq->n_desired; i++) {
         const IpPrefix *p = &rq->desired[i];
-        if (!prefix_check(p, rq->op, error))
+        if (!fw_prefix_bannable(p, "fw-iptc", op_name(rq->op), error))
             return FALSE;
         g_array_append_val(desired[p->addr.family == AF_INET6], *p);
     }
@@ -368,18 +362,27 @@ run_request(FwIptc *f, Request *rq, GError **error)
 
 /* ---- FwOps ---- */
 
+static const FwOps iptc_ops;
+
+static Iptc *
+core_of(Fw *fw)
+{
+    g_assert(fw->ops == &iptc_ops);
+    return &((FwIptc *)fw)->core;
+}
+
 static gboolean
 iptc_ensure(Fw *fw, GError **error)
 {
     Request rq = {.op = FW_IPTC_OP_ENSURE};
-    return run_request((FwIptc *)fw, &rq, error);
+    return run_request(core_of(fw), &rq, error);
 }
 
 static gboolean
 iptc_apply(Fw *fw, const FwChange *changes, gsize n_changes, GError **error)
 {
     Request rq = {.op = FW_IPTC_OP_APPLY, .changes = changes, .n_changes = n_changes};
-    return run_request((FwIptc *)fw, &rq, error);
+    return run_request(core_of(fw), &rq, error);
 }
 
 static gboolean
@@ -387,14 +390,14 @@ iptc_list(Fw *fw, GArray *out, GError **error)
 {
     g_return_val_if_fail(g_array_get_element_size(out) == sizeof(IpPrefix), FALSE);
     Request rq = {.op = FW_IPTC_OP_LIST, .list_out = out};
-    return run_request((FwIptc *)fw, &rq, error);
+    return run_request(core_of(fw), &rq, error);
 }
 
 static gboolean
 iptc_reconcile(Fw *fw, const IpPrefix *desired, gsize n, FwReconcileStats *stats, GError **error)
 {
     Request rq = {.op = FW_IPTC_OP_RECONCILE, .desired = desired, .n_desired = n};
-    gboolean ok = run_request((FwIptc *)fw, &rq, error);
+    gboolean ok = run_request(core_of(fw), &rq, error);
     if (stats)
         *stats = rq.stats;
     return ok;
@@ -404,7 +407,7 @@ static gboolean
 iptc_flush(Fw *fw, GError **error)
 {
     Request rq = {.op = FW_IPTC_OP_FLUSH};
-    return run_request((FwIptc *)fw, &rq, error);
+    return run_request(core_of(fw), &rq, error);
 }
 
 static void
@@ -414,6 +417,7 @@ iptc_free(Fw *fw)
 }
 
 static const FwOps iptc_ops = {
+    .kind = FW_BACKEND_IPTABLES,
     .name = "iptables",
     .ensure = iptc_ensure,
     .apply = iptc_apply,
@@ -461,18 +465,19 @@ chain_name_valid(const char *name, gsize max, GError **error)
     return TRUE;
 }
 
-/* set4/set6 NULL: the iptables backend; else its set mode (the ipset backend's rules). */
-static Fw *
-iptc_new(const FwConfig *cfg, const char *set4, const char *set6, GError **error)
+/* Checks cfg and fills core from it. set4/set6 NULL: the iptables backend; else its set mode
+ * (the ipset backend's rules). */
+static gboolean
+core_init(Iptc *core, const FwConfig *cfg, const char *set4, const char *set6, GError **error)
 {
-    g_return_val_if_fail(cfg != NULL, NULL);
+    g_return_val_if_fail(cfg != NULL, FALSE);
     const gsize suffix = strlen("-DST");
     if (!chain_name_valid(cfg->chain, FW_CHAIN_MAX - 1 - suffix, error))
-        return NULL;
+        return FALSE;
     if (cfg->n_hooks == 0 || cfg->n_hooks > FW_HOOKS_MAX) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
                     "fw-iptc: between 1 and %d hooks needed, %u given", FW_HOOKS_MAX, cfg->n_hooks);
-        return NULL;
+        return FALSE;
     }
     FwIptcChains ch = {0};
     ch.use_dst = cfg->direction == FW_DIRECTION_BOTH;
@@ -498,37 +503,85 @@ iptc_new(const FwConfig *cfg, const char *set4, const char *set6, GError **error
             strcmp(hook, act) == 0 || strcmp(hook, set) == 0) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
                         "fw-iptc: hook \"%s\" is empty or one of our own chains", hook);
-            return NULL;
+            return FALSE;
         }
     }
     if (cfg->lock_file[0] == '\0') {
         g_set_error_literal(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
                             "fw-iptc: no xtables lock file configured");
-        return NULL;
+        return FALSE;
     }
-    FwIptc *f = g_new0(FwIptc, 1);
-    f->parent.ops = &iptc_ops;
-    f->cfg = *cfg;
-    f->chains = ch;
-    return &f->parent;
+    memset(core, 0, sizeof *core);
+    core->cfg = *cfg;
+    core->chains = ch;
+    return TRUE;
 }
 
 Fw *
 fw_iptc_new(const FwConfig *cfg, GError **error)
 {
-    return iptc_new(cfg, NULL, NULL, error);
-}
-
-Fw *
-fw_iptc_set_rules_new(const FwConfig *cfg, const char *set4, const char *set6, GError **error)
-{
-    g_return_val_if_fail(set4 != NULL && set6 != NULL, NULL);
-    return iptc_new(cfg, set4, set6, error);
+    Iptc core;
+    if (!core_init(&core, cfg, NULL, NULL, error))
+        return NULL;
+    FwIptc *f = g_new0(FwIptc, 1);
+    f->parent.ops = &iptc_ops;
+    f->core = core;
+    return &f->parent;
 }
 
 void
 fw_iptc_last_stats(Fw *fw, FwIptcStats *out)
 {
     g_return_if_fail(fw != NULL && fw->ops == &iptc_ops);
-    *out = ((FwIptc *)fw)->last;
+    *out = ((FwIptc *)fw)->core.last;
+}
+
+gboolean
+fw_iptc_available(void)
+{
+    return families[0]->present();
+}
+
+/* ---- set mode: the ipset backend's rules ---- */
+
+FwSetRules *
+fw_set_rules_new(const FwConfig *cfg, const char *set4, const char *set6, GError **error)
+{
+    g_return_val_if_fail(set4 != NULL && set6 != NULL, NULL);
+    Iptc core;
+    if (!core_init(&core, cfg, set4, set6, error))
+        return NULL;
+    FwSetRules *r = g_new0(FwSetRules, 1);
+    r->core = core;
+    return r;
+}
+
+gboolean
+fw_set_rules_repair(FwSetRules *r, guint *hooks_fixed, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_ENSURE};
+    gboolean ok = run_request(&r->core, &rq, error);
+    if (hooks_fixed)
+        *hooks_fixed = rq.stats.hooks_fixed;
+    return ok;
+}
+
+gboolean
+fw_set_rules_restore(FwSetRules *r, const FwChange *changes, gsize n, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_APPLY, .changes = changes, .n_changes = n};
+    return run_request(&r->core, &rq, error);
+}
+
+gboolean
+fw_set_rules_remove(FwSetRules *r, GError **error)
+{
+    Request rq = {.op = FW_IPTC_OP_FLUSH};
+    return run_request(&r->core, &rq, error);
+}
+
+void
+fw_set_rules_free(FwSetRules *r)
+{
+    g_free(r);
 }

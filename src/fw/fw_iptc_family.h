@@ -20,7 +20,7 @@ typedef enum {
 /* The chains the backend owns in each family's filter table. In set mode (the ipset
  * backend's rules) there are no address chains: each hook holds one rule matching the
  * family's set by source (and one by destination with direction = both), whose target is the
- * verdict chain; only ENSURE, APPLY (hooks only) and FLUSH are used. */
+ * verdict chain; only ENSURE, APPLY (hooks only) and FLUSH are used (fw_ipset_rules.h). */
 typedef struct {
     char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix ("" in set mode) */
     char dst[FW_CHAIN_MAX]; /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
@@ -62,6 +62,8 @@ typedef struct {
      * failure sets error (naming the operation, chain and iptc_strerror) and the errno
      * fields. */
     gboolean (*run)(FwIptcTxn *txn, GError **error);
+    /* TRUE when the kernel answers for this family's legacy filter table. */
+    gboolean (*present)(void);
 } FwIptcFamily;
 
 extern const FwIptcFamily fw_iptc_family4;

@@ -26,7 +26,7 @@
 //   adds the element in the same batch, so the ban never lapses (the batch is atomic).
 // - Interval sets refuse overlapping members and take a timeout on an interval's start
 //   only; fw_sets_plan_networks() keeps networks apart.
-#include "fw.h"
+#include "fw_backends.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -239,29 +239,23 @@ msg_name(guint16 type)
     }
 }
 
-/* Sends the batch in one sendmsg and reads replies until the ack of its last command. On
- * failure the kernel has applied none of it; *errno_out (when not NULL) gets the first
- * error number. */
+/* Ends the batch and sends it in one sendmsg; *total gets its size in bytes. */
 static gboolean
-batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
+batch_send(Batch *bt, const char *op, gsize *total, int *errno_out, GError **error)
 {
     FwNft *f = bt->f;
-    if (errno_out)
-        *errno_out = 0;
-    if (bt->messages == 0)
-        return TRUE;
     nftnl_batch_end(nftnl_batch_buffer(bt->b), f->seq++);
     nftnl_batch_update(bt->b);
 
     int n_iov = nftnl_batch_iovec_len(bt->b);
     g_autofree struct iovec *iov = g_new(struct iovec, n_iov);
     nftnl_batch_iovec(bt->b, iov, (guint32)n_iov);
-    gsize total = 0;
+    *total = 0;
     for (int i = 0; i < n_iov; i++)
-        total += iov[i].iov_len;
+        *total += iov[i].iov_len;
     int fd = mnl_socket_get_fd(f->nl);
     /* The kernel takes a batch only whole, in one message: make room for it. */
-    int sndbuf = (int)MIN(total + 65536, (gsize)G_MAXINT);
+    int sndbuf = (int)MIN(*total + 65536, (gsize)G_MAXINT);
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
     struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
     struct msghdr msg = {
@@ -272,15 +266,30 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
             *errno_out = err;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
                     "fw-nft: %s: sending a batch of %u messages (%zu bytes): %s", op, bt->messages,
-                    total, g_strerror(err));
+                    *total, g_strerror(err));
         return FALSE;
     }
+    return TRUE;
+}
 
+/* The kernel's first refusal among the answers to a batch. */
+typedef struct {
+    int err; /* 0: none */
+    guint16 type;
+} Refusal;
+
+/* Reads the answers to the batch just sent (total bytes) until one per message has come or
+ * the batch failed as a whole; the first refusal goes to *first. FALSE with error when the
+ * answers stop short without a refusal, or reading fails. */
+static gboolean
+batch_read_answers(Batch *bt, const char *op, gsize total, Refusal *first, int *errno_out,
+                   GError **error)
+{
+    FwNft *f = bt->f;
+    int fd = mnl_socket_get_fd(f->nl);
     /* The kernel handles the batch inside sendmsg, so its answers are queued by now; wait a
      * little for stragglers all the same. A batch it could not parse at all gets no answer. */
     g_autofree char *buf = g_malloc(RECV_BUF);
-    int first_err = 0;
-    guint16 first_type = 0;
     guint answers = 0;
     gboolean batch_failed = FALSE;
     while (answers < bt->messages && !batch_failed) {
@@ -289,7 +298,7 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
             struct pollfd pfd = {.fd = fd, .events = POLLIN};
             if (poll(&pfd, 1, STRAGGLER_WAIT_MS) > 0)
                 continue;
-            if (first_err != 0)
+            if (first->err != 0)
                 break;
             if (errno_out)
                 *errno_out = ETIMEDOUT;
@@ -325,22 +334,41 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
             } else {
                 answers++;
             }
-            if (e->error != 0 && first_err == 0) {
-                first_err = -e->error;
-                first_type = e->msg.nlmsg_type;
+            if (e->error != 0 && first->err == 0) {
+                first->err = -e->error;
+                first->type = e->msg.nlmsg_type;
             }
         }
     }
     /* Leave nothing behind for the next request. */
     while (recv(fd, buf, RECV_BUF, MSG_DONTWAIT) > 0) {
     }
-    if (first_err != 0) {
+    return TRUE;
+}
+
+/* Sends the batch in one sendmsg and reads replies until the ack of its last command. On
+ * failure the kernel has applied none of it; *errno_out (when not NULL) gets the first
+ * error number. */
+static gboolean
+batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
+{
+    FwNft *f = bt->f;
+    if (errno_out)
+        *errno_out = 0;
+    if (bt->messages == 0)
+        return TRUE;
+    gsize total;
+    Refusal first = {0};
+    if (!batch_send(bt, op, &total, errno_out, error) ||
+        !batch_read_answers(bt, op, total, &first, errno_out, error))
+        return FALSE;
+    if (first.err != 0) {
         if (errno_out)
-            *errno_out = first_err;
+            *errno_out = first.err;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
                     "fw-nft: %s: the kernel refused the batch (%s: %s)%s", op,
-                    msg_name(first_type & 0xff), g_strerror(first_err),
-                    first_err == EOPNOTSUPP || first_err == ENOENT
+                    msg_name(first.type & 0xff), g_strerror(first.err),
+                    first.err == EOPNOTSUPP || first.err == ENOENT
                         ? "; is nf_tables available (modprobe nf_tables)?"
                         : "");
         return FALSE;
@@ -1385,6 +1413,7 @@ nft_free(Fw *fw)
 }
 
 static const FwOps nft_ops = {
+    .kind = FW_BACKEND_NFTABLES,
     .name = "nftables",
     .ensure = nft_ensure,
     .apply = nft_apply,

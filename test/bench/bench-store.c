@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bans.h"
+#include "fw_backends.h"
 #include "store.h"
 
 /* 198.18.0.0/15 benchmark addresses: i-th host. */

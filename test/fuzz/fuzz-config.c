@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Fuzz target: config_load_string() on arbitrary text, and config_format() of what it accepts,
-// which must load again.
+// which must load again; a rejection names one of the text's lines.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     GError *error = NULL;
     /* The name's directory resolves relative whitelist paths: one that holds no files. */
-    Config *cfg = config_load_string(text, "/nonexistent-alertban-fuzz/fuzz.conf", &error);
+    static const char name[] = "/nonexistent-alertban-fuzz/fuzz.conf";
+    Config *cfg = config_load_string(text, name, &error);
     if (cfg) {
         char *out = config_format(cfg);
         /* A relative path resolved against the file's directory can print longer than a
@@ -37,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             g_free(text);
             return 0;
         }
-        Config *again = config_load_string(out, "/nonexistent-alertban-fuzz/fuzz.conf", NULL);
+        Config *again = config_load_string(out, name, NULL);
         if (!again)
             abort(); /* what the parser prints, it must accept */
         char *out2 = config_format(again);
@@ -51,6 +52,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Every error names a file: the config's FILE:LINE, or a whitelist file it named. */
         if (!error || error->message[0] != '/')
             abort();
+        /* A FILE:LINE of the configuration names one of its lines. */
+        gsize name_len = strlen(name);
+        if (strncmp(error->message, name, name_len) == 0 && error->message[name_len] == ':' &&
+            g_ascii_isdigit(error->message[name_len + 1])) {
+            guint64 line = g_ascii_strtoull(error->message + name_len + 1, NULL, 10);
+            guint64 lines = 1;
+            for (size_t i = 0; i < size; i++)
+                lines += data[i] == '\n';
+            if (line < 1 || line > lines)
+                abort();
+        }
         g_error_free(error);
     }
     g_free(text);

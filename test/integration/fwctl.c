@@ -27,7 +27,8 @@
 #include <string.h>
 
 #include "error.h"
-#include "fw.h"
+#include "fw_backends.h"
+#include "fw_probe.h"
 
 static gboolean opt_stats;
 static gboolean opt_timed;
@@ -143,7 +144,7 @@ print_stats(Fw *fw, const char *op)
 {
     if (!opt_stats)
         return;
-    if (strcmp(fw->ops->name, "nftables") == 0) {
+    if (fw_kind(fw) == FW_BACKEND_NFTABLES) {
         FwNftStats ns;
         fw_nft_last_stats(fw, &ns);
         printf("%s duration_us=%" G_GINT64_FORMAT " messages=%u elements=%u destroy_elem=%d "
@@ -151,7 +152,7 @@ print_stats(Fw *fw, const char *op)
                op, ns.duration_us, ns.messages, ns.elements, ns.destroy_elem, ns.update_timeout);
         return;
     }
-    if (strcmp(fw->ops->name, "ipset") == 0) {
+    if (fw_kind(fw) == FW_BACKEND_IPSET) {
         FwIpsetStats is;
         fw_ipset_last_stats(fw, &is);
         printf("%s duration_us=%" G_GINT64_FORMAT " dump_us=%" G_GINT64_FORMAT
@@ -325,7 +326,7 @@ main(int argc, char **argv)
         if (strcmp(cmd, "reconcile") == 0 && opt_stats) {
             printf("reconcile added=%u removed=%u duplicates=%u hooks_fixed=%u", rs.added,
                    rs.removed, rs.duplicates, rs.hooks_fixed);
-            if (strcmp(fw->ops->name, "nftables") == 0 || strcmp(fw->ops->name, "ipset") == 0)
+            if (fw_kind(fw) == FW_BACKEND_NFTABLES || fw_kind(fw) == FW_BACKEND_IPSET)
                 printf(" updated=%u", rs.updated);
             printf("\n");
         }

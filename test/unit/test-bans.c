@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fw_backends.h"
 #include "testutil.h"
 
 #define S ((gint64)G_USEC_PER_SEC)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fw.h"
 #include "testutil.h"
 
 /* ---- bad configurations and their messages ---- */
@@ -166,6 +167,42 @@ static const BadCase bad_cases[] = {
      "/etc/t.conf:2: auto_max_rules:*"},
     {"lock-timeout", "[firewall]\nlock_timeout = 10m\n",
      "/etc/t.conf:2: lock_timeout: at most 300s*"},
+    {"outside-section-full", "ban_time = 1h\n",
+     "/etc/t.conf:1: 'ban_time' is outside any section; put it under [daemon], [input], [policy], "
+     "[whitelist], [firewall] or [rule GID:SID]"},
+    {"unknown-section-full", "[foo]\n",
+     "/etc/t.conf:1: unknown section [foo]: expected [daemon], [input], [policy], [whitelist], "
+     "[firewall] or [rule GID:SID]"},
+    {"duplicate-key-across-sections",
+     "[policy]\nban_time = 1h\n[daemon]\n[policy]\nban_time = 2h\n",
+     "/etc/t.conf:5: 'ban_time' is already set in this section (line 2)"},
+    {"duplicate-rule-key-bad-value", "[rule 1:2]\nban_time = 1h\nban_time = x\n",
+     "/etc/t.conf:3: 'ban_time' is already set in this section (line 2)"},
+    {"rule-ban-time-zero", "[rule 1:2]\nban_time = 0\n",
+     "/etc/t.conf:2: ban_time: '0' is out of range: expected from 1s to 315360000s"},
+    {"rule-ignore", "[rule 1:2]\nignore = perhaps\n",
+     "/etc/t.conf:2: ignore: expected yes or no, got 'perhaps'"},
+    {"state-dir-empty-quotes", "[daemon]\nstate_dir = \"\"\n",
+     "/etc/t.conf:2: state_dir: expected a path"},
+    {"path-control-char", "[input]\npath = /a\x01b\n",
+     "/etc/t.conf:2: path: control characters in path"},
+    {"swap-marker-control-char", "[policy]\nswap_marker = a\x1b[0m\n",
+     "/etc/t.conf:2: swap_marker: control characters in value"},
+    {"socket-group-quoted", "[daemon]\nsocket_group = \"adm\"\n",
+     "/etc/t.conf:2: socket_group: expected a group name, got '\"adm\"'"},
+    {"max-bans-range", "[daemon]\nmax_bans = 10000001\n",
+     "/etc/t.conf:2: max_bans: expected a whole number from 1 to 10000000, got '10000001'"},
+    {"whitelist-file-empty", "[whitelist]\nfile =\n", "/etc/t.conf:2: file: expected a path"},
+    {"log-prefix-control-char", "[firewall]\nlog_prefix = a\x7f\n",
+     "/etc/t.conf:2: log_prefix: expected at most 29 printable characters*"},
+    {"lock-timeout-syntax", "[firewall]\nlock_timeout = soon\n",
+     "/etc/t.conf:2: lock_timeout: expected a duration such as 90s*got 'soon'"},
+    {"verify-interval-fraction", "[firewall]\nverify_interval = 1500ms\n",
+     "/etc/t.conf:2: verify_interval: whole seconds from 0 (never) to 1d, got '1500ms'"},
+    {"verify-interval-long", "[firewall]\nverify_interval = 2d\n",
+     "/etc/t.conf:2: verify_interval: whole seconds from 0 (never) to 1d, got '2d'"},
+    {"hooks-repeat-duplicate", "[firewall]\nhooks = INPUT FORWARD OUTPUT\nhooks = INPUT\n",
+     "/etc/t.conf:3: hooks: 'INPUT' is listed twice"},
     {"first-error-wins", "[policy]\nban_time = x\nthreshold = y\n", "/etc/t.conf:2: ban_time:*"},
     {"crlf-line-numbers", "[policy]\r\n\r\nban_time = x\r\n", "/etc/t.conf:3: ban_time:*got 'x'"},
 };
@@ -207,6 +244,7 @@ static const GoodCase good_cases[] = {
     {"priorities-list", "[policy]\npriorities = 3, 1 2 7-9\n", {"priorities = 1-3 7-9"}},
     {"priorities-zero", "[policy]\npriorities = 0\n", {"priorities = 0"}},
     {"inline-comment", "[policy]\nban_time = 2h ; two hours\n", {"ban_time = 2h"}},
+    {"inline-hash-comment", "[policy]\nban_time = 1h30m # ninety minutes\n", {"ban_time = 90m"}},
     {"indented-keys",
      "[policy]\n    ban_time = 3h\n\tthreshold = 2/10s\n",
      {"ban_time = 3h", "threshold = 2/10s"}},
@@ -255,6 +293,17 @@ static const GoodCase good_cases[] = {
      "yes\n",
      {"[rule 1:1000001]\nthreshold = 10/2m\nban_time = 2h\ntrack = dst\nignore = no\n",
       "[rule 129:*]\nignore = yes\n"}},
+    {"paths-repeat-across-sections",
+     "[input]\npath = /a\n[daemon]\n[input]\npath = /b\n",
+     {"path = /a\npath = /b\nstart_at"}},
+    {"hooks-repeat-across-sections",
+     "[firewall]\nhooks = OUTPUT\n[policy]\n[firewall]\nhooks = FORWARD\n",
+     {"hooks = OUTPUT FORWARD\n"}},
+    {"verify-interval", "[firewall]\nverify_interval = 0\n", {"verify_interval = 0s\n"}},
+    {"verify-interval-minutes", "[firewall]\nverify_interval = 5m\n", {"verify_interval = 300s\n"}},
+    {"lock-timeout-minutes", "[firewall]\nlock_timeout = 1m\n", {"lock_timeout = 60s\n"}},
+    {"log-prefix-quoted", "[firewall]\nlog_prefix = \" ab \"\n", {"log_prefix = \" ab \"\n"}},
+    {"rule-defaults", "[rule 7:*]\n", {"[rule 7:*]\nignore = no\n"}},
     {"rule-section-spaces", "[ rule   *:2000 ]\ntrack = src\n", {"[rule *:2000]\ntrack = src\n"}},
 };
 
@@ -323,7 +372,12 @@ test_duration(void)
         {"10m", 600},
         {"2h", 7200},
         {"7d", 604800},
+        {"1w", 604800},
+        {"1h30m", 5400},
+        {"1m30s", 90},
         {"3650d", 315360000},
+        {"30m1h", G_MAXUINT64},
+        {"500ms", G_MAXUINT64},
         {"3651d", G_MAXUINT64},
         {"", G_MAXUINT64},
         {"s", G_MAXUINT64},
@@ -554,6 +608,139 @@ test_env(void)
     g_assert_cmpstr(cfg->firewall.lock_file, ==, "/tmp/ab.lock");
 }
 
+/* A path can be longer than a line when it resolves against a long directory; the buffer's
+ * limit is still reported at the key's line. */
+static void
+test_lock_file_long(void)
+{
+    g_autofree char *dir = g_strnfill(250, 'd');
+    g_autofree char *name = g_strdup_printf("/%s/t.conf", dir);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Config) cfg =
+        config_load_string("[firewall]\nlock_file = locks/xtables.lock\n", name, &error);
+    g_assert_null(cfg);
+    g_autofree char *want = g_strdup_printf("%s:2: lock_file: path longer than 255 bytes", name);
+    g_assert_cmpstr(error->message, ==, want);
+    /* One that fits is resolved against the file's directory. */
+    g_clear_error(&error);
+    g_autoptr(Config) ok =
+        config_load_string("[firewall]\nlock_file = x.lock\n", "/a/b/t.conf", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(ok->firewall.lock_file, ==, "/a/b/x.lock");
+}
+
+/* Every key the parser knows, from config_describe_keys(): its name is unique in its section,
+ * it has a line of documentation, its default written in a file gives exactly the built-in
+ * default, and config_format() prints it (with a whitelist file and a [rule] section given,
+ * for the keys printed only when set). */
+static void
+test_keys_table(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    /* The environment's lock file would be the default instead of the table's text. */
+    g_autofree char *xtables = g_strdup(g_getenv("XTABLES_LOCKFILE"));
+    g_unsetenv("XTABLES_LOCKFILE");
+    g_autofree char *keys = config_describe_keys();
+    g_auto(GStrv) lines = g_strsplit(keys, "\n", -1);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    g_autofree char *wl = write_file(f->dir, "wl.txt", "192.0.2.1\n", -1);
+    g_autofree char *conf = write_file(f->dir, "full.conf",
+                                       "[whitelist]\nfile = wl.txt\n[rule 1:2]\n"
+                                       "threshold = 2/1m\nban_time = 1h\ntrack = src\n",
+                                       -1);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Config) full = config_load_file(conf, &error);
+    g_assert_no_error(error);
+    g_autofree char *full_text = config_format(full);
+    g_autofree char *file_line = g_strdup_printf("\nfile = %s\n", wl);
+    g_assert_nonnull(strstr(full_text, file_line));
+    g_autoptr(Config) defaults = config_new_defaults();
+    g_free(defaults->file);
+    defaults->file = g_strdup("/etc/t.conf");
+    g_autofree char *default_text = config_format(defaults);
+
+    guint n = 0;
+    for (char **line = lines; *line && **line; line++, n++) {
+        g_auto(GStrv) f4 = g_strsplit(*line, "\t", -1);
+        g_assert_cmpuint(g_strv_length(f4), ==, 4);
+        const char *section = f4[0], *key = f4[1], *def = f4[2], *doc = f4[3];
+        g_assert_cmpuint(strlen(doc), >, 10);
+        g_autofree char *id = g_strdup_printf("%s/%s", section, key);
+        g_assert_false(g_hash_table_contains(seen, id));
+        g_hash_table_add(seen, g_steal_pointer(&id));
+
+        /* Printed, in its section: the first "key =" line after the section's header. */
+        g_autofree char *header = strcmp(section, "rule") == 0
+                                      ? g_strdup("\n[rule 1:2]\n")
+                                      : g_strdup_printf("\n[%s]\n", section);
+        const char *in_section = strstr(full_text, header);
+        g_assert_nonnull(in_section);
+        const char *next = strstr(in_section + 1, "\n[");
+        g_autofree char *needle = g_strdup_printf("\n%s =", key);
+        const char *at = strstr(in_section, needle);
+        if (!at || (next && at > next))
+            g_error("[%s] %s not printed in:\n%s", section, key, full_text);
+
+        /* Its default, written in a file, is the built-in default ([rule] keys and whitelist
+         * files have none that can be written). */
+        if (strcmp(section, "rule") == 0 || strcmp(key, "file") == 0)
+            continue;
+        g_autofree char *text = g_strdup_printf("[%s]\n%s = %s\n", section, key, def);
+        g_autoptr(Config) cfg = config_load_string(text, "/etc/t.conf", &error);
+        g_assert_no_error(error);
+        g_autofree char *got = config_format(cfg);
+        g_assert_cmpstr(got, ==, default_text);
+    }
+    g_assert_cmpuint(n, ==, 40);
+    /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
+    g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
+                                       "track = src\nignore = no\n"));
+    if (xtables)
+        g_setenv("XTABLES_LOCKFILE", xtables, TRUE);
+}
+
+/* The firewall's own defaults and the key table's agree. */
+static void
+test_firewall_defaults(void)
+{
+    g_autofree char *xtables = g_strdup(g_getenv("XTABLES_LOCKFILE"));
+    const char *const env[] = {NULL, "/tmp/ab-test-xtables.lock"};
+    for (gsize i = 0; i < G_N_ELEMENTS(env); i++) {
+        if (env[i])
+            g_setenv("XTABLES_LOCKFILE", env[i], TRUE);
+        else
+            g_unsetenv("XTABLES_LOCKFILE");
+        FwConfig fw;
+        fw_config_init_defaults(&fw);
+        g_autoptr(Config) cfg = config_new_defaults();
+        const FwConfig *c = &cfg->firewall;
+        g_assert_cmpint(c->backend, ==, fw.backend);
+        g_assert_cmpuint(c->auto_max_rules, ==, fw.auto_max_rules);
+        g_assert_cmpstr(c->chain, ==, fw.chain);
+        g_assert_cmpuint(c->n_hooks, ==, fw.n_hooks);
+        for (guint h = 0; h < fw.n_hooks; h++)
+            g_assert_cmpstr(c->hooks[h], ==, fw.hooks[h]);
+        g_assert_cmpint(c->action, ==, fw.action);
+        g_assert_cmpint(c->direction, ==, fw.direction);
+        g_assert_cmpint(c->log, ==, fw.log);
+        g_assert_cmpstr(c->log_prefix, ==, fw.log_prefix);
+        g_assert_cmpstr(c->lock_file, ==, fw.lock_file);
+        g_assert_cmpstr(c->lock_file, ==, env[i] ? env[i] : "/run/xtables.lock");
+        g_assert_cmpuint(c->lock_timeout_ms, ==, fw.lock_timeout_ms);
+        g_assert_cmpuint(c->verify_interval_s, ==, fw.verify_interval_s);
+    }
+    /* An unusable value falls back to the built-in default. */
+    g_autofree char *ctl = g_strdup("/tmp/a\tb.lock");
+    g_setenv("XTABLES_LOCKFILE", ctl, TRUE);
+    g_autoptr(Config) cfg = config_new_defaults();
+    g_assert_cmpstr(cfg->firewall.lock_file, ==, "/run/xtables.lock");
+    if (xtables)
+        g_setenv("XTABLES_LOCKFILE", xtables, TRUE);
+    else
+        g_unsetenv("XTABLES_LOCKFILE");
+}
+
 /* The checkout's documented sample is valid and sets every key to the built-in default, except
  * the two paths that point into the checkout. */
 static void
@@ -597,6 +784,10 @@ main(int argc, char **argv)
     g_test_add_func("/config/rule_pattern/table", test_rule_pattern);
     g_test_add_func("/config/apply_env/overrides", test_env);
     g_test_add_func("/config/load_file/sample", test_sample_file);
+    g_test_add_func("/config/load/lock-file-long", test_lock_file_long);
+    g_test_add_func("/config/defaults/firewall", test_firewall_defaults);
+    g_test_add("/config/describe_keys/table", Fixture, NULL, fixture_setup, test_keys_table,
+               fixture_teardown);
     g_test_add("/config/load_file/whitelist-file", Fixture, NULL, fixture_setup,
                test_whitelist_file, fixture_teardown);
     g_test_add("/config/load_file/whitelist-file-error", Fixture, NULL, fixture_setup,

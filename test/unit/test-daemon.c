@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fw_backends.h"
 #include "store.h"
 #include "testutil.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for backend = auto's choice: which backend holds how many bans on which kernel,
 // with the hysteresis that keeps a count near the limit from moving the bans back and forth.
-#include "fw.h"
+#include "fw_probe.h"
 
 #include "testutil.h"
 

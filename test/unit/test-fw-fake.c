@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for the fake firewall backend: it must honour the same contract as the real one,
 // since the ban table's tests trust it.
-#include "fw.h"
+#include "fw_backends.h"
 
 #include "error.h"
 #include "testutil.h"

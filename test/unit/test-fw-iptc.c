@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for what the libiptc backend decides before touching the kernel: which settings
 // it accepts. Its behaviour against the kernel is tested in test/integration/fw-*.sh.
-#include "fw.h"
+#include "fw_backends.h"
 
 #include <string.h>
 
@@ -54,6 +54,7 @@ test_new(gconstpointer data)
         g_assert_no_error(error);
         g_assert_nonnull(fw);
         g_assert_cmpstr(fw->ops->name, ==, "iptables");
+        g_assert_cmpint(fw_kind(fw), ==, FW_BACKEND_IPTABLES);
         FwIptcStats st;
         fw_iptc_last_stats(fw, &st);
         g_assert_cmpuint(st.commits, ==, 0); /* nothing ran yet */
