@@ -690,6 +690,13 @@ share_publish(Share *share, ShareEntry *e, gint64 now_us)
     if (!share->opts.publish)
         return;
     g_strlcpy(e->node, share->node, sizeof e->node);
+    /* Receivers refuse control characters; an alert's msg may hold them. */
+    for (char *p = e->msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    for (char *p = e->reason; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     g_autoptr(GBytes) bytes = share_entry_encode(e);
     store_outbox_add(share->store, now_us, bytes);
     /* After the commit that writes it: a low-priority idle runs after the turn's flush. */

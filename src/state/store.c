@@ -195,14 +195,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_BAN_PUT] =
         "INSERT INTO bans (addr, family, prefix_len, expires_at, created_at, first_seen,"
-        " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason, origin)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         " ON CONFLICT (addr, prefix_len) DO UPDATE SET family = excluded.family,"
         " expires_at = excluded.expires_at, created_at = excluded.created_at,"
         " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
         " violations = excluded.violations, prior_bans = excluded.prior_bans,"
         " gid = excluded.gid, sid = excluded.sid, rev = excluded.rev, msg = excluded.msg,"
-        " source = excluded.source, reason = excluded.reason",
+        " source = excluded.source, reason = excluded.reason, origin = excluded.origin",
     [ST_BAN_DELETE] = "DELETE FROM bans WHERE addr = ?1 AND prefix_len = ?2",
     [ST_COUNT_PUT] = "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (addr, prefix_len) DO UPDATE SET"
@@ -216,11 +216,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CHECKPOINT_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
                           " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
-                     " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
-                     " FROM bans",
+                     " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason,"
+                     " origin FROM bans",
     [ST_BAN_GET] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
-                   " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
-                   " FROM bans WHERE addr = ?1 AND prefix_len = ?2",
+                   " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason,"
+                   " origin FROM bans WHERE addr = ?1 AND prefix_len = ?2",
     [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
                             " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
                             " ORDER BY at, id LIMIT ?2",
@@ -260,7 +260,7 @@ typedef struct {
     BanSource source;
     guint32 violations, prior_bans, gid, sid, rev;
     gint64 expires_us, created_us, first_seen_us, last_seen_us;
-    const char *msg, *reason;
+    const char *msg, *reason, *origin;
 } BanOp;
 
 typedef struct {
@@ -321,7 +321,9 @@ struct Store {
 const char *
 ban_source_name(BanSource source)
 {
-    return source == BAN_SOURCE_MANUAL ? "manual" : "policy";
+    return source == BAN_SOURCE_MANUAL   ? "manual"
+           : source == BAN_SOURCE_SHARED ? "shared"
+                                         : "policy";
 }
 
 gboolean
@@ -331,6 +333,8 @@ ban_source_parse(const char *text, BanSource *out)
         *out = BAN_SOURCE_POLICY;
     else if (g_strcmp0(text, "manual") == 0)
         *out = BAN_SOURCE_MANUAL;
+    else if (g_strcmp0(text, "shared") == 0)
+        *out = BAN_SOURCE_SHARED;
     else
         return FALSE;
     return TRUE;
@@ -997,6 +1001,7 @@ store_put_ban(Store *store, const Ban *ban)
     op->last_seen_us = ban->last_seen_us;
     op->msg = queue_str(store, ban->msg, sizeof ban->msg);
     op->reason = queue_str(store, ban->reason, sizeof ban->reason);
+    op->origin = queue_str(store, ban->origin, sizeof ban->origin);
 }
 
 void
@@ -1124,6 +1129,7 @@ bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
     sqlite3_bind_text(st, base + 13, b->msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + 14, ban_source_name(b->source), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + 15, b->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 16, b->origin, -1, SQLITE_STATIC);
 }
 
 static void
@@ -1165,7 +1171,7 @@ typedef struct {
 } RowWriter;
 
 static const RowWriter writers[MULTI_COUNT] = {
-    [MULTI_BAN] = {ST_BAN_PUT, 15, bind_ban, "writing bans"},
+    [MULTI_BAN] = {ST_BAN_PUT, 16, bind_ban, "writing bans"},
     [MULTI_COUNT_PUT] = {ST_COUNT_PUT, 5, bind_count, "writing ban counts"},
     [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 14, bind_violation, "writing tracker rows"},
 };
@@ -1507,7 +1513,8 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
         !column_u32(st, 9, &b->gid) || !column_u32(st, 10, &b->sid) ||
         !column_u32(st, 11, &b->rev) || !column_text(st, 12, b->msg, sizeof b->msg) ||
         !column_text(st, 13, source, sizeof source) || !ban_source_parse(source, &b->source) ||
-        !column_text(st, 14, b->reason, sizeof b->reason))
+        !column_text(st, 14, b->reason, sizeof b->reason) ||
+        !column_text(st, 15, b->origin, sizeof b->origin))
         return FALSE;
     *expires_out = b->expires_us;
     return TRUE;
