@@ -54,6 +54,9 @@ path = $AB_TMP/$name/alert.log
 start_at = beginning
 idle_ms = 100
 
+[policy]
+max_bans_per_minute = 0
+
 [firewall]
 backend = ${SH_BACKEND:-iptables}
 lock_file = $XTABLES_LOCKFILE
