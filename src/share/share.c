@@ -301,7 +301,7 @@ static void
 link_source_update(LinkSource *s, GIOCondition add, GIOCondition del)
 {
     s->events = (s->events | add) & ~del;
-    if (s->tag)
+    if (s->tag && !g_source_is_destroyed(&s->base))
         g_source_modify_unix_fd(&s->base, s->tag, s->events);
 }
 
@@ -333,7 +333,8 @@ static void
 ev_cleanup(void *data)
 {
     LinkSource *s = data;
-    if (s->tag)
+    /* A failed connect calls on_connect() (which destroys the source) before this. */
+    if (s->tag && !g_source_is_destroyed(&s->base))
         g_source_remove_unix_fd(&s->base, s->tag);
     s->tag = NULL;
     s->events = 0;
@@ -663,6 +664,13 @@ static void
 publish_down(Link *link)
 {
     Share *share = link->share;
+    /* What Redis answered before the connection went leaves the outbox now, so that a
+     * restart does not send it again; the rest is sent again on the next connection. */
+    if (share->in_flight > 0 && share->acked_id > 0) {
+        g_autoptr(GError) error = NULL;
+        if (!store_outbox_remove(share->store, share->acked_id, &error))
+            g_warning("share: publish: %s", error->message);
+    }
     share->sent_id = share->acked_id;
     share->in_flight = 0;
 }

@@ -473,6 +473,47 @@ test_auth(Fixture *f, gconstpointer data)
     node_close(&f->a);
 }
 
+/* Nothing listens: every connect fails (over TCP, after the connect callback) and is retried
+ * with backoff, without a critical and without blocking the loop; decisions wait. */
+static void
+test_unreachable(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    f->a.dir = test_mkdtemp();
+    f->a.banned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    f->a.store = store_open(f->a.dir, NULL, &error);
+    g_assert_no_error(error);
+    ShareOptions o;
+    share_options_init(&o);
+    o.redis = "127.0.0.1:1";
+    o.node = "a";
+    o.retry_min_ms = 10;
+    o.retry_max_ms = 40;
+    f->a.share = share_new(&o, f->a.store, NULL, on_apply, on_batch, &f->a, &error);
+    g_assert_no_error(error);
+    publish(&f->a, SHARE_OP_BAN, "203.0.113.9", 0);
+    commit(&f->a);
+    gint64 t0 = g_get_monotonic_time();
+    ITERATE_UNTIL(FALSE, 1);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
+    ShareStatus st;
+    share_status(f->a.share, &st);
+    g_assert_cmpstr(st.publish_link, !=, "up");
+    g_assert_cmpuint(st.outbox, ==, 1);
+    /* Bad addresses are refused before any connection. */
+    o.redis = "unix:relative/path";
+    g_assert_false(share_options_check(&o, &error));
+    g_clear_error(&error);
+    o.redis = "203.0.113.1";
+    g_assert_false(share_options_check(&o, &error));
+    g_clear_error(&error);
+    o.redis = "[2001:db8::1]:6379";
+    g_assert_true(share_options_check(&o, &error));
+    o.prefix = "";
+    g_assert_false(share_options_check(&o, &error));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -483,6 +524,8 @@ main(int argc, char **argv)
     g_test_add("/share/no-echo", Fixture, NULL, fixture_set_up, test_no_echo, fixture_tear_down);
     g_test_add("/share/outage", Fixture, NULL, fixture_set_up, test_outage, fixture_tear_down);
     g_test_add("/share/snapshot", Fixture, NULL, fixture_set_up, test_snapshot,
+               fixture_tear_down);
+    g_test_add("/share/unreachable", Fixture, NULL, fixture_set_up, test_unreachable,
                fixture_tear_down);
     g_test_add("/share/auth", Fixture, acl_conf, fixture_set_up, test_auth, fixture_tear_down);
     return g_test_run();
