@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark of sharing through Redis (run as root through scripts/bench share): a sensor a in
-# a network namespace of its own and a gateway gw (ipset backend) in the case's namespace,
+# a network namespace of its own and a gateway gw in the case's namespace (both ipset),
 # both alertband, around a real redis-server on a Unix socket.
 #
 #   - latency: 200 alerts, one at a time, each from a new address, written to a's log; the
@@ -31,7 +31,7 @@ ab_on_exit "ip netns del $nsa"
 ip netns exec "$nsa" ip link set lo up
 
 sh_redis_start
-sh_node_config a
+SH_BACKEND=ipset sh_node_config a
 SH_BACKEND=ipset sh_node_config gw "[share]
 publish = no"
 sh_node_start a "$nsa"
