@@ -250,7 +250,6 @@ cli_replay(int argc, char **argv)
          "N"},
         G_OPTION_ENTRY_NULL,
     };
-    g_set_prgname("alertban replay"); /* so --help says "Usage: alertban replay ..." */
     g_autoptr(GOptionContext) ctx = g_option_context_new("LOGFILE... - replay alert logs");
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);

@@ -21,12 +21,12 @@
  * (alert_reader_safe_offset(): every byte before it has been emitted or skipped). Nothing is
  * written yet. The turn ends in an idle at G_PRIORITY_DEFAULT_IDLE, which runs once the
  * loop's ready sources (the tailer's inotify source, the control socket, timers) have been
- * dispatched: it queues the latest checkpoint of every input and calls bans_flush(), which
+ * dispatched: it queues the latest checkpoint of every input and calls bans_commit(), which
  * commits the store (one SQLite transaction) and only then applies the table's changes to
  * the firewall in one fw_apply().
  *
  * Why the checkpoint is queued with each alert and not only at the turn's end: the ban
- * table's own sources (the expiry timer, a retry) also end in bans_flush() and may run
+ * table's own sources (the expiry timer, a retry) also end in bans_commit() and may run
  * between a tail callback and this idle; whatever commit happens, the rows of an alert are
  * never committed without the checkpoint that covers it. A crash therefore either loses the
  * whole uncommitted turn (its alerts are read again at restart, from the older checkpoint)
@@ -58,7 +58,7 @@ daemon_get_config(const Daemon *d)
 #define CHECKPOINT_FP_BYTES 12
 
 static void
-checkpoint_to_store(const TailCheckpoint *tc, StoreCheckpoint *sc)
+checkpoint_to_store(const TailCheckpoint *tc, StoreTailPosition *sc)
 {
     memset(sc, 0, sizeof *sc);
     g_strlcpy(sc->path, tc->path, sizeof sc->path);
@@ -73,7 +73,7 @@ checkpoint_to_store(const TailCheckpoint *tc, StoreCheckpoint *sc)
 }
 
 static gboolean
-checkpoint_from_store(const StoreCheckpoint *sc, TailCheckpoint *tc)
+checkpoint_from_store(const StoreTailPosition *sc, TailCheckpoint *tc)
 {
     if (sc->fingerprint_len != CHECKPOINT_FP_BYTES)
         return FALSE;
@@ -105,9 +105,9 @@ queue_checkpoint(FollowedLog *in)
         g_warning("daemon: no checkpoint for %s: %s", tail_file_get_path(in->file), error->message);
         return;
     }
-    StoreCheckpoint sc;
+    StoreTailPosition sc;
     checkpoint_to_store(&tc, &sc);
-    store_put_checkpoint(d->store, &sc);
+    store_put_tail_position(d->store, &sc);
     in->queued = TRUE;
     in->queued_offset = offset;
 }
@@ -317,7 +317,7 @@ daemon_end_turn(Daemon *d, GError **error)
     d->turns++;
     gboolean commit = store_pending(d->store) > 0;
     gint64 t0 = g_get_monotonic_time();
-    gboolean ok = bans_flush(d->bans, error);
+    gboolean ok = bans_commit(d->bans, error);
     if (commit && ok) {
         d->commits++;
         d->last_commit_real_us = g_get_real_time();
@@ -477,7 +477,7 @@ on_verify(gpointer data)
     if (bans_degraded(d->bans))
         return G_SOURCE_CONTINUE;
     /* What this turn queued goes out first, so only foreign changes count as repairs. */
-    if (!bans_flush(d->bans, NULL))
+    if (!bans_commit(d->bans, NULL))
         return G_SOURCE_CONTINUE;
     gint64 t0 = g_get_monotonic_time();
     FwReconcileStats rs = {0};
@@ -602,14 +602,14 @@ start_tail(Daemon *d, GError **error)
     d->tail = tail_new(&tc, &callbacks, d, error);
     if (!d->tail)
         return FALSE;
-    g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
+    g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
     guint skipped = 0;
-    if (!store_load_checkpoints(d->store, stored, &skipped, error))
+    if (!store_load_tail_positions(d->store, stored, &skipped, error))
         return FALSE;
     g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(TailCheckpoint));
     for (guint i = 0; i < stored->len; i++) {
         TailCheckpoint tcp;
-        if (checkpoint_from_store(&g_array_index(stored, StoreCheckpoint, i), &tcp))
+        if (checkpoint_from_store(&g_array_index(stored, StoreTailPosition, i), &tcp))
             g_array_append_val(cps, tcp);
         else
             skipped++;

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fw_backends.h"
 #include "store.h"
+#include "store_internal.h"
 #include "testutil.h"
 
 typedef struct {
@@ -141,10 +142,10 @@ stored(Fixture *f, guint *n_bans, guint64 *violations, guint64 *checkpoint)
     *violations = 0;
     for (guint i = 0; i < bans->len; i++)
         *violations += g_array_index(bans, Ban, i).violations;
-    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
-    g_assert_true(store_load_checkpoints(s, cps, NULL, &error));
+    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
+    g_assert_true(store_load_tail_positions(s, cps, NULL, &error));
     g_assert_cmpuint(cps->len, <=, 1);
-    *checkpoint = cps->len ? g_array_index(cps, StoreCheckpoint, 0).offset : 0;
+    *checkpoint = cps->len ? g_array_index(cps, StoreTailPosition, 0).offset : 0;
 }
 
 static guint64
