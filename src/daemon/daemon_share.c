@@ -54,11 +54,12 @@ on_shared_entry(const ShareEntry *e, gpointer user_data)
     }
     /* The ban ends at the peer's absolute time, rounded up to this node's next second. */
     gint64 left_us = e->expires_s * G_USEC_PER_SEC - now_us;
+    gint64 left_s = MAX(1, (left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
     BanRequest br = {
         .prefix = e->prefix,
         .source = BAN_SOURCE_SHARED,
         .permanent = e->expires_s == 0,
-        .duration_s = e->expires_s == 0 ? 0 : MAX(1, (left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+        .duration_s = e->expires_s == 0 ? 0 : left_s,
         .gid = e->gid,
         .sid = e->sid,
         .rev = e->rev,
