@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,6 +49,14 @@ redis_sync(Redis *r)
     return c;
 }
 
+/* The server goes with the test, also when an assertion aborts it before the teardown. */
+static void
+redis_child_setup(gpointer data)
+{
+    (void)data;
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 redis_start(Redis *r, const char *extra_conf)
 {
@@ -60,7 +69,8 @@ redis_start(Redis *r, const char *extra_conf)
     const char *argv[] = {"redis-server", conf, NULL};
     g_autoptr(GError) error = NULL;
     g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                redis_child_setup, NULL,
                                 &r->redis_pid, &error));
     g_assert_no_error(error);
     for (int i = 0; i < 500; i++) {
