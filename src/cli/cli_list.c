@@ -112,6 +112,12 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
             g_strdup_printf("%" G_GINT64_FORMAT, json_get_int(b, "violations", 0));
         const char *msg = json_get_string(b, "msg");
         g_autofree char *msg_cut = cli_sanitize(msg ? msg : "-", long_format ? 0 : 60);
+        /* A shared ban names the node it came from. */
+        const char *origin = json_get_string(b, "origin");
+        g_autofree char *source =
+            origin && origin[0] ? g_strdup_printf("%s:%s", json_get_string(b, "source"), origin)
+                                : g_strdup(json_get_string(b, "source"));
+        g_autofree char *source_clean = cli_sanitize(source ? source : "-", 80);
         const char *cells[8];
         guint k = 0;
         cells[k++] = json_get_string(b, "addr");
@@ -119,7 +125,7 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
         if (long_format)
             cells[k++] = at;
         cells[k++] = viol;
-        cells[k++] = json_get_string(b, "source");
+        cells[k++] = source_clean;
         cells[k++] = ban_permanent(b) ? "yes" : "no";
         cells[k++] = json_get_string(b, "rule");
         cells[k++] = msg_cut;

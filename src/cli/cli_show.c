@@ -58,6 +58,11 @@ print_ban(const JsonValue *reply, const char *addr)
         g_autofree char *r = cli_sanitize(reason, 0);
         printf("reason      %s\n", r);
     }
+    const char *origin = json_get_string(ban, "origin");
+    if (origin && origin[0]) {
+        g_autofree char *o = cli_sanitize(origin, 80);
+        printf("origin      %s (a node sharing through Redis)\n", o);
+    }
 }
 
 /* Newest first whatever order the daemon sent; equal times keep their order. */

@@ -13,7 +13,9 @@ G_STATIC_ASSERT(sizeof(BanCore) == 72);
 const char *
 ban_source_name(BanSource source)
 {
-    return source == BAN_SOURCE_MANUAL ? "manual" : "policy";
+    return source == BAN_SOURCE_MANUAL   ? "manual"
+           : source == BAN_SOURCE_SHARED ? "shared"
+                                         : "policy";
 }
 
 gboolean
@@ -23,6 +25,8 @@ ban_source_parse(const char *text, BanSource *out)
         *out = BAN_SOURCE_POLICY;
     else if (g_strcmp0(text, "manual") == 0)
         *out = BAN_SOURCE_MANUAL;
+    else if (g_strcmp0(text, "shared") == 0)
+        *out = BAN_SOURCE_SHARED;
     else
         return FALSE;
     return TRUE;

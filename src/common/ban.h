@@ -18,7 +18,11 @@
 typedef enum {
     BAN_SOURCE_POLICY, /* decided by the policy from alerts */
     BAN_SOURCE_MANUAL, /* asked for by an operator */
+    BAN_SOURCE_SHARED, /* decided by another node, received through Redis */
 } BanSource;
+
+/* The name of the node a shared ban came from (share_entry.h caps it at 63 bytes). */
+#define BAN_ORIGIN_MAX 64
 
 /*
  * The fields of a ban except its two texts, written once and used twice: as BanCore, which
@@ -53,8 +57,9 @@ typedef struct {
     };
     char reason[BAN_REASON_MAX]; /* "threshold", "manual", ... */
     char msg[BAN_MSG_MAX];       /* the last rule's msg, untrusted text */
+    char origin[BAN_ORIGIN_MAX]; /* the node a shared ban came from; "" for this node's */
 } Ban;
 
-/* Stable text of a source ("policy", "manual"), and its inverse (FALSE when unknown). */
+/* Stable text of a source ("policy", "manual", "shared"), and its inverse (FALSE when unknown). */
 const char *ban_source_name(BanSource source);
 gboolean ban_source_parse(const char *text, BanSource *out);

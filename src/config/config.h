@@ -120,6 +120,16 @@ typedef struct {
 
     FwConfig firewall;
 
+    struct {
+        char *redis;         /* "unix:PATH" or "HOST:PORT"; "" (the default): no sharing */
+        char *user;          /* Redis ACL user; "" for none */
+        char *password_file; /* "" for no AUTH */
+        char *node;          /* this node's name; "": the host name */
+        gboolean publish, receive;
+        char *prefix; /* key namespace */
+        guint stream_max_len;
+    } share;
+
     GArray *rules; /* ConfigRule, in file order */
 } Config;
 

@@ -41,6 +41,7 @@ const char *const config_section_names[] = {
     [CONFIG_SECTION_POLICY] = "policy",
     [CONFIG_SECTION_WHITELIST] = "whitelist",
     [CONFIG_SECTION_FIREWALL] = "firewall",
+    [CONFIG_SECTION_SHARE] = "share",
     [CONFIG_SECTION_RULE] = "rule",
 };
 
@@ -81,6 +82,7 @@ static const ConfigChoice track_choices[] = {
 #define POLICY CONFIG_SECTION_POLICY
 #define WHITELIST CONFIG_SECTION_WHITELIST
 #define FIREWALL CONFIG_SECTION_FIREWALL
+#define SHARE CONFIG_SECTION_SHARE
 #define RULE CONFIG_SECTION_RULE
 
 /* In the order config_format() prints them, each section's keys together. */
@@ -178,6 +180,24 @@ const ConfigKey config_keys[] = {
      .doc = "How often the kernel's bans, chains or sets are checked and repaired; 0: never."},
     {FIREWALL, "cut", &config_value_bool, CFG_FIELD(gboolean, firewall.cut), .def = "yes",
      .doc = "yes: a new ban also ends its prefix's open connections (conntrack, sockets)."},
+
+    {SHARE, "redis", &config_value_text, CFG_FIELD(char *, share.redis), .def = "",
+     .doc = "Where Redis is: unix:PATH or HOST:PORT; empty: bans are not shared."},
+    {SHARE, "user", &config_value_text, CFG_FIELD(char *, share.user), .def = "",
+     .doc = "Redis ACL user; empty: AUTH with the password alone."},
+    {SHARE, "password_file", &config_value_text, CFG_FIELD(char *, share.password_file),
+     .def = "", .doc = "File whose first line is the Redis password (mode 0600); empty: no AUTH."},
+    {SHARE, "node", &config_value_text, CFG_FIELD(char *, share.node), .def = "",
+     .doc = "This node's name in shared decisions; empty: the host name."},
+    {SHARE, "publish", &config_value_bool, CFG_FIELD(gboolean, share.publish), .def = "yes",
+     .doc = "yes: this node's bans and unbans go to Redis."},
+    {SHARE, "receive", &config_value_bool, CFG_FIELD(gboolean, share.receive), .def = "yes",
+     .doc = "yes: the other nodes' bans and unbans are applied here."},
+    {SHARE, "prefix", &config_value_text, CFG_FIELD(char *, share.prefix), .def = "alertban",
+     .doc = "Namespace of the Redis keys, so that clusters can share one Redis."},
+    {SHARE, "stream_max_len", &config_value_uint, CFG_FIELD(guint, share.stream_max_len),
+     .min = 100, .max = 100000000, .def = "100000",
+     .doc = "The decision log is trimmed to about this many entries."},
 
     {RULE, "threshold", &config_value_threshold, RULE_FIELD(Threshold, threshold),
      .present = RULE_FIELD(gboolean, has_threshold),

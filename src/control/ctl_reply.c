@@ -35,6 +35,8 @@ ctl_reply_add_ban(JsonWriter *w, const char *key, const Ban *ban)
     json_add_string(w, "rule", rule);
     json_add_string(w, "msg", ban->msg);
     json_add_string(w, "reason", ban->reason);
+    if (ban->origin[0])
+        json_add_string(w, "origin", ban->origin);
     json_object_end(w);
 }
 

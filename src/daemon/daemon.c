@@ -166,7 +166,11 @@ apply_ban(const PolicyBanOrder *order, gpointer user_data)
         .alerts = order->alerts,
         .window_s = order->window_s,
     };
-    return bans_add(d->bans, &req, NULL) != BANS_REFUSED;
+    Ban ban;
+    BansResult r = bans_add(d->bans, &req, &ban);
+    if (r == BANS_ADDED || r == BANS_EXTENDED)
+        daemon_share_publish_ban(d, &ban);
+    return r != BANS_REFUSED;
 }
 
 static void
@@ -352,6 +356,12 @@ request_turn(Daemon *d)
     g_source_set_callback(d->turn_source, on_turn_end, d, NULL);
     g_source_set_static_name(d->turn_source, "alertban turn end");
     g_source_attach(d->turn_source, d->ctx);
+}
+
+void
+daemon_request_turn(Daemon *d)
+{
+    request_turn(d);
 }
 
 /* ---- reload ---- */
@@ -813,6 +823,8 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     if (!start_bans(d, &ls, &rs, error))
         return NULL;
     start_policy(d);
+    if (!daemon_share_start(d, error))
+        return NULL;
     if (!start_tail(d, error))
         return NULL;
     bans_attach(d->bans, d->ctx);
@@ -897,6 +909,7 @@ daemon_free(Daemon *d)
         tail_free(d->tail);
     }
     g_clear_pointer(&d->ctl, ctl_server_free);
+    g_clear_pointer(&d->share, share_free); /* before the store it borrows */
     g_clear_pointer(&d->policy, policy_free);
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);

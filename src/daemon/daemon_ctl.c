@@ -41,8 +41,8 @@ handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
 
 /* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: the network
  * address itself, and every own address and gateway inside p. */
-static PolicyReason
-check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
+PolicyReason
+daemon_check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
 {
     *hit = p->addr;
     PolicyReason r = policy_check_address(d->policy, &p->addr, matched);
@@ -77,7 +77,7 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
     if (!req->force) {
         IpAddr hit;
         IpPrefix matched = {0};
-        PolicyReason r = check_prefix(d, &req->addr, &hit, &matched);
+        PolicyReason r = daemon_check_prefix(d, &req->addr, &hit, &matched);
         if (r != POLICY_REASON_N) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                         "%s is never banned (%s: %s); use --force to ban it anyway", text,
@@ -99,6 +99,7 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
                     "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
         return FALSE;
     }
+    daemon_share_publish_ban(d, &ban);
     json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
     ctl_reply_add_ban(reply, "ban", &ban);
     return TRUE;
@@ -118,10 +119,17 @@ handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoi
     if (req->all) {
         g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
         bans_list(d->bans, all);
-        for (guint i = 0; i < all->len; i++)
-            removed += bans_remove(d->bans, &g_array_index(all, Ban, i).prefix, "manual");
+        for (guint i = 0; i < all->len; i++) {
+            const IpPrefix *p = &g_array_index(all, Ban, i).prefix;
+            if (bans_remove(d->bans, p, "manual")) {
+                removed++;
+                daemon_share_publish_unban(d, p);
+            }
+        }
     } else {
         removed = bans_remove(d->bans, &req->addr, "manual");
+        /* Published even when this node had no ban: the operator's word goes to every node. */
+        daemon_share_publish_unban(d, &req->addr);
     }
     json_add_int(reply, "removed", removed);
     return TRUE;
@@ -183,6 +191,7 @@ status_bans_store(Daemon *d, const BansCounts *bc, JsonWriter *w)
     json_add_int(w, "ipv6", bc->v6);
     json_add_int(w, "policy", bc->policy);
     json_add_int(w, "manual", bc->manual);
+    json_add_int(w, "shared", bc->shared);
     json_add_int(w, "permanent", bc->permanent);
     json_add_int(w, "refused", (gint64)bc->refused);
     json_object_end(w);
@@ -277,6 +286,7 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     status_bans_store(d, &bc, w);
     status_firewall(d, &bc, w);
     status_inputs(d, w);
+    daemon_share_status(d, w);
     json_object_begin(w, "reloads");
     json_add_int(w, "ok", (gint64)d->reloads);
     json_add_int(w, "rejected", (gint64)d->reload_failures);

@@ -15,6 +15,7 @@
 #include "daemon_fw.h"
 #include "ownaddr.h"
 #include "policy.h"
+#include "share.h"
 #include "store.h"
 #include "tail.h"
 
@@ -45,6 +46,7 @@ struct Daemon {
     OwnAddr *own;
     Tail *tail;
     CtlServer *ctl;
+    Share *share; /* NULL unless [share] redis is set */
     GFileMonitor *monitor;
     GHashTable *newest_file; /* followed path -> id of the newest TailFile opened on it */
 
@@ -63,6 +65,8 @@ struct Daemon {
     guint64 reloads, reload_failures;
     guint64 verifies, verify_repairs;
     gint64 last_verify_real_us;
+    guint64 share_refused;     /* peers' bans this node's never-ban checks (or table) refused */
+    guint64 share_implausible; /* peers' bans with an expiry the clocks cannot explain */
 
     /* [firewall] cut: ends what each new ban's prefix has open (NULL: off). */
     Cut *cut;
@@ -77,3 +81,18 @@ extern const CtlHandlers daemon_ctl_handlers;
 
 /* The parse counts of every alert log, open and closed. */
 void daemon_alert_stats(Daemon *d, AlertStats *out);
+
+/* Asks for the end of the turn (commit, then the firewall) in the loop's next iteration. */
+void daemon_request_turn(Daemon *d);
+
+/* Why banning p would hit what must never be banned here (the network address, an own
+ * address or gateway inside p, a protected or whitelisted network), or POLICY_REASON_N; hit
+ * gets the address concerned. The check of manual and shared bans alike. */
+PolicyReason daemon_check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched);
+
+/* Sharing (daemon_share.c): the Share from [share] (none when redis is unset); this node's
+ * decisions into the outbox (no-ops without a Share); the "share" member of the status. */
+gboolean daemon_share_start(Daemon *d, GError **error);
+void daemon_share_publish_ban(Daemon *d, const Ban *ban);
+void daemon_share_publish_unban(Daemon *d, const IpPrefix *prefix);
+void daemon_share_status(Daemon *d, JsonWriter *w);

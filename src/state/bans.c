@@ -66,6 +66,7 @@ typedef struct {
     gint64 deadline_us; /* monotonic; G_MAXINT64 when permanent */
     const char *msg;    /* interned in Bans.strs */
     const char *reason; /* interned in Bans.strs */
+    const char *origin; /* interned in Bans.strs; "" unless shared */
 } Entry;
 
 G_STATIC_ASSERT(G_STRUCT_OFFSET(Entry, core) == 0 && G_STRUCT_OFFSET(BanCore, prefix) == 0);
@@ -435,6 +436,8 @@ count_entry(Bans *b, const Entry *e, int delta)
         b->counts.v4 += delta;
     if (e->core.source == BAN_SOURCE_MANUAL)
         b->counts.manual += delta;
+    else if (e->core.source == BAN_SOURCE_SHARED)
+        b->counts.shared += delta;
     else
         b->counts.policy += delta;
     if (e->core.expires_us == BAN_EXPIRES_NEVER)
@@ -472,6 +475,7 @@ entry_to_ban(const Entry *e, Ban *out)
     out->core = e->core;
     g_strlcpy(out->reason, e->reason, sizeof out->reason);
     g_strlcpy(out->msg, e->msg, sizeof out->msg);
+    g_strlcpy(out->origin, e->origin, sizeof out->origin);
 }
 
 /* Queues the store's row of e. */
@@ -488,6 +492,7 @@ entry_free(Bans *b, Entry *e)
 {
     strpool_unref(b->strs, e->msg);
     strpool_unref(b->strs, e->reason);
+    strpool_unref(b->strs, e->origin);
     entry_release(&b->entries, e);
 }
 
@@ -522,6 +527,7 @@ insert_entry(Bans *b, const Ban *ban, gint64 deadline)
     e->core = ban->core;
     e->msg = intern_cut(b, ban->msg, sizeof ban->msg);
     e->reason = intern_cut(b, ban->reason, sizeof ban->reason);
+    e->origin = intern_cut(b, ban->origin, sizeof ban->origin);
     e->deadline_us = deadline;
     e->heap_index = -1;
     g_hash_table_add(b->table, e);
@@ -725,6 +731,7 @@ set_rule(Ban *ban, const BanRequest *req)
     ban->rev = req->rev;
     g_strlcpy(ban->msg, req->msg ? req->msg : "", sizeof ban->msg);
     g_strlcpy(ban->reason, req->reason ? req->reason : "", sizeof ban->reason);
+    g_strlcpy(ban->origin, req->origin ? req->origin : "", sizeof ban->origin);
 }
 
 /* With a cut function, a new ban's line waits for the turn's cut (bans_commit()) and ends
@@ -845,6 +852,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
         e->core.rev = req->rev;
         intern_set(b, &e->msg, req->msg, BAN_MSG_MAX);
         intern_set(b, &e->reason, req->reason, BAN_REASON_MAX);
+        intern_set(b, &e->origin, "", BAN_ORIGIN_MAX); /* now this node's own ban */
     } else {
         if (req->gid || req->sid) {
             e->core.gid = req->gid;

@@ -48,10 +48,11 @@ typedef struct {
     guint alerts;          /* alerts this request counts into the ban (0 for a manual ban) */
     guint window_s;        /* the policy window those alerts fell in, for the log line */
     gint64 first_seen_us;  /* real time of the first of those alerts; 0: now */
+    const char *origin;    /* BAN_SOURCE_SHARED: the node it came from */
 } BanRequest;
 
 typedef struct {
-    guint total, v4, v6, policy, manual, permanent;
+    guint total, v4, v6, policy, manual, shared, permanent;
     guint64 refused;        /* requests refused because the table was full */
     guint64 fw_failures;    /* firewall applies or reconciles that failed */
     guint64 store_failures; /* commits that failed */

@@ -115,6 +115,47 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX offenders_last_ban_at ON offenders (last_ban_at);"
     "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
     "  SELECT addr, family, prefix_len, prior_bans + 1, created_at FROM bans;",
+    /* 2 -> 3: sharing bans through Redis. Bans may come from a peer (source 'shared', the
+     * peer's name in origin); decisions wait in share_outbox until Redis has them; named
+     * values (the last applied stream entry) live in keys. SQLite cannot change a CHECK, so
+     * bans is rebuilt. */
+    "CREATE TABLE bans_v3 ("
+    "  addr BLOB NOT NULL,"
+    "  family INTEGER NOT NULL,"
+    "  prefix_len INTEGER NOT NULL,"
+    "  expires_at INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  violations INTEGER NOT NULL DEFAULT 0 CHECK (violations >= 0),"
+    "  prior_bans INTEGER NOT NULL DEFAULT 0 CHECK (prior_bans >= 0),"
+    "  gid INTEGER NOT NULL DEFAULT 0,"
+    "  sid INTEGER NOT NULL DEFAULT 0,"
+    "  rev INTEGER NOT NULL DEFAULT 0,"
+    "  msg TEXT NOT NULL DEFAULT '',"
+    "  source TEXT NOT NULL CHECK (source IN ('policy', 'manual', 'shared')),"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  origin TEXT NOT NULL DEFAULT '',"
+    "  CHECK (" SQL_FAMILY_OK "),"
+    "  CHECK (prefix_len BETWEEN 0 AND 8 * length(addr)),"
+    "  CHECK (expires_at IS NULL OR expires_at > 0),"
+    "  PRIMARY KEY (addr, prefix_len)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO bans_v3 (addr, family, prefix_len, expires_at, created_at, first_seen,"
+    "  last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason)"
+    "  SELECT addr, family, prefix_len, expires_at, created_at, first_seen, last_seen,"
+    "  violations, prior_bans, gid, sid, rev, msg, source, reason FROM bans;"
+    "DROP TABLE bans;"
+    "ALTER TABLE bans_v3 RENAME TO bans;"
+    "CREATE TABLE share_outbox ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  entry BLOB NOT NULL CHECK (length(entry) BETWEEN 1 AND 65536)"
+    ");"
+    "CREATE TABLE keys ("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 typedef enum {
@@ -135,6 +176,12 @@ typedef enum {
     ST_PURGE_TRACKER,
     ST_PURGE_OFFENDERS,
     ST_COUNT_KEYS,
+    ST_OUTBOX_ADD,
+    ST_OUTBOX_LOAD,
+    ST_OUTBOX_REMOVE,
+    ST_OUTBOX_STATS,
+    ST_KEY_PUT,
+    ST_KEY_GET,
     ST_COUNT
 } StmtId;
 
@@ -152,14 +199,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_BAN_PUT] =
         "INSERT INTO bans (addr, family, prefix_len, expires_at, created_at, first_seen,"
-        " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason, origin)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         " ON CONFLICT (addr, prefix_len) DO UPDATE SET family = excluded.family,"
         " expires_at = excluded.expires_at, created_at = excluded.created_at,"
         " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
         " violations = excluded.violations, prior_bans = excluded.prior_bans,"
         " gid = excluded.gid, sid = excluded.sid, rev = excluded.rev, msg = excluded.msg,"
-        " source = excluded.source, reason = excluded.reason",
+        " source = excluded.source, reason = excluded.reason, origin = excluded.origin",
     [ST_BAN_DELETE] = "DELETE FROM bans WHERE addr = ?1 AND prefix_len = ?2",
     [ST_COUNT_PUT] = "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (addr, prefix_len) DO UPDATE SET"
@@ -173,11 +220,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TAIL_POSITION_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
                           " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
-                     " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
-                     " FROM bans",
+                     " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason,"
+                     " origin FROM bans",
     [ST_BAN_GET] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
-                   " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
-                   " FROM bans WHERE addr = ?1 AND prefix_len = ?2",
+                   " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason,"
+                   " origin FROM bans WHERE addr = ?1 AND prefix_len = ?2",
     [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
                             " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
                             " ORDER BY at, id LIMIT ?2",
@@ -192,7 +239,21 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " EXISTS (SELECT 1 FROM bans b WHERE b.addr = o.addr AND"
                            " b.prefix_len = o.prefix_len) LIMIT ?2)",
     [ST_COUNT_KEYS] = "SELECT addr, prefix_len FROM offenders",
+    [ST_OUTBOX_ADD] = "INSERT INTO share_outbox (at, entry) VALUES (?1, ?2)",
+    [ST_OUTBOX_LOAD] = "SELECT id, at, entry FROM share_outbox WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [ST_OUTBOX_REMOVE] = "DELETE FROM share_outbox WHERE id <= ?1",
+    [ST_OUTBOX_STATS] = "SELECT count(*), min(at) FROM share_outbox",
+    [ST_KEY_PUT] = "INSERT OR REPLACE INTO keys (name, value) VALUES (?1, ?2)",
+    [ST_KEY_GET] = "SELECT value FROM keys WHERE name = ?1",
 };
+
+/* A decision queued for the share outbox: its bytes (owned) and when it was made. */
+typedef struct {
+    gint64 time_us;
+    GBytes *entry;
+} OutboxOp;
+
+static void outbox_op_clear(gpointer data);
 
 /* Queued rows hold their texts in Store.queue_strs (deduplicated: a flood repeats a few rule
  * messages), not in a Ban's or a StoreViolation's fixed arrays, so that a turn of tens of
@@ -200,7 +261,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 typedef struct {
     BanCore core; /* first: its prefix is the queue's key */
     gboolean delete;
-    const char *msg, *reason;
+    const char *msg, *reason, *origin;
 } BanOp;
 
 typedef struct {
@@ -229,6 +290,8 @@ struct Store {
     GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
     GHashTable *tail_positions; /* path (inside the StoreTailPosition) -> StoreTailPosition* */
     GArray *violations;      /* ViolationOp */
+    GArray *outbox;          /* OutboxOp, in the order queued */
+    GHashTable *keys;        /* name -> value (both owned) */
     GStringChunk *queue_strs; /* the queued rows' texts; emptied with the queue */
     guint64 dropped_violations;
     /* The last ban count read from the database, for the policy and the table asking about
@@ -661,6 +724,9 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
     store->tail_positions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
     store->queue_strs = g_string_chunk_new(4096);
+    store->outbox = g_array_new(FALSE, FALSE, sizeof(OutboxOp));
+    g_array_set_clear_func(store->outbox, outbox_op_clear);
+    store->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
     if (store->opts.read_only) {
@@ -744,6 +810,8 @@ store_free(Store *store)
     g_hash_table_unref(store->tail_positions);
     g_array_unref(store->violations);
     g_string_chunk_free(store->queue_strs);
+    g_array_unref(store->outbox);
+    g_hash_table_unref(store->keys);
     g_free(store->count_filter);
     g_free(store->path);
     g_mutex_clear(&store->ckpt_lock);
@@ -868,6 +936,13 @@ count_filter_build(Store *store, GError **error)
 
 /* ---- the write queue ---- */
 
+static void
+outbox_op_clear(gpointer data)
+{
+    OutboxOp *op = data;
+    g_clear_pointer(&op->entry, g_bytes_unref);
+}
+
 /* The queue's copy of text, which may fill its array of size bytes without a terminator. */
 static const char *
 queue_str(Store *store, const char *text, gsize size)
@@ -896,6 +971,7 @@ store_put_ban(Store *store, const Ban *ban)
     op->delete = FALSE;
     op->msg = queue_str(store, ban->msg, sizeof ban->msg);
     op->reason = queue_str(store, ban->reason, sizeof ban->reason);
+    op->origin = queue_str(store, ban->origin, sizeof ban->origin);
 }
 
 void
@@ -983,7 +1059,8 @@ guint
 store_pending(const Store *store)
 {
     return g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
-           g_hash_table_size(store->tail_positions) + store->violations->len;
+           g_hash_table_size(store->tail_positions) + store->violations->len + store->outbox->len +
+           g_hash_table_size(store->keys);
 }
 
 guint64
@@ -1023,6 +1100,7 @@ bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
     sqlite3_bind_text(st, base + 13, op->msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + 14, ban_source_name(b->source), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + 15, op->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 16, op->origin, -1, SQLITE_STATIC);
 }
 
 static void
@@ -1064,7 +1142,7 @@ typedef struct {
 } RowWriter;
 
 static const RowWriter writers[MULTI_COUNT] = {
-    [MULTI_BAN] = {ST_BAN_PUT, 15, bind_ban, "writing bans"},
+    [MULTI_BAN] = {ST_BAN_PUT, 16, bind_ban, "writing bans"},
     [MULTI_COUNT_PUT] = {ST_COUNT_PUT, 5, bind_count, "writing ban counts"},
     [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 14, bind_violation, "writing tracker rows"},
 };
@@ -1225,6 +1303,44 @@ clear_queue(Store *store)
         g_array_set_size(store->violations, 0);
     }
     g_string_chunk_clear(store->queue_strs);
+    g_array_set_size(store->outbox, 0);
+    g_hash_table_remove_all(store->keys);
+}
+
+static gboolean
+write_outbox(Store *store, GError **error)
+{
+    for (guint i = 0; i < store->outbox->len; i++) {
+        const OutboxOp *op = &g_array_index(store->outbox, OutboxOp, i);
+        sqlite3_stmt *st = stmt_get(store, ST_OUTBOX_ADD, error);
+        if (!st)
+            return FALSE;
+        gsize len;
+        gconstpointer data = g_bytes_get_data(op->entry, &len);
+        sqlite3_bind_int64(st, 1, op->time_us);
+        sqlite3_bind_blob(st, 2, data, (int)len, SQLITE_STATIC);
+        if (!stmt_run(store, st, error, "writing the share outbox"))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+write_keys(Store *store, GError **error)
+{
+    GHashTableIter it;
+    gpointer name, value;
+    g_hash_table_iter_init(&it, store->keys);
+    while (g_hash_table_iter_next(&it, &name, &value)) {
+        sqlite3_stmt *st = stmt_get(store, ST_KEY_PUT, error);
+        if (!st)
+            return FALSE;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+        if (!stmt_run(store, st, error, "writing a key"))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean
@@ -1275,6 +1391,8 @@ store_commit(Store *store, GError **error)
         if (!write_tail_position(store, value, error))
             goto fail;
     }
+    if (!write_outbox(store, error) || !write_keys(store, error))
+        goto fail;
     if (!run_simple(store, ST_COMMIT, error, "committing"))
         goto fail;
     clear_queue(store);
@@ -1368,7 +1486,8 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
         !column_u32(st, 11, &b->rev) || !column_text(st, 12, b->msg, sizeof b->msg) ||
         !column_text(st, 13, source_text, sizeof source_text) ||
         !ban_source_parse(source_text, &source) ||
-        !column_text(st, 14, b->reason, sizeof b->reason))
+        !column_text(st, 14, b->reason, sizeof b->reason) ||
+        !column_text(st, 15, b->origin, sizeof b->origin))
         return FALSE;
     b->source = (guint8)source;
     *expires_out = b->expires_us;
@@ -1639,4 +1758,105 @@ store_load_recent_violations(Store *store, gint64 since_us, const char *verdict,
     gboolean ok = collect_violations(store, st, out, "loading recent violations", error);
     sqlite3_finalize(st);
     return ok;
+}
+
+/* ---- the share outbox and named keys ---- */
+
+void
+store_outbox_add(Store *store, gint64 time_us, GBytes *entry)
+{
+    g_return_if_fail(store != NULL && entry != NULL);
+    gsize len = g_bytes_get_size(entry);
+    g_return_if_fail(len > 0 && len <= STORE_OUTBOX_ENTRY_MAX);
+    OutboxOp op = {.time_us = time_us, .entry = g_bytes_ref(entry)};
+    g_array_append_val(store->outbox, op);
+}
+
+gboolean
+store_outbox_load(Store *store, gint64 after_id, guint limit, StoreOutboxFunc func,
+                  gpointer user_data, GError **error)
+{
+    g_return_val_if_fail(store != NULL && func != NULL, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_OUTBOX_LOAD, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int64(st, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gint64 id = sqlite3_column_int64(st, 0);
+        gint64 at = sqlite3_column_int64(st, 1);
+        gconstpointer data = sqlite3_column_blob(st, 2);
+        gsize len = (gsize)sqlite3_column_bytes(st, 2);
+        func(id, at, data, len, user_data);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return set_sql_error(store, error, "reading the share outbox");
+    return TRUE;
+}
+
+gboolean
+store_outbox_remove(Store *store, gint64 up_to_id, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    if (store->opts.read_only)
+        return read_only_error(store, error);
+    /* Its own (autocommit) transaction: the store's queue commits in store_commit() only, on
+     * this same connection, so no transaction of the queue can be open here. */
+    g_return_val_if_fail(sqlite3_get_autocommit(store->db), FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_OUTBOX_REMOVE, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_int64(st, 1, up_to_id);
+    return stmt_run(store, st, error, "removing acknowledged outbox entries");
+}
+
+gboolean
+store_outbox_stats(Store *store, guint64 *count, gint64 *oldest_us, GError **error)
+{
+    g_return_val_if_fail(store != NULL && count != NULL, FALSE);
+    sqlite3_stmt *st = stmt_get(store, ST_OUTBOX_STATS, error);
+    if (!st)
+        return FALSE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return set_sql_error(store, error, "counting the share outbox");
+    }
+    *count = (guint64)MAX(sqlite3_column_int64(st, 0), 0);
+    if (oldest_us)
+        *oldest_us = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return TRUE;
+}
+
+void
+store_put_key(Store *store, const char *name, const char *value)
+{
+    g_return_if_fail(store != NULL && name != NULL && value != NULL);
+    g_hash_table_replace(store->keys, g_strdup(name), g_strdup(value));
+}
+
+gboolean
+store_get_key(Store *store, const char *name, char **value, GError **error)
+{
+    g_return_val_if_fail(store != NULL && name != NULL && value != NULL, FALSE);
+    *value = NULL;
+    const char *queued = g_hash_table_lookup(store->keys, name);
+    if (queued) {
+        *value = g_strdup(queued);
+        return TRUE;
+    }
+    sqlite3_stmt *st = stmt_get(store, ST_KEY_GET, error);
+    if (!st)
+        return FALSE;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+        *value = g_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return set_sql_error(store, error, "reading a key");
+    return TRUE;
 }

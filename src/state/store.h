@@ -11,7 +11,7 @@
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
  * forward on a read-write open; newer ones are refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* The database file's name inside the state directory. */
 #define STORE_DB_NAME "alertban.db"
@@ -142,3 +142,33 @@ gboolean store_get_ban_count(Store *store, const IpPrefix *prefix, guint32 *coun
  * policy's threshold windows. */
 gboolean store_load_recent_violations(Store *store, gint64 since_us, const char *verdict,
                                       guint limit, GArray *out, GError **error);
+
+/* --- The share outbox: decisions waiting for Redis, and named keys --- */
+
+/* The largest outbox entry the store accepts (bytes). */
+#define STORE_OUTBOX_ENTRY_MAX 4096
+
+/* Queues entry (opaque bytes, 1..STORE_OUTBOX_ENTRY_MAX, referenced) for the outbox, written
+ * by the next store_commit() in the same transaction as the ban it describes. */
+void store_outbox_add(Store *store, gint64 time_us, GBytes *entry);
+
+/* Calls func for the committed outbox entries with id > after_id, oldest first, at most
+ * limit. The data is valid during the call only. */
+typedef void (*StoreOutboxFunc)(gint64 id, gint64 time_us, gconstpointer data, gsize len,
+                                gpointer user_data);
+gboolean store_outbox_load(Store *store, gint64 after_id, guint limit, StoreOutboxFunc func,
+                           gpointer user_data, GError **error);
+
+/* Deletes the outbox entries with id <= up_to_id at once, in a transaction of its own (the
+ * queue's transaction never outlives store_commit()): Redis has acknowledged them. */
+gboolean store_outbox_remove(Store *store, gint64 up_to_id, GError **error);
+
+/* How many entries the outbox holds, and when the oldest was made (0 when empty; may be
+ * NULL). */
+gboolean store_outbox_stats(Store *store, guint64 *count, gint64 *oldest_us, GError **error);
+
+/* Queues a named value (the last applied stream entry, ...), written by the next commit. */
+void store_put_key(Store *store, const char *name, const char *value);
+
+/* The value of name (queued or committed; caller frees), *value NULL when unset. */
+gboolean store_get_key(Store *store, const char *name, char **value, GError **error);

@@ -18,6 +18,7 @@ typedef struct {
 static const SourceCase source_cases[] = {
     {"policy", "policy", TRUE, BAN_SOURCE_POLICY},
     {"manual", "manual", TRUE, BAN_SOURCE_MANUAL},
+    {"shared", "shared", TRUE, BAN_SOURCE_SHARED},
     {"empty", "", FALSE, 0},
     {"capital", "Manual", FALSE, 0},
     {"trailing-space", "manual ", FALSE, 0},
@@ -101,7 +102,7 @@ static void
 test_core_layout(void)
 {
     g_assert_cmpuint(G_STRUCT_OFFSET(Ban, reason), ==, sizeof(BanCore));
-    g_assert_cmpuint(sizeof(Ban), ==, sizeof(BanCore) + BAN_REASON_MAX + BAN_MSG_MAX);
+    g_assert_cmpuint(sizeof(Ban), ==, sizeof(BanCore) + BAN_REASON_MAX + BAN_MSG_MAX + BAN_ORIGIN_MAX);
     Ban a, b;
     fill_ban(&a, 3);
     memset(&b, 0xa5, sizeof b);

@@ -169,10 +169,10 @@ static const BadCase bad_cases[] = {
      "/etc/t.conf:2: lock_timeout: at most 300s*"},
     {"outside-section-full", "ban_time = 1h\n",
      "/etc/t.conf:1: 'ban_time' is outside any section; put it under [daemon], [input], [policy], "
-     "[whitelist], [firewall] or [rule GID:SID]"},
+     "[whitelist], [firewall], [share] or [rule GID:SID]"},
     {"unknown-section-full", "[foo]\n",
      "/etc/t.conf:1: unknown section [foo]: expected [daemon], [input], [policy], [whitelist], "
-     "[firewall] or [rule GID:SID]"},
+     "[firewall], [share] or [rule GID:SID]"},
     {"duplicate-key-across-sections",
      "[policy]\nban_time = 1h\n[daemon]\n[policy]\nban_time = 2h\n",
      "/etc/t.conf:5: 'ban_time' is already set in this section (line 2)"},
@@ -692,7 +692,7 @@ test_keys_table(Fixture *f, gconstpointer data)
         g_autofree char *got = config_format(cfg);
         g_assert_cmpstr(got, ==, default_text);
     }
-    g_assert_cmpuint(n, ==, 42); /* 40, [firewall] cut and [daemon] user */
+    g_assert_cmpuint(n, ==, 50); /* 40, [firewall] cut, [daemon] user and the 8 of [share] */
     /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
     g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
                                        "track = src\nignore = no\n"));
