@@ -294,6 +294,23 @@ ctl_proto_reply_error(GString *out, const char *code, const char *message)
     g_string_append_c(out, '\n');
 }
 
+void
+ctl_proto_reply_error_state(GString *out, const char *code, const char *message,
+                            gboolean stored, gboolean enforced)
+{
+    JsonWriter w;
+    json_writer_init(&w, out);
+    json_object_begin(&w, NULL);
+    json_add_int(&w, "v", CTL_PROTO_VERSION);
+    json_add_bool(&w, "ok", FALSE);
+    json_add_string(&w, "code", code);
+    json_add_string(&w, "error", message);
+    json_add_bool(&w, "stored", stored);
+    json_add_bool(&w, "enforced", enforced);
+    json_object_end(&w);
+    g_string_append_c(out, '\n');
+}
+
 JsonValue *
 ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error)
 {

@@ -114,6 +114,11 @@ void ctl_proto_reply_begin(JsonWriter *w, GString *out);
 void ctl_proto_reply_end(JsonWriter *w);
 /* Appends a whole error reply line: {"v":1,"ok":false,"code":code,"error":message}\n. */
 void ctl_proto_reply_error(GString *out, const char *code, const char *message);
+/* The same for a ban or unban that did not fully happen, with what did: "stored" (the change
+ * is committed to the store) and "enforced" (the firewall has it). code is "pending" (stored,
+ * the firewall change is retried) or "store" (not stored). */
+void ctl_proto_reply_error_state(GString *out, const char *code, const char *message,
+                                 gboolean stored, gboolean enforced);
 
 /* Parses a reply line and checks its version and "ok" member. Returns the reply object (also
  * for ok:false; *ok tells which) or NULL with a PROTO error when it is not a valid reply. */

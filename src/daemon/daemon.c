@@ -627,6 +627,7 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     BansOptions bo;
     bans_options_init(&bo);
     bo.max_bans = cfg->daemon.max_bans;
+    bo.busy_warn_ms = cfg->firewall.lock_timeout_ms;
     d->bans = bans_new(d->store, loading_fw, &bo, NULL);
     if (!bans_load(d->bans, NULL, ls, error))
         return FALSE;
@@ -714,6 +715,9 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     if (!start_tail(d, error))
         return NULL;
     bans_attach(d->bans, d->ctx);
+    /* From here on the main loop runs: a held xtables lock must not stop it (status, alerts,
+     * the socket); the table retries the firewall on a timer instead. */
+    daemon_fw_set_lock_nowait(d->fw, TRUE);
     if (d->opts.handle_signals)
         start_signals(d);
     on_purge(d);
@@ -744,7 +748,9 @@ int
 daemon_run(Daemon *d)
 {
     g_main_loop_run(d->loop);
-    /* The last turn: whatever was queued is committed and applied before stopping. */
+    /* The last turn: whatever was queued is committed and applied before stopping, waiting
+     * for the xtables lock as long as lock_timeout allows. */
+    daemon_fw_set_lock_nowait(d->fw, FALSE);
     int rc = EXIT_SUCCESS;
     g_autoptr(GError) error = NULL;
     if (!daemon_end_turn(d, &error))

@@ -39,6 +39,36 @@ handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     return TRUE;
 }
 
+/* Ends the turn that carries an operator's ban or unban (what, of whom) at once, so the reply
+ * tells what happened: TRUE when the store committed it and the firewall has it. Otherwise
+ * error is ALERTBAN_ERROR_STORE (not stored: gone at a restart) or ALERTBAN_ERROR_PENDING
+ * (stored; the firewall change waits for the xtables lock or failed, and is retried). */
+static gboolean
+end_change_turn(Daemon *d, const char *what, const char *whom, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    if (daemon_end_turn(d, &err))
+        return TRUE;
+    if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "%s %s failed: the store could not commit it (%s)%s", what, whom,
+                    err->message,
+                    g_str_equal(what, "ban") ? "; nothing was banned"
+                                             : "; it is out of the firewall, but would come back"
+                                               " at a restart unless the retried commit succeeds");
+    } else if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_BUSY)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PENDING,
+                    "%s %s stored; the firewall is waiting for the xtables lock (%s); it is "
+                    "applied as soon as the lock is free",
+                    what, whom, err->message);
+    } else {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PENDING,
+                    "%s %s stored; the firewall change failed and is retried: %s", what, whom,
+                    err->message);
+    }
+    return FALSE;
+}
+
 /* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: the network
  * address itself, and every own address and gateway inside p. */
 static PolicyReason
@@ -94,9 +124,21 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
         .msg = req->reason[0] ? req->reason : "",
     };
     Ban ban;
-    if (bans_add(d->bans, &br, &ban) == BANS_REFUSED) {
+    BansResult res = bans_add(d->bans, &br, &ban);
+    if (res == BANS_REFUSED) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                     "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
+        return FALSE;
+    }
+    g_autoptr(GError) err = NULL;
+    if (!end_change_turn(d, "ban", text, &err)) {
+        /* A new ban the store could not keep would vanish at the next restart: take it
+         * back, so that what the operator was told (not banned) is what holds. */
+        if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE) && res == BANS_ADDED) {
+            bans_remove(d->bans, &req->addr, "not-stored");
+            daemon_end_turn(d, NULL);
+        }
+        g_propagate_error(error, g_steal_pointer(&err));
         return FALSE;
     }
     json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
@@ -108,7 +150,6 @@ static gboolean
 handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
              GError **error)
 {
-    (void)error;
     Daemon *d = user_data;
     guint removed = 0;
     char text[IPADDR_STRLEN];
@@ -123,6 +164,8 @@ handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoi
     } else {
         removed = bans_remove(d->bans, &req->addr, "manual");
     }
+    if (removed > 0 && !end_change_turn(d, "unban", req->all ? "all" : text, error))
+        return FALSE;
     json_add_int(reply, "removed", removed);
     return TRUE;
 }
@@ -213,6 +256,10 @@ status_firewall(Daemon *d, const BansCounts *bc, JsonWriter *w)
     json_add_string(w, "chain", d->cfg->firewall.chain);
     json_add_int(w, "failures", (gint64)bc->fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
+    gint64 busy_since = 0;
+    gboolean busy = bans_fw_busy(d->bans, &busy_since);
+    json_add_bool(w, "waiting_for_lock", busy);
+    json_add_int(w, "waiting_ms", busy ? (g_get_monotonic_time() - busy_since) / 1000 : 0);
     json_add_int(w, "pending", bc->fw_pending);
     json_object_end(w);
 }

@@ -278,7 +278,7 @@ done
 status=$(sed -n 's/^Exit status: //p' "$tmp/cli-help")
 [ -n "$status" ] || bad "alertban --help gives no exit status line"
 grep -qF "Exit status: $status" "$readme" || bad "the README's exit statuses differ from alertban --help: $status"
-for code in 0 1 2 3; do
+for code in 0 1 2 3 4; do
     awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH / { on = 0 } on' "$man8" |
         grep -A1 '^\.TP' | grep -qx "\.B $code" || bad "alertban.8 EXIT STATUS lacks $code"
 done
