@@ -69,13 +69,14 @@ end_change_turn(Daemon *d, const char *what, const char *whom, GError **error)
     return FALSE;
 }
 
-/* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: the network
- * address itself, and every own address and gateway inside p. */
+/* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: its network
+ * address, every protected or whitelisted entry and built-in class overlapping p (matched
+ * gets it), and every own address and gateway inside p (hit gets it). */
 static PolicyReason
 check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
 {
     *hit = p->addr;
-    PolicyReason r = policy_check_address(d->policy, &p->addr, matched);
+    PolicyReason r = policy_check_prefix(d->policy, p, matched);
     if (r != POLICY_REASON_N)
         return r;
     if (p->len == 0)
@@ -104,14 +105,38 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
     ipprefix_format(&req->addr, text);
     g_message("control: ban request addr=%s force=%d uid=%u pid=%d", text, req->force,
               (guint)peer->uid, (int)peer->pid);
+    /* A zero-length prefix (0.0.0.0/0, ::/0, ::ffff:0.0.0.0/96) bans everyone, this host and
+     * its gateway included, and no iptables or ipset backend can hold it: never, --force or
+     * not. fw_prefix_bannable() is the check every backend makes. */
+    if (!fw_prefix_bannable(&req->addr, "control", "ban", NULL)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
+                    "%s is refused, even with --force: a zero-length prefix bans every "
+                    "address, the host's own and its gateway's included",
+                    text);
+        return FALSE;
+    }
+    gboolean v6 = req->addr.addr.family == AF_INET6;
+    guint min_len = v6 ? d->cfg->policy.min_prefix6 : d->cfg->policy.min_prefix4;
+    if (!req->force && req->addr.len < min_len) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
+                    "%s is wider than min_prefix%c = %u ([policy]); use --force to ban it anyway",
+                    text, v6 ? '6' : '4', min_len);
+        return FALSE;
+    }
     if (!req->force) {
         IpAddr hit;
         IpPrefix matched = {0};
         PolicyReason r = check_prefix(d, &req->addr, &hit, &matched);
         if (r != POLICY_REASON_N) {
+            /* Name what matched: the whitelist's or protect's entry (the /28, not the
+             * address asked for), else the address (own, gateway, built-in class). */
+            if (matched.addr.family != 0)
+                ipprefix_format(&matched, hit_text);
+            else
+                ipaddr_format(&hit, hit_text);
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                         "%s is never banned (%s: %s); use --force to ban it anyway", text,
-                        policy_reason_name(r), ipaddr_format(&hit, hit_text));
+                        policy_reason_name(r), hit_text);
             return FALSE;
         }
     }

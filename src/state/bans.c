@@ -585,6 +585,7 @@ typedef struct {
     gint64 real, mono;
     GArray *expired;
     BansLoadStats s;
+    guint unbannable; /* rows no firewall can hold, dropped */
 } LoadCtx;
 
 /* One stored ban, taken into the table or, when it ended while the daemon was down, logged
@@ -594,6 +595,16 @@ load_one(const Ban *ban, gpointer user_data)
 {
     LoadCtx *lc = user_data;
     Bans *b = lc->b;
+    g_autoptr(GError) err = NULL;
+    if (!fw_prefix_bannable(&ban->prefix, "bans", "load", &err)) {
+        /* A row no backend can hold (a /0 stored by an older version) would make every
+         * reconcile fail and the daemon refuse to start: drop it, loudly. */
+        g_warning("bans: dropping a stored ban no firewall can hold: %s", err->message);
+        log_unban(ban, "unbannable", lc->real);
+        store_delete_ban(b->store, &ban->prefix);
+        lc->unbannable++;
+        return;
+    }
     if (ban->expires_us != BAN_EXPIRES_NEVER && ban->expires_us <= lc->real) {
         log_unban(ban, "expired-while-down", lc->real);
         store_delete_ban(b->store, &ban->prefix);
@@ -617,6 +628,7 @@ bans_load(Bans *b, GArray *expired, BansLoadStats *stats, GError **error)
     LoadCtx lc = {.b = b, .real = now_real(b), .mono = now_mono(b), .expired = expired};
     if (!store_foreach_ban(b->store, load_one, &lc, &lc.s.skipped, error))
         return FALSE;
+    lc.s.skipped += lc.unbannable;
     if (b->counts.total > b->opts.max_bans)
         g_warning("bans: %u stored bans exceed max_bans=%u; keeping them, refusing new ones",
                   b->counts.total, b->opts.max_bans);
