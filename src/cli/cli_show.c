@@ -35,13 +35,14 @@ print_ban(const JsonValue *reply, const char *addr)
     gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
     const char *source = json_get_string(ban, "source");
     gint64 expires = json_get_int(ban, "expires", 0);
+    const char *dry = json_get_bool(reply, "dry_run", FALSE) ? ", not enforced (dry run)" : "";
     if (json_get_bool(ban, "permanent", FALSE) || expires <= 0) {
-        printf("state       banned permanently (%s)\n", source ? source : "-");
+        printf("state       banned permanently (%s)%s\n", source ? source : "-", dry);
     } else {
         char buf[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
-        printf("state       banned (%s), expires in %s at %s\n", source ? source : "-",
-               duration_format_short(MAX(expires - now, 0), buf), at);
+        printf("state       banned (%s), expires in %s at %s%s\n", source ? source : "-",
+               duration_format_short(MAX(expires - now, 0), buf), at, dry);
     }
     const char *covering = json_get_string(ban, "addr");
     if (covering && g_strcmp0(covering, addr) != 0)
@@ -143,6 +144,8 @@ show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
     JsonWriter w;
     ctl_proto_reply_begin(&w, line);
     json_add_bool(&w, "offline", TRUE);
+    if (g_str_has_suffix(store_path(store), STORE_DRY_RUN_DB_NAME))
+        json_add_bool(&w, "dry_run", TRUE);
     ctl_reply_show(&w, a, covering, history, now);
     ctl_proto_reply_end(&w);
     return cli_ctl_offline_reply(opts, line, reply);

@@ -765,6 +765,8 @@ daemon_run(Daemon *d)
         }
         g_message("alertband stopped: on_exit=flush, %u bans stay stored for the next start",
                   bc.total);
+    } else if (d->cfg->daemon.dry_run) {
+        g_message("alertband stopped: dry_run, %u bans recorded, not enforced", bc.total);
     } else {
         g_message("alertband stopped: on_exit=keep, %u bans stay in force", bc.total);
     }

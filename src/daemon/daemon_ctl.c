@@ -18,6 +18,9 @@ handle_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     Daemon *d = user_data;
     g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
     bans_list(d->bans, bans);
+    /* A dry run's bans are recorded, never enforced: every view says so. */
+    if (d->cfg->daemon.dry_run)
+        json_add_bool(reply, "dry_run", TRUE);
     ctl_reply_list(reply, req, bans, g_get_real_time());
     return TRUE;
 }
@@ -35,6 +38,8 @@ handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
         return FALSE;
     Ban ban;
     gboolean banned = bans_lookup_addr(d->bans, a, &ban);
+    if (d->cfg->daemon.dry_run)
+        json_add_bool(reply, "dry_run", TRUE);
     ctl_reply_show(reply, a, banned ? &ban : NULL, history, g_get_real_time());
     return TRUE;
 }
@@ -336,6 +341,10 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
     json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
     json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
+    json_add_string(w, "enforcement",
+                    d->cfg->daemon.dry_run ? "not enforced (dry run): bans are recorded, the "
+                                             "firewall is never changed"
+                                           : "enforced");
     json_add_string(w, "on_exit",
                     d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
     status_alerts(d, w);
