@@ -207,9 +207,22 @@ handle_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpo
     (void)peer;
     (void)req;
     Daemon *d = user_data;
-    if (!daemon_reload(d, "control socket", error))
+    g_autoptr(GPtrArray) applied = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) restart = g_ptr_array_new_with_free_func(g_free);
+    if (!daemon_reload_report(d, "control socket", applied, restart, error))
         return FALSE;
     json_add_bool(reply, "reloaded", TRUE);
+    /* What differs from the configuration at start: in force now, or waiting for a restart.
+     * A reply that only said "reloaded" would hide that a new firewall action is not in force
+     * yet. */
+    json_array_begin(reply, "applied");
+    for (guint i = 0; i < applied->len; i++)
+        json_add_string(reply, NULL, applied->pdata[i]);
+    json_array_end(reply);
+    json_array_begin(reply, "restart_required");
+    for (guint i = 0; i < restart->len; i++)
+        json_add_string(reply, NULL, restart->pdata[i]);
+    json_array_end(reply);
     return TRUE;
 }
 
