@@ -305,3 +305,19 @@ cli_table_free(CliTable *t)
     g_ptr_array_unref(t->rows);
     g_free(t);
 }
+
+int
+cli_exit_worst(int a, int b)
+{
+    /* Rank by how much is left undone; usage errors stop a command before any request. */
+    static const int order[] = {CLI_EXIT_OK, CLI_EXIT_PENDING, CLI_EXIT_FAILED,
+                                CLI_EXIT_UNREACHABLE, CLI_EXIT_USAGE};
+    guint ra = 0, rb = 0;
+    for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+        if (order[i] == a)
+            ra = i;
+        if (order[i] == b)
+            rb = i;
+    }
+    return ra >= rb ? a : b;
+}

@@ -213,8 +213,10 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
     case CTL_CMD_SHOW:
         if (!req->has_addr)
             return request_fail(error, "\"show\" needs \"addr\"");
-        if (req->addr.len != ipaddr_bits(&req->addr.addr))
-            return request_fail(error, "\"show\" takes an address, not a network");
+        if (req->limit > CTL_SHOW_LIMIT_MAX)
+            return request_fail(error,
+                                "\"show\" returns at most %u history entries; narrow the request",
+                                (guint)CTL_SHOW_LIMIT_MAX);
         break;
     case CTL_CMD_BAN:
         if (!req->has_addr)

@@ -57,6 +57,8 @@
 #define CTL_FOR_MAX_S (10 * 366 * 86400LL)
 /* Largest limit a list or show request may ask for. */
 #define CTL_LIMIT_MAX 1000000
+/* Most history entries one show reply carries: it is read in the daemon's main loop. */
+#define CTL_SHOW_LIMIT_MAX 1000
 
 typedef enum {
     CTL_CMD_LIST,

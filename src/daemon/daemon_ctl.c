@@ -34,10 +34,28 @@ handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     const IpAddr *a = &req->addr.addr;
     g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
     guint limit = req->limit ? req->limit : CTL_REPLY_SHOW_LIMIT_DEFAULT;
-    if (!store_load_history(d->store, a, limit, history, error))
-        return FALSE;
     Ban ban;
-    gboolean banned = bans_lookup_addr(d->bans, a, &ban);
+    gboolean banned;
+    if (req->addr.len < ipaddr_bits(a)) {
+        /* A network: the ban on exactly it, else one covering all of it. History is kept
+         * per address, so a network has none of its own. */
+        banned = bans_lookup_addr(d->bans, a, &ban) && ban.prefix.len <= req->addr.len;
+        g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+        bans_list(d->bans, all);
+        for (guint i = 0; i < all->len; i++) {
+            if (ipprefix_equal(&g_array_index(all, Ban, i).prefix, &req->addr)) {
+                ban = g_array_index(all, Ban, i);
+                banned = TRUE;
+                break;
+            }
+        }
+        char text[IPADDR_STRLEN];
+        json_add_string(reply, "network", ipprefix_format(&req->addr, text));
+    } else {
+        if (!store_load_history(d->store, a, limit, history, error))
+            return FALSE;
+        banned = bans_lookup_addr(d->bans, a, &ban);
+    }
     if (d->cfg->daemon.dry_run)
         json_add_bool(reply, "dry_run", TRUE);
     ctl_reply_show(reply, a, banned ? &ban : NULL, history, g_get_real_time());

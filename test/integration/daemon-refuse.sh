@@ -55,5 +55,26 @@ refused "192.0.2.0/24 is never banned (own_address: 192.0.2.1)" 192.0.2.0/24
 abctl ban 203.0.113.16/28 >/dev/null || ab_fail "a network beside the whitelisted /28 was refused"
 ab_kernel_has 203.0.113.16/28 || ab_fail "203.0.113.16/28 is not in the kernel"
 abctl ban 198.51.0.0/16 --force >/dev/null || ab_fail "--force does not override protect"
+
+echo "== show of a network ban; several addresses in one ban/unban, the worst exit status"
+abctl show 203.0.113.16/28 >"$AB_TMP/out" || ab_fail "show of a network ban failed"
+grep -q '^address *203.0.113.16/28$' "$AB_TMP/out" && grep -q '^state *banned (manual)' "$AB_TMP/out" ||
+    { cat "$AB_TMP/out"; ab_fail "show 203.0.113.16/28"; }
+abctl show --json 203.0.113.16/28 | jq -e '.ban.addr == "203.0.113.16/28"' >/dev/null ||
+    ab_fail "show --json of a network ban"
+rc=0
+abctl show --limit 1001 203.0.113.17 >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || ab_fail "show --limit 1001: exit $rc, want 2"
+rc=0
+abctl ban 203.0.113.40 192.0.2.1 203.0.113.41 >/dev/null 2>"$AB_TMP/err" || rc=$?
+[ "$rc" -eq 1 ] || ab_fail "ban of three with one refused: exit $rc, want 1"
+grep -q "192.0.2.1 is never banned" "$AB_TMP/err" || ab_fail "the refused one is not named"
+ab_kernel_has 203.0.113.40 && ab_kernel_has 203.0.113.41 || ab_fail "the other two were not banned"
+abctl unban 203.0.113.40 203.0.113.41 >/dev/null || ab_fail "unban of two failed"
+ab_kernel_lacks 203.0.113.40 && ab_kernel_lacks 203.0.113.41 || ab_fail "unban of two left one"
+rc=0
+abctl unban 203.0.113.16/28 203.0.113.99 >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || ab_fail "unban with one not banned: exit $rc, want 1"
+ab_kernel_lacks 203.0.113.16/28 || ab_fail "unban of a banned network beside an unbanned address"
 ab_stop
 echo "PASS"
