@@ -5,12 +5,51 @@
 #include "cli_ctl.h"
 #include "ipaddr.h"
 
+/* The daemon is down: no unban happens (the kernel and the store change together, through
+ * the daemon only), but the message says whether the store holds the ban and exactly how to
+ * lift it. */
+static int
+unban_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why)
+{
+    char buf[IPADDR_STRLEN];
+    const char *what = req->all ? "the bans" : ipprefix_format(&req->addr, buf);
+    g_autoptr(Store) store = cli_ctl_open_store(opts);
+    if (store && !req->all) {
+        g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
+        g_autoptr(GError) error = NULL;
+        gboolean found = FALSE;
+        if (store_load_bans(store, g_get_real_time(), bans, NULL, NULL, &error)) {
+            for (guint i = 0; i < bans->len; i++)
+                found = found || ipprefix_equal(&g_array_index(bans, Ban, i).prefix, &req->addr);
+            if (!found) {
+                fprintf(stderr,
+                        "alertban: the daemon is not running (%s), and %s has no ban in the "
+                        "stored state (%s): there is nothing to lift\n",
+                        why, what, store_path(store));
+                return CLI_EXIT_FAILED;
+            }
+        }
+    }
+    fprintf(stderr,
+            "alertban: the daemon is not running (%s), so %s cannot be unbanned now: the ban is "
+            "stored%s%s%s and, with on_exit = keep, still in the kernel.\n"
+            "  To lift it: start alertband and run this command again (the ban is removed from "
+            "the kernel and the store at once);\n"
+            "  or, to open the firewall right away, run \"alertband --flush\", which removes "
+            "every ban from the kernel (they stay stored and come back at the next start).\n",
+            why, what, store ? " (in " : "", store ? store_path(store) : "", store ? ")" : "");
+    return CLI_EXIT_UNREACHABLE;
+}
+
 /* One unban request and its line of output; the exit status. */
 static int
 unban_one(CliCtlOptions *opts, const CtlRequest *req)
 {
     g_autoptr(JsonValue) reply = NULL;
-    int rc = cli_ctl_call(opts, req, &reply);
+    g_autofree char *why = NULL;
+    int rc = cli_ctl_call_quiet(opts, req, &reply, &why);
+    if (rc == CLI_EXIT_UNREACHABLE && why)
+        return unban_offline(opts, req, why);
     if (rc != CLI_EXIT_OK)
         return rc;
     gint64 removed = json_get_int(reply, "removed", 0);

@@ -3,6 +3,7 @@
 # Reload tells the truth (issue 15): `alertban reload` lists what is in force and what waits
 # for a restart ([firewall] action), in text and --json; and whitelisting an address the
 # policy has banned lifts the ban at the reload, with an unban line reason=whitelisted.
+# With the daemon down, unban says whether the ban is stored and exactly how to lift it.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -54,4 +55,17 @@ ab_list_addrs | grep -qx 203.0.113.30 && ab_fail "203.0.113.30 is still listed"
 grep -q 'unban addr=203.0.113.30 .*reason=whitelisted' "$AB_DAEMON_LOG" ||
     ab_fail "no unban line with reason=whitelisted"
 ab_stop
+
+echo "== unban while the daemon is down says exactly how"
+rc=0
+abctl unban 203.0.113.31 >/dev/null 2>"$AB_TMP/err" || rc=$?
+[ "$rc" -eq 3 ] || ab_fail "offline unban of a stored ban: exit $rc, want 3"
+grep -q "203.0.113.31 cannot be unbanned now: the ban is stored" "$AB_TMP/err" &&
+    grep -q 'start alertband and run this command again' "$AB_TMP/err" &&
+    grep -q 'alertband --flush' "$AB_TMP/err" || { cat "$AB_TMP/err"; ab_fail "offline unban message"; }
+rc=0
+abctl unban 203.0.113.77 >/dev/null 2>"$AB_TMP/err" || rc=$?
+[ "$rc" -eq 1 ] || ab_fail "offline unban of an address with no ban: exit $rc, want 1"
+grep -q "203.0.113.77 has no ban in the stored state" "$AB_TMP/err" ||
+    { cat "$AB_TMP/err"; ab_fail "offline unban of an address with no ban: message"; }
 echo "PASS"
