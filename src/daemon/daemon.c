@@ -415,6 +415,14 @@ diff_settings(Daemon *d, const Config *old, const Config *cfg, GPtrArray *applie
         d->start_settings = settings_of(old, NULL); /* the first reload: old is the start's */
     g_autoptr(GHashTable) was = settings_of(old, order);
     g_autoptr(GHashTable) now = settings_of(cfg, order);
+    /* Settings the start had and both configurations lack (a [rule] section removed). */
+    GHashTableIter it;
+    gpointer gone;
+    g_hash_table_iter_init(&it, d->start_settings);
+    while (g_hash_table_iter_next(&it, &gone, NULL)) {
+        if (!g_hash_table_contains(was, gone) && !g_hash_table_contains(now, gone))
+            g_ptr_array_add(order, g_strdup(gone));
+    }
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < order->len; i++) {
         const char *key = order->pdata[i];
