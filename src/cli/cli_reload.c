@@ -26,6 +26,10 @@ cli_reload(int argc, char **argv)
     const JsonValue *restart = json_get(reply, "restart_required");
     guint n_applied = applied && applied->type == JSON_ARRAY ? applied->items->len : 0;
     guint n_restart = restart && restart->type == JSON_ARRAY ? restart->items->len : 0;
+    if (!applied && !restart) { /* a daemon that does not list them */
+        printf("configuration reloaded\n");
+        return CLI_EXIT_OK;
+    }
     if (n_applied + n_restart == 0) {
         printf("configuration reloaded: the same as at start\n");
         return CLI_EXIT_OK;
