@@ -61,7 +61,7 @@ cli_ban(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (argc < 2)
-        return cli_ctl_usage_error("ban", "expected one or more addresses or networks");
+        return cli_ctl_usage_error("ban", "expected one address or network, or more");
     CtlRequest req = {.cmd = CTL_CMD_BAN, .has_addr = TRUE, .permanent = permanent, .force = force};
     g_autoptr(GError) error = NULL;
     /* Every argument is checked before the first request, so a typo bans nothing. */
