@@ -75,7 +75,7 @@ usage(FILE *out)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'alertban COMMAND --help' for a command's options.\n"
                  "Exit status: 0 success, 1 refused or failed, 2 usage error, 3 daemon not "
-                 "reachable.\n");
+                 "reachable, 4 stored but not yet in the firewall.\n");
 }
 
 int

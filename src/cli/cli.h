@@ -9,6 +9,7 @@ enum {
     CLI_EXIT_FAILED = 1,      /* the request was refused or failed (reason printed) */
     CLI_EXIT_USAGE = 2,       /* bad arguments, or an input that cannot be opened */
     CLI_EXIT_UNREACHABLE = 3, /* the daemon is not running or not reachable */
+    CLI_EXIT_PENDING = 4,     /* ban/unban stored, the firewall not changed yet (retried) */
 };
 
 /* Runs a command. argv[0] is the command's name; the return value is the exit code. */

@@ -8,6 +8,34 @@
 #include "duration.h"
 #include "ipaddr.h"
 
+/* One ban request and its line of output; the exit status. */
+static int
+ban_one(CliCtlOptions *opts, const CtlRequest *req)
+{
+    g_autoptr(JsonValue) reply = NULL;
+    int rc = cli_ctl_call(opts, req, &reply);
+    if (rc != CLI_EXIT_OK || opts->json)
+        return rc;
+    char buf[IPADDR_STRLEN];
+    const JsonValue *ban = json_get(reply, "ban");
+    const char *addr = json_get_string(ban, "addr");
+    if (!addr)
+        addr = ipprefix_format(&req->addr, buf);
+    gint64 expires = json_get_int(ban, "expires", 0);
+    if (json_get_bool(ban, "permanent", req->permanent) || expires <= 0) {
+        printf("banned %s permanently\n", addr);
+    } else {
+        gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+        char d[DURATION_STRLEN];
+        g_autofree char *at = cli_format_time(expires);
+        /* The length asked for, printed back exactly ("--for 90" is "1m30s"). */
+        gint64 len_s = req->for_s > 0 ? req->for_s : expires - now;
+        printf("banned %s for %s (until %s)\n", addr,
+               duration_format_exact((guint64)MAX(len_s, 0), d), at);
+    }
+    return CLI_EXIT_OK;
+}
+
 int
 cli_ban(int argc, char **argv)
 {
@@ -25,18 +53,25 @@ cli_ban(int argc, char **argv)
          "Ban even an address the policy protects (own addresses, gateways, whitelist)", NULL},
         G_OPTION_ENTRY_NULL,
     };
-    int rc = cli_ctl_parse("ban", "ADDR|CIDR",
-                           "Bans an address or network now. A ban on an address already banned "
-                           "by the policy becomes manual and keeps its history.",
+    int rc = cli_ctl_parse("ban", "ADDR|CIDR...",
+                           "Bans addresses or networks now, one request each (the exit status "
+                           "is the worst of them). A ban on an address already banned by the "
+                           "policy becomes manual and keeps its history.",
                            entries, &opts, &argc, &argv);
     if (rc >= 0)
         return rc;
-    if (argc != 2)
-        return cli_ctl_usage_error("ban", "expected one address or network");
+    if (argc < 2)
+        return cli_ctl_usage_error("ban", "expected one address or network, or more");
     CtlRequest req = {.cmd = CTL_CMD_BAN, .has_addr = TRUE, .permanent = permanent, .force = force};
     g_autoptr(GError) error = NULL;
-    if (!ipprefix_parse(argv[1], &req.addr, &error))
-        return cli_ctl_usage_error("ban", "%s", error->message);
+    /* Every argument is checked before the first request, so a typo bans nothing. */
+    g_autoptr(GArray) addrs = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    for (int i = 1; i < argc; i++) {
+        IpPrefix p;
+        if (!ipprefix_parse(argv[i], &p, &error))
+            return cli_ctl_usage_error("ban", "%s", error->message);
+        g_array_append_val(addrs, p);
+    }
     if (duration && permanent)
         return cli_ctl_usage_error("ban", "--for and --permanent exclude each other");
     if (duration && !ctl_duration_parse(duration, &req.for_s, &error))
@@ -52,26 +87,10 @@ cli_ban(int argc, char **argv)
         }
         g_strlcpy(req.reason, reason, sizeof req.reason);
     }
-    g_autoptr(JsonValue) reply = NULL;
-    rc = cli_ctl_call(&opts, &req, &reply);
-    if (rc != CLI_EXIT_OK || opts.json)
-        return rc;
-    char buf[IPADDR_STRLEN];
-    const JsonValue *ban = json_get(reply, "ban");
-    const char *addr = json_get_string(ban, "addr");
-    if (!addr)
-        addr = ipprefix_format(&req.addr, buf);
-    gint64 expires = json_get_int(ban, "expires", 0);
-    if (json_get_bool(ban, "permanent", req.permanent) || expires <= 0) {
-        printf("banned %s permanently\n", addr);
-    } else {
-        gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
-        char d[DURATION_STRLEN];
-        g_autofree char *at = cli_format_time(expires);
-        /* The length asked for, printed back exactly ("--for 90" is "1m30s"). */
-        gint64 len_s = req.for_s > 0 ? req.for_s : expires - now;
-        printf("banned %s for %s (until %s)\n", addr,
-               duration_format_exact((guint64)MAX(len_s, 0), d), at);
+    int worst = CLI_EXIT_OK;
+    for (guint i = 0; i < addrs->len; i++) {
+        req.addr = g_array_index(addrs, IpPrefix, i);
+        worst = cli_exit_worst(worst, ban_one(&opts, &req));
     }
-    return CLI_EXIT_OK;
+    return worst;
 }

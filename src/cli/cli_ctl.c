@@ -55,7 +55,7 @@ cli_ctl_parse(const char *name, const char *params, const char *summary,
     g_option_context_set_summary(ctx, summary);
     g_option_context_set_description(
         ctx, "Exit status: 0 success, 1 refused or failed, 2 usage error, 3 daemon not "
-             "reachable.");
+             "reachable, 4 stored but not yet in the firewall.");
     if (entries)
         g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_main_entries(ctx, common, NULL);
@@ -181,6 +181,9 @@ cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply
         const char *msg = json_get_string(v, "error");
         g_autofree char *shown = cli_sanitize(msg ? msg : "request failed", 0);
         fprintf(stderr, "alertban: %s\n", shown);
+        /* Stored but not yet in the firewall is not a failure to retry by hand. */
+        if (g_strcmp0(json_get_string(v, "code"), "pending") == 0)
+            return CLI_EXIT_PENDING;
         return CLI_EXIT_FAILED;
     }
     *reply = g_steal_pointer(&v);
@@ -301,4 +304,20 @@ cli_table_free(CliTable *t)
         return;
     g_ptr_array_unref(t->rows);
     g_free(t);
+}
+
+int
+cli_exit_worst(int a, int b)
+{
+    /* Rank by how much is left undone; usage errors stop a command before any request. */
+    static const int order[] = {CLI_EXIT_OK, CLI_EXIT_PENDING, CLI_EXIT_FAILED,
+                                CLI_EXIT_UNREACHABLE, CLI_EXIT_USAGE};
+    guint ra = 0, rb = 0;
+    for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+        if (order[i] == a)
+            ra = i;
+        if (order[i] == b)
+            rb = i;
+    }
+    return ra >= rb ? a : b;
 }

@@ -33,6 +33,10 @@ int cli_ctl_parse(const char *name, const char *params, const char *summary,
 /* Reports a usage error for command name and returns CLI_EXIT_USAGE. */
 int cli_ctl_usage_error(const char *name, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* The worse of two exit statuses of one command run over several addresses: unreachable,
+ * then failed, then pending (stored, not in the firewall yet), then success. */
+int cli_exit_worst(int a, int b);
+
 /* The configuration the daemon reads: -c FILE, else $ALERTBAN_CONFIG, else CLI_CONFIG_DEFAULT
  * (whose absence is not an error), with the environment overrides applied. NULL when there
  * is none, or when the file does not load: that is reported as a warning and the built-in

@@ -88,6 +88,9 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
         return;
     }
     gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    gboolean dry = json_get_bool(reply, "dry_run", FALSE);
+    if (dry)
+        printf("not enforced (dry run): these bans are recorded; the firewall is not changed\n");
     g_autoptr(GPtrArray) rows = g_ptr_array_new();
     for (guint i = 0; i < bans->items->len; i++) {
         const JsonValue *b = bans->items->pdata[i];
@@ -157,6 +160,8 @@ list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, JsonVa
     JsonWriter w;
     ctl_proto_reply_begin(&w, line);
     json_add_bool(&w, "offline", TRUE);
+    if (g_str_has_suffix(store_path(store), STORE_DRY_RUN_DB_NAME))
+        json_add_bool(&w, "dry_run", TRUE);
     ctl_reply_list(&w, req, bans, now);
     ctl_proto_reply_end(&w);
     return cli_ctl_offline_reply(opts, line, reply);

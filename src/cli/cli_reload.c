@@ -22,6 +22,32 @@ cli_reload(int argc, char **argv)
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
+    const JsonValue *applied = json_get(reply, "applied");
+    const JsonValue *restart = json_get(reply, "restart_required");
+    guint n_applied = applied && applied->type == JSON_ARRAY ? applied->items->len : 0;
+    guint n_restart = restart && restart->type == JSON_ARRAY ? restart->items->len : 0;
+    if (!applied && !restart) { /* a daemon that does not list them */
+        printf("configuration reloaded\n");
+        return CLI_EXIT_OK;
+    }
+    if (n_applied + n_restart == 0) {
+        printf("configuration reloaded: the same as at start\n");
+        return CLI_EXIT_OK;
+    }
     printf("configuration reloaded\n");
+    const JsonValue *lists[] = {applied, restart};
+    const char *titles[] = {"changed since start, in force", "changed, waits for a restart of alertband"};
+    guint counts[] = {n_applied, n_restart};
+    for (guint l = 0; l < 2; l++) {
+        if (counts[l] == 0)
+            continue;
+        printf("%s:", titles[l]);
+        for (guint i = 0; i < counts[l]; i++) {
+            const JsonValue *v = lists[l]->items->pdata[i];
+            g_autofree char *shown = cli_sanitize(v->type == JSON_STRING ? v->s : "?", 80);
+            printf(" %s", shown);
+        }
+        printf("\n");
+    }
     return CLI_EXIT_OK;
 }

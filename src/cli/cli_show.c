@@ -35,13 +35,14 @@ print_ban(const JsonValue *reply, const char *addr)
     gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
     const char *source = json_get_string(ban, "source");
     gint64 expires = json_get_int(ban, "expires", 0);
+    const char *dry = json_get_bool(reply, "dry_run", FALSE) ? ", not enforced (dry run)" : "";
     if (json_get_bool(ban, "permanent", FALSE) || expires <= 0) {
-        printf("state       banned permanently (%s)\n", source ? source : "-");
+        printf("state       banned permanently (%s)%s\n", source ? source : "-", dry);
     } else {
         char buf[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
-        printf("state       banned (%s), expires in %s at %s\n", source ? source : "-",
-               duration_format_short(MAX(expires - now, 0), buf), at);
+        printf("state       banned (%s), expires in %s at %s%s\n", source ? source : "-",
+               duration_format_short(MAX(expires - now, 0), buf), at, dry);
     }
     const char *covering = json_get_string(ban, "addr");
     if (covering && g_strcmp0(covering, addr) != 0)
@@ -119,8 +120,11 @@ print_history(const JsonValue *reply)
 /* The daemon is not running: the address's stored ban (the most specific one covering it) and
  * history, read-only. */
 static int
-show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why, JsonValue **reply)
+show_offline(CliCtlOptions *opts, const IpPrefix *p, guint limit, const char *why,
+             JsonValue **reply)
 {
+    const IpAddr *a = &p->addr;
+    gboolean network = p->len < ipaddr_bits(a);
     g_autoptr(Store) store = cli_ctl_open_store(opts);
     if (!store) {
         fprintf(stderr, "alertban: the daemon is not reachable: %s\n", why);
@@ -131,15 +135,16 @@ show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
     g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
     g_autoptr(GError) error = NULL;
     if (!store_load_bans(store, now, bans, NULL, NULL, &error) ||
-        !store_load_history(store, a, limit ? limit : CTL_REPLY_SHOW_LIMIT_DEFAULT, history,
-                            &error)) {
+        (!network && !store_load_history(store, a, limit ? limit : CTL_REPLY_SHOW_LIMIT_DEFAULT,
+                                         history, &error))) {
         fprintf(stderr, "alertban: reading %s: %s\n", store_path(store), error->message);
         return CLI_EXIT_FAILED;
     }
     const Ban *covering = NULL;
     for (guint i = 0; i < bans->len; i++) {
         const Ban *b = &g_array_index(bans, Ban, i);
-        if (ipprefix_contains(&b->prefix, a) && (!covering || b->prefix.len > covering->prefix.len))
+        if (ipprefix_contains(&b->prefix, a) && b->prefix.len <= p->len &&
+            (!covering || b->prefix.len > covering->prefix.len))
             covering = b;
     }
     fprintf(stderr, "alertban: the daemon is not running (%s); stored state, read-only from %s:\n",
@@ -148,6 +153,8 @@ show_offline(CliCtlOptions *opts, const IpAddr *a, guint limit, const char *why,
     JsonWriter w;
     ctl_proto_reply_begin(&w, line);
     json_add_bool(&w, "offline", TRUE);
+    if (g_str_has_suffix(store_path(store), STORE_DRY_RUN_DB_NAME))
+        json_add_bool(&w, "dry_run", TRUE);
     ctl_reply_show(&w, a, covering, history, now);
     ctl_proto_reply_end(&w);
     return cli_ctl_offline_reply(opts, line, reply);
@@ -163,30 +170,31 @@ cli_show(int argc, char **argv)
          "Show at most N history entries (default: the daemon's)", "N"},
         G_OPTION_ENTRY_NULL,
     };
-    int rc = cli_ctl_parse("show", "ADDR",
-                           "Shows the ban on an address, if any, and the alerts recorded for "
-                           "it, newest first.",
+    int rc = cli_ctl_parse("show", "ADDR|CIDR",
+                           "Shows the ban on an address or network, if any, and the alerts "
+                           "recorded for an address, newest first.",
                            entries, &opts, &argc, &argv);
     if (rc >= 0)
         return rc;
     if (argc != 2)
         return cli_ctl_usage_error("show", "expected one address");
-    if (limit < 0 || limit > CTL_LIMIT_MAX)
-        return cli_ctl_usage_error("show", "--limit must be 1..%d", CTL_LIMIT_MAX);
+    if (limit < 0 || limit > CTL_SHOW_LIMIT_MAX)
+        return cli_ctl_usage_error("show", "--limit must be 1..%d", CTL_SHOW_LIMIT_MAX);
     CtlRequest req = {.cmd = CTL_CMD_SHOW, .has_addr = TRUE, .limit = (guint32)limit};
-    IpAddr a;
-    if (!ipaddr_parse(argv[1], &a))
-        return cli_ctl_usage_error("show", "'%s' is not an IP address", argv[1]);
-    ipprefix_from_addr(&a, &req.addr);
+    g_autoptr(GError) perr = NULL;
+    if (!ipprefix_parse(argv[1], &req.addr, &perr))
+        return cli_ctl_usage_error("show", "%s", perr->message);
+    IpAddr a = req.addr.addr;
+    gboolean network = req.addr.len < ipaddr_bits(&a);
     g_autoptr(JsonValue) reply = NULL;
     g_autofree char *why = NULL;
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
     if (rc == CLI_EXIT_UNREACHABLE && why)
-        rc = show_offline(&opts, &a, req.limit, why, &reply);
+        rc = show_offline(&opts, &req.addr, req.limit, why, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
     char buf[IPADDR_STRLEN];
-    print_ban(reply, ipaddr_format(&a, buf));
+    print_ban(reply, network ? ipprefix_format(&req.addr, buf) : ipaddr_format(&a, buf));
     print_history(reply);
     return CLI_EXIT_OK;
 }

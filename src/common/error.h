@@ -13,6 +13,8 @@ typedef enum {
     ALERTBAN_ERROR_FIREWALL, /* the kernel refused or libiptc failed */
     ALERTBAN_ERROR_STORE,    /* SQLite failed */
     ALERTBAN_ERROR_PROTO,    /* malformed control request or reply */
+    ALERTBAN_ERROR_BUSY,     /* another program holds what we need (the xtables lock); retry */
+    ALERTBAN_ERROR_PENDING,  /* stored, but not in force yet (the firewall change is retried) */
 } AlertbanError;
 
 GQuark alertban_error_quark(void);

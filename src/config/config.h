@@ -108,6 +108,7 @@ typedef struct {
         guint max_tracked;         /* cap of the table of tracked, not yet banned addresses */
         GArray *home_net;          /* IpPrefix; empty: every alert counts */
         GArray *protect;           /* IpPrefix */
+        guint min_prefix4, min_prefix6; /* manual bans of wider networks need --force */
     } policy;
 
     struct {

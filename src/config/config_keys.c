@@ -141,6 +141,10 @@ const ConfigKey config_keys[] = {
      .doc = "When set, only alerts whose other end is inside these networks count."},
     {POLICY, "protect", &config_value_prefixes, CFG_FIELD(GArray *, policy.protect), .def = "",
      .doc = "Networks never banned."},
+    {POLICY, "min_prefix4", &config_value_uint, CFG_FIELD(guint, policy.min_prefix4), .min = 1,
+     .max = 32, .def = "16", .doc = "Shortest IPv4 prefix a manual ban takes without --force."},
+    {POLICY, "min_prefix6", &config_value_uint, CFG_FIELD(guint, policy.min_prefix6), .min = 1,
+     .max = 128, .def = "48", .doc = "Shortest IPv6 prefix a manual ban takes without --force."},
 
     {WHITELIST, "address", &config_value_prefixes, CFG_FIELD(GArray *, whitelist.addresses),
      .def = "", .doc = "Addresses or networks never banned."},

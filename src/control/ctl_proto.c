@@ -213,8 +213,10 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
     case CTL_CMD_SHOW:
         if (!req->has_addr)
             return request_fail(error, "\"show\" needs \"addr\"");
-        if (req->addr.len != ipaddr_bits(&req->addr.addr))
-            return request_fail(error, "\"show\" takes an address, not a network");
+        if (req->limit > CTL_SHOW_LIMIT_MAX)
+            return request_fail(error,
+                                "\"show\" returns at most %u history entries; narrow the request",
+                                (guint)CTL_SHOW_LIMIT_MAX);
         break;
     case CTL_CMD_BAN:
         if (!req->has_addr)
@@ -290,6 +292,23 @@ ctl_proto_reply_error(GString *out, const char *code, const char *message)
     json_add_bool(&w, "ok", FALSE);
     json_add_string(&w, "code", code);
     json_add_string(&w, "error", message);
+    json_object_end(&w);
+    g_string_append_c(out, '\n');
+}
+
+void
+ctl_proto_reply_error_state(GString *out, const char *code, const char *message,
+                            gboolean stored, gboolean enforced)
+{
+    JsonWriter w;
+    json_writer_init(&w, out);
+    json_object_begin(&w, NULL);
+    json_add_int(&w, "v", CTL_PROTO_VERSION);
+    json_add_bool(&w, "ok", FALSE);
+    json_add_string(&w, "code", code);
+    json_add_string(&w, "error", message);
+    json_add_bool(&w, "stored", stored);
+    json_add_bool(&w, "enforced", enforced);
     json_object_end(&w);
     g_string_append_c(out, '\n');
 }

@@ -57,6 +57,8 @@
 #define CTL_FOR_MAX_S (10 * 366 * 86400LL)
 /* Largest limit a list or show request may ask for. */
 #define CTL_LIMIT_MAX 1000000
+/* Most history entries one show reply carries: it is read in the daemon's main loop. */
+#define CTL_SHOW_LIMIT_MAX 1000
 
 typedef enum {
     CTL_CMD_LIST,
@@ -114,6 +116,11 @@ void ctl_proto_reply_begin(JsonWriter *w, GString *out);
 void ctl_proto_reply_end(JsonWriter *w);
 /* Appends a whole error reply line: {"v":1,"ok":false,"code":code,"error":message}\n. */
 void ctl_proto_reply_error(GString *out, const char *code, const char *message);
+/* The same for a ban or unban that did not fully happen, with what did: "stored" (the change
+ * is committed to the store) and "enforced" (the firewall has it). code is "pending" (stored,
+ * the firewall change is retried) or "store" (not stored). */
+void ctl_proto_reply_error_state(GString *out, const char *code, const char *message,
+                                 gboolean stored, gboolean enforced);
 
 /* Parses a reply line and checks its version and "ok" member. Returns the reply object (also
  * for ok:false; *ok tells which) or NULL with a PROTO error when it is not a valid reply. */

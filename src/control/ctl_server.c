@@ -220,7 +220,16 @@ client_handle_line(Client *c, const char *line, gsize len)
             client_reply_error(c, "failed", "internal error");
             return;
         }
-        client_reply_error(c, "failed", error->message);
+        /* A change that was stored but is not in force yet, or not stored at all: the
+         * reply says which, so the CLI's exit status can. */
+        g_string_truncate(c->out, 0);
+        if (g_error_matches(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PENDING))
+            ctl_proto_reply_error_state(c->out, "pending", error->message, TRUE, FALSE);
+        else if (g_error_matches(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE))
+            ctl_proto_reply_error_state(c->out, "store", error->message, FALSE, FALSE);
+        else
+            ctl_proto_reply_error(c->out, "failed", error->message);
+        s->stats.errors++;
         return;
     }
     if (w.depth != 1) {

@@ -376,46 +376,125 @@ file_digest(const char *path)
     return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
 }
 
-static gboolean
-strv_equal(const GPtrArray *a, const GPtrArray *b)
+/* The settings of cfg as "section.key" -> value (repeated keys joined by newlines), in
+ * config_format()'s order (appended to order when not NULL). */
+static GHashTable *
+settings_of(const Config *cfg, GPtrArray *order)
 {
-    if (a->len != b->len)
-        return FALSE;
-    for (guint i = 0; i < a->len; i++) {
-        if (g_strcmp0(a->pdata[i], b->pdata[i]) != 0)
-            return FALSE;
+    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autofree char *text = config_format(cfg);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autofree char *section = g_strdup("");
+    for (guint i = 0; lines[i]; i++) {
+        const char *l = lines[i];
+        if (l[0] == '[') {
+            g_free(section);
+            section = g_strndup(l + 1, strcspn(l + 1, "]"));
+            continue;
+        }
+        const char *eq = strstr(l, " = ");
+        if (l[0] == ';' || l[0] == '\0' || !eq)
+            continue;
+        char *key = g_strdup_printf("%s.%.*s", section, (int)(eq - l), l);
+        const char *old = g_hash_table_lookup(h, key);
+        char *value = old ? g_strdup_printf("%s\n%s", old, eq + 3) : g_strdup(eq + 3);
+        if (!old && order)
+            g_ptr_array_add(order, g_strdup(key));
+        g_hash_table_insert(h, key, value);
     }
-    return TRUE;
+    return h;
 }
 
-/* Settings read only at start: say so when a reload changes them. */
-static void
-warn_restart_only(const Config *old, const Config *cfg)
+/* Settings read only at start: the listening socket, the state, what is followed, the
+ * firewall backend and its rules, the table's size. */
+static gboolean
+restart_only(const char *key)
 {
-    const char *what[7];
-    guint n = 0;
-    if (g_strcmp0(old->daemon.state_dir, cfg->daemon.state_dir) != 0)
-        what[n++] = "state_dir";
-    if (g_strcmp0(old->daemon.socket, cfg->daemon.socket) != 0 ||
-        g_strcmp0(old->daemon.socket_group, cfg->daemon.socket_group) != 0)
-        what[n++] = "socket";
-    if (old->daemon.dry_run != cfg->daemon.dry_run)
-        what[n++] = "dry_run";
-    if (!strv_equal(old->input.paths, cfg->input.paths) ||
-        old->input.idle_ms != cfg->input.idle_ms || old->input.line_max != cfg->input.line_max)
-        what[n++] = "[input]";
-    if (memcmp(&old->firewall, &cfg->firewall, sizeof cfg->firewall) != 0)
-        what[n++] = "[firewall]";
-    if (old->daemon.max_bans != cfg->daemon.max_bans)
-        what[n++] = "max_bans";
-    if (g_strcmp0(old->daemon.user, cfg->daemon.user) != 0)
-        what[n++] = "user";
-    for (guint i = 0; i < n; i++)
-        g_warning("config: %s changed; it takes effect at the next restart", what[i]);
+    static const char *const daemon_keys[] = {"daemon.state_dir", "daemon.socket",
+                                              "daemon.socket_group", "daemon.dry_run",
+                                              "daemon.max_bans", "daemon.user"};
+    if (g_str_has_prefix(key, "input.") || g_str_has_prefix(key, "firewall.") ||
+        g_str_has_prefix(key, "share."))
+        return TRUE;
+    for (gsize i = 0; i < G_N_ELEMENTS(daemon_keys); i++) {
+        if (g_str_equal(key, daemon_keys[i]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* What a reload to cfg changes, as "section.key" names, both measured against the
+ * configuration the daemon started with (so a reload the file watch made first does not hide
+ * anything): applied (in force now) or restart (read only at start, waiting). A setting that
+ * changed since the previous configuration (old) and waits for a restart is also logged. */
+static void
+diff_settings(Daemon *d, const Config *old, const Config *cfg, GPtrArray *applied,
+              GPtrArray *restart)
+{
+    g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func(g_free);
+    if (!d->start_settings)
+        d->start_settings = settings_of(old, NULL); /* the first reload: old is the start's */
+    g_autoptr(GHashTable) was = settings_of(old, order);
+    g_autoptr(GHashTable) now = settings_of(cfg, order);
+    /* Settings the start had and both configurations lack (a [rule] section removed). */
+    GHashTableIter it;
+    gpointer gone;
+    g_hash_table_iter_init(&it, d->start_settings);
+    while (g_hash_table_iter_next(&it, &gone, NULL)) {
+        if (!g_hash_table_contains(was, gone) && !g_hash_table_contains(now, gone))
+            g_ptr_array_add(order, g_strdup(gone));
+    }
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < order->len; i++) {
+        const char *key = order->pdata[i];
+        if (!g_hash_table_add(seen, (gpointer)key))
+            continue;
+        const char *value = g_hash_table_lookup(now, key);
+        if (g_strcmp0(g_hash_table_lookup(d->start_settings, key), value) == 0)
+            continue;
+        gboolean fresh = g_strcmp0(g_hash_table_lookup(was, key), value) != 0;
+        if (restart_only(key)) {
+            if (fresh)
+                g_warning("config: %s changed; it takes effect at the next restart", key);
+            g_ptr_array_add(restart, g_strdup(key));
+        } else {
+            g_ptr_array_add(applied, g_strdup(key));
+        }
+    }
+}
+
+/* After a reload: the policy's bans the new whitelist or protect list now covers are lifted
+ * at once (an unban line with reason=whitelisted), as if they had never been made. An
+ * operator's manual ban stays (it may have been forced), with a warning. */
+static void
+lift_whitelisted(Daemon *d)
+{
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(d->bans, all);
+    guint lifted = 0;
+    for (guint i = 0; i < all->len; i++) {
+        const Ban *b = &g_array_index(all, Ban, i);
+        IpPrefix matched = {0};
+        PolicyReason r = policy_check_prefix(d->policy, &b->prefix, &matched);
+        if (r != POLICY_REASON_WHITELISTED_ADDRESS && r != POLICY_REASON_PROTECTED)
+            continue;
+        char text[IPADDR_STRLEN];
+        if (b->source == BAN_SOURCE_MANUAL) {
+            g_warning("config: the manual ban of %s is now %s; it stays until unbanned",
+                      ipprefix_format(&b->prefix, text), policy_reason_name(r));
+            continue;
+        }
+        lifted += bans_remove(d->bans, &b->prefix, "whitelisted");
+    }
+    if (lifted > 0) {
+        g_message("config: lifted %u bans the reloaded whitelist covers", lifted);
+        request_turn(d);
+    }
 }
 
 gboolean
-daemon_reload(Daemon *d, const char *why, GError **error)
+daemon_reload_report(Daemon *d, const char *why, GPtrArray *applied, GPtrArray *restart,
+                     GError **error)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(Config) fresh = config_load_file(d->config_path, &err);
@@ -427,7 +506,9 @@ daemon_reload(Daemon *d, const char *why, GError **error)
         return FALSE;
     }
     config_apply_env(fresh);
-    warn_restart_only(d->cfg, fresh);
+    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) r = g_ptr_array_new_with_free_func(g_free);
+    diff_settings(d, d->cfg, fresh, a, r);
     Config *old = d->cfg;
     d->cfg = g_steal_pointer(&fresh);
     policy_set_config(d->policy, d->cfg);
@@ -435,8 +516,20 @@ daemon_reload(Daemon *d, const char *why, GError **error)
     g_free(d->config_digest);
     d->config_digest = file_digest(d->config_path);
     d->reloads++;
-    g_message("config: reloaded %s (%s)", d->config_path, why);
+    lift_whitelisted(d);
+    g_message("config: reloaded %s (%s): applied=%u restart_required=%u", d->config_path, why,
+              a->len, r->len);
+    for (guint i = 0; applied && i < a->len; i++)
+        g_ptr_array_add(applied, g_strdup(a->pdata[i]));
+    for (guint i = 0; restart && i < r->len; i++)
+        g_ptr_array_add(restart, g_strdup(r->pdata[i]));
     return TRUE;
+}
+
+gboolean
+daemon_reload(Daemon *d, const char *why, GError **error)
+{
+    return daemon_reload_report(d, why, NULL, NULL, error);
 }
 
 static void
@@ -649,6 +742,7 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     BansOptions bo;
     bans_options_init(&bo);
     bo.max_bans = cfg->daemon.max_bans;
+    bo.busy_warn_ms = cfg->firewall.lock_timeout_ms;
     d->bans = bans_new(d->store, loading_fw, &bo, NULL);
     if (!bans_load(d->bans, NULL, ls, error))
         return FALSE;
@@ -828,6 +922,9 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     if (!start_tail(d, error))
         return NULL;
     bans_attach(d->bans, d->ctx);
+    /* From here on the main loop runs: a held xtables lock must not stop it (status, alerts,
+     * the socket); the table retries the firewall on a timer instead. */
+    daemon_fw_set_lock_nowait(d->fw, TRUE);
     if (d->opts.handle_signals)
         start_signals(d);
     on_purge(d);
@@ -858,7 +955,9 @@ int
 daemon_run(Daemon *d)
 {
     g_main_loop_run(d->loop);
-    /* The last turn: whatever was queued is committed and applied before stopping. */
+    /* The last turn: whatever was queued is committed and applied before stopping, waiting
+     * for the xtables lock as long as lock_timeout allows. */
+    daemon_fw_set_lock_nowait(d->fw, FALSE);
     int rc = EXIT_SUCCESS;
     g_autoptr(GError) error = NULL;
     if (!daemon_end_turn(d, &error))
@@ -873,6 +972,8 @@ daemon_run(Daemon *d)
         }
         g_message("alertband stopped: on_exit=flush, %u bans stay stored for the next start",
                   bc.total);
+    } else if (d->cfg->daemon.dry_run) {
+        g_message("alertband stopped: dry_run, %u bans recorded, not enforced", bc.total);
     } else {
         g_message("alertband stopped: on_exit=keep, %u bans stay in force", bc.total);
     }
@@ -920,6 +1021,7 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->store, store_free);
     g_clear_pointer(&d->fw, daemon_fw_free); /* after the table, which borrows its backend */
     g_clear_pointer(&d->newest_file, g_hash_table_unref);
+    g_clear_pointer(&d->start_settings, g_hash_table_unref);
     g_clear_pointer(&d->loop, g_main_loop_unref);
     g_clear_pointer(&d->ctx, g_main_context_unref);
     config_free(d->cfg);

@@ -43,6 +43,11 @@ void daemon_quit(Daemon *d);
  * the reason logged and in error) otherwise. why is logged ("SIGHUP", "file changed"). */
 gboolean daemon_reload(Daemon *d, const char *why, GError **error);
 
+/* daemon_reload() that also tells what changed, as "section.key" names (appended, owned
+ * strings; either may be NULL): applied now, and read only at the next restart. */
+gboolean daemon_reload_report(Daemon *d, const char *why, GPtrArray *applied,
+                              GPtrArray *restart, GError **error);
+
 /* Ends the current turn now: queues the inputs' checkpoints, commits the store, then applies
  * the table's firewall changes. The main loop does this itself at each turn's end. */
 gboolean daemon_end_turn(Daemon *d, GError **error);

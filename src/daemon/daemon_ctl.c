@@ -18,6 +18,9 @@ handle_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     Daemon *d = user_data;
     g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
     bans_list(d->bans, bans);
+    /* A dry run's bans are recorded, never enforced: every view says so. */
+    if (d->cfg->daemon.dry_run)
+        json_add_bool(reply, "dry_run", TRUE);
     ctl_reply_list(reply, req, bans, g_get_real_time());
     return TRUE;
 }
@@ -31,21 +34,72 @@ handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     const IpAddr *a = &req->addr.addr;
     g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
     guint limit = req->limit ? req->limit : CTL_REPLY_SHOW_LIMIT_DEFAULT;
-    if (!store_load_history(d->store, a, limit, history, error))
-        return FALSE;
     Ban ban;
-    gboolean banned = bans_lookup_addr(d->bans, a, &ban);
+    gboolean banned;
+    if (req->addr.len < ipaddr_bits(a)) {
+        /* A network: the ban on exactly it, else one covering all of it. History is kept
+         * per address, so a network has none of its own. */
+        banned = bans_lookup_addr(d->bans, a, &ban) && ban.prefix.len <= req->addr.len;
+        g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+        bans_list(d->bans, all);
+        for (guint i = 0; i < all->len; i++) {
+            if (ipprefix_equal(&g_array_index(all, Ban, i).prefix, &req->addr)) {
+                ban = g_array_index(all, Ban, i);
+                banned = TRUE;
+                break;
+            }
+        }
+        char text[IPADDR_STRLEN];
+        json_add_string(reply, "network", ipprefix_format(&req->addr, text));
+    } else {
+        if (!store_load_history(d->store, a, limit, history, error))
+            return FALSE;
+        banned = bans_lookup_addr(d->bans, a, &ban);
+    }
+    if (d->cfg->daemon.dry_run)
+        json_add_bool(reply, "dry_run", TRUE);
     ctl_reply_show(reply, a, banned ? &ban : NULL, history, g_get_real_time());
     return TRUE;
 }
 
-/* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: the network
- * address itself, and every own address and gateway inside p. */
+/* Ends the turn that carries an operator's ban or unban (what, of whom) at once, so the reply
+ * tells what happened: TRUE when the store committed it and the firewall has it. Otherwise
+ * error is ALERTBAN_ERROR_STORE (not stored: gone at a restart) or ALERTBAN_ERROR_PENDING
+ * (stored; the firewall change waits for the xtables lock or failed, and is retried). */
+static gboolean
+end_change_turn(Daemon *d, const char *what, const char *whom, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    if (daemon_end_turn(d, &err))
+        return TRUE;
+    if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "%s %s failed: the store could not commit it (%s)%s", what, whom,
+                    err->message,
+                    g_str_equal(what, "ban") ? "; nothing was banned"
+                                             : "; it is out of the firewall, but would come back"
+                                               " at a restart unless the retried commit succeeds");
+    } else if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_BUSY)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PENDING,
+                    "%s %s stored; the firewall is waiting for the xtables lock (%s); it is "
+                    "applied as soon as the lock is free",
+                    what, whom, err->message);
+    } else {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PENDING,
+                    "%s %s stored; the firewall change failed and is retried: %s", what, whom,
+                    err->message);
+    }
+    return FALSE;
+}
+
+/* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: its network
+ * address, every protected or whitelisted entry and built-in class overlapping p (matched
+ * gets it), and every own address and gateway inside p (hit gets it). */
 PolicyReason
 daemon_check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
 {
     *hit = p->addr;
-    PolicyReason r = policy_check_address(d->policy, &p->addr, matched);
+    PolicyReason r = policy_check_prefix(d->policy, p, matched);
     if (r != POLICY_REASON_N)
         return r;
     if (p->len == 0)
@@ -74,14 +128,38 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
     ipprefix_format(&req->addr, text);
     g_message("control: ban request addr=%s force=%d uid=%u pid=%d", text, req->force,
               (guint)peer->uid, (int)peer->pid);
+    /* A zero-length prefix (0.0.0.0/0, ::/0, ::ffff:0.0.0.0/96) bans everyone, this host and
+     * its gateway included, and no iptables or ipset backend can hold it: never, --force or
+     * not. fw_prefix_bannable() is the check every backend makes. */
+    if (!fw_prefix_bannable(&req->addr, "control", "ban", NULL)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
+                    "%s is refused, even with --force: a zero-length prefix bans every "
+                    "address, the host's own and its gateway's included",
+                    text);
+        return FALSE;
+    }
+    gboolean v6 = req->addr.addr.family == AF_INET6;
+    guint min_len = v6 ? d->cfg->policy.min_prefix6 : d->cfg->policy.min_prefix4;
+    if (!req->force && req->addr.len < min_len) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
+                    "%s is wider than min_prefix%c = %u ([policy]); use --force to ban it anyway",
+                    text, v6 ? '6' : '4', min_len);
+        return FALSE;
+    }
     if (!req->force) {
         IpAddr hit;
         IpPrefix matched = {0};
         PolicyReason r = daemon_check_prefix(d, &req->addr, &hit, &matched);
         if (r != POLICY_REASON_N) {
+            /* Name what matched: the whitelist's or protect's entry (the /28, not the
+             * address asked for), else the address (own, gateway, built-in class). */
+            if (matched.addr.family != 0)
+                ipprefix_format(&matched, hit_text);
+            else
+                ipaddr_format(&hit, hit_text);
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                         "%s is never banned (%s: %s); use --force to ban it anyway", text,
-                        policy_reason_name(r), ipaddr_format(&hit, hit_text));
+                        policy_reason_name(r), hit_text);
             return FALSE;
         }
     }
@@ -94,12 +172,24 @@ handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoint
         .msg = req->reason[0] ? req->reason : "",
     };
     Ban ban;
-    if (bans_add(d->bans, &br, &ban) == BANS_REFUSED) {
+    BansResult res = bans_add(d->bans, &br, &ban);
+    if (res == BANS_REFUSED) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
                     "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
         return FALSE;
     }
     daemon_share_publish_ban(d, &ban);
+    g_autoptr(GError) err = NULL;
+    if (!end_change_turn(d, "ban", text, &err)) {
+        /* A new ban the store could not keep would vanish at the next restart: take it
+         * back, so that what the operator was told (not banned) is what holds. */
+        if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE) && res == BANS_ADDED) {
+            bans_remove(d->bans, &req->addr, "not-stored");
+            daemon_end_turn(d, NULL);
+        }
+        g_propagate_error(error, g_steal_pointer(&err));
+        return FALSE;
+    }
     json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
     ctl_reply_add_ban(reply, "ban", &ban);
     return TRUE;
@@ -109,7 +199,6 @@ static gboolean
 handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
              GError **error)
 {
-    (void)error;
     Daemon *d = user_data;
     guint removed = 0;
     char text[IPADDR_STRLEN];
@@ -131,6 +220,8 @@ handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoi
         /* Published even when this node had no ban: the operator's word goes to every node. */
         daemon_share_publish_unban(d, &req->addr);
     }
+    if (removed > 0 && !end_change_turn(d, "unban", req->all ? "all" : text, error))
+        return FALSE;
     json_add_int(reply, "removed", removed);
     return TRUE;
 }
@@ -142,9 +233,22 @@ handle_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpo
     (void)peer;
     (void)req;
     Daemon *d = user_data;
-    if (!daemon_reload(d, "control socket", error))
+    g_autoptr(GPtrArray) applied = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) restart = g_ptr_array_new_with_free_func(g_free);
+    if (!daemon_reload_report(d, "control socket", applied, restart, error))
         return FALSE;
     json_add_bool(reply, "reloaded", TRUE);
+    /* What differs from the configuration at start: in force now, or waiting for a restart.
+     * A reply that only said "reloaded" would hide that a new firewall action is not in force
+     * yet. */
+    json_array_begin(reply, "applied");
+    for (guint i = 0; i < applied->len; i++)
+        json_add_string(reply, NULL, applied->pdata[i]);
+    json_array_end(reply);
+    json_array_begin(reply, "restart_required");
+    for (guint i = 0; i < restart->len; i++)
+        json_add_string(reply, NULL, restart->pdata[i]);
+    json_array_end(reply);
     return TRUE;
 }
 
@@ -222,6 +326,10 @@ status_firewall(Daemon *d, const BansCounts *bc, JsonWriter *w)
     json_add_string(w, "chain", d->cfg->firewall.chain);
     json_add_int(w, "failures", (gint64)bc->fw_failures);
     json_add_bool(w, "degraded", bans_degraded(d->bans));
+    gint64 busy_since = 0;
+    gboolean busy = bans_fw_busy(d->bans, &busy_since);
+    json_add_bool(w, "waiting_for_lock", busy);
+    json_add_int(w, "waiting_ms", busy ? (g_get_monotonic_time() - busy_since) / 1000 : 0);
     json_add_int(w, "pending", bc->fw_pending);
     json_add_bool(w, "cut", d->cut != NULL);
     json_add_int(w, "cut_conntrack", (gint64)d->cut_conntrack);
@@ -277,6 +385,10 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
     json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
     json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
+    json_add_string(w, "enforcement",
+                    d->cfg->daemon.dry_run ? "not enforced (dry run): bans are recorded, the "
+                                             "firewall is never changed"
+                                           : "enforced");
     json_add_string(w, "on_exit",
                     d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
     status_alerts(d, w);

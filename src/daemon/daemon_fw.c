@@ -26,6 +26,7 @@ struct DaemonFw {
     /* A backend the bans moved away from whose removal failed, retried on a timer. */
     Fw *old;
     guint old_retry_id;
+    gboolean lock_nowait; /* given to every backend made from now on */
 };
 
 DaemonFw *
@@ -133,6 +134,8 @@ on_bans_turn(Bans *bans, guint n_bans, gpointer data)
         forget_old(df);
     g_autoptr(GError) err = NULL;
     g_autoptr(Fw) fw = fw_new_backend(want, &df->cfg, &err);
+    if (fw)
+        fw_set_lock_nowait(fw, df->lock_nowait);
     FwReconcileStats rs = {0};
     if (!fw || !bans_move_to_fw(bans, fw, &rs, &err)) {
         df->hold_until_us = t0 + FW_SWITCH_HOLD_US;
@@ -159,6 +162,15 @@ on_bans_turn(Bans *bans, guint n_bans, gpointer data)
               fw_name(df->fw), why, n_bans, from, (g_get_monotonic_time() - t0) / 1000);
     if (!dropped)
         df->old_retry_id = g_timeout_add_seconds(FW_OLD_RETRY_S, on_old_retry, df);
+}
+
+void
+daemon_fw_set_lock_nowait(DaemonFw *df, gboolean nowait)
+{
+    df->lock_nowait = nowait;
+    fw_set_lock_nowait(df->fw, nowait);
+    if (df->old)
+        fw_set_lock_nowait(df->old, nowait);
 }
 
 void

@@ -34,5 +34,9 @@ guint64 daemon_fw_switches(const DaemonFw *df);
  * before a restart), so that no ban stays installed twice. Not for a test's or a dry run's. */
 void daemon_fw_flush_others(DaemonFw *df);
 
+/* fw_set_lock_nowait() on the backend in use and on every later one (the main loop must never
+ * wait for the xtables lock; start and stop may). */
+void daemon_fw_set_lock_nowait(DaemonFw *df, gboolean nowait);
+
 void daemon_fw_free(DaemonFw *df);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DaemonFw, daemon_fw_free)

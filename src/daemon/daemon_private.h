@@ -49,6 +49,7 @@ struct Daemon {
     Share *share; /* NULL unless [share] redis is set */
     GFileMonitor *monitor;
     GHashTable *newest_file; /* followed path -> id of the newest TailFile opened on it */
+    GHashTable *start_settings; /* "section.key" -> value at start; made at the first reload */
 
     GSource *turn_source;
     guint signal_ids[3];

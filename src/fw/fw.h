@@ -106,6 +106,8 @@ typedef struct {
      * timeout is off are refreshed. NULL: fw_reconcile_timed() falls back to reconcile. */
     gboolean (*reconcile_timed)(Fw *fw, const FwChange *desired, gsize n,
                                 FwReconcileStats *stats, GError **error);
+    /* Optional (backends that take the xtables lock): see fw_set_lock_nowait(). */
+    void (*set_lock_nowait)(Fw *fw, gboolean nowait);
 } FwOps;
 
 /* Every backend's handle starts with this header. */
@@ -141,6 +143,16 @@ static inline gboolean
 fw_flush(Fw *fw, GError **error)
 {
     return fw->ops->flush(fw, error);
+}
+
+/* With nowait, an operation that finds the xtables lock held by another program fails at once
+ * with ALERTBAN_ERROR_BUSY instead of waiting up to lock_timeout: the daemon's main loop must
+ * not block, and retries on a timer. Backends without the lock ignore it. */
+static inline void
+fw_set_lock_nowait(Fw *fw, gboolean nowait)
+{
+    if (fw->ops->set_lock_nowait)
+        fw->ops->set_lock_nowait(fw, nowait);
 }
 
 /* Which backend fw is (never FW_BACKEND_AUTO). */

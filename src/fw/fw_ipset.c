@@ -554,6 +554,12 @@ ipset_free(Fw *fw)
     g_free(f);
 }
 
+static void
+ipset_set_lock_nowait(Fw *fw, gboolean nowait)
+{
+    fw_set_rules_set_lock_nowait(ipset_of(fw)->rules, nowait);
+}
+
 static const FwOps ipset_ops = {
     .kind = FW_BACKEND_IPSET,
     .name = "ipset",
@@ -564,6 +570,7 @@ static const FwOps ipset_ops = {
     .flush = ipset_flush,
     .free = ipset_free,
     .reconcile_timed = ipset_reconcile_timed,
+    .set_lock_nowait = ipset_set_lock_nowait,
 };
 
 /* ---- construction ---- */

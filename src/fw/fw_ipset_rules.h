@@ -37,6 +37,9 @@ gboolean fw_set_rules_restore(FwSetRules *r, const FwChange *changes, gsize n, G
  * destroyed after it. */
 gboolean fw_set_rules_remove(FwSetRules *r, GError **error);
 
+/* fw_set_lock_nowait() for the rules half. */
+void fw_set_rules_set_lock_nowait(FwSetRules *r, gboolean nowait);
+
 void fw_set_rules_free(FwSetRules *r);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwSetRules, fw_set_rules_free)

@@ -46,6 +46,7 @@ typedef struct {
      * it missing later means someone deleted it. Cleared by flush. */
     gboolean chain_known[2];
     gboolean told_where; /* the "where to look" line is logged once */
+    gboolean lock_nowait; /* one try at the lock, ALERTBAN_ERROR_BUSY when it is held */
 } Iptc;
 
 typedef struct {
@@ -61,8 +62,9 @@ static const FwIptcFamily *const families[] = {&fw_iptc_family4, &fw_iptc_family
 
 /* ---- the xtables lock ---- */
 
-/* Takes the lock iptables -w, Docker and firewalld take, waiting at most lock_timeout_ms.
- * Returns the fd holding it (close to release) or -1. */
+/* Takes the lock iptables -w, Docker and firewalld take, waiting at most lock_timeout_ms (or,
+ * with lock_nowait, trying once and failing with ALERTBAN_ERROR_BUSY). Returns the fd holding
+ * it (close to release) or -1. */
 static int
 lock_acquire(const Iptc *f, gint64 *wait_us, GError **error)
 {
@@ -88,6 +90,14 @@ lock_acquire(const Iptc *f, gint64 *wait_us, GError **error)
         if (err != EWOULDBLOCK) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "locking %s: %s",
                         f->cfg.lock_file, g_strerror(err));
+            close(fd);
+            return -1;
+        }
+        if (f->lock_nowait) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_BUSY,
+                        "the xtables lock %s is held by another program (iptables -w, Docker, "
+                        "firewalld?)",
+                        f->cfg.lock_file);
             close(fd);
             return -1;
         }
@@ -418,6 +428,12 @@ iptc_free(Fw *fw)
     g_free(fw);
 }
 
+static void
+iptc_set_lock_nowait(Fw *fw, gboolean nowait)
+{
+    core_of(fw)->lock_nowait = nowait;
+}
+
 static const FwOps iptc_ops = {
     .kind = FW_BACKEND_IPTABLES,
     .name = "iptables",
@@ -427,6 +443,7 @@ static const FwOps iptc_ops = {
     .reconcile = iptc_reconcile,
     .flush = iptc_flush,
     .free = iptc_free,
+    .set_lock_nowait = iptc_set_lock_nowait,
 };
 
 /* ---- construction ---- */
@@ -580,6 +597,12 @@ fw_set_rules_remove(FwSetRules *r, GError **error)
 {
     Request rq = {.op = FW_IPTC_OP_FLUSH};
     return run_request(&r->core, &rq, error);
+}
+
+void
+fw_set_rules_set_lock_nowait(FwSetRules *r, gboolean nowait)
+{
+    r->core.lock_nowait = nowait;
 }
 
 void

@@ -357,20 +357,10 @@ policy_ban_duration_us(const Config *cfg, const ConfigRule *rule, guint offenses
     return (gint64)d * G_USEC_PER_SEC;
 }
 
-PolicyReason
-policy_check_address(Policy *p, const IpAddr *a, IpPrefix *matched)
+static PolicyReason
+reason_of(WhitelistReason r)
 {
-    g_return_val_if_fail(p != NULL && a != NULL, POLICY_REASON_N);
-    if (a->family != AF_INET && a->family != AF_INET6)
-        return POLICY_REASON_UNSPECIFIED;
-    if (p->own) {
-        OwnAddrKind k = ownaddr_lookup(p->own, a);
-        if (k == OWNADDR_LOCAL)
-            return POLICY_REASON_OWN_ADDRESS;
-        if (k == OWNADDR_GATEWAY)
-            return POLICY_REASON_GATEWAY;
-    }
-    switch (whitelist_contains(p->wl, a, matched)) {
+    switch (r) {
     case WHITELIST_NONE:
         return POLICY_REASON_N;
     case WHITELIST_UNSPECIFIED:
@@ -389,6 +379,32 @@ policy_check_address(Policy *p, const IpAddr *a, IpPrefix *matched)
         return POLICY_REASON_WHITELISTED_ADDRESS;
     }
     return POLICY_REASON_N;
+}
+
+PolicyReason
+policy_check_address(Policy *p, const IpAddr *a, IpPrefix *matched)
+{
+    g_return_val_if_fail(p != NULL && a != NULL, POLICY_REASON_N);
+    if (a->family != AF_INET && a->family != AF_INET6)
+        return POLICY_REASON_UNSPECIFIED;
+    if (p->own) {
+        OwnAddrKind k = ownaddr_lookup(p->own, a);
+        if (k == OWNADDR_LOCAL)
+            return POLICY_REASON_OWN_ADDRESS;
+        if (k == OWNADDR_GATEWAY)
+            return POLICY_REASON_GATEWAY;
+    }
+    return reason_of(whitelist_contains(p->wl, a, matched));
+}
+
+PolicyReason
+policy_check_prefix(Policy *p, const IpPrefix *net, IpPrefix *matched)
+{
+    g_return_val_if_fail(p != NULL && net != NULL, POLICY_REASON_N);
+    PolicyReason r = policy_check_address(p, &net->addr, matched);
+    if (r != POLICY_REASON_N)
+        return r;
+    return reason_of(whitelist_overlaps(p->wl, net, matched));
 }
 
 static gboolean

@@ -167,6 +167,11 @@ const char *policy_verdict_word(const Verdict *v);
  * or POLICY_REASON_N when it may be; matched as in Verdict. For the manual ban command. */
 PolicyReason policy_check_address(Policy *p, const IpAddr *a, IpPrefix *matched);
 
+/* The same for every address of network net: its network address, and every protected or
+ * whitelisted entry and built-in class that overlaps it (matched gets that entry). The
+ * host's own addresses and gateways inside net are the caller's to check (ownaddr_list()). */
+PolicyReason policy_check_prefix(Policy *p, const IpPrefix *net, IpPrefix *matched);
+
 /* The ban length for an address with `offenses` earlier bans under rule (NULL: the global
  * ban_time): ban_time * escalate^offenses, capped at max_ban_time. */
 gint64 policy_ban_duration_us(const Config *cfg, const ConfigRule *rule, guint offenses);

@@ -265,6 +265,96 @@ whitelist_contains(Whitelist *wl, const IpAddr *a, IpPrefix *matched)
     return WHITELIST_NONE;
 }
 
+/* An entry of s inside p (longer than p, its first p->len bits equal to p's), the first
+ * found in the order of lengths (longest first). */
+static gboolean
+prefix_set_find_inside(PrefixSet *s, const IpPrefix *p, IpPrefix *matched)
+{
+    gboolean v6 = p->addr.family == AF_INET6;
+    if (s->dirty)
+        prefix_set_sort(s, v6 ? 128 : 32);
+    Key128 pk = key_mask(key_of(&p->addr), v6, p->len);
+    for (guint i = 0; i < s->n_lens; i++) {
+        guint len = s->lens[i];
+        if (len <= p->len)
+            continue;
+        GArray *arr = s->by_len[len];
+        const Key128 *k = (const Key128 *)(const void *)arr->data;
+        /* The first key not below p's network key: inside p when it masks back to it. */
+        guint lo = 0, hi = arr->len;
+        while (lo < hi) {
+            guint mid = lo + (hi - lo) / 2;
+            if (key_cmp(&k[mid], &pk) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == arr->len)
+            continue;
+        Key128 back = key_mask(k[lo], v6, p->len);
+        if (key_cmp(&back, &pk) != 0)
+            continue;
+        if (matched) {
+            memset(matched, 0, sizeof *matched);
+            matched->addr.family = p->addr.family;
+            if (v6) {
+                for (int b = 0; b < 8; b++) {
+                    matched->addr.bytes[b] = (guint8)(k[lo].hi >> (56 - 8 * b));
+                    matched->addr.bytes[8 + b] = (guint8)(k[lo].lo >> (56 - 8 * b));
+                }
+            } else {
+                for (int b = 0; b < 4; b++)
+                    matched->addr.bytes[b] = (guint8)(k[lo].lo >> (24 - 8 * b));
+            }
+            matched->len = (guint8)len;
+        }
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* The built-in classes as networks, for the overlap test. */
+static const struct {
+    const char *prefix;
+    WhitelistReason reason;
+} builtin_nets[] = {
+    {"0.0.0.0/8", WHITELIST_UNSPECIFIED},     {"127.0.0.0/8", WHITELIST_LOOPBACK},
+    {"224.0.0.0/4", WHITELIST_MULTICAST},     {"255.255.255.255/32", WHITELIST_BROADCAST},
+    {"169.254.0.0/16", WHITELIST_LINK_LOCAL}, {"::/128", WHITELIST_UNSPECIFIED},
+    {"::1/128", WHITELIST_LOOPBACK},          {"ff00::/8", WHITELIST_MULTICAST},
+    {"fe80::/10", WHITELIST_LINK_LOCAL},
+};
+
+WhitelistReason
+whitelist_overlaps(Whitelist *wl, const IpPrefix *p, IpPrefix *matched)
+{
+    g_return_val_if_fail(wl != NULL && p != NULL, WHITELIST_NONE);
+    IpPrefix m = {0};
+    /* Whatever contains p's network address contains part of p. */
+    WhitelistReason r = whitelist_contains(wl, &p->addr, &m);
+    if (r != WHITELIST_NONE) {
+        if (matched)
+            *matched = m;
+        return r;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(builtin_nets); i++) {
+        IpPrefix b;
+        if (!ipprefix_parse(builtin_nets[i].prefix, &b, NULL))
+            continue;
+        if (b.addr.family == p->addr.family && b.len > p->len && ipprefix_contains(p, &b.addr)) {
+            if (matched)
+                *matched = b;
+            return builtin_nets[i].reason;
+        }
+    }
+    guint f = family_index(&p->addr);
+    if (prefix_set_find_inside(&wl->protect[f], p, matched))
+        return WHITELIST_PROTECTED;
+    if (prefix_set_find_inside(&wl->address[f], p, matched))
+        return WHITELIST_ADDRESS;
+    return WHITELIST_NONE;
+}
+
 gboolean
 whitelist_contains_rule(const Whitelist *wl, guint32 gid, guint32 sid)
 {

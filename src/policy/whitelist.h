@@ -43,6 +43,12 @@ void whitelist_add_rule(Whitelist *wl, const RulePattern *p);
  * add sorts the entries once (O(n log n)); lookups are then O(prefix lengths in use * log n). */
 WhitelistReason whitelist_contains(Whitelist *wl, const IpAddr *a, IpPrefix *matched);
 
+/* Why some address inside network p must never be banned, or WHITELIST_NONE: an entry or
+ * built-in class that contains p's network address, or one that lies inside p (a /16 that
+ * covers a protected /24). matched (may be NULL) receives the entry or class that overlaps,
+ * the longest containing one first. */
+WhitelistReason whitelist_overlaps(Whitelist *wl, const IpPrefix *p, IpPrefix *matched);
+
 /* TRUE when alerts of gid:sid are whitelisted by a `rule` pattern. */
 gboolean whitelist_contains_rule(const Whitelist *wl, guint32 gid, guint32 sid);
 

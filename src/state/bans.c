@@ -42,7 +42,8 @@
  * in memory is what the daemon enforces, and the commit is retried with backoff; a crash
  * before it succeeds loses the turn's tail checkpoint too, so its alerts are read again and
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
- * table is retried with backoff.
+ * table is retried with backoff; when it failed only because another program holds the
+ * xtables lock (ALERTBAN_ERROR_BUSY), the retry comes every busy_retry_ms instead.
  *
  * Once attached, the first change of a turn adds an idle source that calls bans_commit(). It
  * has G_PRIORITY_DEFAULT, the tailer's priority, and is dispatched in the main loop's next
@@ -189,6 +190,11 @@ struct Bans {
     BansCounts counts;
     gboolean full_warned;
     gboolean store_failed, fw_failed;
+    /* The firewall's last try found the xtables lock held by another program: retried every
+     * busy_retry_ms (not with backoff: the ban should go in as soon as the lock is free),
+     * warned about once after busy_warn_ms. busy_since_us is monotonic, 0 when not busy. */
+    gint64 busy_since_us;
+    gboolean busy_warned;
     guint retry_delay_ms;
     gint64 clock_offset_us; /* real - mono when last checked, to notice steps */
     GMainContext *ctx;
@@ -223,6 +229,8 @@ static void request_commit(Bans *b);
 static void give_back_memory(void);
 static void rearm_expiry(Bans *b);
 static void schedule_retry(Bans *b);
+static void note_fw_failure(Bans *b, const GError *err, const char *what);
+static void note_fw_success(Bans *b);
 
 static gint64
 default_real(gpointer user_data)
@@ -263,6 +271,8 @@ bans_options_init(BansOptions *opts)
     opts->expire_batch_max = 10000;
     opts->retry_min_ms = 1000;
     opts->retry_max_ms = 60000;
+    opts->busy_retry_ms = 100;
+    opts->busy_warn_ms = 5000;
 }
 
 Bans *
@@ -279,6 +289,7 @@ bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock)
     b->opts.expire_batch_max = MAX(b->opts.expire_batch_max, 1u);
     b->opts.retry_min_ms = MAX(b->opts.retry_min_ms, 1u);
     b->opts.retry_max_ms = MAX(b->opts.retry_max_ms, b->opts.retry_min_ms);
+    b->opts.busy_retry_ms = MAX(b->opts.busy_retry_ms, 1u);
     if (clock && clock->real_us && clock->mono_us) {
         b->clock = *clock;
     } else {
@@ -600,6 +611,7 @@ typedef struct {
     gint64 real, mono;
     GArray *expired;
     BansLoadStats s;
+    guint unbannable; /* rows no firewall can hold, dropped */
 } LoadCtx;
 
 /* One stored ban, taken into the table or, when it ended while the daemon was down, logged
@@ -609,6 +621,16 @@ load_one(const Ban *ban, gpointer user_data)
 {
     LoadCtx *lc = user_data;
     Bans *b = lc->b;
+    g_autoptr(GError) err = NULL;
+    if (!fw_prefix_bannable(&ban->prefix, "bans", "load", &err)) {
+        /* A row no backend can hold (a /0 stored by an older version) would make every
+         * reconcile fail and the daemon refuse to start: drop it, loudly. */
+        g_warning("bans: dropping a stored ban no firewall can hold: %s", err->message);
+        log_unban(ban, "unbannable", lc->real);
+        store_delete_ban(b->store, &ban->prefix);
+        lc->unbannable++;
+        return;
+    }
     if (ban->expires_us != BAN_EXPIRES_NEVER && ban->expires_us <= lc->real) {
         log_unban(ban, "expired-while-down", lc->real);
         store_delete_ban(b->store, &ban->prefix);
@@ -632,6 +654,7 @@ bans_load(Bans *b, GArray *expired, BansLoadStats *stats, GError **error)
     LoadCtx lc = {.b = b, .real = now_real(b), .mono = now_mono(b), .expired = expired};
     if (!store_foreach_ban(b->store, load_one, &lc, &lc.s.skipped, error))
         return FALSE;
+    lc.s.skipped += lc.unbannable;
     if (b->counts.total > b->opts.max_bans)
         g_warning("bans: %u stored bans exceed max_bans=%u; keeping them, refusing new ones",
                   b->counts.total, b->opts.max_bans);
@@ -684,9 +707,7 @@ bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
     FwReconcileStats s = {0};
     g_autoptr(GError) err = NULL;
     if (!fw_reconcile_timed(b->fw, (const FwChange *)desired->data, desired->len, &s, &err)) {
-        b->counts.fw_failures++;
-        b->fw_failed = TRUE;
-        g_warning("bans: reconciling the firewall failed: %s", err->message);
+        note_fw_failure(b, err, "reconciling the firewall");
         schedule_retry(b);
         g_propagate_error(error, g_steal_pointer(&err));
         return FALSE;
@@ -694,6 +715,7 @@ bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
     /* Everything dirty is now as the table says. */
     g_hash_table_remove_all(b->dirty);
     b->fw_failed = FALSE;
+    note_fw_success(b);
     if (s.added + s.removed + s.duplicates + s.hooks_fixed > 0)
         g_message("bans: reconciled the firewall: bans=%u added=%u removed=%u duplicates=%u"
                   " hooks_fixed=%u",
@@ -706,6 +728,54 @@ bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
         give_back_memory();
     }
     return TRUE;
+}
+
+/* Records a failed firewall change or reconcile (what: for the log). A held xtables lock
+ * is routine (iptables -w, Docker, firewalld): logged once, warned about only when it lasts
+ * longer than busy_warn_ms; anything else is a warning each time. */
+static void
+note_fw_failure(Bans *b, const GError *err, const char *what)
+{
+    b->counts.fw_failures++;
+    b->fw_failed = TRUE;
+    if (!g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_BUSY)) {
+        b->busy_since_us = 0;
+        g_warning("bans: %s failed, reconciling with backoff: %s", what, err->message);
+        return;
+    }
+    gint64 now = g_get_monotonic_time();
+    if (b->busy_since_us == 0) {
+        b->busy_since_us = now;
+        b->busy_warned = FALSE;
+        g_message("bans: %s waits: %s; retrying every %u ms", what, err->message,
+                  b->opts.busy_retry_ms);
+    } else if (!b->busy_warned && now - b->busy_since_us >= (gint64)b->opts.busy_warn_ms * 1000) {
+        b->busy_warned = TRUE;
+        g_warning("bans: the firewall has waited %" G_GINT64_FORMAT " ms so far: %s; bans and "
+                  "unbans are stored and go to the kernel once it is free",
+                  (now - b->busy_since_us) / 1000, err->message);
+    }
+}
+
+/* A firewall change or reconcile went through: ends a wait for the lock. */
+static void
+note_fw_success(Bans *b)
+{
+    if (b->busy_since_us != 0)
+        g_message("bans: the firewall caught up after waiting %" G_GINT64_FORMAT
+                  " ms for the xtables lock",
+                  (g_get_monotonic_time() - b->busy_since_us) / 1000);
+    b->busy_since_us = 0;
+    b->busy_warned = FALSE;
+}
+
+gboolean
+bans_fw_busy(Bans *b, gint64 *since_us)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    if (since_us)
+        *since_us = b->busy_since_us;
+    return b->fw_failed && b->busy_since_us != 0;
 }
 
 /* ---- changes ---- */
@@ -1095,10 +1165,8 @@ bans_commit(Bans *b, GError **error)
          * which makes the whole firewall equal to the table. */
         g_hash_table_remove_all(b->dirty);
         if (!fw_apply(b->fw, changes, n, &err)) {
-            b->counts.fw_failures++;
-            g_warning("bans: firewall change of %u entries failed, reconciling with backoff: %s", n,
-                      err->message);
-            b->fw_failed = TRUE;
+            g_autofree char *what = g_strdup_printf("firewall change of %u entries", n);
+            note_fw_failure(b, err, what);
             if (ok)
                 g_propagate_error(error, g_steal_pointer(&err));
             ok = FALSE;
@@ -1282,7 +1350,10 @@ schedule_retry(Bans *b)
     if (!b->ctx || b->retry_source)
         return;
     guint delay = b->retry_delay_ms;
-    b->retry_delay_ms = (guint)MIN((guint64)delay * 2, (guint64)b->opts.retry_max_ms);
+    if (b->fw_failed && b->busy_since_us != 0 && !b->store_failed)
+        delay = b->opts.busy_retry_ms; /* waiting for a lock, not backing off from a fault */
+    else
+        b->retry_delay_ms = (guint)MIN((guint64)delay * 2, (guint64)b->opts.retry_max_ms);
     b->retry_source = g_timeout_source_new(delay);
     g_source_set_callback(b->retry_source, on_retry, b, NULL);
     g_source_set_static_name(b->retry_source, "alertban bans retry");

@@ -15,9 +15,12 @@ typedef struct {
     guint expire_batch_max; /* most bans one expiry pass removes; the rest follow at once */
     guint retry_min_ms;     /* first retry of a failed commit or firewall change */
     guint retry_max_ms;     /* the retry delay doubles up to this */
+    guint busy_retry_ms;    /* retry while the firewall is busy (xtables lock held elsewhere) */
+    guint busy_warn_ms;     /* warn when it has been busy this long (the lock_timeout) */
 } BansOptions;
 
-/* Defaults: 100000 bans, 10000 per expiry pass, retries from 1 s doubling to 60 s. */
+/* Defaults: 100000 bans, 10000 per expiry pass, retries from 1 s doubling to 60 s; while the
+ * firewall is busy, every 100 ms with a warning after 5 s. */
 void bans_options_init(BansOptions *opts);
 
 /* Where the table reads time. real_us is the wall clock that persisted expiries are in;
@@ -116,6 +119,11 @@ gboolean bans_commit(Bans *bans, GError **error);
 
 /* TRUE while a failed commit or firewall change waits for a retry. */
 gboolean bans_degraded(Bans *bans);
+
+/* TRUE while the firewall's changes wait for a lock another program holds (the last try
+ * failed with ALERTBAN_ERROR_BUSY); *since_us (may be NULL) gets the monotonic time of the
+ * first failed try. */
+gboolean bans_fw_busy(Bans *bans, gint64 *since_us);
 
 /* Called once per turn that changes the firewall, after the store commit and before the
  * turn's changes go to the firewall, with the number of bans the table now holds. It may

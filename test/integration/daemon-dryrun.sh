@@ -45,13 +45,24 @@ grep -q 'ban addr=203.0.113.1 rule=1:2001219:1 ' "$AB_DAEMON_LOG" || ab_fail "no
 jq -e '.dry_run == true and .firewall.backend != "iptables"' <<EOJ >/dev/null || ab_fail "status"
 $(abctl status --json)
 EOJ
+# Every view says the dry run's bans are not enforced (issue 15).
+abctl list | grep -q '^not enforced (dry run)' || ab_fail "list does not say: not enforced"
+abctl list --json | jq -e '.dry_run == true' >/dev/null || ab_fail "list --json has no dry_run"
+abctl show 203.0.113.9 | grep -q '^state .*banned (manual).*, not enforced (dry run)$' ||
+    ab_fail "show does not say: not enforced"
+abctl status | grep -q 'enforcement: *not enforced (dry run)' || ab_fail "status does not say: not enforced"
 unlisted() { ! listed "$1"; }
 ab_wait_for 10 unlisted 203.0.113.2
 iptables-legacy -S ALERTBAN >/dev/null 2>&1 && ab_fail "dry run created the IPv4 chain"
 ip6tables-legacy -S ALERTBAN >/dev/null 2>&1 && ab_fail "dry run created the IPv6 chain"
 [ -z "$(iptables-legacy -S INPUT | grep ALERTBAN)" ] || ab_fail "dry run added a jump"
 ab_stop
+grep 'alertband stopped' "$AB_DAEMON_LOG" | tail -1 |
+    grep -q 'alertband stopped: dry_run, [0-9]* bans recorded, not enforced' ||
+    ab_fail "the stop line does not say the dry run's bans are not enforced"
 [ -f "$AB_TMP/state/dry-run.db" ] || ab_fail "no dry-run state file"
+abctl list 2>/dev/null | grep -q '^not enforced (dry run)' ||
+    ab_fail "offline list under dry_run does not say: not enforced"
 # Stopped, the CLI reads the dry run's state under the dry-run configuration.
 ab_list_addrs | grep -qx 203.0.113.1 || ab_fail "offline list under dry_run misses 203.0.113.1"
 ab_list_addrs | grep -qx 198.51.100.77 && ab_fail "offline list under dry_run shows the real ban"

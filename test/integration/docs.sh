@@ -53,7 +53,7 @@ ini_keys() {
         line ~ /^\[/ {
             s = line; sub(/^\[/, "", s); sub(/[] \t].*$/, "", s); section = s; next
         }
-        line ~ /^[a-z_]+[ \t]*=/ && section != "" {
+        line ~ /^[a-z_][a-z_0-9]*[ \t]*=/ && section != "" {
             k = line; sub(/[ \t]*=.*$/, "", k); print section " " k
         }' "$1" | sort -u
 }
@@ -278,7 +278,7 @@ done
 status=$(sed -n 's/^Exit status: //p' "$tmp/cli-help")
 [ -n "$status" ] || bad "alertban --help gives no exit status line"
 grep -qF "Exit status: $status" "$readme" || bad "the README's exit statuses differ from alertban --help: $status"
-for code in 0 1 2 3; do
+for code in 0 1 2 3 4; do
     awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH / { on = 0 } on' "$man8" |
         grep -A1 '^\.TP' | grep -qx "\.B $code" || bad "alertban.8 EXIT STATUS lacks $code"
 done
@@ -323,7 +323,10 @@ until abcli list --json 2>/dev/null | grep -q '"addr":"198.51.100.23"'; do
 done
 abcli ban 203.0.113.7 --for 12h --reason "ssh brute force" >/dev/null || bad "alertban ban failed"
 abcli ban 2001:db8::/64 --permanent >/dev/null || bad "alertban ban --permanent failed"
-abcli list >"$tmp/list.out" || bad "alertban list failed"
+# A dry run's list starts with its "not enforced (dry run)" line; the README shows a real one.
+abcli list >"$tmp/list.dry" || bad "alertban list failed"
+grep -q '^not enforced (dry run)' "$tmp/list.dry" || bad "a dry run's list does not say: not enforced"
+grep -v '^not enforced (dry run)' "$tmp/list.dry" >"$tmp/list.out"
 # Column for column, with the time left (which moves) and the alignment (which follows it) aside.
 normalize_list() {
     sed -E 's/ in [0-9][0-9dhms]* / in T /; s/ +/ /g; s/ $//' "$1"

@@ -770,6 +770,48 @@ test_store_failure_retry(Fixture *f, gconstpointer data)
 
 /* ---- restart ---- */
 
+/* A zero-length prefix stored by an older version (0.0.0.0/0 --force, issue 15) is dropped
+ * at load with a warning, and the other bans load and reconcile: the daemon starts. */
+static void
+test_load_skips_unbannable(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    BanRequest r = manual_req("203.0.113.60", 3600, FALSE);
+    bans_add(f->bans, &r, NULL);
+    flush_ok(f);
+    Ban all;
+    memset(&all, 0, sizeof all);
+    all.prefix.addr.family = AF_INET;
+    all.prefix.len = 0;
+    all.expires_us = BAN_EXPIRES_NEVER;
+    all.created_us = T0_REAL;
+    all.first_seen_us = all.last_seen_us = T0_REAL;
+    all.source = BAN_SOURCE_MANUAL;
+    g_strlcpy(all.reason, "manual", sizeof all.reason);
+    store_put_ban(f->store, &all);
+    g_assert_true(store_commit(f->store, &error));
+    g_assert_no_error(error);
+    fixture_close(f);
+
+    fixture_open(f);
+    test_log_clear();
+    BansLoadStats st;
+    g_assert_true(bans_load(f->bans, NULL, &st, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(st.restored, ==, 1);
+    g_assert_cmpuint(st.skipped, ==, 1);
+    test_log_assert("*dropping a stored ban no firewall can hold*0.0.0.0/0*");
+    g_assert_true(bans_reconcile(f->bans, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_true(is_installed(f, "203.0.113.60"));
+    g_assert_cmpuint(n_installed(f), ==, 1);
+    /* And it is gone from the store, so the next start does not warn again. */
+    g_autoptr(GArray) stored = stored_bans(f, T0_REAL);
+    g_assert_cmpuint(stored->len, ==, 1);
+    g_assert_nonnull(find_ban(stored, "203.0.113.60"));
+}
+
 static void
 test_restart_reconcile(Fixture *f, gconstpointer data)
 {
@@ -1299,6 +1341,7 @@ main(int argc, char **argv)
     ADD("/bans/flush/fw-failure-retry", test_fw_failure_retry);
     ADD("/bans/flush/store-failure-retry", test_store_failure_retry);
     ADD("/bans/load/restart-reconcile", test_restart_reconcile);
+    ADD("/bans/load/skips-unbannable", test_load_skips_unbannable);
     ADD("/bans/load/far-future", test_load_far_future);
     ADD("/bans/add/ceiling", test_ceiling);
     ADD("/bans/lookup/addr", test_lookup_addr);

@@ -464,7 +464,8 @@ static const UsageCase usage_cases[] = {
     {"list-bad-addr", {"list", "example.org", NULL}, 2, "alertban list: *"},
     {"list-unknown-option", {"list", "--frobnicate", NULL}, 2, "*Unknown option --frobnicate*"},
     {"show-no-addr", {"show", NULL}, 2, "*expected one address*"},
-    {"show-cidr", {"show", "192.0.2.0/24", NULL}, 2, "*is not an IP address*"},
+    /* A network is shown (issue 15); one with host bits set is not a network. */
+    {"show-host-bits", {"show", "192.0.2.1/24", NULL}, 2, "alertban show: *"},
     {"ban-no-addr", {"ban", NULL}, 2, "*expected one address or network*"},
     {"ban-bad-duration", {"ban", "192.0.2.1", "--for", "soon", NULL}, 2, "*bad duration*"},
     {"ban-for-and-permanent",

@@ -124,6 +124,48 @@ test_default_route_prefix(void)
     g_assert_cmpuint(whitelist_size(wl), ==, 2);
 }
 
+/* whitelist_overlaps(): a network is refused when any entry or class overlaps it, entries
+ * inside it included, and the entry that matched is named (issue 15). */
+typedef struct {
+    const char *name;
+    const char *net;
+    WhitelistReason want;
+    const char *matched; /* NULL: not checked (a built-in class found by its address) */
+} OverlapCase;
+
+static const OverlapCase overlap_cases[] = {
+    /* 198.51.0.0/16 covers the whitelisted 198.51.100.0/24 (and its /25 and host). */
+    {"v4-covers-entry", "198.51.0.0/16", WHITELIST_ADDRESS, "198.51.100.200/32"},
+    {"v4-covers-protect", "192.0.0.0/16", WHITELIST_PROTECTED, "192.0.2.0/24"},
+    {"v4-inside-entry", "203.0.113.8/29", WHITELIST_ADDRESS, "203.0.113.0/28"},
+    {"v4-host-in-entry", "203.0.113.5/32", WHITELIST_ADDRESS, "203.0.113.0/28"},
+    {"v4-next-to-entry", "203.0.113.16/28", WHITELIST_NONE, NULL},
+    {"v4-just-below", "198.51.99.0/24", WHITELIST_NONE, NULL},
+    {"v4-covers-loopback", "96.0.0.0/3", WHITELIST_LOOPBACK, "127.0.0.0/8"},
+    {"v4-covers-link-local", "169.0.0.0/8", WHITELIST_LINK_LOCAL, "169.254.0.0/16"},
+    {"v6-covers-protect", "2001:d00::/24", WHITELIST_PROTECTED, "2001:db8:1::/48"},
+    {"v6-inside-entry", "2001:db8:5::/48", WHITELIST_ADDRESS, "2001:db8::/32"},
+    {"v6-covers-link-local", "fe00::/8", WHITELIST_LINK_LOCAL, "fe80::/10"},
+    {"v6-elsewhere", "2001:db9::/32", WHITELIST_NONE, NULL},
+};
+
+static void
+test_overlaps(gconstpointer data)
+{
+    const OverlapCase *c = data;
+    g_autoptr(Whitelist) wl = make_set();
+    IpPrefix net, matched = {0};
+    g_assert_true(ipprefix_parse(c->net, &net, NULL));
+    g_assert_cmpint(whitelist_overlaps(wl, &net, &matched), ==, c->want);
+    if (c->matched) {
+        char buf[IPADDR_STRLEN];
+        ipprefix_format(&matched, buf);
+        g_autofree char *with_len = strchr(buf, '/') ? g_strdup(buf)
+                                                     : g_strdup_printf("%s/%u", buf, matched.len);
+        g_assert_cmpstr(with_len, ==, c->matched);
+    }
+}
+
 typedef struct {
     const char *name;
     guint32 gid, sid;
@@ -346,6 +388,10 @@ main(int argc, char **argv)
     for (gsize i = 0; i < G_N_ELEMENTS(rule_cases); i++) {
         g_autofree char *path = g_strdup_printf("/whitelist/contains_rule/%s", rule_cases[i].name);
         g_test_add_data_func(path, &rule_cases[i], test_rule);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(overlap_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/whitelist/overlaps/%s", overlap_cases[i].name);
+        g_test_add_data_func(path, &overlap_cases[i], test_overlaps);
     }
     g_test_add_func("/whitelist/contains/no-address", test_no_address);
     g_test_add_func("/whitelist/contains/zero-length-prefix", test_default_route_prefix);
