@@ -609,6 +609,62 @@ start_tail(Daemon *d, GError **error)
     return tail_start(d->tail, (const TailCheckpoint *)cps->data, cps->len, error);
 }
 
+/* The store was damaged and set aside (see store_open()): what the kernel holds is all that is
+ * left of the bans. Each entry of the backend(s) the configuration names (with auto: of every
+ * backend the kernel offers, since any of them may have held the bans) becomes a policy ban
+ * of ban_time from now, so that enforcement goes on and the bans still end. The chain rules
+ * keep no remaining time, and the set backends' timeouts are not read back, so every adopted
+ * ban gets the full ban_time: an attacker stays out a little longer, never shorter than the
+ * configuration asks. Entries no ban can be (a /0) are left to the reconcile to remove. */
+static void
+adopt_kernel_bans(Daemon *d, guint *n_adopted)
+{
+    const Config *cfg = d->cfg;
+    g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    if (d->opts.fw) {
+        g_autoptr(GError) err = NULL;
+        if (!fw_list(d->opts.fw, found, &err))
+            g_warning("daemon: cannot read the bans the %s backend holds: %s", fw_name(d->opts.fw),
+                      err->message);
+    } else {
+        FwBackend kinds[3];
+        guint n_kinds = 0;
+        if (cfg->firewall.backend == FW_BACKEND_AUTO) {
+            FwKernelCaps caps;
+            fw_probe_kernel(&cfg->firewall, &caps);
+            if (caps.legacy)
+                kinds[n_kinds++] = FW_BACKEND_IPTABLES;
+            if (caps.nftables)
+                kinds[n_kinds++] = FW_BACKEND_NFTABLES;
+            if (caps.ipset)
+                kinds[n_kinds++] = FW_BACKEND_IPSET;
+        } else {
+            kinds[n_kinds++] = cfg->firewall.backend;
+        }
+        for (guint i = 0; i < n_kinds; i++) {
+            g_autoptr(GError) err = NULL;
+            g_autoptr(Fw) fw = fw_new_backend(kinds[i], &cfg->firewall, &err);
+            if (!fw || !fw_list(fw, found, &err))
+                g_warning("daemon: cannot read the bans the %s backend holds: %s",
+                          fw_backend_name(kinds[i]), err->message);
+        }
+    }
+    for (guint i = 0; i < found->len; i++) {
+        const IpPrefix *p = &g_array_index(found, IpPrefix, i);
+        if (!fw_prefix_bannable(p, "daemon", "adopting", NULL))
+            continue;
+        BanRequest req = {
+            .prefix = *p,
+            .source = BAN_SOURCE_POLICY,
+            .duration_s = (gint64)cfg->policy.ban_time_s,
+            .reason = "adopted",
+        };
+        BansResult r = bans_add(d->bans, &req, NULL);
+        if (r == BANS_ADDED)
+            (*n_adopted)++;
+    }
+}
+
 /* The store, the ban table with the stored bans, and the firewall reconciled to them. */
 static gboolean
 start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
@@ -621,6 +677,7 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     store_options_init(&so);
     if (cfg->daemon.dry_run)
         so.db_name = STORE_DRY_RUN_DB_NAME;
+    so.set_aside_corrupt = TRUE;
     d->store = store_open(cfg->daemon.state_dir, &so, error);
     if (!d->store)
         return FALSE;
@@ -630,6 +687,15 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     d->bans = bans_new(d->store, loading_fw, &bo, NULL);
     if (!bans_load(d->bans, NULL, ls, error))
         return FALSE;
+    if (store_set_aside_path(d->store) && !cfg->daemon.dry_run) {
+        adopt_kernel_bans(d, &d->adopted);
+        ls->restored += d->adopted;
+        g_warning("daemon: STATE LOST: the database was damaged and is kept as %s; started on a "
+                  "fresh one and adopted the %u bans the firewall holds, each for ban_time "
+                  "(%" G_GUINT64_FORMAT
+                  " s); their history, escalation counts and tail positions are gone",
+                  store_set_aside_path(d->store), d->adopted, cfg->policy.ban_time_s);
+    }
 
     d->fw = daemon_fw_new(&cfg->firewall, d->opts.fw, cfg->daemon.dry_run, ls->restored, error);
     if (!d->fw)

@@ -62,6 +62,7 @@ struct Daemon {
     guint64 reloads, reload_failures;
     guint64 verifies, verify_repairs;
     gint64 last_verify_real_us;
+    guint adopted; /* bans taken from the kernel at start after the store was set aside */
 };
 
 /* The control socket's handlers (daemon_ctl.c); user_data is the Daemon. */

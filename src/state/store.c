@@ -139,12 +139,7 @@ typedef enum {
 } StmtId;
 
 /* The statements that write STORE_ROWS_PER_INSERT rows at once (see write_rows()). */
-typedef enum {
-    MULTI_BAN,
-    MULTI_COUNT_PUT,
-    MULTI_VIOLATION,
-    MULTI_COUNT
-} MultiId;
+typedef enum { MULTI_BAN, MULTI_COUNT_PUT, MULTI_VIOLATION, MULTI_COUNT } MultiId;
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -171,7 +166,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                          " priority, proto, src_port, dst_port, swapped, verdict) VALUES (?1, ?2,"
                          " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_TAIL_POSITION_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+                             " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                      " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
                      " FROM bans",
@@ -222,14 +217,14 @@ struct Store {
     sqlite3 *db;
     char *path;
     StoreOptions opts;
-    sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+    sqlite3_stmt *stmts[ST_COUNT];    /* prepared on first use */
     sqlite3_stmt *multi[MULTI_COUNT]; /* prepared on first use */
     /* The write queue (see the block comment above). */
-    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp's core) -> BanOp* */
-    GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
+    GHashTable *ban_ops;        /* IpPrefix* (inside the BanOp's core) -> BanOp* */
+    GHashTable *count_ops;      /* IpPrefix* -> CountOp* */
     GHashTable *tail_positions; /* path (inside the StoreTailPosition) -> StoreTailPosition* */
-    GArray *violations;      /* ViolationOp */
-    GStringChunk *queue_strs; /* the queued rows' texts; emptied with the queue */
+    GArray *violations;         /* ViolationOp */
+    GStringChunk *queue_strs;   /* the queued rows' texts; emptied with the queue */
     guint64 dropped_violations;
     /* The last ban count read from the database, for the policy and the table asking about
      * the same prefix in a row; cleared by every write of counts. */
@@ -254,6 +249,9 @@ struct Store {
     GCond ckpt_cond;
     gboolean ckpt_wanted, ckpt_quit; /* under ckpt_lock */
     guint ckpt_done;                 /* checkpoints run, under ckpt_lock */
+    /* SQLite said the file is not a database or is damaged (see store_open()). */
+    gboolean corrupt;
+    char *set_aside_path; /* where a damaged file was moved; NULL when none was */
 };
 
 void
@@ -287,9 +285,20 @@ store_options_init(StoreOptions *opts)
 
 /* ---- errors and statements ---- */
 
+/* Notes a damaged file: SQLITE_CORRUPT and SQLITE_NOTADB are about the bytes on disk, not
+ * about this process (permissions, a full disk, a lock), so moving the file aside helps. */
+static void
+note_corruption(Store *store, int rc)
+{
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+        store->corrupt = TRUE;
+}
+
 static gboolean
 set_sql_error(Store *store, GError **error, const char *what)
 {
+    note_corruption(store, sqlite3_extended_errcode(store->db));
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s: %s", store->path, what,
                 sqlite3_errmsg(store->db));
     return FALSE;
@@ -436,7 +445,9 @@ static gboolean
 exec_sql(Store *store, const char *sql, GError **error, const char *what)
 {
     char *msg = NULL;
-    if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        note_corruption(store, rc);
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s: %s", store->path, what,
                     msg ? msg : sqlite3_errmsg(store->db));
         sqlite3_free(msg);
@@ -642,6 +653,131 @@ sqlite_configure_once(void)
     }
 }
 
+/* Closes the connections and statements of store (not its queue), so that the file can be
+ * moved and opened again. */
+static void
+close_db(Store *store)
+{
+    if (store->ckpt_thread) {
+        g_mutex_lock(&store->ckpt_lock);
+        store->ckpt_quit = TRUE;
+        g_cond_signal(&store->ckpt_cond);
+        g_mutex_unlock(&store->ckpt_lock);
+        g_thread_join(store->ckpt_thread);
+        store->ckpt_thread = NULL;
+        store->ckpt_quit = FALSE;
+    }
+    if (store->ckpt_db && sqlite3_close(store->ckpt_db) != SQLITE_OK)
+        g_warning("store: closing the checkpoint connection of %s: %s", store->path,
+                  sqlite3_errmsg(store->ckpt_db));
+    store->ckpt_db = NULL;
+    for (guint i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(store->stmts[i]);
+        store->stmts[i] = NULL;
+    }
+    for (guint i = 0; i < MULTI_COUNT; i++) {
+        sqlite3_finalize(store->multi[i]);
+        store->multi[i] = NULL;
+    }
+    if (store->db && sqlite3_close(store->db) != SQLITE_OK)
+        g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
+    store->db = NULL;
+}
+
+/* Reads every page of the small tables a start reads (bans, ban counts, tail positions), so
+ * that damage there shows now, while the file can still be moved aside, rather than as a
+ * failed load. The tracker, which may be large, is not read: damage there shows in the
+ * commits that touch it. */
+static gboolean
+probe_tables(Store *store, GError **error)
+{
+    return exec_sql(store,
+                    "SELECT count(*), sum(length(msg)) FROM bans;"
+                    " SELECT count(*), sum(ban_count) FROM offenders;"
+                    " SELECT count(*), sum(length(fingerprint)) FROM checkpoints",
+                    error, "reading the stored bans");
+}
+
+/* Opens the file at store->path as the options ask. */
+static gboolean
+open_db(Store *store, const char *state_dir, GError **error)
+{
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+    if (store->opts.read_only) {
+        if (!g_file_test(store->path, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: no such database",
+                        store->path);
+            return FALSE;
+        }
+        flags |= SQLITE_OPEN_READONLY;
+    } else {
+        if (!prepare_files(state_dir, store->path, error))
+            return FALSE;
+        flags |= SQLITE_OPEN_READWRITE;
+    }
+    if (sqlite3_open_v2(store->path, &store->db, flags, NULL) != SQLITE_OK) {
+        if (!store->db) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: out of memory",
+                        store->path);
+            return FALSE;
+        }
+        return set_sql_error(store, error, "opening");
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
+
+    if (store->opts.read_only)
+        return exec_sql(store, "PRAGMA query_only = ON", error, "setting read-only mode") &&
+               check_version_read_only(store, error);
+
+    /* journal_mode answers with the mode in force: anything but "wal" (a file system without
+     * shared memory, say) is an error, since the crash-safety argument above assumes WAL. */
+    sqlite3_stmt *st = NULL;
+    gboolean wal = FALSE;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        wal = g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal)
+        return set_sql_error(store, error, "switching to WAL mode");
+    return exec_sql(store,
+                    "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
+                    " PRAGMA foreign_keys = OFF",
+                    error, "setting pragmas") &&
+           migrate(store, error) &&
+           (!store->opts.set_aside_corrupt || probe_tables(store, error)) &&
+           start_wal_checkpoint_thread(store, error);
+}
+
+/* Moves the damaged database (and its WAL, which may hold its last transactions) to
+ * NAME.corrupt-<UTC time>, where the operator finds it, and forgets the shared-memory index. */
+static gboolean
+set_aside(Store *store, GError **error)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+    g_autofree char *aside = g_strdup_printf("%s.corrupt-%s", store->path, stamp);
+    /* Two failed starts within one second must not overwrite the first one's file. */
+    for (guint i = 1; g_file_test(aside, G_FILE_TEST_EXISTS) && i < 100; i++) {
+        g_free(aside);
+        aside = g_strdup_printf("%s.corrupt-%s.%u", store->path, stamp, i);
+    }
+    if (g_rename(store->path, aside) != 0) {
+        int e = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "moving %s aside to %s: %s",
+                    store->path, aside, g_strerror(e));
+        return FALSE;
+    }
+    g_autofree char *wal = g_strconcat(store->path, "-wal", NULL);
+    g_autofree char *wal_aside = g_strconcat(aside, "-wal", NULL);
+    if (g_file_test(wal, G_FILE_TEST_EXISTS) && g_rename(wal, wal_aside) != 0)
+        (void)g_unlink(wal);
+    g_autofree char *shm = g_strconcat(store->path, "-shm", NULL);
+    (void)g_unlink(shm);
+    store->set_aside_path = g_steal_pointer(&aside);
+    return TRUE;
+}
+
 Store *
 store_open(const char *state_dir, const StoreOptions *opts, GError **error)
 {
@@ -654,63 +790,32 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
         store->opts = *opts;
     else
         store_options_init(&store->opts);
-    store->path = g_build_filename(state_dir, opts && opts->db_name ? opts->db_name : STORE_DB_NAME,
-                                   NULL);
+    store->path =
+        g_build_filename(state_dir, opts && opts->db_name ? opts->db_name : STORE_DB_NAME, NULL);
     store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->tail_positions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
     store->queue_strs = g_string_chunk_new(4096);
 
-    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
-    if (store->opts.read_only) {
-        if (!g_file_test(store->path, G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: no such database",
-                        store->path);
-            return NULL;
-        }
-        flags |= SQLITE_OPEN_READONLY;
-    } else {
-        if (!prepare_files(state_dir, store->path, error))
-            return NULL;
-        flags |= SQLITE_OPEN_READWRITE;
-    }
-    if (sqlite3_open_v2(store->path, &store->db, flags, NULL) != SQLITE_OK) {
-        if (!store->db) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: out of memory",
-                        store->path);
-            return NULL;
-        }
-        set_sql_error(store, error, "opening");
-        return NULL;
-    }
-    sqlite3_extended_result_codes(store->db, 1);
-    sqlite3_busy_timeout(store->db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
-
-    if (store->opts.read_only) {
-        if (!exec_sql(store, "PRAGMA query_only = ON", error, "setting read-only mode") ||
-            !check_version_read_only(store, error))
-            return NULL;
+    g_autoptr(GError) err = NULL;
+    if (open_db(store, state_dir, &err))
         return g_steal_pointer(&store);
-    }
-
-    /* journal_mode answers with the mode in force: anything but "wal" (a file system without
-     * shared memory, say) is an error, since the crash-safety argument above assumes WAL. */
-    sqlite3_stmt *st = NULL;
-    gboolean wal = FALSE;
-    if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        wal = g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-    sqlite3_finalize(st);
-    if (!wal) {
-        set_sql_error(store, error, "switching to WAL mode");
+    if (!store->corrupt || store->opts.read_only || !store->opts.set_aside_corrupt) {
+        g_propagate_error(error, g_steal_pointer(&err));
         return NULL;
     }
-    if (!exec_sql(store,
-                  "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
-                  " PRAGMA foreign_keys = OFF",
-                  error, "setting pragmas") ||
-        !migrate(store, error) || !start_wal_checkpoint_thread(store, error))
+    /* A damaged file would fail every start (a restart loop under Restart=on-failure, with
+     * the old rules left in the kernel and nobody expiring them): keep it for the operator
+     * and start on a fresh one. The caller adopts what the kernel holds. */
+    close_db(store);
+    store->corrupt = FALSE;
+    if (!set_aside(store, error))
+        return NULL;
+    g_warning("store: %s is damaged (%s); moved it aside to %s and started a fresh database: "
+              "the bans, history and tail positions it held are not loaded",
+              store->path, err->message, store->set_aside_path);
+    if (!open_db(store, state_dir, error))
         return NULL;
     return g_steal_pointer(&store);
 }
@@ -723,22 +828,7 @@ store_free(Store *store)
     if (store_pending(store) > 0)
         g_warning("store: closing %s with %u uncommitted writes", store->path,
                   store_pending(store));
-    if (store->ckpt_thread) {
-        g_mutex_lock(&store->ckpt_lock);
-        store->ckpt_quit = TRUE;
-        g_cond_signal(&store->ckpt_cond);
-        g_mutex_unlock(&store->ckpt_lock);
-        g_thread_join(store->ckpt_thread);
-    }
-    if (store->ckpt_db && sqlite3_close(store->ckpt_db) != SQLITE_OK)
-        g_warning("store: closing the checkpoint connection of %s: %s", store->path,
-                  sqlite3_errmsg(store->ckpt_db));
-    for (guint i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(store->stmts[i]);
-    for (guint i = 0; i < MULTI_COUNT; i++)
-        sqlite3_finalize(store->multi[i]);
-    if (store->db && sqlite3_close(store->db) != SQLITE_OK)
-        g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
+    close_db(store);
     g_hash_table_unref(store->ban_ops);
     g_hash_table_unref(store->count_ops);
     g_hash_table_unref(store->tail_positions);
@@ -746,9 +836,16 @@ store_free(Store *store)
     g_string_chunk_free(store->queue_strs);
     g_free(store->count_filter);
     g_free(store->path);
+    g_free(store->set_aside_path);
     g_mutex_clear(&store->ckpt_lock);
     g_cond_clear(&store->ckpt_cond);
     g_free(store);
+}
+
+const char *
+store_set_aside_path(const Store *store)
+{
+    return store->set_aside_path;
 }
 
 const char *
@@ -826,8 +923,7 @@ count_filter_build(Store *store, GError **error)
 {
     sqlite3_int64 rows = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM offenders", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM offenders", -1, &st, NULL) != SQLITE_OK)
         return set_sql_error(store, error, "counting ban counts");
     if (sqlite3_step(st) == SQLITE_ROW)
         rows = sqlite3_column_int64(st, 0);
@@ -847,8 +943,8 @@ count_filter_build(Store *store, GError **error)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         count_filter_set(store, count_key_hash(sqlite3_column_blob(st, 0),
-                                                (gsize)sqlite3_column_bytes(st, 0),
-                                                sqlite3_column_int64(st, 1)));
+                                               (gsize)sqlite3_column_bytes(st, 0),
+                                               sqlite3_column_int64(st, 1)));
         store->count_filter_keys++;
     }
     sqlite3_reset(st);
@@ -1057,8 +1153,8 @@ bind_violation(sqlite3_stmt *st, int base, gconstpointer row)
 }
 
 typedef struct {
-    StmtId single;     /* the one-row statement; its SQL is the pattern */
-    int n_cols;        /* parameters per row */
+    StmtId single; /* the one-row statement; its SQL is the pattern */
+    int n_cols;    /* parameters per row */
     void (*bind)(sqlite3_stmt *st, int base, gconstpointer row);
     const char *what;
 } RowWriter;

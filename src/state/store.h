@@ -58,6 +58,11 @@ typedef struct {
     const char *db_name;          /* the file in state_dir; NULL: STORE_DB_NAME */
     guint busy_timeout_ms;        /* how long a statement waits for another writer */
     guint max_pending_violations; /* tracker rows held while commits fail; more are dropped */
+    /* Read-write only: when SQLite finds the file is not a database or is damaged (in the
+     * header, the schema, or the bans, ban counts and tail positions a start reads), move it
+     * (and its WAL) aside to NAME.corrupt-<UTC time> and start on a fresh one rather than
+     * fail; store_set_aside_path() then says where it went. */
+    gboolean set_aside_corrupt;
 } StoreOptions;
 
 /* Defaults: read-write, 5000 ms busy timeout, 20000 pending tracker rows. */
@@ -75,6 +80,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
 /* The database file's path (borrowed). */
 const char *store_path(const Store *store);
+
+/* Where store_open() moved a damaged file (borrowed), or NULL when it did not. */
+const char *store_set_aside_path(const Store *store);
 
 /* --- Writes: queued in memory, made durable together by store_commit() ---
  *
