@@ -665,6 +665,44 @@ adopt_kernel_bans(Daemon *d, guint *n_adopted)
     }
 }
 
+/* A stored ban (or one adopted from the kernel) on an address the policy must never ban
+ * (whitelisted since, an own address, the gateway, a protected network, a built-in class)
+ * would otherwise be enforced until it ends: lift it before the first reconcile, which then
+ * removes it from the kernel too. Matched on the ban's network address, as a manual ban is.
+ * A manual ban stays, with a warning: one on such an address was forced by an operator
+ * (`ban --force`), and a restart must not undo that decision behind their back. */
+static void
+lift_never_banned(Daemon *d)
+{
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(d->bans, all);
+    for (guint i = 0; i < all->len; i++) {
+        const Ban *b = &g_array_index(all, Ban, i);
+        IpPrefix matched;
+        memset(&matched, 0, sizeof matched);
+        PolicyReason why = policy_check_address(d->policy, &b->prefix.addr, &matched);
+        if (why == POLICY_REASON_N)
+            continue;
+        char ban_s[IPADDR_STRLEN], match_s[IPADDR_STRLEN];
+        ipprefix_format(&b->prefix, ban_s);
+        if (matched.addr.family)
+            ipprefix_format(&matched, match_s);
+        else
+            g_strlcpy(match_s, "-", sizeof match_s);
+        if (b->source == BAN_SOURCE_MANUAL) {
+            g_warning("daemon: the manual ban on %s is on an address never banned (%s, matching "
+                      "%s); kept, as an operator forced it (alertban unban %s lifts it)",
+                      ban_s, policy_reason_name(why), match_s, ban_s);
+            continue;
+        }
+        g_warning("daemon: the stored ban on %s is on an address never banned (%s, matching %s); "
+                  "lifted",
+                  ban_s, policy_reason_name(why), match_s);
+        bans_remove(d->bans, &b->prefix, policy_reason_name(why));
+        d->lifted_at_load++;
+    }
+}
+
 /* The store, the ban table with the stored bans, and the firewall reconciled to them. */
 static gboolean
 start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
@@ -696,6 +734,8 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
                   " s); their history, escalation counts and tail positions are gone",
                   store_set_aside_path(d->store), d->adopted, cfg->policy.ban_time_s);
     }
+    lift_never_banned(d);
+    ls->restored -= MIN(ls->restored, d->lifted_at_load);
 
     d->fw = daemon_fw_new(&cfg->firewall, d->opts.fw, cfg->daemon.dry_run, ls->restored, error);
     if (!d->fw)
@@ -709,7 +749,8 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     return TRUE;
 }
 
-/* The policy, deciding on the table's bans and the host's addresses. */
+/* The policy, deciding on the table's bans (looked up once they are loaded) and the host's
+ * addresses. */
 static void
 start_policy(Daemon *d)
 {
@@ -728,7 +769,6 @@ start_policy(Daemon *d)
                       err->message);
     }
     policy_set_ownaddr(d->policy, d->own);
-    refill_threshold_windows(d);
 }
 
 /* SIGTERM/SIGINT stop, SIGHUP and a change of the file reload. */
@@ -774,9 +814,11 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
         return NULL;
     BansLoadStats ls = {0};
     FwReconcileStats rs = {0};
+    /* The policy before the bans: stored bans pass its never-ban check. */
+    start_policy(d);
     if (!start_bans(d, &ls, &rs, error))
         return NULL;
-    start_policy(d);
+    refill_threshold_windows(d);
     if (!start_tail(d, error))
         return NULL;
     bans_attach(d->bans, d->ctx);

@@ -62,7 +62,8 @@ struct Daemon {
     guint64 reloads, reload_failures;
     guint64 verifies, verify_repairs;
     gint64 last_verify_real_us;
-    guint adopted; /* bans taken from the kernel at start after the store was set aside */
+    guint adopted;        /* bans taken from the kernel at start after the store was set aside */
+    guint lifted_at_load; /* stored bans on never-banned addresses, lifted at start */
 };
 
 /* The control socket's handlers (daemon_ctl.c); user_data is the Daemon. */

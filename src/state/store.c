@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -532,17 +533,89 @@ check_version_read_only(Store *store, GError **error)
     return TRUE;
 }
 
+/* The database is opened with SQLITE_OPEN_NOFOLLOW, which refuses a symbolic link anywhere
+ * in its path (so that nobody who can write a directory on the way swaps the file under the
+ * daemon); SQLite then says only "unable to open database file". Name the link, and the real
+ * path to configure instead. */
+static gboolean
+check_no_symlink(const char *state_dir, GError **error)
+{
+    g_autofree char *abs = g_canonicalize_filename(state_dir, NULL);
+    g_autofree char *prefix = NULL;
+    g_auto(GStrv) parts = g_strsplit(abs, "/", -1);
+    for (guint i = 0; parts[i]; i++) {
+        if (!*parts[i])
+            continue;
+        char *next = g_strconcat(prefix ? prefix : "", "/", parts[i], NULL);
+        g_free(prefix);
+        prefix = next;
+        GStatBuf sb;
+        if (g_lstat(prefix, &sb) != 0)
+            return TRUE; /* the rest is created below, as directories */
+        if (S_ISLNK(sb.st_mode)) {
+            char *real = realpath(abs, NULL);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                        "state_dir %s: %s is a symbolic link, and the database is opened only "
+                        "through a path without one; set state_dir to the real path%s%s",
+                        state_dir, prefix, real ? " " : "", real ? real : "");
+            free(real);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* A directory someone else can write lets them replace the database (and with it the bans
+ * and what the tailer skips): refuse one that every user may write, or that belongs to
+ * another user than the daemon's (root's is fine: root can do all of that anyway). */
+static gboolean
+check_dir_safe(const char *state_dir, GError **error)
+{
+    GStatBuf sb;
+    if (g_stat(state_dir, &sb) != 0) {
+        int e = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "state_dir %s: %s", state_dir,
+                    g_strerror(e));
+        return FALSE;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "state_dir %s: not a directory",
+                    state_dir);
+        return FALSE;
+    }
+    if (sb.st_mode & S_IWOTH) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "state_dir %s is writable by every user (mode %04o), who could replace the "
+                    "database: remove that (chmod o-w) or choose a directory of the daemon's own",
+                    state_dir, (unsigned)(sb.st_mode & 07777));
+        return FALSE;
+    }
+    if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "state_dir %s belongs to uid %u, not to the user alertband runs as (uid %u) "
+                    "nor to root: that user could replace the database; chown it or choose "
+                    "another directory",
+                    state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Creates state_dir (0700) when missing and the database file (0600) when missing, and makes
  * sure an existing file is not readable by others: it holds who attacked whom. */
 static gboolean
 prepare_files(const char *state_dir, const char *path, GError **error)
 {
+    if (!check_no_symlink(state_dir, error))
+        return FALSE;
     if (g_mkdir_with_parents(state_dir, 0700) != 0) {
         int e = errno;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "creating %s: %s", state_dir,
                     g_strerror(e));
         return FALSE;
     }
+    if (!check_dir_safe(state_dir, error))
+        return FALSE;
     int fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
@@ -704,6 +777,8 @@ open_db(Store *store, const char *state_dir, GError **error)
 {
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
     if (store->opts.read_only) {
+        if (!check_no_symlink(state_dir, error))
+            return FALSE;
         if (!g_file_test(store->path, G_FILE_TEST_IS_REGULAR)) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: no such database",
                         store->path);

@@ -72,7 +72,10 @@ typedef struct Store Store;
 
 /* Opens (read-write: creating state_dir with mode 0700 and the database with mode 0600, and
  * migrating it to STORE_SCHEMA_VERSION) the database in state_dir. opts may be NULL for the
- * defaults. ALERTBAN_ERROR_STORE names the file and SQLite's message. */
+ * defaults. ALERTBAN_ERROR_STORE names the file and SQLite's message. Refused with a message
+ * saying why: a state_dir with a symbolic link in its path (naming the link and the real path),
+ * and, read-write, a state_dir every user may write or owned by another user than the
+ * process's (root's is accepted). */
 Store *store_open(const char *state_dir, const StoreOptions *opts, GError **error);
 void store_free(Store *store);
 

@@ -411,6 +411,55 @@ test_second_daemon_refused(void)
     fixture_teardown(&f);
 }
 
+/* Stored bans pass the never-ban check at start: a policy ban on an address whitelisted
+ * since is lifted (from the store and the firewall, with a warning), a manual one (forced by
+ * an operator) stays with a warning, and an ordinary ban is restored. */
+static void
+test_never_ban_at_load(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, NULL);
+    start_daemon(&f);
+    append_alerts(&f, 0, 2); /* 198.18.0.1 and 198.18.0.2 */
+    run_until_installed(&f, 2);
+    stop_daemon(&f);
+    g_autoptr(GError) error = NULL;
+    IpPrefix manual;
+    g_assert_true(ipprefix_parse("198.18.0.3", &manual, &error));
+    {
+        g_autoptr(Store) s = store_open(f.state, NULL, &error);
+        g_assert_no_error(error);
+        Ban b;
+        memset(&b, 0, sizeof b);
+        b.prefix = manual;
+        b.source = BAN_SOURCE_MANUAL;
+        b.expires_us = BAN_EXPIRES_NEVER;
+        b.created_us = b.first_seen_us = b.last_seen_us = g_get_real_time();
+        store_put_ban(s, &b);
+        g_assert_true(store_commit(s, &error));
+    }
+    write_config(&f, "[whitelist]\naddress = 198.18.0.1 198.18.0.3\n");
+    test_log_clear();
+    start_daemon(&f);
+    test_log_assert("*stored ban on 198.18.0.1 is on an address never banned (whitelisted*lifted");
+    g_assert_cmpuint(
+        test_log_count("*manual ban on 198.18.0.3 is on an address never banned*kept*"), ==, 1);
+    run_until_installed(&f, 2);
+    g_autoptr(GArray) list = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    g_assert_true(fw_list(f.fw, list, NULL));
+    for (guint i = 0; i < list->len; i++) {
+        char buf[IPADDR_STRLEN];
+        const char *a = ipprefix_format(&g_array_index(list, IpPrefix, i), buf);
+        g_assert_true(strcmp(a, "198.18.0.2") == 0 || strcmp(a, "198.18.0.3") == 0);
+    }
+    stop_daemon(&f);
+    guint n_bans;
+    guint64 violations, checkpoint;
+    stored(&f, &n_bans, &violations, &checkpoint);
+    g_assert_cmpuint(n_bans, ==, 2);
+    fixture_teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -425,5 +474,6 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/policy/escalation-across-restart", test_escalation);
     g_test_add_func("/daemon/policy/max-bans-refused", test_max_bans);
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
+    g_test_add_func("/daemon/start/never-ban-at-load", test_never_ban_at_load);
     return g_test_run();
 }
