@@ -181,7 +181,14 @@ on_alert(const Alert *alert, gpointer user_data)
     }
     StoreViolation sv;
     store_violation_from_alert(alert, v.offender_is_dst, now_us, word, &sv);
-    store_add_violation(d->store, &sv);
+    /* A ban and a counted alert are rows of their own (the threshold windows are refilled
+     * from the counted ones at start); every other alert (of a banned address, a
+     * never-banned one, a filtered one) only makes history and is folded a row a minute, so
+     * that a source the sensor keeps reporting cannot fill the disk. */
+    if (v.action == VERDICT_BAN || v.reason == POLICY_REASON_BELOW_THRESHOLD)
+        store_add_violation(d->store, &sv);
+    else
+        store_fold_violation(d->store, &sv);
     in->alerted = TRUE;
 }
 

@@ -116,6 +116,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX offenders_last_ban_at ON offenders (last_ban_at);"
     "INSERT INTO offenders (addr, family, prefix_len, ban_count, last_ban_at)"
     "  SELECT addr, family, prefix_len, prior_bans + 1, created_at FROM bans;",
+    /* 2 -> 3: a tracker row may stand for several alerts of one address within a minute
+     * (store_fold_violation()), so that a banned or never-banned source the sensor keeps
+     * reporting costs a row a minute, not a row an alert. */
+    "ALTER TABLE tracker ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1 CHECK (repeats >= 1);",
 };
 
 typedef enum {
@@ -136,6 +140,7 @@ typedef enum {
     ST_PURGE_TRACKER,
     ST_PURGE_OFFENDERS,
     ST_COUNT_KEYS,
+    ST_FOLD_UPDATE,
     ST_COUNT
 } StmtId;
 
@@ -164,8 +169,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_COUNT_GET] = "SELECT ban_count, last_ban_at FROM offenders WHERE addr = ?1 AND"
                      " prefix_len = ?2",
     [ST_VIOLATION_ADD] = "INSERT INTO tracker (at, addr, family, peer, gid, sid, rev, msg,"
-                         " priority, proto, src_port, dst_port, swapped, verdict) VALUES (?1, ?2,"
-                         " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                         " priority, proto, src_port, dst_port, swapped, verdict, repeats) VALUES"
+                         " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_TAIL_POSITION_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
                              " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
@@ -174,13 +179,15 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BAN_GET] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                    " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
                    " FROM bans WHERE addr = ?1 AND prefix_len = ?2",
-    [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
-                            " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
-                            " ORDER BY at, id LIMIT ?2",
+    [ST_VIOLATIONS_SINCE] =
+        "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
+        " src_port, dst_port, swapped, verdict, repeats FROM tracker WHERE at >= ?1"
+        " ORDER BY at, id LIMIT ?2",
     [ST_TAIL_POSITIONS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
-    [ST_HISTORY] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
-                   " dst_port, swapped, verdict FROM tracker WHERE addr = ?1 AND family = ?2"
-                   " ORDER BY at DESC, id DESC LIMIT ?3",
+    [ST_HISTORY] =
+        "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
+        " dst_port, swapped, verdict, repeats FROM tracker WHERE addr = ?1 AND family = ?2"
+        " ORDER BY at DESC, id DESC LIMIT ?3",
     [ST_PURGE_TRACKER] = "DELETE FROM tracker WHERE id IN (SELECT id FROM tracker WHERE at < ?1"
                          " ORDER BY at LIMIT ?2)",
     [ST_PURGE_OFFENDERS] = "DELETE FROM offenders WHERE (addr, prefix_len) IN (SELECT o.addr,"
@@ -188,6 +195,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " EXISTS (SELECT 1 FROM bans b WHERE b.addr = o.addr AND"
                            " b.prefix_len = o.prefix_len) LIMIT ?2)",
     [ST_COUNT_KEYS] = "SELECT addr, prefix_len FROM offenders",
+    [ST_FOLD_UPDATE] = "UPDATE tracker SET repeats = repeats + ?1 WHERE id = (SELECT id FROM"
+                       " tracker WHERE addr = ?2 AND family = ?3 AND at = ?4 AND verdict = ?5"
+                       " LIMIT 1)",
 };
 
 /* Queued rows hold their texts in Store.queue_strs (deduplicated: a flood repeats a few rule
@@ -205,8 +215,30 @@ typedef struct {
     gboolean swapped;
     guint32 gid, sid, rev;
     gint32 priority, src_port, dst_port;
+    guint32 repeats;
     const char *proto, *verdict, *msg;
 } ViolationOp;
+
+/* The row an address's alerts of one verdict fold into this minute (store_fold_violation()).
+ * Its queue index and pending update are valid while gen equals Store.queue_gen, that is
+ * until the next successful commit. */
+typedef struct {
+    IpAddr addr;
+    char verdict[STORE_VERDICT_MAX];
+    gint64 minute; /* time_us / 60 s of the row */
+    gint64 row_at; /* that row's time, which finds it once committed */
+    guint64 gen;
+    gint queued; /* its index in Store.violations, or -1: committed before this queue */
+    gint update; /* its index in Store.fold_updates, or -1 */
+} FoldEntry;
+
+/* Alerts folded into a committed row, added to it at the next commit. */
+typedef struct {
+    IpAddr addr;
+    const char *verdict; /* in Store.queue_strs */
+    gint64 row_at;
+    guint32 count;
+} FoldUpdate;
 
 typedef struct {
     IpPrefix prefix;
@@ -253,6 +285,12 @@ struct Store {
     /* SQLite said the file is not a database or is damaged (see store_open()). */
     gboolean corrupt;
     char *set_aside_path; /* where a damaged file was moved; NULL when none was */
+    /* Folding (store_fold_violation()). */
+    GHashTable *fold;     /* FoldEntry* (key and value) */
+    GArray *fold_updates; /* FoldUpdate, emptied with the queue */
+    guint64 queue_gen;    /* bumped by each successful commit */
+    gint64 fold_latest_minute, fold_pruned_minute;
+    guint64 folded; /* alerts folded into an earlier row since the store was opened */
 };
 
 void
@@ -273,6 +311,7 @@ store_violation_from_alert(const Alert *alert, gboolean swapped, gint64 time_us,
     out->swapped = swapped;
     g_strlcpy(out->verdict, verdict ? verdict : "", sizeof out->verdict);
     g_strlcpy(out->msg, alert->msg, sizeof out->msg);
+    out->repeats = 1;
 }
 
 void
@@ -285,6 +324,9 @@ store_options_init(StoreOptions *opts)
 }
 
 /* ---- errors and statements ---- */
+
+static guint fold_hash(gconstpointer key);
+static gboolean fold_equal(gconstpointer a, gconstpointer b);
 
 /* Notes a damaged file: SQLITE_CORRUPT and SQLITE_NOTADB are about the bytes on disk, not
  * about this process (permissions, a full disk, a lock), so moving the file aside helps. */
@@ -872,6 +914,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
     store->tail_positions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
     store->queue_strs = g_string_chunk_new(4096);
+    store->fold = g_hash_table_new_full(fold_hash, fold_equal, g_free, NULL);
+    store->fold_updates = g_array_new(FALSE, FALSE, sizeof(FoldUpdate));
 
     g_autoptr(GError) err = NULL;
     if (open_db(store, state_dir, &err))
@@ -909,6 +953,8 @@ store_free(Store *store)
     g_hash_table_unref(store->tail_positions);
     g_array_unref(store->violations);
     g_string_chunk_free(store->queue_strs);
+    g_hash_table_unref(store->fold);
+    g_array_unref(store->fold_updates);
     g_free(store->count_filter);
     g_free(store->path);
     g_free(store->set_aside_path);
@@ -1128,8 +1174,119 @@ store_add_violation(Store *store, const StoreViolation *v)
         .proto = queue_str(store, v->proto, sizeof v->proto),
         .verdict = queue_str(store, v->verdict, sizeof v->verdict),
         .msg = queue_str(store, v->msg, sizeof v->msg),
+        .repeats = MAX(v->repeats, 1),
     };
     g_array_append_val(store->violations, op);
+    return TRUE;
+}
+
+static guint
+fold_hash(gconstpointer key)
+{
+    const FoldEntry *e = key;
+    guint h = g_str_hash(e->verdict) ^ (guint)e->addr.family;
+    for (guint i = 0; i < (e->addr.family == AF_INET ? 4u : 16u); i++)
+        h = h * 31 + e->addr.bytes[i];
+    return h;
+}
+
+static gboolean
+fold_equal(gconstpointer a, gconstpointer b)
+{
+    const FoldEntry *x = a, *y = b;
+    return ipaddr_equal(&x->addr, &y->addr) && strcmp(x->verdict, y->verdict) == 0;
+}
+
+#define FOLD_MINUTE_US (60 * G_USEC_PER_SEC)
+
+gboolean
+store_fold_violation(Store *store, const StoreViolation *v)
+{
+    g_return_val_if_fail(store != NULL && v != NULL, FALSE);
+    g_return_val_if_fail(v->addr.family == AF_INET || v->addr.family == AF_INET6, FALSE);
+    FoldEntry probe;
+    memset(&probe, 0, sizeof probe);
+    probe.addr = v->addr;
+    g_strlcpy(probe.verdict, v->verdict, sizeof probe.verdict);
+    gint64 minute = v->time_us >= 0 ? v->time_us / FOLD_MINUTE_US : -1;
+    store->fold_latest_minute = MAX(store->fold_latest_minute, minute);
+    FoldEntry *e = g_hash_table_lookup(store->fold, &probe);
+    if (e && e->minute == minute && minute >= 0) {
+        guint32 n = MAX(v->repeats, 1);
+        if (e->gen == store->queue_gen && e->queued >= 0) {
+            g_array_index(store->violations, ViolationOp, e->queued).repeats += n;
+        } else {
+            if (e->gen != store->queue_gen || e->update < 0) {
+                FoldUpdate u = {.addr = e->addr,
+                                .verdict = queue_str(store, e->verdict, sizeof e->verdict),
+                                .row_at = e->row_at};
+                g_array_append_val(store->fold_updates, u);
+                e->gen = store->queue_gen;
+                e->queued = -1;
+                e->update = (gint)store->fold_updates->len - 1;
+            }
+            g_array_index(store->fold_updates, FoldUpdate, e->update).count += n;
+        }
+        store->folded += n;
+        return TRUE;
+    }
+    if (!store_add_violation(store, v))
+        return FALSE;
+    if (!e) {
+        e = g_memdup2(&probe, sizeof probe);
+        g_hash_table_add(store->fold, e);
+    }
+    e->minute = minute;
+    e->row_at = v->time_us;
+    e->gen = store->queue_gen;
+    e->queued = (gint)store->violations->len - 1;
+    e->update = -1;
+    return TRUE;
+}
+
+guint64
+store_folded_violations(const Store *store)
+{
+    return store->folded;
+}
+
+static gboolean
+fold_entry_stale(gpointer key, gpointer value, gpointer user_data)
+{
+    (void)value;
+    const FoldEntry *e = key;
+    const Store *store = user_data;
+    return e->minute < store->fold_latest_minute - 1;
+}
+
+/* After a successful commit, at most once a minute: forget the rows of past minutes, so that
+ * the table holds only the addresses seen lately. */
+static void
+fold_prune(Store *store)
+{
+    if (store->fold_latest_minute <= store->fold_pruned_minute)
+        return;
+    store->fold_pruned_minute = store->fold_latest_minute;
+    g_hash_table_foreach_remove(store->fold, fold_entry_stale, store);
+}
+
+/* Adds the alerts folded into committed rows, inside the commit's transaction. */
+static gboolean
+write_fold_updates(Store *store, GError **error)
+{
+    for (guint i = 0; i < store->fold_updates->len; i++) {
+        const FoldUpdate *u = &g_array_index(store->fold_updates, FoldUpdate, i);
+        sqlite3_stmt *st = stmt_get(store, ST_FOLD_UPDATE, error);
+        if (!st)
+            return FALSE;
+        sqlite3_bind_int64(st, 1, u->count);
+        bind_addr(st, 2, &u->addr);
+        sqlite3_bind_int(st, 3, family_code(&u->addr));
+        sqlite3_bind_int64(st, 4, u->row_at);
+        sqlite3_bind_text(st, 5, u->verdict, -1, SQLITE_STATIC);
+        if (!stmt_run(store, st, error, "counting folded alerts"))
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -1154,7 +1311,8 @@ guint
 store_pending(const Store *store)
 {
     return g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
-           g_hash_table_size(store->tail_positions) + store->violations->len;
+           g_hash_table_size(store->tail_positions) + store->violations->len +
+           store->fold_updates->len;
 }
 
 guint64
@@ -1225,6 +1383,7 @@ bind_violation(sqlite3_stmt *st, int base, gconstpointer row)
     sqlite3_bind_int(st, base + 12, v->dst_port);
     sqlite3_bind_int(st, base + 13, v->swapped ? 1 : 0);
     sqlite3_bind_text(st, base + 14, v->verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, base + 15, v->repeats);
 }
 
 typedef struct {
@@ -1237,7 +1396,7 @@ typedef struct {
 static const RowWriter writers[MULTI_COUNT] = {
     [MULTI_BAN] = {ST_BAN_PUT, 15, bind_ban, "writing bans"},
     [MULTI_COUNT_PUT] = {ST_COUNT_PUT, 5, bind_count, "writing ban counts"},
-    [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 14, bind_violation, "writing tracker rows"},
+    [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 15, bind_violation, "writing tracker rows"},
 };
 
 /* The single statement's SQL with its one VALUES (...) group repeated per row. */
@@ -1395,6 +1554,8 @@ clear_queue(Store *store)
     } else {
         g_array_set_size(store->violations, 0);
     }
+    g_array_set_size(store->fold_updates, 0);
+    store->queue_gen++;
     g_string_chunk_clear(store->queue_strs);
 }
 
@@ -1424,6 +1585,8 @@ store_commit(Store *store, GError **error)
     if (!write_rows(store, MULTI_VIOLATION, ops->pdata, ops->len, error))
         goto fail;
     g_clear_pointer(&ops, g_ptr_array_unref);
+    if (!write_fold_updates(store, error))
+        goto fail;
     /* Deletes first, then the upserts in key order (a prefix has one op per turn). */
     ops = sorted_ops(store->ban_ops);
     guint n_puts = 0;
@@ -1449,6 +1612,7 @@ store_commit(Store *store, GError **error)
     if (!run_simple(store, ST_COMMIT, error, "committing"))
         goto fail;
     clear_queue(store);
+    fold_prune(store);
     if (store->dropping)
         g_message("store: committed again; %" G_GUINT64_FORMAT " tracker rows were dropped in all",
                   store->dropped_violations);
@@ -1651,7 +1815,8 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
         !column_text(st, 9, v->proto, sizeof v->proto) ||
         !column_int64(st, 10, -1, 65535, &src_port) ||
         !column_int64(st, 11, -1, 65535, &dst_port) || !column_int64(st, 12, 0, 1, &swapped) ||
-        !column_text(st, 13, v->verdict, sizeof v->verdict))
+        !column_text(st, 13, v->verdict, sizeof v->verdict) || !column_u32(st, 14, &v->repeats) ||
+        v->repeats < 1)
         return FALSE;
     v->priority = (gint32)priority;
     v->src_port = (gint32)src_port;
@@ -1799,7 +1964,8 @@ store_load_recent_violations(Store *store, gint64 since_us, const char *verdict,
      * `limit` rows, returned oldest first. */
     static const char sql[] =
         "SELECT * FROM (SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
-        " src_port, dst_port, swapped, verdict, id FROM tracker WHERE at >= ?1 AND verdict = ?2"
+        " src_port, dst_port, swapped, verdict, repeats, id FROM tracker WHERE at >= ?1 AND"
+        " verdict = ?2"
         " ORDER BY at DESC, id DESC LIMIT ?3) ORDER BY at, id";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)

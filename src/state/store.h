@@ -11,7 +11,7 @@
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
  * forward on a read-write open; newer ones are refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* The database file's name inside the state directory. */
 #define STORE_DB_NAME "alertban.db"
@@ -39,6 +39,7 @@ typedef struct {
     gboolean swapped;                /* the offender is the alert's destination */
     char verdict[STORE_VERDICT_MAX]; /* "ban", "extend", "count", ... */
     char msg[ALERT_MSG_MAX];
+    guint32 repeats; /* alerts the row stands for: 1, more when folded (store_fold_violation()) */
 } StoreViolation;
 
 /* Fills out from an alert: the offender is the destination when swapped, else the source. */
@@ -102,6 +103,16 @@ void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gi
 /* Queues one tracker row. FALSE (and the row is counted as dropped) when the last commit
  * failed and max_pending_violations rows already wait for the retry. */
 gboolean store_add_violation(Store *store, const StoreViolation *v);
+/* Like store_add_violation(), except that an alert of an address and verdict that already
+ * has a row in the same minute (of time_us) adds its v->repeats to that row's instead of
+ * writing a row of its own; that row keeps its first alert's rule, ports and message. For the
+ * alerts whose rows only make history (a banned or never-banned source the sensor keeps
+ * reporting): a flood of any rate then costs one row per address and verdict a minute, at
+ * most 1440 a day, while `show` still says when, and how much, the address was active. */
+gboolean store_fold_violation(Store *store, const StoreViolation *v);
+/* Alerts folded into an earlier row since the store was opened. */
+guint64 store_folded_violations(const Store *store);
+
 /* Queues a tail position, replacing the one with the same path. */
 void store_put_tail_position(Store *store, const StoreTailPosition *cp);
 

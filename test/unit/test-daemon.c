@@ -8,10 +8,13 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ctl_client.h"
+#include "ctl_proto.h"
 #include "error.h"
 #include "fw_backends.h"
 #include "store.h"
 #include "store_internal.h"
+#include "json.h"
 #include "testutil.h"
 
 typedef struct {
@@ -460,6 +463,103 @@ test_never_ban_at_load(void)
     fixture_teardown(&f);
 }
 
+/* One request sent by a thread while the main loop serves it; the reply line. */
+typedef struct {
+    char *path;
+    CtlRequest req;
+    char *reply;
+    gint done;
+} Call;
+
+static gpointer
+call_thread(gpointer data)
+{
+    Call *c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CtlClient) client = ctl_client_connect(c->path, &error);
+    if (client) {
+        g_autoptr(GString) line = g_string_new(NULL);
+        ctl_proto_format_request(&c->req, line);
+        if (ctl_client_send(client, line->str, line->len, &error))
+            c->reply = ctl_client_read_line(client, 10000, NULL, &error);
+    }
+    g_atomic_int_set(&c->done, 1);
+    return NULL;
+}
+
+static JsonValue *
+call_daemon(Fixture *f, const CtlRequest *req)
+{
+    Call c = {.path = g_build_filename(f->dir, "ctl.sock", NULL), .req = *req};
+    GThread *t = g_thread_new("client", call_thread, &c);
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    while (!g_atomic_int_get(&c.done)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(500);
+    }
+    g_thread_join(t);
+    g_free(c.path);
+    g_assert_nonnull(c.reply);
+    g_autoptr(GError) error = NULL;
+    JsonValue *v = json_parse(c.reply, strlen(c.reply), 16, &error);
+    g_assert_no_error(error);
+    g_free(c.reply);
+    return v;
+}
+
+/* Runs the main loop until the committed checkpoint covers the whole log and nothing waits. */
+static void
+run_until_quiet(Fixture *f)
+{
+    run_until_read(f);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+}
+
+/* A banned address the sensor keeps reporting: 10,000 alerts of it add a handful of tracker
+ * rows (one for the ban, then one a minute), not 10,000, and `show` reports them all. */
+static void
+test_banned_flood_folded(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, "ban_time = 1h\n");
+    start_daemon(&f);
+    g_autoptr(GString) text = g_string_new(NULL);
+    for (guint i = 0; i < 10000; i++)
+        g_string_append(text, "11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN probe [**] "
+                              "[Priority: 2] {TCP} 198.18.0.1:40000 -> 192.0.2.1:22\n");
+    g_assert_true(g_file_set_contents(f.log, text->str, (gssize)text->len, NULL));
+    run_until_installed(&f, 1);
+    run_until_quiet(&f);
+
+    CtlRequest req = {.cmd = CTL_CMD_SHOW, .has_addr = TRUE};
+    g_assert_true(ipprefix_parse("198.18.0.1", &req.addr, NULL));
+    g_autoptr(JsonValue) reply = call_daemon(&f, &req);
+    g_assert_cmpint(json_get_int(reply, "alerts", 0), ==, 10000);
+    const JsonValue *hist = json_get(reply, "history");
+    g_assert_nonnull(hist);
+    /* The ban, then the folded rows of the minute(s) the flood took. */
+    g_assert_cmpuint(hist->items->len, >=, 2);
+    g_assert_cmpuint(hist->items->len, <=, 4);
+    stop_daemon(&f);
+
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) s = store_open(f.state, &so, &error);
+    g_assert_no_error(error);
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_assert_true(store_load_violations_since(s, 0, 100000, rows, &error));
+    g_assert_cmpuint(rows->len, <=, 4);
+    guint64 total = 0;
+    for (guint i = 0; i < rows->len; i++)
+        total += g_array_index(rows, StoreViolation, i).repeats;
+    g_assert_cmpuint(total, ==, 10000);
+    fixture_teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,5 +575,6 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/policy/max-bans-refused", test_max_bans);
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
     g_test_add_func("/daemon/start/never-ban-at-load", test_never_ban_at_load);
+    g_test_add_func("/daemon/tracker/banned-flood-folded", test_banned_flood_folded);
     return g_test_run();
 }

@@ -404,10 +404,10 @@ test_migrate_from_v1(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(Store) store = store_open(dir, NULL, &error);
     g_assert_no_error(error);
-    test_log_assert("store: migrated *from schema version 1 to 2");
+    test_log_assert("store: migrated *from schema version 1 to 3");
 
     db = raw_open(path);
-    g_assert_cmpint(raw_int(db, "PRAGMA user_version"), ==, 2);
+    g_assert_cmpint(raw_int(db, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
     sqlite3_close(db);
 
     g_autoptr(GArray) active = g_array_new(FALSE, FALSE, sizeof(Ban));
@@ -1239,6 +1239,62 @@ test_read_only_old_schema(void)
     test_rm_rf(dir);
 }
 
+/* 10,000 alerts of one address and verdict, folded, spread over 150 s and committed every
+ * 500: one row per minute they touch, whose repeats add up to 10,000; another verdict and
+ * another address get rows of their own, and store_add_violation() never folds. */
+static void
+test_tracker_fold(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    Alert a;
+    memset(&a, 0, sizeof a);
+    a.gid = 1;
+    a.sid = 2001219;
+    a.rev = 1;
+    g_assert_true(ipaddr_parse("203.0.113.9", &a.src));
+    g_assert_true(ipaddr_parse("192.0.2.1", &a.dst));
+    g_strlcpy(a.msg, "ET SCAN", sizeof a.msg);
+    /* On a minute's start, so that 150 s touch exactly three minutes. */
+    gint64 t0 = (g_get_real_time() / (60 * G_USEC_PER_SEC) - 10) * 60 * G_USEC_PER_SEC;
+    StoreViolation v;
+    for (guint i = 0; i < 10000; i++) {
+        store_violation_from_alert(&a, FALSE, t0 + (gint64)i * 15000, "extend", &v);
+        g_assert_true(store_fold_violation(f->store, &v));
+        if (i % 500 == 499)
+            g_assert_true(store_commit(f->store, &error));
+    }
+    store_violation_from_alert(&a, FALSE, t0 + 1000, "whitelisted_address", &v);
+    g_assert_true(store_fold_violation(f->store, &v));
+    store_violation_from_alert(&a, FALSE, t0 + 2000, "ban", &v);
+    g_assert_true(store_add_violation(f->store, &v));
+    g_assert_true(store_add_violation(f->store, &v));
+    g_assert_true(ipaddr_parse("203.0.113.10", &a.src));
+    store_violation_from_alert(&a, FALSE, t0 + 3000, "extend", &v);
+    g_assert_true(store_fold_violation(f->store, &v));
+    g_assert_true(store_commit(f->store, &error));
+    g_assert_cmpuint(store_folded_violations(f->store), ==, 10000 - 3);
+
+    g_assert_cmpint(count_rows(f->db_path, "tracker"), ==, 3 + 1 + 2 + 1);
+    IpAddr addr;
+    g_assert_true(ipaddr_parse("203.0.113.9", &addr));
+    g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_assert_true(store_load_history(f->store, &addr, 100, h, &error));
+    g_assert_cmpuint(h->len, ==, 6);
+    guint64 extend = 0;
+    for (guint i = 0; i < h->len; i++) {
+        const StoreViolation *r = &g_array_index(h, StoreViolation, i);
+        if (strcmp(r->verdict, "extend") == 0) {
+            extend += r->repeats;
+            /* 4000 alerts fall in each whole minute (every 15 ms), 2000 in the last half. */
+            g_assert_true(r->repeats == 4000 || r->repeats == 2000);
+        } else {
+            g_assert_cmpuint(r->repeats, ==, 1);
+        }
+    }
+    g_assert_cmpuint(extend, ==, 10000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1263,6 +1319,8 @@ main(int argc, char **argv)
     g_test_add("/store/tracker/history", Fixture, NULL, fixture_set_up, test_tracker_history,
                fixture_tear_down);
     g_test_add_func("/store/tracker/from-alert", test_violation_from_alert);
+    g_test_add("/store/tracker/fold", Fixture, NULL, fixture_set_up, test_tracker_fold,
+               fixture_tear_down);
     g_test_add("/store/tracker/since", Fixture, NULL, fixture_set_up, test_tracker_since,
                fixture_tear_down);
     g_test_add("/store/bans/get", Fixture, NULL, fixture_set_up, test_ban_get, fixture_tear_down);
