@@ -4,10 +4,12 @@
 // watch to one GLib main loop, and ends each loop turn with one commit then one firewall change.
 #include "daemon.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "daemon_private.h"
 #include "fw_backends.h"
@@ -494,6 +496,25 @@ on_verify(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The inputs a glob made whose file has been gone for TAIL_FORGET_AFTER_S, and their
+ * checkpoints: without this, every dated log a glob ever matched would stay in the tailer and
+ * the store for good. */
+static void
+forget_gone_inputs(Daemon *d)
+{
+    if (!d->tail)
+        return;
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    tail_forget_gone(d->tail, g_get_monotonic_time(), (gint64)TAIL_FORGET_AFTER_S * G_USEC_PER_SEC,
+                     gone);
+    for (guint i = 0; i < gone->len; i++) {
+        store_delete_tail_position(d->store, gone->pdata[i]);
+        g_hash_table_remove(d->newest_file, gone->pdata[i]);
+    }
+    if (gone->len > 0)
+        request_turn(d);
+}
+
 #define PURGE_INTERVAL_S 3600
 #define PURGE_BATCH 10000
 #define PURGE_BATCHES_MAX 100
@@ -518,6 +539,7 @@ on_purge(gpointer data)
         g_message("store: purged %u history rows older than %u days", total,
                   d->cfg->daemon.history_days);
     policy_prune(d->policy, now);
+    forget_gone_inputs(d);
     return G_SOURCE_CONTINUE;
 }
 
@@ -545,6 +567,10 @@ refill_threshold_windows(Daemon *d)
 {
     const Config *cfg = d->cfg;
     guint window_s = cfg->policy.threshold.count > 1 ? cfg->policy.threshold.window_s : 0;
+    for (guint p = 0; p <= CONFIG_PRIORITY_MAX; p++) {
+        if (cfg->policy.by_priority[p].count > 1)
+            window_s = MAX(window_s, cfg->policy.by_priority[p].window_s);
+    }
     for (guint i = 0; i < cfg->rules->len; i++) {
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
         if (r->has_threshold && r->threshold.count > 1)
@@ -583,6 +609,17 @@ refill_threshold_windows(Daemon *d)
                   rows->len, window_s);
 }
 
+/* Whether path is one of [input]'s paths as written (not a glob's match). */
+static gboolean
+is_pattern(const Config *cfg, const char *path)
+{
+    for (guint i = 0; i < cfg->input.paths->len; i++) {
+        if (strcmp(cfg->input.paths->pdata[i], path) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static gboolean
 start_tail(Daemon *d, GError **error)
 {
@@ -605,8 +642,18 @@ start_tail(Daemon *d, GError **error)
         return FALSE;
     g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(TailCheckpoint));
     for (guint i = 0; i < stored->len; i++) {
+        const StoreTailPosition *sp = &g_array_index(stored, StoreTailPosition, i);
+        /* A checkpoint resumes only the same file (device, inode): one of a path that is gone
+         * and that no pattern names (a glob's match, from before the stop) can never be used
+         * again, and would stay forever. */
+        GStatBuf sb;
+        if (g_lstat(sp->path, &sb) != 0 && errno == ENOENT && !is_pattern(cfg, sp->path)) {
+            g_message("daemon: forgetting the checkpoint of %s: the file is gone", sp->path);
+            store_delete_tail_position(d->store, sp->path);
+            continue;
+        }
         TailCheckpoint tcp;
-        if (checkpoint_from_store(&g_array_index(stored, StoreTailPosition, i), &tcp))
+        if (checkpoint_from_store(sp, &tcp))
             g_array_append_val(cps, tcp);
         else
             skipped++;

@@ -132,6 +132,7 @@ typedef enum {
     ST_COUNT_GET,
     ST_VIOLATION_ADD,
     ST_TAIL_POSITION_PUT,
+    ST_TAIL_POSITION_DELETE,
     ST_BANS_LOAD,
     ST_BAN_GET,
     ST_VIOLATIONS_SINCE,
@@ -173,6 +174,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                          " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_TAIL_POSITION_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
                              " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TAIL_POSITION_DELETE] = "DELETE FROM checkpoints WHERE path = ?1",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                      " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
                      " FROM bans",
@@ -1307,6 +1309,26 @@ store_put_tail_position(Store *store, const StoreTailPosition *cp)
     }
 }
 
+/* A queued tail position with this fingerprint length is a deletion (store_delete_tail_position()).
+ */
+#define TAIL_POSITION_DELETE (STORE_FINGERPRINT_MAX + 1)
+
+void
+store_delete_tail_position(Store *store, const char *path)
+{
+    g_return_if_fail(store != NULL && path != NULL && *path);
+    StoreTailPosition del;
+    memset(&del, 0, sizeof del);
+    g_strlcpy(del.path, path, sizeof del.path);
+    StoreTailPosition *copy = g_hash_table_lookup(store->tail_positions, del.path);
+    if (!copy) {
+        copy = g_new(StoreTailPosition, 1);
+        g_hash_table_insert(store->tail_positions, copy->path, copy);
+    }
+    *copy = del;
+    copy->fingerprint_len = TAIL_POSITION_DELETE;
+}
+
 guint
 store_pending(const Store *store)
 {
@@ -1463,6 +1485,13 @@ delete_ban(Store *store, const BanOp *op, GError **error)
 static gboolean
 write_tail_position(Store *store, const StoreTailPosition *cp, GError **error)
 {
+    if (cp->fingerprint_len == TAIL_POSITION_DELETE) {
+        sqlite3_stmt *del = stmt_get(store, ST_TAIL_POSITION_DELETE, error);
+        if (!del)
+            return FALSE;
+        sqlite3_bind_text(del, 1, cp->path, -1, SQLITE_STATIC);
+        return stmt_run(store, del, error, "deleting a tail position");
+    }
     sqlite3_stmt *st = stmt_get(store, ST_TAIL_POSITION_PUT, error);
     if (!st)
         return FALSE;

@@ -115,6 +115,9 @@ guint64 store_folded_violations(const Store *store);
 
 /* Queues a tail position, replacing the one with the same path. */
 void store_put_tail_position(Store *store, const StoreTailPosition *cp);
+/* Queues the removal of path's tail position (absent is not an error), replacing a queued
+ * put of it: for a followed file that is gone for good. */
+void store_delete_tail_position(Store *store, const char *path);
 
 /* Number of queued writes (after coalescing). */
 guint store_pending(const Store *store);

@@ -39,7 +39,9 @@ write_config(Fixture *f, const char *extra)
                                             "max_bans_per_minute = 0\n"
                                             "%s",
                                             f->state, f->dir, f->log, extra ? extra : "");
-    g_assert_true(g_file_set_contents(f->conf, text, -1, NULL));
+    /* The cases assume that one alert of any priority bans, unless they say otherwise. */
+    g_autofree char *full = test_config_with_old_policy(text);
+    g_assert_true(g_file_set_contents(f->conf, full, -1, NULL));
 }
 
 static void
@@ -463,6 +465,42 @@ test_never_ban_at_load(void)
     fixture_teardown(&f);
 }
 
+/* The checkpoint of a file a glob matched, gone while the daemon was stopped, is forgotten at
+ * the next start (a checkpoint resumes only the same inode); a named path's stays. */
+static void
+test_gone_glob_checkpoint_forgotten(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, NULL);
+    g_autofree char *real = g_build_filename(f.dir, "a.alerts", NULL);
+    g_free(f.log);
+    f.log = g_build_filename(f.dir, "*.alerts", NULL);
+    write_config(&f, NULL);
+    g_free(f.log);
+    f.log = g_strdup(real);
+    g_assert_true(g_file_set_contents(f.log, "", 0, NULL));
+    start_daemon(&f);
+    append_alerts(&f, 0, 1);
+    run_until_installed(&f, 1);
+    run_until_read(&f);
+    stop_daemon(&f);
+    g_assert_cmpint(g_unlink(real), ==, 0);
+    test_log_clear();
+    start_daemon(&f);
+    test_log_assert("*forgetting the checkpoint of */a.alerts: the file is gone*");
+    stop_daemon(&f);
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) s = store_open(f.state, &so, &error);
+    g_assert_no_error(error);
+    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
+    g_assert_true(store_load_tail_positions(s, cps, NULL, &error));
+    g_assert_cmpuint(cps->len, ==, 0);
+    fixture_teardown(&f);
+}
+
 /* One request sent by a thread while the main loop serves it; the reply line. */
 typedef struct {
     char *path;
@@ -576,5 +614,7 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
     g_test_add_func("/daemon/start/never-ban-at-load", test_never_ban_at_load);
     g_test_add_func("/daemon/tracker/banned-flood-folded", test_banned_flood_folded);
+    g_test_add_func("/daemon/start/gone-glob-checkpoint-forgotten",
+                    test_gone_glob_checkpoint_forgotten);
     return g_test_run();
 }
