@@ -665,19 +665,19 @@ start_tail(Daemon *d, GError **error)
 
 /* The store was damaged and set aside (see store_open()): what the kernel holds is all that is
  * left of the bans. Each entry of the backend(s) the configuration names (with auto: of every
- * backend the kernel offers, since any of them may have held the bans) becomes a policy ban
- * of ban_time from now, so that enforcement goes on and the bans still end. The chain rules
- * keep no remaining time, and the set backends' timeouts are not read back, so every adopted
- * ban gets the full ban_time: an attacker stays out a little longer, never shorter than the
- * configuration asks. Entries no ban can be (a /0) are left to the reconcile to remove. */
+ * backend the kernel offers, since any of them may have held the bans) becomes a policy ban,
+ * so that enforcement goes on and the bans still end: for the time the kernel has left on it
+ * (the set backends' timeouts), or, where the kernel keeps none (chain rules, a set member
+ * without a timeout: a permanent or manual ban), for ban_time from now, so that it ends some
+ * day rather than never. Entries no ban can be (a /0) are left to the reconcile to remove. */
 static void
 adopt_kernel_bans(Daemon *d, guint *n_adopted)
 {
     const Config *cfg = d->cfg;
-    g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(FwChange));
     if (d->opts.fw) {
         g_autoptr(GError) err = NULL;
-        if (!fw_list(d->opts.fw, found, &err))
+        if (!fw_list_timed(d->opts.fw, found, &err))
             g_warning("daemon: cannot read the bans the %s backend holds: %s", fw_name(d->opts.fw),
                       err->message);
     } else {
@@ -698,19 +698,19 @@ adopt_kernel_bans(Daemon *d, guint *n_adopted)
         for (guint i = 0; i < n_kinds; i++) {
             g_autoptr(GError) err = NULL;
             g_autoptr(Fw) fw = fw_new_backend(kinds[i], &cfg->firewall, &err);
-            if (!fw || !fw_list(fw, found, &err))
+            if (!fw || !fw_list_timed(fw, found, &err))
                 g_warning("daemon: cannot read the bans the %s backend holds: %s",
                           fw_backend_name(kinds[i]), err->message);
         }
     }
     for (guint i = 0; i < found->len; i++) {
-        const IpPrefix *p = &g_array_index(found, IpPrefix, i);
-        if (!fw_prefix_bannable(p, "daemon", "adopting", NULL))
+        const FwChange *c = &g_array_index(found, FwChange, i);
+        if (!fw_prefix_bannable(&c->prefix, "daemon", "adopting", NULL))
             continue;
         BanRequest req = {
-            .prefix = *p,
+            .prefix = c->prefix,
             .source = BAN_SOURCE_POLICY,
-            .duration_s = (gint64)cfg->policy.ban_time_s,
+            .duration_s = c->timeout_s > 0 ? (gint64)c->timeout_s : (gint64)cfg->policy.ban_time_s,
             .reason = "adopted",
         };
         BansResult r = bans_add(d->bans, &req, NULL);
@@ -783,9 +783,9 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
         adopt_kernel_bans(d, &d->adopted);
         ls->restored += d->adopted;
         g_warning("daemon: STATE LOST: the database was damaged and is kept as %s; started on a "
-                  "fresh one and adopted the %u bans the firewall holds, each for ban_time "
-                  "(%" G_GUINT64_FORMAT
-                  " s); their history, escalation counts and tail positions are gone",
+                  "fresh one and adopted the %u bans the firewall holds, for their remaining time "
+                  "in the kernel or else ban_time (%" G_GUINT64_FORMAT " s); their history, "
+                  "escalation counts and tail positions are gone",
                   store_set_aside_path(d->store), d->adopted, cfg->policy.ban_time_s);
     }
     lift_never_banned(d);

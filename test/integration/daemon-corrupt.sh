@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A damaged database does not stop the daemon: with bans in the kernel (iptables rules, then
 # ipset members) and the state file overwritten with garbage, alertband starts, keeps the
-# broken file aside under a dated name, adopts the kernel's bans for ban_time (listed, with an
-# expiry ban_time from the start), says so in a warning and in status, and expires them.
+# broken file aside under a dated name, adopts the kernel's bans (listed; rules, which keep no
+# time, for ban_time from the start, set members for the time the kernel has left on them),
+# says so in a warning and in status, and expires them.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -76,9 +77,9 @@ abctl status --json | jq -e '.store.set_aside == "" and .store.adopted == 0' >/d
 ab_stop
 abctl unban 203.0.113.21 >/dev/null 2>&1 || true
 
-echo "== ipset: members adopted, then expired by the daemon"
+echo "== ipset: members adopted with the kernel's remaining time, then expired by the daemon"
 rm -rf "$AB_TMP/state"
-config ipset 1h
+config ipset 8s
 ab_start
 snort2_line 2001219 "ET SCAN v4" 203.0.113.22 40001 192.0.2.1 22 >>"$AB_LOG"
 in_set() { ipset list ALERTBAN4 2>/dev/null | awk 'm { print $1 } /^Members:/ { m = 1 }' | grep -qx "$1"; }
@@ -86,12 +87,17 @@ ab_wait_for 5 in_set 203.0.113.22
 ab_stop
 corrupt_db
 : >"$AB_LOG"
-config ipset 3s
+# A ban_time of an hour now: the adopted member keeps the seconds the kernel had left (at
+# most 8), not a fresh hour.
+config ipset 1h
 ab_start
 [ -n "$(set_aside_file)" ] || ab_fail "no set-aside file for the ipset case"
 ab_list_addrs | grep -qx 203.0.113.22 || ab_fail "ipset member not adopted: $(ab_list_addrs)"
-# The daemon ends the adopted ban after ban_time (3 s), in the table and the kernel.
-ab_wait_for 10 sh -c "! $ALERTBAN list -c $AB_CONF --json | jq -e '.bans[] | select(.addr == \"203.0.113.22\")'"
+abctl list --json | jq -e --argjson hi $(($(date +%s) + 9)) \
+    '.bans[] | select(.addr == "203.0.113.22") | .expires != null and .expires <= $hi' >/dev/null ||
+    ab_fail "adopted member's expiry is not its remaining time: $(abctl list --json)"
+# The daemon ends the adopted ban when that time is up, in the table and the kernel.
+ab_wait_for 12 sh -c "! $ALERTBAN list -c $AB_CONF --json | jq -e '.bans[] | select(.addr == \"203.0.113.22\")'"
 ab_wait_for 5 sh -c "! ipset list ALERTBAN4 | grep -q '^203.0.113.22 '"
 grep -q "unban addr=203.0.113.22" "$AB_DAEMON_LOG" || ab_fail "no unban line: $(tail -5 "$AB_DAEMON_LOG")"
 ab_stop
