@@ -38,18 +38,18 @@ typedef enum {
 
 /* The [firewall] section of the configuration. */
 typedef struct {
-    FwBackend backend;                      /* default FW_BACKEND_AUTO */
-    guint auto_max_rules;                   /* auto: most bans kept as iptables rules */
-    char chain[FW_CHAIN_MAX];               /* default "ALERTBAN" */
-    char hooks[FW_HOOKS_MAX][FW_CHAIN_MAX]; /* built-in chains that jump to ours: "INPUT", ... */
+    FwBackend backend;                       /* default FW_BACKEND_AUTO */
+    guint auto_max_rules;                    /* auto: most bans kept as iptables rules */
+    char chain[FW_CHAIN_MAX];                /* default "ALERTBAN" */
+    char hooks[FW_HOOKS_MAX][FW_CHAIN_MAX];  /* built-in chains that jump to ours: "INPUT", ... */
     guint n_hooks;
     FwAction action;
     FwDirection direction;
-    gboolean log; /* add a rate-limited LOG rule before the verdict */
+    gboolean log;                            /* add a rate-limited LOG rule before the verdict */
     char log_prefix[FW_LOG_PREFIX_MAX];
-    char lock_file[256]; /* the xtables lock, default /run/xtables.lock */
+    char lock_file[256];                     /* the xtables lock, default /run/xtables.lock */
     guint lock_timeout_ms;
-    guint verify_interval_s; /* the daemon's check of the kernel; 0: never */
+    guint verify_interval_s;                 /* the daemon's check of the kernel; 0: never */
 } FwConfig;
 
 /* Fills cfg with the defaults: backend auto (200 rules at most), chain ALERTBAN, hook INPUT,
@@ -76,7 +76,7 @@ typedef struct {
     guint removed;    /* installed but not desired */
     guint duplicates; /* extra copies of a desired entry, removed */
     guint hooks_fixed;
-    guint updated; /* present with the wrong remaining time (set backends), re-added */
+    guint updated;    /* present with the wrong remaining time (set backends), re-added */
 } FwReconcileStats;
 
 typedef struct Fw Fw;
@@ -103,8 +103,8 @@ typedef struct {
     /* Optional (set backends): reconcile where each desired entry is an FW_CHANGE_ADD with
      * its remaining time, so missing members get the right timeout and members whose
      * timeout is off are refreshed. NULL: fw_reconcile_timed() falls back to reconcile. */
-    gboolean (*reconcile_timed)(Fw *fw, const FwChange *desired, gsize n, FwReconcileStats *stats,
-                                GError **error);
+    gboolean (*reconcile_timed)(Fw *fw, const FwChange *desired, gsize n,
+                                FwReconcileStats *stats, GError **error);
     /* Optional (set backends): like list, each entry an FW_CHANGE_ADD with the time the
      * kernel has left on it (0: none). NULL: fw_list_timed() falls back to list. */
     gboolean (*list_timed)(Fw *fw, GArray *out, GError **error);
