@@ -85,7 +85,7 @@ print_history(const JsonValue *reply)
     }
     printf("\nhistory (newest first):\n");
     static const char *const headers[] = {"TIME",        "RULE", "PRI",     "PROTO",  "SOURCE",
-                                          "DESTINATION", "SWAP", "VERDICT", "MESSAGE"};
+                                          "DESTINATION", "SWAP", "VERDICT", "ALERTS", "MESSAGE"};
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
     g_autoptr(GPtrArray) events = g_ptr_array_new();
     for (guint i = 0; i < hist->items->len; i++) {
@@ -101,6 +101,8 @@ print_history(const JsonValue *reply)
         g_autofree char *pri = prio >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, prio) : NULL;
         g_autofree char *src = endpoint(e, "src", "sport");
         g_autofree char *dst = endpoint(e, "dst", "dport");
+        g_autofree char *alerts =
+            g_strdup_printf("%" G_GINT64_FORMAT, json_get_int(e, "alerts", 1));
         const char *cells[] = {
             time,
             json_get_string(e, "rule"),
@@ -110,11 +112,15 @@ print_history(const JsonValue *reply)
             dst,
             json_get_bool(e, "swapped", FALSE) ? "yes" : "no",
             json_get_string(e, "verdict"),
+            alerts,
             json_get_string(e, "msg"),
         };
         cli_table_add(t, cells);
     }
     cli_table_print(t, stdout);
+    /* Alerts of a banned or never-banned address are counted a row a minute (ALERTS). */
+    printf("%" G_GINT64_FORMAT " alerts in these %u entries\n", json_get_int(reply, "alerts", 0),
+           events->len);
 }
 
 /* The daemon is not running: the address's stored ban (the most specific one covering it) and

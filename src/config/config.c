@@ -561,6 +561,16 @@ config_priority_counts(const Config *cfg, gint32 priority)
     return (cfg->policy.priorities[priority / 8] >> (priority % 8)) & 1;
 }
 
+Threshold
+config_priority_threshold(const Config *cfg, gint32 priority)
+{
+    if (priority < 0)
+        priority = 0;
+    if (priority <= CONFIG_PRIORITY_MAX && cfg->policy.by_priority[priority].count > 0)
+        return cfg->policy.by_priority[priority];
+    return cfg->policy.threshold;
+}
+
 /* ---- formatting ---- */
 
 /* The keys of section, in table order, from base (the Config, or a ConfigRule). */

@@ -100,6 +100,9 @@ typedef struct {
         gboolean priorities_all; /* TRUE when `priorities` is empty: every priority counts */
         guint8 priorities[(CONFIG_PRIORITY_MAX + 1) / 8]; /* bit set of priorities that count */
         Threshold threshold;
+        /* `priority_thresholds`: the threshold of alerts of priority p when
+         * by_priority[p].count > 0, else `threshold`. */
+        Threshold by_priority[CONFIG_PRIORITY_MAX + 1];
         guint64 ban_time_s;
         guint64 extend_min_s, extend_max_s; /* both 0: no extension */
         double escalate;
@@ -163,6 +166,10 @@ char *config_describe_keys(void);
 
 /* The most specific [rule] section matching gid:sid, or NULL. */
 const ConfigRule *config_find_rule(const Config *cfg, guint32 gid, guint32 sid);
+
+/* The threshold for alerts of priority (< 0 counts as 0) without a rule threshold of their
+ * own: its `priority_thresholds` entry, else `threshold`. */
+Threshold config_priority_threshold(const Config *cfg, gint32 priority);
 
 /* TRUE when priority counts under `priorities` (priority < 0, meaning "not printed", is
  * treated as 0, which is what Snort prints for rules without a priority). */

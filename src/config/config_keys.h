@@ -60,10 +60,11 @@ extern const ConfigValueType config_value_prefixes;  /* GArray of IpPrefix, a li
 extern const ConfigValueType config_value_rules;     /* GArray of RulePattern, a list */
 extern const ConfigValueType config_value_threshold; /* Threshold, N/T */
 extern const ConfigValueType config_value_chain;     /* char[max], a chain name of ours */
-extern const ConfigValueType config_value_whitelist_files; /* [whitelist] file */
-extern const ConfigValueType config_value_extend;          /* [policy] extend */
-extern const ConfigValueType config_value_priorities;      /* [policy] priorities */
-extern const ConfigValueType config_value_hooks;           /* [firewall] hooks */
+extern const ConfigValueType config_value_whitelist_files;     /* [whitelist] file */
+extern const ConfigValueType config_value_extend;              /* [policy] extend */
+extern const ConfigValueType config_value_priorities;          /* [policy] priorities */
+extern const ConfigValueType config_value_priority_thresholds; /* [policy] priority_thresholds */
+extern const ConfigValueType config_value_hooks;               /* [firewall] hooks */
 
 /* One name of an enumerated value. */
 typedef struct {

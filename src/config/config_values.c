@@ -686,11 +686,10 @@ rules_clear(const ConfigKey *key, void *base)
 const ConfigValueType config_value_rules = {
     .parse = rules_parse, .format = rules_format, .clear = rules_clear, .free = array_free};
 
-/* N/T: N alerts within T, into a Threshold. */
+/* N/T: N alerts within T. */
 static gboolean
-threshold_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)
+threshold_from_text(const char *text, Threshold *t, GError **error)
 {
-    (void)dir;
     const char *slash = strchr(text, '/');
     guint64 count, window;
     g_autofree char *n = slash ? g_strndup(text, (gsize)(slash - text)) : NULL;
@@ -700,10 +699,17 @@ threshold_parse(const ConfigKey *key, void *base, const char *text, const char *
                          "expected N/T: N alerts (1 to %u) within T (1s to 1d), such as 10/120s, "
                          "got '%s'",
                          CONFIG_THRESHOLD_COUNT_MAX, text);
-    Threshold *t = FIELD(Threshold, key, base);
     t->count = (guint)count;
     t->window_s = (guint)window;
     return TRUE;
+}
+
+/* N/T into a Threshold. */
+static gboolean
+threshold_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)
+{
+    (void)dir;
+    return threshold_from_text(text, FIELD(Threshold, key, base), error);
 }
 
 static void
@@ -803,6 +809,54 @@ priorities_format(const ConfigKey *key, const void *base, GString *out)
 
 const ConfigValueType config_value_priorities = {.parse = priorities_parse,
                                                  .format = priorities_format};
+
+/* [policy] priority_thresholds: a list of P:N/T (each priority at most once) into
+ * by_priority; empty: every priority has `threshold`. A key replaces the whole list. */
+static gboolean
+priority_thresholds_parse(const ConfigKey *key, void *base, const char *text, const char *dir,
+                          GError **error)
+{
+    (void)key, (void)dir;
+    Config *cfg = base;
+    g_auto(GStrv) items = split_list(text);
+    Threshold by[CONFIG_PRIORITY_MAX + 1];
+    memset(by, 0, sizeof by);
+    for (char **it = items; *it; it++) {
+        const char *colon = strchr(*it, ':');
+        g_autofree char *p_text = colon ? g_strndup(*it, (gsize)(colon - *it)) : NULL;
+        guint64 p;
+        if (!colon || !g_ascii_string_to_unsigned(p_text, 10, 0, CONFIG_PRIORITY_MAX, &p, NULL))
+            return bad_value(error,
+                             "expected PRIORITY:N/T items (priority 0 to %d), such as "
+                             "'1:1/60s 2:5/10m', got '%s'",
+                             CONFIG_PRIORITY_MAX, *it);
+        if (by[p].count > 0)
+            return bad_value(error, "priority %u appears twice", (guint)p);
+        g_autoptr(GError) err = NULL;
+        if (!threshold_from_text(colon + 1, &by[p], &err))
+            return bad_value(error, "priority %u: %s", (guint)p, err->message);
+    }
+    memcpy(cfg->policy.by_priority, by, sizeof by);
+    return TRUE;
+}
+
+static void
+priority_thresholds_format(const ConfigKey *key, const void *base, GString *out)
+{
+    const Config *cfg = base;
+    g_string_append_printf(out, "%s =", key->name);
+    for (guint p = 0; p <= CONFIG_PRIORITY_MAX; p++) {
+        const Threshold *t = &cfg->policy.by_priority[p];
+        if (t->count == 0)
+            continue;
+        g_string_append_printf(out, " %u:%u/", p, t->count);
+        append_duration(out, t->window_s);
+    }
+    g_string_append_c(out, '\n');
+}
+
+const ConfigValueType config_value_priority_thresholds = {.parse = priority_thresholds_parse,
+                                                          .format = priority_thresholds_format};
 
 /* [firewall] chain: a name for our chain, into FwConfig.chain. */
 static gboolean

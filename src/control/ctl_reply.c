@@ -83,6 +83,8 @@ add_event(JsonWriter *w, const char *key, const StoreViolation *v)
     add_port(w, "dport", v->dst_port);
     json_add_bool(w, "swapped", v->swapped);
     json_add_string(w, "verdict", v->verdict);
+    /* More than 1 when further alerts of the address were folded into this row. */
+    json_add_int(w, "alerts", MAX(v->repeats, 1));
     json_object_end(w);
 }
 
@@ -164,8 +166,14 @@ ctl_reply_show(JsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *histor
         ctl_reply_add_ban(w, "ban", ban);
     else
         json_add_null(w, "ban");
+    gint64 alerts = 0;
     json_array_begin(w, "history");
-    for (guint i = 0; history && i < history->len; i++)
-        add_event(w, NULL, &g_array_index(history, StoreViolation, i));
+    for (guint i = 0; history && i < history->len; i++) {
+        const StoreViolation *v = &g_array_index(history, StoreViolation, i);
+        add_event(w, NULL, v);
+        alerts += MAX(v->repeats, 1);
+    }
     json_array_end(w);
+    /* The alerts those history entries stand for. */
+    json_add_int(w, "alerts", alerts);
 }

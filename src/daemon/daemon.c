@@ -4,10 +4,12 @@
 // watch to one GLib main loop, and ends each loop turn with one commit then one firewall change.
 #include "daemon.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "daemon_private.h"
 #include "fw_backends.h"
@@ -195,7 +197,14 @@ on_alert(const Alert *alert, gpointer user_data)
     }
     StoreViolation sv;
     store_violation_from_alert(alert, v.offender_is_dst, now_us, word, &sv);
-    store_add_violation(d->store, &sv);
+    /* A ban and a counted alert are rows of their own (the threshold windows are refilled
+     * from the counted ones at start); every other alert (of a banned address, a
+     * never-banned one, a filtered one) only makes history and is folded a row a minute, so
+     * that a source the sensor keeps reporting cannot fill the disk. */
+    if (v.action == VERDICT_BAN || v.reason == POLICY_REASON_BELOW_THRESHOLD)
+        store_add_violation(d->store, &sv);
+    else
+        store_fold_violation(d->store, &sv);
     in->alerted = TRUE;
 }
 
@@ -602,6 +611,25 @@ on_verify(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The inputs a glob made whose file has been gone for TAIL_FORGET_AFTER_S, and their
+ * checkpoints: without this, every dated log a glob ever matched would stay in the tailer and
+ * the store for good. */
+static void
+forget_gone_inputs(Daemon *d)
+{
+    if (!d->tail)
+        return;
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    tail_forget_gone(d->tail, g_get_monotonic_time(), (gint64)TAIL_FORGET_AFTER_S * G_USEC_PER_SEC,
+                     gone);
+    for (guint i = 0; i < gone->len; i++) {
+        store_delete_tail_position(d->store, gone->pdata[i]);
+        g_hash_table_remove(d->newest_file, gone->pdata[i]);
+    }
+    if (gone->len > 0)
+        request_turn(d);
+}
+
 #define PURGE_INTERVAL_S 3600
 #define PURGE_BATCH 10000
 #define PURGE_BATCHES_MAX 100
@@ -626,6 +654,7 @@ on_purge(gpointer data)
         g_message("store: purged %u history rows older than %u days", total,
                   d->cfg->daemon.history_days);
     policy_prune(d->policy, now);
+    forget_gone_inputs(d);
     return G_SOURCE_CONTINUE;
 }
 
@@ -653,6 +682,10 @@ refill_threshold_windows(Daemon *d)
 {
     const Config *cfg = d->cfg;
     guint window_s = cfg->policy.threshold.count > 1 ? cfg->policy.threshold.window_s : 0;
+    for (guint p = 0; p <= CONFIG_PRIORITY_MAX; p++) {
+        if (cfg->policy.by_priority[p].count > 1)
+            window_s = MAX(window_s, cfg->policy.by_priority[p].window_s);
+    }
     for (guint i = 0; i < cfg->rules->len; i++) {
         const ConfigRule *r = &g_array_index(cfg->rules, ConfigRule, i);
         if (r->has_threshold && r->threshold.count > 1)
@@ -691,6 +724,17 @@ refill_threshold_windows(Daemon *d)
                   rows->len, window_s);
 }
 
+/* Whether path is one of [input]'s paths as written (not a glob's match). */
+static gboolean
+is_pattern(const Config *cfg, const char *path)
+{
+    for (guint i = 0; i < cfg->input.paths->len; i++) {
+        if (strcmp(cfg->input.paths->pdata[i], path) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static gboolean
 start_tail(Daemon *d, GError **error)
 {
@@ -713,8 +757,18 @@ start_tail(Daemon *d, GError **error)
         return FALSE;
     g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(TailCheckpoint));
     for (guint i = 0; i < stored->len; i++) {
+        const StoreTailPosition *sp = &g_array_index(stored, StoreTailPosition, i);
+        /* A checkpoint resumes only the same file (device, inode): one of a path that is gone
+         * and that no pattern names (a glob's match, from before the stop) can never be used
+         * again, and would stay forever. */
+        GStatBuf sb;
+        if (g_lstat(sp->path, &sb) != 0 && errno == ENOENT && !is_pattern(cfg, sp->path)) {
+            g_message("daemon: forgetting the checkpoint of %s: the file is gone", sp->path);
+            store_delete_tail_position(d->store, sp->path);
+            continue;
+        }
         TailCheckpoint tcp;
-        if (checkpoint_from_store(&g_array_index(stored, StoreTailPosition, i), &tcp))
+        if (checkpoint_from_store(sp, &tcp))
             g_array_append_val(cps, tcp);
         else
             skipped++;
@@ -722,6 +776,100 @@ start_tail(Daemon *d, GError **error)
     if (skipped)
         g_warning("daemon: %u stored checkpoints are invalid and were ignored", skipped);
     return tail_start(d->tail, (const TailCheckpoint *)cps->data, cps->len, error);
+}
+
+/* The store was damaged and set aside (see store_open()): what the kernel holds is all that is
+ * left of the bans. Each entry of the backend(s) the configuration names (with auto: of every
+ * backend the kernel offers, since any of them may have held the bans) becomes a policy ban,
+ * so that enforcement goes on and the bans still end: for the time the kernel has left on it
+ * (the set backends' timeouts), or, where the kernel keeps none (chain rules, a set member
+ * without a timeout: a permanent or manual ban), for ban_time from now, so that it ends some
+ * day rather than never. Entries no ban can be (a /0) are left to the reconcile to remove. */
+static void
+adopt_kernel_bans(Daemon *d, guint *n_adopted)
+{
+    const Config *cfg = d->cfg;
+    g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(FwChange));
+    if (d->opts.fw) {
+        g_autoptr(GError) err = NULL;
+        if (!fw_list_timed(d->opts.fw, found, &err))
+            g_warning("daemon: cannot read the bans the %s backend holds: %s", fw_name(d->opts.fw),
+                      err->message);
+    } else {
+        FwBackend kinds[3];
+        guint n_kinds = 0;
+        if (cfg->firewall.backend == FW_BACKEND_AUTO) {
+            FwKernelCaps caps;
+            fw_probe_kernel(&cfg->firewall, &caps);
+            if (caps.legacy)
+                kinds[n_kinds++] = FW_BACKEND_IPTABLES;
+            if (caps.nftables)
+                kinds[n_kinds++] = FW_BACKEND_NFTABLES;
+            if (caps.ipset)
+                kinds[n_kinds++] = FW_BACKEND_IPSET;
+        } else {
+            kinds[n_kinds++] = cfg->firewall.backend;
+        }
+        for (guint i = 0; i < n_kinds; i++) {
+            g_autoptr(GError) err = NULL;
+            g_autoptr(Fw) fw = fw_new_backend(kinds[i], &cfg->firewall, &err);
+            if (!fw || !fw_list_timed(fw, found, &err))
+                g_warning("daemon: cannot read the bans the %s backend holds: %s",
+                          fw_backend_name(kinds[i]), err->message);
+        }
+    }
+    for (guint i = 0; i < found->len; i++) {
+        const FwChange *c = &g_array_index(found, FwChange, i);
+        if (!fw_prefix_bannable(&c->prefix, "daemon", "adopting", NULL))
+            continue;
+        BanRequest req = {
+            .prefix = c->prefix,
+            .source = BAN_SOURCE_POLICY,
+            .duration_s = c->timeout_s > 0 ? (gint64)c->timeout_s : (gint64)cfg->policy.ban_time_s,
+            .reason = "adopted",
+        };
+        BansResult r = bans_add(d->bans, &req, NULL);
+        if (r == BANS_ADDED)
+            (*n_adopted)++;
+    }
+}
+
+/* A stored ban (or one adopted from the kernel) on an address the policy must never ban
+ * (whitelisted since, an own address, the gateway, a protected network, a built-in class)
+ * would otherwise be enforced until it ends: lift it before the first reconcile, which then
+ * removes it from the kernel too. Matched on the ban's network address, as a manual ban is.
+ * A manual ban stays, with a warning: one on such an address was forced by an operator
+ * (`ban --force`), and a restart must not undo that decision behind their back. */
+static void
+lift_never_banned(Daemon *d)
+{
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(d->bans, all);
+    for (guint i = 0; i < all->len; i++) {
+        const Ban *b = &g_array_index(all, Ban, i);
+        IpPrefix matched;
+        memset(&matched, 0, sizeof matched);
+        PolicyReason why = policy_check_address(d->policy, &b->prefix.addr, &matched);
+        if (why == POLICY_REASON_N)
+            continue;
+        char ban_s[IPADDR_STRLEN], match_s[IPADDR_STRLEN];
+        ipprefix_format(&b->prefix, ban_s);
+        if (matched.addr.family)
+            ipprefix_format(&matched, match_s);
+        else
+            g_strlcpy(match_s, "-", sizeof match_s);
+        if (b->source == BAN_SOURCE_MANUAL) {
+            g_warning("daemon: the manual ban on %s is on an address never banned (%s, matching "
+                      "%s); kept, as an operator forced it (alertban unban %s lifts it)",
+                      ban_s, policy_reason_name(why), match_s, ban_s);
+            continue;
+        }
+        g_warning("daemon: the stored ban on %s is on an address never banned (%s, matching %s); "
+                  "lifted",
+                  ban_s, policy_reason_name(why), match_s);
+        bans_remove(d->bans, &b->prefix, policy_reason_name(why));
+        d->lifted_at_load++;
+    }
 }
 
 /* The store, the ban table with the stored bans, and the firewall reconciled to them. */
@@ -736,6 +884,7 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     store_options_init(&so);
     if (cfg->daemon.dry_run)
         so.db_name = STORE_DRY_RUN_DB_NAME;
+    so.set_aside_corrupt = TRUE;
     d->store = store_open(cfg->daemon.state_dir, &so, error);
     if (!d->store)
         return FALSE;
@@ -746,6 +895,17 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     d->bans = bans_new(d->store, loading_fw, &bo, NULL);
     if (!bans_load(d->bans, NULL, ls, error))
         return FALSE;
+    if (store_set_aside_path(d->store) && !cfg->daemon.dry_run) {
+        adopt_kernel_bans(d, &d->adopted);
+        ls->restored += d->adopted;
+        g_warning("daemon: STATE LOST: the database was damaged and is kept as %s; started on a "
+                  "fresh one and adopted the %u bans the firewall holds, for their remaining time "
+                  "in the kernel or else ban_time (%" G_GUINT64_FORMAT " s); their history, "
+                  "escalation counts and tail positions are gone",
+                  store_set_aside_path(d->store), d->adopted, cfg->policy.ban_time_s);
+    }
+    lift_never_banned(d);
+    ls->restored -= MIN(ls->restored, d->lifted_at_load);
 
     d->fw = daemon_fw_new(&cfg->firewall, d->opts.fw, cfg->daemon.dry_run, ls->restored, error);
     if (!d->fw)
@@ -760,7 +920,8 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     return TRUE;
 }
 
-/* The policy, deciding on the table's bans and the host's addresses. */
+/* The policy, deciding on the table's bans (looked up once they are loaded) and the host's
+ * addresses. */
 static void
 start_policy(Daemon *d)
 {
@@ -779,7 +940,6 @@ start_policy(Daemon *d)
                       err->message);
     }
     policy_set_ownaddr(d->policy, d->own);
-    refill_threshold_windows(d);
 }
 
 /* SIGTERM/SIGINT stop, SIGHUP and a change of the file reload. */
@@ -914,9 +1074,11 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
         return NULL;
     BansLoadStats ls = {0};
     FwReconcileStats rs = {0};
+    /* The policy before the bans: stored bans pass its never-ban check. */
+    start_policy(d);
     if (!start_bans(d, &ls, &rs, error))
         return NULL;
-    start_policy(d);
+    refill_threshold_windows(d);
     if (!daemon_share_start(d, error))
         return NULL;
     if (!start_tail(d, error))

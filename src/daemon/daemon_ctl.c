@@ -308,6 +308,10 @@ status_bans_store(Daemon *d, const BansCounts *bc, JsonWriter *w)
     json_add_int(w, "failures", (gint64)bc->store_failures);
     json_add_int(w, "dropped_violations", (gint64)store_dropped_violations(d->store));
     json_add_int(w, "pending", store_pending(d->store));
+    /* Set when a damaged database was moved aside at start: the state was lost. */
+    json_add_string(w, "set_aside",
+                    store_set_aside_path(d->store) ? store_set_aside_path(d->store) : "");
+    json_add_int(w, "adopted", d->adopted);
     json_object_end(w);
 }
 

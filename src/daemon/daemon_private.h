@@ -75,6 +75,8 @@ struct Daemon {
     gboolean cut_failing; /* the last cut failed (warned once until one works again) */
     GArray *recut;        /* IpPrefix: new bans to cut once more, CUT_AGAIN_MS later */
     guint recut_id;
+    guint adopted;        /* bans taken from the kernel at start after the store was set aside */
+    guint lifted_at_load; /* stored bans on never-banned addresses, lifted at start */
 };
 
 /* The control socket's handlers (daemon_ctl.c); user_data is the Daemon. */

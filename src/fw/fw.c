@@ -28,6 +28,21 @@ fw_config_init_defaults(FwConfig *cfg)
 }
 
 gboolean
+fw_list_timed(Fw *fw, GArray *out, GError **error)
+{
+    if (fw->ops->list_timed)
+        return fw->ops->list_timed(fw, out, error);
+    g_autoptr(GArray) prefixes = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    if (!fw_list(fw, prefixes, error))
+        return FALSE;
+    for (guint i = 0; i < prefixes->len; i++) {
+        FwChange c = {.kind = FW_CHANGE_ADD, .prefix = g_array_index(prefixes, IpPrefix, i)};
+        g_array_append_val(out, c);
+    }
+    return TRUE;
+}
+
+gboolean
 fw_reconcile_timed(Fw *fw, const FwChange *desired, gsize n, FwReconcileStats *stats,
                    GError **error)
 {

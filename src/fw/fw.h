@@ -108,6 +108,9 @@ typedef struct {
                                 FwReconcileStats *stats, GError **error);
     /* Optional (backends that take the xtables lock): see fw_set_lock_nowait(). */
     void (*set_lock_nowait)(Fw *fw, gboolean nowait);
+    /* Optional (set backends): like list, each entry an FW_CHANGE_ADD with the time the
+     * kernel has left on it (0: none). NULL: fw_list_timed() falls back to list. */
+    gboolean (*list_timed)(Fw *fw, GArray *out, GError **error);
 } FwOps;
 
 /* Every backend's handle starts with this header. */
@@ -168,6 +171,10 @@ fw_name(const Fw *fw)
 {
     return fw->ops->name;
 }
+
+/* Appends every installed entry to out (an array of FwChange, kind FW_CHANGE_ADD) with its
+ * remaining time where the backend keeps one (set backends), else 0. */
+gboolean fw_list_timed(Fw *fw, GArray *out, GError **error);
 
 /* Like fw_reconcile(), with each ban's remaining time (desired[i].kind is ignored). */
 gboolean fw_reconcile_timed(Fw *fw, const FwChange *desired, gsize n, FwReconcileStats *stats,

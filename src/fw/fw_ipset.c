@@ -435,8 +435,9 @@ ipset_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
     return ok;
 }
 
+/* With timed: FwChange entries with their remaining time; else IpPrefix. */
 static gboolean
-ipset_list(Fw *fw, GArray *out, GError **error)
+ipset_list_as(Fw *fw, GArray *out, gboolean timed, GError **error)
 {
     FwIpset *f = ipset_of(fw);
     gint64 start = g_get_monotonic_time();
@@ -444,10 +445,29 @@ ipset_list(Fw *fw, GArray *out, GError **error)
     g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
     if (!read_all(f, entries, NULL, &f->last.members, error))
         return FALSE;
-    for (guint i = 0; i < entries->len; i++)
-        g_array_append_val(out, g_array_index(entries, FwSetEntry, i).prefix);
+    for (guint i = 0; i < entries->len; i++) {
+        const FwSetEntry *e = &g_array_index(entries, FwSetEntry, i);
+        if (timed) {
+            FwChange c = {.kind = FW_CHANGE_ADD, .prefix = e->prefix, .timeout_s = e->timeout_s};
+            g_array_append_val(out, c);
+        } else {
+            g_array_append_val(out, e->prefix);
+        }
+    }
     f->last.duration_us = g_get_monotonic_time() - start;
     return TRUE;
+}
+
+static gboolean
+ipset_list(Fw *fw, GArray *out, GError **error)
+{
+    return ipset_list_as(fw, out, FALSE, error);
+}
+
+static gboolean
+ipset_list_timed(Fw *fw, GArray *out, GError **error)
+{
+    return ipset_list_as(fw, out, TRUE, error);
 }
 
 static gboolean
@@ -571,6 +591,7 @@ static const FwOps ipset_ops = {
     .free = ipset_free,
     .reconcile_timed = ipset_reconcile_timed,
     .set_lock_nowait = ipset_set_lock_nowait,
+    .list_timed = ipset_list_timed,
 };
 
 /* ---- construction ---- */

@@ -1282,21 +1282,44 @@ nft_apply(Fw *fw, const FwChange *changes, gsize n, GError **error)
     return ok;
 }
 
+/* The members (FwSetEntry, sorted) into entries. */
 static gboolean
-nft_list(Fw *fw, GArray *out, GError **error)
+nft_list_entries(Fw *fw, GArray *entries, GError **error)
 {
     FwNft *f = nft_of(fw);
     gint64 start = g_get_monotonic_time();
     memset(&f->last, 0, sizeof f->last);
     if (!nl_open(f, error))
         return FALSE;
-    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
     if (!read_all(f, entries, NULL, error))
         return FALSE;
     g_array_sort(entries, fw_set_entry_compare);
+    f->last.duration_us = g_get_monotonic_time() - start;
+    return TRUE;
+}
+
+static gboolean
+nft_list(Fw *fw, GArray *out, GError **error)
+{
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
+    if (!nft_list_entries(fw, entries, error))
+        return FALSE;
     for (guint i = 0; i < entries->len; i++)
         g_array_append_val(out, g_array_index(entries, FwSetEntry, i).prefix);
-    f->last.duration_us = g_get_monotonic_time() - start;
+    return TRUE;
+}
+
+static gboolean
+nft_list_timed(Fw *fw, GArray *out, GError **error)
+{
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(FwSetEntry));
+    if (!nft_list_entries(fw, entries, error))
+        return FALSE;
+    for (guint i = 0; i < entries->len; i++) {
+        const FwSetEntry *e = &g_array_index(entries, FwSetEntry, i);
+        FwChange c = {.kind = FW_CHANGE_ADD, .prefix = e->prefix, .timeout_s = e->timeout_s};
+        g_array_append_val(out, c);
+    }
     return TRUE;
 }
 
@@ -1422,6 +1445,7 @@ static const FwOps nft_ops = {
     .flush = nft_flush,
     .free = nft_free,
     .reconcile_timed = nft_reconcile_timed,
+    .list_timed = nft_list_timed,
 };
 
 Fw *

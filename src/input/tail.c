@@ -70,7 +70,9 @@ struct Input {
     Dir *target_dir; /* when path is a symlink: where its target lives, and the target's name */
     char *target_name;
     gboolean dirty;
-    gboolean backlog; /* stopped at READ_BUDGET with more to read */
+    gboolean backlog;     /* stopped at READ_BUDGET with more to read */
+    gboolean from_glob;   /* made by a glob's match, not named by a pattern */
+    gint64 gone_since_us; /* tail_forget_gone(): when its path was first seen gone; 0: not */
 };
 
 struct TailFile {
@@ -662,6 +664,7 @@ dir_scan(Tail *t, Dir *d)
         if (input_find(t, path) || dir_is_rotated_copy(t, d, names->pdata[i], names))
             continue;
         Input *in = input_add(t, d, names->pdata[i]);
+        in->from_glob = TRUE;
         in->dirty = TRUE;
         added++;
     }
@@ -692,8 +695,10 @@ dir_name_event(Tail *t, Dir *d, const char *name, guint32 mask)
     g_autofree char *path = g_build_filename(d->path, name, NULL);
     Input *in = input_find(t, path);
     if (!in && (mask & (IN_CREATE | IN_MOVED_TO)) && dir_glob_matches(d, name) &&
-        !dir_is_rotated_copy(t, d, name, NULL))
+        !dir_is_rotated_copy(t, d, name, NULL)) {
         in = input_add(t, d, name);
+        in->from_glob = TRUE;
+    }
     if (in)
         in->dirty = TRUE;
     for (guint i = 0; i < t->inputs->len; i++) {
@@ -1187,7 +1192,8 @@ tail_checkpoint(Tail *tail, TailFile *file, guint64 offset, TailCheckpoint *out,
     gsize want = (gsize)MIN(offset, (guint64)TAIL_FINGERPRINT_MAX);
     if (file->chunk && offset - want >= file->chunk_start &&
         offset <= file->chunk_start + file->chunk_len) {
-        out->fingerprint = tail_fingerprint(file->chunk + (offset - want - file->chunk_start), want);
+        out->fingerprint =
+            tail_fingerprint(file->chunk + (offset - want - file->chunk_start), want);
         out->fingerprint_len = (guint32)want;
     } else if (!fingerprint_at(file->fd, offset, &out->fingerprint, &out->fingerprint_len)) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
@@ -1293,4 +1299,36 @@ tail_simulate_overflow(Tail *tail)
 {
     g_return_if_fail(tail != NULL);
     handle_overflow(tail);
+}
+
+guint
+tail_forget_gone(Tail *tail, gint64 now_us, gint64 grace_us, GPtrArray *forgotten)
+{
+    g_return_val_if_fail(tail != NULL, 0);
+    guint n = 0;
+    for (guint i = 0; i < tail->inputs->len;) {
+        Input *in = tail->inputs->pdata[i];
+        struct stat sb;
+        /* Only a glob's input with nothing open: a named path is the configuration's, and an
+         * open file (even unlinked) is still being drained. */
+        if (!in->from_glob || in->file || lstat(in->path, &sb) == 0 || errno != ENOENT) {
+            in->gone_since_us = 0;
+            i++;
+            continue;
+        }
+        if (in->gone_since_us == 0)
+            in->gone_since_us = now_us;
+        if (now_us - in->gone_since_us < grace_us) {
+            i++;
+            continue;
+        }
+        char buf[LOG_ESCAPE_BUFSIZE];
+        g_message("tail: forgetting %s, gone for %" G_GINT64_FORMAT " s", esc(in->path, buf),
+                  (now_us - in->gone_since_us) / G_USEC_PER_SEC);
+        if (forgotten)
+            g_ptr_array_add(forgotten, g_strdup(in->path));
+        g_ptr_array_remove_index(tail->inputs, i); /* frees in */
+        n++;
+    }
+    return n;
 }

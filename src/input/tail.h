@@ -128,6 +128,18 @@ void tail_file_set_user_data(TailFile *file, gpointer data);
 gpointer tail_file_get_user_data(const TailFile *file);
 
 const TailStats *tail_get_stats(const Tail *tail);
+
+/* How long a file a glob matched must be gone before its input (and, in the daemon, its
+ * checkpoint) is forgotten: log rotation schemes recreate a name within a week, and a name
+ * gone for longer is not coming back. */
+#define TAIL_FORGET_AFTER_S (7 * 86400)
+
+/* Forgets the inputs a glob made whose path has been gone (no such file, nothing open on it)
+ * for grace_us or longer at now_us (monotonic): the first call that finds a path gone starts
+ * its clock, and one that finds it back stops it. Appends the forgotten paths to forgotten
+ * (may be NULL; give it g_free as free func) and returns how many. Named (non-glob) paths are
+ * never forgotten. */
+guint tail_forget_gone(Tail *tail, gint64 now_us, gint64 grace_us, GPtrArray *forgotten);
 /* Status of every followed path, sorted by path: an array of TailInputStatus, the caller's. */
 GArray *tail_get_status(Tail *tail);
 

@@ -492,7 +492,9 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
         return finish(p, out, VERDICT_NONE, POLICY_REASON_RULE_IGNORED);
     if (whitelist_contains_rule(p->wl, alert->gid, alert->sid))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_WHITELISTED_RULE);
-    if (!config_priority_counts(cfg, alert->priority))
+    /* A rule given its own threshold counts whatever its priority: naming it is how an
+     * operator acts on a rule that `priorities` leaves out. */
+    if (!config_priority_counts(cfg, alert->priority) && !(rule && rule->has_threshold))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_PRIORITY);
 
     if (!policy_offender(cfg, alert, &out->offender, &out->offender_is_dst))
@@ -518,7 +520,7 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
     }
 
     gboolean per_rule = rule && rule->has_threshold;
-    Threshold thr = per_rule ? rule->threshold : cfg->policy.threshold;
+    Threshold thr = per_rule ? rule->threshold : config_priority_threshold(cfg, alert->priority);
     out->threshold = thr;
     Track *t = NULL;
     out->alerts = track_record(p, offender, per_rule ? &rule->pattern : NULL, thr, now_us, &t);

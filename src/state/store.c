@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -156,6 +157,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  name TEXT PRIMARY KEY NOT NULL,"
     "  value TEXT NOT NULL"
     ") WITHOUT ROWID;",
+    /* 3 -> 4: a tracker row may stand for several alerts of one address within a minute
+     * (store_fold_violation()), so that a banned or never-banned source the sensor keeps
+     * reporting costs a row a minute, not a row an alert. */
+    "ALTER TABLE tracker ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1 CHECK (repeats >= 1);",
 };
 
 typedef enum {
@@ -168,6 +173,7 @@ typedef enum {
     ST_COUNT_GET,
     ST_VIOLATION_ADD,
     ST_TAIL_POSITION_PUT,
+    ST_TAIL_POSITION_DELETE,
     ST_BANS_LOAD,
     ST_BAN_GET,
     ST_VIOLATIONS_SINCE,
@@ -182,16 +188,12 @@ typedef enum {
     ST_OUTBOX_STATS,
     ST_KEY_PUT,
     ST_KEY_GET,
+    ST_FOLD_UPDATE,
     ST_COUNT
 } StmtId;
 
 /* The statements that write STORE_ROWS_PER_INSERT rows at once (see write_rows()). */
-typedef enum {
-    MULTI_BAN,
-    MULTI_COUNT_PUT,
-    MULTI_VIOLATION,
-    MULTI_COUNT
-} MultiId;
+typedef enum { MULTI_BAN, MULTI_COUNT_PUT, MULTI_VIOLATION, MULTI_COUNT } MultiId;
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -215,23 +217,26 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_COUNT_GET] = "SELECT ban_count, last_ban_at FROM offenders WHERE addr = ?1 AND"
                      " prefix_len = ?2",
     [ST_VIOLATION_ADD] = "INSERT INTO tracker (at, addr, family, peer, gid, sid, rev, msg,"
-                         " priority, proto, src_port, dst_port, swapped, verdict) VALUES (?1, ?2,"
-                         " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                         " priority, proto, src_port, dst_port, swapped, verdict, repeats) VALUES"
+                         " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_TAIL_POSITION_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+                             " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TAIL_POSITION_DELETE] = "DELETE FROM checkpoints WHERE path = ?1",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                      " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason,"
                      " origin FROM bans",
     [ST_BAN_GET] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                    " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason,"
                    " origin FROM bans WHERE addr = ?1 AND prefix_len = ?2",
-    [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
-                            " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
-                            " ORDER BY at, id LIMIT ?2",
+    [ST_VIOLATIONS_SINCE] =
+        "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
+        " src_port, dst_port, swapped, verdict, repeats FROM tracker WHERE at >= ?1"
+        " ORDER BY at, id LIMIT ?2",
     [ST_TAIL_POSITIONS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
-    [ST_HISTORY] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
-                   " dst_port, swapped, verdict FROM tracker WHERE addr = ?1 AND family = ?2"
-                   " ORDER BY at DESC, id DESC LIMIT ?3",
+    [ST_HISTORY] =
+        "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
+        " dst_port, swapped, verdict, repeats FROM tracker WHERE addr = ?1 AND family = ?2"
+        " ORDER BY at DESC, id DESC LIMIT ?3",
     [ST_PURGE_TRACKER] = "DELETE FROM tracker WHERE id IN (SELECT id FROM tracker WHERE at < ?1"
                          " ORDER BY at LIMIT ?2)",
     [ST_PURGE_OFFENDERS] = "DELETE FROM offenders WHERE (addr, prefix_len) IN (SELECT o.addr,"
@@ -245,6 +250,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OUTBOX_STATS] = "SELECT count(*), min(at) FROM share_outbox",
     [ST_KEY_PUT] = "INSERT OR REPLACE INTO keys (name, value) VALUES (?1, ?2)",
     [ST_KEY_GET] = "SELECT value FROM keys WHERE name = ?1",
+    [ST_FOLD_UPDATE] = "UPDATE tracker SET repeats = repeats + ?1 WHERE id = (SELECT id FROM"
+                       " tracker WHERE addr = ?2 AND family = ?3 AND at = ?4 AND verdict = ?5"
+                       " LIMIT 1)",
 };
 
 /* A decision queued for the share outbox: its bytes (owned) and when it was made. */
@@ -270,8 +278,30 @@ typedef struct {
     gboolean swapped;
     guint32 gid, sid, rev;
     gint32 priority, src_port, dst_port;
+    guint32 repeats;
     const char *proto, *verdict, *msg;
 } ViolationOp;
+
+/* The row an address's alerts of one verdict fold into this minute (store_fold_violation()).
+ * Its queue index and pending update are valid while gen equals Store.queue_gen, that is
+ * until the next successful commit. */
+typedef struct {
+    IpAddr addr;
+    char verdict[STORE_VERDICT_MAX];
+    gint64 minute; /* time_us / 60 s of the row */
+    gint64 row_at; /* that row's time, which finds it once committed */
+    guint64 gen;
+    gint queued; /* its index in Store.violations, or -1: committed before this queue */
+    gint update; /* its index in Store.fold_updates, or -1 */
+} FoldEntry;
+
+/* Alerts folded into a committed row, added to it at the next commit. */
+typedef struct {
+    IpAddr addr;
+    const char *verdict; /* in Store.queue_strs */
+    gint64 row_at;
+    guint32 count;
+} FoldUpdate;
 
 typedef struct {
     IpPrefix prefix;
@@ -283,16 +313,16 @@ struct Store {
     sqlite3 *db;
     char *path;
     StoreOptions opts;
-    sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
+    sqlite3_stmt *stmts[ST_COUNT];    /* prepared on first use */
     sqlite3_stmt *multi[MULTI_COUNT]; /* prepared on first use */
     /* The write queue (see the block comment above). */
-    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp's core) -> BanOp* */
-    GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
+    GHashTable *ban_ops;        /* IpPrefix* (inside the BanOp's core) -> BanOp* */
+    GHashTable *count_ops;      /* IpPrefix* -> CountOp* */
     GHashTable *tail_positions; /* path (inside the StoreTailPosition) -> StoreTailPosition* */
-    GArray *violations;      /* ViolationOp */
-    GArray *outbox;          /* OutboxOp, in the order queued */
-    GHashTable *keys;        /* name -> value (both owned) */
-    GStringChunk *queue_strs; /* the queued rows' texts; emptied with the queue */
+    GArray *violations;         /* ViolationOp */
+    GArray *outbox;             /* OutboxOp, in the order queued */
+    GHashTable *keys;           /* name -> value (both owned) */
+    GStringChunk *queue_strs;   /* the queued rows' texts; emptied with the queue */
     guint64 dropped_violations;
     /* The last ban count read from the database, for the policy and the table asking about
      * the same prefix in a row; cleared by every write of counts. */
@@ -317,6 +347,15 @@ struct Store {
     GCond ckpt_cond;
     gboolean ckpt_wanted, ckpt_quit; /* under ckpt_lock */
     guint ckpt_done;                 /* checkpoints run, under ckpt_lock */
+    /* SQLite said the file is not a database or is damaged (see store_open()). */
+    gboolean corrupt;
+    char *set_aside_path; /* where a damaged file was moved; NULL when none was */
+    /* Folding (store_fold_violation()). */
+    GHashTable *fold;     /* FoldEntry* (key and value) */
+    GArray *fold_updates; /* FoldUpdate, emptied with the queue */
+    guint64 queue_gen;    /* bumped by each successful commit */
+    gint64 fold_latest_minute, fold_pruned_minute;
+    guint64 folded; /* alerts folded into an earlier row since the store was opened */
 };
 
 void
@@ -337,6 +376,7 @@ store_violation_from_alert(const Alert *alert, gboolean swapped, gint64 time_us,
     out->swapped = swapped;
     g_strlcpy(out->verdict, verdict ? verdict : "", sizeof out->verdict);
     g_strlcpy(out->msg, alert->msg, sizeof out->msg);
+    out->repeats = 1;
 }
 
 void
@@ -350,9 +390,23 @@ store_options_init(StoreOptions *opts)
 
 /* ---- errors and statements ---- */
 
+static guint fold_hash(gconstpointer key);
+static gboolean fold_equal(gconstpointer a, gconstpointer b);
+
+/* Notes a damaged file: SQLITE_CORRUPT and SQLITE_NOTADB are about the bytes on disk, not
+ * about this process (permissions, a full disk, a lock), so moving the file aside helps. */
+static void
+note_corruption(Store *store, int rc)
+{
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+        store->corrupt = TRUE;
+}
+
 static gboolean
 set_sql_error(Store *store, GError **error, const char *what)
 {
+    note_corruption(store, sqlite3_extended_errcode(store->db));
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s: %s", store->path, what,
                 sqlite3_errmsg(store->db));
     return FALSE;
@@ -499,7 +553,9 @@ static gboolean
 exec_sql(Store *store, const char *sql, GError **error, const char *what)
 {
     char *msg = NULL;
-    if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        note_corruption(store, rc);
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: %s: %s", store->path, what,
                     msg ? msg : sqlite3_errmsg(store->db));
         sqlite3_free(msg);
@@ -584,17 +640,89 @@ check_version_read_only(Store *store, GError **error)
     return TRUE;
 }
 
+/* The database is opened with SQLITE_OPEN_NOFOLLOW, which refuses a symbolic link anywhere
+ * in its path (so that nobody who can write a directory on the way swaps the file under the
+ * daemon); SQLite then says only "unable to open database file". Name the link, and the real
+ * path to configure instead. */
+static gboolean
+check_no_symlink(const char *state_dir, GError **error)
+{
+    g_autofree char *abs = g_canonicalize_filename(state_dir, NULL);
+    g_autofree char *prefix = NULL;
+    g_auto(GStrv) parts = g_strsplit(abs, "/", -1);
+    for (guint i = 0; parts[i]; i++) {
+        if (!*parts[i])
+            continue;
+        char *next = g_strconcat(prefix ? prefix : "", "/", parts[i], NULL);
+        g_free(prefix);
+        prefix = next;
+        GStatBuf sb;
+        if (g_lstat(prefix, &sb) != 0)
+            return TRUE; /* the rest is created below, as directories */
+        if (S_ISLNK(sb.st_mode)) {
+            char *real = realpath(abs, NULL);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                        "state_dir %s: %s is a symbolic link, and the database is opened only "
+                        "through a path without one; set state_dir to the real path%s%s",
+                        state_dir, prefix, real ? " " : "", real ? real : "");
+            free(real);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* A directory someone else can write lets them replace the database (and with it the bans
+ * and what the tailer skips): refuse one that every user may write, or that belongs to
+ * another user than the daemon's (root's is fine: root can do all of that anyway). */
+static gboolean
+check_dir_safe(const char *state_dir, GError **error)
+{
+    GStatBuf sb;
+    if (g_stat(state_dir, &sb) != 0) {
+        int e = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "state_dir %s: %s", state_dir,
+                    g_strerror(e));
+        return FALSE;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "state_dir %s: not a directory",
+                    state_dir);
+        return FALSE;
+    }
+    if (sb.st_mode & S_IWOTH) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "state_dir %s is writable by every user (mode %04o), who could replace the "
+                    "database: remove that (chmod o-w) or choose a directory of the daemon's own",
+                    state_dir, (unsigned)(sb.st_mode & 07777));
+        return FALSE;
+    }
+    if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE,
+                    "state_dir %s belongs to uid %u, not to the user alertband runs as (uid %u) "
+                    "nor to root: that user could replace the database; chown it or choose "
+                    "another directory",
+                    state_dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Creates state_dir (0700) when missing and the database file (0600) when missing, and makes
  * sure an existing file is not readable by others: it holds who attacked whom. */
 static gboolean
 prepare_files(const char *state_dir, const char *path, GError **error)
 {
+    if (!check_no_symlink(state_dir, error))
+        return FALSE;
     if (g_mkdir_with_parents(state_dir, 0700) != 0) {
         int e = errno;
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "creating %s: %s", state_dir,
                     g_strerror(e));
         return FALSE;
     }
+    if (!check_dir_safe(state_dir, error))
+        return FALSE;
     int fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
@@ -705,6 +833,133 @@ sqlite_configure_once(void)
     }
 }
 
+/* Closes the connections and statements of store (not its queue), so that the file can be
+ * moved and opened again. */
+static void
+close_db(Store *store)
+{
+    if (store->ckpt_thread) {
+        g_mutex_lock(&store->ckpt_lock);
+        store->ckpt_quit = TRUE;
+        g_cond_signal(&store->ckpt_cond);
+        g_mutex_unlock(&store->ckpt_lock);
+        g_thread_join(store->ckpt_thread);
+        store->ckpt_thread = NULL;
+        store->ckpt_quit = FALSE;
+    }
+    if (store->ckpt_db && sqlite3_close(store->ckpt_db) != SQLITE_OK)
+        g_warning("store: closing the checkpoint connection of %s: %s", store->path,
+                  sqlite3_errmsg(store->ckpt_db));
+    store->ckpt_db = NULL;
+    for (guint i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(store->stmts[i]);
+        store->stmts[i] = NULL;
+    }
+    for (guint i = 0; i < MULTI_COUNT; i++) {
+        sqlite3_finalize(store->multi[i]);
+        store->multi[i] = NULL;
+    }
+    if (store->db && sqlite3_close(store->db) != SQLITE_OK)
+        g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
+    store->db = NULL;
+}
+
+/* Reads every page of the small tables a start reads (bans, ban counts, tail positions), so
+ * that damage there shows now, while the file can still be moved aside, rather than as a
+ * failed load. The tracker, which may be large, is not read: damage there shows in the
+ * commits that touch it. */
+static gboolean
+probe_tables(Store *store, GError **error)
+{
+    return exec_sql(store,
+                    "SELECT count(*), sum(length(msg)) FROM bans;"
+                    " SELECT count(*), sum(ban_count) FROM offenders;"
+                    " SELECT count(*), sum(length(fingerprint)) FROM checkpoints",
+                    error, "reading the stored bans");
+}
+
+/* Opens the file at store->path as the options ask. */
+static gboolean
+open_db(Store *store, const char *state_dir, GError **error)
+{
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+    if (store->opts.read_only) {
+        if (!check_no_symlink(state_dir, error))
+            return FALSE;
+        if (!g_file_test(store->path, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: no such database",
+                        store->path);
+            return FALSE;
+        }
+        flags |= SQLITE_OPEN_READONLY;
+    } else {
+        if (!prepare_files(state_dir, store->path, error))
+            return FALSE;
+        flags |= SQLITE_OPEN_READWRITE;
+    }
+    if (sqlite3_open_v2(store->path, &store->db, flags, NULL) != SQLITE_OK) {
+        if (!store->db) {
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: out of memory",
+                        store->path);
+            return FALSE;
+        }
+        return set_sql_error(store, error, "opening");
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
+
+    if (store->opts.read_only)
+        return exec_sql(store, "PRAGMA query_only = ON", error, "setting read-only mode") &&
+               check_version_read_only(store, error);
+
+    /* journal_mode answers with the mode in force: anything but "wal" (a file system without
+     * shared memory, say) is an error, since the crash-safety argument above assumes WAL. */
+    sqlite3_stmt *st = NULL;
+    gboolean wal = FALSE;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        wal = g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    if (!wal)
+        return set_sql_error(store, error, "switching to WAL mode");
+    return exec_sql(store,
+                    "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
+                    " PRAGMA foreign_keys = OFF",
+                    error, "setting pragmas") &&
+           migrate(store, error) &&
+           (!store->opts.set_aside_corrupt || probe_tables(store, error)) &&
+           start_wal_checkpoint_thread(store, error);
+}
+
+/* Moves the damaged database (and its WAL, which may hold its last transactions) to
+ * NAME.corrupt-<UTC time>, where the operator finds it, and forgets the shared-memory index. */
+static gboolean
+set_aside(Store *store, GError **error)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+    g_autofree char *aside = g_strdup_printf("%s.corrupt-%s", store->path, stamp);
+    /* Two failed starts within one second must not overwrite the first one's file. */
+    for (guint i = 1; g_file_test(aside, G_FILE_TEST_EXISTS) && i < 100; i++) {
+        g_free(aside);
+        aside = g_strdup_printf("%s.corrupt-%s.%u", store->path, stamp, i);
+    }
+    if (g_rename(store->path, aside) != 0) {
+        int e = errno;
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "moving %s aside to %s: %s",
+                    store->path, aside, g_strerror(e));
+        return FALSE;
+    }
+    g_autofree char *wal = g_strconcat(store->path, "-wal", NULL);
+    g_autofree char *wal_aside = g_strconcat(aside, "-wal", NULL);
+    if (g_file_test(wal, G_FILE_TEST_EXISTS) && g_rename(wal, wal_aside) != 0)
+        (void)g_unlink(wal);
+    g_autofree char *shm = g_strconcat(store->path, "-shm", NULL);
+    (void)g_unlink(shm);
+    store->set_aside_path = g_steal_pointer(&aside);
+    return TRUE;
+}
+
 Store *
 store_open(const char *state_dir, const StoreOptions *opts, GError **error)
 {
@@ -717,8 +972,8 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
         store->opts = *opts;
     else
         store_options_init(&store->opts);
-    store->path = g_build_filename(state_dir, opts && opts->db_name ? opts->db_name : STORE_DB_NAME,
-                                   NULL);
+    store->path =
+        g_build_filename(state_dir, opts && opts->db_name ? opts->db_name : STORE_DB_NAME, NULL);
     store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->tail_positions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
@@ -727,56 +982,27 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
     store->outbox = g_array_new(FALSE, FALSE, sizeof(OutboxOp));
     g_array_set_clear_func(store->outbox, outbox_op_clear);
     store->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    store->fold = g_hash_table_new_full(fold_hash, fold_equal, g_free, NULL);
+    store->fold_updates = g_array_new(FALSE, FALSE, sizeof(FoldUpdate));
 
-    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
-    if (store->opts.read_only) {
-        if (!g_file_test(store->path, G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: no such database",
-                        store->path);
-            return NULL;
-        }
-        flags |= SQLITE_OPEN_READONLY;
-    } else {
-        if (!prepare_files(state_dir, store->path, error))
-            return NULL;
-        flags |= SQLITE_OPEN_READWRITE;
-    }
-    if (sqlite3_open_v2(store->path, &store->db, flags, NULL) != SQLITE_OK) {
-        if (!store->db) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s: out of memory",
-                        store->path);
-            return NULL;
-        }
-        set_sql_error(store, error, "opening");
-        return NULL;
-    }
-    sqlite3_extended_result_codes(store->db, 1);
-    sqlite3_busy_timeout(store->db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
-
-    if (store->opts.read_only) {
-        if (!exec_sql(store, "PRAGMA query_only = ON", error, "setting read-only mode") ||
-            !check_version_read_only(store, error))
-            return NULL;
+    g_autoptr(GError) err = NULL;
+    if (open_db(store, state_dir, &err))
         return g_steal_pointer(&store);
-    }
-
-    /* journal_mode answers with the mode in force: anything but "wal" (a file system without
-     * shared memory, say) is an error, since the crash-safety argument above assumes WAL. */
-    sqlite3_stmt *st = NULL;
-    gboolean wal = FALSE;
-    if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        wal = g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-    sqlite3_finalize(st);
-    if (!wal) {
-        set_sql_error(store, error, "switching to WAL mode");
+    if (!store->corrupt || store->opts.read_only || !store->opts.set_aside_corrupt) {
+        g_propagate_error(error, g_steal_pointer(&err));
         return NULL;
     }
-    if (!exec_sql(store,
-                  "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
-                  " PRAGMA foreign_keys = OFF",
-                  error, "setting pragmas") ||
-        !migrate(store, error) || !start_wal_checkpoint_thread(store, error))
+    /* A damaged file would fail every start (a restart loop under Restart=on-failure, with
+     * the old rules left in the kernel and nobody expiring them): keep it for the operator
+     * and start on a fresh one. The caller adopts what the kernel holds. */
+    close_db(store);
+    store->corrupt = FALSE;
+    if (!set_aside(store, error))
+        return NULL;
+    g_warning("store: %s is damaged (%s); moved it aside to %s and started a fresh database: "
+              "the bans, history and tail positions it held are not loaded",
+              store->path, err->message, store->set_aside_path);
+    if (!open_db(store, state_dir, error))
         return NULL;
     return g_steal_pointer(&store);
 }
@@ -789,22 +1015,7 @@ store_free(Store *store)
     if (store_pending(store) > 0)
         g_warning("store: closing %s with %u uncommitted writes", store->path,
                   store_pending(store));
-    if (store->ckpt_thread) {
-        g_mutex_lock(&store->ckpt_lock);
-        store->ckpt_quit = TRUE;
-        g_cond_signal(&store->ckpt_cond);
-        g_mutex_unlock(&store->ckpt_lock);
-        g_thread_join(store->ckpt_thread);
-    }
-    if (store->ckpt_db && sqlite3_close(store->ckpt_db) != SQLITE_OK)
-        g_warning("store: closing the checkpoint connection of %s: %s", store->path,
-                  sqlite3_errmsg(store->ckpt_db));
-    for (guint i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(store->stmts[i]);
-    for (guint i = 0; i < MULTI_COUNT; i++)
-        sqlite3_finalize(store->multi[i]);
-    if (store->db && sqlite3_close(store->db) != SQLITE_OK)
-        g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
+    close_db(store);
     g_hash_table_unref(store->ban_ops);
     g_hash_table_unref(store->count_ops);
     g_hash_table_unref(store->tail_positions);
@@ -812,11 +1023,20 @@ store_free(Store *store)
     g_string_chunk_free(store->queue_strs);
     g_array_unref(store->outbox);
     g_hash_table_unref(store->keys);
+    g_hash_table_unref(store->fold);
+    g_array_unref(store->fold_updates);
     g_free(store->count_filter);
     g_free(store->path);
+    g_free(store->set_aside_path);
     g_mutex_clear(&store->ckpt_lock);
     g_cond_clear(&store->ckpt_cond);
     g_free(store);
+}
+
+const char *
+store_set_aside_path(const Store *store)
+{
+    return store->set_aside_path;
 }
 
 const char *
@@ -894,8 +1114,7 @@ count_filter_build(Store *store, GError **error)
 {
     sqlite3_int64 rows = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM offenders", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(store->db, "SELECT count(*) FROM offenders", -1, &st, NULL) != SQLITE_OK)
         return set_sql_error(store, error, "counting ban counts");
     if (sqlite3_step(st) == SQLITE_ROW)
         rows = sqlite3_column_int64(st, 0);
@@ -915,8 +1134,8 @@ count_filter_build(Store *store, GError **error)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         count_filter_set(store, count_key_hash(sqlite3_column_blob(st, 0),
-                                                (gsize)sqlite3_column_bytes(st, 0),
-                                                sqlite3_column_int64(st, 1)));
+                                               (gsize)sqlite3_column_bytes(st, 0),
+                                               sqlite3_column_int64(st, 1)));
         store->count_filter_keys++;
     }
     sqlite3_reset(st);
@@ -1033,8 +1252,119 @@ store_add_violation(Store *store, const StoreViolation *v)
         .proto = queue_str(store, v->proto, sizeof v->proto),
         .verdict = queue_str(store, v->verdict, sizeof v->verdict),
         .msg = queue_str(store, v->msg, sizeof v->msg),
+        .repeats = MAX(v->repeats, 1),
     };
     g_array_append_val(store->violations, op);
+    return TRUE;
+}
+
+static guint
+fold_hash(gconstpointer key)
+{
+    const FoldEntry *e = key;
+    guint h = g_str_hash(e->verdict) ^ (guint)e->addr.family;
+    for (guint i = 0; i < (e->addr.family == AF_INET ? 4u : 16u); i++)
+        h = h * 31 + e->addr.bytes[i];
+    return h;
+}
+
+static gboolean
+fold_equal(gconstpointer a, gconstpointer b)
+{
+    const FoldEntry *x = a, *y = b;
+    return ipaddr_equal(&x->addr, &y->addr) && strcmp(x->verdict, y->verdict) == 0;
+}
+
+#define FOLD_MINUTE_US (60 * G_USEC_PER_SEC)
+
+gboolean
+store_fold_violation(Store *store, const StoreViolation *v)
+{
+    g_return_val_if_fail(store != NULL && v != NULL, FALSE);
+    g_return_val_if_fail(v->addr.family == AF_INET || v->addr.family == AF_INET6, FALSE);
+    FoldEntry probe;
+    memset(&probe, 0, sizeof probe);
+    probe.addr = v->addr;
+    g_strlcpy(probe.verdict, v->verdict, sizeof probe.verdict);
+    gint64 minute = v->time_us >= 0 ? v->time_us / FOLD_MINUTE_US : -1;
+    store->fold_latest_minute = MAX(store->fold_latest_minute, minute);
+    FoldEntry *e = g_hash_table_lookup(store->fold, &probe);
+    if (e && e->minute == minute && minute >= 0) {
+        guint32 n = MAX(v->repeats, 1);
+        if (e->gen == store->queue_gen && e->queued >= 0) {
+            g_array_index(store->violations, ViolationOp, e->queued).repeats += n;
+        } else {
+            if (e->gen != store->queue_gen || e->update < 0) {
+                FoldUpdate u = {.addr = e->addr,
+                                .verdict = queue_str(store, e->verdict, sizeof e->verdict),
+                                .row_at = e->row_at};
+                g_array_append_val(store->fold_updates, u);
+                e->gen = store->queue_gen;
+                e->queued = -1;
+                e->update = (gint)store->fold_updates->len - 1;
+            }
+            g_array_index(store->fold_updates, FoldUpdate, e->update).count += n;
+        }
+        store->folded += n;
+        return TRUE;
+    }
+    if (!store_add_violation(store, v))
+        return FALSE;
+    if (!e) {
+        e = g_memdup2(&probe, sizeof probe);
+        g_hash_table_add(store->fold, e);
+    }
+    e->minute = minute;
+    e->row_at = v->time_us;
+    e->gen = store->queue_gen;
+    e->queued = (gint)store->violations->len - 1;
+    e->update = -1;
+    return TRUE;
+}
+
+guint64
+store_folded_violations(const Store *store)
+{
+    return store->folded;
+}
+
+static gboolean
+fold_entry_stale(gpointer key, gpointer value, gpointer user_data)
+{
+    (void)value;
+    const FoldEntry *e = key;
+    const Store *store = user_data;
+    return e->minute < store->fold_latest_minute - 1;
+}
+
+/* After a successful commit, at most once a minute: forget the rows of past minutes, so that
+ * the table holds only the addresses seen lately. */
+static void
+fold_prune(Store *store)
+{
+    if (store->fold_latest_minute <= store->fold_pruned_minute)
+        return;
+    store->fold_pruned_minute = store->fold_latest_minute;
+    g_hash_table_foreach_remove(store->fold, fold_entry_stale, store);
+}
+
+/* Adds the alerts folded into committed rows, inside the commit's transaction. */
+static gboolean
+write_fold_updates(Store *store, GError **error)
+{
+    for (guint i = 0; i < store->fold_updates->len; i++) {
+        const FoldUpdate *u = &g_array_index(store->fold_updates, FoldUpdate, i);
+        sqlite3_stmt *st = stmt_get(store, ST_FOLD_UPDATE, error);
+        if (!st)
+            return FALSE;
+        sqlite3_bind_int64(st, 1, u->count);
+        bind_addr(st, 2, &u->addr);
+        sqlite3_bind_int(st, 3, family_code(&u->addr));
+        sqlite3_bind_int64(st, 4, u->row_at);
+        sqlite3_bind_text(st, 5, u->verdict, -1, SQLITE_STATIC);
+        if (!stmt_run(store, st, error, "counting folded alerts"))
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -1055,12 +1385,32 @@ store_put_tail_position(Store *store, const StoreTailPosition *cp)
     }
 }
 
+/* A queued tail position with this fingerprint length is a deletion (store_delete_tail_position()).
+ */
+#define TAIL_POSITION_DELETE (STORE_FINGERPRINT_MAX + 1)
+
+void
+store_delete_tail_position(Store *store, const char *path)
+{
+    g_return_if_fail(store != NULL && path != NULL && *path);
+    StoreTailPosition del;
+    memset(&del, 0, sizeof del);
+    g_strlcpy(del.path, path, sizeof del.path);
+    StoreTailPosition *copy = g_hash_table_lookup(store->tail_positions, del.path);
+    if (!copy) {
+        copy = g_new(StoreTailPosition, 1);
+        g_hash_table_insert(store->tail_positions, copy->path, copy);
+    }
+    *copy = del;
+    copy->fingerprint_len = TAIL_POSITION_DELETE;
+}
+
 guint
 store_pending(const Store *store)
 {
     return g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
-           g_hash_table_size(store->tail_positions) + store->violations->len + store->outbox->len +
-           g_hash_table_size(store->keys);
+           g_hash_table_size(store->tail_positions) + store->violations->len +
+           store->outbox->len + g_hash_table_size(store->keys) + store->fold_updates->len;
 }
 
 guint64
@@ -1132,11 +1482,12 @@ bind_violation(sqlite3_stmt *st, int base, gconstpointer row)
     sqlite3_bind_int(st, base + 12, v->dst_port);
     sqlite3_bind_int(st, base + 13, v->swapped ? 1 : 0);
     sqlite3_bind_text(st, base + 14, v->verdict, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, base + 15, v->repeats);
 }
 
 typedef struct {
-    StmtId single;     /* the one-row statement; its SQL is the pattern */
-    int n_cols;        /* parameters per row */
+    StmtId single; /* the one-row statement; its SQL is the pattern */
+    int n_cols;    /* parameters per row */
     void (*bind)(sqlite3_stmt *st, int base, gconstpointer row);
     const char *what;
 } RowWriter;
@@ -1144,7 +1495,7 @@ typedef struct {
 static const RowWriter writers[MULTI_COUNT] = {
     [MULTI_BAN] = {ST_BAN_PUT, 16, bind_ban, "writing bans"},
     [MULTI_COUNT_PUT] = {ST_COUNT_PUT, 5, bind_count, "writing ban counts"},
-    [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 14, bind_violation, "writing tracker rows"},
+    [MULTI_VIOLATION] = {ST_VIOLATION_ADD, 15, bind_violation, "writing tracker rows"},
 };
 
 /* The single statement's SQL with its one VALUES (...) group repeated per row. */
@@ -1211,6 +1562,13 @@ delete_ban(Store *store, const BanOp *op, GError **error)
 static gboolean
 write_tail_position(Store *store, const StoreTailPosition *cp, GError **error)
 {
+    if (cp->fingerprint_len == TAIL_POSITION_DELETE) {
+        sqlite3_stmt *del = stmt_get(store, ST_TAIL_POSITION_DELETE, error);
+        if (!del)
+            return FALSE;
+        sqlite3_bind_text(del, 1, cp->path, -1, SQLITE_STATIC);
+        return stmt_run(store, del, error, "deleting a tail position");
+    }
     sqlite3_stmt *st = stmt_get(store, ST_TAIL_POSITION_PUT, error);
     if (!st)
         return FALSE;
@@ -1302,6 +1660,8 @@ clear_queue(Store *store)
     } else {
         g_array_set_size(store->violations, 0);
     }
+    g_array_set_size(store->fold_updates, 0);
+    store->queue_gen++;
     g_string_chunk_clear(store->queue_strs);
     g_array_set_size(store->outbox, 0);
     g_hash_table_remove_all(store->keys);
@@ -1369,6 +1729,8 @@ store_commit(Store *store, GError **error)
     if (!write_rows(store, MULTI_VIOLATION, ops->pdata, ops->len, error))
         goto fail;
     g_clear_pointer(&ops, g_ptr_array_unref);
+    if (!write_fold_updates(store, error))
+        goto fail;
     /* Deletes first, then the upserts in key order (a prefix has one op per turn). */
     ops = sorted_ops(store->ban_ops);
     guint n_puts = 0;
@@ -1396,6 +1758,7 @@ store_commit(Store *store, GError **error)
     if (!run_simple(store, ST_COMMIT, error, "committing"))
         goto fail;
     clear_queue(store);
+    fold_prune(store);
     if (store->dropping)
         g_message("store: committed again; %" G_GUINT64_FORMAT " tracker rows were dropped in all",
                   store->dropped_violations);
@@ -1599,7 +1962,8 @@ row_to_violation(sqlite3_stmt *st, StoreViolation *v)
         !column_text(st, 9, v->proto, sizeof v->proto) ||
         !column_int64(st, 10, -1, 65535, &src_port) ||
         !column_int64(st, 11, -1, 65535, &dst_port) || !column_int64(st, 12, 0, 1, &swapped) ||
-        !column_text(st, 13, v->verdict, sizeof v->verdict))
+        !column_text(st, 13, v->verdict, sizeof v->verdict) || !column_u32(st, 14, &v->repeats) ||
+        v->repeats < 1)
         return FALSE;
     v->priority = (gint32)priority;
     v->src_port = (gint32)src_port;
@@ -1747,7 +2111,8 @@ store_load_recent_violations(Store *store, gint64 since_us, const char *verdict,
      * `limit` rows, returned oldest first. */
     static const char sql[] =
         "SELECT * FROM (SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
-        " src_port, dst_port, swapped, verdict, id FROM tracker WHERE at >= ?1 AND verdict = ?2"
+        " src_port, dst_port, swapped, verdict, repeats, id FROM tracker WHERE at >= ?1 AND"
+        " verdict = ?2"
         " ORDER BY at DESC, id DESC LIMIT ?3) ORDER BY at, id";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)

@@ -11,7 +11,7 @@
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
  * forward on a read-write open; newer ones are refused. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* The database file's name inside the state directory. */
 #define STORE_DB_NAME "alertban.db"
@@ -39,6 +39,7 @@ typedef struct {
     gboolean swapped;                /* the offender is the alert's destination */
     char verdict[STORE_VERDICT_MAX]; /* "ban", "extend", "count", ... */
     char msg[ALERT_MSG_MAX];
+    guint32 repeats; /* alerts the row stands for: 1, more when folded (store_fold_violation()) */
 } StoreViolation;
 
 /* Fills out from an alert: the offender is the destination when swapped, else the source. */
@@ -58,6 +59,11 @@ typedef struct {
     const char *db_name;          /* the file in state_dir; NULL: STORE_DB_NAME */
     guint busy_timeout_ms;        /* how long a statement waits for another writer */
     guint max_pending_violations; /* tracker rows held while commits fail; more are dropped */
+    /* Read-write only: when SQLite finds the file is not a database or is damaged (in the
+     * header, the schema, or the bans, ban counts and tail positions a start reads), move it
+     * (and its WAL) aside to NAME.corrupt-<UTC time> and start on a fresh one rather than
+     * fail; store_set_aside_path() then says where it went. */
+    gboolean set_aside_corrupt;
 } StoreOptions;
 
 /* Defaults: read-write, 5000 ms busy timeout, 20000 pending tracker rows. */
@@ -67,7 +73,10 @@ typedef struct Store Store;
 
 /* Opens (read-write: creating state_dir with mode 0700 and the database with mode 0600, and
  * migrating it to STORE_SCHEMA_VERSION) the database in state_dir. opts may be NULL for the
- * defaults. ALERTBAN_ERROR_STORE names the file and SQLite's message. */
+ * defaults. ALERTBAN_ERROR_STORE names the file and SQLite's message. Refused with a message
+ * saying why: a state_dir with a symbolic link in its path (naming the link and the real path),
+ * and, read-write, a state_dir every user may write or owned by another user than the
+ * process's (root's is accepted). */
 Store *store_open(const char *state_dir, const StoreOptions *opts, GError **error);
 void store_free(Store *store);
 
@@ -75,6 +84,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
 /* The database file's path (borrowed). */
 const char *store_path(const Store *store);
+
+/* Where store_open() moved a damaged file (borrowed), or NULL when it did not. */
+const char *store_set_aside_path(const Store *store);
 
 /* --- Writes: queued in memory, made durable together by store_commit() ---
  *
@@ -91,8 +103,21 @@ void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gi
 /* Queues one tracker row. FALSE (and the row is counted as dropped) when the last commit
  * failed and max_pending_violations rows already wait for the retry. */
 gboolean store_add_violation(Store *store, const StoreViolation *v);
+/* Like store_add_violation(), except that an alert of an address and verdict that already
+ * has a row in the same minute (of time_us) adds its v->repeats to that row's instead of
+ * writing a row of its own; that row keeps its first alert's rule, ports and message. For the
+ * alerts whose rows only make history (a banned or never-banned source the sensor keeps
+ * reporting): a flood of any rate then costs one row per address and verdict a minute, at
+ * most 1440 a day, while `show` still says when, and how much, the address was active. */
+gboolean store_fold_violation(Store *store, const StoreViolation *v);
+/* Alerts folded into an earlier row since the store was opened. */
+guint64 store_folded_violations(const Store *store);
+
 /* Queues a tail position, replacing the one with the same path. */
 void store_put_tail_position(Store *store, const StoreTailPosition *cp);
+/* Queues the removal of path's tail position (absent is not an error), replacing a queued
+ * put of it: for a followed file that is gone for good. */
+void store_delete_tail_position(Store *store, const char *path);
 
 /* Number of queued writes (after coalescing). */
 guint store_pending(const Store *store);

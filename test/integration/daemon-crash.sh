@@ -5,8 +5,8 @@
 # was rotated), and restarted each time. At the end, every address whose alerts met the policy
 # (one alert, or three within an hour for one rule, whose windows must survive the kills)
 # is banned exactly once in the kernel, the store agrees with the kernel, no alert was acted on
-# twice (each ban's violation count and each address's tracker rows equal the alerts written
-# for it), and nothing was banned that should not be (whitelisted addresses, ignored rules).
+# twice (each ban's violation count and the alerts each address's tracker rows stand for,
+# folded rows counting their repeats, equal the alerts written for it), and nothing was banned that should not be (whitelisted addresses, ignored rules).
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -141,7 +141,7 @@ ab_stop
 # The store, read by the CLI while the daemon is down.
 abctl list --json 2>/dev/null >"$AB_TMP/stored.json"
 sqlite3 "$AB_TMP/state/alertban.db" \
-    "SELECT hex(addr), verdict, count(*) FROM tracker GROUP BY addr, verdict" >"$AB_TMP/tracker"
+    "SELECT hex(addr), verdict, sum(repeats) FROM tracker GROUP BY addr, verdict" >"$AB_TMP/tracker"
 
 python3 - "$LEDGER" "$AB_TMP/kernel" "$AB_TMP/stored.json" "$AB_TMP/tracker" <<'PY'
 import collections, ipaddress, json, sys

@@ -299,6 +299,8 @@ path = $d/alert.log
 start_at = beginning
 [firewall]
 lock_file = $d/xtables.lock
+[rule 1:2001219]
+threshold = 1/60s
 CONF
 netns=""
 if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then

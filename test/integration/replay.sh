@@ -76,4 +76,20 @@ expect_error 'no LOGFILE' -c "$DATA/replay.conf"
 expect_error 'not an address' -c "$DATA/replay.conf" --own-address 198.51.100 "$AB_TMP/alert"
 expect_error 'out of range' -c "$DATA/replay.conf" --year 12 "$AB_TMP/alert"
 
+# The shipped defaults on a real Snort 3 log of a LAN (decoder, inspector and local test
+# rules of priority 0 and 3, one alert each): nothing is banned. With every priority counted
+# at one alert (the old defaults), the same log banned six LAN hosts.
+real=$AB_SRC/test/data/alerts/snort3-fast-real.txt
+printf '[input]\npath = %s\n' "$real" >"$AB_TMP/defaults.conf"
+"$ALERTBAN" replay -c "$AB_TMP/defaults.conf" "$real" >"$AB_TMP/out" 2>"$AB_TMP/err" ||
+    { cat "$AB_TMP/err" >&2; ab_fail "replay with the defaults failed"; }
+grep -q ' 0 bans, 0 extensions, 0 addresses banned' "$AB_TMP/err" ||
+    { cat "$AB_TMP/err" >&2; ab_fail "the defaults ban on a real Snort 3 log"; }
+grep -q 'priority_filtered=6' "$AB_TMP/err" || { cat "$AB_TMP/err" >&2; ab_fail "priorities 0 and 3 not filtered"; }
+printf '[input]\npath = %s\n[policy]\npriorities =\nthreshold = 1/60s\npriority_thresholds =\n' \
+    "$real" >"$AB_TMP/old.conf"
+"$ALERTBAN" replay -c "$AB_TMP/old.conf" "$real" >"$AB_TMP/out" 2>"$AB_TMP/err" ||
+    { cat "$AB_TMP/err" >&2; ab_fail "replay with the old defaults failed"; }
+grep -q ' 6 addresses banned' "$AB_TMP/err" || { cat "$AB_TMP/err" >&2; ab_fail "old defaults: expected 6 bans"; }
+
 echo "replay: ok"

@@ -77,6 +77,7 @@ rec_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
     json_add_string(w, "msg", "older");
     json_add_bool(w, "swapped", TRUE);
     json_add_string(w, "verdict", "count");
+    json_add_int(w, "alerts", 57); /* a row that folded 57 alerts */
     json_object_end(w);
     json_object_begin(w, NULL);
     json_add_int(w, "time", NOW - 60);
@@ -92,6 +93,7 @@ rec_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
     json_add_string(w, "verdict", "ban");
     json_object_end(w);
     json_array_end(w);
+    json_add_int(w, "alerts", 58);
     return TRUE;
 }
 
@@ -345,9 +347,12 @@ test_show(Fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(out, "last rule   1:2001219:20 ET SCAN Potential SSH Scan\n"));
     g_assert_nonnull(strstr(out, "history (newest first):\nTIME "));
     const char *newer = strstr(out, "2023-11-14 22:12:20  1:2001219:20  2    TCP    "
-                                    "203.0.113.7:51234  [2001:db8::10]:22  no    ban      ET SCAN");
+                                    "203.0.113.7:51234  [2001:db8::10]:22  no    ban      1       "
+                                    "ET SCAN");
+    /* A folded entry: the alerts it stands for, and the total below the table. */
     const char *older = strstr(out, "2023-11-14 21:13:20  1:1000001:0   -    -      -    "
-                                    "              -                  yes   count    older\n");
+                                    "              -                  yes   count    57      "
+                                    "older\n58 alerts in these 2 entries\n");
     g_assert_nonnull(newer);
     g_assert_nonnull(older);
     g_assert_true(newer < older);

@@ -101,6 +101,12 @@ static const BadCase bad_cases[] = {
      "/etc/t.conf:2: priorities: expected priorities from 0 to 255*got '3-1'"},
     {"priorities-range", "[policy]\npriorities = 1 256\n", "/etc/t.conf:2: priorities: *got '256'"},
     {"priorities-word", "[policy]\npriorities = high\n", "/etc/t.conf:2: priorities: *got 'high'"},
+    {"priority-thresholds-form", "[policy]\npriority_thresholds = 1/60s\n",
+     "/etc/t.conf:2: priority_thresholds: expected PRIORITY:N/T items*got '1/60s'"},
+    {"priority-thresholds-twice", "[policy]\npriority_thresholds = 1:1/60s 1:2/60s\n",
+     "/etc/t.conf:2: priority_thresholds: priority 1 appears twice"},
+    {"priority-thresholds-bad-threshold", "[policy]\npriority_thresholds = 2:0/60s\n",
+     "/etc/t.conf:2: priority_thresholds: priority 2: *expected N/T*"},
     {"max-bans-per-minute", "[policy]\nmax_bans_per_minute = 100001\n",
      "/etc/t.conf:2: max_bans_per_minute: expected a whole number from 0 to 100000*"},
     {"max-tracked-zero", "[policy]\nmax_tracked = 0\n", "/etc/t.conf:2: max_tracked: *"},
@@ -230,8 +236,14 @@ typedef struct {
 static const GoodCase good_cases[] = {
     {"empty",
      "",
-     {"ban_time = 1h", "threshold = 1/1m", "extend = 10m-30m", "escalate = 2", "max_ban_time = 7d",
+     {"ban_time = 1h", "threshold = 5/10m", "extend = 10m-30m", "escalate = 2", "max_ban_time = 7d",
       "max_bans_per_minute = 600"}},
+    /* The shipped priorities: 1 bans at once, 2 after `threshold`, others not at all. */
+    {"empty-priorities", "", {"priorities = 1-2\n", "priority_thresholds = 1:1/1m\n"}},
+    {"priority-thresholds",
+     "[policy]\npriority_thresholds = 2:3/5m, 1:1/60s\n",
+     {"priority_thresholds = 1:1/1m 2:3/5m\n"}},
+    {"priority-thresholds-empty", "[policy]\npriority_thresholds =\n", {"priority_thresholds =\n"}},
     {"comments-only", "; a\n# b\n\n   \n", {"state_dir = /var/lib/alertban", "hooks = INPUT"}},
     {"durations",
      "[policy]\nban_time = 90\nmax_ban_time = 36h\nextend = 0\n",
@@ -692,7 +704,8 @@ test_keys_table(Fixture *f, gconstpointer data)
         g_autofree char *got = config_format(cfg);
         g_assert_cmpstr(got, ==, default_text);
     }
-    g_assert_cmpuint(n, ==, 52); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6, the 8 of [share] */
+    g_assert_cmpuint(n, ==, 53); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6 and
+                                  * priority_thresholds, the 8 of [share] */
     /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
     g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
                                        "track = src\nignore = no\n"));

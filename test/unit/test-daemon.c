@@ -8,10 +8,13 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ctl_client.h"
+#include "ctl_proto.h"
 #include "error.h"
 #include "fw_backends.h"
 #include "store.h"
 #include "store_internal.h"
+#include "json.h"
 #include "testutil.h"
 
 typedef struct {
@@ -36,7 +39,9 @@ write_config(Fixture *f, const char *extra)
                                             "max_bans_per_minute = 0\n"
                                             "%s",
                                             f->state, f->dir, f->log, extra ? extra : "");
-    g_assert_true(g_file_set_contents(f->conf, text, -1, NULL));
+    /* The cases assume that one alert of any priority bans, unless they say otherwise. */
+    g_autofree char *full = test_config_with_old_policy(text);
+    g_assert_true(g_file_set_contents(f->conf, full, -1, NULL));
 }
 
 static void
@@ -411,6 +416,188 @@ test_second_daemon_refused(void)
     fixture_teardown(&f);
 }
 
+/* Stored bans pass the never-ban check at start: a policy ban on an address whitelisted
+ * since is lifted (from the store and the firewall, with a warning), a manual one (forced by
+ * an operator) stays with a warning, and an ordinary ban is restored. */
+static void
+test_never_ban_at_load(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, NULL);
+    start_daemon(&f);
+    append_alerts(&f, 0, 2); /* 198.18.0.1 and 198.18.0.2 */
+    run_until_installed(&f, 2);
+    stop_daemon(&f);
+    g_autoptr(GError) error = NULL;
+    IpPrefix manual;
+    g_assert_true(ipprefix_parse("198.18.0.3", &manual, &error));
+    {
+        g_autoptr(Store) s = store_open(f.state, NULL, &error);
+        g_assert_no_error(error);
+        Ban b;
+        memset(&b, 0, sizeof b);
+        b.prefix = manual;
+        b.source = BAN_SOURCE_MANUAL;
+        b.expires_us = BAN_EXPIRES_NEVER;
+        b.created_us = b.first_seen_us = b.last_seen_us = g_get_real_time();
+        store_put_ban(s, &b);
+        g_assert_true(store_commit(s, &error));
+    }
+    write_config(&f, "[whitelist]\naddress = 198.18.0.1 198.18.0.3\n");
+    test_log_clear();
+    start_daemon(&f);
+    test_log_assert("*stored ban on 198.18.0.1 is on an address never banned (whitelisted*lifted");
+    g_assert_cmpuint(
+        test_log_count("*manual ban on 198.18.0.3 is on an address never banned*kept*"), ==, 1);
+    run_until_installed(&f, 2);
+    g_autoptr(GArray) list = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
+    g_assert_true(fw_list(f.fw, list, NULL));
+    for (guint i = 0; i < list->len; i++) {
+        char buf[IPADDR_STRLEN];
+        const char *a = ipprefix_format(&g_array_index(list, IpPrefix, i), buf);
+        g_assert_true(strcmp(a, "198.18.0.2") == 0 || strcmp(a, "198.18.0.3") == 0);
+    }
+    stop_daemon(&f);
+    guint n_bans;
+    guint64 violations, checkpoint;
+    stored(&f, &n_bans, &violations, &checkpoint);
+    g_assert_cmpuint(n_bans, ==, 2);
+    fixture_teardown(&f);
+}
+
+/* The checkpoint of a file a glob matched, gone while the daemon was stopped, is forgotten at
+ * the next start (a checkpoint resumes only the same inode); a named path's stays. */
+static void
+test_gone_glob_checkpoint_forgotten(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, NULL);
+    g_autofree char *real = g_build_filename(f.dir, "a.alerts", NULL);
+    g_free(f.log);
+    f.log = g_build_filename(f.dir, "*.alerts", NULL);
+    write_config(&f, NULL);
+    g_free(f.log);
+    f.log = g_strdup(real);
+    g_assert_true(g_file_set_contents(f.log, "", 0, NULL));
+    start_daemon(&f);
+    append_alerts(&f, 0, 1);
+    run_until_installed(&f, 1);
+    run_until_read(&f);
+    stop_daemon(&f);
+    g_assert_cmpint(g_unlink(real), ==, 0);
+    test_log_clear();
+    start_daemon(&f);
+    test_log_assert("*forgetting the checkpoint of */a.alerts: the file is gone*");
+    stop_daemon(&f);
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) s = store_open(f.state, &so, &error);
+    g_assert_no_error(error);
+    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
+    g_assert_true(store_load_tail_positions(s, cps, NULL, &error));
+    g_assert_cmpuint(cps->len, ==, 0);
+    fixture_teardown(&f);
+}
+
+/* One request sent by a thread while the main loop serves it; the reply line. */
+typedef struct {
+    char *path;
+    CtlRequest req;
+    char *reply;
+    gint done;
+} Call;
+
+static gpointer
+call_thread(gpointer data)
+{
+    Call *c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CtlClient) client = ctl_client_connect(c->path, &error);
+    if (client) {
+        g_autoptr(GString) line = g_string_new(NULL);
+        ctl_proto_format_request(&c->req, line);
+        if (ctl_client_send(client, line->str, line->len, &error))
+            c->reply = ctl_client_read_line(client, 10000, NULL, &error);
+    }
+    g_atomic_int_set(&c->done, 1);
+    return NULL;
+}
+
+static JsonValue *
+call_daemon(Fixture *f, const CtlRequest *req)
+{
+    Call c = {.path = g_build_filename(f->dir, "ctl.sock", NULL), .req = *req};
+    GThread *t = g_thread_new("client", call_thread, &c);
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    while (!g_atomic_int_get(&c.done)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(500);
+    }
+    g_thread_join(t);
+    g_free(c.path);
+    g_assert_nonnull(c.reply);
+    g_autoptr(GError) error = NULL;
+    JsonValue *v = json_parse(c.reply, strlen(c.reply), 16, &error);
+    g_assert_no_error(error);
+    g_free(c.reply);
+    return v;
+}
+
+/* Runs the main loop until the committed checkpoint covers the whole log and nothing waits. */
+static void
+run_until_quiet(Fixture *f)
+{
+    run_until_read(f);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+}
+
+/* A banned address the sensor keeps reporting: 10,000 alerts of it add a handful of tracker
+ * rows (one for the ban, then one a minute), not 10,000, and `show` reports them all. */
+static void
+test_banned_flood_folded(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, "ban_time = 1h\n");
+    start_daemon(&f);
+    g_autoptr(GString) text = g_string_new(NULL);
+    for (guint i = 0; i < 10000; i++)
+        g_string_append(text, "11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN probe [**] "
+                              "[Priority: 2] {TCP} 198.18.0.1:40000 -> 192.0.2.1:22\n");
+    g_assert_true(g_file_set_contents(f.log, text->str, (gssize)text->len, NULL));
+    run_until_installed(&f, 1);
+    run_until_quiet(&f);
+
+    CtlRequest req = {.cmd = CTL_CMD_SHOW, .has_addr = TRUE};
+    g_assert_true(ipprefix_parse("198.18.0.1", &req.addr, NULL));
+    g_autoptr(JsonValue) reply = call_daemon(&f, &req);
+    g_assert_cmpint(json_get_int(reply, "alerts", 0), ==, 10000);
+    const JsonValue *hist = json_get(reply, "history");
+    g_assert_nonnull(hist);
+    /* The ban, then the folded rows of the minute(s) the flood took. */
+    g_assert_cmpuint(hist->items->len, >=, 2);
+    g_assert_cmpuint(hist->items->len, <=, 4);
+    stop_daemon(&f);
+
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) s = store_open(f.state, &so, &error);
+    g_assert_no_error(error);
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_assert_true(store_load_violations_since(s, 0, 100000, rows, &error));
+    g_assert_cmpuint(rows->len, <=, 4);
+    guint64 total = 0;
+    for (guint i = 0; i < rows->len; i++)
+        total += g_array_index(rows, StoreViolation, i).repeats;
+    g_assert_cmpuint(total, ==, 10000);
+    fixture_teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -425,5 +612,9 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/policy/escalation-across-restart", test_escalation);
     g_test_add_func("/daemon/policy/max-bans-refused", test_max_bans);
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
+    g_test_add_func("/daemon/start/never-ban-at-load", test_never_ban_at_load);
+    g_test_add_func("/daemon/tracker/banned-flood-folded", test_banned_flood_folded);
+    g_test_add_func("/daemon/start/gone-glob-checkpoint-forgotten",
+                    test_gone_glob_checkpoint_forgotten);
     return g_test_run();
 }

@@ -364,7 +364,9 @@ test_scenario(gconstpointer data)
 {
     const Scenario *sc = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(Config) cfg = config_load_string(sc->conf, "/etc/t.conf", &error);
+    /* These cases assume that every priority counts and one alert bans, unless they say. */
+    g_autofree char *text = test_config_with_old_policy(sc->conf);
+    g_autoptr(Config) cfg = config_load_string(text, "/etc/t.conf", &error);
     g_assert_no_error(error);
     g_autoptr(OwnAddr) own = make_own();
     g_autoptr(Run) r = run_new(cfg, own, 1234);
@@ -422,7 +424,8 @@ static Config *
 load(const char *text)
 {
     g_autoptr(GError) error = NULL;
-    Config *cfg = config_load_string(text, "/etc/t.conf", &error);
+    g_autofree char *full = test_config_with_old_policy(text);
+    Config *cfg = config_load_string(full, "/etc/t.conf", &error);
     g_assert_no_error(error);
     return cfg;
 }
@@ -876,6 +879,48 @@ test_duration(void)
     g_assert_cmpint(policy_ban_duration_us(cfg, rule, 2), ==, S(5400));
 }
 
+/* The built-in defaults (no [policy] keys at all): priority 1 bans on its first alert,
+ * priority 2 on the 5th within 10 minutes (not on 4, nor on 5 spread wider), priority 3 and
+ * 0 never, unless the rule has a [rule] section with a threshold of its own. */
+static void
+test_shipped_defaults(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Config) cfg =
+        config_load_string("[rule 116:444]\nthreshold = 2/60s\n", "/etc/t.conf", &error);
+    g_assert_no_error(error);
+    g_autoptr(Run) r = run_new(cfg, NULL, 1);
+    Alert a;
+    Verdict v;
+    make_alert(&a, 1, 100, NULL, 1, "203.0.113.1", "198.51.100.1");
+    g_assert_cmpint(run_feed(r, &a, T0, &v), ==, VERDICT_BAN);
+
+    make_alert(&a, 1, 200, NULL, 2, "203.0.113.2", "198.51.100.1");
+    for (int i = 0; i < 4; i++) {
+        g_assert_cmpint(run_feed(r, &a, T0 + S(i * 120), &v), ==, VERDICT_NONE);
+        g_assert_cmpint(v.reason, ==, POLICY_REASON_BELOW_THRESHOLD);
+    }
+    g_assert_cmpint(run_feed(r, &a, T0 + S(4 * 120), &v), ==, VERDICT_BAN);
+    g_assert_cmpuint(v.threshold.count, ==, 5);
+    g_assert_cmpuint(v.threshold.window_s, ==, 600);
+    make_alert(&a, 1, 200, NULL, 2, "203.0.113.3", "198.51.100.1");
+    for (int i = 0; i < 5; i++) /* 5 alerts, 11 minutes apart: never 5 in 10 minutes */
+        g_assert_cmpint(run_feed(r, &a, T0 + S(i * 660), &v), ==, VERDICT_NONE);
+
+    for (gint32 prio = 0; prio <= 4; prio += 3) { /* 0 and 3 */
+        make_alert(&a, 116, 253, NULL, prio, "192.0.2.50", "198.51.100.1");
+        for (int i = 0; i < 50; i++) {
+            g_assert_cmpint(run_feed(r, &a, T0 + S(i), &v), ==, VERDICT_NONE);
+            g_assert_cmpint(v.reason, ==, POLICY_REASON_PRIORITY);
+        }
+    }
+    /* A priority 3 rule named in a [rule] section with a threshold counts. */
+    make_alert(&a, 116, 444, NULL, 3, "192.0.2.51", "198.51.100.1");
+    g_assert_cmpint(run_feed(r, &a, T0, &v), ==, VERDICT_NONE);
+    g_assert_cmpint(v.reason, ==, POLICY_REASON_BELOW_THRESHOLD);
+    g_assert_cmpint(run_feed(r, &a, T0 + S(1), &v), ==, VERDICT_BAN);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -887,6 +932,7 @@ main(int argc, char **argv)
     g_test_add_func("/policy/record_alert/manual-and-longer-bans-untouched",
                     test_manual_never_touched);
     g_test_add_func("/policy/record_alert/extension-seed", test_extension_seed);
+    g_test_add_func("/policy/record_alert/shipped-defaults", test_shipped_defaults);
     g_test_add_func("/policy/record_alert/offenses-asked-only-on-ban",
                     test_offenses_lookup_only_on_ban);
     g_test_add_func("/policy/record_alert/spray-1m-bounded", test_spray);

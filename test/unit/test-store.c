@@ -254,6 +254,14 @@ static const OpenFailCase open_fail_cases[] = {
     {"db-symlink", "symlink", "opening */alertban.db: *"},
     {"db-directory", "directory", "opening */alertban.db: *"},
     {"state-dir-is-file", "file", "creating *"},
+    /* A symbolic link on the way to state_dir: named, with the real path to use instead. */
+    {"state-dir-via-symlink", "dir-symlink",
+     "state_dir */link/state: */link is a symbolic link, * set state_dir to the real path "
+     "*/real/state"},
+    {"state-dir-world-writable", "world-writable",
+     "state_dir */state is writable by every user (mode 0777)*"},
+    {"state-dir-other-owner", "other-owner",
+     "state_dir */state belongs to uid 65534, not to the user alertband runs as*"},
 };
 
 static void
@@ -261,10 +269,29 @@ test_open_fails(gconstpointer data)
 {
     const OpenFailCase *c = data;
     g_autofree char *top = test_mkdtemp();
-    g_autofree char *dir = g_build_filename(top, "state", NULL);
+    char *dir = g_build_filename(top, "state", NULL);
     g_autofree char *db = g_build_filename(dir, STORE_DB_NAME, NULL);
     g_autofree char *target = g_build_filename(top, "elsewhere", NULL);
-    if (strcmp(c->setup, "file") == 0) {
+    if (strcmp(c->setup, "other-owner") == 0 && geteuid() != 0) {
+        g_test_skip("giving a directory to another user needs root");
+        test_rm_rf(top);
+        return;
+    }
+    if (strcmp(c->setup, "dir-symlink") == 0) {
+        g_autofree char *real = g_build_filename(top, "real", "state", NULL);
+        g_autofree char *real_top = g_build_filename(top, "real", NULL);
+        g_autofree char *link = g_build_filename(top, "link", NULL);
+        g_assert_cmpint(g_mkdir_with_parents(real, 0700), ==, 0);
+        g_assert_cmpint(symlink(real_top, link), ==, 0);
+        g_free(dir);
+        dir = g_build_filename(link, "state", NULL);
+    } else if (strcmp(c->setup, "world-writable") == 0 || strcmp(c->setup, "other-owner") == 0) {
+        g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+        if (c->setup[0] == 'w')
+            g_assert_cmpint(chmod(dir, 0777), ==, 0);
+        else
+            g_assert_cmpint(chown(dir, 65534, 65534), ==, 0);
+    } else if (strcmp(c->setup, "file") == 0) {
         g_assert_true(g_file_set_contents(dir, "", 0, NULL));
     } else {
         g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
@@ -288,7 +315,56 @@ test_open_fails(gconstpointer data)
         g_assert_true(g_file_get_contents(target, &contents, &len, NULL));
         g_assert_cmpuint(len, ==, 0);
     }
+    /* Nothing was created in an unsafe directory. */
+    g_assert_false(g_file_test(db, G_FILE_TEST_EXISTS) && strcmp(c->setup, "world-writable") == 0);
+    g_free(dir);
     test_rm_rf(top);
+}
+
+/* A file that is not a database: refused by default (the CLI must not touch it); with
+ * set_aside_corrupt (the daemon) moved to alertban.db.corrupt-<time>, byte for byte, and a
+ * fresh database opened in its place. */
+static void
+test_open_corrupt_set_aside(void)
+{
+    g_autofree char *dir = test_mkdtemp();
+    g_autofree char *db = g_build_filename(dir, STORE_DB_NAME, NULL);
+    char garbage[8192];
+    for (guint i = 0; i < sizeof garbage; i++)
+        garbage[i] = (char)(g_test_rand_int() & 0xff);
+    memcpy(garbage, "not SQLite", 10);
+    g_assert_true(g_file_set_contents(db, garbage, sizeof garbage, NULL));
+    g_autoptr(GError) error = NULL;
+    Store *store = store_open(dir, NULL, &error);
+    g_assert_null(store);
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE);
+    g_clear_error(&error);
+
+    StoreOptions so;
+    store_options_init(&so);
+    so.set_aside_corrupt = TRUE;
+    store = store_open(dir, &so, &error);
+    g_assert_no_error(error);
+    test_log_assert("*alertban.db is damaged*moved it aside to *alertban.db.corrupt-*");
+    const char *aside = store_set_aside_path(store);
+    g_assert_nonnull(aside);
+    g_autofree char *base = g_path_get_basename(aside);
+    g_assert_true(g_pattern_match_simple("alertban.db.corrupt-*Z", base));
+    g_autofree char *kept = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(aside, &kept, &len, NULL));
+    g_assert_cmpmem(kept, len, garbage, sizeof garbage);
+    /* The fresh file works. */
+    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
+    g_assert_true(store_load_bans(store, 0, bans, NULL, NULL, &error));
+    g_assert_cmpuint(bans->len, ==, 0);
+    store_free(store);
+    /* A healthy file is not moved. */
+    store = store_open(dir, &so, &error);
+    g_assert_no_error(error);
+    g_assert_null(store_set_aside_path(store));
+    store_free(store);
+    test_rm_rf(dir);
 }
 
 /* The version 1 schema as an earlier alertban wrote it (no per-address ban counts). */
@@ -328,7 +404,7 @@ test_migrate_from_v1(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(Store) store = store_open(dir, NULL, &error);
     g_assert_no_error(error);
-    test_log_assert("store: migrated *from schema version 1 to *");
+    test_log_assert("store: migrated *from schema version 1 to 4");
 
     db = raw_open(path);
     g_assert_cmpint(raw_int(db, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
@@ -985,8 +1061,9 @@ test_many_rows(gconstpointer data)
     for (guint i = 0; i < n; i++) {
         IpPrefix p = nth_prefix(i % distinct);
         char text[IPADDR_STRLEN];
-        Ban b = make_ban(ipprefix_format(&p, text), i % 7 ? 3000000000000000 + i : BAN_EXPIRES_NEVER,
-                         i % 5 ? BAN_SOURCE_POLICY : BAN_SOURCE_MANUAL);
+        Ban b =
+            make_ban(ipprefix_format(&p, text), i % 7 ? 3000000000000000 + i : BAN_EXPIRES_NEVER,
+                     i % 5 ? BAN_SOURCE_POLICY : BAN_SOURCE_MANUAL);
         b.violations = i;
         b.sid = 2000000 + i;
         /* A msg filling the whole array (no terminator) and a few distinct ones. */
@@ -1266,6 +1343,62 @@ test_read_only_old_schema(void)
     test_rm_rf(dir);
 }
 
+/* 10,000 alerts of one address and verdict, folded, spread over 150 s and committed every
+ * 500: one row per minute they touch, whose repeats add up to 10,000; another verdict and
+ * another address get rows of their own, and store_add_violation() never folds. */
+static void
+test_tracker_fold(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GError) error = NULL;
+    Alert a;
+    memset(&a, 0, sizeof a);
+    a.gid = 1;
+    a.sid = 2001219;
+    a.rev = 1;
+    g_assert_true(ipaddr_parse("203.0.113.9", &a.src));
+    g_assert_true(ipaddr_parse("192.0.2.1", &a.dst));
+    g_strlcpy(a.msg, "ET SCAN", sizeof a.msg);
+    /* On a minute's start, so that 150 s touch exactly three minutes. */
+    gint64 t0 = (g_get_real_time() / (60 * G_USEC_PER_SEC) - 10) * 60 * G_USEC_PER_SEC;
+    StoreViolation v;
+    for (guint i = 0; i < 10000; i++) {
+        store_violation_from_alert(&a, FALSE, t0 + (gint64)i * 15000, "extend", &v);
+        g_assert_true(store_fold_violation(f->store, &v));
+        if (i % 500 == 499)
+            g_assert_true(store_commit(f->store, &error));
+    }
+    store_violation_from_alert(&a, FALSE, t0 + 1000, "whitelisted_address", &v);
+    g_assert_true(store_fold_violation(f->store, &v));
+    store_violation_from_alert(&a, FALSE, t0 + 2000, "ban", &v);
+    g_assert_true(store_add_violation(f->store, &v));
+    g_assert_true(store_add_violation(f->store, &v));
+    g_assert_true(ipaddr_parse("203.0.113.10", &a.src));
+    store_violation_from_alert(&a, FALSE, t0 + 3000, "extend", &v);
+    g_assert_true(store_fold_violation(f->store, &v));
+    g_assert_true(store_commit(f->store, &error));
+    g_assert_cmpuint(store_folded_violations(f->store), ==, 10000 - 3);
+
+    g_assert_cmpint(count_rows(f->db_path, "tracker"), ==, 3 + 1 + 2 + 1);
+    IpAddr addr;
+    g_assert_true(ipaddr_parse("203.0.113.9", &addr));
+    g_autoptr(GArray) h = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+    g_assert_true(store_load_history(f->store, &addr, 100, h, &error));
+    g_assert_cmpuint(h->len, ==, 6);
+    guint64 extend = 0;
+    for (guint i = 0; i < h->len; i++) {
+        const StoreViolation *r = &g_array_index(h, StoreViolation, i);
+        if (strcmp(r->verdict, "extend") == 0) {
+            extend += r->repeats;
+            /* 4000 alerts fall in each whole minute (every 15 ms), 2000 in the last half. */
+            g_assert_true(r->repeats == 4000 || r->repeats == 2000);
+        } else {
+            g_assert_cmpuint(r->repeats, ==, 1);
+        }
+    }
+    g_assert_cmpuint(extend, ==, 10000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1276,6 +1409,7 @@ main(int argc, char **argv)
         g_autofree char *path = g_strdup_printf("/store/open/fails/%s", open_fail_cases[i].name);
         g_test_add_data_func(path, &open_fail_cases[i], test_open_fails);
     }
+    g_test_add_func("/store/open/corrupt-set-aside", test_open_corrupt_set_aside);
     g_test_add("/store/open/schema", Fixture, NULL, fixture_set_up, test_open_schema,
                fixture_tear_down);
     g_test_add_func("/store/migrate/from-v1", test_migrate_from_v1);
@@ -1293,6 +1427,8 @@ main(int argc, char **argv)
     g_test_add("/store/tracker/history", Fixture, NULL, fixture_set_up, test_tracker_history,
                fixture_tear_down);
     g_test_add_func("/store/tracker/from-alert", test_violation_from_alert);
+    g_test_add("/store/tracker/fold", Fixture, NULL, fixture_set_up, test_tracker_fold,
+               fixture_tear_down);
     g_test_add("/store/tracker/since", Fixture, NULL, fixture_set_up, test_tracker_since,
                fixture_tear_down);
     g_test_add("/store/bans/get", Fixture, NULL, fixture_set_up, test_ban_get, fixture_tear_down);

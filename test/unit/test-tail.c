@@ -782,6 +782,55 @@ test_glob(Fx *fx, gconstpointer data)
         g_str_has_suffix(g_array_index(st, TailInputStatus, 1).path, "/1_alert_fast.txt"));
 }
 
+static gboolean
+saw_close_a(Fx *fx)
+{
+    return count_events(fx, "closed:a.log") > 0;
+}
+
+/* A file a glob matched and that is gone is forgotten once it has been gone for the grace
+ * period (its clock starts when a call first finds it gone), never before, never while open,
+ * and never for a named path; a name that comes back is followed again. */
+static void
+test_glob_forget(Fx *fx, gconstpointer data)
+{
+    (void)data;
+    g_autofree char *a = fx_path(fx, "a.log");
+    g_autofree char *named = fx_path(fx, "named");
+    append(a, "a1\n");
+    append(named, "n1\n");
+    const char *names[] = {"*.log", "named"};
+    fx_start_full(fx, names, 2, TAIL_START_BEGINNING, 0, NULL, 0);
+    g_assert_true(run_until_count(&fx->lines->len, 2));
+    const gint64 grace = (gint64)TAIL_FORGET_AFTER_S * G_USEC_PER_SEC, t0 = 1000;
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    /* Present: nothing is forgotten, however late. */
+    g_assert_cmpuint(tail_forget_gone(fx->tail, t0 + 10 * grace, grace, gone), ==, 0);
+    g_assert_cmpint(g_unlink(a), ==, 0);
+    g_assert_cmpint(g_unlink(named), ==, 0);
+    /* Still open (a logger may write to it): not forgotten. */
+    g_assert_cmpuint(tail_forget_gone(fx->tail, t0, grace, gone), ==, 0);
+    run_until(saw_close_a, fx);
+    g_assert_cmpuint(tail_forget_gone(fx->tail, t0, grace, gone), ==, 0);
+    g_assert_cmpuint(tail_forget_gone(fx->tail, t0 + grace - 1, grace, gone), ==, 0);
+    g_autoptr(GArray) st = tail_get_status(fx->tail);
+    g_assert_cmpuint(st->len, ==, 2);
+    g_assert_cmpuint(tail_forget_gone(fx->tail, t0 + grace, grace, gone), ==, 1);
+    g_assert_cmpuint(gone->len, ==, 1);
+    g_assert_cmpstr(gone->pdata[0], ==, a);
+    test_log_assert("*tail: forgetting */a.log, gone for 604800 s*");
+    g_clear_pointer(&st, g_array_unref);
+    st = tail_get_status(fx->tail);
+    g_assert_cmpuint(st->len, ==, 1);
+    g_assert_true(g_str_has_suffix(g_array_index(st, TailInputStatus, 0).path, "/named"));
+    /* The named path stays, gone or not. */
+    g_assert_cmpuint(tail_forget_gone(fx->tail, t0 + 100 * grace, grace, gone), ==, 0);
+    /* The glob's name back: followed again from its start. */
+    append(a, "a2\n");
+    g_assert_true(run_until_count(&fx->lines->len, 3));
+    g_assert_cmpstr(fx->lines->pdata[2], ==, "a.log:a2");
+}
+
 /* ---- inotify overflow ---------------------------------------------------------------- */
 
 /* Events lost: the overflow handler alone must find the new file and the new lines. */
@@ -1253,6 +1302,7 @@ main(int argc, char **argv)
     ADD("/tail/rotate/symlink-repointed", test_symlink);
     ADD("/tail/rotate/symlink-target-rotated", test_symlink_target_rotated);
     ADD("/tail/glob/gains-file", test_glob);
+    ADD("/tail/glob/forgets-gone-file", test_glob_forget);
     ADD("/tail/overflow/injected", test_overflow_injected);
     ADD("/tail/overflow/flood", test_overflow_flood);
     ADD("/tail/checkpoint/range-and-fingerprint", test_checkpoint_range);

@@ -112,3 +112,26 @@ test_rm_rf(const char *path)
     }
     g_rmdir(path);
 }
+
+char *
+test_config_with_old_policy(const char *text)
+{
+    static const char *const keys[][2] = {
+        {"priorities", ""}, {"threshold", "1/60s"}, {"priority_thresholds", ""}};
+    const char *policy = strstr(text, "[policy]");
+    const char *end = policy ? strstr(policy, "\n[") : NULL;
+    g_autofree char *section = NULL;
+    if (policy)
+        section = end ? g_strndup(policy, (gsize)(end - policy)) : g_strdup(policy);
+    /* At the end, so that the case's own lines keep their numbers. */
+    GString *out = g_string_new(text);
+    if (out->len > 0 && out->str[out->len - 1] != '\n')
+        g_string_append_c(out, '\n');
+    g_string_append(out, "[policy]\n");
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        g_autofree char *needle = g_strdup_printf("\n%s =", keys[i][0]);
+        if (!section || !strstr(section, needle))
+            g_string_append_printf(out, "%s = %s\n", keys[i][0], keys[i][1]);
+    }
+    return g_string_free(out, FALSE);
+}

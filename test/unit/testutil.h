@@ -23,6 +23,12 @@ void test_log_capture_debug(gboolean on);
 /* Forgets every captured line. */
 void test_log_clear(void);
 
+/* text (a configuration) with a [policy] section after it holding what the older cases
+ * assume and the built-in defaults no longer say: every priority counts and one alert bans
+ * (`priorities =`, `threshold = 1/60s`, `priority_thresholds =`), each only when text's own
+ * [policy] section does not set it. Free with g_free(). */
+char *test_config_with_old_policy(const char *text);
+
 /* Makes a fresh temporary directory; the caller removes it with test_rm_rf(). */
 char *test_mkdtemp(void);
 void test_rm_rf(const char *path);

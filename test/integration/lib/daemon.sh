@@ -39,6 +39,18 @@ EOC
     if [ $# -gt 0 ]; then
         printf '%s\n' "$1" >>"$AB_CONF"
     fi
+    # The cases were written when one alert of any priority banned, and the alert lines below
+    # are priority 2: say so, for each of those keys the case's own [policy] does not set.
+    # AB_SHIPPED_POLICY=1 keeps the built-in defaults instead.
+    if [ "${AB_SHIPPED_POLICY:-0}" != 1 ]; then
+        set_keys=$(awk '/^\[/ { p = ($0 == "[policy]") } p && /=/ { sub(/[ \t]*=.*/, ""); print }' "$AB_CONF")
+        {
+            echo "[policy]"
+            echo "$set_keys" | grep -qx priorities || echo "priorities ="
+            echo "$set_keys" | grep -qx threshold || echo "threshold = 1/60s"
+            echo "$set_keys" | grep -qx priority_thresholds || echo "priority_thresholds ="
+        } >>"$AB_CONF"
+    fi
 }
 
 
