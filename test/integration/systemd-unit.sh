@@ -237,6 +237,8 @@ ab_stop
 echo "== outside systemd as root: net_admin, net_raw and dac_read_search, nothing else"
 AB_DAEMON_EXTRA='socket_group = absock'
 ab_write_config
+# The state so far is the alertban user's; the daemon refuses a state_dir another user owns.
+chown -R 0:0 "$AB_TMP/state"
 start_daemon "$ALERTBAND" -c "$AB_CONF" --foreground
 root_mask=$(printf '%016x' $(( (1 << 2) | (1 << 12) | (1 << 13) | (SANITIZED << 19) )))
 [ "$(proc_field "$AB_PID" CapEff)" = "$root_mask" ] || ab_fail "root keeps CapEff $(proc_field "$AB_PID" CapEff)"

@@ -56,6 +56,10 @@ idle_ms = 100
 
 [policy]
 max_bans_per_minute = 0
+; The cases were written when one alert of any priority banned: they say so.
+priorities =
+threshold = 1/60s
+priority_thresholds =
 
 [firewall]
 backend = ${SH_BACKEND:-iptables}
