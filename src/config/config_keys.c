@@ -155,7 +155,7 @@ const ConfigKey config_keys[] = {
      .max = FW_CHAIN_MAX, .def = "ALERTBAN",
      .doc = "The chain (and name of the sets) alertban owns."},
     {FIREWALL, "hooks", &config_value_hooks, 0, .def = "INPUT",
-     .doc = "Built-in chains that jump to ours: INPUT, FORWARD, OUTPUT."},
+     .doc = "Where packets meet our chain: INPUT, FORWARD, OUTPUT, PREROUTING (raw), DOCKER-USER."},
     {FIREWALL, "action", &config_value_choice, CFG_ENUM(firewall.action), .choices = action_choices,
      .def = "drop", .doc = "What happens to a banned address's packets: drop or reject."},
     {FIREWALL, "direction", &config_value_choice, CFG_ENUM(firewall.direction),

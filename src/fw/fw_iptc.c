@@ -193,6 +193,7 @@ typedef struct {
     FwReconcileStats stats;
     guint missing_hooks;
     char missing_hook[FW_CHAIN_MAX];
+    const char *missing_family;
 } Request;
 
 /* Whether the kernel has made this legacy table in this network namespace. Reading the list
@@ -261,8 +262,10 @@ run_family(Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, Request *rq, GArray *
             rq->stats.hooks_fixed += txn.stats.hooks_fixed;
             if (op == FW_IPTC_OP_FLUSH && rq->op != FW_IPTC_OP_FLUSH && txn.committed)
                 rq->stats.hooks_fixed++; /* a table this configuration leaves, cleared */
-            if (txn.missing_hooks && rq->missing_hooks++ == 0)
+            if (txn.missing_hooks && rq->missing_hooks++ == 0) {
                 g_strlcpy(rq->missing_hook, txn.missing_hook, sizeof rq->missing_hook);
+                rq->missing_family = fam->name;
+            }
             gboolean known = f->chain_known[fi][ti];
             f->chain_known[fi][ti] =
                 op != FW_IPTC_OP_FLUSH && (op != FW_IPTC_OP_LIST || known);
@@ -395,11 +398,10 @@ run_request(Iptc *f, Request *rq, GError **error)
     gboolean full = rq->op == FW_IPTC_OP_ENSURE || rq->op == FW_IPTC_OP_RECONCILE;
     if (ok && full && rq->missing_hooks > 0 && !f->warned_missing) {
         f->warned_missing = TRUE;
-        g_warning("fw-iptc: hook chain %s does not exist in the legacy %s table: bans do not "
-                  "apply to its traffic until it does (its owner, such as Docker, makes it; "
-                  "the next batch or check after that hooks it)",
-                  rq->missing_hook,
-                  f->tables[FW_IPTC_TABLE_FILTER].table);
+        g_warning("fw-iptc: hook chain %s does not exist in the legacy %s filter table: bans do "
+                  "not apply to its traffic until it does (its owner, such as Docker, makes "
+                  "it; the next batch or check after that hooks it)",
+                  rq->missing_hook, rq->missing_family);
     } else if (ok && full && rq->missing_hooks == 0 && f->warned_missing) {
         f->warned_missing = FALSE;
         g_message("fw-iptc: every hook chain exists now, and jumps to ours");
