@@ -66,7 +66,8 @@ ab_wait_for 10 test -s "$AB_TMP/ready-gw"
 # A server that holds one connection: "server PORT READY GO": accepts, answers one line
 # (prints "up"), waits for GO, then writes and reads: prints "reset MS" when a reset ends the
 # connection, else "ok|timeout|closed MS". "client SRC DST PORT": connects, exchanges one
-# line, and keeps the socket open (silently) for 20 s.
+# line, and keeps the socket open (silently) for 60 s. (Bounds are generous: a loaded
+# machine may take seconds to start a Python process.)
 cat >"$AB_TMP/hold.py" <<'EOF'
 import os, socket, sys, time
 def server(port, ready, go, timeout):
@@ -75,12 +76,12 @@ def server(port, ready, go, timeout):
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.bind(("::", port)); s.listen(4)
     open(ready, "w").write("ready\n")
-    s.settimeout(20)
+    s.settimeout(60)
     c, _ = s.accept()
     c.settimeout(timeout)
     c.recv(64); c.sendall(b"hi\n")
     print("up", flush=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not os.path.exists(go) and time.monotonic() < deadline:
         time.sleep(0.01)
     start = time.monotonic()
@@ -95,9 +96,9 @@ def server(port, ready, go, timeout):
     print(out, int((time.monotonic() - start) * 1000), flush=True)
 def client(src, dst, port):
     c = socket.socket(socket.AF_INET)
-    c.bind((src, 0)); c.settimeout(5)
+    c.bind((src, 0)); c.settimeout(30)
     c.connect((dst, port)); c.sendall(b"hi\n"); c.recv(64)
-    time.sleep(20)
+    time.sleep(60)
 if sys.argv[1] == "server":
     server(int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]))
 else:
@@ -228,18 +229,18 @@ reject_both() {
     python3 "$AB_TMP/hold.py" server 9002 "$AB_TMP/ready-g" "$AB_TMP/go" "$TIMEOUT" \
         >"$AB_TMP/out-g" &
     g=$!
-    ab_wait_for 10 test -s "$AB_TMP/ready-s1"
-    ab_wait_for 10 test -s "$AB_TMP/ready-s2"
-    ab_wait_for 10 test -s "$AB_TMP/ready-g"
+    ab_wait_for 30 test -s "$AB_TMP/ready-s1"
+    ab_wait_for 30 test -s "$AB_TMP/ready-s2"
+    ab_wait_for 30 test -s "$AB_TMP/ready-g"
     ip netns exec "$atk" python3 "$AB_TMP/hold.py" client 198.51.100.2 203.0.113.2 9000 &
     c1=$!
     ip netns exec "$atk" python3 "$AB_TMP/hold.py" client 198.51.100.3 203.0.113.2 9001 &
     c2=$!
     ip netns exec "$atk" python3 "$AB_TMP/hold.py" client 198.51.100.2 198.51.100.1 9002 &
     c3=$!
-    ab_wait_for 10 grep -qx up "$AB_TMP/out-s1"
-    ab_wait_for 10 grep -qx up "$AB_TMP/out-s2"
-    ab_wait_for 10 grep -qx up "$AB_TMP/out-g"
+    ab_wait_for 30 grep -qx up "$AB_TMP/out-s1"
+    ab_wait_for 30 grep -qx up "$AB_TMP/out-s2"
+    ab_wait_for 30 grep -qx up "$AB_TMP/out-g"
     f apply +198.51.100.2
     touch "$AB_TMP/go"
     wait "$s1" "$s2" "$g" || true
