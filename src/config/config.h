@@ -107,6 +107,7 @@ typedef struct {
         guint max_tracked;         /* cap of the table of tracked, not yet banned addresses */
         GArray *home_net;          /* IpPrefix; empty: every alert counts */
         GArray *protect;           /* IpPrefix */
+        guint ipv6_prefix;         /* IPv6 offenders are banned by this prefix; 128: alone */
     } policy;
 
     struct {

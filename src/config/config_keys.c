@@ -137,6 +137,9 @@ const ConfigKey config_keys[] = {
      .doc = "When set, only alerts whose other end is inside these networks count."},
     {POLICY, "protect", &config_value_prefixes, CFG_FIELD(GArray *, policy.protect), .def = "",
      .doc = "Networks never banned."},
+    {POLICY, "ipv6_prefix", &config_value_uint, CFG_FIELD(guint, policy.ipv6_prefix), .min = 32,
+     .max = 128, .def = "128",
+     .doc = "Length of the network an IPv6 offender is banned by; 128: the address alone."},
 
     {WHITELIST, "address", &config_value_prefixes, CFG_FIELD(GArray *, whitelist.addresses),
      .def = "", .doc = "Addresses or networks never banned."},

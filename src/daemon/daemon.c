@@ -193,13 +193,59 @@ lookup_ban(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_dat
     }
 }
 
+static PolicyReason check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched);
+
+/* What a policy ban of a covers: the address, or with [policy] ipv6_prefix below 128 an IPv6
+ * address's network of that length (an attacker moves within its /64), unless the network
+ * holds an address that is never banned (own, gateway, protected, whitelisted), when it is
+ * the address alone. The tracker still counts per address, so one noisy address does not
+ * ban its neighbours sooner than it would ban itself; the ban then covers them. */
+static void
+ban_prefix_of(Daemon *d, const IpAddr *a, IpPrefix *out)
+{
+    ipprefix_from_addr(a, out);
+    guint len = d->cfg->policy.ipv6_prefix;
+    if (a->family != AF_INET6 || len == 0 || len >= 128)
+        return;
+    IpPrefix net = *out;
+    net.len = (guint8)len;
+    for (guint i = len / 8u; i < 16; i++)
+        net.addr.bytes[i] &= i == len / 8u ? (guint8)(0xff00u >> (len % 8u)) : 0;
+    IpAddr hit;
+    IpPrefix matched = {0};
+    PolicyReason r = check_prefix(d, &net, &hit, &matched);
+    /* Whitelisted or protected networks inside this one (the check above sees only those
+     * around its first address). */
+    const GArray *lists[] = {d->cfg->whitelist.addresses, d->cfg->whitelist.file_addresses,
+                             d->cfg->policy.protect};
+    const PolicyReason why[] = {POLICY_REASON_WHITELISTED_ADDRESS,
+                                POLICY_REASON_WHITELISTED_ADDRESS, POLICY_REASON_PROTECTED};
+    for (guint l = 0; r == POLICY_REASON_N && l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] && i < lists[l]->len && r == POLICY_REASON_N; i++) {
+            const IpPrefix *w = &g_array_index(lists[l], IpPrefix, i);
+            if (ipprefix_contains(&net, &w->addr)) {
+                hit = w->addr;
+                r = why[l];
+            }
+        }
+    }
+    if (r != POLICY_REASON_N) {
+        char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
+        g_info("policy: %s would cover %s (%s): banning the address alone",
+               ipprefix_format(&net, text), ipaddr_format(&hit, hit_text),
+               policy_reason_name(r));
+        return;
+    }
+    *out = net;
+}
+
 /* Asked only when a verdict is about to ban a: the count may be a store read. */
 static guint
 lookup_offenses(const IpAddr *a, gpointer user_data)
 {
     Daemon *d = user_data;
     IpPrefix p;
-    ipprefix_from_addr(a, &p);
+    ban_prefix_of(d, a, &p);
     return bans_prior_bans(d->bans, &p);
 }
 
@@ -233,7 +279,7 @@ apply_verdict(Daemon *d, const Alert *alert, const Verdict *v, gint64 now_us)
 
     switch (v->action) {
     case VERDICT_BAN:
-        ipprefix_from_addr(&v->offender, &req.prefix);
+        ban_prefix_of(d, &v->offender, &req.prefix);
         req.duration_s = ceil_s(v->duration_us);
         req.reason = policy_reason_name(v->reason);
         req.alerts = MAX(v->alerts, 1);

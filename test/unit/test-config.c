@@ -697,7 +697,7 @@ test_keys_table(Fixture *f, gconstpointer data)
         g_autofree char *got = config_format(cfg);
         g_assert_cmpstr(got, ==, default_text);
     }
-    g_assert_cmpuint(n, ==, 40);
+    g_assert_cmpuint(n, ==, 41);
     /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
     g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
                                        "track = src\nignore = no\n"));
