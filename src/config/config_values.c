@@ -816,8 +816,8 @@ static gboolean
 hooks_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)
 {
     (void)key, (void)dir;
-    static const char *const known[] = {"INPUT", "FORWARD", "OUTPUT", "PREROUTING",
-                                        "DOCKER-USER", NULL};
+    static const char *const known[] = {"INPUT",      "FORWARD",     "OUTPUT",
+                                        "PREROUTING", "DOCKER-USER", NULL};
     FwConfig *fw = &((Config *)base)->firewall;
     g_auto(GStrv) items = split_list(text);
     for (char **it = items; *it; it++) {
@@ -835,8 +835,8 @@ hooks_parse(const ConfigKey *key, void *base, const char *text, const char *dir,
         g_strlcpy(fw->hooks[fw->n_hooks++], *it, FW_CHAIN_MAX);
     }
     if (fw->n_hooks == 0)
-        return bad_value(error,
-                         "expected at least one of INPUT, FORWARD, OUTPUT, PREROUTING, DOCKER-USER");
+        return bad_value(
+            error, "expected at least one of INPUT, FORWARD, OUTPUT, PREROUTING, DOCKER-USER");
     return TRUE;
 }
 

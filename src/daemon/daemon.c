@@ -232,8 +232,7 @@ ban_prefix_of(Daemon *d, const IpAddr *a, IpPrefix *out)
     if (r != POLICY_REASON_N) {
         char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
         g_info("policy: %s would cover %s (%s): banning the address alone",
-               ipprefix_format(&net, text), ipaddr_format(&hit, hit_text),
-               policy_reason_name(r));
+               ipprefix_format(&net, text), ipaddr_format(&hit, hit_text), policy_reason_name(r));
         return;
     }
     *out = net;

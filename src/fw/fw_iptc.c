@@ -232,8 +232,7 @@ run_family(Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, Request *rq, GArray *
         if (ch->set_mode) {
             /* Looked up on each attempt: a set re-created by hand gets a new index. */
             GError *lerr = NULL;
-            if (!set_index_lookup(ch->set[fi], &txn.set_index, &lerr) &&
-                op == FW_IPTC_OP_FLUSH) {
+            if (!set_index_lookup(ch->set[fi], &txn.set_index, &lerr) && op == FW_IPTC_OP_FLUSH) {
                 /* No ip_set in the kernel: no rule can match a set, nothing of ours is there. */
                 g_clear_error(&lerr);
                 txn.set_index = IPSET_INVALID_ID;
@@ -267,8 +266,7 @@ run_family(Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, Request *rq, GArray *
                 rq->missing_family = fam->name;
             }
             gboolean known = f->chain_known[fi][ti];
-            f->chain_known[fi][ti] =
-                op != FW_IPTC_OP_FLUSH && (op != FW_IPTC_OP_LIST || known);
+            f->chain_known[fi][ti] = op != FW_IPTC_OP_FLUSH && (op != FW_IPTC_OP_LIST || known);
             if (op == FW_IPTC_OP_APPLY && txn.src_created && known) {
                 /* Someone deleted our chain, and the bans in it: the batch is in, but only a
                  * reconcile can bring the rest back, and callers reconcile after an error. */

@@ -32,12 +32,12 @@ typedef enum {
  * whose target is the verdict chain; only ENSURE, APPLY (hooks only) and FLUSH are used
  * (fw_ipset_rules.h). The same names are used in every table (chains are per table). */
 typedef struct {
-    const char *table; /* "filter" or "raw" */
+    const char *table;      /* "filter" or "raw" */
     char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix ("" in set mode) */
     char dst[FW_CHAIN_MAX]; /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
     char act[FW_CHAIN_MAX]; /* cfg->chain + "-ACT" ("-SET" in set mode): LOG and/or REJECT */
-    gboolean used;    /* this table holds something of ours in this configuration */
-    gboolean use_src; /* the source side (chain, or set rules) is hooked here */
+    gboolean used;          /* this table holds something of ours in this configuration */
+    gboolean use_src;       /* the source side (chain, or set rules) is hooked here */
     gboolean use_dst;
     gboolean use_act;
     gboolean set_mode;
@@ -71,12 +71,13 @@ typedef struct {
     guint n_rules;          /* address rules in the source chain afterwards (not for FLUSH) */
     guint moved_jumps;      /* ENSURE, RECONCILE: jumps found below another rule and moved up */
     guint missing_hooks;    /* hooks (user chains such as DOCKER-USER) that do not exist */
-    char missing_hook[FW_CHAIN_MAX]; /* the first of them */
     gboolean committed;     /* iptc_commit was called and succeeded */
     gint64 commit_us;       /* time spent in iptc_commit */
     int init_errno;         /* errno of a failed iptc_init, else 0 */
     int commit_errno;       /* errno of a failed iptc_commit, else 0 */
     gboolean src_created;   /* APPLY found the source chain missing and created it */
+    /* the first missing hook */
+    char missing_hook[FW_CHAIN_MAX];
 } FwIptcTxn;
 
 typedef struct {

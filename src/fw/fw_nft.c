@@ -944,9 +944,9 @@ plan_hooks(const FwConfig *cfg, HookPlan plan[G_N_ELEMENTS(hooks)])
         guint32 num = hooks[h].hooknum;
         gboolean configured = hook_configured(cfg, h);
         plan[h].src = configured;
-        plan[h].dst = both && num != NF_INET_LOCAL_IN && num != NF_INET_PRE_ROUTING &&
-                      (configured || num == NF_INET_LOCAL_OUT ||
-                       (num == NF_INET_FORWARD && prerouting));
+        plan[h].dst =
+            both && num != NF_INET_LOCAL_IN && num != NF_INET_PRE_ROUTING &&
+            (configured || num == NF_INET_LOCAL_OUT || (num == NF_INET_FORWARD && prerouting));
         plan[h].want = plan[h].src || plan[h].dst;
         plan[h].skip_loopback =
             both && reject && (num == NF_INET_LOCAL_IN || num == NF_INET_PRE_ROUTING);
@@ -1111,9 +1111,9 @@ build_layout(FwNft *f, guint *fixed, GError **error)
     }
     if (!st.verdict[0] || st.rules[CHAIN_VERDICT] != expected_verdict_rules(&f->cfg, CHAIN_VERDICT))
         wrong++;
-    if (want_drop ? !st.verdict[1] || st.rules[CHAIN_DROP] !=
-                                          expected_verdict_rules(&f->cfg, CHAIN_DROP)
-                  : st.verdict[1])
+    if (want_drop
+            ? !st.verdict[1] || st.rules[CHAIN_DROP] != expected_verdict_rules(&f->cfg, CHAIN_DROP)
+            : st.verdict[1])
         wrong++;
     add_chain(&bt, "verdict", -1, 0);
     add_verdict_rules(&bt, CHAIN_VERDICT);
