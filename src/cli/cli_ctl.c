@@ -51,8 +51,6 @@ cli_ctl_parse(const char *name, const char *params, const char *summary,
         {"json", 0, 0, G_OPTION_ARG_NONE, &opts->json, "Print the daemon's JSON reply", NULL},
         G_OPTION_ENTRY_NULL,
     };
-    g_autofree char *prgname = g_strdup_printf("alertban %s", name);
-    g_set_prgname(prgname);
     g_autoptr(GOptionContext) ctx = g_option_context_new(params);
     g_option_context_set_summary(ctx, summary);
     g_option_context_set_description(

@@ -258,7 +258,6 @@ cli_parse(int argc, char **argv)
          "With --follow: print what the FILEs already hold first", NULL},
         G_OPTION_ENTRY_NULL,
     };
-    g_set_prgname("alertban parse"); /* so --help says "Usage: alertban parse ..." */
     g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE...] - parse alert logs");
     g_option_context_set_summary(
         ctx, "Reads Snort 2, Snort 3 and Suricata alert logs (alert_fast, alert_full, fast.log;\n"

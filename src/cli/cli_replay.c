@@ -18,6 +18,7 @@
 #include "ownaddr.h"
 #include "policy.h"
 #include "replay.h"
+#include "store.h"
 
 #define DEFAULT_CONFIG ALERTBAN_SYSCONFDIR "/alertban/alertban.conf"
 #define OUT_FLUSH (64 * 1024)
@@ -54,14 +55,15 @@ on_alert(const Alert *alert, gpointer user_data)
         r->no_time++;
         return;
     }
+    /* The daemon's decision path: the policy's verdict, carried out on the ban table. */
     Verdict v;
     policy_record_alert(r->policy, alert, now_us, &v);
-    replay_bans_apply(r->bans, &v);
+    policy_apply_verdict(r->policy, alert, now_us, &v);
 
     IpAddr shown = v.offender;
     gboolean shown_dst = v.offender_is_dst;
     if (!shown.family)
-        replay_offender(r->cfg, alert, &shown, &shown_dst);
+        policy_offender(r->cfg, alert, &shown, &shown_dst);
     if (r->write_failed)
         return;
     if (r->json) {
@@ -104,6 +106,79 @@ load_host_addresses(GMainContext **ctx_out)
     return own;
 }
 
+/* --manual-bans: the operator's bans in the daemon's state (read-only), in force from the
+ * replay's start until they end. FALSE (reported) when the state cannot be read. */
+static gboolean
+load_manual_bans(const Config *cfg, ReplayBans *bans)
+{
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    if (cfg->daemon.dry_run)
+        so.db_name = STORE_DRY_RUN_DB_NAME;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) store = store_open(cfg->daemon.state_dir, &so, &error);
+    g_autoptr(GArray) active = g_array_new(FALSE, FALSE, sizeof(Ban));
+    if (!store || !store_load_bans(store, g_get_real_time(), active, NULL, NULL, &error)) {
+        fprintf(stderr, "alertban replay: --manual-bans: %s\n", error->message);
+        return FALSE;
+    }
+    guint n = 0;
+    for (guint i = 0; i < active->len; i++) {
+        const Ban *ban = &g_array_index(active, Ban, i);
+        if (ban->source != BAN_SOURCE_MANUAL)
+            continue;
+        replay_bans_add_manual(bans, &ban->prefix,
+                               ban->expires_us == BAN_EXPIRES_NEVER ? 0 : ban->expires_us);
+        n++;
+    }
+    fprintf(stderr, "alertban replay: %u manual bans from %s\n", n, store_path(store));
+    return TRUE;
+}
+
+/* The host's own addresses: those given (--own-address; NULL, reported, when one is not an
+ * address), or this host's, read once (*ctx_out then holds the context to free). */
+static OwnAddr *
+own_addresses(char **own_texts, GMainContext **ctx_out)
+{
+    if (!own_texts)
+        return load_host_addresses(ctx_out);
+    g_autoptr(OwnAddr) own = ownaddr_new();
+    for (char **t = own_texts; *t; t++) {
+        IpAddr a;
+        if (!ipaddr_parse(*t, &a)) {
+            fprintf(stderr, "alertban replay: --own-address: '%s' is not an address\n", *t);
+            return NULL;
+        }
+        ownaddr_add(own, OWNADDR_LOCAL, &a);
+    }
+    return g_steal_pointer(&own);
+}
+
+/* Replays every path, oldest first; the exit status (usage when one cannot be read). */
+static int
+replay_files(Replay *r, int n, char **paths)
+{
+    int status = CLI_EXIT_OK;
+    for (int i = 0; i < n && !r->write_failed; i++) {
+        const char *path = paths[i];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            fprintf(stderr, "alertban replay: cannot open %s: %s\n", path, g_strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            status = CLI_EXIT_USAGE;
+            continue;
+        }
+        r->ref_us = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
+        if (!replay_fd(r, fd, path))
+            status = CLI_EXIT_USAGE;
+        close(fd);
+    }
+    return status;
+}
+
 static void
 print_summary(const Replay *r, const PolicyStats *ps)
 {
@@ -132,12 +207,33 @@ print_summary(const Replay *r, const PolicyStats *ps)
     g_string_free(s, TRUE);
 }
 
+static const char summary[] =
+    "Runs the parser and the policy of a configuration over existing alert logs, offline,\n"
+    "with each alert's own timestamp as the current time, and prints one verdict per alert:\n"
+    "time, address, action (ban, extend, none), reason, rule, alerts in the window, ban\n"
+    "time and expiry. Nothing is changed: no state, no firewall. Bans are kept in memory so\n"
+    "later alerts see them (extension, escalation of repeat offenders), and a table that\n"
+    "holds max_bans refuses new ones, as the daemon's does. Give the LOGFILEs oldest first\n"
+    "(alert.1 before alert).\n\n"
+    "--manual-bans starts from the bans an operator set (alertban ban) that the daemon's\n"
+    "state holds now, each in force from the first alert until it ends: alerts of an\n"
+    "address inside one are counted into it, as the daemon counts them.\n\n"
+    "Timestamps without a year (Snort's MM/DD-hh:mm:ss) get the year of the file's mtime,\n"
+    "or the year before when that would put them more than a day after the mtime (a log\n"
+    "from December rotated in January); --year sets it instead. Times are read in the local\n"
+    "time zone (TZ), as the sensor wrote them, and printed in UTC.\n\n"
+    "The host's own addresses and gateways are this host's, read once at start, unless\n"
+    "--own-address gives them. A summary goes to standard error.\n\n"
+    "Exit status: 0 when every log was read, 1 when output cannot be written, 2 on a bad\n"
+    "configuration, a log that cannot be read, or a usage error.";
+
 int
 cli_replay(int argc, char **argv)
 {
     g_autofree char *config_path = NULL;
     g_auto(GStrv) own_texts = NULL;
     gboolean json = FALSE;
+    gboolean manual_bans = FALSE;
     int year = 0;
     int seed = 0;
     GOptionEntry entries[] = {
@@ -146,30 +242,16 @@ cli_replay(int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per verdict", NULL},
         {"own-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &own_texts,
          "Treat ADDR as the host's own instead of this host's addresses (repeatable)", "ADDR"},
+        {"manual-bans", 0, 0, G_OPTION_ARG_NONE, &manual_bans,
+         "Start from the operator's bans in the daemon's state (read-only)", NULL},
         {"year", 0, 0, G_OPTION_ARG_INT, &year,
          "Year of timestamps that have none (default: inferred from each file's mtime)", "YYYY"},
         {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the random ban extension (default 0)",
          "N"},
         G_OPTION_ENTRY_NULL,
     };
-    g_set_prgname("alertban replay"); /* so --help says "Usage: alertban replay ..." */
     g_autoptr(GOptionContext) ctx = g_option_context_new("LOGFILE... - replay alert logs");
-    g_option_context_set_summary(
-        ctx,
-        "Runs the parser and the policy of a configuration over existing alert logs, offline,\n"
-        "with each alert's own timestamp as the current time, and prints one verdict per alert:\n"
-        "time, address, action (ban, extend, none), reason, rule, alerts in the window, ban\n"
-        "time and expiry. Nothing is changed: no state, no firewall. Bans are kept in memory so\n"
-        "later alerts see them (extension, escalation of repeat offenders). Give the LOGFILEs\n"
-        "oldest first (alert.1 before alert).\n\n"
-        "Timestamps without a year (Snort's MM/DD-hh:mm:ss) get the year of the file's mtime,\n"
-        "or the year before when that would put them more than a day after the mtime (a log\n"
-        "from December rotated in January); --year sets it instead. Times are read in the local\n"
-        "time zone (TZ), as the sensor wrote them, and printed in UTC.\n\n"
-        "The host's own addresses and gateways are this host's, read once at start, unless\n"
-        "--own-address gives them. A summary goes to standard error.\n\n"
-        "Exit status: 0 when every log was read, 1 when output cannot be written, 2 on a bad\n"
-        "configuration, a log that cannot be read, or a usage error.");
+    g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -195,27 +277,22 @@ cli_replay(int argc, char **argv)
         fprintf(stderr, "alertban replay: %s\n", error->message);
         return CLI_EXIT_USAGE;
     }
-
-    GMainContext *own_ctx = NULL;
-    g_autoptr(OwnAddr) own = NULL;
-    if (own_texts) {
-        own = ownaddr_new();
-        for (char **t = own_texts; *t; t++) {
-            IpAddr a;
-            if (!ipaddr_parse(*t, &a)) {
-                fprintf(stderr, "alertban replay: --own-address: '%s' is not an address\n", *t);
-                return CLI_EXIT_USAGE;
-            }
-            ownaddr_add(own, OWNADDR_LOCAL, &a);
-        }
-    } else {
-        own = load_host_addresses(&own_ctx);
+    g_autoptr(ReplayBans) bans = replay_bans_new(cfg->daemon.max_bans);
+    if (manual_bans) {
+        config_apply_env(cfg); /* the daemon's state directory, as the daemon finds it */
+        if (!load_manual_bans(cfg, bans))
+            return CLI_EXIT_USAGE;
     }
 
+    GMainContext *own_ctx = NULL;
+    g_autoptr(OwnAddr) own = own_addresses(own_texts, &own_ctx);
+    if (!own)
+        return CLI_EXIT_USAGE;
+
     g_autoptr(Policy) policy = policy_new(cfg, (guint32)seed);
-    g_autoptr(ReplayBans) bans = replay_bans_new();
     policy_set_ownaddr(policy, own);
     policy_set_ban_lookup(policy, replay_bans_lookup, bans);
+    policy_set_ban_func(policy, replay_bans_apply, bans);
     Replay r = {
         .cfg = cfg,
         .policy = policy,
@@ -225,23 +302,7 @@ cli_replay(int argc, char **argv)
         .out = g_string_sized_new(OUT_FLUSH + 4096),
     };
 
-    int status = CLI_EXIT_OK;
-    for (int i = 1; i < argc && !r.write_failed; i++) {
-        const char *path = argv[i];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) != 0) {
-            fprintf(stderr, "alertban replay: cannot open %s: %s\n", path, g_strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            status = CLI_EXIT_USAGE;
-            continue;
-        }
-        r.ref_us = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
-        if (!replay_fd(&r, fd, path))
-            status = CLI_EXIT_USAGE;
-        close(fd);
-    }
+    int status = replay_files(&r, argc - 1, argv + 1);
     output_flush(&r);
     g_string_free(r.out, TRUE);
     print_summary(&r, policy_stats(policy));

@@ -32,16 +32,38 @@ typedef enum {
     IPADDR_CLASS_LINK_LOCAL = 1 << 4,  /* 169.254.0.0/16, fe80::/10 */
 } IpAddrClass;
 
+/* Longest numeric address text: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255". */
+#define IPADDR_TEXT_MAX 45
+
 /* Parses a numeric IPv4 (dotted quad) or IPv6 address of exactly len bytes, with nothing
- * before or after it. IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored as the IPv4 address. */
+ * before or after it: what inet_pton() accepts. IPv4-mapped IPv6 (::ffff:a.b.c.d) is stored
+ * as the IPv4 address. On failure out is all zero. */
 gboolean ipaddr_parse_len(const char *text, gsize len, IpAddr *out);
 
 /* ipaddr_parse_len() on a NUL-terminated string. */
 gboolean ipaddr_parse(const char *text, IpAddr *out);
 
+/* The readers ipaddr_parse_len() uses, for callers that split fields themselves (the alert
+ * parser) and can skip its copy. The text must be followed by a byte that cannot continue an
+ * address (a NUL, or the ':' before a port).
+ *
+ * ipaddr_scan_ipv4() reads a dotted quad at the start of s and returns its length, 0 when s
+ * does not start with one (out is then untouched).
+ * ipaddr_scan_ipv6() reads IPv6 text of exactly len bytes; *groups (a dotted quad counts two)
+ * and *compressed ("::" present) describe the text. FALSE when it is not an address, with out
+ * unspecified. */
+gsize ipaddr_scan_ipv4(const char *s, IpAddr *out);
+gboolean ipaddr_scan_ipv6(const char *s, gsize len, IpAddr *out, guint *groups,
+                          gboolean *compressed);
+
 /* Writes the canonical text of a (RFC 5952 for IPv6: lower case, longest zero run
- * compressed, never a single zero group) into buf and returns buf; "" when family is 0. */
+ * compressed, never a single zero group; as inet_ntop() writes it) into buf and returns buf;
+ * "" when family is 0. */
 const char *ipaddr_format(const IpAddr *a, char buf[IPADDR_STRLEN]);
+
+/* The same text written at dst without a NUL (at most IPADDR_TEXT_MAX bytes); returns its
+ * end. For writers that build a line with a cursor. */
+char *ipaddr_write(char *dst, const IpAddr *a);
 
 gboolean ipaddr_equal(const IpAddr *a, const IpAddr *b);
 int ipaddr_compare(const IpAddr *a, const IpAddr *b); /* IPv4 sorts before IPv6 */

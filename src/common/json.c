@@ -157,16 +157,6 @@ json_write_uint(char *dst, guint64 v)
 }
 
 char *
-json_write_int(char *dst, gint64 v)
-{
-    if (v < 0) {
-        *dst++ = '-';
-        return json_write_uint(dst, (guint64)0 - (guint64)v);
-    }
-    return json_write_uint(dst, (guint64)v);
-}
-
-char *
 json_reserve(GString *out, gsize bound)
 {
     gsize old = out->len;
@@ -388,6 +378,72 @@ read_hex4(Reader *r, gunichar *out)
 }
 
 /* Reads a string literal; r->p points at the opening quote. Returns an owned string. */
+/* The character a "\uXXXX" escape stands for (a surrogate pair takes two), after the 'u'. */
+static gboolean
+read_unicode_escape(Reader *r, gunichar *out)
+{
+    gunichar u;
+    if (!read_hex4(r, &u))
+        return FALSE;
+    if (u >= 0xdc00 && u <= 0xdfff)
+        return reader_fail(r, "lone low surrogate");
+    if (u >= 0xd800 && u <= 0xdbff) {
+        gunichar lo;
+        if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
+            return reader_fail(r, "lone high surrogate");
+        r->p += 2;
+        if (!read_hex4(r, &lo))
+            return FALSE;
+        if (lo < 0xdc00 || lo > 0xdfff)
+            return reader_fail(r, "bad surrogate pair");
+        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+    }
+    if (u == 0)
+        return reader_fail(r, "NUL character in string");
+    *out = u;
+    return TRUE;
+}
+
+/* One escape at r->p (after its backslash), appended to s. */
+static gboolean
+read_escape(Reader *r, GString *s)
+{
+    if (r->p >= r->end)
+        return reader_fail(r, "unterminated escape");
+    char e = *r->p++;
+    switch (e) {
+    case '"':
+    case '\\':
+    case '/':
+        g_string_append_c(s, e);
+        return TRUE;
+    case 'b':
+        g_string_append_c(s, '\b');
+        return TRUE;
+    case 'f':
+        g_string_append_c(s, '\f');
+        return TRUE;
+    case 'n':
+        g_string_append_c(s, '\n');
+        return TRUE;
+    case 'r':
+        g_string_append_c(s, '\r');
+        return TRUE;
+    case 't':
+        g_string_append_c(s, '\t');
+        return TRUE;
+    case 'u': {
+        gunichar u = 0;
+        if (!read_unicode_escape(r, &u))
+            return FALSE;
+        g_string_append_unichar(s, u);
+        return TRUE;
+    }
+    default:
+        return reader_fail(r, "unknown escape");
+    }
+}
+
 static char *
 read_string(Reader *r, gsize *len_out)
 {
@@ -428,66 +484,8 @@ read_string(Reader *r, gsize *len_out)
             continue;
         }
         r->p++;
-        if (r->p >= r->end) {
-            reader_fail(r, "unterminated escape");
+        if (!read_escape(r, s))
             return NULL;
-        }
-        char e = *r->p++;
-        switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-            g_string_append_c(s, e);
-            break;
-        case 'b':
-            g_string_append_c(s, '\b');
-            break;
-        case 'f':
-            g_string_append_c(s, '\f');
-            break;
-        case 'n':
-            g_string_append_c(s, '\n');
-            break;
-        case 'r':
-            g_string_append_c(s, '\r');
-            break;
-        case 't':
-            g_string_append_c(s, '\t');
-            break;
-        case 'u': {
-            gunichar u;
-            if (!read_hex4(r, &u))
-                return NULL;
-            if (u >= 0xdc00 && u <= 0xdfff) {
-                reader_fail(r, "lone low surrogate");
-                return NULL;
-            }
-            if (u >= 0xd800 && u <= 0xdbff) {
-                gunichar lo;
-                if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u') {
-                    reader_fail(r, "lone high surrogate");
-                    return NULL;
-                }
-                r->p += 2;
-                if (!read_hex4(r, &lo))
-                    return NULL;
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                    reader_fail(r, "bad surrogate pair");
-                    return NULL;
-                }
-                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-            }
-            if (u == 0) {
-                reader_fail(r, "NUL character in string");
-                return NULL;
-            }
-            g_string_append_unichar(s, u);
-            break;
-        }
-        default:
-            reader_fail(r, "unknown escape");
-            return NULL;
-        }
     }
     /* Escapes always produce whole sequences, so validating the result catches every invalid
      * raw byte. */

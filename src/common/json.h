@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 /* Appends s (len bytes, or up to its NUL when len < 0) as a quoted JSON string. Quote,
  * backslash and control characters are escaped (\n, \t, ..., else \u00XX, and DEL as
@@ -27,7 +28,29 @@ void json_commit(GString *out, char *end);
 /* The escaping itself (json_append_string() calls it): writes "s" at dst, returns the end. */
 char *json_write_string(char *dst, const char *s, gsize len);
 char *json_write_uint(char *dst, guint64 v);
-char *json_write_int(char *dst, gint64 v);
+
+/* Copies len bytes as they are (punctuation, literals, text already made safe). Inline, so a
+ * literal's copy is a few moves. */
+static inline char *
+json_write_raw(char *dst, const char *s, gsize len)
+{
+    memcpy(dst, s, len);
+    return dst + len;
+}
+#define JSON_WRITE_LIT(dst, lit) json_write_raw((dst), (lit), sizeof(lit) - 1)
+
+/* Writes s in quotes without escaping: only for text the caller built from a character set
+ * that needs none (digits, letters, punctuation other than quote and backslash). */
+static inline char *
+json_write_plain_string(char *dst, const char *s)
+{
+    gsize n = strlen(s);
+    *dst++ = '"';
+    memcpy(dst, s, n);
+    dst += n;
+    *dst++ = '"';
+    return dst;
+}
 
 /* ---- writer ---------------------------------------------------------------------------
  * The writer every JSON output goes through. It tracks nesting, so each value is one call
@@ -55,8 +78,6 @@ void json_add_int(JsonWriter *w, const char *key, gint64 value);
 void json_add_uint(JsonWriter *w, const char *key, guint64 value);
 void json_add_bool(JsonWriter *w, const char *key, gboolean value);
 void json_add_null(JsonWriter *w, const char *key);
-/* Appends value as a JSON string literal (quotes included) to out. */
-void json_append_escaped(GString *out, const char *value, gsize len);
 
 /* ---- reader ---------------------------------------------------------------------------
  * A strict reader for what the writer produces: objects, arrays, strings, integers that fit

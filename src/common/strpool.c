@@ -2,6 +2,7 @@
 // Interned, reference-counted strings: a table of many records that repeat a few texts (a
 // rule's msg, a ban's reason) holds each text once and a pointer per record.
 #include "strpool.h"
+#include "strpool_internal.h"
 
 #include <string.h>
 

@@ -18,7 +18,3 @@ const char *strpool_ref(StrPool *pool, const char *text);
 
 /* Drops one reference to a string strpool_ref() returned; the last one frees it. */
 void strpool_unref(StrPool *pool, const char *interned);
-
-/* Distinct strings held, and the references to them (for tests and status). */
-guint strpool_size(const StrPool *pool);
-guint64 strpool_refs(const StrPool *pool);

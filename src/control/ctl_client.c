@@ -2,6 +2,7 @@
 // The client side of the control socket, kept apart from the CLI's printing so tests can
 // drive a server exactly as the CLI does.
 #include "ctl_client.h"
+#include "ctl_client_internal.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -26,8 +26,3 @@ gboolean ctl_client_send(CtlClient *client, const char *data, gsize len, GError 
 /* Reads one reply line (without its newline) within timeout_ms; NULL with an error on
  * timeout, end of file before a newline, or a line over CTL_REPLY_MAX. */
 char *ctl_client_read_line(CtlClient *client, guint timeout_ms, gsize *len, GError **error);
-
-/* Sends req and reads its reply. Returns the reply object (*ok tells ok:true or false), or
- * NULL with an error when the exchange failed or the reply was malformed. */
-JsonValue *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms, gboolean *ok,
-                           GError **error);

@@ -57,8 +57,9 @@ add_addr(JsonWriter *w, const char *key, const IpAddr *a)
         json_add_string(w, key, ipaddr_format(a, buf));
 }
 
-void
-ctl_reply_add_event(JsonWriter *w, const char *key, const StoreViolation *v)
+/* Writes one EVENT object for a tracker row. */
+static void
+add_event(JsonWriter *w, const char *key, const StoreViolation *v)
 {
     char rule[40];
     g_snprintf(rule, sizeof rule, "%u:%u:%u", v->gid, v->sid, v->rev);
@@ -163,6 +164,6 @@ ctl_reply_show(JsonWriter *w, const IpAddr *addr, const Ban *ban, GArray *histor
         json_add_null(w, "ban");
     json_array_begin(w, "history");
     for (guint i = 0; history && i < history->len; i++)
-        ctl_reply_add_event(w, NULL, &g_array_index(history, StoreViolation, i));
+        add_event(w, NULL, &g_array_index(history, StoreViolation, i));
     json_array_end(w);
 }

@@ -6,14 +6,12 @@
 
 #include <glib.h>
 
+#include "ban.h"
 #include "ctl_proto.h"
-#include "store.h"
+#include "store.h" /* StoreViolation */
 
 /* Writes one BAN object (key NULL inside an array). */
 void ctl_reply_add_ban(JsonWriter *w, const char *key, const Ban *ban);
-
-/* Writes one EVENT object for a tracker row. */
-void ctl_reply_add_event(JsonWriter *w, const char *key, const StoreViolation *v);
 
 /* The fields of a list reply for req (filter, sort, limit) over bans (an array of Ban, which
  * is sorted in place): "now" and "bans". now_us is real time. */

@@ -3,6 +3,7 @@
 // and turns each request line into exactly one reply without ever blocking the daemon.
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl_server.h"
+#include "ctl_server_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

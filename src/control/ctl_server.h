@@ -72,18 +72,3 @@ CtlServer *ctl_server_new(const CtlServerConfig *config, const CtlHandlers *hand
 /* Closes every client and the socket, and removes the socket file if it is still ours. */
 void ctl_server_free(CtlServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlServer, ctl_server_free)
-
-/* Number of connected clients (for status and tests). */
-guint ctl_server_client_count(const CtlServer *server);
-
-/* Counters since start (for status and tests). */
-typedef struct {
-    guint64 accepted; /* connections accepted and served */
-    guint64 rejected; /* connections refused: max_clients, the root reserve or the per-user cap */
-    guint64 requests; /* request lines answered, including errors */
-    guint64 errors;   /* error replies sent (malformed, denied, failed, too long) */
-    guint64 denied;   /* of which: the peer lacked permission */
-    guint64 timeouts; /* clients closed at a deadline (request not complete, reply not read) */
-} CtlServerStats;
-
-void ctl_server_get_stats(const CtlServer *server, CtlServerStats *out);

@@ -4,26 +4,15 @@
 // watch to one GLib main loop, and ends each loop turn with one commit then one firewall change.
 #include "daemon.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <gio/gio.h>
 #include <glib-unix.h>
 
-#include "alert.h"
-#include "bans.h"
-#include "ctl_reply.h"
-#include "ctl_server.h"
-#include "error.h"
+#include "daemon_private.h"
 #include "fw_backends.h"
 #include "fw_probe.h"
 #include "log.h"
-#include "ownaddr.h"
-#include "policy.h"
-#include "store.h"
-#include "tail.h"
 
 /*
  * One turn, one transaction. Each alert a tail callback completes is decided at once (the
@@ -32,73 +21,18 @@
  * (alert_reader_safe_offset(): every byte before it has been emitted or skipped). Nothing is
  * written yet. The turn ends in an idle at G_PRIORITY_DEFAULT_IDLE, which runs once the
  * loop's ready sources (the tailer's inotify source, the control socket, timers) have been
- * dispatched: it queues the latest checkpoint of every input and calls bans_flush(), which
+ * dispatched: it queues the latest checkpoint of every input and calls bans_commit(), which
  * commits the store (one SQLite transaction) and only then applies the table's changes to
  * the firewall in one fw_apply().
  *
  * Why the checkpoint is queued with each alert and not only at the turn's end: the ban
- * table's own sources (the expiry timer, a retry) also end in bans_flush() and may run
+ * table's own sources (the expiry timer, a retry) also end in bans_commit() and may run
  * between a tail callback and this idle; whatever commit happens, the rows of an alert are
  * never committed without the checkpoint that covers it. A crash therefore either loses the
  * whole uncommitted turn (its alerts are read again at restart, from the older checkpoint)
  * or keeps all of it; a crash after the commit but before the firewall change is repaired by
  * the reconcile at start. An alert is acted on exactly once.
  */
-
-/* An open alert log: its parser and what was last queued for its checkpoint. */
-typedef struct {
-    Daemon *d;
-    TailFile *file;
-    AlertReader *reader;
-    guint64 base_offset; /* where reading started (a resumed checkpoint, or 0) */
-    gboolean alerted;    /* the current feed produced an alert */
-    gboolean queued;     /* a checkpoint at queued_offset is queued or committed */
-    guint64 queued_offset;
-} Input;
-
-struct Daemon {
-    Config *cfg;
-    char *config_path;
-    char *config_digest; /* SHA-256 of the file as last loaded */
-    DaemonOptions opts;
-    GMainContext *ctx;
-    GMainLoop *loop;
-
-    Fw *fw; /* owned unless opts.fw */
-    /* backend = auto: what the kernel offers, why the backend in use was chosen, and a
-     * backend the bans moved away from whose removal failed (retried on a timer). */
-    gboolean fw_auto;
-    FwKernelCaps fw_caps;
-    char fw_why[160];
-    guint64 fw_switches;
-    gint64 fw_switch_hold_until_us; /* monotonic: no new try before, after a failed move */
-    Fw *fw_old;
-    guint fw_old_retry_id;
-    Store *store;
-    Bans *bans;
-    Policy *policy;
-    OwnAddr *own;
-    Tail *tail;
-    CtlServer *ctl;
-    GFileMonitor *monitor;
-    GHashTable *newest_file; /* followed path -> id of the newest TailFile opened on it */
-
-    GSource *turn_source;
-    guint signal_ids[3];
-    guint purge_id;
-    guint verify_id;
-
-    /* Counters for `alertban status`. */
-    gint64 started_real_us, started_mono_us;
-    AlertStats closed_stats; /* of readers already freed */
-    guint64 acted_on;        /* alerts that made or touched a ban */
-    guint64 no_offender;
-    guint64 turns, commits;
-    gint64 last_commit_real_us, last_commit_duration_us;
-    guint64 reloads, reload_failures;
-    guint64 verifies, verify_repairs;
-    gint64 last_verify_real_us;
-};
 
 static void request_turn(Daemon *d);
 static gboolean is_newest(Daemon *d, TailFile *file);
@@ -124,7 +58,7 @@ daemon_get_config(const Daemon *d)
 #define CHECKPOINT_FP_BYTES 12
 
 static void
-checkpoint_to_store(const TailCheckpoint *tc, StoreCheckpoint *sc)
+checkpoint_to_store(const TailCheckpoint *tc, StoreTailPosition *sc)
 {
     memset(sc, 0, sizeof *sc);
     g_strlcpy(sc->path, tc->path, sizeof sc->path);
@@ -139,7 +73,7 @@ checkpoint_to_store(const TailCheckpoint *tc, StoreCheckpoint *sc)
 }
 
 static gboolean
-checkpoint_from_store(const StoreCheckpoint *sc, TailCheckpoint *tc)
+checkpoint_from_store(const StoreTailPosition *sc, TailCheckpoint *tc)
 {
     if (sc->fingerprint_len != CHECKPOINT_FP_BYTES)
         return FALSE;
@@ -157,7 +91,7 @@ checkpoint_from_store(const StoreCheckpoint *sc, TailCheckpoint *tc)
 
 /* Queues the checkpoint of in at its parser's safe offset, unless already queued there. */
 static void
-queue_checkpoint(Input *in)
+queue_checkpoint(FollowedLog *in)
 {
     Daemon *d = in->d;
     /* The reader counts from its first line: before the first line it fed (or while a block
@@ -171,15 +105,16 @@ queue_checkpoint(Input *in)
         g_warning("daemon: no checkpoint for %s: %s", tail_file_get_path(in->file), error->message);
         return;
     }
-    StoreCheckpoint sc;
+    StoreTailPosition sc;
     checkpoint_to_store(&tc, &sc);
-    store_put_checkpoint(d->store, &sc);
+    store_put_tail_position(d->store, &sc);
     in->queued = TRUE;
     in->queued_offset = offset;
 }
 
 /* ---- alerts ---- */
 
+/* The policy's view of the ban table: the most specific ban in force covering a. */
 static void
 lookup_ban(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_data)
 {
@@ -190,52 +125,8 @@ lookup_ban(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_dat
         out->banned = TRUE;
         out->manual = ban.source == BAN_SOURCE_MANUAL;
         out->expires_us = ban.expires_us == BAN_EXPIRES_NEVER ? 0 : ban.expires_us;
+        out->prefix = ban.prefix;
     }
-}
-
-static PolicyReason check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched);
-
-/* What a policy ban of a covers: the address, or with [policy] ipv6_prefix below 128 an IPv6
- * address's network of that length (an attacker moves within its /64), unless the network
- * holds an address that is never banned (own, gateway, protected, whitelisted), when it is
- * the address alone. The tracker still counts per address, so one noisy address does not
- * ban its neighbours sooner than it would ban itself; the ban then covers them. */
-static void
-ban_prefix_of(Daemon *d, const IpAddr *a, IpPrefix *out)
-{
-    ipprefix_from_addr(a, out);
-    guint len = d->cfg->policy.ipv6_prefix;
-    if (a->family != AF_INET6 || len == 0 || len >= 128)
-        return;
-    IpPrefix net = *out;
-    net.len = (guint8)len;
-    for (guint i = len / 8u; i < 16; i++)
-        net.addr.bytes[i] &= i == len / 8u ? (guint8)(0xff00u >> (len % 8u)) : 0;
-    IpAddr hit;
-    IpPrefix matched = {0};
-    PolicyReason r = check_prefix(d, &net, &hit, &matched);
-    /* Whitelisted or protected networks inside this one (the check above sees only those
-     * around its first address). */
-    const GArray *lists[] = {d->cfg->whitelist.addresses, d->cfg->whitelist.file_addresses,
-                             d->cfg->policy.protect};
-    const PolicyReason why[] = {POLICY_REASON_WHITELISTED_ADDRESS,
-                                POLICY_REASON_WHITELISTED_ADDRESS, POLICY_REASON_PROTECTED};
-    for (guint l = 0; r == POLICY_REASON_N && l < G_N_ELEMENTS(lists); l++) {
-        for (guint i = 0; lists[l] && i < lists[l]->len && r == POLICY_REASON_N; i++) {
-            const IpPrefix *w = &g_array_index(lists[l], IpPrefix, i);
-            if (ipprefix_contains(&net, &w->addr)) {
-                hit = w->addr;
-                r = why[l];
-            }
-        }
-    }
-    if (r != POLICY_REASON_N) {
-        char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
-        g_info("policy: %s would cover %s (%s): banning the address alone",
-               ipprefix_format(&net, text), ipaddr_format(&hit, hit_text), policy_reason_name(r));
-        return;
-    }
-    *out = net;
 }
 
 /* Asked only when a verdict is about to ban a: the count may be a store read. */
@@ -244,71 +135,34 @@ lookup_offenses(const IpAddr *a, gpointer user_data)
 {
     Daemon *d = user_data;
     IpPrefix p;
-    ban_prefix_of(d, a, &p);
+    policy_ban_prefix(d->policy, a, &p);
     return bans_prior_bans(d->bans, &p);
 }
 
-static gint64
-ceil_s(gint64 us)
+/* The ban table as policy_apply_verdict() changes it; FALSE when it is full. */
+static gboolean
+apply_ban(const PolicyBanOrder *order, gpointer user_data)
 {
-    return us <= 0 ? 1 : (us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
-}
-
-/* Applies a verdict to the ban table; returns the tracker's verdict word. */
-static const char *
-apply_verdict(Daemon *d, const Alert *alert, const Verdict *v, gint64 now_us)
-{
+    Daemon *d = user_data;
     BanRequest req = {
+        .prefix = order->prefix,
         .source = BAN_SOURCE_POLICY,
-        .gid = v->gid,
-        .sid = v->sid,
-        .rev = v->rev,
-        .msg = alert->msg,
-        .alerts = 1,
-        .window_s = v->threshold.window_s,
+        .duration_s = order->duration_s,
+        .gid = order->gid,
+        .sid = order->sid,
+        .rev = order->rev,
+        .msg = order->msg,
+        .reason = order->reason,
+        .alerts = order->alerts,
+        .window_s = order->window_s,
     };
-    /* A violation while banned counts into the ban that covers the address, which may be a
-     * network an operator banned. */
-    Ban covering_ban;
-    gboolean covering = bans_lookup_addr(d->bans, &v->offender, &covering_ban);
-    if (covering)
-        req.prefix = covering_ban.prefix;
-    else
-        ipprefix_from_addr(&v->offender, &req.prefix);
-
-    switch (v->action) {
-    case VERDICT_BAN:
-        ban_prefix_of(d, &v->offender, &req.prefix);
-        req.duration_s = ceil_s(v->duration_us);
-        req.reason = policy_reason_name(v->reason);
-        req.alerts = MAX(v->alerts, 1);
-        if (bans_add(d->bans, &req, NULL) == BANS_REFUSED)
-            return "refused";
-        d->acted_on++;
-        return "ban";
-    case VERDICT_EXTEND:
-        req.duration_s = ceil_s(v->expires_us - now_us);
-        req.reason = policy_reason_name(v->reason);
-        bans_add(d->bans, &req, NULL);
-        d->acted_on++;
-        return "extend";
-    case VERDICT_NONE:
-        if (v->reason == POLICY_REASON_ALREADY_BANNED && covering) {
-            /* Counted into the ban; a policy request never shortens it. */
-            req.duration_s = 1;
-            req.reason = "already_banned";
-            bans_add(d->bans, &req, NULL);
-            d->acted_on++;
-        }
-        return policy_reason_name(v->reason);
-    }
-    return policy_reason_name(v->reason);
+    return bans_add(d->bans, &req, NULL) != BANS_REFUSED;
 }
 
 static void
 on_alert(const Alert *alert, gpointer user_data)
 {
-    Input *in = user_data;
+    FollowedLog *in = user_data;
     Daemon *d = in->d;
     gint64 now_us = g_get_real_time();
     Verdict v;
@@ -317,7 +171,9 @@ on_alert(const Alert *alert, gpointer user_data)
         d->no_offender++;
         return;
     }
-    const char *word = apply_verdict(d, alert, &v, now_us);
+    if (policy_apply_verdict(d->policy, alert, now_us, &v))
+        d->acted_on++;
+    const char *word = policy_verdict_word(&v);
     if (log_level_enabled(G_LOG_LEVEL_INFO)) {
         char addr[IPADDR_STRLEN];
         g_info("policy: addr=%s rule=%u:%u:%u verdict=%s alerts=%u",
@@ -329,14 +185,28 @@ on_alert(const Alert *alert, gpointer user_data)
     in->alerted = TRUE;
 }
 
+void
+daemon_alert_stats(Daemon *d, AlertStats *out)
+{
+    *out = d->closed_stats;
+    if (!d->tail)
+        return;
+    g_autoptr(GPtrArray) files = tail_list_files(d->tail);
+    for (guint i = 0; i < files->len; i++) {
+        FollowedLog *in = tail_file_get_user_data(files->pdata[i]);
+        if (in)
+            alert_stats_add(out, alert_reader_stats(in->reader));
+    }
+}
+
 /* ---- the tailer's callbacks ---- */
 
-static Input *
+static FollowedLog *
 input_for(Daemon *d, TailFile *file)
 {
-    Input *in = tail_file_get_user_data(file);
+    FollowedLog *in = tail_file_get_user_data(file);
     if (!in) {
-        in = g_new0(Input, 1);
+        in = g_new0(FollowedLog, 1);
         in->d = d;
         in->file = file;
         in->reader = alert_reader_new();
@@ -347,7 +217,7 @@ input_for(Daemon *d, TailFile *file)
 }
 
 static void
-input_free(Input *in)
+input_free(FollowedLog *in)
 {
     alert_stats_add(&in->d->closed_stats, alert_reader_stats(in->reader));
     alert_reader_free(in->reader);
@@ -358,7 +228,7 @@ static void
 on_line(TailFile *file, const char *line, gsize len, guint64 end_offset, gpointer user_data)
 {
     Daemon *d = user_data;
-    Input *in = input_for(d, file);
+    FollowedLog *in = input_for(d, file);
     in->alerted = FALSE;
     alert_reader_feed(in->reader, line, len, end_offset, on_alert, in);
     if (in->alerted && is_newest(d, file))
@@ -370,7 +240,7 @@ static void
 on_idle(TailFile *file, gpointer user_data)
 {
     Daemon *d = user_data;
-    Input *in = input_for(d, file);
+    FollowedLog *in = input_for(d, file);
     in->alerted = FALSE;
     alert_reader_flush(in->reader, on_alert, in);
     if (in->alerted && is_newest(d, file))
@@ -402,7 +272,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
         break;
     case TAIL_EVENT_TRUNCATED: {
         /* Offsets restart at 0: a fresh parser (any open block was flushed just before). */
-        Input *in = input_for(d, file);
+        FollowedLog *in = input_for(d, file);
         alert_stats_add(&d->closed_stats, alert_reader_stats(in->reader));
         alert_reader_free(in->reader);
         in->reader = alert_reader_new();
@@ -412,7 +282,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
         break;
     }
     case TAIL_EVENT_CLOSED: {
-        Input *in = tail_file_get_user_data(file);
+        FollowedLog *in = tail_file_get_user_data(file);
         if (!in)
             break;
         /* The last checkpoint of a rotated file, unless a newer file of the same path has
@@ -435,7 +305,7 @@ daemon_end_turn(Daemon *d, GError **error)
     if (d->tail) {
         g_autoptr(GPtrArray) files = tail_list_files(d->tail);
         for (guint i = 0; i < files->len; i++) {
-            Input *in = tail_file_get_user_data(files->pdata[i]);
+            FollowedLog *in = tail_file_get_user_data(files->pdata[i]);
             if (in && is_newest(d, in->file))
                 queue_checkpoint(in);
         }
@@ -443,7 +313,7 @@ daemon_end_turn(Daemon *d, GError **error)
     d->turns++;
     gboolean commit = store_pending(d->store) > 0;
     gint64 t0 = g_get_monotonic_time();
-    gboolean ok = bans_flush(d->bans, error);
+    gboolean ok = bans_commit(d->bans, error);
     if (commit && ok) {
         d->commits++;
         d->last_commit_real_us = g_get_real_time();
@@ -472,259 +342,6 @@ request_turn(Daemon *d)
     g_source_set_callback(d->turn_source, on_turn_end, d, NULL);
     g_source_set_static_name(d->turn_source, "alertban turn end");
     g_source_attach(d->turn_source, d->ctx);
-}
-
-/* ---- control socket handlers ---- */
-
-static gboolean
-handle_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-            GError **error)
-{
-    (void)peer;
-    (void)error;
-    Daemon *d = user_data;
-    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
-    bans_list(d->bans, bans);
-    ctl_reply_list(reply, req, bans, g_get_real_time());
-    return TRUE;
-}
-
-static gboolean
-handle_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-            GError **error)
-{
-    (void)peer;
-    Daemon *d = user_data;
-    const IpAddr *a = &req->addr.addr;
-    g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
-    guint limit = req->limit ? req->limit : CTL_REPLY_SHOW_LIMIT_DEFAULT;
-    if (!store_load_history(d->store, a, limit, history, error))
-        return FALSE;
-    Ban ban;
-    gboolean banned = bans_lookup_addr(d->bans, a, &ban);
-    ctl_reply_show(reply, a, banned ? &ban : NULL, history, g_get_real_time());
-    return TRUE;
-}
-
-/* Why a manual ban of p would hit what must never be banned, or POLICY_REASON_N: the network
- * address itself, and every own address and gateway inside p. */
-static PolicyReason
-check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched)
-{
-    *hit = p->addr;
-    PolicyReason r = policy_check_address(d->policy, &p->addr, matched);
-    if (r != POLICY_REASON_N)
-        return r;
-    if (p->len == 0)
-        return POLICY_REASON_OWN_ADDRESS; /* a whole family holds the host's addresses */
-    static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
-    for (guint k = 0; d->own && k < G_N_ELEMENTS(kinds); k++) {
-        g_autoptr(GArray) list = ownaddr_list(d->own, kinds[k]);
-        for (guint i = 0; i < list->len; i++) {
-            const IpAddr *a = &g_array_index(list, IpAddr, i);
-            if (ipprefix_contains(p, a)) {
-                *hit = *a;
-                return kinds[k] == OWNADDR_LOCAL ? POLICY_REASON_OWN_ADDRESS
-                                                 : POLICY_REASON_GATEWAY;
-            }
-        }
-    }
-    return POLICY_REASON_N;
-}
-
-static gboolean
-handle_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-           GError **error)
-{
-    Daemon *d = user_data;
-    char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
-    ipprefix_format(&req->addr, text);
-    g_message("control: ban request addr=%s force=%d uid=%u pid=%d", text, req->force,
-              (guint)peer->uid, (int)peer->pid);
-    if (!req->force) {
-        IpAddr hit;
-        IpPrefix matched = {0};
-        PolicyReason r = check_prefix(d, &req->addr, &hit, &matched);
-        if (r != POLICY_REASON_N) {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
-                        "%s is never banned (%s: %s); use --force to ban it anyway", text,
-                        policy_reason_name(r), ipaddr_format(&hit, hit_text));
-            return FALSE;
-        }
-    }
-    BanRequest br = {
-        .prefix = req->addr,
-        .source = BAN_SOURCE_MANUAL,
-        .permanent = req->permanent,
-        .duration_s = req->for_s > 0 ? req->for_s : (gint64)d->cfg->policy.ban_time_s,
-        .reason = req->reason[0] ? req->reason : "manual",
-        .msg = req->reason[0] ? req->reason : "",
-    };
-    Ban ban;
-    if (bans_add(d->bans, &br, &ban) == BANS_REFUSED) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED,
-                    "the ban table is full (max_bans=%u)", d->cfg->daemon.max_bans);
-        return FALSE;
-    }
-    json_add_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
-    ctl_reply_add_ban(reply, "ban", &ban);
-    return TRUE;
-}
-
-static gboolean
-handle_unban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-             GError **error)
-{
-    (void)error;
-    Daemon *d = user_data;
-    guint removed = 0;
-    char text[IPADDR_STRLEN];
-    g_message("control: unban request addr=%s uid=%u pid=%d",
-              req->all ? "all" : ipprefix_format(&req->addr, text), (guint)peer->uid,
-              (int)peer->pid);
-    if (req->all) {
-        g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
-        bans_list(d->bans, all);
-        for (guint i = 0; i < all->len; i++)
-            removed += bans_remove(d->bans, &g_array_index(all, Ban, i).prefix, "manual");
-    } else {
-        removed = bans_remove(d->bans, &req->addr, "manual");
-    }
-    json_add_int(reply, "removed", removed);
-    return TRUE;
-}
-
-static gboolean
-handle_reload(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
-              GError **error)
-{
-    (void)peer;
-    (void)req;
-    Daemon *d = user_data;
-    if (!daemon_reload(d, "control socket", error))
-        return FALSE;
-    json_add_bool(reply, "reloaded", TRUE);
-    return TRUE;
-}
-
-static gboolean
-handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer user_data,
-              GError **error)
-{
-    (void)peer;
-    (void)req;
-    (void)error;
-    Daemon *d = user_data;
-    json_add_string(w, "version", ALERTBAN_VERSION);
-    json_add_string(w, "config", d->config_path);
-    json_add_int(w, "pid", getpid());
-    json_add_int(w, "started", d->started_real_us / G_USEC_PER_SEC);
-    json_add_int(w, "uptime_s", (g_get_monotonic_time() - d->started_mono_us) / G_USEC_PER_SEC);
-    json_add_bool(w, "dry_run", d->cfg->daemon.dry_run);
-    json_add_string(w, "on_exit",
-                    d->cfg->daemon.on_exit == CONFIG_ON_EXIT_FLUSH ? "flush" : "keep");
-
-    AlertStats as = d->closed_stats;
-    if (d->tail) {
-        g_autoptr(GPtrArray) files = tail_list_files(d->tail);
-        for (guint i = 0; i < files->len; i++) {
-            Input *in = tail_file_get_user_data(files->pdata[i]);
-            if (in)
-                alert_stats_add(&as, alert_reader_stats(in->reader));
-        }
-    }
-    json_object_begin(w, "alerts");
-    json_add_int(w, "parsed", (gint64)as.parsed);
-    json_add_int(w, "acted_on", (gint64)d->acted_on);
-    json_add_int(w, "no_offender", (gint64)d->no_offender);
-    json_object_begin(w, "skipped");
-    for (guint i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
-        json_add_int(w, alert_skip_reason_name(i), (gint64)as.skipped[i]);
-    json_object_end(w);
-    json_object_end(w);
-
-    const PolicyStats *ps = policy_stats(d->policy);
-    json_object_begin(w, "verdicts");
-    for (guint i = 0; i < POLICY_REASON_N; i++)
-        json_add_int(w, policy_reason_name(i), (gint64)ps->reasons[i]);
-    json_object_end(w);
-    json_object_begin(w, "policy");
-    json_add_int(w, "tracked", ps->tracked);
-    json_add_int(w, "tracked_peak", ps->tracked_peak);
-    json_add_int(w, "evicted", (gint64)ps->evicted);
-    json_add_bool(w, "valve_active", ps->valve_active);
-    json_add_int(w, "valve_trips", (gint64)ps->valve_trips);
-    json_object_end(w);
-
-    BansCounts bc;
-    bans_counts(d->bans, &bc);
-    json_object_begin(w, "bans");
-    json_add_int(w, "total", bc.total);
-    json_add_int(w, "ipv4", bc.v4);
-    json_add_int(w, "ipv6", bc.v6);
-    json_add_int(w, "policy", bc.policy);
-    json_add_int(w, "manual", bc.manual);
-    json_add_int(w, "permanent", bc.permanent);
-    json_add_int(w, "refused", (gint64)bc.refused);
-    json_object_end(w);
-
-    json_object_begin(w, "store");
-    json_add_string(w, "path", store_path(d->store));
-    json_add_int(w, "commits", (gint64)d->commits);
-    json_add_int(w, "last_commit", d->last_commit_real_us / G_USEC_PER_SEC);
-    json_add_int(w, "last_commit_us", d->last_commit_duration_us);
-    json_add_int(w, "failures", (gint64)bc.store_failures);
-    json_add_int(w, "dropped_violations", (gint64)store_dropped_violations(d->store));
-    json_add_int(w, "pending", store_pending(d->store));
-    json_object_end(w);
-
-    json_object_begin(w, "firewall");
-    json_add_string(w, "backend", d->fw->ops->name);
-    json_add_string(w, "configured", fw_backend_name(d->cfg->firewall.backend));
-    json_add_string(w, "reason", d->fw_why);
-    json_add_int(w, "switches", (gint64)d->fw_switches);
-    json_add_int(w, "verify_interval", d->cfg->firewall.verify_interval_s);
-    json_add_int(w, "verifies", (gint64)d->verifies);
-    json_add_int(w, "last_verify", d->last_verify_real_us / G_USEC_PER_SEC);
-    json_add_int(w, "verify_repairs", (gint64)d->verify_repairs);
-    json_add_string(w, "chain", d->cfg->firewall.chain);
-    json_add_int(w, "failures", (gint64)bc.fw_failures);
-    json_add_bool(w, "degraded", bans_degraded(d->bans));
-    json_add_int(w, "pending", bc.fw_pending);
-    json_object_end(w);
-
-    json_array_begin(w, "inputs");
-    if (d->tail) {
-        g_autoptr(GArray) st = tail_get_status(d->tail);
-        for (guint i = 0; i < st->len; i++) {
-            const TailInputStatus *s = &g_array_index(st, TailInputStatus, i);
-            json_object_begin(w, NULL);
-            json_add_string(w, "path", s->path);
-            json_add_bool(w, "open", s->open);
-            json_add_int(w, "offset", (gint64)s->offset);
-            json_add_int(w, "size", (gint64)s->size);
-            json_add_int(w, "lag_bytes", (gint64)s->lag_bytes);
-            json_object_end(w);
-        }
-    }
-    json_array_end(w);
-    if (d->tail) {
-        const TailStats *ts = tail_get_stats(d->tail);
-        json_object_begin(w, "tail");
-        json_add_int(w, "lines", (gint64)ts->lines);
-        json_add_int(w, "bytes", (gint64)ts->bytes);
-        json_add_int(w, "dropped_too_long", (gint64)ts->dropped_too_long);
-        json_add_int(w, "rotations", (gint64)ts->rotations);
-        json_add_int(w, "truncations", (gint64)ts->truncations);
-        json_add_int(w, "overflows", (gint64)ts->overflows);
-        json_add_int(w, "resumed", (gint64)ts->resumed);
-        json_object_end(w);
-    }
-    json_object_begin(w, "reloads");
-    json_add_int(w, "ok", (gint64)d->reloads);
-    json_add_int(w, "rejected", (gint64)d->reload_failures);
-    json_object_end(w);
-    return TRUE;
 }
 
 /* ---- reload ---- */
@@ -850,7 +467,7 @@ on_verify(gpointer data)
     if (bans_degraded(d->bans))
         return G_SOURCE_CONTINUE;
     /* What this turn queued goes out first, so only foreign changes count as repairs. */
-    if (!bans_flush(d->bans, NULL))
+    if (!bans_commit(d->bans, NULL))
         return G_SOURCE_CONTINUE;
     gint64 t0 = g_get_monotonic_time();
     FwReconcileStats rs = {0};
@@ -864,8 +481,8 @@ on_verify(gpointer data)
         g_warning("firewall: the %s backend's entries were changed outside alertband; restored "
                   "them: added=%u removed=%u duplicates=%u hooks_fixed=%u updated=%u "
                   "(%" G_GINT64_FORMAT " ms)",
-                  d->fw->ops->name, rs.added, rs.removed, rs.duplicates, rs.hooks_fixed,
-                  rs.updated, (g_get_monotonic_time() - t0) / 1000);
+                  fw_name(daemon_fw_get(d->fw)), rs.added, rs.removed, rs.duplicates,
+                  rs.hooks_fixed, rs.updated, (g_get_monotonic_time() - t0) / 1000);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -912,12 +529,12 @@ on_ownaddr_changed(OwnAddr *oa, OwnAddrKind kind, const IpAddr *a, gboolean adde
 
 /* The policy's threshold windows live in memory. At start they are refilled from the tracker
  * rows that were counted without banning ("below_threshold") within the widest window, so N
- * alerts in T seconds still ban when a restart falls between them. The replay's verdicts
+ * alerts in T seconds still ban when a restart falls between them. The refill's verdicts
  * are not acted on (and nothing is written). */
-#define REPLAY_ROWS_MAX 100000
+#define REFILL_ROWS_MAX 100000
 
 static void
-replay_windows(Daemon *d)
+refill_threshold_windows(Daemon *d)
 {
     const Config *cfg = d->cfg;
     guint window_s = cfg->policy.threshold.count > 1 ? cfg->policy.threshold.window_s : 0;
@@ -933,7 +550,7 @@ replay_windows(Daemon *d)
     g_autoptr(GError) error = NULL;
     if (!store_load_recent_violations(d->store, now - (gint64)window_s * G_USEC_PER_SEC,
                                       policy_reason_name(POLICY_REASON_BELOW_THRESHOLD),
-                                      REPLAY_ROWS_MAX, rows, &error)) {
+                                      REFILL_ROWS_MAX, rows, &error)) {
         g_warning("policy: threshold windows start empty: %s", error->message);
         return;
     }
@@ -975,14 +592,14 @@ start_tail(Daemon *d, GError **error)
     d->tail = tail_new(&tc, &callbacks, d, error);
     if (!d->tail)
         return FALSE;
-    g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
+    g_autoptr(GArray) stored = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
     guint skipped = 0;
-    if (!store_load_checkpoints(d->store, stored, &skipped, error))
+    if (!store_load_tail_positions(d->store, stored, &skipped, error))
         return FALSE;
     g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(TailCheckpoint));
     for (guint i = 0; i < stored->len; i++) {
         TailCheckpoint tcp;
-        if (checkpoint_from_store(&g_array_index(stored, StoreCheckpoint, i), &tcp))
+        if (checkpoint_from_store(&g_array_index(stored, StoreTailPosition, i), &tcp))
             g_array_append_val(cps, tcp);
         else
             skipped++;
@@ -992,115 +609,77 @@ start_tail(Daemon *d, GError **error)
     return tail_start(d->tail, (const TailCheckpoint *)cps->data, cps->len, error);
 }
 
-/* ---- backend = auto ---- */
-
-#define FW_SWITCH_HOLD_US (60 * G_USEC_PER_SEC)
-#define FW_OLD_RETRY_S 10
-
-/* Removes what a backend the bans moved away from holds; TRUE when done (it is freed). */
+/* The store, the ban table with the stored bans, and the firewall reconciled to them. */
 static gboolean
-drop_old_fw(Daemon *d)
+start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
 {
-    g_autoptr(GError) err = NULL;
-    if (!fw_flush(d->fw_old, &err)) {
-        g_warning("firewall: removing the %s backend's entries after the move to %s failed "
-                  "(retrying every %d s; until then its bans stay in the kernel): %s",
-                  d->fw_old->ops->name, d->fw->ops->name, FW_OLD_RETRY_S, err->message);
+    const Config *cfg = d->cfg;
+    /* The ban table starts on a fake backend: the real one may depend on how many bans are
+     * stored (backend = auto), and loading them touches no firewall. */
+    g_autoptr(Fw) loading_fw = fw_fake_new();
+    StoreOptions so;
+    store_options_init(&so);
+    if (cfg->daemon.dry_run)
+        so.db_name = STORE_DRY_RUN_DB_NAME;
+    d->store = store_open(cfg->daemon.state_dir, &so, error);
+    if (!d->store)
         return FALSE;
-    }
-    g_clear_pointer(&d->fw_old, fw_free);
+    BansOptions bo;
+    bans_options_init(&bo);
+    bo.max_bans = cfg->daemon.max_bans;
+    d->bans = bans_new(d->store, loading_fw, &bo, NULL);
+    if (!bans_load(d->bans, NULL, ls, error))
+        return FALSE;
+
+    d->fw = daemon_fw_new(&cfg->firewall, d->opts.fw, cfg->daemon.dry_run, ls->restored, error);
+    if (!d->fw)
+        return FALSE;
+    daemon_fw_attach(d->fw, d->bans);
+    if (!fw_ensure(daemon_fw_get(d->fw), error) || !bans_reconcile(d->bans, rs, error))
+        return FALSE;
+    /* After a switch of backend every ban is now installed through the new one: remove what
+     * the other backend left in the kernel, so that no ban stays there twice (or forever). */
+    daemon_fw_flush_others(d->fw);
     return TRUE;
 }
 
-static gboolean
-on_fw_old_retry(gpointer data)
+/* The policy, deciding on the table's bans and the host's addresses. */
+static void
+start_policy(Daemon *d)
 {
-    Daemon *d = data;
-    if (!d->fw_old || drop_old_fw(d)) {
-        d->fw_old_retry_id = 0;
-        return G_SOURCE_REMOVE;
+    d->policy = policy_new(d->cfg, g_random_int());
+    policy_set_ban_lookup(d->policy, lookup_ban, d);
+    policy_set_offenses_lookup(d->policy, lookup_offenses, d);
+    policy_set_ban_func(d->policy, apply_ban, d);
+    d->own = ownaddr_new();
+    if (d->opts.watch_ownaddr) {
+        g_autoptr(GError) err = NULL;
+        if (ownaddr_watch(d->own, d->ctx, &err))
+            ownaddr_set_changed_func(d->own, on_ownaddr_changed, d);
+        else
+            g_warning("ownaddr: not following the host's addresses (only the configured "
+                      "networks protect them): %s",
+                      err->message);
     }
-    return G_SOURCE_CONTINUE;
+    policy_set_ownaddr(d->policy, d->own);
+    refill_threshold_windows(d);
 }
 
+/* SIGTERM/SIGINT stop, SIGHUP and a change of the file reload. */
 static void
-forget_old_fw(Daemon *d)
+start_signals(Daemon *d)
 {
-    g_clear_pointer(&d->fw_old, fw_free);
-    if (d->fw_old_retry_id) {
-        g_source_remove(d->fw_old_retry_id);
-        d->fw_old_retry_id = 0;
-    }
-}
-
-/* The ban table's turn: with backend = auto, moves every ban to the backend the new count
- * asks for, before the turn's changes go out (they go out with the move). */
-static void
-on_bans_turn(Bans *bans, guint n_bans, gpointer data)
-{
-    Daemon *d = data;
-    if (!d->fw_auto)
-        return;
-    FwBackend have = fw_kind(d->fw);
-    char why[sizeof d->fw_why];
-    FwBackend want = fw_auto_choose(&d->fw_caps, have, n_bans, d->cfg->firewall.auto_max_rules,
-                                    why, sizeof why);
-    gint64 t0 = g_get_monotonic_time();
-    if (want == have || t0 < d->fw_switch_hold_until_us)
-        return;
-    /* Moving back to a backend whose removal is still pending: the move's reconcile makes it
-     * hold exactly the table, and the pending removal must not take that away again. */
-    if (d->fw_old && fw_kind(d->fw_old) == want)
-        forget_old_fw(d);
+    d->signal_ids[0] = g_unix_signal_add(SIGTERM, on_stop_signal, d);
+    d->signal_ids[1] = g_unix_signal_add(SIGINT, on_stop_signal, d);
+    d->signal_ids[2] = g_unix_signal_add(SIGHUP, on_hup, d);
+    g_autoptr(GFile) file = g_file_new_for_path(d->config_path);
     g_autoptr(GError) err = NULL;
-    g_autoptr(Fw) fw = fw_new_backend(want, &d->cfg->firewall, &err);
-    FwReconcileStats rs = {0};
-    if (!fw || !bans_move_to_fw(bans, fw, &rs, &err)) {
-        d->fw_switch_hold_until_us = t0 + FW_SWITCH_HOLD_US;
-        g_warning("firewall: moving %u bans from %s to %s (%s) failed; they stay with %s, next "
-                  "try in %d s: %s",
-                  n_bans, d->fw->ops->name, fw_backend_name(want), why, d->fw->ops->name,
-                  (int)(FW_SWITCH_HOLD_US / G_USEC_PER_SEC), err->message);
-        if (fw) {
-            g_autoptr(GError) ferr = NULL;
-            if (!fw_flush(fw, &ferr))
-                g_warning("firewall: removing the part moved to %s failed: %s",
-                          fw_backend_name(want), ferr->message);
-        }
-        return;
-    }
-    forget_old_fw(d);
-    d->fw_old = d->fw;
-    d->fw = g_steal_pointer(&fw);
-    g_strlcpy(d->fw_why, why, sizeof d->fw_why);
-    d->fw_switches++;
-    const char *from = d->fw_old->ops->name;
-    gboolean dropped = drop_old_fw(d);
-    g_message("firewall backend: %s (%s): moved %u bans from %s in %" G_GINT64_FORMAT " ms",
-              d->fw->ops->name, why, n_bans, from, (g_get_monotonic_time() - t0) / 1000);
-    if (!dropped)
-        d->fw_old_retry_id = g_timeout_add_seconds(FW_OLD_RETRY_S, on_fw_old_retry, d);
-}
-
-/* The firewall backend at start. auto: chosen by what the kernel offers and how many bans
- * are stored (n_bans), after bans_load(); the others as configured. */
-static Fw *
-start_fw(Daemon *d, guint n_bans, GError **error)
-{
-    const FwConfig *fc = &d->cfg->firewall;
-    FwBackend kind = fc->backend;
-    if (kind == FW_BACKEND_AUTO) {
-        d->fw_auto = TRUE;
-        fw_probe_kernel(fc, &d->fw_caps);
-        kind = fw_auto_choose(&d->fw_caps, FW_BACKEND_AUTO, n_bans, fc->auto_max_rules,
-                              d->fw_why, sizeof d->fw_why);
-    } else {
-        g_strlcpy(d->fw_why, "configured", sizeof d->fw_why);
-    }
-    Fw *fw = fw_new_backend(kind, fc, error);
-    if (fw)
-        g_message("firewall backend: %s (%s)", fw_backend_name(kind), d->fw_why);
-    return fw;
+    d->monitor = g_file_monitor_file(file, G_FILE_MONITOR_NONE, NULL, &err);
+    if (d->monitor)
+        g_signal_connect(d->monitor, "changed", G_CALLBACK(on_config_changed), d);
+    else
+        g_warning("config: not watching %s for changes (SIGHUP still reloads): %s", d->config_path,
+                  err->message);
 }
 
 Daemon *
@@ -1123,90 +702,20 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     d->started_mono_us = t0;
 
     /* The socket first: when another daemon answers on it, nothing else is touched. */
-    static const CtlHandlers handlers = {handle_list,  handle_show,   handle_ban,
-                                         handle_unban, handle_status, handle_reload};
     CtlServerConfig cc = {.path = cfg->daemon.socket, .group = cfg->daemon.socket_group};
-    d->ctl = ctl_server_new(&cc, &handlers, d, error);
+    d->ctl = ctl_server_new(&cc, &daemon_ctl_handlers, d, error);
     if (!d->ctl)
         return NULL;
-
-    /* The ban table starts on a fake backend: the real one may depend on how many bans are
-     * stored (backend = auto), and loading them touches no firewall. */
-    g_autoptr(Fw) loading_fw = fw_fake_new();
-    StoreOptions so;
-    store_options_init(&so);
-    if (cfg->daemon.dry_run)
-        so.db_name = STORE_DRY_RUN_DB_NAME;
-    d->store = store_open(cfg->daemon.state_dir, &so, error);
-    if (!d->store)
-        return NULL;
-    BansOptions bo;
-    bans_options_init(&bo);
-    bo.max_bans = cfg->daemon.max_bans;
-    d->bans = bans_new(d->store, loading_fw, &bo, NULL);
     BansLoadStats ls = {0};
-    if (!bans_load(d->bans, NULL, &ls, error))
-        return NULL;
-
-    if (d->opts.fw) {
-        d->fw = d->opts.fw;
-    } else if (cfg->daemon.dry_run) {
-        d->fw = fw_fake_new();
-        g_strlcpy(d->fw_why, "dry_run", sizeof d->fw_why);
-    } else {
-        d->fw = start_fw(d, ls.restored, error);
-        if (!d->fw)
-            return NULL;
-    }
-    bans_set_fw(d->bans, d->fw);
-    bans_set_turn_func(d->bans, on_bans_turn, d);
-    if (!fw_ensure(d->fw, error))
-        return NULL;
     FwReconcileStats rs = {0};
-    if (!bans_reconcile(d->bans, &rs, error))
+    if (!start_bans(d, &ls, &rs, error))
         return NULL;
-    /* After a switch of backend every ban is now installed through the new one: remove what
-     * the other backend left in the kernel, so that no ban stays there twice (or forever). */
-    if (!d->opts.fw && !cfg->daemon.dry_run) {
-        g_autoptr(GError) err = NULL;
-        if (!fw_flush_others(&cfg->firewall, d->fw, &err))
-            g_warning("daemon: removing the other firewall backend's rules failed: %s",
-                      err->message);
-    }
-
-    d->policy = policy_new(cfg, g_random_int());
-    policy_set_ban_lookup(d->policy, lookup_ban, d);
-    policy_set_offenses_lookup(d->policy, lookup_offenses, d);
-    d->own = ownaddr_new();
-    if (d->opts.watch_ownaddr) {
-        g_autoptr(GError) err = NULL;
-        if (ownaddr_watch(d->own, d->ctx, &err))
-            ownaddr_set_changed_func(d->own, on_ownaddr_changed, d);
-        else
-            g_warning("ownaddr: not following the host's addresses (only the configured "
-                      "networks protect them): %s",
-                      err->message);
-    }
-    policy_set_ownaddr(d->policy, d->own);
-    replay_windows(d);
-
+    start_policy(d);
     if (!start_tail(d, error))
         return NULL;
     bans_attach(d->bans, d->ctx);
-
-    if (d->opts.handle_signals) {
-        d->signal_ids[0] = g_unix_signal_add(SIGTERM, on_stop_signal, d);
-        d->signal_ids[1] = g_unix_signal_add(SIGINT, on_stop_signal, d);
-        d->signal_ids[2] = g_unix_signal_add(SIGHUP, on_hup, d);
-        g_autoptr(GFile) file = g_file_new_for_path(config_path);
-        g_autoptr(GError) err = NULL;
-        d->monitor = g_file_monitor_file(file, G_FILE_MONITOR_NONE, NULL, &err);
-        if (d->monitor)
-            g_signal_connect(d->monitor, "changed", G_CALLBACK(on_config_changed), d);
-        else
-            g_warning("config: not watching %s for changes (SIGHUP still reloads): %s", config_path,
-                      err->message);
-    }
+    if (d->opts.handle_signals)
+        start_signals(d);
     on_purge(d);
     d->purge_id = g_timeout_add_seconds(PURGE_INTERVAL_S, on_purge, d);
     if (cfg->firewall.verify_interval_s > 0 && !cfg->daemon.dry_run)
@@ -1217,8 +726,6 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
                   " the dry run's bans and checkpoints are kept in %s, apart from the real state,"
                   " so they are never enforced",
                   store_path(d->store));
-    BansCounts bc;
-    bans_counts(d->bans, &bc);
     g_message("alertband %s started: config=%s bans_restored=%u bans_removed=%u"
               " fw_added=%u fw_removed=%u inputs=%u startup_ms=%" G_GINT64_FORMAT,
               ALERTBAN_VERSION, config_path, ls.restored, ls.expired, rs.added,
@@ -1279,7 +786,7 @@ daemon_free(Daemon *d)
     if (d->tail) {
         g_autoptr(GPtrArray) files = tail_list_files(d->tail);
         for (guint i = 0; i < files->len; i++) {
-            Input *in = tail_file_get_user_data(files->pdata[i]);
+            FollowedLog *in = tail_file_get_user_data(files->pdata[i]);
             if (in) {
                 tail_file_set_user_data(files->pdata[i], NULL);
                 input_free(in);
@@ -1292,9 +799,7 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);
     g_clear_pointer(&d->store, store_free);
-    forget_old_fw(d);
-    if (d->fw && d->fw != d->opts.fw)
-        fw_free(d->fw);
+    g_clear_pointer(&d->fw, daemon_fw_free); /* after the table, which borrows its backend */
     g_clear_pointer(&d->newest_file, g_hash_table_unref);
     g_clear_pointer(&d->loop, g_main_loop_unref);
     g_clear_pointer(&d->ctx, g_main_context_unref);

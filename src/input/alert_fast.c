@@ -15,8 +15,10 @@
 // may hold brackets, arrows and quotes, so the parser reads the fixed head from the left up to
 // "[g:s:r]" and the fixed tail from the right (addresses, {proto}, bracket items, " [**]"); what
 // lies between is the message.
-#define _GNU_SOURCE /* memrchr, memmem */
+#define _GNU_SOURCE /* alert_field.h: memrchr, memmem */
 #include "alert_formats.h"
+
+#include "alert_field.h"
 
 /* Parses "SRC -> DST" or nothing after "{PROTO} "; FALSE on anything else. */
 static gboolean
@@ -123,6 +125,41 @@ parse_right(const char *msg_start, const char *end, Alert *a, const char **free_
     return NULL;
 }
 
+/* The optional interface (-I, older layouts) and drop marker between the timestamp and
+ * "[**] ", at p: sets the action and *iface_end (the interface is p..*iface_end), and returns
+ * the byte after "[**] ", or NULL when the line is not an alert. */
+static const char *
+parse_marks(const char *p, const char *end, Alert *out, const char **iface_end)
+{
+    *iface_end = p;
+    if (p < end && *p == '<') {
+        const char *gt = memchr(p, '>', (gsize)(end - p));
+        if (!gt || gt + 1 >= end || gt[1] != ' ')
+            return NULL;
+        *iface_end = gt;
+        p = gt + 2;
+        if (p < end && *p == ' ')
+            p++;
+    }
+    if (p < end && *p == '[' && !(end - p >= 4 && memcmp(p, "[**]", 4) == 0)) {
+        const char *q = p + 1;
+        while (q < end && (g_ascii_isalpha(*q) || *q == '_'))
+            q++;
+        gsize mlen = (gsize)(q - p - 1);
+        if (mlen == 0 || mlen >= ALERT_ACTION_MAX || q + 1 >= end || q[0] != ']' || q[1] != ' ')
+            return NULL;
+        for (gsize i = 0; i < mlen; i++) {
+            char c = p[1 + i];
+            out->action[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        out->action[mlen] = '\0';
+        p = q + 2;
+    }
+    if (!alert_has_prefix(p, (gsize)(end - p), ALERT_LIT("[**] ")))
+        return NULL;
+    return p + 5;
+}
+
 AlertSkipReason
 alert_fast_parse(const char *line, gsize len, Alert *out)
 {
@@ -156,34 +193,10 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     out->timestamp[ts_len] = '\0';
     gboolean ts_ok = alert_ts_valid(line, kind);
 
-    /* Optional interface (-I, older layouts) and drop marker before "[**] ". */
     const char *iface = p, *iface_end = p;
-    if (p < end && *p == '<') {
-        const char *gt = memchr(p, '>', (gsize)(end - p));
-        if (!gt || gt + 1 >= end || gt[1] != ' ')
-            goto not_alert;
-        iface_end = gt;
-        p = gt + 2;
-        if (p < end && *p == ' ')
-            p++;
-    }
-    if (p < end && *p == '[' && !(end - p >= 4 && memcmp(p, "[**]", 4) == 0)) {
-        const char *q = p + 1;
-        while (q < end && (g_ascii_isalpha(*q) || *q == '_'))
-            q++;
-        gsize mlen = (gsize)(q - p - 1);
-        if (mlen == 0 || mlen >= ALERT_ACTION_MAX || q + 1 >= end || q[0] != ']' || q[1] != ' ')
-            goto not_alert;
-        for (gsize i = 0; i < mlen; i++) {
-            char c = p[1 + i];
-            out->action[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
-        out->action[mlen] = '\0';
-        p = q + 2;
-    }
-    if (!alert_has_prefix(p, (gsize)(end - p), ALERT_LIT("[**] ")))
+    p = parse_marks(p, end, out, &iface_end);
+    if (!p)
         goto not_alert;
-    p += 5;
 
     /* From here on the line is clearly meant as an alert: failures are "malformed". */
     if (!ts_ok)

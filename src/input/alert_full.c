@@ -17,8 +17,10 @@
 // addresses of the quoted packet: they come after the protocol line and are never read. Snort 3
 // prints only the timestamp for alerts on packets without an IP layer (some stream events).
 // The reader in alert.c drives these functions; nothing here keeps state.
-#define _GNU_SOURCE /* memrchr, memmem */
+#define _GNU_SOURCE /* alert_field.h: memrchr, memmem */
 #include "alert_formats.h"
+
+#include "alert_field.h"
 
 static const char *
 trim_end(const char *s, const char *end)

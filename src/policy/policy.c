@@ -58,6 +58,8 @@ struct Policy {
     gpointer lookup_data;
     PolicyOffensesFunc offenses;
     gpointer offenses_data;
+    PolicyBanFunc ban;
+    gpointer ban_data;
     GRand *rand;
     guint64 hash_key;
     GHashTable *tracks; /* TrackKey* -> Track* (the key lives in the value) */
@@ -72,6 +74,7 @@ static const char *const reason_names[POLICY_REASON_N] = {
     [POLICY_REASON_BELOW_THRESHOLD] = "below_threshold",
     [POLICY_REASON_ALREADY_BANNED] = "already_banned",
     [POLICY_REASON_HELD] = "held",
+    [POLICY_REASON_REFUSED] = "refused",
     [POLICY_REASON_NO_OFFENDER] = "no_offender",
     [POLICY_REASON_RULE_IGNORED] = "rule_ignored",
     [POLICY_REASON_WHITELISTED_RULE] = "whitelisted_rule",
@@ -434,6 +437,26 @@ decide_banned(Policy *p, const PolicyBanInfo *info, gint64 now_us, Verdict *v)
     return finish(p, v, VERDICT_EXTEND, POLICY_REASON_EXTENDED);
 }
 
+gboolean
+policy_offender(const Config *cfg, const Alert *alert, IpAddr *out, gboolean *out_is_dst)
+{
+    g_return_val_if_fail(cfg != NULL && alert != NULL && out != NULL, FALSE);
+    const ConfigRule *rule = config_find_rule(cfg, alert->gid, alert->sid);
+    ConfigTrack track = rule ? rule->track : CONFIG_TRACK_DEFAULT;
+    gboolean dst =
+        track == CONFIG_TRACK_DST || (track == CONFIG_TRACK_DEFAULT && cfg->policy.swap_marker[0] &&
+                                      strstr(alert->msg, cfg->policy.swap_marker) != NULL);
+    const IpAddr *a = dst ? &alert->dst : &alert->src;
+    if (out_is_dst)
+        *out_is_dst = dst;
+    if (a->family != AF_INET && a->family != AF_INET6) {
+        memset(out, 0, sizeof *out);
+        return FALSE;
+    }
+    *out = *a;
+    return TRUE;
+}
+
 VerdictAction
 policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
 {
@@ -456,16 +479,10 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
     if (!config_priority_counts(cfg, alert->priority))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_PRIORITY);
 
-    ConfigTrack track = rule ? rule->track : CONFIG_TRACK_DEFAULT;
-    gboolean dst =
-        track == CONFIG_TRACK_DST || (track == CONFIG_TRACK_DEFAULT && cfg->policy.swap_marker[0] &&
-                                      strstr(alert->msg, cfg->policy.swap_marker) != NULL);
-    out->offender_is_dst = dst;
-    const IpAddr *offender = dst ? &alert->dst : &alert->src;
-    const IpAddr *other = dst ? &alert->src : &alert->dst;
-    if (offender->family != AF_INET && offender->family != AF_INET6)
+    if (!policy_offender(cfg, alert, &out->offender, &out->offender_is_dst))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_NO_OFFENDER);
-    out->offender = *offender;
+    const IpAddr *offender = &out->offender;
+    const IpAddr *other = out->offender_is_dst ? &alert->src : &alert->dst;
 
     if (cfg->policy.home_net->len > 0 && !in_home_net(cfg, other))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_OUTSIDE_HOME_NET);
@@ -476,8 +493,13 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
     PolicyBanInfo info = {0};
     if (p->lookup)
         p->lookup(offender, now_us, &info, p->lookup_data);
-    if (info.banned)
+    if (info.banned) {
+        if (info.prefix.addr.family)
+            out->banned = info.prefix;
+        else
+            ipprefix_from_addr(offender, &out->banned);
         return decide_banned(p, &info, now_us, out);
+    }
 
     gboolean per_rule = rule && rule->has_threshold;
     Threshold thr = per_rule ? rule->threshold : cfg->policy.threshold;
@@ -494,6 +516,126 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
     out->duration_us = policy_ban_duration_us(cfg, rule, out->offenses);
     out->expires_us = now_us + out->duration_us;
     return finish(p, out, VERDICT_BAN, POLICY_REASON_THRESHOLD);
+}
+
+/* ---- acting on a verdict ---- */
+
+static gint64
+ceil_s(gint64 us)
+{
+    return us <= 0 ? 1 : (us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+}
+
+/* A new ban the table refused: the verdict and the counts say so, not "threshold". */
+static void
+refuse(Policy *p, Verdict *v)
+{
+    p->stats.bans--;
+    p->stats.reasons[v->reason]--;
+    v->action = VERDICT_NONE;
+    v->reason = POLICY_REASON_REFUSED;
+    p->stats.reasons[v->reason]++;
+}
+
+void
+policy_ban_prefix(Policy *p, const IpAddr *a, IpPrefix *out)
+{
+    ipprefix_from_addr(a, out);
+    guint len = p->cfg->policy.ipv6_prefix;
+    if (a->family != AF_INET6 || len == 0 || len >= 128)
+        return;
+    IpPrefix net = *out;
+    net.len = (guint8)len;
+    for (guint i = len / 8u; i < 16; i++)
+        net.addr.bytes[i] &= i == len / 8u ? (guint8)(0xff00u >> (len % 8u)) : 0;
+    /* What must never be banned: around the network's first address (whitelist, protected
+     * networks, built-in ranges), and inside it (own addresses, gateways, whitelisted and
+     * protected networks). */
+    IpAddr hit = net.addr;
+    IpPrefix matched;
+    PolicyReason r = policy_check_address(p, &net.addr, &matched);
+    static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
+    static const PolicyReason own_why[] = {POLICY_REASON_OWN_ADDRESS, POLICY_REASON_GATEWAY};
+    for (guint k = 0; p->own && r == POLICY_REASON_N && k < G_N_ELEMENTS(kinds); k++) {
+        g_autoptr(GArray) list = ownaddr_list(p->own, kinds[k]);
+        for (guint i = 0; i < list->len && r == POLICY_REASON_N; i++) {
+            const IpAddr *o = &g_array_index(list, IpAddr, i);
+            if (ipprefix_contains(&net, o)) {
+                hit = *o;
+                r = own_why[k];
+            }
+        }
+    }
+    const Config *cfg = p->cfg;
+    const GArray *lists[] = {cfg->whitelist.addresses, cfg->whitelist.file_addresses,
+                             cfg->policy.protect};
+    const PolicyReason why[] = {POLICY_REASON_WHITELISTED_ADDRESS,
+                                POLICY_REASON_WHITELISTED_ADDRESS, POLICY_REASON_PROTECTED};
+    for (guint l = 0; r == POLICY_REASON_N && l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] && i < lists[l]->len && r == POLICY_REASON_N; i++) {
+            const IpPrefix *w = &g_array_index(lists[l], IpPrefix, i);
+            if (ipprefix_contains(&net, &w->addr)) {
+                hit = w->addr;
+                r = why[l];
+            }
+        }
+    }
+    if (r != POLICY_REASON_N) {
+        char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
+        g_info("policy: %s would cover %s (%s): banning the address alone",
+               ipprefix_format(&net, text), ipaddr_format(&hit, hit_text), policy_reason_name(r));
+        return;
+    }
+    *out = net;
+}
+
+gboolean
+policy_apply_verdict(Policy *p, const Alert *alert, gint64 now_us, Verdict *v)
+{
+    g_return_val_if_fail(p != NULL && alert != NULL && v != NULL, FALSE);
+    PolicyBanOrder order = {
+        .now_us = now_us,
+        .gid = v->gid,
+        .sid = v->sid,
+        .rev = v->rev,
+        .msg = alert->msg,
+        .alerts = 1,
+        .window_s = v->threshold.window_s,
+        .reason = policy_reason_name(v->reason),
+    };
+    switch (v->action) {
+    case VERDICT_BAN:
+        policy_ban_prefix(p, &v->offender, &order.prefix);
+        order.duration_s = ceil_s(v->duration_us);
+        order.alerts = MAX(v->alerts, 1);
+        break;
+    case VERDICT_EXTEND:
+        order.prefix = v->banned;
+        order.duration_s = ceil_s(v->expires_us - now_us);
+        break;
+    case VERDICT_NONE:
+        if (v->reason != POLICY_REASON_ALREADY_BANNED || !v->banned.addr.family)
+            return FALSE;
+        /* Counted into the ban; one second, because a policy request never shortens it. */
+        order.prefix = v->banned;
+        order.duration_s = 1;
+        break;
+    }
+    if (!p->ban)
+        return FALSE;
+    if (!p->ban(&order, p->ban_data)) {
+        if (v->action == VERDICT_BAN)
+            refuse(p, v);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+const char *
+policy_verdict_word(const Verdict *v)
+{
+    return v->action == VERDICT_NONE ? policy_reason_name(v->reason)
+                                     : verdict_action_name(v->action);
 }
 
 /* ---- lifecycle ---- */
@@ -548,6 +690,14 @@ policy_set_offenses_lookup(Policy *p, PolicyOffensesFunc func, gpointer user_dat
     g_return_if_fail(p != NULL);
     p->offenses = func;
     p->offenses_data = user_data;
+}
+
+void
+policy_set_ban_func(Policy *p, PolicyBanFunc func, gpointer user_data)
+{
+    g_return_if_fail(p != NULL);
+    p->ban = func;
+    p->ban_data = user_data;
 }
 
 const PolicyStats *

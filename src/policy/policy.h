@@ -26,6 +26,8 @@ typedef enum {
     POLICY_REASON_ALREADY_BANNED,      /* "already_banned": banned, nothing to extend (manual,
                                           permanent, extend = 0 or already at the cap) */
     POLICY_REASON_HELD,                /* "held": a ban held back by max_bans_per_minute */
+    POLICY_REASON_REFUSED,             /* "refused": a ban the ban table refused: it holds
+                                          max_bans (set by policy_apply_verdict()) */
     POLICY_REASON_NO_OFFENDER,         /* "no_offender": the offender's address is missing */
     POLICY_REASON_RULE_IGNORED,        /* "rule_ignored": [rule] ignore = yes */
     POLICY_REASON_WHITELISTED_RULE,    /* "whitelisted_rule" */
@@ -61,6 +63,8 @@ typedef struct {
     gint64 duration_us;  /* BAN: the ban's length; EXTEND: time added */
     gint64 expires_us;   /* BAN/EXTEND: new absolute expiry (real time, microseconds) */
     IpPrefix matched;    /* PROTECTED/WHITELISTED_ADDRESS: the network that matched */
+    IpPrefix banned;     /* EXTEND/ALREADY_BANNED: the ban in force that covers offender (its
+                            host prefix, or a network an operator banned) */
 } Verdict;
 
 /* What the ban table knows about an address, as the policy needs it. */
@@ -69,6 +73,8 @@ typedef struct {
     gboolean manual;   /* set by an operator: the policy never extends or shortens it */
     gint64 expires_us; /* absolute expiry; 0 = permanent */
     guint offenses;    /* earlier policy bans of this address, expired ones included */
+    IpPrefix prefix;   /* the ban in force that covers the address, most specific first (a
+                          network an operator banned, say); family 0: the address's own */
 } PolicyBanInfo;
 
 /* Fills out for a (out is zeroed before the call). The ban table implements this. */
@@ -111,9 +117,57 @@ typedef guint (*PolicyOffensesFunc)(const IpAddr *a, gpointer user_data);
 /* When set, the count of earlier bans comes from func instead of PolicyBanInfo.offenses. */
 void policy_set_offenses_lookup(Policy *p, PolicyOffensesFunc func, gpointer user_data);
 
+/* The offender of alert under cfg: its destination when the rule is configured track = dst,
+ * or (track unset) its msg holds the swap marker (default "BLOCKED DESTINATION"); its source
+ * otherwise. *out_is_dst (may be NULL) says which. FALSE (out zeroed) when that address is
+ * absent. policy_record_alert() chooses with this; `replay` shows it for every verdict. */
+gboolean policy_offender(const Config *cfg, const Alert *alert, IpAddr *out, gboolean *out_is_dst);
+
 /* Decides one alert at now_us (real time, microseconds) and fills out. Alerts should come in
  * time order; an earlier now_us than the offender's newest alert counts as that newest time. */
 VerdictAction policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out);
+
+/* ---- acting on a verdict ----
+ *
+ * The daemon and `alertban replay` turn verdicts into bans through one function,
+ * policy_apply_verdict(), each on its own ban table (the daemon's persisted one, replay's in
+ * memory) behind this small interface, so that both count a violation into the same ban and
+ * both meet a full table the same way. */
+
+/* A change the policy asks of a ban table. */
+typedef struct {
+    gint64 now_us;         /* the verdict's time (real time, microseconds) */
+    IpPrefix prefix;       /* the offender's address, or the ban in force that covers it */
+    gint64 duration_s;     /* from now: the ban lasts at least this long (never shortened) */
+    const char *reason;    /* "threshold", "extended" or "already_banned" */
+    guint alerts;          /* alerts this counts into the ban */
+    guint window_s;        /* the window they fell in, for the log line */
+    guint32 gid, sid, rev; /* the rule */
+    const char *msg;       /* the rule's msg (untrusted) */
+} PolicyBanOrder;
+
+/* Adds or extends the ban order asks for; FALSE when the table refused a new ban (full). */
+typedef gboolean (*PolicyBanFunc)(const PolicyBanOrder *order, gpointer user_data);
+
+/* The ban table that policy_apply_verdict() changes (NULL: none, verdicts change nothing). */
+void policy_set_ban_func(Policy *p, PolicyBanFunc func, gpointer user_data);
+
+/* What a policy ban of a covers: a itself, or with [policy] ipv6_prefix below 128 an IPv6
+ * address's network of that length, unless that network holds an address never banned (own,
+ * gateway, whitelisted, protected), when a alone. Thresholds still count per address. */
+void policy_ban_prefix(Policy *p, const IpAddr *a, IpPrefix *out);
+
+/* Carries out v, decided by policy_record_alert() for alert at now_us, on the ban table: a
+ * BAN bans the offender's address (its network: policy_ban_prefix()) for the verdict's
+ * duration; an EXTEND moves the covering
+ * ban's expiry; a violation while banned (ALREADY_BANNED) is counted into the ban that covers
+ * the offender, which may be a network an operator banned, without changing its expiry. When
+ * the table refuses a new ban (max_bans), v becomes NONE with POLICY_REASON_REFUSED (the
+ * statistics follow). TRUE when a ban was made or touched. */
+gboolean policy_apply_verdict(Policy *p, const Alert *alert, gint64 now_us, Verdict *v);
+
+/* The word the tracker stores for v: "ban", "extend", or the reason's name. */
+const char *policy_verdict_word(const Verdict *v);
 
 /* Why a must never be banned (own address, gateway, protected, whitelisted, built-in class),
  * or POLICY_REASON_N when it may be; matched as in Verdict. For the manual ban command. */

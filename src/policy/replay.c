@@ -33,43 +33,43 @@ replay_alert_time_us(const Alert *alert, gint64 ref_us, gint64 *out_us)
     return FALSE;
 }
 
-gboolean
-replay_offender(const Config *cfg, const Alert *alert, IpAddr *out, gboolean *out_is_dst)
-{
-    g_return_val_if_fail(cfg != NULL && alert != NULL && out != NULL, FALSE);
-    const ConfigRule *rule = config_find_rule(cfg, alert->gid, alert->sid);
-    ConfigTrack track = rule ? rule->track : CONFIG_TRACK_DEFAULT;
-    gboolean dst =
-        track == CONFIG_TRACK_DST || (track == CONFIG_TRACK_DEFAULT && cfg->policy.swap_marker[0] &&
-                                      strstr(alert->msg, cfg->policy.swap_marker) != NULL);
-    const IpAddr *a = dst ? &alert->dst : &alert->src;
-    if (out_is_dst)
-        *out_is_dst = dst;
-    if (a->family != AF_INET && a->family != AF_INET6) {
-        memset(out, 0, sizeof *out);
-        return FALSE;
-    }
-    *out = *a;
-    return TRUE;
-}
-
-/* ---- in-memory ban table ---- */
+/* ---- in-memory ban table ----
+ *
+ * One entry per prefix ever banned, kept after its ban ends for the count of offenses. The
+ * bans in force are counted (max_bans) with a min-heap of expiries: an extension pushes a new
+ * item and leaves the old one, which is recognised as stale when it surfaces because the
+ * entry's expiry no longer equals it. Operators' network bans are few and also kept in a list
+ * that a lookup scans for the most specific one covering an address.
+ */
 
 typedef struct {
-    IpAddr addr;       /* the key */
-    gint64 expires_us; /* of the latest ban */
-    guint bans;        /* bans so far: the next one's offenses */
+    IpPrefix prefix;   /* the key */
+    gint64 expires_us; /* of the latest ban; G_MAXINT64 when permanent */
+    guint bans;        /* policy bans so far: the next one's offenses */
+    gboolean manual;   /* set by an operator */
+    gboolean active;   /* in force, counted in n_active */
 } ReplayBan;
 
+typedef struct {
+    gint64 expires_us;
+    ReplayBan *ban;
+} HeapItem;
+
 struct ReplayBans {
-    GHashTable *by_addr; /* IpAddr * (inside the value) -> ReplayBan * */
+    GHashTable *by_prefix; /* IpPrefix * (inside the value) -> ReplayBan * */
+    GPtrArray *networks;   /* manual ReplayBan * wider than one address (owned by by_prefix) */
+    GArray *heap;          /* HeapItem, soonest expiry at index 0 */
+    guint max_bans, n_active, n_banned;
 };
 
 ReplayBans *
-replay_bans_new(void)
+replay_bans_new(guint max_bans)
 {
     ReplayBans *b = g_new0(ReplayBans, 1);
-    b->by_addr = g_hash_table_new_full(ipaddr_hash_func, ipaddr_equal_func, NULL, g_free);
+    b->by_prefix = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
+    b->networks = g_ptr_array_new();
+    b->heap = g_array_new(FALSE, FALSE, sizeof(HeapItem));
+    b->max_bans = max_bans;
     return b;
 }
 
@@ -78,8 +78,101 @@ replay_bans_free(ReplayBans *b)
 {
     if (!b)
         return;
-    g_hash_table_unref(b->by_addr);
+    g_array_unref(b->heap);
+    g_ptr_array_unref(b->networks);
+    g_hash_table_unref(b->by_prefix);
     g_free(b);
+}
+
+static void
+heap_swap(HeapItem *h, guint i, guint j)
+{
+    HeapItem t = h[i];
+    h[i] = h[j];
+    h[j] = t;
+}
+
+static void
+heap_push(ReplayBans *b, ReplayBan *ban)
+{
+    HeapItem item = {ban->expires_us, ban};
+    g_array_append_val(b->heap, item);
+    HeapItem *h = (HeapItem *)b->heap->data;
+    for (guint i = b->heap->len - 1; i > 0 && h[(i - 1) / 2].expires_us > h[i].expires_us;
+         i = (i - 1) / 2)
+        heap_swap(h, i, (i - 1) / 2);
+}
+
+static HeapItem
+heap_pop(ReplayBans *b)
+{
+    HeapItem *h = (HeapItem *)b->heap->data;
+    HeapItem top = h[0];
+    guint n = b->heap->len - 1;
+    h[0] = h[n];
+    g_array_set_size(b->heap, n);
+    for (guint i = 0;;) {
+        guint l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && h[l].expires_us < h[m].expires_us)
+            m = l;
+        if (r < n && h[r].expires_us < h[m].expires_us)
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(h, i, m);
+        i = m;
+    }
+    return top;
+}
+
+/* Ends the bans whose time is up at now_us, as the daemon's expiry timer would have. */
+static void
+expire(ReplayBans *b, gint64 now_us)
+{
+    while (b->heap->len > 0 && g_array_index(b->heap, HeapItem, 0).expires_us <= now_us) {
+        HeapItem item = heap_pop(b);
+        if (item.ban->active && item.ban->expires_us == item.expires_us) {
+            item.ban->active = FALSE;
+            b->n_active--;
+        }
+    }
+}
+
+static ReplayBan *
+entry_for(ReplayBans *b, const IpPrefix *prefix)
+{
+    ReplayBan *ban = g_hash_table_lookup(b->by_prefix, prefix);
+    if (!ban) {
+        ban = g_new0(ReplayBan, 1);
+        ban->prefix = *prefix;
+        g_hash_table_insert(b->by_prefix, &ban->prefix, ban);
+    }
+    return ban;
+}
+
+/* Puts ban in force until expires_us (G_MAXINT64: permanent). */
+static void
+activate(ReplayBans *b, ReplayBan *ban, gint64 expires_us)
+{
+    if (!ban->active) {
+        ban->active = TRUE;
+        b->n_active++;
+    }
+    ban->expires_us = expires_us;
+    if (expires_us != G_MAXINT64)
+        heap_push(b, ban);
+}
+
+void
+replay_bans_add_manual(ReplayBans *b, const IpPrefix *prefix, gint64 expires_us)
+{
+    g_return_if_fail(b != NULL && prefix != NULL);
+    ReplayBan *ban = entry_for(b, prefix);
+    gboolean host = prefix->len == (prefix->addr.family == AF_INET ? 32 : 128);
+    if (!ban->manual && !host)
+        g_ptr_array_add(b->networks, ban);
+    ban->manual = TRUE;
+    activate(b, ban, expires_us > 0 ? expires_us : G_MAXINT64);
 }
 
 void
@@ -87,41 +180,56 @@ replay_bans_lookup(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer 
 {
     ReplayBans *b = user_data;
     g_return_if_fail(b != NULL && a != NULL && out != NULL);
-    const ReplayBan *ban = g_hash_table_lookup(b->by_addr, a);
+    expire(b, now_us);
+    IpPrefix host;
+    ipprefix_from_addr(a, &host);
+    const ReplayBan *ban = g_hash_table_lookup(b->by_prefix, &host);
+    if (ban)
+        out->offenses = ban->bans;
+    if (!ban || !ban->active) {
+        ban = NULL;
+        for (guint i = 0; i < b->networks->len; i++) {
+            const ReplayBan *n = b->networks->pdata[i];
+            if (n->active && ipprefix_contains(&n->prefix, a) &&
+                (!ban || n->prefix.len > ban->prefix.len))
+                ban = n;
+        }
+    }
     if (!ban)
         return;
-    out->offenses = ban->bans;
-    if (now_us < ban->expires_us) {
-        out->banned = TRUE;
-        out->expires_us = ban->expires_us;
-    }
+    out->banned = TRUE;
+    out->manual = ban->manual;
+    out->expires_us = ban->expires_us == G_MAXINT64 ? 0 : ban->expires_us;
+    out->prefix = ban->prefix;
 }
 
-void
-replay_bans_apply(ReplayBans *b, const Verdict *v)
+gboolean
+replay_bans_apply(const PolicyBanOrder *order, gpointer user_data)
 {
-    g_return_if_fail(b != NULL && v != NULL);
-    if (v->action != VERDICT_BAN && v->action != VERDICT_EXTEND)
-        return;
-    ReplayBan *ban = g_hash_table_lookup(b->by_addr, &v->offender);
-    if (!ban) {
-        ban = g_new0(ReplayBan, 1);
-        ban->addr = v->offender;
-        g_hash_table_insert(b->by_addr, &ban->addr, ban);
+    ReplayBans *b = user_data;
+    g_return_val_if_fail(b != NULL && order != NULL && order->duration_s > 0, FALSE);
+    expire(b, order->now_us);
+    gint64 expires = order->now_us + order->duration_s * G_USEC_PER_SEC;
+    ReplayBan *ban = g_hash_table_lookup(b->by_prefix, &order->prefix);
+    if (ban && ban->active) {
+        if (expires > ban->expires_us)
+            activate(b, ban, expires);
+        return TRUE;
     }
-    if (v->action == VERDICT_BAN) {
-        ban->bans++;
-        ban->expires_us = v->expires_us;
-    } else if (v->expires_us > ban->expires_us) {
-        ban->expires_us = v->expires_us;
-    }
+    if (b->max_bans > 0 && b->n_active >= b->max_bans)
+        return FALSE;
+    ban = entry_for(b, &order->prefix);
+    if (ban->bans++ == 0)
+        b->n_banned++;
+    activate(b, ban, expires);
+    return TRUE;
 }
 
 guint
 replay_bans_addresses(const ReplayBans *b)
 {
     g_return_val_if_fail(b != NULL, 0);
-    return g_hash_table_size(b->by_addr);
+    return b->n_banned;
 }
 
 /* ---- output ---- */

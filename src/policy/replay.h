@@ -19,36 +19,39 @@
  * December and rotated in January). FALSE when the timestamp is missing or invalid. */
 gboolean replay_alert_time_us(const Alert *alert, gint64 ref_us, gint64 *out_us);
 
-/* The address the offender choice of policy_record_alert() picks for alert under cfg (the
- * destination for the swap marker or track = dst), also for the verdicts the policy decides
- * before it gets there (rule ignored or whitelisted, priority filtered). FALSE when that
- * address is absent. */
-gboolean replay_offender(const Config *cfg, const Alert *alert, IpAddr *out, gboolean *out_is_dst);
-
-/* A ban table that lives in memory only: what the daemon's table would hold if every verdict
- * were applied, so the policy sees earlier bans (escalation, extension) as it would live. */
+/* The ban table of a replay, in memory only: what the daemon's table would hold if every
+ * verdict were applied, so the policy sees earlier bans (escalation, extension, a network an
+ * operator banned) as it would live, and a full table refuses new bans as the daemon's does. */
 typedef struct ReplayBans ReplayBans;
 
-ReplayBans *replay_bans_new(void);
+/* An empty table refusing new bans once max_bans are in force (0: no ceiling). */
+ReplayBans *replay_bans_new(guint max_bans);
 void replay_bans_free(ReplayBans *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReplayBans, replay_bans_free)
 
-/* A PolicyBanLookupFunc (user_data: the ReplayBans): banned while now_us is before the
- * address's expiry; offenses is the number of bans it has had. */
+/* An operator's ban on prefix, in force from the start of the replay until expires_us (0:
+ * permanent). The policy never extends it and counts violations of addresses inside it into
+ * it, as the daemon does. It counts toward max_bans. */
+void replay_bans_add_manual(ReplayBans *b, const IpPrefix *prefix, gint64 expires_us);
+
+/* A PolicyBanLookupFunc (user_data: the ReplayBans): banned while now_us is before the expiry
+ * of the most specific ban covering the address; offenses is the number of policy bans it has
+ * had. */
 void replay_bans_lookup(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_data);
 
-/* Applies a BAN (a new ban, one more offense) or EXTEND (a later expiry) verdict; ignores
- * others. */
-void replay_bans_apply(ReplayBans *b, const Verdict *v);
+/* A PolicyBanFunc (user_data: the ReplayBans) for policy_apply_verdict(): a new ban (one more
+ * offense) unless max_bans are in force at order->now_us (FALSE), or a later expiry of the
+ * ban in force on order->prefix (never an earlier one). */
+gboolean replay_bans_apply(const PolicyBanOrder *order, gpointer user_data);
 
-/* Distinct addresses banned at least once. */
+/* Distinct addresses banned at least once by the policy. */
 guint replay_bans_addresses(const ReplayBans *b);
 
 /* Appends one verdict as a text line (with its newline):
  *   TIME ADDR ACTION reason=R rule=G:S:R [alerts=N/C window_s=W] [offenses=O duration_s=D
  *   expires=TIME] [matched=NET] [dst] msg="M"
  * TIME is ISO 8601 UTC to the second, ADDR "-" when absent. offender/offender_is_dst are the
- * address shown (replay_offender() when the verdict has none). */
+ * address shown (policy_offender() when the verdict has none). */
 void replay_append_text(GString *out, const Alert *alert, gint64 time_us, const Verdict *v,
                         const IpAddr *offender, gboolean offender_is_dst);
 

@@ -2,6 +2,7 @@
 // The ban table: which prefixes are banned until when, one timer for the next expiry, and the
 // order of effects (store first, then one firewall commit per main-loop turn).
 #include "bans.h"
+#include "bans_internal.h"
 
 #include <string.h>
 #ifdef __GLIBC__
@@ -30,10 +31,10 @@
  * for a deterministic order); each entry knows its heap index, so insert, extend and remove
  * are O(log n). Permanent bans are not in the heap. One GLib timeout is armed for the heap's
  * top; when it fires, every ban whose deadline has passed ends in the same pass (up to
- * expire_batch_max, the rest in the next pass, armed at once), and the turn is flushed.
+ * expire_batch_max, the rest in the next pass, armed at once), and the turn is committed.
  *
  * Order of effects. bans_add()/bans_remove()/expiry change the table at once, queue the row
- * in the store and mark the prefix dirty. bans_flush() first commits the store (one
+ * in the store and mark the prefix dirty. bans_commit() first commits the store (one
  * transaction holding the turn's tracker rows, bans and tail checkpoints, queued by whichever
  * module), then sends every dirty prefix to the firewall in one fw_apply(). A
  * crash between the two leaves the store ahead of the kernel, which the reconcile at start
@@ -43,34 +44,31 @@
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
  * table is retried with backoff.
  *
- * Once attached, the first change of a turn adds an idle source that calls bans_flush(). It
+ * Once attached, the first change of a turn adds an idle source that calls bans_commit(). It
  * has G_PRIORITY_DEFAULT, the tailer's priority, and is dispatched in the main loop's next
  * iteration, after the sources that were ready in this one: everything a burst of callbacks
  * queued goes out in one commit and one fw_apply(). A lower priority would batch more, but a
  * log that never stops growing keeps a default-priority source ready in every iteration and
- * would starve the flush: no ban would ever reach the kernel during a flood.
+ * would starve the commit: no ban would ever reach the kernel during a flood.
  */
 
 /*
  * Memory. A table of a million bans must stay small, so an entry is not a Ban (whose msg
- * array alone is 512 bytes) but the Ban's fields sized to need, with the rule's msg and the
- * reason interned in a reference-counted pool (a flood repeats a few rules). The hash table
- * holds the entries themselves as keys (an entry starts with its prefix, which is what the
- * table hashes and compares), so it keeps no separate value array. A Ban is made from an
- * entry only when one is asked for (entry_to_ban()).
+ * array alone is 512 bytes) but the Ban's core (ban.h) with the rule's msg and the reason
+ * interned in a reference-counted pool (a flood repeats a few rules). The hash table holds
+ * the entries themselves as keys (an entry starts with its prefix, which is what the table
+ * hashes and compares), so it keeps no separate value array. A Ban is made from an entry only
+ * when one is asked for (entry_to_ban()).
  */
 typedef struct {
-    IpPrefix prefix;    /* first: the table's key */
-    guint8 source;      /* BanSource */
+    BanCore core;       /* first: its prefix is the table's key */
     gint32 heap_index;  /* -1 when permanent */
-    guint32 violations, prior_bans, gid, sid, rev;
-    gint64 expires_us, created_us, first_seen_us, last_seen_us; /* as in Ban */
     gint64 deadline_us; /* monotonic; G_MAXINT64 when permanent */
     const char *msg;    /* interned in Bans.strs */
     const char *reason; /* interned in Bans.strs */
 } Entry;
 
-G_STATIC_ASSERT(G_STRUCT_OFFSET(Entry, prefix) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Entry, core) == 0 && G_STRUCT_OFFSET(BanCore, prefix) == 0);
 
 /*
  * Entries live in 64 KiB blocks of their own (aligned, so an entry finds its block by masking
@@ -195,16 +193,17 @@ struct Bans {
     GMainContext *ctx;
     GSource *expiry_source;
     gint64 expiry_source_deadline;
-    GSource *flush_source;
+    GSource *commit_source;
     GSource *retry_source;
     BansTurnFunc turn_func;
     gpointer turn_data;
 };
 
-/* A flush (store rows plus firewall changes) or reconcile this large gives freed memory back. */
+/* A commit (store rows plus firewall changes) or reconcile this large gives freed memory back. */
 #define BANS_TRIM_AFTER 10000
 
 static void heap_fix(Bans *b, Entry *e);
+static void request_commit(Bans *b);
 static void give_back_memory(void);
 static void rearm_expiry(Bans *b);
 static void schedule_retry(Bans *b);
@@ -295,7 +294,7 @@ bans_free(Bans *b)
     if (!b)
         return;
     destroy_source(&b->expiry_source);
-    destroy_source(&b->flush_source);
+    destroy_source(&b->commit_source);
     destroy_source(&b->retry_source);
     if (b->ctx)
         g_main_context_unref(b->ctx);
@@ -318,9 +317,9 @@ entry_before(const Entry *a, const Entry *c)
 {
     if (a->deadline_us != c->deadline_us)
         return a->deadline_us < c->deadline_us;
-    if (a->prefix.len != c->prefix.len)
-        return a->prefix.len < c->prefix.len;
-    return ipaddr_compare(&a->prefix.addr, &c->prefix.addr) < 0;
+    if (a->core.prefix.len != c->core.prefix.len)
+        return a->core.prefix.len < c->core.prefix.len;
+    return ipaddr_compare(&a->core.prefix.addr, &c->core.prefix.addr) < 0;
 }
 
 static void
@@ -410,17 +409,17 @@ static void
 count_entry(Bans *b, const Entry *e, int delta)
 {
     b->counts.total += delta;
-    if (e->prefix.addr.family == AF_INET6)
+    if (e->core.prefix.addr.family == AF_INET6)
         b->counts.v6 += delta;
     else
         b->counts.v4 += delta;
-    if (e->source == BAN_SOURCE_MANUAL)
+    if (e->core.source == BAN_SOURCE_MANUAL)
         b->counts.manual += delta;
     else
         b->counts.policy += delta;
-    if (e->expires_us == BAN_EXPIRES_NEVER)
+    if (e->core.expires_us == BAN_EXPIRES_NEVER)
         b->counts.permanent += delta;
-    b->n_prefix_len[family_index(&e->prefix.addr)][e->prefix.len] += delta;
+    b->n_prefix_len[family_index(&e->core.prefix.addr)][e->core.prefix.len] += delta;
 }
 
 /* The pool's copy of text cut as a Ban's array of size bytes would cut it, so that an entry
@@ -450,17 +449,7 @@ intern_set(Bans *b, const char **slot, const char *text, gsize size)
 static void
 entry_to_ban(const Entry *e, Ban *out)
 {
-    out->prefix = e->prefix;
-    out->expires_us = e->expires_us;
-    out->created_us = e->created_us;
-    out->first_seen_us = e->first_seen_us;
-    out->last_seen_us = e->last_seen_us;
-    out->violations = e->violations;
-    out->prior_bans = e->prior_bans;
-    out->gid = e->gid;
-    out->sid = e->sid;
-    out->rev = e->rev;
-    out->source = (BanSource)e->source;
+    out->core = e->core;
     g_strlcpy(out->reason, e->reason, sizeof out->reason);
     g_strlcpy(out->msg, e->msg, sizeof out->msg);
 }
@@ -490,7 +479,7 @@ mark_dirty(Bans *b, const IpPrefix *p)
         *copy = *p;
         g_hash_table_add(b->dirty, copy);
     }
-    bans_request_flush(b);
+    request_commit(b);
 }
 
 /* Deadline for an absolute real expiry, measured now. A stored expiry centuries away
@@ -510,17 +499,7 @@ static Entry *
 insert_entry(Bans *b, const Ban *ban, gint64 deadline)
 {
     Entry *e = entry_alloc(&b->entries);
-    e->prefix = ban->prefix;
-    e->source = (guint8)ban->source;
-    e->violations = ban->violations;
-    e->prior_bans = ban->prior_bans;
-    e->gid = ban->gid;
-    e->sid = ban->sid;
-    e->rev = ban->rev;
-    e->expires_us = ban->expires_us;
-    e->created_us = ban->created_us;
-    e->first_seen_us = ban->first_seen_us;
-    e->last_seen_us = ban->last_seen_us;
+    e->core = ban->core;
     e->msg = intern_cut(b, ban->msg, sizeof ban->msg);
     e->reason = intern_cut(b, ban->reason, sizeof ban->reason);
     e->deadline_us = deadline;
@@ -545,7 +524,7 @@ remove_entry(Bans *b, Entry *e)
 static void
 drop_entry(Bans *b, Entry *e)
 {
-    IpPrefix p = e->prefix;
+    IpPrefix p = e->core.prefix;
     remove_entry(b, e);
     store_delete_ban(b->store, &p);
     mark_dirty(b, &p);
@@ -665,7 +644,7 @@ desired_changes(Bans *b)
     g_hash_table_iter_init(&it, b->table);
     while (g_hash_table_iter_next(&it, &key, NULL)) {
         const Entry *e = key;
-        FwChange c = {FW_CHANGE_ADD, e->prefix, entry_timeout_s(e, mono)};
+        FwChange c = {FW_CHANGE_ADD, e->core.prefix, entry_timeout_s(e, mono)};
         g_array_append_val(desired, c);
     }
     return desired;
@@ -732,14 +711,14 @@ static void
 log_ban(const char *what, const Entry *e, const BanRequest *req, gint64 duration_s)
 {
     char addr[IPADDR_STRLEN], rule[40], dur[24], msg[LOG_ESCAPE_BUFSIZE];
-    ipprefix_format(&e->prefix, addr);
-    format_rule(e->gid, e->sid, e->rev, rule, sizeof rule);
+    ipprefix_format(&e->core.prefix, addr);
+    format_rule(e->core.gid, e->core.sid, e->core.rev, rule, sizeof rule);
     format_duration(duration_s, dur, sizeof dur);
     log_escape(e->msg, strlen(e->msg), msg);
     g_message("%s addr=%s rule=%s alerts=%u window_s=%u duration_s=%s prior_bans=%u"
               " violations=%u source=%s reason=%s msg=\"%s\"",
-              what, addr, rule, req->alerts, req->window_s, dur, e->prior_bans, e->violations,
-              ban_source_name((BanSource)e->source), e->reason, msg);
+              what, addr, rule, req->alerts, req->window_s, dur, e->core.prior_bans,
+              e->core.violations, ban_source_name((BanSource)e->core.source), e->reason, msg);
 }
 
 BansResult
@@ -777,8 +756,8 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
         set_rule(&ban, req);
         e = insert_entry(b, &ban, deadline);
         store_put_ban(b->store, &ban);
-        store_put_ban_count(b->store, &e->prefix, count + 1, real);
-        mark_dirty(b, &e->prefix);
+        store_put_ban_count(b->store, &e->core.prefix, count + 1, real);
+        mark_dirty(b, &e->core.prefix);
         log_ban("ban", e, req, duration_s);
         if (out)
             *out = ban;
@@ -787,31 +766,31 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
 
     BansResult result = BANS_UNCHANGED;
     gint64 old_deadline = e->deadline_us;
-    gboolean was_permanent = e->expires_us == BAN_EXPIRES_NEVER;
+    gboolean was_permanent = e->core.expires_us == BAN_EXPIRES_NEVER;
     count_entry(b, e, -1); /* the counters are per source and kind, which may change */
-    e->violations = (guint32)MIN((guint64)e->violations + req->alerts, G_MAXUINT32);
-    e->last_seen_us = real;
+    e->core.violations = (guint32)MIN((guint64)e->core.violations + req->alerts, G_MAXUINT32);
+    e->core.last_seen_us = real;
     if (req->source == BAN_SOURCE_MANUAL) {
         /* An operator's word is final: set exactly what was asked. */
-        if (e->expires_us != expires || e->source != BAN_SOURCE_MANUAL)
+        if (e->core.expires_us != expires || e->core.source != BAN_SOURCE_MANUAL)
             result = BANS_EXTENDED;
-        e->source = BAN_SOURCE_MANUAL;
-        e->expires_us = expires;
+        e->core.source = BAN_SOURCE_MANUAL;
+        e->core.expires_us = expires;
         e->deadline_us = deadline;
-        e->gid = req->gid;
-        e->sid = req->sid;
-        e->rev = req->rev;
-        intern_set(b, &e->msg, req->msg, ALERT_MSG_MAX);
+        e->core.gid = req->gid;
+        e->core.sid = req->sid;
+        e->core.rev = req->rev;
+        intern_set(b, &e->msg, req->msg, BAN_MSG_MAX);
         intern_set(b, &e->reason, req->reason, BAN_REASON_MAX);
     } else {
         if (req->gid || req->sid) {
-            e->gid = req->gid;
-            e->sid = req->sid;
-            e->rev = req->rev;
-            intern_set(b, &e->msg, req->msg, ALERT_MSG_MAX);
+            e->core.gid = req->gid;
+            e->core.sid = req->sid;
+            e->core.rev = req->rev;
+            intern_set(b, &e->msg, req->msg, BAN_MSG_MAX);
         }
         if (!was_permanent && deadline > e->deadline_us) {
-            e->expires_us = expires;
+            e->core.expires_us = expires;
             e->deadline_us = deadline;
             result = BANS_EXTENDED;
         }
@@ -819,7 +798,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
     count_entry(b, e, +1);
     heap_fix(b, e);
     put_entry(b, e);
-    bans_request_flush(b);
+    request_commit(b);
     if (result == BANS_EXTENDED)
         log_ban(e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
     if (out)
@@ -884,7 +863,7 @@ bans_prior_bans(Bans *b, const IpPrefix *prefix)
     g_return_val_if_fail(b != NULL && prefix != NULL, 0);
     Entry *e = g_hash_table_lookup(b->table, prefix);
     if (e)
-        return e->prior_bans;
+        return e->core.prior_bans;
     guint32 count = 0;
     g_autoptr(GError) err = NULL;
     if (!store_get_ban_count(b->store, prefix, &count, NULL, &err)) {
@@ -986,7 +965,7 @@ bans_next_deadline(Bans *b, gint64 *mono_us)
     return TRUE;
 }
 
-/* ---- flushing, retrying, the main-loop sources ---- */
+/* ---- committing, retrying, the main-loop sources ---- */
 
 static void
 give_back_memory(void)
@@ -997,7 +976,7 @@ give_back_memory(void)
 }
 
 gboolean
-bans_flush(Bans *b, GError **error)
+bans_commit(Bans *b, GError **error)
 {
     g_return_val_if_fail(b != NULL, FALSE);
     gboolean ok = TRUE;
@@ -1064,7 +1043,7 @@ bans_flush(Bans *b, GError **error)
     if (n_store + n >= BANS_TRIM_AFTER)
         give_back_memory();
     if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))
-        g_debug("bans: flush: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
+        g_debug("bans: commit: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
                 " fw_us=%" G_GINT64_FORMAT,
                 n_store, t1 - t0, n, g_get_monotonic_time() - t1);
     return ok;
@@ -1146,26 +1125,28 @@ bans_fw_flush(Bans *b, GError **error)
 }
 
 static gboolean
-on_flush(gpointer data)
+on_commit_idle(gpointer data)
 {
     Bans *b = data;
-    g_source_unref(b->flush_source);
-    b->flush_source = NULL;
-    bans_flush(b, NULL);
+    g_source_unref(b->commit_source);
+    b->commit_source = NULL;
+    bans_commit(b, NULL);
     return G_SOURCE_REMOVE;
 }
 
-void
-bans_request_flush(Bans *b)
+/* Asks for a commit in the main loop's next iteration (an idle source). No-op unless
+ * attached. */
+static void
+request_commit(Bans *b)
 {
     g_return_if_fail(b != NULL);
-    if (!b->ctx || b->flush_source)
+    if (!b->ctx || b->commit_source)
         return;
-    b->flush_source = g_idle_source_new();
-    g_source_set_priority(b->flush_source, G_PRIORITY_DEFAULT); /* see the block comment */
-    g_source_set_callback(b->flush_source, on_flush, b, NULL);
-    g_source_set_static_name(b->flush_source, "alertban bans flush");
-    g_source_attach(b->flush_source, b->ctx);
+    b->commit_source = g_idle_source_new();
+    g_source_set_priority(b->commit_source, G_PRIORITY_DEFAULT); /* see the block comment */
+    g_source_set_callback(b->commit_source, on_commit_idle, b, NULL);
+    g_source_set_static_name(b->commit_source, "alertban bans commit");
+    g_source_attach(b->commit_source, b->ctx);
 }
 
 static gboolean
@@ -1175,7 +1156,7 @@ on_expiry(gpointer data)
     g_source_unref(b->expiry_source);
     b->expiry_source = NULL;
     bans_expire_due(b);
-    bans_flush(b, NULL); /* re-arms */
+    bans_commit(b, NULL); /* re-arms */
     return G_SOURCE_REMOVE;
 }
 
@@ -1233,7 +1214,7 @@ bans_attach(Bans *b, GMainContext *ctx)
     b->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_ref(g_main_context_default());
     rearm_expiry(b);
     if (store_pending(b->store) > 0 || g_hash_table_size(b->dirty) > 0)
-        bans_request_flush(b);
+        request_commit(b);
     if (bans_degraded(b))
         schedule_retry(b);
 }

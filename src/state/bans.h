@@ -72,8 +72,8 @@ void bans_free(Bans *bans);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bans, bans_free)
 
 /* Runs the table's sources in ctx (NULL: the global default context): the single expiry
- * timer, the idle that flushes a turn's changes, and the retry timer. Without
- * it the caller drives bans_expire_due(), bans_flush() and bans_retry() itself. */
+ * timer, the idle that commits a turn's changes, and the retry timer. Without it the caller
+ * drives bans_expire_due(), bans_commit() and bans_retry() (bans_internal.h) itself. */
 void bans_attach(Bans *bans, GMainContext *ctx);
 
 /* At start: loads the stored bans. Those still in force keep their original expiry; those
@@ -88,15 +88,11 @@ gboolean bans_reconcile(Bans *bans, FwReconcileStats *stats, GError **error);
 /* Adds or extends a ban. The policy never shortens a ban, never changes a manual ban's source
  * and never turns a permanent ban into a timed one; an operator's (manual) request sets the
  * expiry it asks for. out (may be NULL) is filled with the ban as it now stands (left as it
- * was when refused). Queued for the turn's flush. */
+ * was when refused). Queued for the turn's commit. */
 BansResult bans_add(Bans *bans, const BanRequest *req, Ban *out);
 
 /* Removes the ban on exactly prefix, logging reason ("manual", ...). FALSE when none. */
 gboolean bans_remove(Bans *bans, const IpPrefix *prefix, const char *reason);
-
-/* Whether prefix is banned exactly; out (may be NULL) is then filled with the ban. The table
- * keeps bans in a compact form and makes a Ban only on request. */
-gboolean bans_lookup(Bans *bans, const IpPrefix *prefix, Ban *out);
 
 /* Whether a ban covers addr (a host ban or a wider prefix); out (may be NULL) is then filled
  * with the most specific one. */
@@ -109,30 +105,12 @@ guint32 bans_prior_bans(Bans *bans, const IpPrefix *prefix);
 /* Every ban, soonest expiry first and permanent ones last, appended to out (Ban). */
 void bans_list(Bans *bans, GArray *out);
 
-/* Seconds until prefix's ban ends as the table enforces it (monotonic), G_MAXINT64 when
- * permanent, -1 when not banned. */
-gint64 bans_remaining_s(Bans *bans, const IpPrefix *prefix);
-
 void bans_counts(Bans *bans, BansCounts *out);
-
-/* Removes every ban whose time is up (at most expire_batch_max), logging one unban line each
- * and queueing the removals. Returns how many. The expiry timer calls this, then flushes. */
-guint bans_expire_due(Bans *bans);
-
-/* The monotonic time the next ban ends; FALSE when no timed ban exists. */
-gboolean bans_next_deadline(Bans *bans, gint64 *mono_us);
 
 /* Ends the turn: commits the store (everything queued in it, by any module), then applies
  * the table's queued changes in one firewall commit. A failure is logged, counted and retried
  * with backoff (the firewall through a reconcile); the error is for callers that want it. */
-gboolean bans_flush(Bans *bans, GError **error);
-
-/* Asks for a flush in the main loop's next iteration (an idle source); for modules that queued
- * store writes of their own. No-op unless attached. */
-void bans_request_flush(Bans *bans);
-
-/* Retries what failed: a pending commit, then a reconcile if a firewall change failed. */
-gboolean bans_retry(Bans *bans, GError **error);
+gboolean bans_commit(Bans *bans, GError **error);
 
 /* TRUE while a failed commit or firewall change waits for a retry. */
 gboolean bans_degraded(Bans *bans);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Durable state in SQLite: the only file in the project that speaks SQL.
 #include "store.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +19,14 @@
  *  - A crash of the process (kill -9, abort) loses nothing that store_commit() reported
  *    committed: the WAL frames are in the kernel's page cache and are replayed on open.
  *  - A power loss or kernel crash may lose the last few committed transactions, but never
- *    corrupts the file and never splits one: a turn's tracker rows, bans and tail checkpoints
+ *    corrupts the file and never splits one: a turn's tracker rows, bans and tail positions
  *    vanish together. The kernel's iptables rules do not survive that event either, and the
- *    rolled-back checkpoint makes the tailer re-read the same alerts, so the lost turns are
+ *    rolled-back tail position makes the tailer re-read the same alerts, so the lost turns are
  *    redone once, not twice and not never.
  * synchronous=FULL would add one fsync per main-loop turn (milliseconds on disks, more under
  * a flood) to protect only against the case above, so NORMAL is the right trade here.
  *
- * The write queue. Writes are queued in memory (ban and checkpoint changes coalesced per key)
+ * The write queue. Writes are queued in memory (ban and tail position changes coalesced per key)
  * and store_commit() writes the whole queue in one BEGIN IMMEDIATE ... COMMIT. When any step
  * fails the transaction is rolled back and the queue kept, so a later commit retries exactly
  * the same writes plus whatever was queued since: nothing is lost and nothing half-written.
@@ -44,11 +45,14 @@
 
 #define STORE_WAL_CHECKPOINT_PAGES 1000
 
+/* A ban keeps its rule's msg as whole as the alert had it. */
+G_STATIC_ASSERT(BAN_MSG_MAX == ALERT_MSG_MAX);
+
 #define SQL_FAMILY_OK "family IN (4, 6) AND length(addr) = CASE family WHEN 4 THEN 4 ELSE 16 END"
 
 /* Forward-only migrations: migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    /* 0 -> 1: bans, the tracker, checkpoints. */
+    /* 0 -> 1: bans, the tracker, tail positions (the table keeps its first name). */
     "CREATE TABLE bans ("
     "  addr BLOB NOT NULL,"
     "  family INTEGER NOT NULL,"
@@ -122,11 +126,11 @@ typedef enum {
     ST_COUNT_PUT,
     ST_COUNT_GET,
     ST_VIOLATION_ADD,
-    ST_CHECKPOINT_PUT,
+    ST_TAIL_POSITION_PUT,
     ST_BANS_LOAD,
     ST_BAN_GET,
     ST_VIOLATIONS_SINCE,
-    ST_CHECKPOINTS_LOAD,
+    ST_TAIL_POSITIONS_LOAD,
     ST_HISTORY,
     ST_PURGE_TRACKER,
     ST_PURGE_OFFENDERS,
@@ -166,7 +170,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_VIOLATION_ADD] = "INSERT INTO tracker (at, addr, family, peer, gid, sid, rev, msg,"
                          " priority, proto, src_port, dst_port, swapped, verdict) VALUES (?1, ?2,"
                          " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    [ST_CHECKPOINT_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
+    [ST_TAIL_POSITION_PUT] = "INSERT OR REPLACE INTO checkpoints (path, dev, ino, off, fingerprint)"
                           " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BANS_LOAD] = "SELECT addr, family, prefix_len, expires_at, created_at, first_seen,"
                      " last_seen, violations, prior_bans, gid, sid, rev, msg, source, reason"
@@ -177,7 +181,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_VIOLATIONS_SINCE] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto,"
                             " src_port, dst_port, swapped, verdict FROM tracker WHERE at >= ?1"
                             " ORDER BY at, id LIMIT ?2",
-    [ST_CHECKPOINTS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
+    [ST_TAIL_POSITIONS_LOAD] = "SELECT path, dev, ino, off, fingerprint FROM checkpoints",
     [ST_HISTORY] = "SELECT at, addr, family, peer, gid, sid, rev, msg, priority, proto, src_port,"
                    " dst_port, swapped, verdict FROM tracker WHERE addr = ?1 AND family = ?2"
                    " ORDER BY at DESC, id DESC LIMIT ?3",
@@ -194,11 +198,8 @@ static const char *const stmt_sql[ST_COUNT] = {
  * messages), not in a Ban's or a StoreViolation's fixed arrays, so that a turn of tens of
  * thousands of alerts queues a few megabytes rather than tens. */
 typedef struct {
-    IpPrefix prefix;
+    BanCore core; /* first: its prefix is the queue's key */
     gboolean delete;
-    BanSource source;
-    guint32 violations, prior_bans, gid, sid, rev;
-    gint64 expires_us, created_us, first_seen_us, last_seen_us;
     const char *msg, *reason;
 } BanOp;
 
@@ -224,9 +225,9 @@ struct Store {
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared on first use */
     sqlite3_stmt *multi[MULTI_COUNT]; /* prepared on first use */
     /* The write queue (see the block comment above). */
-    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp) -> BanOp* */
+    GHashTable *ban_ops;     /* IpPrefix* (inside the BanOp's core) -> BanOp* */
     GHashTable *count_ops;   /* IpPrefix* -> CountOp* */
-    GHashTable *checkpoints; /* path (inside the StoreCheckpoint) -> StoreCheckpoint* */
+    GHashTable *tail_positions; /* path (inside the StoreTailPosition) -> StoreTailPosition* */
     GArray *violations;      /* ViolationOp */
     GStringChunk *queue_strs; /* the queued rows' texts; emptied with the queue */
     guint64 dropped_violations;
@@ -246,7 +247,7 @@ struct Store {
     guint count_filter_keys;
     gboolean failing;  /* the last commit failed: the tracker queue is capped */
     gboolean dropping; /* rows were dropped since the last successful commit (warned once) */
-    /* The checkpoint thread (see the block comment above); NULL when read-only. */
+    /* The WAL checkpoint thread (see the block comment above); NULL when read-only. */
     GThread *ckpt_thread;
     sqlite3 *ckpt_db; /* used by the thread alone */
     GMutex ckpt_lock;
@@ -254,24 +255,6 @@ struct Store {
     gboolean ckpt_wanted, ckpt_quit; /* under ckpt_lock */
     guint ckpt_done;                 /* checkpoints run, under ckpt_lock */
 };
-
-const char *
-ban_source_name(BanSource source)
-{
-    return source == BAN_SOURCE_MANUAL ? "manual" : "policy";
-}
-
-gboolean
-ban_source_parse(const char *text, BanSource *out)
-{
-    if (g_strcmp0(text, "policy") == 0)
-        *out = BAN_SOURCE_POLICY;
-    else if (g_strcmp0(text, "manual") == 0)
-        *out = BAN_SOURCE_MANUAL;
-    else
-        return FALSE;
-    return TRUE;
-}
 
 void
 store_violation_from_alert(const Alert *alert, gboolean swapped, gint64 time_us,
@@ -574,7 +557,7 @@ prepare_files(const char *state_dir, const char *path, GError **error)
 }
 
 static gpointer
-checkpoint_thread(gpointer data)
+wal_checkpoint_thread(gpointer data)
 {
     Store *store = data;
     g_mutex_lock(&store->ckpt_lock);
@@ -614,9 +597,9 @@ on_wal_commit(void *data, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
-/* Opens the checkpoint thread's connection and starts it (after the schema is in place). */
+/* Opens the WAL checkpoint thread's connection and starts it (after the schema is in place). */
 static gboolean
-start_checkpoint_thread(Store *store, GError **error)
+start_wal_checkpoint_thread(Store *store, GError **error)
 {
     if (sqlite3_open_v2(store->path, &store->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -626,7 +609,7 @@ start_checkpoint_thread(Store *store, GError **error)
         return FALSE;
     }
     sqlite3_busy_timeout(store->ckpt_db, (int)MIN(store->opts.busy_timeout_ms, (guint)G_MAXINT));
-    store->ckpt_thread = g_thread_try_new("store-checkpoint", checkpoint_thread, store, error);
+    store->ckpt_thread = g_thread_try_new("store-checkpoint", wal_checkpoint_thread, store, error);
     if (!store->ckpt_thread) {
         g_prefix_error(error, "%s: ", store->path);
         return FALSE;
@@ -636,7 +619,7 @@ start_checkpoint_thread(Store *store, GError **error)
 }
 
 guint
-store_checkpoints_done(Store *store)
+store_wal_checkpoints_done(Store *store)
 {
     g_return_val_if_fail(store != NULL, 0);
     g_mutex_lock(&store->ckpt_lock);
@@ -675,7 +658,7 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
                                    NULL);
     store->ban_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
     store->count_ops = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, NULL, g_free);
-    store->checkpoints = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    store->tail_positions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     store->violations = g_array_new(FALSE, FALSE, sizeof(ViolationOp));
     store->queue_strs = g_string_chunk_new(4096);
 
@@ -727,7 +710,7 @@ store_open(const char *state_dir, const StoreOptions *opts, GError **error)
                   "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
                   " PRAGMA foreign_keys = OFF",
                   error, "setting pragmas") ||
-        !migrate(store, error) || !start_checkpoint_thread(store, error))
+        !migrate(store, error) || !start_wal_checkpoint_thread(store, error))
         return NULL;
     return g_steal_pointer(&store);
 }
@@ -758,7 +741,7 @@ store_free(Store *store)
         g_warning("store: closing %s: %s", store->path, sqlite3_errmsg(store->db));
     g_hash_table_unref(store->ban_ops);
     g_hash_table_unref(store->count_ops);
-    g_hash_table_unref(store->checkpoints);
+    g_hash_table_unref(store->tail_positions);
     g_array_unref(store->violations);
     g_string_chunk_free(store->queue_strs);
     g_free(store->count_filter);
@@ -906,20 +889,11 @@ store_put_ban(Store *store, const Ban *ban)
     BanOp *op = g_hash_table_lookup(store->ban_ops, &ban->prefix);
     if (!op) {
         op = g_new0(BanOp, 1);
-        op->prefix = ban->prefix;
-        g_hash_table_insert(store->ban_ops, &op->prefix, op);
+        op->core.prefix = ban->prefix;
+        g_hash_table_insert(store->ban_ops, &op->core.prefix, op);
     }
+    op->core = ban->core; /* the same prefix: the key stays */
     op->delete = FALSE;
-    op->source = ban->source;
-    op->violations = ban->violations;
-    op->prior_bans = ban->prior_bans;
-    op->gid = ban->gid;
-    op->sid = ban->sid;
-    op->rev = ban->rev;
-    op->expires_us = ban->expires_us;
-    op->created_us = ban->created_us;
-    op->first_seen_us = ban->first_seen_us;
-    op->last_seen_us = ban->last_seen_us;
     op->msg = queue_str(store, ban->msg, sizeof ban->msg);
     op->reason = queue_str(store, ban->reason, sizeof ban->reason);
 }
@@ -932,8 +906,8 @@ store_delete_ban(Store *store, const IpPrefix *prefix)
     BanOp *op = g_hash_table_lookup(store->ban_ops, prefix);
     if (!op) {
         op = g_new0(BanOp, 1);
-        op->prefix = *prefix;
-        g_hash_table_insert(store->ban_ops, &op->prefix, op);
+        op->core.prefix = *prefix;
+        g_hash_table_insert(store->ban_ops, &op->core.prefix, op);
     }
     op->delete = TRUE;
 }
@@ -989,16 +963,16 @@ store_add_violation(Store *store, const StoreViolation *v)
 }
 
 void
-store_put_checkpoint(Store *store, const StoreCheckpoint *cp)
+store_put_tail_position(Store *store, const StoreTailPosition *cp)
 {
     g_return_if_fail(store != NULL && cp != NULL);
     g_return_if_fail(cp->path[0] != '\0' && cp->fingerprint_len <= STORE_FINGERPRINT_MAX);
-    StoreCheckpoint *copy = g_hash_table_lookup(store->checkpoints, cp->path);
+    StoreTailPosition *copy = g_hash_table_lookup(store->tail_positions, cp->path);
     if (!copy) {
-        copy = g_new(StoreCheckpoint, 1);
+        copy = g_new(StoreTailPosition, 1);
         *copy = *cp;
         copy->path[sizeof copy->path - 1] = '\0';
-        g_hash_table_insert(store->checkpoints, copy->path, copy);
+        g_hash_table_insert(store->tail_positions, copy->path, copy);
     } else {
         *copy = *cp;
         copy->path[sizeof copy->path - 1] = '\0';
@@ -1009,7 +983,7 @@ guint
 store_pending(const Store *store)
 {
     return g_hash_table_size(store->ban_ops) + g_hash_table_size(store->count_ops) +
-           g_hash_table_size(store->checkpoints) + store->violations->len;
+           g_hash_table_size(store->tail_positions) + store->violations->len;
 }
 
 guint64
@@ -1029,7 +1003,8 @@ store_dropped_violations(const Store *store)
 static void
 bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
 {
-    const BanOp *b = row;
+    const BanOp *op = row;
+    const BanCore *b = &op->core;
     bind_addr(st, base + 1, &b->prefix.addr);
     sqlite3_bind_int(st, base + 2, family_code(&b->prefix.addr));
     sqlite3_bind_int(st, base + 3, b->prefix.len);
@@ -1045,9 +1020,9 @@ bind_ban(sqlite3_stmt *st, int base, gconstpointer row)
     sqlite3_bind_int64(st, base + 10, b->gid);
     sqlite3_bind_int64(st, base + 11, b->sid);
     sqlite3_bind_int64(st, base + 12, b->rev);
-    sqlite3_bind_text(st, base + 13, b->msg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 13, op->msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + 14, ban_source_name(b->source), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, base + 15, b->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + 15, op->reason, -1, SQLITE_STATIC);
 }
 
 static void
@@ -1151,14 +1126,14 @@ delete_ban(Store *store, const BanOp *op, GError **error)
     sqlite3_stmt *st = stmt_get(store, ST_BAN_DELETE, error);
     if (!st)
         return FALSE;
-    bind_prefix_key(st, &op->prefix);
+    bind_prefix_key(st, &op->core.prefix);
     return stmt_run(store, st, error, "deleting a ban");
 }
 
 static gboolean
-write_checkpoint(Store *store, const StoreCheckpoint *cp, GError **error)
+write_tail_position(Store *store, const StoreTailPosition *cp, GError **error)
 {
-    sqlite3_stmt *st = stmt_get(store, ST_CHECKPOINT_PUT, error);
+    sqlite3_stmt *st = stmt_get(store, ST_TAIL_POSITION_PUT, error);
     if (!st)
         return FALSE;
     sqlite3_bind_text(st, 1, cp->path, -1, SQLITE_STATIC);
@@ -1168,7 +1143,7 @@ write_checkpoint(Store *store, const StoreCheckpoint *cp, GError **error)
     /* A zero-length blob must still be a blob, not NULL. */
     sqlite3_bind_blob(st, 5, cp->fingerprint_len ? (const void *)cp->fingerprint : "",
                       (int)cp->fingerprint_len, SQLITE_STATIC);
-    return stmt_run(store, st, error, "writing a checkpoint");
+    return stmt_run(store, st, error, "writing a tail position");
 }
 
 /* Both op types start with their IpPrefix key. Sorting by the stored key (the address bytes,
@@ -1195,7 +1170,7 @@ op_key_cmp(gconstpointer a, gconstpointer b)
     return (int)x->len - (int)y->len;
 }
 
-G_STATIC_ASSERT(G_STRUCT_OFFSET(BanOp, prefix) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(BanOp, core) == 0 && G_STRUCT_OFFSET(BanCore, prefix) == 0);
 G_STATIC_ASSERT(G_STRUCT_OFFSET(CountOp, prefix) == 0);
 
 static GPtrArray *
@@ -1241,7 +1216,7 @@ clear_queue(Store *store)
 {
     g_hash_table_remove_all(store->ban_ops);
     g_hash_table_remove_all(store->count_ops);
-    g_hash_table_remove_all(store->checkpoints);
+    g_hash_table_remove_all(store->tail_positions);
     /* Give back the memory a flood or a long outage made the tracker queue grow to. */
     if (store->violations->len > 1024) {
         g_array_unref(store->violations);
@@ -1295,9 +1270,9 @@ store_commit(Store *store, GError **error)
     if (!write_rows(store, MULTI_COUNT_PUT, ops->pdata, ops->len, error))
         goto fail;
     g_clear_pointer(&ops, g_ptr_array_unref);
-    g_hash_table_iter_init(&it, store->checkpoints);
+    g_hash_table_iter_init(&it, store->tail_positions);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
-        if (!write_checkpoint(store, value, error))
+        if (!write_tail_position(store, value, error))
             goto fail;
     }
     if (!run_simple(store, ST_COMMIT, error, "committing"))
@@ -1383,16 +1358,19 @@ row_to_ban(sqlite3_stmt *st, gint64 *expires_out, Ban *b)
         b->expires_us = BAN_EXPIRES_NEVER;
     else if (!column_int64(st, 3, 1, G_MAXINT64 - 1, &b->expires_us))
         return FALSE;
-    char source[16];
+    char source_text[16];
+    BanSource source;
     if (!column_int64(st, 4, 0, G_MAXINT64, &b->created_us) ||
         !column_int64(st, 5, 0, G_MAXINT64, &b->first_seen_us) ||
         !column_int64(st, 6, 0, G_MAXINT64, &b->last_seen_us) ||
         !column_u32(st, 7, &b->violations) || !column_u32(st, 8, &b->prior_bans) ||
         !column_u32(st, 9, &b->gid) || !column_u32(st, 10, &b->sid) ||
         !column_u32(st, 11, &b->rev) || !column_text(st, 12, b->msg, sizeof b->msg) ||
-        !column_text(st, 13, source, sizeof source) || !ban_source_parse(source, &b->source) ||
+        !column_text(st, 13, source_text, sizeof source_text) ||
+        !ban_source_parse(source_text, &source) ||
         !column_text(st, 14, b->reason, sizeof b->reason))
         return FALSE;
+    b->source = (guint8)source;
     *expires_out = b->expires_us;
     return TRUE;
 }
@@ -1450,16 +1428,16 @@ store_load_bans(Store *store, gint64 now_us, GArray *active, GArray *expired, gu
 }
 
 gboolean
-store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **error)
+store_load_tail_positions(Store *store, GArray *out, guint *n_skipped, GError **error)
 {
     g_return_val_if_fail(store != NULL && out != NULL, FALSE);
-    sqlite3_stmt *st = stmt_get(store, ST_CHECKPOINTS_LOAD, error);
+    sqlite3_stmt *st = stmt_get(store, ST_TAIL_POSITIONS_LOAD, error);
     if (!st)
         return FALSE;
     guint skipped = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        StoreCheckpoint cp;
+        StoreTailPosition cp;
         gint64 dev, ino, off;
         memset(&cp, 0, sizeof cp);
         int fp_len = sqlite3_column_bytes(st, 4);
@@ -1482,7 +1460,7 @@ store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **err
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
-        return set_sql_error(store, error, "loading checkpoints");
+        return set_sql_error(store, error, "loading tail positions");
     warn_skipped(store, "checkpoints", skipped);
     if (n_skipped)
         *n_skipped = skipped;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Durable state in SQLite (bans, per-address ban counts, the violation tracker, tail
-// checkpoints): every SQL statement of the project lives behind this interface.
+// Durable state in SQLite (bans, per-address ban counts, the violation tracker, where the
+// tailer stopped in each file): every SQL statement of the project lives behind this interface.
 #pragma once
 
 #include <glib.h>
 
 #include "alert.h"
+#include "ban.h"
 #include "ipaddr.h"
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
@@ -22,37 +23,9 @@
 #define STORE_HISTORY_DAYS_DEFAULT 90
 #define STORE_PURGE_BATCH 1000
 
-#define BAN_REASON_MAX 32
 #define STORE_VERDICT_MAX 32
 #define STORE_PATH_MAX 4096
 #define STORE_FINGERPRINT_MAX 64
-
-/* A ban that never expires has this expiry (stored as NULL). */
-#define BAN_EXPIRES_NEVER G_MAXINT64
-
-typedef enum {
-    BAN_SOURCE_POLICY, /* decided by the policy from alerts */
-    BAN_SOURCE_MANUAL, /* asked for by an operator */
-} BanSource;
-
-/* One ban, as the ban table holds it and the store persists it. A fixed-size value. */
-typedef struct {
-    IpPrefix prefix;
-    gint64 expires_us;     /* absolute real time (g_get_real_time()), or BAN_EXPIRES_NEVER */
-    gint64 created_us;     /* when this ban started */
-    gint64 first_seen_us;  /* first violation counted into this ban (created_us when manual) */
-    gint64 last_seen_us;   /* last violation (or manual change) counted into this ban */
-    guint32 violations;    /* alerts counted into this ban */
-    guint32 prior_bans;    /* how many times the address was banned before this ban */
-    guint32 gid, sid, rev; /* the last rule that hit it (0:0:0 for a manual ban) */
-    BanSource source;
-    char reason[BAN_REASON_MAX]; /* "threshold", "manual", ... */
-    char msg[ALERT_MSG_MAX];     /* the last rule's msg, untrusted text */
-} Ban;
-
-/* Stable text of a source ("policy", "manual"), and its inverse (FALSE when unknown). */
-const char *ban_source_name(BanSource source);
-gboolean ban_source_parse(const char *text, BanSource *out);
 
 /* One tracker row: a violation attributed to an address, with what was decided about it. */
 typedef struct {
@@ -78,7 +51,7 @@ typedef struct {
     guint64 dev, ino, offset;
     guint8 fingerprint[STORE_FINGERPRINT_MAX]; /* bytes identifying the content before offset */
     guint fingerprint_len;
-} StoreCheckpoint;
+} StoreTailPosition;
 
 typedef struct {
     gboolean read_only;           /* for the CLI: never creates, migrates or writes */
@@ -98,19 +71,16 @@ typedef struct Store Store;
 Store *store_open(const char *state_dir, const StoreOptions *opts, GError **error);
 void store_free(Store *store);
 
-/* How many WAL checkpoints the store's checkpoint thread has run (for tests and status). */
-guint store_checkpoints_done(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
-/* The database file's path (borrowed), and whether it was opened read-only. */
+/* The database file's path (borrowed). */
 const char *store_path(const Store *store);
-gboolean store_is_read_only(const Store *store);
 
 /* --- Writes: queued in memory, made durable together by store_commit() ---
  *
  * A main-loop turn queues what it did (tracker rows, ban changes, per-address ban counts,
- * checkpoints) and ends with one store_commit(), one SQLite transaction. Queued ban and
- * checkpoint changes are coalesced per key (the last one wins). */
+ * tail positions) and ends with one store_commit(), one SQLite transaction. Queued ban and
+ * tail position changes are coalesced per key (the last one wins). */
 
 /* Queues an insert-or-replace of the ban keyed by ban->prefix. */
 void store_put_ban(Store *store, const Ban *ban);
@@ -121,8 +91,8 @@ void store_put_ban_count(Store *store, const IpPrefix *prefix, guint32 count, gi
 /* Queues one tracker row. FALSE (and the row is counted as dropped) when the last commit
  * failed and max_pending_violations rows already wait for the retry. */
 gboolean store_add_violation(Store *store, const StoreViolation *v);
-/* Queues a checkpoint, replacing the one with the same path. */
-void store_put_checkpoint(Store *store, const StoreCheckpoint *cp);
+/* Queues a tail position, replacing the one with the same path. */
+void store_put_tail_position(Store *store, const StoreTailPosition *cp);
 
 /* Number of queued writes (after coalescing). */
 guint store_pending(const Store *store);
@@ -155,22 +125,12 @@ typedef void (*StoreBanFunc)(const Ban *ban, gpointer user_data);
 gboolean store_foreach_ban(Store *store, StoreBanFunc func, gpointer user_data, guint *n_skipped,
                            GError **error);
 
-/* Appends every valid checkpoint (StoreCheckpoint) to out; invalid rows as above. */
-gboolean store_load_checkpoints(Store *store, GArray *out, guint *n_skipped, GError **error);
+/* Appends every valid tail position (StoreTailPosition) to out; invalid rows as above. */
+gboolean store_load_tail_positions(Store *store, GArray *out, guint *n_skipped, GError **error);
 
 /* Appends the tracker rows of addr (StoreViolation), newest first, at most limit. */
 gboolean store_load_history(Store *store, const IpAddr *addr, guint limit, GArray *out,
                             GError **error);
-
-/* The valid stored ban on exactly prefix into out; *found FALSE when there is none. */
-gboolean store_get_ban(Store *store, const IpPrefix *prefix, Ban *out, gboolean *found,
-                       GError **error);
-
-/* Appends tracker rows (StoreViolation) with time_us >= since_us, oldest first, at most
- * limit: what the policy re-reads at start so that windows open at a crash or stop go on
- * counting. Invalid rows are skipped as above. */
-gboolean store_load_violations_since(Store *store, gint64 since_us, guint limit, GArray *out,
-                                     GError **error);
 
 /* How many times prefix has been banned (0 when never), queued writes included, and when
  * the last of those bans started (0 when never). last_ban_us may be NULL. */

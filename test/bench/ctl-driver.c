@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl_client.h"
+#include "ctl_client_internal.h"
 #include "ctl_server.h"
 
 static const char request_line[] =

@@ -3,7 +3,7 @@
 # alertband end to end against the real kernel: alerts of Snort 2, Snort 3 and Suricata (IPv4
 # and IPv6) become rules in the ALERTBAN chain; a BLOCKED DESTINATION rule bans the
 # destination; whitelisted and own addresses are not banned; list, show, ban, unban, status
-# and reload through the CLI; a 2 s ban ends on its own in the kernel and the store.
+# and reload through the CLI; a 5 s ban ends on its own in the kernel and the store.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -18,7 +18,7 @@ max_bans_per_minute = 0
 address = 192.0.2.200 2001:db8:ffff::/48
 
 [rule 1:9000001]
-ban_time = 2s'
+ban_time = 5s'
 : >"$AB_LOG"
 ab_start
 
@@ -96,13 +96,13 @@ ab_list_addrs | grep -qx 203.0.113.10 && ab_fail "unbanned address still listed"
 if abctl unban 203.0.113.10 >/dev/null 2>&1; then ab_fail "unban of a free address succeeded"; fi
 grep -q 'unban addr=203.0.113.10 .*reason=manual' "$AB_DAEMON_LOG" || ab_fail "no unban line"
 
-echo "== a 2 s ban expires on its own, from the kernel and the store"
+echo "== a 5 s ban expires on its own, from the kernel and the store"
 snort2_line 9000001 "short rule" 203.0.113.60 40010 192.0.2.1 80 >>"$AB_LOG"
 ab_wait_for 5 ab_kernel_has 203.0.113.60
 t0=$(ab_now_ms)
-ab_wait_for 10 ab_kernel_lacks 203.0.113.60
+ab_wait_for 15 ab_kernel_lacks 203.0.113.60
 t1=$(ab_now_ms)
-echo "the 2 s ban left the kernel $((t1 - t0)) ms after it was seen installed"
+echo "the 5 s ban left the kernel $((t1 - t0)) ms after it was seen installed"
 grep -q 'unban addr=203.0.113.60 .*reason=expired' "$AB_DAEMON_LOG" || ab_fail "no expiry line"
 ab_list_addrs | grep -qx 203.0.113.60 && ab_fail "expired ban still listed"
 
@@ -119,10 +119,23 @@ ab_daemon_up || ab_fail "daemon gone after reloads"
 sed 's/^ban_time = 1h$/ban_time = 2h/' "$AB_TMP/good.conf" >"$AB_TMP/edited.conf"
 cat "$AB_TMP/edited.conf" >"$AB_CONF"
 ab_wait_for 10 grep -q 'config: reloaded .*(file changed)' "$AB_DAEMON_LOG"
-snort2_line 2001219 "ET SCAN after reload" 203.0.113.70 40011 192.0.2.1 22 >>"$AB_LOG"
-ab_wait_for 5 ab_kernel_has 203.0.113.70
-grep -q 'ban addr=203.0.113.70 .*duration_s=7200 ' "$AB_DAEMON_LOG" ||
-    ab_fail "the edited ban_time was not applied"
+# The copy of good.conf above was a file change too, and its reload line may be the one just
+# seen: so an alert is sent for a fresh address until one is banned for the edited 2 h
+# (the first alert after the edit's reload is), at most 10 times, one a second.
+applied=no
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    a="203.0.113.$((70 + i))"
+    snort2_line 2001219 "ET SCAN after reload" "$a" 40011 192.0.2.1 22 >>"$AB_LOG"
+    ab_wait_for 5 ab_kernel_has "$a"
+    if grep -q "ban addr=$a .*duration_s=7200 " "$AB_DAEMON_LOG"; then
+        applied=yes
+        break
+    fi
+    grep -q "ban addr=$a .*duration_s=3600 " "$AB_DAEMON_LOG" ||
+        ab_fail "ban of $a has neither the old nor the edited ban_time"
+    sleep 1
+done
+[ "$applied" = yes ] || ab_fail "the edited ban_time was not applied"
 
 echo "== unban --all, then stop"
 abctl unban --all >/dev/null

@@ -2,6 +2,7 @@
 // Unit tests for the ban table against the fake firewall and a real store, with the clock
 // injected: batching, expiry, extension, escalation, clock steps, failures and restarts.
 #include "bans.h"
+#include "bans_internal.h"
 
 #include <sqlite3.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static void
 flush_ok(Fixture *f)
 {
     g_autoptr(GError) error = NULL;
-    g_assert_true(bans_flush(f->bans, &error));
+    g_assert_true(bans_commit(f->bans, &error));
     g_assert_no_error(error);
 }
 
@@ -370,12 +371,12 @@ test_store_before_kernel(Fixture *f, gconstpointer data)
     }
     BanRequest m = manual_req("2001:db8:9::/48", 30, FALSE);
     bans_add(bans, &m, NULL);
-    g_assert_true(bans_flush(bans, NULL));
+    g_assert_true(bans_commit(bans, NULL));
     advance(f, 10 * S);
     g_assert_cmpuint(bans_expire_due(bans), ==, 10);
-    g_assert_true(bans_flush(bans, NULL));
+    g_assert_true(bans_commit(bans, NULL));
     g_assert_true(bans_remove(bans, &m.prefix, "manual"));
-    g_assert_true(bans_flush(bans, NULL));
+    g_assert_true(bans_commit(bans, NULL));
     g_assert_cmpuint(o->applies, ==, 3);
     g_assert_cmpuint(o->checked, ==, 21 + 10 + 1);
 }
@@ -701,7 +702,7 @@ test_fw_failure_retry(Fixture *f, gconstpointer data)
     bans_add(f->bans, &a, NULL);
     fw_fake_fail_next(f->fw, 1);
     test_log_clear();
-    g_assert_false(bans_flush(f->bans, &error));
+    g_assert_false(bans_commit(f->bans, &error));
     g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL);
     g_clear_error(&error);
     test_log_assert("bans: firewall change of 1 entries failed*");
@@ -746,7 +747,7 @@ test_store_failure_retry(Fixture *f, gconstpointer data)
     BanRequest a = policy_req("203.0.113.42", 600);
     bans_add(f->bans, &a, NULL);
     test_log_clear();
-    g_assert_false(bans_flush(f->bans, &error));
+    g_assert_false(bans_commit(f->bans, &error));
     g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE);
     g_clear_error(&error);
     test_log_assert("bans: commit failed*disk is full*");

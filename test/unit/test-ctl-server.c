@@ -3,6 +3,7 @@
 // fake handler table, with clients in threads and (as root) in processes of other users.
 #define _GNU_SOURCE /* setresuid, setresgid */
 #include "ctl_server.h"
+#include "ctl_server_internal.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -18,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "ctl_client.h"
+#include "ctl_client_internal.h"
 #include "error.h"
 #include "testutil.h"
 

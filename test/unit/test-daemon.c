@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Tests of the daemon's wiring against the in-memory firewall: a burst of alerts costs one
 // store transaction and one firewall commit, the checkpoint committed with the alerts covers
-// them, a restart resumes without acting on an alert twice, and a bad reload changes nothing.
+// them, a restart resumes without acting on an alert twice, a bad reload changes nothing, and a
+// full table (max_bans) refuses new bans.
 #include "daemon.h"
 
 #include <glib/gstdio.h>
@@ -10,6 +11,7 @@
 #include "error.h"
 #include "fw_backends.h"
 #include "store.h"
+#include "store_internal.h"
 #include "testutil.h"
 
 typedef struct {
@@ -140,10 +142,10 @@ stored(Fixture *f, guint *n_bans, guint64 *violations, guint64 *checkpoint)
     *violations = 0;
     for (guint i = 0; i < bans->len; i++)
         *violations += g_array_index(bans, Ban, i).violations;
-    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
-    g_assert_true(store_load_checkpoints(s, cps, NULL, &error));
+    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
+    g_assert_true(store_load_tail_positions(s, cps, NULL, &error));
     g_assert_cmpuint(cps->len, <=, 1);
-    *checkpoint = cps->len ? g_array_index(cps, StoreCheckpoint, 0).offset : 0;
+    *checkpoint = cps->len ? g_array_index(cps, StoreTailPosition, 0).offset : 0;
 }
 
 static guint64
@@ -307,6 +309,42 @@ test_escalation(void)
     fixture_teardown(&f);
 }
 
+/* A full table (max_bans) refuses the policy's new bans through the one decision path: the
+ * firewall holds max_bans entries, and the tracker says "refused" for the others. */
+static void
+test_max_bans(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, "ban_time = 1h\n[daemon]\nmax_bans = 3\n");
+    start_daemon(&f);
+    append_alerts(&f, 0, 5);
+    run_until_read(&f);
+    run_until_installed(&f, 3);
+    stop_daemon(&f);
+
+    StoreOptions so;
+    store_options_init(&so);
+    so.read_only = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Store) s = store_open(f.state, &so, &error);
+    g_assert_no_error(error);
+    static const char *const want[] = {"ban", "ban", "ban", "refused", "refused"};
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        g_autofree char *text = g_strdup_printf("198.18.0.%u", 1 + i);
+        IpAddr a;
+        g_assert_true(ipaddr_parse(text, &a));
+        g_autoptr(GArray) history = g_array_new(FALSE, FALSE, sizeof(StoreViolation));
+        g_assert_true(store_load_history(s, &a, 10, history, &error));
+        g_assert_cmpuint(history->len, ==, 1);
+        g_assert_cmpstr(g_array_index(history, StoreViolation, 0).verdict, ==, want[i]);
+    }
+    guint n_bans;
+    guint64 violations, checkpoint;
+    stored(&f, &n_bans, &violations, &checkpoint);
+    g_assert_cmpuint(n_bans, ==, 3);
+    fixture_teardown(&f);
+}
+
 /* A bad file is refused with its file:line and the running configuration stays; a good one
  * is taken. */
 static void
@@ -385,6 +423,7 @@ main(int argc, char **argv)
     g_test_add_func("/daemon/restart/keeps-threshold-windows", test_restart_keeps_windows);
     g_test_add_func("/daemon/reload/bad-file-kept-out", test_reload);
     g_test_add_func("/daemon/policy/escalation-across-restart", test_escalation);
+    g_test_add_func("/daemon/policy/max-bans-refused", test_max_bans);
     g_test_add_func("/daemon/start/second-daemon-refused", test_second_daemon_refused);
     return g_test_run();
 }

@@ -2,6 +2,7 @@
 // Unit tests for ipaddr: parsing, canonical formatting, prefixes and classes.
 #include "ipaddr.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "error.h"
@@ -208,6 +209,272 @@ test_prefix_hash_table(void)
     g_assert_null(g_hash_table_lookup(t, &q));
 }
 
+/* ---- the readers and the writer against libc's inet_pton() and inet_ntop() ---- */
+
+/* What ipaddr_parse_len() must do with text: inet_pton() for IPv4, then for IPv6 with the
+ * IPv4-mapped form folded to IPv4. */
+static gboolean
+ref_parse(const char *text, gsize len, IpAddr *out)
+{
+    char buf[64];
+    memset(out, 0, sizeof *out);
+    if (len >= sizeof buf || memchr(text, '\0', len))
+        return FALSE;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    if (inet_pton(AF_INET, buf, out->bytes) == 1) {
+        out->family = AF_INET;
+        return TRUE;
+    }
+    if (inet_pton(AF_INET6, buf, out->bytes) != 1) {
+        memset(out, 0, sizeof *out);
+        return FALSE;
+    }
+    static const guint8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    out->family = AF_INET6;
+    if (memcmp(out->bytes, mapped, 12) == 0) {
+        memmove(out->bytes, out->bytes + 12, 4);
+        memset(out->bytes + 4, 0, 12);
+        out->family = AF_INET;
+    }
+    return TRUE;
+}
+
+/* Parses text of exactly len bytes (an exact-size heap copy, so a read past the end is an
+ * ASan error) both ways and requires the same answer and the same bytes. */
+static void
+check_parse_same(const char *text, gsize len)
+{
+    char *copy = g_memdup2(text, len ? len : 1);
+    IpAddr ref, got;
+    gboolean want = ref_parse(copy, len, &ref);
+    gboolean ok = ipaddr_parse_len(copy, len, &got);
+    if (ok != want || memcmp(&ref, &got, sizeof ref) != 0)
+        g_error("'%.*s': ipaddr_parse_len %d, inet_pton %d", (int)len, text, ok, want);
+    g_free(copy);
+}
+
+static const char *const addr_texts[] = {
+    "192.0.2.1",
+    "198.18.0.100",
+    "10.20.30.40",
+    "1.2.3.4",
+    "192.0.2.01",
+    "192.0.2.256",
+    "192.0.2",
+    "192.0.2.1.5",
+    "1.2.3.4x",
+    "01.2.3.4",
+    "1..2.3",
+    "0.0.0.0",
+    "255.255.255.255",
+    "1.2.3.",
+    ".1.2.3",
+    "::",
+    "::1",
+    "1::",
+    "2001:db8::",
+    "2001:db8::1",
+    "2001:0db8:0000:0000:0000:0000:0000:0001",
+    "2001:DB8:0:0:1:0:0:1",
+    "2001:db8:0:1:1:1:1:1",
+    "fe80::1:2:3:4",
+    "::ffff:192.0.2.1",
+    "::ffff:c000:201",
+    "0:0:0:0:0:ffff:c000:0201",
+    "::1.2.3.4",
+    "::102:304",
+    "::0.0.1.2",
+    "1:2:3:4:5:6:7:8",
+    "1:2:3:4:5:6:7::",
+    "::2:3:4:5:6:7:8",
+    "1:2::7:8",
+    "1::8",
+    "a:b:c:d::e",
+    "abcd::ef01:2345:6789",
+    "1:2:3:4:5::8",
+    "1:2:3:4:5:6::8",
+    "1:2:3:4:5:6:7:8:9",
+    "1:2:3:4:5:6:7::8",
+    "1:::2",
+    ":1::2",
+    "1::2:",
+    "12345::",
+    "g::1",
+    "1:2:3:4:5:6:7",
+    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    "2001:db8:0:0:0:0:2:1",
+    "2001:db8::2:1:0:0",
+    "0000:0000:0000:0000:0000:0000:0000:0000",
+    "2001:0db8:0001:0000:0000:0000:0000:0060",
+    "fe80:0000:0000:0000:1d0d:9237:b17c:aafd",
+    "",
+    /* a dotted quad in IPv6 */
+    "1:2:3:4:5:6:1.2.3.4",
+    "1:2:3:4:5:6:7:1.2.3.4",
+    "1:2:3:4:5::1.2.3.4",
+    "1:2:3:4::1.2.3.4",
+    "::1:2:3:4:5:1.2.3.4",
+    "::1:2:3:4:5:6:1.2.3.4",
+    "1::1.2.3.4",
+    "::ffff:1.2.3.4.5",
+    "::ffff:1.2.3",
+    "::ffff:01.2.3.4",
+    "::ffff:1.2.3.256",
+    "::1.2.3.4:1",
+    "::1.2.3.4::",
+    "::12.1.2.3",
+    "::1234.1.2.3",
+    "::ab.1.2.3",
+    "::.1.2.3.4",
+    "1.2.3.4::",
+    ":1.2.3.4",
+    "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+    "0:0:0:0:0:ffff:0.0.0.0",
+    "::ffff:0:1.2.3.4",
+    "64:ff9b::192.0.2.33",
+    /* zones, spaces, signs */
+    "fe80::1%eth0",
+    " ::1",
+    "::1 ",
+    "+1.2.3.4",
+    "1.2.3.4 ",
+    "2001:db8::1/64",
+};
+
+static void
+test_parse_like_inet_pton(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(addr_texts); i++)
+        check_parse_same(addr_texts[i], strlen(addr_texts[i]));
+    /* A NUL inside the text is not an address. */
+    check_parse_same("::1\0", 4);
+    check_parse_same("1.2.3.4\0", 8);
+}
+
+/* Every text of up to six bytes from the characters that matter, and random longer ones built
+ * from address pieces. */
+static void
+test_parse_like_inet_pton_generated(void)
+{
+    static const char alphabet[] = "01f:.9";
+    const gsize k = sizeof alphabet - 1;
+    char t[64];
+    for (gsize len = 0; len <= 6; len++) {
+        gsize total = 1;
+        for (gsize i = 0; i < len; i++)
+            total *= k;
+        for (gsize n = 0; n < total; n++) {
+            gsize v = n;
+            for (gsize i = 0; i < len; i++, v /= k)
+                t[i] = alphabet[v % k];
+            check_parse_same(t, len);
+        }
+    }
+    static const char *const pieces[] = {"0",    "1",   "ff", "FFFF", "12345", "255",     "256",
+                                         "01",   "db8", ":",  "::",   ".",     "1.2.3.4", "0.0",
+                                         "10.1", ":::", "g",  "%",    "ffff"};
+    GRand *rand = g_rand_new_with_seed(5952);
+    for (int round = 0; round < 200000; round++) {
+        gsize len = 0;
+        int parts = g_rand_int_range(rand, 1, 16);
+        for (int i = 0; i < parts; i++) {
+            const char *p = pieces[g_rand_int_range(rand, 0, G_N_ELEMENTS(pieces))];
+            gsize n = strlen(p);
+            if (len + n > 50)
+                break;
+            memcpy(t + len, p, n);
+            len += n;
+        }
+        check_parse_same(t, len);
+    }
+    g_rand_free(rand);
+}
+
+/* ipaddr_format() writes what inet_ntop() writes, and ipaddr_write() the same without a NUL. */
+static void
+check_format_same(const IpAddr *a)
+{
+    char want[INET6_ADDRSTRLEN], got[IPADDR_STRLEN], cursor[IPADDR_STRLEN + 1];
+    g_assert_nonnull(inet_ntop(a->family, a->bytes, want, sizeof want));
+    g_assert_cmpstr(ipaddr_format(a, got), ==, want);
+    memset(cursor, 'x', sizeof cursor);
+    char *end = ipaddr_write(cursor, a);
+    g_assert_cmpuint((gsize)(end - cursor), ==, strlen(want));
+    g_assert_cmpuint((gsize)(end - cursor), <=, IPADDR_TEXT_MAX);
+    g_assert_true(memcmp(cursor, want, strlen(want)) == 0);
+    g_assert_cmpint(*end, ==, 'x');
+}
+
+static void
+test_format_like_inet_ntop(void)
+{
+    /* every IPv6 shape of zero runs, with non-zero groups short and long */
+    for (guint mask = 0; mask < 256; mask++) {
+        for (guint value = 0; value < 3; value++) {
+            IpAddr a = {.family = AF_INET6};
+            for (int g = 0; g < 8; g++) {
+                guint w = (mask >> g & 1) ? (value == 0   ? (guint)g + 1
+                                             : value == 1 ? 0xab0
+                                                          : 0xffff)
+                                          : 0;
+                a.bytes[2 * g] = (guint8)(w >> 8);
+                a.bytes[2 * g + 1] = (guint8)w;
+            }
+            check_format_same(&a);
+        }
+    }
+    /* the IPv4-compatible and IPv4-mapped forms inet_ntop() prints with a dotted quad, and
+     * their neighbours that it does not */
+    static const char *const v6[] = {"::1.2.3.4",      "::ffff:1.2.3.4", "::0.0.1.2",  "::ffff:0:0",
+                                     "::fffe:1.2.3.4", "::1:0:1.2.3.4",  "1::1.2.3.4", "::1"};
+    for (gsize i = 0; i < G_N_ELEMENTS(v6); i++) {
+        IpAddr a = {.family = AF_INET6};
+        g_assert_cmpint(inet_pton(AF_INET6, v6[i], a.bytes), ==, 1);
+        check_format_same(&a);
+    }
+    GRand *rand = g_rand_new_with_seed(4291);
+    for (int round = 0; round < 100000; round++) {
+        IpAddr a = {.family = round % 2 ? AF_INET6 : AF_INET};
+        for (int i = 0; i < (a.family == AF_INET ? 4 : 16); i++) {
+            /* mostly zeros, so zero runs of every length turn up */
+            a.bytes[i] = g_rand_int_range(rand, 0, 3) ? 0 : (guint8)g_rand_int_range(rand, 0, 256);
+        }
+        check_format_same(&a);
+    }
+    g_rand_free(rand);
+    IpAddr none = {0};
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpstr(ipaddr_format(&none, buf), ==, "");
+}
+
+/* The scanners stop at the byte after the address, for callers that split "ADDR:PORT". */
+static void
+test_scan_stops_at_terminator(void)
+{
+    IpAddr a;
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpuint(ipaddr_scan_ipv4("192.0.2.1:80", &a), ==, 9);
+    g_assert_cmpstr(ipaddr_format(&a, buf), ==, "192.0.2.1");
+    g_assert_cmpuint(ipaddr_scan_ipv4("192.0.2.1.5", &a), ==, 0);
+    g_assert_cmpuint(ipaddr_scan_ipv4("192.0.2.1234", &a), ==, 0);
+    guint groups;
+    gboolean compressed;
+    const char *s = "2001:db8::1:80";
+    g_assert_true(ipaddr_scan_ipv6(s, 11, &a, &groups, &compressed));
+    g_assert_cmpstr(ipaddr_format(&a, buf), ==, "2001:db8::1");
+    g_assert_cmpuint(groups, ==, 3);
+    g_assert_true(compressed);
+    s = "2001:0db8:0001:0000:0000:0000:0000:0060:443";
+    g_assert_true(ipaddr_scan_ipv6(s, 39, &a, &groups, &compressed));
+    g_assert_cmpstr(ipaddr_format(&a, buf), ==, "2001:db8:1::60");
+    g_assert_cmpuint(groups, ==, 8);
+    g_assert_false(compressed);
+    g_assert_true(ipaddr_scan_ipv6("::ffff:192.0.2.1", 16, &a, &groups, &compressed));
+    g_assert_cmpint(a.family, ==, AF_INET);
+    g_assert_cmpuint(groups, ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -228,5 +495,10 @@ main(int argc, char **argv)
     g_test_add_func("/ipaddr/compare", test_compare);
     g_test_add_func("/ipprefix/is-valid/invalid", test_prefix_invalid);
     g_test_add_func("/ipaddr/prefix_hash_func/table", test_prefix_hash_table);
+    g_test_add_func("/ipaddr/parse-len/like-inet-pton", test_parse_like_inet_pton);
+    g_test_add_func("/ipaddr/parse-len/like-inet-pton-generated",
+                    test_parse_like_inet_pton_generated);
+    g_test_add_func("/ipaddr/format/like-inet-ntop", test_format_like_inet_ntop);
+    g_test_add_func("/ipaddr/scan/stops-at-terminator", test_scan_stops_at_terminator);
     return g_test_run();
 }

@@ -90,6 +90,34 @@ test_numbers(void)
                     "18446744073709551615,true,false,null]");
 }
 
+/* The cursor form: reserve, write, commit; what is committed is exactly what was written. */
+static void
+test_cursor(void)
+{
+    g_autoptr(GString) out = g_string_new("x");
+    const guint64 nums[] = {0, 9, 10, 65535, G_MAXUINT64};
+    gsize bound = 64 + G_N_ELEMENTS(nums) * (JSON_UINT_BOUND + 1) + JSON_STRING_BOUND(3);
+    char *d = json_reserve(out, bound);
+    d = JSON_WRITE_LIT(d, "{\"n\":[");
+    for (gsize i = 0; i < G_N_ELEMENTS(nums); i++) {
+        if (i)
+            *d++ = ',';
+        d = json_write_uint(d, nums[i]);
+    }
+    d = JSON_WRITE_LIT(d, "],\"p\":");
+    d = json_write_plain_string(d, "11/22-10:00:00.000001");
+    d = JSON_WRITE_LIT(d, ",\"e\":");
+    d = json_write_plain_string(d, "");
+    d = JSON_WRITE_LIT(d, ",\"s\":");
+    d = json_write_string(d, "a\"\n", 3);
+    d = json_write_raw(d, "}", 1);
+    json_commit(out, d);
+    g_assert_cmpstr(out->str, ==,
+                    "x{\"n\":[0,9,10,65535,18446744073709551615],"
+                    "\"p\":\"11/22-10:00:00.000001\",\"e\":\"\",\"s\":\"a\\\"\\n\"}");
+    g_assert_cmpuint(out->len, ==, strlen(out->str));
+}
+
 static void
 test_object(void)
 {
@@ -122,6 +150,7 @@ main(int argc, char **argv)
     g_test_add_func("/json/append_string/null", test_string_null);
     g_test_add_func("/json/append_string/every-byte", test_string_every_byte);
     g_test_add_func("/json/numbers", test_numbers);
+    g_test_add_func("/json/cursor", test_cursor);
     g_test_add_func("/json/object", test_object);
     return g_test_run();
 }

@@ -324,9 +324,10 @@ run_new(const Config *cfg, const OwnAddr *own, guint32 seed)
 {
     Run *r = g_new0(Run, 1);
     r->policy = policy_new(cfg, seed);
-    r->bans = replay_bans_new();
+    r->bans = replay_bans_new(0);
     policy_set_ownaddr(r->policy, own);
     policy_set_ban_lookup(r->policy, run_lookup_cb, r);
+    policy_set_ban_func(r->policy, replay_bans_apply, r->bans);
     return r;
 }
 
@@ -343,7 +344,7 @@ static VerdictAction
 run_feed(Run *r, const Alert *a, gint64 now_us, Verdict *v)
 {
     VerdictAction act = policy_record_alert(r->policy, a, now_us, v);
-    replay_bans_apply(r->bans, v);
+    policy_apply_verdict(r->policy, a, now_us, v);
     return act;
 }
 
@@ -443,6 +444,128 @@ three_offenses(const IpAddr *a, gpointer user_data)
     (void)user_data;
     offenses_calls++;
     return 3;
+}
+
+/* ---- policy_apply_verdict: the one way from a verdict to the ban table ---- */
+
+typedef struct {
+    guint n;
+    PolicyBanOrder last;
+    char prefix[IPADDR_STRLEN];
+    gboolean refuse;
+    /* A fixed view of the table for the lookup: a ban in force on `covering`, when set. */
+    IpPrefix covering;
+    gboolean covering_manual;
+} Table;
+
+static gboolean
+table_ban(const PolicyBanOrder *order, gpointer user_data)
+{
+    Table *t = user_data;
+    t->n++;
+    t->last = *order;
+    ipprefix_format(&order->prefix, t->prefix);
+    return !t->refuse;
+}
+
+static void
+table_lookup(const IpAddr *a, gint64 now_us, PolicyBanInfo *out, gpointer user_data)
+{
+    (void)now_us;
+    Table *t = user_data;
+    if (t->covering.addr.family && ipprefix_contains(&t->covering, a)) {
+        out->banned = TRUE;
+        out->manual = t->covering_manual;
+        out->expires_us = 2000 * G_USEC_PER_SEC;
+        out->prefix = t->covering;
+    }
+}
+
+/* A BAN orders the offender's address for the ban time with the alerts of the window; a
+ * refused one turns the verdict into NONE/refused, and the counts follow. */
+static void
+test_apply_ban_and_refused(void)
+{
+    g_autoptr(Config) cfg = load("[policy]\nthreshold = 2/60s\nban_time = 1h\n");
+    g_autoptr(Policy) p = policy_new(cfg, 1);
+    Table t = {0};
+    policy_set_ban_lookup(p, table_lookup, &t);
+    policy_set_ban_func(p, table_ban, &t);
+    Alert a;
+    make_alert(&a, 1, 100, NULL, 2, "203.0.113.9", "198.51.100.1");
+    gint64 now = 1000 * G_USEC_PER_SEC;
+    Verdict v;
+    policy_record_alert(p, &a, now, &v);
+    g_assert_false(policy_apply_verdict(p, &a, now, &v));
+    g_assert_cmpuint(t.n, ==, 0); /* below the threshold: nothing asked */
+    g_assert_cmpstr(policy_verdict_word(&v), ==, "below_threshold");
+    policy_record_alert(p, &a, now + 1, &v);
+    g_assert_true(policy_apply_verdict(p, &a, now + 1, &v));
+    g_assert_cmpuint(t.n, ==, 1);
+    g_assert_cmpstr(t.prefix, ==, "203.0.113.9");
+    g_assert_cmpint(t.last.duration_s, ==, 3600);
+    g_assert_cmpuint(t.last.alerts, ==, 2);
+    g_assert_cmpstr(t.last.reason, ==, "threshold");
+    g_assert_cmpint(t.last.now_us, ==, now + 1);
+    g_assert_cmpstr(policy_verdict_word(&v), ==, "ban");
+
+    t.refuse = TRUE;
+    make_alert(&a, 1, 100, NULL, 2, "203.0.113.10", "198.51.100.1");
+    policy_record_alert(p, &a, now + 2, &v);
+    policy_record_alert(p, &a, now + 3, &v);
+    g_assert_cmpint(v.action, ==, VERDICT_BAN);
+    g_assert_false(policy_apply_verdict(p, &a, now + 3, &v));
+    g_assert_cmpint(v.action, ==, VERDICT_NONE);
+    g_assert_cmpint(v.reason, ==, POLICY_REASON_REFUSED);
+    g_assert_cmpstr(policy_verdict_word(&v), ==, "refused");
+    const PolicyStats *st = policy_stats(p);
+    g_assert_cmpuint(st->bans, ==, 1);
+    g_assert_cmpuint(st->reasons[POLICY_REASON_THRESHOLD], ==, 1);
+    g_assert_cmpuint(st->reasons[POLICY_REASON_REFUSED], ==, 1);
+}
+
+/* A violation inside a network an operator banned is counted into that network's ban (one
+ * second, which never shortens it); an extension goes to the covering ban too. */
+static void
+test_apply_covering(void)
+{
+    g_autoptr(Config) cfg = load("[policy]\nban_time = 1h\nextend = 5m\n");
+    g_autoptr(Policy) p = policy_new(cfg, 1);
+    Table t = {0};
+    g_autoptr(GError) error = NULL;
+    g_assert_true(ipprefix_parse("203.0.113.0/24", &t.covering, &error));
+    t.covering_manual = TRUE;
+    policy_set_ban_lookup(p, table_lookup, &t);
+    policy_set_ban_func(p, table_ban, &t);
+    Alert a;
+    make_alert(&a, 1, 100, "scan", 2, "203.0.113.50", "198.51.100.1");
+    gint64 now = 1000 * G_USEC_PER_SEC;
+    Verdict v;
+    policy_record_alert(p, &a, now, &v);
+    g_assert_cmpint(v.reason, ==, POLICY_REASON_ALREADY_BANNED);
+    g_assert_true(policy_apply_verdict(p, &a, now, &v));
+    g_assert_cmpstr(t.prefix, ==, "203.0.113.0/24");
+    g_assert_cmpint(t.last.duration_s, ==, 1);
+    g_assert_cmpuint(t.last.alerts, ==, 1);
+    g_assert_cmpstr(t.last.reason, ==, "already_banned");
+    g_assert_cmpstr(t.last.msg, ==, "scan");
+    g_assert_cmpstr(policy_verdict_word(&v), ==, "already_banned");
+
+    /* Not manual: the covering ban is extended, on its own prefix. */
+    t.covering_manual = FALSE;
+    policy_record_alert(p, &a, now, &v);
+    g_assert_cmpint(v.action, ==, VERDICT_EXTEND);
+    g_assert_true(policy_apply_verdict(p, &a, now, &v));
+    g_assert_cmpstr(t.prefix, ==, "203.0.113.0/24");
+    g_assert_cmpint(t.last.duration_s, ==, (v.expires_us - now) / G_USEC_PER_SEC);
+    g_assert_cmpstr(policy_verdict_word(&v), ==, "extend");
+
+    /* Without a ban func nothing is asked and nothing changes. */
+    policy_set_ban_func(p, NULL, NULL);
+    guint before = t.n;
+    policy_record_alert(p, &a, now, &v);
+    g_assert_false(policy_apply_verdict(p, &a, now, &v));
+    g_assert_cmpuint(t.n, ==, before);
 }
 
 /* The count of earlier bans is asked for only when an alert is about to ban, and it sets the
@@ -775,5 +898,7 @@ main(int argc, char **argv)
     g_test_add_func("/policy/check_address/own-and-whitelist", test_check_address);
     g_test_add_func("/policy/reason_name/stable", test_names);
     g_test_add_func("/policy/ban_duration/escalation-cap", test_duration);
+    g_test_add_func("/policy/apply_verdict/ban-and-refused", test_apply_ban_and_refused);
+    g_test_add_func("/policy/apply_verdict/covering-network", test_apply_covering);
     return g_test_run();
 }

@@ -104,7 +104,7 @@ test_alert_time_invalid(void)
     g_assert_cmpint(got, ==, 42);
 }
 
-/* ---- replay_offender ---- */
+/* ---- policy_offender, as replay shows it ---- */
 
 static const char offender_conf[] = "[policy]\n"
                                     "swap_marker = BLOCKED DESTINATION\n"
@@ -150,7 +150,7 @@ test_offender(gconstpointer data)
     }
     IpAddr got;
     gboolean dst = !c->want_dst;
-    gboolean ok = replay_offender(cfg, &a, &got, &dst);
+    gboolean ok = policy_offender(cfg, &a, &got, &dst);
     if (!c->want) {
         g_assert_false(ok);
         g_assert_cmpint(got.family, ==, 0);
@@ -172,60 +172,128 @@ addr(const char *text)
     return a;
 }
 
+static IpPrefix
+prefix(const char *text)
+{
+    IpPrefix p;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(ipprefix_parse(text, &p, &error));
+    return p;
+}
+
+/* An order as policy_apply_verdict() makes them: duration in seconds from now_us. */
+static gboolean
+order(ReplayBans *b, const char *pfx, gint64 now_us, gint64 duration_s)
+{
+    PolicyBanOrder o = {.now_us = now_us, .prefix = prefix(pfx), .duration_s = duration_s};
+    return replay_bans_apply(&o, b);
+}
+
 static void
 test_bans_table(void)
 {
-    g_autoptr(ReplayBans) b = replay_bans_new();
+    g_autoptr(ReplayBans) b = replay_bans_new(0);
     IpAddr a = addr("203.0.113.7"), other = addr("2001:db8::7");
     PolicyBanInfo info = {0};
     replay_bans_lookup(&a, 1000, &info, b);
     g_assert_false(info.banned);
     g_assert_cmpuint(info.offenses, ==, 0);
-
-    Verdict none = {.action = VERDICT_NONE, .offender = a, .expires_us = 99999};
-    replay_bans_apply(b, &none);
     g_assert_cmpuint(replay_bans_addresses(b), ==, 0);
 
-    Verdict ban = {.action = VERDICT_BAN, .offender = a, .expires_us = 5000};
-    replay_bans_apply(b, &ban);
+    g_assert_true(order(b, "203.0.113.7", 0, 5));
     g_assert_cmpuint(replay_bans_addresses(b), ==, 1);
     memset(&info, 0, sizeof info);
-    replay_bans_lookup(&a, 4999, &info, b);
+    replay_bans_lookup(&a, 5 * US - 1, &info, b);
     g_assert_true(info.banned);
     g_assert_false(info.manual);
-    g_assert_cmpint(info.expires_us, ==, 5000);
+    g_assert_cmpint(info.expires_us, ==, 5 * US);
     g_assert_cmpuint(info.offenses, ==, 1);
+    char buf[IPADDR_STRLEN];
+    g_assert_cmpstr(ipprefix_format(&info.prefix, buf), ==, "203.0.113.7");
 
-    /* An extension moves the expiry later, never earlier. */
-    Verdict ext = {.action = VERDICT_EXTEND, .offender = a, .expires_us = 6000};
-    replay_bans_apply(b, &ext);
-    ext.expires_us = 5500;
-    replay_bans_apply(b, &ext);
+    /* An order on a ban in force moves its expiry later, never earlier. */
+    g_assert_true(order(b, "203.0.113.7", 1 * US, 5));
+    g_assert_true(order(b, "203.0.113.7", 2 * US, 1));
     memset(&info, 0, sizeof info);
-    replay_bans_lookup(&a, 5999, &info, b);
+    replay_bans_lookup(&a, 6 * US - 1, &info, b);
     g_assert_true(info.banned);
-    g_assert_cmpint(info.expires_us, ==, 6000);
+    g_assert_cmpint(info.expires_us, ==, 6 * US);
     g_assert_cmpuint(info.offenses, ==, 1);
 
     /* Expired at its expiry time; the offense stays counted. */
     memset(&info, 0, sizeof info);
-    replay_bans_lookup(&a, 6000, &info, b);
+    replay_bans_lookup(&a, 6 * US, &info, b);
     g_assert_false(info.banned);
     g_assert_cmpint(info.expires_us, ==, 0);
     g_assert_cmpuint(info.offenses, ==, 1);
 
-    ban.expires_us = 9000;
-    replay_bans_apply(b, &ban);
+    g_assert_true(order(b, "203.0.113.7", 7 * US, 2));
     memset(&info, 0, sizeof info);
-    replay_bans_lookup(&a, 7000, &info, b);
+    replay_bans_lookup(&a, 8 * US, &info, b);
     g_assert_true(info.banned);
     g_assert_cmpuint(info.offenses, ==, 2);
 
     memset(&info, 0, sizeof info);
-    replay_bans_lookup(&other, 7000, &info, b);
+    replay_bans_lookup(&other, 8 * US, &info, b);
     g_assert_false(info.banned);
     g_assert_cmpuint(info.offenses, ==, 0);
     g_assert_cmpuint(replay_bans_addresses(b), ==, 1);
+}
+
+/* max_bans counts the bans in force, manual ones included: a new one is refused while the
+ * table is full, an order on a ban in force is not, and an expiry makes room. */
+static void
+test_bans_full(void)
+{
+    g_autoptr(ReplayBans) t = replay_bans_new(3);
+    IpPrefix net = prefix("198.51.100.0/24");
+    replay_bans_add_manual(t, &net, 0);
+    g_assert_true(order(t, "203.0.113.1", 0, 10));
+    g_assert_true(order(t, "203.0.113.2", 0, 20));
+    g_assert_false(order(t, "203.0.113.3", 1 * US, 10));
+    g_assert_true(order(t, "203.0.113.1", 2 * US, 30)); /* in force: extended, not refused */
+    g_assert_false(order(t, "203.0.113.3", 19 * US, 10));
+    g_assert_true(order(t, "203.0.113.3", 20 * US, 10)); /* 203.0.113.2 ended at 20 s */
+    g_assert_false(order(t, "203.0.113.4", 21 * US, 10));
+    g_assert_cmpuint(replay_bans_addresses(t), ==, 3);
+}
+
+/* An operator's network ban covers its addresses: the most specific ban in force wins, it is
+ * manual, and the lookup names its prefix (where policy_apply_verdict() counts violations). */
+static void
+test_bans_covering(void)
+{
+    g_autoptr(ReplayBans) b = replay_bans_new(0);
+    IpPrefix wide = prefix("203.0.113.0/24"), narrow = prefix("203.0.113.0/28");
+    replay_bans_add_manual(b, &wide, 0);
+    replay_bans_add_manual(b, &narrow, 100 * US);
+    char buf[IPADDR_STRLEN];
+    IpAddr in_narrow = addr("203.0.113.5"), in_wide = addr("203.0.113.77");
+    PolicyBanInfo info = {0};
+    replay_bans_lookup(&in_narrow, 0, &info, b);
+    g_assert_true(info.banned && info.manual);
+    g_assert_cmpint(info.expires_us, ==, 100 * US);
+    g_assert_cmpstr(ipprefix_format(&info.prefix, buf), ==, "203.0.113.0/28");
+    memset(&info, 0, sizeof info);
+    replay_bans_lookup(&in_wide, 0, &info, b);
+    g_assert_true(info.banned && info.manual);
+    g_assert_cmpint(info.expires_us, ==, 0); /* permanent */
+    g_assert_cmpstr(ipprefix_format(&info.prefix, buf), ==, "203.0.113.0/24");
+    /* The narrow one ends; the wide one still covers. */
+    memset(&info, 0, sizeof info);
+    replay_bans_lookup(&in_narrow, 100 * US, &info, b);
+    g_assert_cmpstr(ipprefix_format(&info.prefix, buf), ==, "203.0.113.0/24");
+    /* A policy ban of the address itself is more specific. */
+    g_assert_true(order(b, "203.0.113.5", 100 * US, 60));
+    memset(&info, 0, sizeof info);
+    replay_bans_lookup(&in_narrow, 101 * US, &info, b);
+    g_assert_true(info.banned);
+    g_assert_false(info.manual);
+    g_assert_cmpstr(ipprefix_format(&info.prefix, buf), ==, "203.0.113.5");
+    IpAddr outside = addr("198.51.100.1");
+    memset(&info, 0, sizeof info);
+    replay_bans_lookup(&outside, 0, &info, b);
+    g_assert_false(info.banned);
 }
 
 /* The policy driven over the table as replay drives it: one alert per ban (threshold 1),
@@ -243,8 +311,9 @@ test_bans_policy(void)
     g_autoptr(Config) cfg = config_load_string(conf, "/etc/t.conf", &error);
     g_assert_no_error(error);
     g_autoptr(Policy) p = policy_new(cfg, 1);
-    g_autoptr(ReplayBans) b = replay_bans_new();
+    g_autoptr(ReplayBans) b = replay_bans_new(0);
     policy_set_ban_lookup(p, replay_bans_lookup, b);
+    policy_set_ban_func(p, replay_bans_apply, b);
     Alert a;
     parse_alert(FAST("1", "x", "203.0.113.7:1", "192.0.2.1:2"), &a);
 
@@ -264,7 +333,7 @@ test_bans_policy(void)
     for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
         Verdict v;
         policy_record_alert(p, &a, steps[i].at, &v);
-        replay_bans_apply(b, &v);
+        policy_apply_verdict(p, &a, steps[i].at, &v);
         g_assert_cmpint(v.action, ==, steps[i].action);
         g_assert_cmpint(v.duration_us, ==, steps[i].duration);
         g_assert_cmpint(v.expires_us, ==, steps[i].expires);
@@ -409,6 +478,8 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &offender_cases[i], test_offender);
     }
     g_test_add_func("/replay/bans/table", test_bans_table);
+    g_test_add_func("/replay/bans/full", test_bans_full);
+    g_test_add_func("/replay/bans/covering", test_bans_covering);
     g_test_add_func("/replay/bans/policy-escalation", test_bans_policy);
     for (gsize i = 0; i < G_N_ELEMENTS(out_cases); i++) {
         g_autofree char *path = g_strdup_printf("/replay/append/%s", out_cases[i].name);

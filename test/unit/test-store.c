@@ -2,6 +2,7 @@
 // Unit tests for the SQLite store: schema and migrations, round trips, the atomicity of a
 // turn's commit, retention, tolerant loading and read-only mode.
 #include "store.h"
+#include "store_internal.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -586,7 +587,7 @@ test_checkpoints(Fixture *f, gconstpointer data)
 {
     (void)data;
     g_autoptr(GError) error = NULL;
-    StoreCheckpoint a, b;
+    StoreTailPosition a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     g_strlcpy(a.path, "/var/log/snort/alert", sizeof a.path);
@@ -601,23 +602,23 @@ test_checkpoints(Fixture *f, gconstpointer data)
     b.ino = 88;
     b.offset = 0;
     b.fingerprint_len = 0;
-    store_put_checkpoint(f->store, &a);
-    store_put_checkpoint(f->store, &b);
+    store_put_tail_position(f->store, &a);
+    store_put_tail_position(f->store, &b);
     g_assert_true(store_commit(f->store, &error));
     /* A newer checkpoint for the same path replaces the old one. */
     b.offset = 4096;
     b.fingerprint_len = 3;
     memcpy(b.fingerprint, "abc", 3);
-    store_put_checkpoint(f->store, &b);
+    store_put_tail_position(f->store, &b);
     g_assert_true(store_commit(f->store, &error));
 
     reopen(f);
-    g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
-    g_assert_true(store_load_checkpoints(f->store, out, NULL, &error));
+    g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
+    g_assert_true(store_load_tail_positions(f->store, out, NULL, &error));
     g_assert_cmpuint(out->len, ==, 2);
     for (guint i = 0; i < out->len; i++) {
-        const StoreCheckpoint *cp = &g_array_index(out, StoreCheckpoint, i);
-        const StoreCheckpoint *want = strcmp(cp->path, a.path) == 0 ? &a : &b;
+        const StoreTailPosition *cp = &g_array_index(out, StoreTailPosition, i);
+        const StoreTailPosition *want = strcmp(cp->path, a.path) == 0 ? &a : &b;
         g_assert_cmpstr(cp->path, ==, want->path);
         g_assert_cmpuint(cp->dev, ==, want->dev);
         g_assert_cmpuint(cp->ino, ==, want->ino);
@@ -639,11 +640,11 @@ queue_turn(Store *store, const char *checkpoint_path)
         StoreViolation v = make_violation("203.0.113.50", 1000 + i, 1);
         g_assert_true(store_add_violation(store, &v));
     }
-    StoreCheckpoint cp;
+    StoreTailPosition cp;
     memset(&cp, 0, sizeof cp);
     g_strlcpy(cp.path, checkpoint_path, sizeof cp.path);
     cp.offset = 1234;
-    store_put_checkpoint(store, &cp);
+    store_put_tail_position(store, &cp);
 }
 
 static void
@@ -722,7 +723,7 @@ static void
 test_commit_wal_checkpoint(Fixture *f, gconstpointer data)
 {
     (void)data;
-    g_assert_cmpuint(store_checkpoints_done(f->store), ==, 0);
+    g_assert_cmpuint(store_wal_checkpoints_done(f->store), ==, 0);
     gint64 rows = 0;
     for (guint turn = 0; turn < 6; turn++) {
         for (guint i = 0; i < 3000; i++, rows++) {
@@ -735,9 +736,9 @@ test_commit_wal_checkpoint(Fixture *f, gconstpointer data)
         g_assert_no_error(error);
     }
     gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    while (store_checkpoints_done(f->store) == 0 && g_get_monotonic_time() < deadline)
+    while (store_wal_checkpoints_done(f->store) == 0 && g_get_monotonic_time() < deadline)
         g_usleep(1000);
-    g_assert_cmpuint(store_checkpoints_done(f->store), >=, 1);
+    g_assert_cmpuint(store_wal_checkpoints_done(f->store), >=, 1);
     g_assert_cmpint(count_rows(f->db_path, "tracker"), ==, rows);
     reopen(f);
     g_assert_cmpint(count_rows(f->db_path, "tracker"), ==, rows);
@@ -1071,10 +1072,10 @@ test_load_tolerant(Fixture *f, gconstpointer data)
     g_assert_cmpuint(test_log_count("*skipped*"), ==, 1);
     test_log_assert("store: *: skipped 4 invalid rows in bans");
 
-    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreCheckpoint));
-    g_assert_true(store_load_checkpoints(f->store, cps, &skipped, &error));
+    g_autoptr(GArray) cps = g_array_new(FALSE, FALSE, sizeof(StoreTailPosition));
+    g_assert_true(store_load_tail_positions(f->store, cps, &skipped, &error));
     g_assert_cmpuint(cps->len, ==, 1);
-    g_assert_cmpstr(g_array_index(cps, StoreCheckpoint, 0).path, ==, "/var/log/b");
+    g_assert_cmpstr(g_array_index(cps, StoreTailPosition, 0).path, ==, "/var/log/b");
     g_assert_cmpuint(skipped, ==, 1);
     test_log_assert("store: *: skipped 1 invalid row in checkpoints");
 }

@@ -2,6 +2,7 @@
 // Unit tests for the interned string pool: one copy per text, counted references, the last
 // unref freeing it.
 #include "strpool.h"
+#include "strpool_internal.h"
 
 #include <string.h>
 
