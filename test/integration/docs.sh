@@ -53,7 +53,7 @@ ini_keys() {
         line ~ /^\[/ {
             s = line; sub(/^\[/, "", s); sub(/[] \t].*$/, "", s); section = s; next
         }
-        line ~ /^[a-z_]+[ \t]*=/ && section != "" {
+        line ~ /^[a-z_][a-z0-9_]*[ \t]*=/ && section != "" {
             k = line; sub(/[ \t]*=.*$/, "", k); print section " " k
         }' "$1" | sort -u
 }
