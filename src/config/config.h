@@ -112,6 +112,7 @@ typedef struct {
         GArray *home_net;          /* IpPrefix; empty: every alert counts */
         GArray *protect;           /* IpPrefix */
         guint min_prefix4, min_prefix6; /* manual bans of wider networks need --force */
+        guint ipv6_prefix;         /* IPv6 offenders are banned by this prefix; 128: alone */
     } policy;
 
     struct {

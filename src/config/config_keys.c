@@ -148,6 +148,9 @@ const ConfigKey config_keys[] = {
      .max = 32, .def = "16", .doc = "Shortest IPv4 prefix a manual ban takes without --force."},
     {POLICY, "min_prefix6", &config_value_uint, CFG_FIELD(guint, policy.min_prefix6), .min = 1,
      .max = 128, .def = "48", .doc = "Shortest IPv6 prefix a manual ban takes without --force."},
+    {POLICY, "ipv6_prefix", &config_value_uint, CFG_FIELD(guint, policy.ipv6_prefix), .min = 32,
+     .max = 128, .def = "128",
+     .doc = "Length of the network an IPv6 offender is banned by; 128: the address alone."},
 
     {WHITELIST, "address", &config_value_prefixes, CFG_FIELD(GArray *, whitelist.addresses),
      .def = "", .doc = "Addresses or networks never banned."},
@@ -166,7 +169,7 @@ const ConfigKey config_keys[] = {
      .max = FW_CHAIN_MAX, .def = "ALERTBAN",
      .doc = "The chain (and name of the sets) alertban owns."},
     {FIREWALL, "hooks", &config_value_hooks, 0, .def = "INPUT",
-     .doc = "Built-in chains that jump to ours: INPUT, FORWARD, OUTPUT."},
+     .doc = "Where packets meet our chain: INPUT, FORWARD, OUTPUT, PREROUTING (raw), DOCKER-USER."},
     {FIREWALL, "action", &config_value_choice, CFG_ENUM(firewall.action), .choices = action_choices,
      .def = "drop", .doc = "What happens to a banned address's packets: drop or reject."},
     {FIREWALL, "direction", &config_value_choice, CFG_ENUM(firewall.direction),

@@ -882,16 +882,22 @@ chain_parse(const ConfigKey *key, void *base, const char *text, const char *dir,
 
 const ConfigValueType config_value_chain = {.parse = chain_parse, .format = text_buf_format};
 
-/* [firewall] hooks: a repeatable list of INPUT, FORWARD and OUTPUT into the FwConfig. */
+/* [firewall] hooks: a repeatable list into the FwConfig of INPUT, FORWARD, OUTPUT (filter),
+ * PREROUTING (raw: before conntrack and DNAT) and DOCKER-USER (Docker's filter chain). */
 static gboolean
 hooks_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)
 {
     (void)key, (void)dir;
+    static const char *const known[] = {"INPUT",      "FORWARD",     "OUTPUT",
+                                        "PREROUTING", "DOCKER-USER", NULL};
     FwConfig *fw = &((Config *)base)->firewall;
     g_auto(GStrv) items = split_list(text);
     for (char **it = items; *it; it++) {
-        if (strcmp(*it, "INPUT") != 0 && strcmp(*it, "FORWARD") != 0 && strcmp(*it, "OUTPUT") != 0)
-            return bad_value(error, "expected INPUT, FORWARD or OUTPUT, got '%s'", *it);
+        if (!g_strv_contains(known, *it))
+            return bad_value(error,
+                             "expected INPUT, FORWARD, OUTPUT, PREROUTING or DOCKER-USER, got "
+                             "'%s'",
+                             *it);
         for (guint i = 0; i < fw->n_hooks; i++) {
             if (strcmp(fw->hooks[i], *it) == 0)
                 return bad_value(error, "'%s' is listed twice", *it);
@@ -901,7 +907,8 @@ hooks_parse(const ConfigKey *key, void *base, const char *text, const char *dir,
         g_strlcpy(fw->hooks[fw->n_hooks++], *it, FW_CHAIN_MAX);
     }
     if (fw->n_hooks == 0)
-        return bad_value(error, "expected at least one of INPUT, FORWARD, OUTPUT");
+        return bad_value(
+            error, "expected at least one of INPUT, FORWARD, OUTPUT, PREROUTING, DOCKER-USER");
     return TRUE;
 }
 

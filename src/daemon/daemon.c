@@ -147,7 +147,7 @@ lookup_offenses(const IpAddr *a, gpointer user_data)
 {
     Daemon *d = user_data;
     IpPrefix p;
-    ipprefix_from_addr(a, &p);
+    policy_ban_prefix(d->policy, a, &p);
     return bans_prior_bans(d->bans, &p);
 }
 

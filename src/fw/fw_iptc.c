@@ -38,15 +38,17 @@
 /* What the iptables backend and the ipset backend's rules both run on. */
 typedef struct {
     FwConfig cfg;
-    FwIptcChains chains;
+    FwIptcChains tables[FW_IPTC_N_TABLES];
+    FwIptcTable primary; /* the table whose source chain list() reads and n_rules counts */
     FwIptcStats last;
     guint rules[2]; /* last known address rules per family */
     gboolean warned_many;
-    /* Per family: this handle has made or seen our chain (ensure, apply, reconcile), so finding
-     * it missing later means someone deleted it. Cleared by flush. */
-    gboolean chain_known[2];
-    gboolean told_where; /* the "where to look" line is logged once */
-    gboolean lock_nowait; /* one try at the lock, ALERTBAN_ERROR_BUSY when it is held */
+    /* Per family and table: this handle has made or seen our chain (ensure, apply,
+     * reconcile), so finding it missing later means someone deleted it. Cleared by flush. */
+    gboolean chain_known[2][FW_IPTC_N_TABLES];
+    gboolean told_where;     /* the "where to look" line is logged once */
+    gboolean warned_missing; /* a missing hook chain was reported (until it appears) */
+    gboolean lock_nowait;    /* one try at the lock, ALERTBAN_ERROR_BUSY when it is held */
 } Iptc;
 
 typedef struct {
@@ -180,17 +182,17 @@ op_name(FwIptcOp op)
 /* A failed iptc_init with these means the kernel has no legacy tables at all (only
  * nf_tables): say that rather than libiptc's "Table does not exist". */
 static void
-explain_init_error(const FwIptcFamily *fam, int err, GError **error)
+explain_init_error(const FwIptcFamily *fam, const char *table, int err, GError **error)
 {
     if (err != ENOPROTOOPT && err != ENOENT)
         return;
     g_clear_error(error);
     g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                "the kernel offers no legacy %s filter table (%s): this backend needs the "
-                "legacy %s and %s modules (the ipset backend too); on a kernel with nf_tables "
+                "the kernel offers no legacy %s %s table (%s): this backend needs the "
+                "legacy %s and %s%s modules (the ipset backend too); on a kernel with nf_tables "
                 "only, use backend = nftables",
-                fam->name, g_strerror(err), fam->af == AF_INET ? "ip_tables" : "ip6_tables",
-                fam->af == AF_INET ? "iptable_filter" : "ip6table_filter");
+                fam->name, table, g_strerror(err), fam->af == AF_INET ? "ip_tables" : "ip6_tables",
+                fam->af == AF_INET ? "iptable_" : "ip6table_", table);
 }
 
 typedef struct {
@@ -201,19 +203,37 @@ typedef struct {
     gsize n_desired;
     GArray *list_out;
     FwReconcileStats stats;
+    guint missing_hooks;
+    char missing_hook[FW_CHAIN_MAX];
+    const char *missing_family;
 } Request;
 
-/* Runs one family's transaction, retrying EAGAIN and EINVAL from the commit. */
+/* Whether the kernel has made this legacy table in this network namespace. Reading the list
+ * rather than asking for the table matters: asking makes it (and registers its hooks, a cost
+ * on every packet) where no one uses it. */
 static gboolean
-run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwIptcStats *st,
-           GError **error)
+table_exists(const FwIptcFamily *fam, const char *table)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(fam->names_file, &text, NULL, NULL))
+        return FALSE;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    return g_strv_contains((const char *const *)lines, table);
+}
+
+/* Runs one family's transaction on one table, retrying EAGAIN and EINVAL from the commit.
+ * op is rq->op, or FW_IPTC_OP_FLUSH to clear a table the configuration does not use. */
+static gboolean
+run_family(Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, Request *rq, GArray *changes,
+           GArray *desired, FwIptcStats *st, GError **error)
 {
     const FwIptcFamily *fam = families[fi];
+    const FwIptcChains *ch = &f->tables[ti];
     for (guint attempt = 1;; attempt++) {
         FwIptcTxn txn = {
             .cfg = &f->cfg,
-            .chains = &f->chains,
-            .op = rq->op,
+            .chains = ch,
+            .op = op,
             .changes = (const FwChange *)changes->data,
             .n_changes = changes->len,
             .desired = (const IpPrefix *)desired->data,
@@ -221,11 +241,10 @@ run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwI
             .list_out = rq->list_out,
             .set_index = IPSET_INVALID_ID,
         };
-        if (f->chains.set_mode) {
+        if (ch->set_mode) {
             /* Looked up on each attempt: a set re-created by hand gets a new index. */
             GError *lerr = NULL;
-            if (!set_index_lookup(f->chains.set[fi], &txn.set_index, &lerr) &&
-                rq->op == FW_IPTC_OP_FLUSH) {
+            if (!set_index_lookup(ch->set[fi], &txn.set_index, &lerr) && op == FW_IPTC_OP_FLUSH) {
                 /* No ip_set in the kernel: no rule can match a set, nothing of ours is there. */
                 g_clear_error(&lerr);
                 txn.set_index = IPSET_INVALID_ID;
@@ -233,11 +252,11 @@ run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwI
                 g_propagate_prefixed_error(error, lerr, "fw-iptc: %s: ", op_name(rq->op));
                 return FALSE;
             }
-            if (txn.set_index == IPSET_INVALID_ID && rq->op != FW_IPTC_OP_FLUSH) {
+            if (txn.set_index == IPSET_INVALID_ID && op != FW_IPTC_OP_FLUSH) {
                 g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
                             "fw-iptc: %s: ipset %s does not exist (destroyed by hand?), so no "
                             "rule can match it",
-                            op_name(rq->op), f->chains.set[fi]);
+                            op_name(rq->op), ch->set[fi]);
                 return FALSE;
             }
         }
@@ -246,25 +265,28 @@ run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwI
         st->commit_us += txn.commit_us;
         if (ok) {
             st->commits += txn.committed ? 1 : 0;
-            if (rq->op != FW_IPTC_OP_FLUSH)
-                f->rules[fi] = txn.n_rules;
-            else
-                f->rules[fi] = 0;
+            if (ti == f->primary)
+                f->rules[fi] = op != FW_IPTC_OP_FLUSH ? txn.n_rules : 0;
             rq->stats.added += txn.stats.added;
             rq->stats.removed += txn.stats.removed;
             rq->stats.duplicates += txn.stats.duplicates;
             rq->stats.hooks_fixed += txn.stats.hooks_fixed;
-            gboolean known = f->chain_known[fi];
-            f->chain_known[fi] =
-                rq->op != FW_IPTC_OP_FLUSH && (rq->op != FW_IPTC_OP_LIST || f->chain_known[fi]);
-            if (rq->op == FW_IPTC_OP_APPLY && txn.src_created && known) {
+            if (op == FW_IPTC_OP_FLUSH && rq->op != FW_IPTC_OP_FLUSH && txn.committed)
+                rq->stats.hooks_fixed++; /* a table this configuration leaves, cleared */
+            if (txn.missing_hooks && rq->missing_hooks++ == 0) {
+                g_strlcpy(rq->missing_hook, txn.missing_hook, sizeof rq->missing_hook);
+                rq->missing_family = fam->name;
+            }
+            gboolean known = f->chain_known[fi][ti];
+            f->chain_known[fi][ti] = op != FW_IPTC_OP_FLUSH && (op != FW_IPTC_OP_LIST || known);
+            if (op == FW_IPTC_OP_APPLY && txn.src_created && known) {
                 /* Someone deleted our chain, and the bans in it: the batch is in, but only a
                  * reconcile can bring the rest back, and callers reconcile after an error. */
                 g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL,
-                            "fw-iptc: apply: chain %s was missing from the %s filter table "
+                            "fw-iptc: apply: chain %s was missing from the %s %s table "
                             "(deleted by hand?); re-created with this batch, a reconcile must "
                             "restore the other bans",
-                            f->chains.src, fam->name);
+                            ch->src, fam->name, ch->table);
                 return FALSE;
             }
             return TRUE;
@@ -272,14 +294,14 @@ run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwI
         if ((txn.commit_errno == EAGAIN || txn.commit_errno == EINVAL) &&
             attempt < COMMIT_ATTEMPTS) {
             st->retries++;
-            g_debug("fw-iptc: %s commit met a concurrent change (%s); retrying", fam->name,
-                    g_strerror(txn.commit_errno));
+            g_debug("fw-iptc: %s %s commit met a concurrent change (%s); retrying", fam->name,
+                    ch->table, g_strerror(txn.commit_errno));
             g_usleep((gulong)g_random_int_range(RETRY_PAUSE_MIN_US,
                                                 RETRY_PAUSE_MIN_US << MIN(attempt, 6u)));
             continue;
         }
         if (txn.init_errno)
-            explain_init_error(fam, txn.init_errno, &err);
+            explain_init_error(fam, ch->table, txn.init_errno, &err);
         if (txn.commit_errno)
             g_prefix_error(&err, "after %u attempts: ", attempt);
         g_propagate_prefixed_error(error, g_steal_pointer(&err), "fw-iptc: %s: ", op_name(rq->op));
@@ -287,9 +309,34 @@ run_family(Iptc *f, guint fi, Request *rq, GArray *changes, GArray *desired, FwI
     }
 }
 
-/* Splits the request by family, takes the lock (not for list), runs each family that has
- * something to do, and records the cost. Every family is tried even when one fails, so a
- * broken IPv6 table does not hold IPv4 bans back; the error names every failure. */
+/* What one operation does to table ti: the operation itself where the configuration uses
+ * the table; where it does not, a flush (by ensure, reconcile and flush) when the kernel has
+ * the table, so a hook dropped from the configuration leaves nothing behind; else nothing
+ * (returns FALSE). list reads the primary table only. */
+static gboolean
+table_op(const Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, FwIptcOp *out)
+{
+    const FwIptcChains *ch = &f->tables[ti];
+    *out = op;
+    switch (op) {
+    case FW_IPTC_OP_LIST:
+        return ti == f->primary;
+    case FW_IPTC_OP_APPLY:
+        return ch->used;
+    case FW_IPTC_OP_ENSURE:
+    case FW_IPTC_OP_RECONCILE:
+    case FW_IPTC_OP_FLUSH:
+        if (ch->used)
+            return TRUE;
+        *out = FW_IPTC_OP_FLUSH;
+        return table_exists(families[fi], ch->table);
+    }
+    return FALSE;
+}
+
+/* Splits the request by family, takes the lock (not for list), runs each family and table
+ * that has something to do, and records the cost. Every family is tried even when one fails,
+ * so a broken IPv6 table does not hold IPv4 bans back; the error names every failure. */
 static gboolean
 run_request(Iptc *f, Request *rq, GError **error)
 {
@@ -331,10 +378,15 @@ run_request(Iptc *f, Request *rq, GError **error)
     for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
         if (rq->op == FW_IPTC_OP_APPLY && changes[fi]->len == 0)
             continue;
-        GError *err = NULL;
-        if (!run_family(f, fi, rq, changes[fi], desired[fi], &st, &err)) {
+        for (guint ti = 0; ti < FW_IPTC_N_TABLES; ti++) {
+            FwIptcOp op;
+            if (!table_op(f, fi, ti, rq->op, &op))
+                continue;
+            GError *err = NULL;
+            if (run_family(f, fi, ti, op, rq, changes[fi], desired[fi], &st, &err))
+                continue;
             if (first) {
-                /* Both families failed: one error that says both. */
+                /* More than one failed: one error that says each. */
                 GError *both = g_error_new(ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s; and %s",
                                            first->message, err->message);
                 g_error_free(err);
@@ -353,14 +405,27 @@ run_request(Iptc *f, Request *rq, GError **error)
     st.rules = f->rules[0] + f->rules[1];
     st.duration_us = g_get_monotonic_time() - start;
     f->last = st;
-    if (ok && !f->told_where && !f->chains.set_mode &&
-        (rq->op == FW_IPTC_OP_ENSURE || rq->op == FW_IPTC_OP_RECONCILE)) {
+    gboolean full = rq->op == FW_IPTC_OP_ENSURE || rq->op == FW_IPTC_OP_RECONCILE;
+    if (ok && full && rq->missing_hooks > 0 && !f->warned_missing) {
+        f->warned_missing = TRUE;
+        g_warning("fw-iptc: hook chain %s does not exist in the legacy %s filter table: bans do "
+                  "not apply to its traffic until it does (its owner, such as Docker, makes "
+                  "it; the next batch or check after that hooks it)",
+                  rq->missing_hook, rq->missing_family);
+    } else if (ok && full && rq->missing_hooks == 0 && f->warned_missing) {
+        f->warned_missing = FALSE;
+        g_message("fw-iptc: every hook chain exists now, and jumps to ours");
+    }
+    if (ok && !f->told_where && !f->tables[0].set_mode && full) {
         f->told_where = TRUE;
         /* Where the nf_tables iptables is the default (Debian 12), plain "iptables -S" does
          * not show rules in the legacy tables. */
-        g_message("fw-iptc: chain %s ready in the legacy filter tables; see them with "
-                  "\"%s -S %s\" and \"%s -S %s\"",
-                  f->cfg.chain, families[0]->tool, f->cfg.chain, families[1]->tool, f->cfg.chain);
+        const char *raw = f->tables[FW_IPTC_TABLE_RAW].used ? " -t raw" : "";
+        g_message("fw-iptc: chain %s ready in the legacy %s tables; see them with "
+                  "\"%s%s -S %s\" and \"%s%s -S %s\"",
+                  f->cfg.chain, f->tables[f->primary].table, families[0]->tool,
+                  f->primary == FW_IPTC_TABLE_RAW ? raw : "", f->cfg.chain, families[1]->tool,
+                  f->primary == FW_IPTC_TABLE_RAW ? raw : "", f->cfg.chain);
     }
     if (ok && st.rules > MANY_RULES && !f->warned_many) {
         f->warned_many = TRUE;
@@ -484,6 +549,79 @@ chain_name_valid(const char *name, gsize max, GError **error)
     return TRUE;
 }
 
+static void
+hook_add(char (*hooks)[FW_CHAIN_MAX], guint *n, const char *hook)
+{
+    for (guint i = 0; i < *n; i++) {
+        if (strcmp(hooks[i], hook) == 0)
+            return;
+    }
+    g_assert(*n < FW_IPTC_TABLE_HOOKS_MAX);
+    g_strlcpy(hooks[(*n)++], hook, FW_CHAIN_MAX);
+}
+
+/* Which table holds what. "PREROUTING" names raw PREROUTING: the earliest point a packet
+ * meets, before connection tracking and destination NAT, so a ban there also covers ports
+ * forwarded to containers and inner hosts, and no conntrack entry is made for a banned
+ * packet. REJECT is refused outside the filter table, so there the verdict is DROP whatever
+ * the action. Every other hook is a chain of the filter table (built-in, or a user chain
+ * such as DOCKER-USER that another program owns and jumps to). With direction = both the
+ * destination side always stays in the filter table (OUTPUT, each filter hook but INPUT, and
+ * FORWARD when PREROUTING stands in for it), so the host and inner servers talking to a
+ * banned address get their reset from REJECT. */
+static void
+plan_tables(Iptc *core, const char *set4, const char *set6)
+{
+    const FwConfig *cfg = &core->cfg;
+    gboolean both = cfg->direction == FW_DIRECTION_BOTH;
+    gboolean raw_hook = FALSE;
+    for (guint ti = 0; ti < FW_IPTC_N_TABLES; ti++) {
+        FwIptcChains *ch = &core->tables[ti];
+        memset(ch, 0, sizeof *ch);
+        ch->table = ti == FW_IPTC_TABLE_RAW ? "raw" : "filter";
+        ch->action = ti == FW_IPTC_TABLE_RAW ? FW_ACTION_DROP : cfg->action;
+        ch->skip_loopback = both && cfg->action == FW_ACTION_REJECT;
+        if (set4) {
+            /* Names of its own, so that the iptables backend's flush after a switch (or this
+             * one's) never takes the other's rules. */
+            ch->set_mode = TRUE;
+            g_snprintf(ch->act, sizeof ch->act, "%s-SET", cfg->chain);
+            g_strlcpy(ch->set[0], set4, sizeof ch->set[0]);
+            g_strlcpy(ch->set[1], set6, sizeof ch->set[1]);
+        } else {
+            g_strlcpy(ch->src, cfg->chain, sizeof ch->src);
+            g_snprintf(ch->dst, sizeof ch->dst, "%s-DST", cfg->chain);
+            g_snprintf(ch->act, sizeof ch->act, "%s-ACT", cfg->chain);
+        }
+    }
+    FwIptcChains *filter = &core->tables[FW_IPTC_TABLE_FILTER];
+    FwIptcChains *raw = &core->tables[FW_IPTC_TABLE_RAW];
+    for (guint i = 0; i < cfg->n_hooks; i++) {
+        const char *hook = cfg->hooks[i];
+        if (strcmp(hook, "PREROUTING") == 0) {
+            raw_hook = TRUE;
+            hook_add(raw->src_hooks, &raw->n_src_hooks, hook);
+            continue;
+        }
+        hook_add(filter->src_hooks, &filter->n_src_hooks, hook);
+        if (both && strcmp(hook, "INPUT") != 0)
+            hook_add(filter->dst_hooks, &filter->n_dst_hooks, hook);
+    }
+    if (both) {
+        hook_add(filter->dst_hooks, &filter->n_dst_hooks, "OUTPUT");
+        if (raw_hook)
+            hook_add(filter->dst_hooks, &filter->n_dst_hooks, "FORWARD");
+    }
+    for (guint ti = 0; ti < FW_IPTC_N_TABLES; ti++) {
+        FwIptcChains *ch = &core->tables[ti];
+        ch->use_src = ch->n_src_hooks > 0;
+        ch->use_dst = ch->n_dst_hooks > 0;
+        ch->used = ch->use_src || ch->use_dst;
+        ch->use_act = ch->used && (ch->action == FW_ACTION_REJECT || cfg->log);
+    }
+    core->primary = filter->use_src ? FW_IPTC_TABLE_FILTER : FW_IPTC_TABLE_RAW;
+}
+
 /* Checks cfg and fills core from it. set4/set6 NULL: the iptables backend; else its set mode
  * (the ipset backend's rules). */
 static gboolean
@@ -497,21 +635,6 @@ core_init(Iptc *core, const FwConfig *cfg, const char *set4, const char *set6, G
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
                     "fw-iptc: between 1 and %d hooks needed, %u given", FW_HOOKS_MAX, cfg->n_hooks);
         return FALSE;
-    }
-    FwIptcChains ch = {0};
-    ch.use_dst = cfg->direction == FW_DIRECTION_BOTH;
-    ch.use_act = cfg->action == FW_ACTION_REJECT || cfg->log;
-    if (set4) {
-        /* Names of its own, so that the iptables backend's flush after a switch (or this
-         * one's) never takes the other's rules. */
-        ch.set_mode = TRUE;
-        g_snprintf(ch.act, sizeof ch.act, "%s-SET", cfg->chain);
-        g_strlcpy(ch.set[0], set4, sizeof ch.set[0]);
-        g_strlcpy(ch.set[1], set6, sizeof ch.set[1]);
-    } else {
-        g_strlcpy(ch.src, cfg->chain, sizeof ch.src);
-        g_snprintf(ch.dst, sizeof ch.dst, "%s-DST", cfg->chain);
-        g_snprintf(ch.act, sizeof ch.act, "%s-ACT", cfg->chain);
     }
     for (guint i = 0; i < cfg->n_hooks; i++) {
         const char *hook = cfg->hooks[i];
@@ -532,7 +655,7 @@ core_init(Iptc *core, const FwConfig *cfg, const char *set4, const char *set6, G
     }
     memset(core, 0, sizeof *core);
     core->cfg = *cfg;
-    core->chains = ch;
+    plan_tables(core, set4, set6);
     return TRUE;
 }
 

@@ -13,6 +13,8 @@
 #define X(fn) iptc_##fn
 #define INV_SRC IPT_INV_SRCIP
 #define INV_DST IPT_INV_DSTIP
+#define INV_VIA_IN IPT_INV_VIA_IN
+#define FAM_NAMES_FILE "/proc/net/ip_tables_names"
 #define REJECT_INFO struct ipt_reject_info
 #define REJECT_TCP_RESET IPT_TCP_RESET
 #define REJECT_PORT_UNREACH IPT_ICMP_PORT_UNREACHABLE

@@ -13,6 +13,8 @@
 #define X(fn) ip6tc_##fn
 #define INV_SRC IP6T_INV_SRCIP
 #define INV_DST IP6T_INV_DSTIP
+#define INV_VIA_IN IP6T_INV_VIA_IN
+#define FAM_NAMES_FILE "/proc/net/ip6_tables_names"
 #define REJECT_INFO struct ip6t_reject_info
 #define REJECT_TCP_RESET IP6T_TCP_RESET
 #define REJECT_PORT_UNREACH IP6T_ICMP6_PORT_UNREACH

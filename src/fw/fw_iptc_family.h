@@ -17,22 +17,44 @@ typedef enum {
     FW_IPTC_OP_FLUSH,     /* remove every jump, rule and chain of ours */
 } FwIptcOp;
 
-/* The chains the backend owns in each family's filter table. In set mode (the ipset
- * backend's rules) there are no address chains: each hook holds one rule matching the
- * family's set by source (and one by destination with direction = both), whose target is the
- * verdict chain; only ENSURE, APPLY (hooks only) and FLUSH are used (fw_ipset_rules.h). */
+/* The tables the backend may hook, in the order each operation visits them. */
+typedef enum {
+    FW_IPTC_TABLE_FILTER, /* INPUT, FORWARD, OUTPUT, DOCKER-USER and other filter chains */
+    FW_IPTC_TABLE_RAW,    /* PREROUTING: before connection tracking and destination NAT */
+    FW_IPTC_N_TABLES,
+} FwIptcTable;
+
+#define FW_IPTC_TABLE_HOOKS_MAX (FW_HOOKS_MAX + 2)
+
+/* The chains the backend owns in one table of each family, and the hooks that lead to them.
+ * In set mode (the ipset backend's rules) there are no address chains: each hook holds one
+ * rule matching the family's set by source (and one by destination with direction = both),
+ * whose target is the verdict chain; only ENSURE, APPLY (hooks only) and FLUSH are used
+ * (fw_ipset_rules.h). The same names are used in every table (chains are per table). */
 typedef struct {
+    const char *table;      /* "filter" or "raw" */
     char src[FW_CHAIN_MAX]; /* cfg->chain: one "-s ADDR" rule per banned prefix ("" in set mode) */
     char dst[FW_CHAIN_MAX]; /* cfg->chain + "-DST": "-d ADDR" rules, when direction = both */
     char act[FW_CHAIN_MAX]; /* cfg->chain + "-ACT" ("-SET" in set mode): LOG and/or REJECT */
+    gboolean used;          /* this table holds something of ours in this configuration */
+    gboolean use_src;       /* the source side (chain, or set rules) is hooked here */
     gboolean use_dst;
     gboolean use_act;
     gboolean set_mode;
+    FwAction action; /* of the verdict chain: DROP in raw, where REJECT is not allowed */
+    /* reject with direction = both: the source jumps skip packets arriving on the loopback
+     * interface, which from a banned address can only be the reset our own REJECT sent a
+     * local socket (it loops back through PREROUTING and INPUT). */
+    gboolean skip_loopback;
+    char src_hooks[FW_IPTC_TABLE_HOOKS_MAX][FW_CHAIN_MAX]; /* chains that jump to src */
+    guint n_src_hooks;
+    char dst_hooks[FW_IPTC_TABLE_HOOKS_MAX][FW_CHAIN_MAX]; /* chains that jump to dst */
+    guint n_dst_hooks;
     char set[2][FW_IPSET_NAME_MAX]; /* set mode: the IPv4 and IPv6 set names */
 } FwIptcChains;
 
-/* One init..commit of one family. The caller holds the xtables lock (except for LIST) and
- * passes only this family's changes or desired prefixes. */
+/* One init..commit of one table of one family. The caller holds the xtables lock (except for
+ * LIST) and passes only this family's changes or desired prefixes. */
 typedef struct {
     /* in */
     const FwConfig *cfg;
@@ -47,11 +69,15 @@ typedef struct {
     /* out */
     FwReconcileStats stats; /* RECONCILE (hooks_fixed also for ENSURE and APPLY) */
     guint n_rules;          /* address rules in the source chain afterwards (not for FLUSH) */
+    guint moved_jumps;      /* ENSURE, RECONCILE: jumps found below another rule and moved up */
+    guint missing_hooks;    /* hooks (user chains such as DOCKER-USER) that do not exist */
     gboolean committed;     /* iptc_commit was called and succeeded */
     gint64 commit_us;       /* time spent in iptc_commit */
     int init_errno;         /* errno of a failed iptc_init, else 0 */
     int commit_errno;       /* errno of a failed iptc_commit, else 0 */
     gboolean src_created;   /* APPLY found the source chain missing and created it */
+    /* the first missing hook */
+    char missing_hook[FW_CHAIN_MAX];
 } FwIptcTxn;
 
 typedef struct {
@@ -64,6 +90,8 @@ typedef struct {
     gboolean (*run)(FwIptcTxn *txn, GError **error);
     /* TRUE when the kernel answers for this family's legacy filter table. */
     gboolean (*present)(void);
+    /* The file listing the legacy tables the kernel has made in this network namespace. */
+    const char *names_file;
 } FwIptcFamily;
 
 extern const FwIptcFamily fw_iptc_family4;

@@ -11,10 +11,22 @@
 //   chain input  { type filter hook input priority filter - 10; policy accept;
 //                  ip saddr @ban4 goto verdict; ip saddr @net4 goto verdict; (ip6 alike) }
 //   chain forward/output   for those hooks; direction = both adds daddr rules to every hook
-//                          but input, and an output chain when output is not a hook
+//                          but input and prerouting, an output chain when output is not a
+//                          hook, and a forward chain when prerouting stands in for forward
+//   chain prerouting { type filter hook prerouting priority raw; ... goto verdict|drop }
+//                  hook PREROUTING: before connection tracking and destination NAT, so it
+//                  covers forwarded ports too; always a drop (as the iptables backend's raw
+//                  table, where REJECT is refused), through chain drop when action = reject
 //   chain verdict { [limit rate 10/minute burst 5 packets log prefix "..."]
 //                   drop | meta l4proto tcp reject with tcp reset; reject with icmpx
 //                   port-unreachable }
+//   chain drop    { [the same log]; drop }   only for prerouting with action = reject
+// Hook DOCKER-USER (the iptables chain Docker keeps for its users) is the forward chain
+// here: it sees the packets Docker forwards to containers, and at priority filter - 10 before
+// the iptables-nft chains at priority filter, Docker's among them. With reject and
+// direction = both, the saddr rules of input and prerouting skip the loopback interface
+// ("meta iiftype != loopback"): the reset reject sends a local socket loops back from the
+// banned address.
 //
 // Kernel differences, found out once per handle by asking the kernel (never by version):
 // - Deleting an absent element fails the whole batch with ENOENT. Linux 6.3+ has
@@ -79,6 +91,12 @@
 
 /* The chain priority: before the usual filter-priority rules (NF_IP_PRI_FILTER = 0). */
 #define CHAIN_PRIORITY (-10)
+/* Hook PREROUTING's: nft's "raw" (NF_IP_PRI_RAW), after defragmentation, before connection
+ * tracking (-200) and destination NAT (-100). */
+#define CHAIN_PRIORITY_RAW (-300)
+
+/* The type of the loopback interface (ARPHRD_LOOPBACK), for "meta iiftype". */
+#define IIFTYPE_LOOPBACK 772
 
 /* A reconcile leaves a member's timeout alone when it is within this much of the wanted one
  * (the seconds between reading the store and reading the set). */
@@ -89,14 +107,21 @@ static const char *const host_set[N_FAMS] = {"ban4", "ban6"};
 static const char *const net_set[N_FAMS] = {"net4", "net6"};
 
 static const struct {
-    const char *name; /* configuration name */
+    const char *name;  /* configuration name */
+    const char *alias; /* another configuration name for the same chain, or NULL */
     const char *chain;
     guint32 hooknum;
+    gint32 priority;
 } hooks[] = {
-    {"INPUT", "input", NF_INET_LOCAL_IN},
-    {"FORWARD", "forward", NF_INET_FORWARD},
-    {"OUTPUT", "output", NF_INET_LOCAL_OUT},
+    {"INPUT", NULL, "input", NF_INET_LOCAL_IN, CHAIN_PRIORITY},
+    {"FORWARD", "DOCKER-USER", "forward", NF_INET_FORWARD, CHAIN_PRIORITY},
+    {"OUTPUT", NULL, "output", NF_INET_LOCAL_OUT, CHAIN_PRIORITY},
+    {"PREROUTING", NULL, "prerouting", NF_INET_PRE_ROUTING, CHAIN_PRIORITY_RAW},
 };
+
+/* The verdict chains after the base chains in ChainState's arrays. */
+enum { CHAIN_VERDICT = G_N_ELEMENTS(hooks), CHAIN_DROP, N_CHAINS };
+static const char *const verdict_chain[] = {"verdict", "drop"};
 
 typedef struct {
     Fw parent;
@@ -714,13 +739,13 @@ chain_msg(Batch *bt, struct nftnl_chain *c, guint16 type, guint16 flags)
 }
 
 static void
-add_chain(Batch *bt, const char *name, gint hooknum)
+add_chain(Batch *bt, const char *name, gint hooknum, gint32 priority)
 {
     struct nftnl_chain *c = chain_ref_new(bt->f, name);
     if (hooknum >= 0) {
         nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
         nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (guint32)hooknum);
-        nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, CHAIN_PRIORITY);
+        nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, priority);
         nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
     }
     chain_msg(bt, c, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
@@ -767,6 +792,19 @@ put_cmp_u8(struct nftnl_rule *r, guint8 value)
     nftnl_rule_add_expr(r, e);
 }
 
+/* "meta iiftype != loopback" (the type is a host-order u16). */
+static void
+put_not_loopback(struct nftnl_rule *r)
+{
+    put_meta(r, NFT_META_IIFTYPE);
+    guint16 type = IIFTYPE_LOOPBACK;
+    struct nftnl_expr *e = expr_new("cmp");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+    nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &type, sizeof type);
+    nftnl_rule_add_expr(r, e);
+}
+
 static void
 put_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 {
@@ -808,11 +846,15 @@ rule_commit(Batch *bt, struct nftnl_rule *r)
     nftnl_rule_free(r);
 }
 
-/* "ip saddr @set goto verdict" (or daddr, or ip6). */
+/* "ip saddr @set goto target" (or daddr, or ip6), after "meta iiftype != loopback" when
+ * skip_loopback. */
 static void
-add_match_rule(Batch *bt, const char *chain, int fam, gboolean dst, const char *set)
+add_match_rule(Batch *bt, const char *chain, int fam, gboolean dst, const char *set,
+               const char *target, gboolean skip_loopback)
 {
     struct nftnl_rule *r = rule_new(bt->f, chain);
+    if (skip_loopback)
+        put_not_loopback(r);
     put_meta(r, NFT_META_NFPROTO);
     put_cmp_u8(r, fam == FAM4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
     struct nftnl_expr *e = expr_new("payload");
@@ -826,16 +868,19 @@ add_match_rule(Batch *bt, const char *chain, int fam, gboolean dst, const char *
     nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
     nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
     nftnl_rule_add_expr(r, e);
-    put_verdict(r, NFT_GOTO, "verdict");
+    put_verdict(r, NFT_GOTO, target);
     rule_commit(bt, r);
 }
 
+/* Fills verdict chain vc (CHAIN_VERDICT or CHAIN_DROP): the log, then the action, which is
+ * always drop in CHAIN_DROP. */
 static void
-add_verdict_rules(Batch *bt)
+add_verdict_rules(Batch *bt, int vc)
 {
     const FwConfig *cfg = &bt->f->cfg;
+    const char *name = verdict_chain[vc - CHAIN_VERDICT];
     if (cfg->log) {
-        struct nftnl_rule *r = rule_new(bt->f, "verdict");
+        struct nftnl_rule *r = rule_new(bt->f, name);
         struct nftnl_expr *e = expr_new("limit");
         nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, LOG_RATE);
         nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, LOG_UNIT_S);
@@ -847,17 +892,17 @@ add_verdict_rules(Batch *bt)
         nftnl_rule_add_expr(r, e);
         rule_commit(bt, r);
     }
-    if (cfg->action == FW_ACTION_REJECT) {
-        struct nftnl_rule *r = rule_new(bt->f, "verdict");
+    if (cfg->action == FW_ACTION_REJECT && vc == CHAIN_VERDICT) {
+        struct nftnl_rule *r = rule_new(bt->f, name);
         put_meta(r, NFT_META_L4PROTO);
         put_cmp_u8(r, IPPROTO_TCP);
         put_reject(r, NFT_REJECT_TCP_RST, 0);
         rule_commit(bt, r);
-        r = rule_new(bt->f, "verdict");
+        r = rule_new(bt->f, name);
         put_reject(r, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
         rule_commit(bt, r);
     } else {
-        struct nftnl_rule *r = rule_new(bt->f, "verdict");
+        struct nftnl_rule *r = rule_new(bt->f, name);
         put_verdict(r, NF_DROP, NULL);
         rule_commit(bt, r);
     }
@@ -870,29 +915,53 @@ typedef struct {
     gboolean want;
     gboolean src;
     gboolean dst;
+    gboolean skip_loopback; /* its saddr rules skip the loopback interface */
+    int target;             /* CHAIN_VERDICT or CHAIN_DROP */
 } HookPlan;
 
-static void
+static gboolean
+hook_configured(const FwConfig *cfg, gsize h)
+{
+    for (guint i = 0; i < cfg->n_hooks; i++) {
+        if (strcmp(cfg->hooks[i], hooks[h].name) == 0 ||
+            (hooks[h].alias && strcmp(cfg->hooks[i], hooks[h].alias) == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Fills plan; returns whether the drop chain is wanted. */
+static gboolean
 plan_hooks(const FwConfig *cfg, HookPlan plan[G_N_ELEMENTS(hooks)])
 {
+    gboolean both = cfg->direction == FW_DIRECTION_BOTH;
+    gboolean reject = cfg->action == FW_ACTION_REJECT;
+    gboolean prerouting = FALSE;
+    for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++)
+        prerouting |= hooks[h].hooknum == NF_INET_PRE_ROUTING && hook_configured(cfg, h);
+    gboolean drop_chain = FALSE;
     for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++) {
-        gboolean configured = FALSE;
-        for (guint i = 0; i < cfg->n_hooks; i++)
-            configured = configured || strcmp(cfg->hooks[i], hooks[h].name) == 0;
-        gboolean both = cfg->direction == FW_DIRECTION_BOTH;
+        guint32 num = hooks[h].hooknum;
+        gboolean configured = hook_configured(cfg, h);
         plan[h].src = configured;
-        plan[h].dst = both && (configured || hooks[h].hooknum == NF_INET_LOCAL_OUT) &&
-                      hooks[h].hooknum != NF_INET_LOCAL_IN;
+        plan[h].dst =
+            both && num != NF_INET_LOCAL_IN && num != NF_INET_PRE_ROUTING &&
+            (configured || num == NF_INET_LOCAL_OUT || (num == NF_INET_FORWARD && prerouting));
         plan[h].want = plan[h].src || plan[h].dst;
+        plan[h].skip_loopback =
+            both && reject && (num == NF_INET_LOCAL_IN || num == NF_INET_PRE_ROUTING);
+        plan[h].target = num == NF_INET_PRE_ROUTING && reject ? CHAIN_DROP : CHAIN_VERDICT;
+        drop_chain |= plan[h].want && plan[h].target == CHAIN_DROP;
     }
+    return drop_chain;
 }
 
 typedef struct {
     FwNft *f;
     guint32 hooknum[G_N_ELEMENTS(hooks)]; /* G_MAXUINT32: absent */
     gint32 prio[G_N_ELEMENTS(hooks)];
-    gboolean verdict;
-    guint rules[G_N_ELEMENTS(hooks) + 1]; /* per chain; the last is verdict */
+    gboolean verdict[N_CHAINS - CHAIN_VERDICT]; /* verdict, drop */
+    guint rules[N_CHAINS];                      /* per chain */
 } ChainState;
 
 static int
@@ -902,7 +971,11 @@ chain_index(const char *name)
         if (strcmp(name, hooks[h].chain) == 0)
             return (int)h;
     }
-    return strcmp(name, "verdict") == 0 ? (int)G_N_ELEMENTS(hooks) : -1;
+    for (int v = CHAIN_VERDICT; v < N_CHAINS; v++) {
+        if (strcmp(name, verdict_chain[v - CHAIN_VERDICT]) == 0)
+            return v;
+    }
+    return -1;
 }
 
 static int
@@ -914,8 +987,8 @@ chain_dump_cb(const struct nlmsghdr *nlh, void *data)
         const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
         const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
         int i = table && name && strcmp(table, st->f->table) == 0 ? chain_index(name) : -1;
-        if (i == (int)G_N_ELEMENTS(hooks)) {
-            st->verdict = TRUE;
+        if (i >= CHAIN_VERDICT) {
+            st->verdict[i - CHAIN_VERDICT] = TRUE;
         } else if (i >= 0) {
             st->hooknum[i] = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)
                                  ? nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM)
@@ -989,9 +1062,10 @@ expected_rules(const HookPlan *p)
 }
 
 static guint
-expected_verdict_rules(const FwConfig *cfg)
+expected_verdict_rules(const FwConfig *cfg, int vc)
 {
-    return (cfg->log ? 1 : 0) + (cfg->action == FW_ACTION_REJECT ? 2 : 1);
+    gboolean reject = cfg->action == FW_ACTION_REJECT && vc == CHAIN_VERDICT;
+    return (cfg->log ? 1 : 0) + (reject ? 2 : 1);
 }
 
 /* Brings table, sets, chains and rules to the configured layout in one batch. Sets keep
@@ -1004,7 +1078,7 @@ build_layout(FwNft *f, guint *fixed, GError **error)
     if (!read_chains(f, &st, error))
         return FALSE;
     HookPlan plan[G_N_ELEMENTS(hooks)];
-    plan_hooks(&f->cfg, plan);
+    gboolean want_drop = plan_hooks(&f->cfg, plan);
     guint wrong = 0;
 
     Batch bt;
@@ -1020,12 +1094,14 @@ build_layout(FwNft *f, guint *fixed, GError **error)
         if (st.hooknum[h] != G_MAXUINT32)
             flush_chain(&bt, hooks[h].chain);
     }
-    if (st.verdict)
-        flush_chain(&bt, "verdict");
+    for (int v = CHAIN_VERDICT; v < N_CHAINS; v++) {
+        if (st.verdict[v - CHAIN_VERDICT])
+            flush_chain(&bt, verdict_chain[v - CHAIN_VERDICT]);
+    }
     for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++) {
         gboolean present = st.hooknum[h] != G_MAXUINT32;
         gboolean right =
-            present && st.hooknum[h] == hooks[h].hooknum && st.prio[h] == CHAIN_PRIORITY;
+            present && st.hooknum[h] == hooks[h].hooknum && st.prio[h] == hooks[h].priority;
         if (present && (!plan[h].want || !right))
             chain_msg(&bt, chain_ref_new(f, hooks[h].chain), NFT_MSG_DELCHAIN, 0);
         if (plan[h].want && (!right || st.rules[h] != expected_rules(&plan[h])))
@@ -1033,23 +1109,36 @@ build_layout(FwNft *f, guint *fixed, GError **error)
         else if (!plan[h].want && present)
             wrong++;
     }
-    if (!st.verdict || st.rules[G_N_ELEMENTS(hooks)] != expected_verdict_rules(&f->cfg))
+    if (!st.verdict[0] || st.rules[CHAIN_VERDICT] != expected_verdict_rules(&f->cfg, CHAIN_VERDICT))
         wrong++;
-    add_chain(&bt, "verdict", -1);
-    add_verdict_rules(&bt);
+    if (want_drop
+            ? !st.verdict[1] || st.rules[CHAIN_DROP] != expected_verdict_rules(&f->cfg, CHAIN_DROP)
+            : st.verdict[1])
+        wrong++;
+    add_chain(&bt, "verdict", -1, 0);
+    add_verdict_rules(&bt, CHAIN_VERDICT);
+    if (want_drop) {
+        add_chain(&bt, verdict_chain[1], -1, 0);
+        add_verdict_rules(&bt, CHAIN_DROP);
+    }
     for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++) {
         if (!plan[h].want)
             continue;
-        add_chain(&bt, hooks[h].chain, (gint)hooks[h].hooknum);
+        add_chain(&bt, hooks[h].chain, (gint)hooks[h].hooknum, hooks[h].priority);
+        const char *target = verdict_chain[plan[h].target - CHAIN_VERDICT];
         for (int fam = 0; fam < N_FAMS; fam++) {
             for (int dst = 0; dst < 2; dst++) {
                 if (dst ? !plan[h].dst : !plan[h].src)
                     continue;
-                add_match_rule(&bt, hooks[h].chain, fam, dst, host_set[fam]);
-                add_match_rule(&bt, hooks[h].chain, fam, dst, net_set[fam]);
+                gboolean skip = !dst && plan[h].skip_loopback;
+                add_match_rule(&bt, hooks[h].chain, fam, dst, host_set[fam], target, skip);
+                add_match_rule(&bt, hooks[h].chain, fam, dst, net_set[fam], target, skip);
             }
         }
     }
+    /* Deleted last: the base chains that went to it are gone or refilled by now. */
+    if (!want_drop && st.verdict[1])
+        chain_msg(&bt, chain_ref_new(f, verdict_chain[1]), NFT_MSG_DELCHAIN, 0);
     gboolean ok = batch_commit(&bt, "ensure", NULL, error);
     batch_clear(&bt);
     if (ok && fixed)
@@ -1473,10 +1562,13 @@ fw_nft_new(const FwConfig *cfg, GError **error)
     for (guint i = 0; i < cfg->n_hooks; i++) {
         gboolean known = FALSE;
         for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++)
-            known = known || strcmp(cfg->hooks[i], hooks[h].name) == 0;
+            known = known || strcmp(cfg->hooks[i], hooks[h].name) == 0 ||
+                    g_strcmp0(cfg->hooks[i], hooks[h].alias) == 0;
         if (!known) {
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                        "fw-nft: unknown hook '%s' (INPUT, FORWARD or OUTPUT)", cfg->hooks[i]);
+                        "fw-nft: unknown hook '%s' (INPUT, FORWARD, OUTPUT, PREROUTING or "
+                        "DOCKER-USER)",
+                        cfg->hooks[i]);
             return NULL;
         }
     }

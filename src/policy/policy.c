@@ -555,6 +555,58 @@ refuse(Policy *p, Verdict *v)
     p->stats.reasons[v->reason]++;
 }
 
+void
+policy_ban_prefix(Policy *p, const IpAddr *a, IpPrefix *out)
+{
+    ipprefix_from_addr(a, out);
+    guint len = p->cfg->policy.ipv6_prefix;
+    if (a->family != AF_INET6 || len == 0 || len >= 128)
+        return;
+    IpPrefix net = *out;
+    net.len = (guint8)len;
+    for (guint i = len / 8u; i < 16; i++)
+        net.addr.bytes[i] &= i == len / 8u ? (guint8)(0xff00u >> (len % 8u)) : 0;
+    /* What must never be banned: around the network's first address (whitelist, protected
+     * networks, built-in ranges), and inside it (own addresses, gateways, whitelisted and
+     * protected networks). */
+    IpAddr hit = net.addr;
+    IpPrefix matched;
+    PolicyReason r = policy_check_address(p, &net.addr, &matched);
+    static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
+    static const PolicyReason own_why[] = {POLICY_REASON_OWN_ADDRESS, POLICY_REASON_GATEWAY};
+    for (guint k = 0; p->own && r == POLICY_REASON_N && k < G_N_ELEMENTS(kinds); k++) {
+        g_autoptr(GArray) list = ownaddr_list(p->own, kinds[k]);
+        for (guint i = 0; i < list->len && r == POLICY_REASON_N; i++) {
+            const IpAddr *o = &g_array_index(list, IpAddr, i);
+            if (ipprefix_contains(&net, o)) {
+                hit = *o;
+                r = own_why[k];
+            }
+        }
+    }
+    const Config *cfg = p->cfg;
+    const GArray *lists[] = {cfg->whitelist.addresses, cfg->whitelist.file_addresses,
+                             cfg->policy.protect};
+    const PolicyReason why[] = {POLICY_REASON_WHITELISTED_ADDRESS,
+                                POLICY_REASON_WHITELISTED_ADDRESS, POLICY_REASON_PROTECTED};
+    for (guint l = 0; r == POLICY_REASON_N && l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] && i < lists[l]->len && r == POLICY_REASON_N; i++) {
+            const IpPrefix *w = &g_array_index(lists[l], IpPrefix, i);
+            if (ipprefix_contains(&net, &w->addr)) {
+                hit = w->addr;
+                r = why[l];
+            }
+        }
+    }
+    if (r != POLICY_REASON_N) {
+        char text[IPADDR_STRLEN], hit_text[IPADDR_STRLEN];
+        g_info("policy: %s would cover %s (%s): banning the address alone",
+               ipprefix_format(&net, text), ipaddr_format(&hit, hit_text), policy_reason_name(r));
+        return;
+    }
+    *out = net;
+}
+
 gboolean
 policy_apply_verdict(Policy *p, const Alert *alert, gint64 now_us, Verdict *v)
 {
@@ -571,7 +623,7 @@ policy_apply_verdict(Policy *p, const Alert *alert, gint64 now_us, Verdict *v)
     };
     switch (v->action) {
     case VERDICT_BAN:
-        ipprefix_from_addr(&v->offender, &order.prefix);
+        policy_ban_prefix(p, &v->offender, &order.prefix);
         order.duration_s = ceil_s(v->duration_us);
         order.alerts = MAX(v->alerts, 1);
         break;

@@ -152,8 +152,14 @@ typedef gboolean (*PolicyBanFunc)(const PolicyBanOrder *order, gpointer user_dat
 /* The ban table that policy_apply_verdict() changes (NULL: none, verdicts change nothing). */
 void policy_set_ban_func(Policy *p, PolicyBanFunc func, gpointer user_data);
 
+/* What a policy ban of a covers: a itself, or with [policy] ipv6_prefix below 128 an IPv6
+ * address's network of that length, unless that network holds an address never banned (own,
+ * gateway, whitelisted, protected), when a alone. Thresholds still count per address. */
+void policy_ban_prefix(Policy *p, const IpAddr *a, IpPrefix *out);
+
 /* Carries out v, decided by policy_record_alert() for alert at now_us, on the ban table: a
- * BAN bans the offender's address for the verdict's duration; an EXTEND moves the covering
+ * BAN bans the offender's address (its network: policy_ban_prefix()) for the verdict's
+ * duration; an EXTEND moves the covering
  * ban's expiry; a violation while banned (ALREADY_BANNED) is counted into the ban that covers
  * the offender, which may be a network an operator banned, without changing its expiry. When
  * the table refuses a new ban (max_bans), v becomes NONE with POLICY_REASON_REFUSED (the

@@ -231,6 +231,8 @@ expect_sets <<'EOF'
 EOF
 
 echo "== reject, log, direction both, hooks INPUT and FORWARD"
+# (input skips the loopback interface: the reset reject sends a local socket comes back on it
+# from the banned address.)
 fw --action reject --log "ab: " --direction both --hooks INPUT,FORWARD ensure
 expect_table <<'EOF'
 table inet alertban {
@@ -264,10 +266,10 @@ table inet alertban {
 
 	chain input {
 		type filter hook input priority filter - 10; policy accept;
-		ip saddr @ban4 goto verdict
-		ip saddr @net4 goto verdict
-		ip6 saddr @ban6 goto verdict
-		ip6 saddr @net6 goto verdict
+		meta iiftype != loopback ip saddr @ban4 goto verdict
+		meta iiftype != loopback ip saddr @net4 goto verdict
+		meta iiftype != loopback ip6 saddr @ban6 goto verdict
+		meta iiftype != loopback ip6 saddr @net6 goto verdict
 	}
 
 	chain forward {

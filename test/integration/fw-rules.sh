@@ -162,13 +162,15 @@ EOF
 reset_tables
 
 echo "== reject, direction both, LOG, hooks INPUT and FORWARD"
+# (INPUT skips the loopback interface: the reset REJECT sends a local socket comes back on it
+# from the banned address.)
 REJ="--action reject --direction both --log ab-ban: --hooks INPUT,FORWARD"
 fw $REJ ensure apply +192.0.2.10 +2001:db8::10 +198.51.100.0/25
 v4 <<'EOF'
 -N ALERTBAN
 -N ALERTBAN-ACT
 -N ALERTBAN-DST
--A INPUT -j ALERTBAN
+-A INPUT ! -i lo -j ALERTBAN
 -A FORWARD -j ALERTBAN
 -A FORWARD -j ALERTBAN-DST
 -A OUTPUT -j ALERTBAN-DST
@@ -184,7 +186,7 @@ v6 <<'EOF'
 -N ALERTBAN
 -N ALERTBAN-ACT
 -N ALERTBAN-DST
--A INPUT -j ALERTBAN
+-A INPUT ! -i lo -j ALERTBAN
 -A FORWARD -j ALERTBAN
 -A FORWARD -j ALERTBAN-DST
 -A OUTPUT -j ALERTBAN-DST

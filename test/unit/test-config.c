@@ -152,8 +152,11 @@ static const BadCase bad_cases[] = {
     {"chain-25-chars", "[firewall]\nchain = ABCDEFGHIJKLMNOPQRSTUVWXY\n",
      "/etc/t.conf:2: chain: expected 1 to 24 *got 'ABCDEFGHIJKLMNOPQRSTUVWXY'"},
     {"chain-bad-char", "[firewall]\nchain = A B\n", "/etc/t.conf:2: chain: *"},
-    {"hooks-bad", "[firewall]\nhooks = INPUT PREROUTING\n",
-     "/etc/t.conf:2: hooks: expected INPUT, FORWARD or OUTPUT, got 'PREROUTING'"},
+    {"hooks-bad", "[firewall]\nhooks = INPUT POSTROUTING\n",
+     "/etc/t.conf:2: hooks: expected INPUT, FORWARD, OUTPUT, PREROUTING or DOCKER-USER, got "
+     "'POSTROUTING'"},
+    {"hooks-lower-case", "[firewall]\nhooks = prerouting\n",
+     "/etc/t.conf:2: hooks: expected INPUT, *got 'prerouting'"},
     {"hooks-twice", "[firewall]\nhooks = INPUT\nhooks = INPUT\n",
      "/etc/t.conf:3: hooks: 'INPUT' is listed twice"},
     {"hooks-empty", "[firewall]\nhooks =\n", "/etc/t.conf:2: hooks: expected at least one*"},
@@ -282,6 +285,9 @@ static const GoodCase good_cases[] = {
      {"address = 203.0.113.0/24\naddress = 2001:db8::1\n",
       "rule = 1:2000\nrule = 129:*\nrule = *:*\n"}},
     {"hooks-list", "[firewall]\nhooks = INPUT FORWARD\n", {"hooks = INPUT FORWARD"}},
+    {"hooks-raw-docker",
+     "[firewall]\nhooks = PREROUTING DOCKER-USER\n",
+     {"hooks = PREROUTING DOCKER-USER"}},
     {"backend-default", "[firewall]\n", {"backend = auto", "auto_max_rules = 200"}},
     {"backend-iptables", "[firewall]\nbackend = iptables\n", {"backend = iptables"}},
     {"auto-max-rules", "[firewall]\nauto_max_rules = 1000\n", {"auto_max_rules = 1000"}},
@@ -704,8 +710,8 @@ test_keys_table(Fixture *f, gconstpointer data)
         g_autofree char *got = config_format(cfg);
         g_assert_cmpstr(got, ==, default_text);
     }
-    g_assert_cmpuint(n, ==, 53); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6 and
-                                  * priority_thresholds, the 8 of [share] */
+    g_assert_cmpuint(n, ==, 54); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6,
+                                  * priority_thresholds and ipv6_prefix, the 8 of [share] */
     /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
     g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
                                        "track = src\nignore = no\n"));
