@@ -109,6 +109,50 @@ json_type_name(JsonType t)
     return names[t];
 }
 
+/* The operator's reason for a ban: bounded, and no control characters (it reaches the log). */
+static gboolean
+take_reason(const JsonValue *v_reason, CtlRequest *req, GError **error)
+{
+    if (v_reason->s_len > CTL_REASON_MAX)
+        return request_fail(error, "\"reason\" longer than %d bytes", CTL_REASON_MAX);
+    for (gsize i = 0; i < v_reason->s_len; i++) {
+        guchar ch = (guchar)v_reason->s[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return request_fail(error, "\"reason\" contains a control character");
+    }
+    memcpy(req->reason, v_reason->s, v_reason->s_len + 1);
+    return TRUE;
+}
+
+/* What each command needs beyond the keys it may take. */
+static gboolean
+check_command_needs(const CtlRequest *req, GError **error)
+{
+    switch (req->cmd) {
+    case CTL_CMD_SHOW:
+        if (!req->has_addr)
+            return request_fail(error, "\"show\" needs \"addr\"");
+        if (req->limit > CTL_SHOW_LIMIT_MAX)
+            return request_fail(error,
+                                "\"show\" returns at most %u history entries; narrow the request",
+                                (guint)CTL_SHOW_LIMIT_MAX);
+        break;
+    case CTL_CMD_BAN:
+        if (!req->has_addr)
+            return request_fail(error, "\"ban\" needs \"addr\"");
+        break;
+    case CTL_CMD_UNBAN:
+        if (req->has_addr == req->all)
+            return request_fail(error, "\"unban\" needs either \"addr\" or \"all\":true");
+        break;
+    case CTL_CMD_LIST:
+    case CTL_CMD_STATUS:
+    case CTL_CMD_RELOAD:
+        break;
+    }
+    return TRUE;
+}
+
 gboolean
 ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **error)
 {
@@ -198,39 +242,9 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
     }
     if (v_sort && !ctl_sort_parse(v_sort->s, &req->sort))
         return request_fail(error, "unknown sort key \"%.32s\"", v_sort->s);
-    if (v_reason) {
-        if (v_reason->s_len > CTL_REASON_MAX)
-            return request_fail(error, "\"reason\" longer than %d bytes", CTL_REASON_MAX);
-        for (gsize i = 0; i < v_reason->s_len; i++) {
-            guchar ch = (guchar)v_reason->s[i];
-            if (ch < 0x20 || ch == 0x7f)
-                return request_fail(error, "\"reason\" contains a control character");
-        }
-        memcpy(req->reason, v_reason->s, v_reason->s_len + 1);
-    }
-
-    switch (req->cmd) {
-    case CTL_CMD_SHOW:
-        if (!req->has_addr)
-            return request_fail(error, "\"show\" needs \"addr\"");
-        if (req->limit > CTL_SHOW_LIMIT_MAX)
-            return request_fail(error,
-                                "\"show\" returns at most %u history entries; narrow the request",
-                                (guint)CTL_SHOW_LIMIT_MAX);
-        break;
-    case CTL_CMD_BAN:
-        if (!req->has_addr)
-            return request_fail(error, "\"ban\" needs \"addr\"");
-        break;
-    case CTL_CMD_UNBAN:
-        if (req->has_addr == req->all)
-            return request_fail(error, "\"unban\" needs either \"addr\" or \"all\":true");
-        break;
-    case CTL_CMD_LIST:
-    case CTL_CMD_STATUS:
-    case CTL_CMD_RELOAD:
-        break;
-    }
+    if (v_reason && !take_reason(v_reason, req, error))
+        return FALSE;
+    return check_command_needs(req, error);
     return TRUE;
 }
 
