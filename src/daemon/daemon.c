@@ -5,16 +5,19 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "cut.h"
 #include "daemon_private.h"
 #include "fw_backends.h"
 #include "fw_probe.h"
-#include "cut.h"
 #include "log.h"
 
 /*
@@ -583,6 +586,31 @@ on_hup(gpointer data)
  * `iptables -F`, a firewall manager restoring its own ruleset (and with it dropping our
  * jumps), an `nft flush ruleset` or a member deleted by hand is repaired within
  * verify_interval, and logged as a warning. */
+/* TRUE when another program holds the xtables lock at this moment. A check of the kernel
+ * then waits a moment instead of meeting the lock: its repair would otherwise be left to the
+ * table's retry, which neither warns about foreign changes nor counts them. */
+static gboolean
+xtables_lock_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    gboolean held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd); /* and with it the lock, if it was taken */
+    return held;
+}
+
+static gboolean on_verify(gpointer data);
+
+static gboolean
+on_verify_again(gpointer data)
+{
+    Daemon *d = data;
+    d->verify_again_id = 0;
+    on_verify(d);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_verify(gpointer data)
 {
@@ -590,6 +618,11 @@ on_verify(gpointer data)
     /* A failed change already has a full reconcile scheduled with backoff. */
     if (bans_degraded(d->bans))
         return G_SOURCE_CONTINUE;
+    if (xtables_lock_held(d->cfg->firewall.lock_file)) {
+        if (!d->verify_again_id)
+            d->verify_again_id = g_timeout_add(100, on_verify_again, d);
+        return G_SOURCE_CONTINUE;
+    }
     /* What this turn queued goes out first, so only foreign changes count as repairs. */
     if (!bans_commit(d->bans, NULL))
         return G_SOURCE_CONTINUE;
@@ -1155,6 +1188,8 @@ daemon_free(Daemon *d)
         g_source_remove(d->purge_id);
     if (d->verify_id)
         g_source_remove(d->verify_id);
+    if (d->verify_again_id)
+        g_source_remove(d->verify_again_id);
     if (d->turn_source) {
         g_source_destroy(d->turn_source);
         g_source_unref(d->turn_source);

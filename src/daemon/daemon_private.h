@@ -55,6 +55,7 @@ struct Daemon {
     guint signal_ids[3];
     guint purge_id;
     guint verify_id;
+    guint verify_again_id; /* a check put off while another program held the xtables lock */
 
     /* Counters for `alertban status`. */
     gint64 started_real_us, started_mono_us;
