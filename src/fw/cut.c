@@ -348,6 +348,29 @@ on_socket(const struct nlmsghdr *nlh, gpointer data)
     return MNL_CB_OK;
 }
 
+/* The end both passes share: when the dump went well, send what it matched (what names the
+ * operation in errors and the debug line), then add each prefix's count to *total and to
+ * counts[i] at field (the pass's member of CutCounts). Returns FALSE when either failed. */
+static gboolean
+finish_pass(Cut *c, struct mnl_socket *nl, Batch *batch, gboolean dumped, gint64 t0,
+            const char *what, guint n, guint *total, CutCounts *counts, glong field,
+            GError **error)
+{
+    gint64 t1 = g_get_monotonic_time();
+    g_autofree guint *done = g_new0(guint, MAX(n, 1));
+    gboolean ok = dumped;
+    if (ok && batch->offsets->len > 0)
+        ok = batch_send(c, nl, batch, done, what, error);
+    g_debug("cut: %s: dump_us=%" G_GINT64_FORMAT " matched=%u send_us=%" G_GINT64_FORMAT, what,
+            t1 - t0, batch->offsets->len, g_get_monotonic_time() - t1);
+    for (guint i = 0; i < n; i++) {
+        *total += done[i];
+        if (counts)
+            G_STRUCT_MEMBER(guint, &counts[i], field) += done[i];
+    }
+    return ok;
+}
+
 static gboolean
 cut_sockets(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, GError **error)
 {
@@ -375,17 +398,8 @@ cut_sockets(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, 
         r->idiag_states = CUT_TCP_STATES;
         ok = dump(c, c->diag, req, on_socket, &dc, "reading the TCP sockets", error);
     }
-    gint64 t1 = g_get_monotonic_time();
-    g_autofree guint *done = g_new0(guint, MAX(n, 1));
-    if (ok && batch.offsets->len > 0)
-        ok = batch_send(c, c->diag, &batch, done, "destroying TCP sockets", error);
-    g_debug("cut: sockets: dump_us=%" G_GINT64_FORMAT " matched=%u destroy_us=%" G_GINT64_FORMAT,
-            t1 - t0, batch.offsets->len, g_get_monotonic_time() - t1);
-    for (guint i = 0; i < n; i++) {
-        *total += done[i];
-        if (counts)
-            counts[i].sockets += done[i];
-    }
+    ok = finish_pass(c, c->diag, &batch, ok, t0, "destroying TCP sockets", n, total, counts,
+                     G_STRUCT_OFFSET(CutCounts, sockets), error);
     batch_clear(&batch);
     return ok;
 }
@@ -487,17 +501,8 @@ cut_conntrack(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total
     g->version = NFNETLINK_V0;
     gint64 t0 = g_get_monotonic_time();
     gboolean ok = dump(c, c->ct, req, on_conntrack, &dc, "reading the conntrack table", error);
-    gint64 t1 = g_get_monotonic_time();
-    g_autofree guint *done = g_new0(guint, MAX(n, 1));
-    if (ok && batch.offsets->len > 0)
-        ok = batch_send(c, c->ct, &batch, done, "deleting conntrack entries", error);
-    g_debug("cut: conntrack: dump_us=%" G_GINT64_FORMAT " matched=%u delete_us=%" G_GINT64_FORMAT,
-            t1 - t0, batch.offsets->len, g_get_monotonic_time() - t1);
-    for (guint i = 0; i < n; i++) {
-        *total += done[i];
-        if (counts)
-            counts[i].conntrack += done[i];
-    }
+    ok = finish_pass(c, c->ct, &batch, ok, t0, "deleting conntrack entries", n, total, counts,
+                     G_STRUCT_OFFSET(CutCounts, conntrack), error);
     batch_clear(&batch);
     return ok;
 }
