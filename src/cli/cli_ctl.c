@@ -175,7 +175,7 @@ cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply
         fprintf(stderr, "alertban: bad reply from the daemon: %s: %s\n", error->message, shown);
         return CLI_EXIT_FAILED;
     }
-    if (opts->json)
+    if (opts->json && !(ok && opts->json_self))
         printf("%s\n", raw);
     if (!ok) {
         const char *msg = json_get_string(v, "error");

@@ -17,6 +17,7 @@ typedef struct {
     char *socket; /* --socket PATH */
     char *config; /* -c FILE */
     gboolean json;
+    gboolean json_self;     /* with --json, ok:true replies are printed by the command itself */
     gboolean config_loaded; /* cfg below is what -c (or the default file) holds */
     Config *cfg;            /* NULL when the default file does not exist */
 } CliCtlOptions;

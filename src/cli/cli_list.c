@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// `alertban list`: the active bans as an aligned table, or the daemon's JSON.
+// `alertban list`: the active bans as an aligned table, or the daemon's JSON, fetched and
+// printed page by page.
 #include "cli.h"
 
 #include <string.h>
@@ -79,33 +80,137 @@ format_expires(const JsonValue *b, gint64 now)
     return g_strdup_printf("in %s", duration_format_short(left, buf));
 }
 
+/* ---- output --------------------------------------------------------------------------
+ * The list streams out as its pages come: a table whose columns are as wide as the widest
+ * cell so far (a list of one page prints exactly as one table), or one JSON document made of
+ * the first reply's fields and every page's bans. */
+
+#define LIST_COLUMNS_MAX 8
+
+typedef struct {
+    gboolean json;
+    gboolean long_format;
+    CtlSort sort;
+    GString *out;
+    JsonWriter w;
+    gboolean started; /* the table's header, or the document's head, is out */
+    glong width[LIST_COLUMNS_MAX];
+    guint64 shown;
+    gboolean write_failed;
+    GHashTable *seen; /* prefixes listed, when the sort key can move a ban between pages */
+} ListOutput;
+
 static void
-print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
+output_flush(ListOutput *lo)
 {
+    if (lo->out->len > 0 && !lo->write_failed &&
+        fwrite(lo->out->str, 1, lo->out->len, stdout) != lo->out->len)
+        lo->write_failed = TRUE;
+    fflush(stdout);
+    g_string_truncate(lo->out, 0);
+}
+
+/* Writes a parsed value back as JSON; the same writer the daemon used, so the text is the
+ * daemon's. */
+static void
+write_value(JsonWriter *w, const char *key, const JsonValue *v)
+{
+    switch (v->type) {
+    case JSON_NULL:
+        json_add_null(w, key);
+        break;
+    case JSON_BOOL:
+        json_add_bool(w, key, v->b);
+        break;
+    case JSON_INT:
+        json_add_int(w, key, v->i);
+        break;
+    case JSON_STRING:
+        json_add_string_len(w, key, v->s, v->s_len);
+        break;
+    case JSON_ARRAY:
+        json_array_begin(w, key);
+        for (guint i = 0; i < v->items->len; i++)
+            write_value(w, NULL, v->items->pdata[i]);
+        json_array_end(w);
+        break;
+    case JSON_OBJECT:
+        json_object_begin(w, key);
+        for (guint i = 0; i < v->items->len; i++) {
+            const JsonValue *m = v->items->pdata[i];
+            write_value(w, m->key, m);
+        }
+        json_object_end(w);
+        break;
+    }
+}
+
+/* The page's ban objects, without those already listed. */
+static GPtrArray *
+page_rows(ListOutput *lo, const JsonValue *reply)
+{
+    GPtrArray *rows = g_ptr_array_new();
     const JsonValue *bans = json_get(reply, "bans");
-    if (!bans || bans->type != JSON_ARRAY || bans->items->len == 0) {
-        printf("no active bans\n");
-        return;
-    }
-    gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
-    gboolean dry = json_get_bool(reply, "dry_run", FALSE);
-    if (dry)
-        printf("not enforced (dry run): these bans are recorded; the firewall is not changed\n");
-    g_autoptr(GPtrArray) rows = g_ptr_array_new();
-    for (guint i = 0; i < bans->items->len; i++) {
+    for (guint i = 0; bans && bans->type == JSON_ARRAY && i < bans->items->len; i++) {
         const JsonValue *b = bans->items->pdata[i];
-        if (b->type == JSON_OBJECT)
-            g_ptr_array_add(rows, (gpointer)b);
+        if (b->type != JSON_OBJECT)
+            continue;
+        const char *addr = json_get_string(b, "addr");
+        if (lo->seen && addr) {
+            if (g_hash_table_contains(lo->seen, addr))
+                continue;
+            g_hash_table_add(lo->seen, g_strdup(addr));
+        }
+        g_ptr_array_add(rows, (gpointer)b);
     }
-    SortCtx ctx = {sort};
+    return rows;
+}
+
+static void
+json_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
+{
+    if (!lo->started) {
+        /* The first reply's fields in their order, but "bans" stays open for every page and
+         * "next" is the pages' business. */
+        json_writer_init(&lo->w, lo->out);
+        json_object_begin(&lo->w, NULL);
+        for (guint i = 0; i < reply->items->len; i++) {
+            const JsonValue *m = reply->items->pdata[i];
+            if (strcmp(m->key, "bans") != 0 && strcmp(m->key, "next") != 0)
+                write_value(&lo->w, m->key, m);
+        }
+        json_array_begin(&lo->w, "bans");
+        lo->started = TRUE;
+    }
+    for (guint i = 0; i < rows->len; i++)
+        write_value(&lo->w, NULL, rows->pdata[i]);
+}
+
+static void
+table_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
+{
+    if (rows->len == 0)
+        return;
+    gint64 now = json_get_int(reply, "now", g_get_real_time() / G_USEC_PER_SEC);
+    SortCtx ctx = {lo->sort};
     g_ptr_array_sort_with_data(rows, compare_bans, &ctx);
 
     static const char *const headers_short[] = {"ADDRESS", "EXPIRES", "VIOL",   "SOURCE",
                                                 "PERM",    "RULE",    "MESSAGE"};
     static const char *const headers_long[] = {"ADDRESS", "EXPIRES", "EXPIRES AT", "VIOL",
                                                "SOURCE",  "PERM",    "RULE",       "MESSAGE"};
-    guint n = long_format ? 8 : 7;
-    g_autoptr(CliTable) t = cli_table_new(n, long_format ? headers_long : headers_short);
+    guint n = lo->long_format ? 8 : 7;
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    if (!lo->started) {
+        /* A dry run's bans are recorded, never enforced: every view says so. */
+        if (json_get_bool(reply, "dry_run", FALSE))
+            g_string_append(
+                lo->out,
+                "not enforced (dry run): these bans are recorded; the firewall is not changed\n");
+        const char *const *h = lo->long_format ? headers_long : headers_short;
+        g_ptr_array_add(lines, g_strdupv((char **)h));
+        lo->started = TRUE;
+    }
     for (guint i = 0; i < rows->len; i++) {
         const JsonValue *b = rows->pdata[i];
         g_autofree char *expires = format_expires(b, now);
@@ -114,57 +219,207 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
         g_autofree char *viol =
             g_strdup_printf("%" G_GINT64_FORMAT, json_get_int(b, "violations", 0));
         const char *msg = json_get_string(b, "msg");
-        g_autofree char *msg_cut = cli_sanitize(msg ? msg : "-", long_format ? 0 : 60);
+        g_autofree char *msg_cut = cli_sanitize(msg ? msg : "-", lo->long_format ? 0 : 60);
         /* A shared ban names the node it came from. */
         const char *origin = json_get_string(b, "origin");
         g_autofree char *source =
             origin && origin[0] ? g_strdup_printf("%s:%s", json_get_string(b, "source"), origin)
                                 : g_strdup(json_get_string(b, "source"));
         g_autofree char *source_clean = cli_sanitize(source ? source : "-", 80);
-        const char *cells[8];
+        const char *cells[LIST_COLUMNS_MAX];
         guint k = 0;
         cells[k++] = json_get_string(b, "addr");
         cells[k++] = expires;
-        if (long_format)
+        if (lo->long_format)
             cells[k++] = at;
         cells[k++] = viol;
         cells[k++] = source_clean;
         cells[k++] = ban_permanent(b) ? "yes" : "no";
         cells[k++] = json_get_string(b, "rule");
         cells[k++] = msg_cut;
-        cli_table_add(t, cells);
+        char **row = g_new0(char *, n + 1);
+        for (guint c = 0; c < n; c++)
+            row[c] = cli_sanitize(cells[c] ? cells[c] : "-", 0);
+        g_ptr_array_add(lines, row);
     }
-    cli_table_print(t, stdout);
+    /* Columns only widen: a later page's wider cell shifts its own rows, never earlier
+     * ones. */
+    for (guint r = 0; r < lines->len; r++) {
+        char **row = lines->pdata[r];
+        for (guint c = 0; c < n; c++)
+            lo->width[c] = MAX(lo->width[c], g_utf8_strlen(row[c], -1));
+    }
+    for (guint r = 0; r < lines->len; r++) {
+        char **row = lines->pdata[r];
+        gsize start = lo->out->len;
+        for (guint c = 0; c < n; c++) {
+            g_string_append(lo->out, row[c]);
+            if (c + 1 < n) {
+                for (glong pad = g_utf8_strlen(row[c], -1); pad < lo->width[c] + 2; pad++)
+                    g_string_append_c(lo->out, ' ');
+            }
+        }
+        while (lo->out->len > start && lo->out->str[lo->out->len - 1] == ' ')
+            g_string_truncate(lo->out, lo->out->len - 1);
+        g_string_append_c(lo->out, '\n');
+    }
+}
+
+/* Prints one page; returns how many bans it listed. */
+static guint
+output_page(ListOutput *lo, const JsonValue *reply)
+{
+    g_autoptr(GPtrArray) rows = page_rows(lo, reply);
+    if (lo->json)
+        json_page(lo, reply, rows);
+    else
+        table_page(lo, reply, rows);
+    lo->shown += rows->len;
+    output_flush(lo);
+    return rows->len;
+}
+
+/* Ends the output. complete is FALSE when a page could not be fetched: the JSON document is
+ * still closed, and says so. */
+static void
+output_end(ListOutput *lo, gboolean complete)
+{
+    if (lo->json && lo->started) {
+        json_array_end(&lo->w);
+        if (!complete)
+            json_add_bool(&lo->w, "complete", FALSE);
+        json_object_end(&lo->w);
+        g_string_append_c(lo->out, '\n');
+    } else if (!lo->json && lo->shown == 0 && complete) {
+        g_string_append(lo->out, "no active bans\n");
+    }
+    output_flush(lo);
+}
+
+/* ---- pages -------------------------------------------------------------------------- */
+
+/* Where pages come from: the daemon, or, when it is not running, the stored bans. */
+typedef struct {
+    CliCtlOptions *opts;
+    Store *store;   /* offline */
+    GArray *stored; /* offline: every stored ban (Ban), in the request's order */
+    guint pos;      /* offline: where the next page's search starts */
+} ListSource;
+
+static gint
+compare_stored(gconstpointer a, gconstpointer b, gpointer data)
+{
+    return ctl_reply_list_compare(&((const Ban *)a)->core, &((const Ban *)b)->core,
+                                  *(const CtlSort *)data);
 }
 
 /* The daemon is not running: the bans in force as the store holds them, read-only. */
 static int
-list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, JsonValue **reply)
+open_offline(ListSource *src, const CtlRequest *req, const char *why)
 {
-    g_autoptr(Store) store = cli_ctl_open_store(opts);
-    if (!store) {
+    src->store = cli_ctl_open_store(src->opts);
+    if (!src->store) {
         fprintf(stderr, "alertban: the daemon is not reachable: %s\n", why);
         return CLI_EXIT_UNREACHABLE;
     }
-    gint64 now = g_get_real_time();
-    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
+    src->stored = g_array_new(FALSE, FALSE, sizeof(Ban));
     g_autoptr(GError) error = NULL;
-    if (!store_load_bans(store, now, bans, NULL, NULL, &error)) {
-        fprintf(stderr, "alertban: reading %s: %s\n", store_path(store), error->message);
+    if (!store_load_bans(src->store, g_get_real_time(), src->stored, NULL, NULL, &error)) {
+        fprintf(stderr, "alertban: reading %s: %s\n", store_path(src->store), error->message);
         return CLI_EXIT_FAILED;
     }
+    CtlSort sort = req->sort;
+    g_array_sort_with_data(src->stored, compare_stored, &sort);
     fprintf(stderr,
             "alertban: the daemon is not running (%s); the stored bans, read-only from %s:\n", why,
-            store_path(store));
+            store_path(src->store));
+    return CLI_EXIT_OK;
+}
+
+/* One page built from the stored bans, as the daemon would send it. */
+static int
+offline_page(ListSource *src, const CtlRequest *req, JsonValue **reply)
+{
+    g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
+    guint max = ctl_reply_list_page_max(req);
+    gboolean more = FALSE;
+    /* The page may end early (its byte bound), so the next search starts at this page's
+     * first ban, not after its last: everything before that is behind any later cursor. */
+    for (guint i = src->pos; i < src->stored->len; i++) {
+        const Ban *ban = &g_array_index(src->stored, Ban, i);
+        if (!ctl_reply_list_wants(req, &ban->core))
+            continue;
+        if (page->len == max) {
+            more = TRUE;
+            break;
+        }
+        if (page->len == 0)
+            src->pos = i;
+        g_array_append_val(page, *ban);
+    }
     g_autoptr(GString) line = g_string_new(NULL);
     JsonWriter w;
     ctl_proto_reply_begin(&w, line);
     json_add_bool(&w, "offline", TRUE);
-    if (g_str_has_suffix(store_path(store), STORE_DRY_RUN_DB_NAME))
+    if (g_str_has_suffix(store_path(src->store), STORE_DRY_RUN_DB_NAME))
         json_add_bool(&w, "dry_run", TRUE);
-    ctl_reply_list(&w, req, bans, now);
+    ctl_reply_list(&w, req, page, more, g_get_real_time());
     ctl_proto_reply_end(&w);
-    return cli_ctl_offline_reply(opts, line, reply);
+    g_autoptr(GError) error = NULL;
+    gboolean ok = FALSE;
+    *reply = ctl_proto_parse_reply(line->str, line->len, &ok, &error);
+    if (!*reply || !ok) {
+        fprintf(stderr, "alertban: bad stored state: %s\n", error ? error->message : "not ok");
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int
+fetch_page(ListSource *src, const CtlRequest *req, JsonValue **reply)
+{
+    if (src->stored)
+        return offline_page(src, req, reply);
+    /* A later page's error goes to stderr: the JSON document on stdout is under way. */
+    gboolean json = src->opts->json;
+    src->opts->json = FALSE;
+    int rc = cli_ctl_call(src->opts, req, reply);
+    src->opts->json = json;
+    return rc;
+}
+
+/* Fetches and prints every page, from the first reply on; the exit status. */
+static int
+list_pages(ListSource *src, CtlRequest *req, guint64 limit, JsonValue *first, ListOutput *lo)
+{
+    g_autoptr(JsonValue) reply = first;
+    for (;;) {
+        output_page(lo, reply);
+        const char *next = json_get_string(reply, "next");
+        if (!next || (limit && lo->shown >= limit))
+            break;
+        g_autoptr(GError) error = NULL;
+        if (!ctl_list_cursor_parse(next, req->sort, &req->after, &error)) {
+            g_autofree char *shown = cli_sanitize(next, 100);
+            fprintf(stderr, "alertban: bad \"next\" \"%s\" in the daemon's list reply: %s\n",
+                    shown, error->message);
+            output_end(lo, FALSE);
+            return CLI_EXIT_FAILED;
+        }
+        if (limit)
+            req->limit = (guint32)(limit - lo->shown);
+        g_clear_pointer(&reply, json_value_free);
+        int rc = fetch_page(src, req, &reply);
+        if (rc != CLI_EXIT_OK) {
+            fprintf(stderr, "alertban: the list is incomplete: %" G_GUINT64_FORMAT
+                            " bans were listed before this failure\n",
+                    lo->shown);
+            output_end(lo, FALSE);
+            return rc;
+        }
+    }
+    output_end(lo, TRUE);
+    return lo->write_failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
 int
@@ -202,13 +457,30 @@ cli_list(int argc, char **argv)
             return cli_ctl_usage_error("list", "%s", error->message);
         req.has_addr = TRUE;
     }
+    /* The first page's error reply is printed as the daemon sent it (JSON with --json); the
+     * pages themselves are printed here. */
+    opts.json_self = TRUE;
     g_autoptr(JsonValue) reply = NULL;
     g_autofree char *why = NULL;
+    ListSource src = {.opts = &opts};
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
-    if (rc == CLI_EXIT_UNREACHABLE && why)
-        rc = list_offline(&opts, &req, why, &reply);
-    if (rc != CLI_EXIT_OK || opts.json)
-        return rc;
-    print_bans(reply, req.sort, long_format);
-    return CLI_EXIT_OK;
+    if (rc == CLI_EXIT_UNREACHABLE && why) {
+        rc = open_offline(&src, &req, why);
+        if (rc == CLI_EXIT_OK)
+            rc = offline_page(&src, &req, &reply);
+    }
+    if (rc == CLI_EXIT_OK) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        ListOutput lo = {.json = opts.json, .long_format = long_format, .sort = req.sort,
+                         .out = out};
+        /* Sorted by addr a ban's key never changes; by anything else a ban can move behind
+         * the cursor between pages and come again. */
+        if (req.sort != CTL_SORT_ADDR)
+            lo.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        rc = list_pages(&src, &req, (guint64)limit, g_steal_pointer(&reply), &lo);
+        g_clear_pointer(&lo.seen, g_hash_table_unref);
+    }
+    g_clear_pointer(&src.stored, g_array_unref);
+    g_clear_pointer(&src.store, store_free);
+    return rc;
 }

@@ -67,6 +67,7 @@ typedef enum {
     KEY_REASON = 1 << 7,
     KEY_LIMIT = 1 << 8,
     KEY_SORT = 1 << 9,
+    KEY_AFTER = 1 << 10,
 } RequestKey;
 
 static const struct {
@@ -79,11 +80,12 @@ static const struct {
     {"for_s", KEY_FOR_S, JSON_INT},  {"permanent", KEY_PERMANENT, JSON_BOOL},
     {"force", KEY_FORCE, JSON_BOOL}, {"reason", KEY_REASON, JSON_STRING},
     {"limit", KEY_LIMIT, JSON_INT},  {"sort", KEY_SORT, JSON_STRING},
+    {"after", KEY_AFTER, JSON_STRING},
 };
 
 /* The keys each command takes besides v and cmd. */
 static const guint command_keys[CTL_CMD_COUNT] = {
-    [CTL_CMD_LIST] = KEY_ADDR | KEY_SORT | KEY_LIMIT,
+    [CTL_CMD_LIST] = KEY_ADDR | KEY_SORT | KEY_LIMIT | KEY_AFTER,
     [CTL_CMD_SHOW] = KEY_ADDR | KEY_LIMIT,
     [CTL_CMD_BAN] = KEY_ADDR | KEY_FOR_S | KEY_PERMANENT | KEY_REASON | KEY_FORCE,
     [CTL_CMD_UNBAN] = KEY_ADDR | KEY_ALL,
@@ -191,7 +193,8 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
     /* values[] is indexed like request_keys[]. */
     const JsonValue *v_v = values[0], *v_cmd = values[1], *v_addr = values[2], *v_all = values[3],
                     *v_for = values[4], *v_perm = values[5], *v_force = values[6],
-                    *v_reason = values[7], *v_limit = values[8], *v_sort = values[9];
+                    *v_reason = values[7], *v_limit = values[8], *v_sort = values[9],
+                    *v_after = values[10];
 
     /* Pass 2: version and command, then the keys the command takes. */
     if (!v_v)
@@ -242,10 +245,12 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
     }
     if (v_sort && !ctl_sort_parse(v_sort->s, &req->sort))
         return request_fail(error, "unknown sort key \"%.32s\"", v_sort->s);
+    /* After the sort: the cursor's form depends on it. */
+    if (v_after && !ctl_list_cursor_parse(v_after->s, req->sort, &req->after, error))
+        return FALSE;
     if (v_reason && !take_reason(v_reason, req, error))
         return FALSE;
     return check_command_needs(req, error);
-    return TRUE;
 }
 
 void
@@ -274,8 +279,52 @@ ctl_proto_format_request(const CtlRequest *req, GString *out)
         json_add_int(&w, "limit", req->limit);
     if (req->cmd == CTL_CMD_LIST && req->sort != CTL_SORT_EXPIRES)
         json_add_string(&w, "sort", ctl_sort_name(req->sort));
+    if (req->cmd == CTL_CMD_LIST && req->after.set) {
+        char buf[CTL_CURSOR_STRLEN];
+        json_add_string(&w, "after", ctl_list_cursor_format(req->sort, &req->after, buf));
+    }
     json_object_end(&w);
     g_string_append_c(out, '\n');
+}
+
+/* ---- list cursors -----------------------------------------------------------------------
+ * Sorted by addr the prefix alone is the position; any other sort key repeats, so the prefix
+ * breaks ties, as it does in the sort itself. */
+
+const char *
+ctl_list_cursor_format(CtlSort sort, const CtlListCursor *cursor, char buf[CTL_CURSOR_STRLEN])
+{
+    char prefix[IPADDR_STRLEN];
+    ipprefix_format(&cursor->prefix, prefix);
+    if (sort == CTL_SORT_ADDR)
+        g_strlcpy(buf, prefix, CTL_CURSOR_STRLEN);
+    else
+        g_snprintf(buf, CTL_CURSOR_STRLEN, "%" G_GINT64_FORMAT " %s", cursor->key, prefix);
+    return buf;
+}
+
+gboolean
+ctl_list_cursor_parse(const char *text, CtlSort sort, CtlListCursor *out, GError **error)
+{
+    memset(out, 0, sizeof *out);
+    if (strlen(text) >= CTL_CURSOR_STRLEN)
+        return request_fail(error, "\"after\" is longer than a cursor");
+    const char *prefix = text;
+    if (sort != CTL_SORT_ADDR) {
+        const char *space = strchr(text, ' ');
+        g_autofree char *key = space ? g_strndup(text, (gsize)(space - text)) : NULL;
+        if (!key || !g_ascii_string_to_signed(key, 10, 0, G_MAXINT64, &out->key, NULL))
+            return request_fail(error,
+                                "\"after\": \"%.48s\" is not a cursor for sort \"%s\" "
+                                "(KEY PREFIX, as \"next\" gives it)",
+                                text, ctl_sort_name(sort));
+        prefix = space + 1;
+    }
+    g_autoptr(GError) perr = NULL;
+    if (!ipprefix_parse(prefix, &out->prefix, &perr))
+        return request_fail(error, "\"after\": %s", perr->message);
+    out->set = TRUE;
+    return TRUE;
 }
 
 /* ---- replies ---------------------------------------------------------------------------- */

@@ -16,6 +16,7 @@
  * values, floats and null are errors, so a typo never silently changes a request.
  *
  *   {"v":1,"cmd":"list","addr":"198.51.100.0/24","sort":"addr","limit":100}
+ *   {"v":1,"cmd":"list","sort":"addr","after":"198.51.100.77"}     (the next page)
  *   {"v":1,"cmd":"show","addr":"203.0.113.7","limit":20}
  *   {"v":1,"cmd":"ban","addr":"203.0.113.7","for_s":3600,"reason":"brute force","force":true}
  *   {"v":1,"cmd":"ban","addr":"2001:db8::/64","permanent":true}
@@ -32,7 +33,7 @@
  *
  * Reply fields per command (what the daemon's handlers write, what the CLI reads; absent
  * fields are shown as "-"):
- *   list:   "now": unix s, "bans": [BAN...]
+ *   list:   "now": unix s, "bans": [BAN...], "next": cursor (only when more bans match)
  *   show:   "now", "addr", "ban": BAN or null, "history": [EVENT...] newest first
  *   ban:    "ban": BAN
  *   unban:  "removed": count
@@ -44,6 +45,16 @@
  *            "msg": text, "reason": text}
  *   EVENT = {"time": unix s, "rule", "msg", "priority", "proto", "src", "sport", "dst",
  *            "dport", "swapped": bool, "verdict": text}
+ *
+ * A list reply is one page: at most CTL_LIST_PAGE_MAX bans (fewer when "limit" asks), ending
+ * early once the line passes CTL_LIST_PAGE_BYTES, so no request makes the daemon build a
+ * reply of every ban. When more bans match, "next" is a cursor naming the last ban sent (its
+ * sort key and prefix: "198.51.100.77" when sorted by addr, "1796604652000000 198.51.100.77"
+ * otherwise) and the same request with "after": cursor returns the bans that sort after it.
+ * The daemon keeps no state between pages: a ban added or removed meanwhile is listed or not
+ * by where it sorts, and no other ban is skipped or repeated. A ban whose sort key changes
+ * between pages (an expiry extended, a violation counted) can be listed twice or missed;
+ * sorted by addr the keys never change.
  */
 
 #define CTL_PROTO_VERSION 1
@@ -57,6 +68,13 @@
 #define CTL_FOR_MAX_S (10 * 366 * 86400LL)
 /* Largest limit a list or show request may ask for. */
 #define CTL_LIMIT_MAX 1000000
+/* Most bans one list reply carries, and the reply size after which a page ends early (one ban
+ * is at most about 4 KiB of JSON). 5,000 bans of a typical 270 bytes make a 1.3 MB line: see
+ * doc/PERFORMANCE.md for the measurement that chose it. */
+#define CTL_LIST_PAGE_MAX 5000
+#define CTL_LIST_PAGE_BYTES (2u * 1024 * 1024)
+/* Room for a list cursor's text, NUL included. */
+#define CTL_CURSOR_STRLEN 96
 /* Most history entries one show reply carries: it is read in the daemon's main loop. */
 #define CTL_SHOW_LIMIT_MAX 1000
 
@@ -78,6 +96,14 @@ typedef enum {
 } CtlSort;
 #define CTL_SORT_COUNT 4
 
+/* Where a list page resumes: after the ban with this sort key (expires_us, violations or
+ * created_us; unused when sorted by addr) and prefix. */
+typedef struct {
+    gboolean set;
+    gint64 key;
+    IpPrefix prefix;
+} CtlListCursor;
+
 /* A parsed request: a fixed-size value with no pointers. Fields a command does not take are
  * zero. */
 typedef struct {
@@ -90,6 +116,7 @@ typedef struct {
     gint64 for_s;   /* ban: 0 means the daemon's default ban time */
     guint32 limit;  /* list/show: 0 means no limit (list) or the daemon's default (show) */
     CtlSort sort;
+    CtlListCursor after; /* list: the "after" cursor of a later page */
     char reason[CTL_REASON_MAX + 1];
 } CtlRequest;
 
@@ -104,6 +131,13 @@ void ctl_proto_format_request(const CtlRequest *req, GString *out);
 const char *ctl_command_name(CtlCommand cmd);
 const char *ctl_sort_name(CtlSort sort);
 gboolean ctl_sort_parse(const char *text, CtlSort *out);
+
+/* The text of a list cursor for sort (into buf, which it returns), and back. A cursor whose
+ * form does not fit sort is a PROTO error. */
+const char *ctl_list_cursor_format(CtlSort sort, const CtlListCursor *cursor,
+                                   char buf[CTL_CURSOR_STRLEN]);
+gboolean ctl_list_cursor_parse(const char *text, CtlSort sort, CtlListCursor *out,
+                               GError **error);
 
 /* Whether a peer that may only read (a member of socket_group) may run cmd. */
 gboolean ctl_command_is_read_only(CtlCommand cmd);

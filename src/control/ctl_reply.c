@@ -89,43 +89,54 @@ add_event(JsonWriter *w, const char *key, const StoreViolation *v)
 }
 
 static int
-compare_expires(const Ban *a, const Ban *b)
+compare_i64(gint64 a, gint64 b)
 {
-    return (a->expires_us > b->expires_us) - (a->expires_us < b->expires_us);
+    return (a > b) - (a < b);
 }
 
-static int
-compare_prefix(const Ban *a, const Ban *b)
+gint
+ctl_reply_list_compare(const BanCore *a, const BanCore *b, CtlSort sort)
 {
-    int c = ipaddr_compare(&a->prefix.addr, &b->prefix.addr);
-    return c != 0 ? c : (int)a->prefix.len - (int)b->prefix.len;
-}
-
-static gint
-compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
-{
-    const Ban *a = pa, *b = pb;
-    CtlSort sort = *(const CtlSort *)data;
     int c = 0;
     switch (sort) {
     case CTL_SORT_EXPIRES:
-        c = compare_expires(a, b); /* BAN_EXPIRES_NEVER sorts last */
+        c = compare_i64(a->expires_us, b->expires_us); /* BAN_EXPIRES_NEVER sorts last */
         break;
     case CTL_SORT_VIOLATIONS:
-        c = (b->violations > a->violations) - (b->violations < a->violations);
+        c = compare_i64(b->violations, a->violations); /* most first */
         break;
     case CTL_SORT_CREATED:
-        c = (b->created_us > a->created_us) - (b->created_us < a->created_us);
+        c = compare_i64(b->created_us, a->created_us); /* newest first */
         break;
     case CTL_SORT_ADDR:
         break;
     }
-    return c != 0 ? c : compare_prefix(a, b);
+    if (c != 0)
+        return c;
+    c = ipaddr_compare(&a->prefix.addr, &b->prefix.addr);
+    return c != 0 ? c : (int)a->prefix.len - (int)b->prefix.len;
+}
+
+/* The sort key a cursor carries for ban. */
+static gint64
+sort_key(const BanCore *ban, CtlSort sort)
+{
+    switch (sort) {
+    case CTL_SORT_EXPIRES:
+        return ban->expires_us;
+    case CTL_SORT_VIOLATIONS:
+        return ban->violations;
+    case CTL_SORT_CREATED:
+        return ban->created_us;
+    case CTL_SORT_ADDR:
+        break;
+    }
+    return 0;
 }
 
 /* A list filter matches the bans inside it (and a host filter the bans covering it). */
 static gboolean
-filter_matches(const CtlRequest *req, const Ban *ban)
+filter_matches(const CtlRequest *req, const BanCore *ban)
 {
     if (!req->has_addr)
         return TRUE;
@@ -136,24 +147,56 @@ filter_matches(const CtlRequest *req, const Ban *ban)
     return ipprefix_contains(&ban->prefix, &req->addr.addr);
 }
 
-void
-ctl_reply_list(JsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us)
+gboolean
+ctl_reply_list_wants(const CtlRequest *req, const BanCore *ban)
 {
-    CtlSort sort = req->sort;
-    g_array_sort_with_data(bans, compare_bans, &sort);
+    if (!filter_matches(req, ban))
+        return FALSE;
+    if (!req->after.set)
+        return TRUE;
+    /* The cursor as a ban: its key in the sort's field, its prefix. */
+    BanCore at = {.prefix = req->after.prefix};
+    switch (req->sort) {
+    case CTL_SORT_EXPIRES:
+        at.expires_us = req->after.key;
+        break;
+    case CTL_SORT_VIOLATIONS:
+        at.violations = (guint32)CLAMP(req->after.key, 0, G_MAXUINT32);
+        break;
+    case CTL_SORT_CREATED:
+        at.created_us = req->after.key;
+        break;
+    case CTL_SORT_ADDR:
+        break;
+    }
+    return ctl_reply_list_compare(ban, &at, req->sort) > 0;
+}
+
+guint
+ctl_reply_list_page_max(const CtlRequest *req)
+{
+    return req->limit > 0 && req->limit < CTL_LIST_PAGE_MAX ? req->limit : CTL_LIST_PAGE_MAX;
+}
+
+void
+ctl_reply_list(JsonWriter *w, const CtlRequest *req, const GArray *page, gboolean more,
+               gint64 now_us)
+{
     json_add_int(w, "now", to_unix_s(now_us));
     json_array_begin(w, "bans");
+    gsize start = w->out->len;
+    guint max = MIN(page->len, ctl_reply_list_page_max(req));
     guint n = 0;
-    for (guint i = 0; i < bans->len; i++) {
-        const Ban *ban = &g_array_index(bans, Ban, i);
-        if (!filter_matches(req, ban))
-            continue;
-        if (req->limit && n >= req->limit)
-            break;
-        ctl_reply_add_ban(w, NULL, ban);
-        n++;
-    }
+    while (n < max && w->out->len - start < CTL_LIST_PAGE_BYTES)
+        ctl_reply_add_ban(w, NULL, &g_array_index(page, Ban, n++));
     json_array_end(w);
+    if (n > 0 && (more || n < page->len)) {
+        const Ban *last = &g_array_index(page, Ban, n - 1);
+        CtlListCursor next = {.set = TRUE, .key = sort_key(&last->core, req->sort),
+                              .prefix = last->prefix};
+        char buf[CTL_CURSOR_STRLEN];
+        json_add_string(w, "next", ctl_list_cursor_format(req->sort, &next, buf));
+    }
 }
 
 void

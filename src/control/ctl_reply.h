@@ -13,9 +13,19 @@
 /* Writes one BAN object (key NULL inside an array). */
 void ctl_reply_add_ban(JsonWriter *w, const char *key, const Ban *ban);
 
-/* The fields of a list reply for req (filter, sort, limit) over bans (an array of Ban, which
- * is sorted in place): "now" and "bans". now_us is real time. */
-void ctl_reply_list(JsonWriter *w, const CtlRequest *req, GArray *bans, gint64 now_us);
+/* The order of a list sorted by sort: the sort key, then the prefix. */
+gint ctl_reply_list_compare(const BanCore *a, const BanCore *b, CtlSort sort);
+/* Whether a list request wants ban: inside its filter, and after its cursor. */
+gboolean ctl_reply_list_wants(const CtlRequest *req, const BanCore *ban);
+/* How many bans the page for req may hold at most: its limit, at most CTL_LIST_PAGE_MAX. */
+guint ctl_reply_list_page_max(const CtlRequest *req);
+
+/* The fields of a list reply for req: "now", "bans" and, when more bans follow, "next".
+ * page holds the first bans req wants in its order (at most ctl_reply_list_page_max(req));
+ * more says whether others follow them. The page ends early after CTL_LIST_PAGE_BYTES of
+ * reply. now_us is real time. */
+void ctl_reply_list(JsonWriter *w, const CtlRequest *req, const GArray *page, gboolean more,
+                    gint64 now_us);
 
 /* The fields of a show reply: "now", "addr", "ban" (ban, or null), "history" (an array of
  * StoreViolation, newest first). */

@@ -10,18 +10,34 @@
 #include "json.h"
 
 static gboolean
+list_wants(const BanCore *ban, gpointer data)
+{
+    return ctl_reply_list_wants(data, ban);
+}
+
+static gint
+list_compare(const BanCore *a, const BanCore *b, gpointer data)
+{
+    return ctl_reply_list_compare(a, b, ((const CtlRequest *)data)->sort);
+}
+
+/* One page of the list (see ctl_proto.h): the table is walked once and only the page's bans
+ * are copied, so a list of 100,000 bans is 20 short requests, not one 30 MB reply. */
+static gboolean
 handle_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpointer user_data,
             GError **error)
 {
     (void)peer;
     (void)error;
     Daemon *d = user_data;
-    g_autoptr(GArray) bans = g_array_new(FALSE, FALSE, sizeof(Ban));
-    bans_list(d->bans, bans);
+    g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
+    gboolean more = FALSE;
+    bans_list_page(d->bans, list_wants, list_compare, (gpointer)req,
+                   ctl_reply_list_page_max(req), page, &more);
     /* A dry run's bans are recorded, never enforced: every view says so. */
     if (d->cfg->daemon.dry_run)
         json_add_bool(reply, "dry_run", TRUE);
-    ctl_reply_list(reply, req, bans, g_get_real_time());
+    ctl_reply_list(reply, req, page, more, g_get_real_time());
     return TRUE;
 }
 

@@ -1040,6 +1040,85 @@ bans_list(Bans *b, GArray *out)
         entry_to_ban(all->pdata[i], &g_array_index(out, Ban, base + i));
 }
 
+/* The page is a max-heap of the best max entries seen so far (its root the last of them), so
+ * a page of k costs n log k however large the table. */
+typedef struct {
+    BansCompareFunc cmp;
+    gpointer data;
+} PageOrder;
+
+static gint
+page_cmp(const Entry *x, const Entry *y, const PageOrder *o)
+{
+    return o->cmp(&x->core, &y->core, o->data);
+}
+
+static void
+page_sift_down(const Entry **heap, guint n, guint i, const PageOrder *o)
+{
+    for (;;) {
+        guint big = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && page_cmp(heap[l], heap[big], o) > 0)
+            big = l;
+        if (r < n && page_cmp(heap[r], heap[big], o) > 0)
+            big = r;
+        if (big == i)
+            return;
+        const Entry *t = heap[i];
+        heap[i] = heap[big];
+        heap[big] = t;
+        i = big;
+    }
+}
+
+static gint
+page_sort_cmp(gconstpointer a, gconstpointer c, gpointer data)
+{
+    return page_cmp(*(const Entry *const *)a, *(const Entry *const *)c, data);
+}
+
+void
+bans_list_page(Bans *b, BansWantFunc wants, BansCompareFunc cmp, gpointer data, guint max,
+               GArray *out, gboolean *more)
+{
+    g_return_if_fail(b != NULL && wants != NULL && cmp != NULL && out != NULL && more != NULL);
+    PageOrder o = {cmp, data};
+    guint cap = MIN(max, g_hash_table_size(b->table));
+    g_autofree const Entry **heap = g_new(const Entry *, MAX(cap, 1));
+    guint n = 0;
+    *more = FALSE;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, b->table);
+    while (g_hash_table_iter_next(&it, &value, NULL)) {
+        const Entry *e = value;
+        if (!wants(&e->core, data))
+            continue;
+        if (n < cap) {
+            /* Sift up. */
+            guint i = n++;
+            heap[i] = e;
+            while (i > 0 && page_cmp(heap[(i - 1) / 2], heap[i], &o) < 0) {
+                const Entry *t = heap[i];
+                heap[i] = heap[(i - 1) / 2];
+                heap[(i - 1) / 2] = t;
+                i = (i - 1) / 2;
+            }
+            continue;
+        }
+        *more = TRUE;
+        if (n > 0 && page_cmp(e, heap[0], &o) < 0) {
+            heap[0] = e;
+            page_sift_down(heap, n, 0, &o);
+        }
+    }
+    g_qsort_with_data(heap, (gint)n, sizeof *heap, page_sort_cmp, &o);
+    guint base = out->len;
+    g_array_set_size(out, base + n);
+    for (guint i = 0; i < n; i++)
+        entry_to_ban(heap[i], &g_array_index(out, Ban, base + i));
+}
+
 gint64
 bans_remaining_s(Bans *b, const IpPrefix *prefix)
 {

@@ -110,6 +110,15 @@ guint32 bans_prior_bans(Bans *bans, const IpPrefix *prefix);
 /* Every ban, soonest expiry first and permanent ones last, appended to out (Ban). */
 void bans_list(Bans *bans, GArray *out);
 
+/* One page of a sorted list: of the bans wants() accepts, the first max in cmp's order are
+ * appended to out (Ban) in that order, and *more tells whether others were accepted. Only
+ * the chosen bans are copied out, so a page costs one pass over the table, never a copy of
+ * all of it. */
+typedef gboolean (*BansWantFunc)(const BanCore *ban, gpointer data);
+typedef gint (*BansCompareFunc)(const BanCore *a, const BanCore *b, gpointer data);
+void bans_list_page(Bans *bans, BansWantFunc wants, BansCompareFunc cmp, gpointer data,
+                    guint max, GArray *out, gboolean *more);
+
 void bans_counts(Bans *bans, BansCounts *out);
 
 /* Ends the turn: commits the store (everything queued in it, by any module), then applies
