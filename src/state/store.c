@@ -1710,13 +1710,10 @@ read_only_error(Store *store, GError **error)
     return FALSE;
 }
 
-gboolean
-store_commit(Store *store, GError **error)
+/* store_commit(), with check (when not NULL) run once the write lock is held. */
+static gboolean
+commit_queue(Store *store, StoreCheckFunc check, gpointer user_data, GError **error)
 {
-    g_return_val_if_fail(store != NULL, FALSE);
-    store->count_memo_valid = FALSE; /* it serves one turn's questions at most */
-    if (store_pending(store) == 0)
-        return TRUE;
     if (store->opts.read_only)
         return read_only_error(store, error);
 
@@ -1725,6 +1722,10 @@ store_commit(Store *store, GError **error)
     GPtrArray *ops = NULL;
     if (!run_simple(store, ST_BEGIN, error, "starting a transaction"))
         goto fail;
+    if (check && !check(store, user_data, error)) {
+        rollback(store);
+        return FALSE;
+    }
     ops = sorted_violations(store->violations);
     if (!write_rows(store, MULTI_VIOLATION, ops->pdata, ops->len, error))
         goto fail;
@@ -1771,6 +1772,24 @@ fail:
     rollback(store);
     store->failing = TRUE;
     return FALSE;
+}
+
+gboolean
+store_commit(Store *store, GError **error)
+{
+    g_return_val_if_fail(store != NULL, FALSE);
+    store->count_memo_valid = FALSE; /* it serves one turn's questions at most */
+    if (store_pending(store) == 0)
+        return TRUE;
+    return commit_queue(store, NULL, NULL, error);
+}
+
+gboolean
+store_commit_checked(Store *store, StoreCheckFunc check, gpointer user_data, GError **error)
+{
+    g_return_val_if_fail(store != NULL && check != NULL, FALSE);
+    store->count_memo_valid = FALSE;
+    return commit_queue(store, check, user_data, error);
 }
 
 gboolean

@@ -129,6 +129,15 @@ guint64 store_dropped_violations(const Store *store);
  * it is visible, the queue is kept intact and the caller retries later. */
 gboolean store_commit(Store *store, GError **error);
 
+/* The same, for a change made beside the daemon (alertban unban while it is down): once the
+ * transaction holds the write lock, check runs (it may read the store and queue more writes);
+ * FALSE from it rolls back with its error, and the queue is kept. Until the commit, a daemon
+ * starting meanwhile waits in its first transaction (up to its busy timeout), so it loads
+ * the state as this commit leaves it. Also runs when nothing is queued. */
+typedef gboolean (*StoreCheckFunc)(Store *store, gpointer user_data, GError **error);
+gboolean store_commit_checked(Store *store, StoreCheckFunc check, gpointer user_data,
+                              GError **error);
+
 /* Deletes at most max_rows tracker rows older than before_us, and per-address ban counts
  * last bumped before before_us whose address is not banned now, in one transaction.
  * *n_deleted (may be NULL) gets the number of rows removed; call again while it equals
