@@ -133,12 +133,21 @@ unban_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why)
     if (cfg->daemon.dry_run)
         so.db_name = STORE_DRY_RUN_DB_NAME;
     g_autoptr(GError) error = NULL;
-    g_autoptr(Store) store = store_open(cfg->daemon.state_dir, &so, &error);
+    /* Only a state the daemon made: an unban never creates a database. */
+    g_autofree char *path = g_build_filename(cfg->daemon.state_dir, so.db_name ? so.db_name
+                                                                               : STORE_DB_NAME,
+                                             NULL);
+    g_autoptr(Store) store = NULL;
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        g_set_error(&error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s does not exist", path);
+    else
+        store = store_open(cfg->daemon.state_dir, &so, &error);
     if (!store) {
         fprintf(stderr,
                 "alertban: the daemon is not running (%s), and %s cannot be unbanned in the "
                 "stored state either: %s\n"
-                "  (as root, run this command again; or start alertband and run it again)\n",
+                "  (unbanning while the daemon is down needs root, as the daemon's state and "
+                "the firewall do; or start alertband and run this command again)\n",
                 why, what, error->message);
         return CLI_EXIT_UNREACHABLE;
     }

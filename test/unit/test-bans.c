@@ -1011,6 +1011,94 @@ test_list_and_counts(Fixture *f, gconstpointer data)
     g_assert_cmpint(bans_remaining_s(f->bans, &reqs[1].prefix), ==, G_MAXINT64);
 }
 
+/* bans_list_page(): by expiry, then prefix (a key that repeats, so the tie-break counts). */
+static gint
+page_cmp_expires(const BanCore *a, const BanCore *b, gpointer data)
+{
+    (void)data;
+    if (a->expires_us != b->expires_us)
+        return a->expires_us < b->expires_us ? -1 : 1;
+    int c = ipaddr_compare(&a->prefix.addr, &b->prefix.addr);
+    return c != 0 ? c : (int)a->prefix.len - (int)b->prefix.len;
+}
+
+typedef struct {
+    gboolean has_last;
+    BanCore last;
+    gboolean v6_only;
+} PageWalk;
+
+static gboolean
+page_wants(const BanCore *ban, gpointer data)
+{
+    const PageWalk *w = data;
+    if (w->v6_only && ban->prefix.addr.family != AF_INET6)
+        return FALSE;
+    return !w->has_last || page_cmp_expires(ban, &w->last, NULL) > 0;
+}
+
+static gint
+ban_cmp_expires(gconstpointer a, gconstpointer b)
+{
+    return page_cmp_expires(&((const Ban *)a)->core, &((const Ban *)b)->core, NULL);
+}
+
+/* Pages walked with a cursor give every ban once, in the order of the whole list sorted the
+ * same way; a filter and a page larger than what matches end with more = FALSE. */
+static void
+test_list_page(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    for (guint i = 0; i < 1000; i++) {
+        char addr[IPADDR_STRLEN];
+        if (i % 4 == 3)
+            g_snprintf(addr, sizeof addr, "2001:db8::%x", i);
+        else
+            g_snprintf(addr, sizeof addr, "198.18.%u.%u", i / 200, i % 200 + 1);
+        /* Ten distinct expiries: many ties. */
+        BanRequest r = policy_req(addr, 600 + 60 * (gint64)((i * 7) % 10));
+        g_assert_cmpint(bans_add(f->bans, &r, NULL), ==, BANS_ADDED);
+    }
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Ban));
+    bans_list(f->bans, all);
+    g_array_sort(all, ban_cmp_expires);
+
+    PageWalk walk = {0};
+    guint seen = 0, pages = 0;
+    for (;;) {
+        g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
+        gboolean more = TRUE;
+        bans_list_page(f->bans, page_wants, page_cmp_expires, &walk, 64, page, &more);
+        pages++;
+        g_assert_cmpuint(page->len, <=, 64);
+        for (guint i = 0; i < page->len; i++)
+            assert_ban_equal(&g_array_index(page, Ban, i), &g_array_index(all, Ban, seen + i));
+        seen += page->len;
+        g_assert_cmpint(more, ==, seen < all->len);
+        if (!more)
+            break;
+        g_assert_cmpuint(page->len, ==, 64);
+        walk.has_last = TRUE;
+        walk.last = g_array_index(page, Ban, page->len - 1).core;
+    }
+    g_assert_cmpuint(seen, ==, 1000);
+    g_assert_cmpuint(pages, ==, (1000 + 63) / 64);
+
+    PageWalk v6 = {.v6_only = TRUE};
+    g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
+    gboolean more = TRUE;
+    bans_list_page(f->bans, page_wants, page_cmp_expires, &v6, 5000, page, &more);
+    g_assert_cmpuint(page->len, ==, 250);
+    g_assert_false(more);
+    for (guint i = 0; i < page->len; i++) {
+        g_assert_cmpint(g_array_index(page, Ban, i).prefix.addr.family, ==, AF_INET6);
+        if (i > 0)
+            g_assert_cmpint(ban_cmp_expires(&g_array_index(page, Ban, i - 1),
+                                            &g_array_index(page, Ban, i)),
+                            <, 0);
+    }
+}
+
 static void
 test_fw_flush(Fixture *f, gconstpointer data)
 {
@@ -1346,6 +1434,7 @@ main(int argc, char **argv)
     ADD("/bans/add/ceiling", test_ceiling);
     ADD("/bans/lookup/addr", test_lookup_addr);
     ADD("/bans/list/sorted-and-counts", test_list_and_counts);
+    ADD("/bans/list/page", test_list_page);
     ADD("/bans/fw-flush/keeps-store", test_fw_flush);
     ADD("/bans/attach/idle-and-timer", test_attached_sources);
     ADD("/bans/attach/flush-not-starved", test_flush_not_starved);

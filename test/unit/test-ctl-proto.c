@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ctl_reply.h"
+
 #include "error.h"
 #include "testutil.h"
 
@@ -20,6 +22,7 @@ typedef struct {
     guint32 limit;
     CtlSort sort;
     const char *reason;
+    const char *after; /* the list cursor as formatted, or NULL */
 } GoodCase;
 
 static const GoodCase good_cases[] = {
@@ -35,6 +38,22 @@ static const GoodCase good_cases[] = {
      .line = "{\"v\":1,\"cmd\":\"list\",\"addr\":\"2001:DB8::/32\"}",
      .cmd = CTL_CMD_LIST,
      .addr = "2001:db8::/32"},
+    /* Later pages of a list (issue 15): the cursor's form follows the sort. */
+    {.name = "list-after-addr",
+     .line = "{\"v\":1,\"cmd\":\"list\",\"sort\":\"addr\",\"after\":\"198.51.100.77\"}",
+     .cmd = CTL_CMD_LIST,
+     .sort = CTL_SORT_ADDR,
+     .after = "198.51.100.77"},
+    {.name = "list-after-expires",
+     .line = "{\"v\":1,\"cmd\":\"list\",\"after\":\"1796604652000000 2001:DB8::/64\","
+             "\"limit\":10}",
+     .cmd = CTL_CMD_LIST,
+     .limit = 10,
+     .after = "1796604652000000 2001:db8::/64"},
+    {.name = "list-after-permanent",
+     .line = "{\"v\":1,\"cmd\":\"list\",\"after\":\"9223372036854775807 192.0.2.0/24\"}",
+     .cmd = CTL_CMD_LIST,
+     .after = "9223372036854775807 192.0.2.0/24"},
     {.name = "show",
      .line = "{\"v\":1,\"cmd\":\"show\",\"addr\":\"203.0.113.7\",\"limit\":5}",
      .cmd = CTL_CMD_SHOW,
@@ -109,6 +128,11 @@ test_parse_good(gconstpointer data)
     g_assert_cmpuint(req.limit, ==, c->limit);
     g_assert_cmpint(req.sort, ==, c->sort);
     g_assert_cmpstr(req.reason, ==, c->reason ? c->reason : "");
+    g_assert_cmpint(req.after.set, ==, c->after != NULL);
+    if (c->after) {
+        char buf[CTL_CURSOR_STRLEN];
+        g_assert_cmpstr(ctl_list_cursor_format(req.sort, &req.after, buf), ==, c->after);
+    }
 
     /* Formatting gives one line that parses back to the same request. */
     g_autoptr(GString) out = g_string_new(NULL);
@@ -160,6 +184,22 @@ static const BadCase bad_cases[] = {
     {"show-limit-over", "{\"v\":1,\"cmd\":\"show\",\"addr\":\"192.0.2.1\",\"limit\":1001}", 0,
      "\"show\" returns at most 1000 history entries; narrow the request"},
     {"show-no-addr", "{\"v\":1,\"cmd\":\"show\"}", 0, "\"show\" needs \"addr\""},
+    {"show-after", "{\"v\":1,\"cmd\":\"show\",\"addr\":\"192.0.2.1\",\"after\":\"192.0.2.1\"}", 0,
+     "\"show\" does not take \"after\""},
+    {"list-after-int", "{\"v\":1,\"cmd\":\"list\",\"after\":5}", 0, "\"after\" must be a string"},
+    {"list-after-no-key", "{\"v\":1,\"cmd\":\"list\",\"after\":\"192.0.2.1\"}", 0,
+     "\"after\": \"192.0.2.1\" is not a cursor for sort \"expires\" (KEY PREFIX*"},
+    {"list-after-key-for-addr",
+     "{\"v\":1,\"cmd\":\"list\",\"sort\":\"addr\",\"after\":\"5 192.0.2.1\"}", 0,
+     "\"after\": *"},
+    {"list-after-bad-key", "{\"v\":1,\"cmd\":\"list\",\"after\":\"-5 192.0.2.1\"}", 0,
+     "*is not a cursor*"},
+    {"list-after-bad-prefix", "{\"v\":1,\"cmd\":\"list\",\"after\":\"5 192.0.2.300\"}", 0,
+     "\"after\": *"},
+    {"list-after-long",
+     "{\"v\":1,\"cmd\":\"list\",\"after\":\"1111111111111111111111111111111111111111111111111"
+     "11111111111111111111111111111111111111111111111111 192.0.2.1\"}",
+     0, "\"after\" is longer than a cursor"},
     {"ban-no-addr", "{\"v\":1,\"cmd\":\"ban\",\"for_s\":60}", 0, "\"ban\" needs \"addr\""},
     {"unban-nothing", "{\"v\":1,\"cmd\":\"unban\"}", 0, "\"unban\" needs either*"},
     {"unban-both", "{\"v\":1,\"cmd\":\"unban\",\"addr\":\"192.0.2.1\",\"all\":true}", 0,
@@ -212,6 +252,144 @@ test_parse_bad(gconstpointer data)
     g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO);
     if (!g_pattern_match_simple(c->message, error->message))
         g_error("error \"%s\" does not match \"%s\"", error->message, c->message);
+}
+
+/* ---- list pages ------------------------------------------------------------------------- */
+
+static gint
+compare_for_sort(gconstpointer a, gconstpointer b, gpointer data)
+{
+    return ctl_reply_list_compare(&((const Ban *)a)->core, &((const Ban *)b)->core,
+                                  *(const CtlSort *)data);
+}
+
+/* n bans with repeating keys (so the prefix breaks ties), a tenth of them permanent. */
+static GArray *
+make_bans(guint n, const char *msg)
+{
+    GArray *bans = g_array_sized_new(FALSE, TRUE, sizeof(Ban), n);
+    g_array_set_size(bans, n);
+    for (guint i = 0; i < n; i++) {
+        Ban *b = &g_array_index(bans, Ban, i);
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "198.18.%u.%u", i / 250, i % 250 + 1);
+        g_assert_true(ipprefix_parse(text, &b->prefix, NULL));
+        b->source = BAN_SOURCE_POLICY;
+        b->violations = i % 13;
+        b->created_us = (1700000000 + (gint64)(i % 17)) * G_USEC_PER_SEC;
+        b->expires_us =
+            i % 10 == 0 ? BAN_EXPIRES_NEVER : b->created_us + (gint64)(i % 7) * 3600 * G_USEC_PER_SEC;
+        g_strlcpy(b->reason, "threshold", sizeof b->reason);
+        g_strlcpy(b->msg, msg, sizeof b->msg);
+    }
+    return bans;
+}
+
+/* One page as the CLI builds it from the stored bans, and as the daemon sends it: the bans
+ * after the cursor, at most the page's size. Returns the parsed reply and its line length. */
+static JsonValue *
+list_page(const CtlRequest *req, GArray *sorted, gsize *line_len)
+{
+    g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
+    gboolean more = FALSE;
+    for (guint i = 0; i < sorted->len; i++) {
+        const Ban *b = &g_array_index(sorted, Ban, i);
+        if (!ctl_reply_list_wants(req, &b->core))
+            continue;
+        if (page->len == ctl_reply_list_page_max(req)) {
+            more = TRUE;
+            break;
+        }
+        g_array_append_val(page, *b);
+    }
+    g_autoptr(GString) line = g_string_new(NULL);
+    JsonWriter w;
+    ctl_proto_reply_begin(&w, line);
+    ctl_reply_list(&w, req, page, more, G_GINT64_CONSTANT(1700000000) * G_USEC_PER_SEC);
+    ctl_proto_reply_end(&w);
+    *line_len = line->len;
+    gboolean ok = FALSE;
+    g_autoptr(GError) error = NULL;
+    JsonValue *v = ctl_proto_parse_reply(line->str, line->len, &ok, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    return v;
+}
+
+/* Walking the pages of 12,345 bans with their cursors gives every ban once, in the order of
+ * the whole list, in pages of at most CTL_LIST_PAGE_MAX, for every sort. */
+static void
+test_list_pages(gconstpointer data)
+{
+    CtlSort sort = GPOINTER_TO_INT(data);
+    g_autoptr(GArray) bans = make_bans(12345, "ET SCAN");
+    g_array_sort_with_data(bans, compare_for_sort, &sort);
+    CtlRequest req = {.cmd = CTL_CMD_LIST, .sort = sort};
+    guint seen = 0, pages = 0;
+    for (;;) {
+        gsize len;
+        g_autoptr(JsonValue) reply = list_page(&req, bans, &len);
+        pages++;
+        const JsonValue *list = json_get(reply, "bans");
+        g_assert_nonnull(list);
+        g_assert_cmpuint(list->items->len, <=, CTL_LIST_PAGE_MAX);
+        g_assert_cmpuint(len, <=, CTL_LIST_PAGE_BYTES + 4096);
+        for (guint i = 0; i < list->items->len; i++) {
+            char want[IPADDR_STRLEN];
+            ipprefix_format(&g_array_index(bans, Ban, seen + i).prefix, want);
+            g_assert_cmpstr(json_get_string(list->items->pdata[i], "addr"), ==, want);
+        }
+        seen += list->items->len;
+        const char *next = json_get_string(reply, "next");
+        g_assert_cmpint(next != NULL, ==, seen < bans->len);
+        if (!next)
+            break;
+        g_autoptr(GError) error = NULL;
+        g_assert_true(ctl_list_cursor_parse(next, sort, &req.after, &error));
+        g_assert_no_error(error);
+        /* A request carrying the cursor goes over the wire and back unchanged. */
+        g_autoptr(GString) line = g_string_new(NULL);
+        ctl_proto_format_request(&req, line);
+        CtlRequest again;
+        g_assert_true(ctl_proto_parse_request(line->str, line->len - 1, &again, &error));
+        g_assert_cmpmem(&req, sizeof req, &again, sizeof again);
+    }
+    g_assert_cmpuint(seen, ==, 12345);
+    g_assert_cmpuint(pages, ==, (12345 + CTL_LIST_PAGE_MAX - 1) / CTL_LIST_PAGE_MAX);
+
+    /* A limit makes the page smaller, and still says where the rest begins. */
+    CtlRequest small = {.cmd = CTL_CMD_LIST, .sort = sort, .limit = 7};
+    gsize len;
+    g_autoptr(JsonValue) reply = list_page(&small, bans, &len);
+    g_assert_cmpuint(json_get(reply, "bans")->items->len, ==, 7);
+    g_assert_nonnull(json_get_string(reply, "next"));
+}
+
+/* Bans whose messages escape to six bytes a character end a page early, by its byte bound,
+ * and the next page starts right after the last ban sent. */
+static void
+test_list_page_bytes(void)
+{
+    char msg[BAN_MSG_MAX];
+    memset(msg, 0x01, sizeof msg - 1);
+    msg[sizeof msg - 1] = '\0';
+    g_autoptr(GArray) bans = make_bans(CTL_LIST_PAGE_MAX, msg);
+    CtlSort sort = CTL_SORT_ADDR;
+    g_array_sort_with_data(bans, compare_for_sort, &sort);
+    CtlRequest req = {.cmd = CTL_CMD_LIST, .sort = sort};
+    gsize len;
+    g_autoptr(JsonValue) first = list_page(&req, bans, &len);
+    guint n = json_get(first, "bans")->items->len;
+    g_assert_cmpuint(n, <, CTL_LIST_PAGE_MAX);
+    g_assert_cmpuint(len, >, CTL_LIST_PAGE_BYTES);
+    g_assert_cmpuint(len, <=, CTL_LIST_PAGE_BYTES + 4096);
+    char want[IPADDR_STRLEN];
+    ipprefix_format(&g_array_index(bans, Ban, n - 1).prefix, want);
+    g_assert_cmpstr(json_get_string(first, "next"), ==, want);
+    g_assert_true(ctl_list_cursor_parse(want, sort, &req.after, NULL));
+    g_autoptr(JsonValue) second = list_page(&req, bans, &len);
+    ipprefix_format(&g_array_index(bans, Ban, n).prefix, want);
+    g_assert_cmpstr(json_get_string(json_get(second, "bans")->items->pdata[0], "addr"), ==, want);
 }
 
 /* ---- size limit -------------------------------------------------------------------------- */
@@ -507,6 +685,11 @@ main(int argc, char **argv)
         g_test_add_data_func(p, &bad_cases[i], test_parse_bad);
     }
     g_test_add_func("/ctl_proto/parse_request/size-limit", test_size_limit);
+    for (guint i = 0; i < CTL_SORT_COUNT; i++) {
+        g_autofree char *p = g_strdup_printf("/ctl_reply/list/pages/%s", ctl_sort_name(i));
+        g_test_add_data_func(p, GINT_TO_POINTER(i), test_list_pages);
+    }
+    g_test_add_func("/ctl_reply/list/page-bytes", test_list_page_bytes);
     for (guint i = 0; i < G_N_ELEMENTS(escape_cases); i++) {
         g_autofree char *p = g_strdup_printf("/ctl_proto/json_escape/%s", escape_cases[i].name);
         g_test_add_data_func(p, &escape_cases[i], test_escape);
