@@ -7,13 +7,14 @@
 #
 # listpages.py SOCKET SORT OUT [--limit N] [--after-page K --run CMD]
 #   writes every listed address to OUT, one per line, in the order received, and prints one
-#   line per page: "page I bans N bytes B next CURSOR"; with --run, CMD is run through the
-#   shell after page K and must succeed.
+#   line per page: "page I bans N bytes B ms T next CURSOR" (T: request to whole reply); with
+#   --run, CMD is run through the shell after page K and must succeed.
 import argparse
 import json
 import socket
 import subprocess
 import sys
+import time
 
 REPLY_MAX = 64 * 1024 * 1024
 
@@ -50,14 +51,16 @@ def main():
     page = 0
     with open(a.out, "w") as out:
         while True:
+            t0 = time.monotonic()
             line = request(a.socket, req)
+            ms = (time.monotonic() - t0) * 1000
             reply = json.loads(line)
             if not reply.get("ok"):
                 sys.exit("error reply: %s" % line.decode(errors="replace").strip())
             page += 1
             bans = reply["bans"]
             nxt = reply.get("next")
-            print("page %d bans %d bytes %d next %s" % (page, len(bans), len(line), nxt))
+            print("page %d bans %d bytes %d ms %.1f next %s" % (page, len(bans), len(line), ms, nxt))
             for b in bans:
                 out.write(b["addr"] + "\n")
             out.flush()
