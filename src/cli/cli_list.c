@@ -401,8 +401,8 @@ list_pages(ListSource *src, CtlRequest *req, guint64 limit, JsonValue *first, Li
         g_autoptr(GError) error = NULL;
         if (!ctl_list_cursor_parse(next, req->sort, &req->after, &error)) {
             g_autofree char *shown = cli_sanitize(next, 100);
-            fprintf(stderr, "alertban: bad \"next\" \"%s\" in the daemon's list reply: %s\n",
-                    shown, error->message);
+            fprintf(stderr, "alertban: bad \"next\" \"%s\" in the daemon's list reply: %s\n", shown,
+                    error->message);
             output_end(lo, FALSE);
             return CLI_EXIT_FAILED;
         }
@@ -411,8 +411,9 @@ list_pages(ListSource *src, CtlRequest *req, guint64 limit, JsonValue *first, Li
         g_clear_pointer(&reply, json_value_free);
         int rc = fetch_page(src, req, &reply);
         if (rc != CLI_EXIT_OK) {
-            fprintf(stderr, "alertban: the list is incomplete: %" G_GUINT64_FORMAT
-                            " bans were listed before this failure\n",
+            fprintf(stderr,
+                    "alertban: the list is incomplete: %" G_GUINT64_FORMAT
+                    " bans were listed before this failure\n",
                     lo->shown);
             output_end(lo, FALSE);
             return rc;
@@ -471,8 +472,8 @@ cli_list(int argc, char **argv)
     }
     if (rc == CLI_EXIT_OK) {
         g_autoptr(GString) out = g_string_new(NULL);
-        ListOutput lo = {.json = opts.json, .long_format = long_format, .sort = req.sort,
-                         .out = out};
+        ListOutput lo = {
+            .json = opts.json, .long_format = long_format, .sort = req.sort, .out = out};
         /* Sorted by addr a ban's key never changes; by anything else a ban can move behind
          * the cursor between pages and come again. */
         if (req.sort != CTL_SORT_ADDR)

@@ -55,8 +55,7 @@ kernel_may_hold(FwBackend kind, const FwConfig *cfg)
 static void
 unban_kernel(OfflineUnban *u)
 {
-    static const FwBackend kinds[] = {FW_BACKEND_NFTABLES, FW_BACKEND_IPSET,
-                                      FW_BACKEND_IPTABLES};
+    static const FwBackend kinds[] = {FW_BACKEND_NFTABLES, FW_BACKEND_IPSET, FW_BACKEND_IPTABLES};
     for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
         if (!kernel_may_hold(kinds[k], &u->cfg->firewall))
             continue;
@@ -68,8 +67,7 @@ unban_kernel(OfflineUnban *u)
                                    fw_backend_name(kinds[k]), error->message);
             continue;
         }
-        g_autoptr(GHashTable) wanted =
-            g_hash_table_new(ipprefix_hash_func, ipprefix_equal_func);
+        g_autoptr(GHashTable) wanted = g_hash_table_new(ipprefix_hash_func, ipprefix_equal_func);
         for (guint i = 0; i < u->targets->len; i++)
             g_hash_table_add(wanted, &g_array_index(u->targets, IpPrefix, i));
         g_autoptr(GArray) changes = g_array_new(FALSE, TRUE, sizeof(FwChange));
@@ -134,9 +132,8 @@ unban_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why)
         so.db_name = STORE_DRY_RUN_DB_NAME;
     g_autoptr(GError) error = NULL;
     /* Only a state the daemon made: an unban never creates a database. */
-    g_autofree char *path = g_build_filename(cfg->daemon.state_dir, so.db_name ? so.db_name
-                                                                               : STORE_DB_NAME,
-                                             NULL);
+    g_autofree char *path =
+        g_build_filename(cfg->daemon.state_dir, so.db_name ? so.db_name : STORE_DB_NAME, NULL);
     g_autoptr(Store) store = NULL;
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
         g_set_error(&error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE, "%s does not exist", path);
@@ -253,12 +250,13 @@ cli_unban(int argc, char **argv)
         {"all", 'a', 0, G_OPTION_ARG_NONE, &all, "Remove every ban", NULL},
         G_OPTION_ENTRY_NULL,
     };
-    int rc = cli_ctl_parse("unban", "ADDR|CIDR...|--all",
-                           "Removes the ban on addresses or networks, one request each (exit "
-                           "status 1 when one has none, with --json too; the worst of them), "
-                           "or every ban with --all. While the daemon is down, the bans are removed "
-                           "from the stored state and the kernel directly.",
-                           entries, &opts, &argc, &argv);
+    int rc =
+        cli_ctl_parse("unban", "ADDR|CIDR...|--all",
+                      "Removes the ban on addresses or networks, one request each (exit "
+                      "status 1 when one has none, with --json too; the worst of them), "
+                      "or every ban with --all. While the daemon is down, the bans are removed "
+                      "from the stored state and the kernel directly.",
+                      entries, &opts, &argc, &argv);
     if (rc >= 0)
         return rc;
     CtlRequest req = {.cmd = CTL_CMD_UNBAN, .all = all};

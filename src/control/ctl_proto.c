@@ -75,11 +75,16 @@ static const struct {
     RequestKey key;
     JsonType type;
 } request_keys[] = {
-    {"v", KEY_V, JSON_INT},          {"cmd", KEY_CMD, JSON_STRING},
-    {"addr", KEY_ADDR, JSON_STRING}, {"all", KEY_ALL, JSON_BOOL},
-    {"for_s", KEY_FOR_S, JSON_INT},  {"permanent", KEY_PERMANENT, JSON_BOOL},
-    {"force", KEY_FORCE, JSON_BOOL}, {"reason", KEY_REASON, JSON_STRING},
-    {"limit", KEY_LIMIT, JSON_INT},  {"sort", KEY_SORT, JSON_STRING},
+    {"v", KEY_V, JSON_INT},
+    {"cmd", KEY_CMD, JSON_STRING},
+    {"addr", KEY_ADDR, JSON_STRING},
+    {"all", KEY_ALL, JSON_BOOL},
+    {"for_s", KEY_FOR_S, JSON_INT},
+    {"permanent", KEY_PERMANENT, JSON_BOOL},
+    {"force", KEY_FORCE, JSON_BOOL},
+    {"reason", KEY_REASON, JSON_STRING},
+    {"limit", KEY_LIMIT, JSON_INT},
+    {"sort", KEY_SORT, JSON_STRING},
     {"after", KEY_AFTER, JSON_STRING},
 };
 

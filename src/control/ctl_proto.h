@@ -136,8 +136,7 @@ gboolean ctl_sort_parse(const char *text, CtlSort *out);
  * form does not fit sort is a PROTO error. */
 const char *ctl_list_cursor_format(CtlSort sort, const CtlListCursor *cursor,
                                    char buf[CTL_CURSOR_STRLEN]);
-gboolean ctl_list_cursor_parse(const char *text, CtlSort sort, CtlListCursor *out,
-                               GError **error);
+gboolean ctl_list_cursor_parse(const char *text, CtlSort sort, CtlListCursor *out, GError **error);
 
 /* Whether a peer that may only read (a member of socket_group) may run cmd. */
 gboolean ctl_command_is_read_only(CtlCommand cmd);

@@ -192,8 +192,8 @@ ctl_reply_list(JsonWriter *w, const CtlRequest *req, const GArray *page, gboolea
     json_array_end(w);
     if (n > 0 && (more || n < page->len)) {
         const Ban *last = &g_array_index(page, Ban, n - 1);
-        CtlListCursor next = {.set = TRUE, .key = sort_key(&last->core, req->sort),
-                              .prefix = last->prefix};
+        CtlListCursor next = {
+            .set = TRUE, .key = sort_key(&last->core, req->sort), .prefix = last->prefix};
         char buf[CTL_CURSOR_STRLEN];
         json_add_string(w, "next", ctl_list_cursor_format(req->sort, &next, buf));
     }

@@ -32,8 +32,8 @@ handle_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *reply, gpoin
     Daemon *d = user_data;
     g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
     gboolean more = FALSE;
-    bans_list_page(d->bans, list_wants, list_compare, (gpointer)req,
-                   ctl_reply_list_page_max(req), page, &more);
+    bans_list_page(d->bans, list_wants, list_compare, (gpointer)req, ctl_reply_list_page_max(req),
+                   page, &more);
     /* A dry run's bans are recorded, never enforced: every view says so. */
     if (d->cfg->daemon.dry_run)
         json_add_bool(reply, "dry_run", TRUE);

@@ -116,8 +116,8 @@ void bans_list(Bans *bans, GArray *out);
  * all of it. */
 typedef gboolean (*BansWantFunc)(const BanCore *ban, gpointer data);
 typedef gint (*BansCompareFunc)(const BanCore *a, const BanCore *b, gpointer data);
-void bans_list_page(Bans *bans, BansWantFunc wants, BansCompareFunc cmp, gpointer data,
-                    guint max, GArray *out, gboolean *more);
+void bans_list_page(Bans *bans, BansWantFunc wants, BansCompareFunc cmp, gpointer data, guint max,
+                    GArray *out, gboolean *more);
 
 void bans_counts(Bans *bans, BansCounts *out);
 

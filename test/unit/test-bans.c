@@ -1093,9 +1093,9 @@ test_list_page(Fixture *f, gconstpointer data)
     for (guint i = 0; i < page->len; i++) {
         g_assert_cmpint(g_array_index(page, Ban, i).prefix.addr.family, ==, AF_INET6);
         if (i > 0)
-            g_assert_cmpint(ban_cmp_expires(&g_array_index(page, Ban, i - 1),
-                                            &g_array_index(page, Ban, i)),
-                            <, 0);
+            g_assert_cmpint(
+                ban_cmp_expires(&g_array_index(page, Ban, i - 1), &g_array_index(page, Ban, i)), <,
+                0);
     }
 }
 

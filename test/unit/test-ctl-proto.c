@@ -190,8 +190,7 @@ static const BadCase bad_cases[] = {
     {"list-after-no-key", "{\"v\":1,\"cmd\":\"list\",\"after\":\"192.0.2.1\"}", 0,
      "\"after\": \"192.0.2.1\" is not a cursor for sort \"expires\" (KEY PREFIX*"},
     {"list-after-key-for-addr",
-     "{\"v\":1,\"cmd\":\"list\",\"sort\":\"addr\",\"after\":\"5 192.0.2.1\"}", 0,
-     "\"after\": *"},
+     "{\"v\":1,\"cmd\":\"list\",\"sort\":\"addr\",\"after\":\"5 192.0.2.1\"}", 0, "\"after\": *"},
     {"list-after-bad-key", "{\"v\":1,\"cmd\":\"list\",\"after\":\"-5 192.0.2.1\"}", 0,
      "*is not a cursor*"},
     {"list-after-bad-prefix", "{\"v\":1,\"cmd\":\"list\",\"after\":\"5 192.0.2.300\"}", 0,
@@ -277,8 +276,8 @@ make_bans(guint n, const char *msg)
         b->source = BAN_SOURCE_POLICY;
         b->violations = i % 13;
         b->created_us = (1700000000 + (gint64)(i % 17)) * G_USEC_PER_SEC;
-        b->expires_us =
-            i % 10 == 0 ? BAN_EXPIRES_NEVER : b->created_us + (gint64)(i % 7) * 3600 * G_USEC_PER_SEC;
+        b->expires_us = i % 10 == 0 ? BAN_EXPIRES_NEVER
+                                    : b->created_us + (gint64)(i % 7) * 3600 * G_USEC_PER_SEC;
         g_strlcpy(b->reason, "threshold", sizeof b->reason);
         g_strlcpy(b->msg, msg, sizeof b->msg);
     }
