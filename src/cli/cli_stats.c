@@ -19,7 +19,9 @@ format_handling(const JsonValue *r)
     if (json_get_bool(r, "whitelisted", FALSE))
         g_ptr_array_add(parts, g_strdup("whitelisted"));
     const char *track = json_get_string(r, "track");
-    if (json_get_bool(r, "swap", FALSE))
+    if (json_get_bool(r, "ignore", FALSE))
+        ; /* no offender is chosen */
+    else if (json_get_bool(r, "swap", FALSE))
         g_ptr_array_add(parts, g_strdup("swap: dst"));
     else if (json_get_string(r, "track_set") != NULL)
         g_ptr_array_add(parts, g_strdup_printf("track=%s", json_get_string(r, "track_set")));
