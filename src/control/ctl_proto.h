@@ -39,18 +39,20 @@
  *   unban:  "removed": count
  *   status: free-form object; the CLI prints it as indented key: value lines
  *   reload: "reloaded": true (a rejected config is ok:false with the file:line reason)
- *   stats:  "now", "by": "alerts"|"bans", "rules_kept": n, "rules": [RULE...] (at most limit,
- *           default CTL_STATS_LIMIT_DEFAULT; with "rule", that rule alone when counted),
- *           "other": {"alerts", "bans", "banned_now"} (every rule not listed),
- *           "total": {"alerts", "bans", "banned_now"}
+ *   stats:  "now", "by": "alerts"|"bans", "rules_kept", "rules_max", "rules": [RULE...] (at
+ *           most limit, default CTL_STATS_LIMIT_DEFAULT; with "rule", that rule alone, counted
+ *           or not), "other": {"alerts", "bans", "banned_now"} (every rule not listed),
+ *           "total": {...} (every rule; banned_now: every ban), "banned_now_without_rule"
  *   BAN   = {"addr": "203.0.113.7" or "198.51.100.0/24", "created": unix s,
  *            "expires": unix s (absent or null when permanent), "permanent": bool,
  *            "source": "policy"|"manual", "violations": n, "rule": "gid:sid:rev",
  *            "msg": text, "reason": text}
  *   RULE  = {"rule": "gid:sid", "alerts": n, "bans": n, "banned_now": n, "msg": text (last
  *            seen; absent when none), "track": "src"|"dst" (the address banned),
- *            "swap": bool (msg carries the swap marker), "ignore": bool (a [rule] section),
- *            "threshold": "N/Ts" (the rule's own, absent when none), "section": bool}
+ *            "swap": bool (msg carries the swap marker and no section sets track),
+ *            "section": "G:S" pattern of the [rule] section that applies (absent: none), and
+ *            from it "track_set": "src"|"dst", "threshold": "N/Ts", "ban_time_s": n (each
+ *            absent when unset), "ignore": bool; "whitelisted": bool (a whitelist rule entry)}
  *   EVENT = {"time": unix s, "rule", "msg", "priority", "proto", "src", "sport", "dst",
  *            "dport", "swapped": bool, "verdict": text}
  */
