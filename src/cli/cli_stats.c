@@ -59,8 +59,8 @@ print_stats(const JsonValue *reply, gboolean long_format)
     if (json_get_bool(reply, "dry_run", FALSE))
         printf("not enforced (dry run): these bans are recorded; the firewall is not changed\n");
     const JsonValue *rules = json_get(reply, "rules");
-    static const char *const headers[] = {"RULE", "ALERTS", "BANS", "BANNED NOW", "HANDLING",
-                                          "MESSAGE"};
+    static const char *const headers[] = {"RULE",       "ALERTS",   "BANS",
+                                          "BANNED NOW", "HANDLING", "MESSAGE"};
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
     for (guint i = 0; rules != NULL && rules->type == JSON_ARRAY && i < rules->items->len; i++) {
         const JsonValue *r = rules->items->pdata[i];
@@ -83,8 +83,7 @@ print_stats(const JsonValue *reply, gboolean long_format)
     cli_table_print(t, stdout);
     gint64 kept = json_get_int(reply, "rules_kept", 0), max = json_get_int(reply, "rules_max", 0);
     if (max > 0 && kept >= max)
-        printf("(counting %" G_GINT64_FORMAT " rules at most: later rules count as other)\n",
-               max);
+        printf("(counting %" G_GINT64_FORMAT " rules at most: later rules count as other)\n", max);
 }
 
 int
@@ -95,8 +94,7 @@ cli_stats(int argc, char **argv)
     g_autofree char *rule = NULL, *by = NULL;
     gboolean long_format = FALSE;
     const GOptionEntry entries[] = {
-        {"top", 'n', 0, G_OPTION_ARG_INT, &top, "Show the N rules with the most alerts (20)",
-         "N"},
+        {"top", 'n', 0, G_OPTION_ARG_INT, &top, "Show the N rules with the most alerts (20)", "N"},
         {"by", 0, 0, G_OPTION_ARG_STRING, &by, "Sort by alerts (default) or bans", "KEY"},
         {"rule", 'r', 0, G_OPTION_ARG_STRING, &rule, "Show one rule only", "GID:SID"},
         {"long", 'l', 0, G_OPTION_ARG_NONE, &long_format, "Show whole messages", NULL},
