@@ -106,8 +106,8 @@ typedef struct {
     guint32 limit;  /* list/show: 0 means no limit (list) or the daemon's default (show) */
     CtlSort sort;
     char reason[CTL_REASON_MAX + 1];
-    gboolean by_bans;          /* stats: sort by bans made, not alerts */
-    gboolean has_rule;         /* stats: one rule only */
+    gboolean by_bans;           /* stats: sort by bans made, not alerts */
+    gboolean has_rule;          /* stats: one rule only */
     guint32 rule_gid, rule_sid; /* stats */
 } CtlRequest;
 
