@@ -22,6 +22,7 @@ static const CliCommand commands[] = {
     {"unban", "remove bans now", cli_unban},
     {"status", "show the daemon's state and counters", cli_status},
     {"reload", "make the daemon reload its configuration", cli_reload},
+    {"stats", "show alerts, bans and handling per rule", cli_stats},
     {"parse", "parse (or follow) alert logs and print one alert per line", cli_parse},
     {"replay", "show the verdicts a configuration gives old alerts", cli_replay},
 };

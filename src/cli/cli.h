@@ -29,3 +29,4 @@ int cli_ban(int argc, char **argv);
 int cli_unban(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_reload(int argc, char **argv);
+int cli_stats(int argc, char **argv);

@@ -13,6 +13,7 @@
 static const char *const command_names[CTL_CMD_COUNT] = {
     [CTL_CMD_LIST] = "list",   [CTL_CMD_SHOW] = "show",     [CTL_CMD_BAN] = "ban",
     [CTL_CMD_UNBAN] = "unban", [CTL_CMD_STATUS] = "status", [CTL_CMD_RELOAD] = "reload",
+    [CTL_CMD_STATS] = "stats",
 };
 
 static const char *const sort_names[CTL_SORT_COUNT] = {
@@ -49,7 +50,25 @@ ctl_sort_parse(const char *text, CtlSort *out)
 gboolean
 ctl_command_is_read_only(CtlCommand cmd)
 {
-    return cmd == CTL_CMD_LIST || cmd == CTL_CMD_SHOW || cmd == CTL_CMD_STATUS;
+    return cmd == CTL_CMD_LIST || cmd == CTL_CMD_SHOW || cmd == CTL_CMD_STATUS ||
+           cmd == CTL_CMD_STATS;
+}
+
+gboolean
+ctl_rule_parse(const char *text, guint32 *gid, guint32 *sid, GError **error)
+{
+    g_auto(GStrv) parts = g_strsplit(text, ":", 3);
+    guint64 g = 0, s = 0;
+    if (g_strv_length(parts) != 2 ||
+        !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXUINT32, &g, NULL) ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 0, G_MAXUINT32, &s, NULL)) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PARSE,
+                    "bad rule \"%.32s\" (expected GID:SID, as in 1:2001219)", text);
+        return FALSE;
+    }
+    *gid = (guint32)g;
+    *sid = (guint32)s;
+    return TRUE;
 }
 
 /* ---- requests ---------------------------------------------------------------------------
@@ -68,6 +87,8 @@ typedef enum {
     KEY_LIMIT = 1 << 8,
     KEY_SORT = 1 << 9,
     KEY_AFTER = 1 << 10,
+    KEY_RULE = 1 << 11,
+    KEY_BY = 1 << 12,
 } RequestKey;
 
 static const struct {
@@ -86,6 +107,8 @@ static const struct {
     {"limit", KEY_LIMIT, JSON_INT},
     {"sort", KEY_SORT, JSON_STRING},
     {"after", KEY_AFTER, JSON_STRING},
+    {"rule", KEY_RULE, JSON_STRING},
+    {"by", KEY_BY, JSON_STRING},
 };
 
 /* The keys each command takes besides v and cmd. */
@@ -96,6 +119,7 @@ static const guint command_keys[CTL_CMD_COUNT] = {
     [CTL_CMD_UNBAN] = KEY_ADDR | KEY_ALL,
     [CTL_CMD_STATUS] = 0,
     [CTL_CMD_RELOAD] = 0,
+    [CTL_CMD_STATS] = KEY_LIMIT | KEY_RULE | KEY_BY,
 };
 
 static gboolean G_GNUC_PRINTF(2, 3) request_fail(GError **error, const char *fmt, ...)
@@ -152,6 +176,11 @@ check_command_needs(const CtlRequest *req, GError **error)
         if (req->has_addr == req->all)
             return request_fail(error, "\"unban\" needs either \"addr\" or \"all\":true");
         break;
+    case CTL_CMD_STATS:
+        if (req->limit > CTL_STATS_LIMIT_MAX)
+            return request_fail(error, "\"stats\" lists at most %u rules",
+                                (guint)CTL_STATS_LIMIT_MAX);
+        break;
     case CTL_CMD_LIST:
     case CTL_CMD_STATUS:
     case CTL_CMD_RELOAD:
@@ -199,7 +228,7 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
     const JsonValue *v_v = values[0], *v_cmd = values[1], *v_addr = values[2], *v_all = values[3],
                     *v_for = values[4], *v_perm = values[5], *v_force = values[6],
                     *v_reason = values[7], *v_limit = values[8], *v_sort = values[9],
-                    *v_after = values[10];
+                    *v_after = values[10], *v_rule = values[11], *v_by = values[12];
 
     /* Pass 2: version and command, then the keys the command takes. */
     if (!v_v)
@@ -255,6 +284,17 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
         return FALSE;
     if (v_reason && !take_reason(v_reason, req, error))
         return FALSE;
+    if (v_rule) {
+        g_autoptr(GError) rerr = NULL;
+        if (!ctl_rule_parse(v_rule->s, &req->rule_gid, &req->rule_sid, &rerr))
+            return request_fail(error, "\"rule\": %s", rerr->message);
+        req->has_rule = TRUE;
+    }
+    if (v_by) {
+        if (strcmp(v_by->s, "bans") != 0 && strcmp(v_by->s, "alerts") != 0)
+            return request_fail(error, "\"by\" must be \"alerts\" or \"bans\"");
+        req->by_bans = strcmp(v_by->s, "bans") == 0;
+    }
     return check_command_needs(req, error);
 }
 
@@ -288,6 +328,13 @@ ctl_proto_format_request(const CtlRequest *req, GString *out)
         char buf[CTL_CURSOR_STRLEN];
         json_add_string(&w, "after", ctl_list_cursor_format(req->sort, &req->after, buf));
     }
+    if (req->has_rule) {
+        char rule[24];
+        g_snprintf(rule, sizeof rule, "%u:%u", req->rule_gid, req->rule_sid);
+        json_add_string(&w, "rule", rule);
+    }
+    if (req->by_bans)
+        json_add_string(&w, "by", "bans");
     json_object_end(&w);
     g_string_append_c(out, '\n');
 }

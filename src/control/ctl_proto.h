@@ -22,6 +22,7 @@
  *   {"v":1,"cmd":"ban","addr":"2001:db8::/64","permanent":true}
  *   {"v":1,"cmd":"unban","addr":"203.0.113.7"}      {"v":1,"cmd":"unban","all":true}
  *   {"v":1,"cmd":"status"}                           {"v":1,"cmd":"reload"}
+ *   {"v":1,"cmd":"stats","limit":20,"by":"bans"}     {"v":1,"cmd":"stats","rule":"1:2001219"}
  *
  * One reply per request, a JSON object on one line:
  *
@@ -39,10 +40,20 @@
  *   unban:  "removed": count
  *   status: free-form object; the CLI prints it as indented key: value lines
  *   reload: "reloaded": true (a rejected config is ok:false with the file:line reason)
+ *   stats:  "now", "by": "alerts"|"bans", "rules_kept", "rules_max", "rules": [RULE...] (at
+ *           most limit, default CTL_STATS_LIMIT_DEFAULT; with "rule", that rule alone, counted
+ *           or not), "other": {"alerts", "bans", "banned_now"} (every rule not listed),
+ *           "total": {...} (every rule; banned_now: every ban), "banned_now_without_rule"
  *   BAN   = {"addr": "203.0.113.7" or "198.51.100.0/24", "created": unix s,
  *            "expires": unix s (absent or null when permanent), "permanent": bool,
  *            "source": "policy"|"manual", "violations": n, "rule": "gid:sid:rev",
  *            "msg": text, "reason": text}
+ *   RULE  = {"rule": "gid:sid", "alerts": n, "bans": n, "banned_now": n, "msg": text (last
+ *            seen; absent when none), "track": "src"|"dst" (the address banned),
+ *            "swap": bool (msg carries the swap marker and no section sets track),
+ *            "section": "G:S" pattern of the [rule] section that applies (absent: none), and
+ *            from it "track_set": "src"|"dst", "threshold": "N/Ts", "ban_time_s": n (each
+ *            absent when unset), "ignore": bool; "whitelisted": bool (a whitelist rule entry)}
  *   EVENT = {"time": unix s, "rule", "msg", "priority", "proto", "src", "sport", "dst",
  *            "dport", "swapped": bool, "verdict": text}
  *
@@ -77,6 +88,9 @@
 #define CTL_CURSOR_STRLEN 96
 /* Most history entries one show reply carries: it is read in the daemon's main loop. */
 #define CTL_SHOW_LIMIT_MAX 1000
+/* Rules a stats reply lists by default, and at most (the reply stays small). */
+#define CTL_STATS_LIMIT_DEFAULT 20
+#define CTL_STATS_LIMIT_MAX 1000
 
 typedef enum {
     CTL_CMD_LIST,
@@ -85,8 +99,9 @@ typedef enum {
     CTL_CMD_UNBAN,
     CTL_CMD_STATUS,
     CTL_CMD_RELOAD,
+    CTL_CMD_STATS,
 } CtlCommand;
-#define CTL_CMD_COUNT 6
+#define CTL_CMD_COUNT 7
 
 typedef enum {
     CTL_SORT_EXPIRES, /* soonest first, permanent last (the default) */
@@ -118,6 +133,9 @@ typedef struct {
     CtlSort sort;
     CtlListCursor after; /* list: the "after" cursor of a later page */
     char reason[CTL_REASON_MAX + 1];
+    gboolean by_bans;           /* stats: sort by bans made, not alerts */
+    gboolean has_rule;          /* stats: one rule only */
+    guint32 rule_gid, rule_sid; /* stats */
 } CtlRequest;
 
 /* Parses one request line of len bytes (the newline already removed; a trailing '\r' is
@@ -137,6 +155,9 @@ gboolean ctl_sort_parse(const char *text, CtlSort *out);
 const char *ctl_list_cursor_format(CtlSort sort, const CtlListCursor *cursor,
                                    char buf[CTL_CURSOR_STRLEN]);
 gboolean ctl_list_cursor_parse(const char *text, CtlSort sort, CtlListCursor *out, GError **error);
+/* Parses a rule "GID:SID" (decimal, each 0..2^32-1, nothing around them), with a PARSE error
+ * naming the text otherwise. */
+gboolean ctl_rule_parse(const char *text, guint32 *gid, guint32 *sid, GError **error);
 
 /* Whether a peer that may only read (a member of socket_group) may run cmd. */
 gboolean ctl_command_is_read_only(CtlCommand cmd);

@@ -168,6 +168,8 @@ handler_for(const CtlServer *s, CtlCommand cmd)
         return s->handlers.status;
     case CTL_CMD_RELOAD:
         return s->handlers.reload;
+    case CTL_CMD_STATS:
+        return s->handlers.stats;
     }
     return NULL;
 }

@@ -36,6 +36,7 @@ typedef struct {
     CtlHandlerFunc unban;
     CtlHandlerFunc status;
     CtlHandlerFunc reload;
+    CtlHandlerFunc stats;
 } CtlHandlers;
 
 #define CTL_SERVER_MAX_CLIENTS 64

@@ -185,6 +185,7 @@ on_alert(const Alert *alert, gpointer user_data)
     Daemon *d = in->d;
     gint64 now_us = g_get_real_time();
     Verdict v;
+    rule_stats_count_alert_msg(d->rule_stats, alert->gid, alert->sid, alert->msg);
     policy_record_alert(d->policy, alert, now_us, &v);
     if (v.offender.family == 0) {
         d->no_offender++;
@@ -192,6 +193,8 @@ on_alert(const Alert *alert, gpointer user_data)
     }
     if (policy_apply_verdict(d->policy, alert, now_us, &v))
         d->acted_on++;
+    if (v.action == VERDICT_BAN) /* still BAN: the table took it */
+        rule_stats_count_ban(d->rule_stats, v.gid, v.sid);
     const char *word = policy_verdict_word(&v);
     if (log_level_enabled(G_LOG_LEVEL_INFO)) {
         char addr[IPADDR_STRLEN];
@@ -959,6 +962,7 @@ static void
 start_policy(Daemon *d)
 {
     d->policy = policy_new(d->cfg, g_random_int());
+    d->rule_stats = rule_stats_new(DAEMON_RULE_STATS_MAX);
     policy_set_ban_lookup(d->policy, lookup_ban, d);
     policy_set_offenses_lookup(d->policy, lookup_offenses, d);
     policy_set_ban_func(d->policy, apply_ban, d);
@@ -1209,6 +1213,7 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->ctl, ctl_server_free);
     g_clear_pointer(&d->share, share_free); /* before the store it borrows */
     g_clear_pointer(&d->policy, policy_free);
+    g_clear_pointer(&d->rule_stats, rule_stats_free);
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);
     if (d->recut_id)

@@ -426,5 +426,6 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     return TRUE;
 }
 
-const CtlHandlers daemon_ctl_handlers = {handle_list,  handle_show,   handle_ban,
-                                         handle_unban, handle_status, handle_reload};
+const CtlHandlers daemon_ctl_handlers = {handle_list,     handle_show,   handle_ban,
+                                         handle_unban,    handle_status, handle_reload,
+                                         daemon_ctl_stats};

@@ -15,6 +15,7 @@
 #include "daemon_fw.h"
 #include "ownaddr.h"
 #include "policy.h"
+#include "rule_stats.h"
 #include "share.h"
 #include "store.h"
 #include "tail.h"
@@ -70,6 +71,9 @@ struct Daemon {
     guint64 share_refused;     /* peers' bans this node's never-ban checks (or table) refused */
     guint64 share_implausible; /* peers' bans with an expiry the clocks cannot explain */
 
+    /* Alerts parsed and policy bans made, per rule (`alertban stats`, the rule metrics). */
+    RuleStats *rule_stats;
+
     /* [firewall] cut: ends what each new ban's prefix has open (NULL: off). */
     Cut *cut;
     guint64 cut_conntrack, cut_sockets, cut_failures;
@@ -80,8 +84,16 @@ struct Daemon {
     guint lifted_at_load; /* stored bans on never-banned addresses, lifted at start */
 };
 
+/* Distinct rules the per-rule counts keep (a sensor's whole rule set fits; the rest, say a
+ * flood of made-up SIDs, is summed as "other"). */
+#define DAEMON_RULE_STATS_MAX 4096
+
 /* The control socket's handlers (daemon_ctl.c); user_data is the Daemon. */
 extern const CtlHandlers daemon_ctl_handlers;
+
+/* The stats command's handler (daemon_stats.c): per-rule counts, bans now and handling. */
+gboolean daemon_ctl_stats(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w,
+                          gpointer user_data, GError **error);
 
 /* The parse counts of every alert log, open and closed. */
 void daemon_alert_stats(Daemon *d, AlertStats *out);

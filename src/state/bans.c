@@ -1119,6 +1119,17 @@ bans_list_page(Bans *b, BansWantFunc wants, BansCompareFunc cmp, gpointer data, 
         entry_to_ban(heap[i], &g_array_index(out, Ban, base + i));
 }
 
+void
+bans_foreach_core(Bans *b, BansCoreFunc func, gpointer user_data)
+{
+    g_return_if_fail(b != NULL && func != NULL);
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, b->table);
+    while (g_hash_table_iter_next(&it, &value, NULL))
+        func(&((const Entry *)value)->core, user_data);
+}
+
 gint64
 bans_remaining_s(Bans *b, const IpPrefix *prefix)
 {

@@ -121,6 +121,11 @@ void bans_list_page(Bans *bans, BansWantFunc wants, BansCompareFunc cmp, gpointe
 
 void bans_counts(Bans *bans, BansCounts *out);
 
+/* Calls func with the fields of every ban in force (no texts, in no order): one pass over
+ * the table for a count, without copying it as bans_list() does. func must not change it. */
+typedef void (*BansCoreFunc)(const BanCore *core, gpointer user_data);
+void bans_foreach_core(Bans *bans, BansCoreFunc func, gpointer user_data);
+
 /* Ends the turn: commits the store (everything queued in it, by any module), then applies
  * the table's queued changes in one firewall commit. A failure is logged, counted and retried
  * with backoff (the firewall through a reconcile); the error is for callers that want it. */

@@ -3,8 +3,9 @@
 # The Debian package: scripts/deb builds it from this tree with dpkg-buildpackage and lintian
 # finds nothing (no error, no warning, no info tag); unpacked into a scratch root it holds the
 # programs, the unit with its paths filled in (and a systemd-analyze security exposure of at
-# most 2.5), the configuration as a conffile that the installed daemon accepts, the man pages
-# and the completion; its maintainer scripts add the system user and do not enable the unit.
+# most 2.5), the configuration as a conffile that the installed daemon accepts, the man pages,
+# the completion, and the Grafana dashboard and Prometheus rules as examples; its maintainer
+# scripts add the system user and do not enable the unit.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -34,7 +35,8 @@ done
 for f in lib/systemd/system/alertban.service etc/alertban/alertban.conf \
     usr/share/man/man8/alertband.8.gz usr/share/man/man8/alertban.8.gz \
     usr/share/man/man5/alertban.conf.5.gz usr/share/bash-completion/completions/alertban \
-    usr/share/doc/alertban/copyright; do
+    usr/share/doc/alertban/copyright usr/share/doc/alertban/examples/alertban.json \
+    usr/share/doc/alertban/examples/alertban-rules.yml; do
     [ -f "$ROOT/$f" ] || ab_fail "no $f in the package"
 done
 UNIT="$ROOT/lib/systemd/system/alertban.service"

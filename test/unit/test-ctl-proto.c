@@ -23,6 +23,8 @@ typedef struct {
     CtlSort sort;
     const char *reason;
     const char *after; /* the list cursor as formatted, or NULL */
+    gboolean by_bans, has_rule;
+    guint32 rule_gid, rule_sid;
 } GoodCase;
 
 static const GoodCase good_cases[] = {
@@ -105,6 +107,21 @@ static const GoodCase good_cases[] = {
      .line = " \t{ \"cmd\" : \"status\" ,\"v\" : 1 }\t ",
      .cmd = CTL_CMD_STATUS},
     {.name = "reload-crlf", .line = "{\"v\":1,\"cmd\":\"reload\"}\r", .cmd = CTL_CMD_RELOAD},
+    {.name = "stats", .line = "{\"v\":1,\"cmd\":\"stats\"}", .cmd = CTL_CMD_STATS},
+    {.name = "stats-top-by-bans",
+     .line = "{\"v\":1,\"cmd\":\"stats\",\"limit\":1000,\"by\":\"bans\"}",
+     .cmd = CTL_CMD_STATS,
+     .limit = 1000,
+     .by_bans = TRUE},
+    {.name = "stats-by-alerts",
+     .line = "{\"v\":1,\"cmd\":\"stats\",\"by\":\"alerts\"}",
+     .cmd = CTL_CMD_STATS},
+    {.name = "stats-rule",
+     .line = "{\"v\":1,\"cmd\":\"stats\",\"rule\":\"4294967295:0\"}",
+     .cmd = CTL_CMD_STATS,
+     .has_rule = TRUE,
+     .rule_gid = G_MAXUINT32,
+     .rule_sid = 0},
 };
 
 static void
@@ -133,6 +150,10 @@ test_parse_good(gconstpointer data)
         char buf[CTL_CURSOR_STRLEN];
         g_assert_cmpstr(ctl_list_cursor_format(req.sort, &req.after, buf), ==, c->after);
     }
+    g_assert_cmpint(req.by_bans, ==, c->by_bans);
+    g_assert_cmpint(req.has_rule, ==, c->has_rule);
+    g_assert_cmpuint(req.rule_gid, ==, c->rule_gid);
+    g_assert_cmpuint(req.rule_sid, ==, c->rule_sid);
 
     /* Formatting gives one line that parses back to the same request. */
     g_autoptr(GString) out = g_string_new(NULL);
@@ -234,6 +255,23 @@ static const BadCase bad_cases[] = {
     {"two-objects", "{\"v\":1,\"cmd\":\"list\"}{\"v\":1,\"cmd\":\"list\"}", 0, "*trailing data*"},
     {"trailing-comma", "{\"v\":1,\"cmd\":\"list\",}", 0, "*expected a member name"},
     {"single-quotes", "{'v':1,'cmd':'list'}", 0, "*expected a member name"},
+    {"stats-limit-over", "{\"v\":1,\"cmd\":\"stats\",\"limit\":1001}", 0,
+     "\"stats\" lists at most 1000 rules"},
+    {"stats-by-unknown", "{\"v\":1,\"cmd\":\"stats\",\"by\":\"packets\"}", 0,
+     "\"by\" must be \"alerts\" or \"bans\""},
+    {"stats-sort", "{\"v\":1,\"cmd\":\"stats\",\"sort\":\"addr\"}", 0,
+     "\"stats\" does not take \"sort\""},
+    {"stats-rule-one-part", "{\"v\":1,\"cmd\":\"stats\",\"rule\":\"2001219\"}", 0,
+     "\"rule\": bad rule \"2001219\"*"},
+    {"stats-rule-three-parts", "{\"v\":1,\"cmd\":\"stats\",\"rule\":\"1:2:3\"}", 0,
+     "\"rule\": bad rule*"},
+    {"stats-rule-junk", "{\"v\":1,\"cmd\":\"stats\",\"rule\":\" 1:2\"}", 0, "\"rule\": bad rule*"},
+    {"stats-rule-over", "{\"v\":1,\"cmd\":\"stats\",\"rule\":\"1:4294967296\"}", 0,
+     "\"rule\": bad rule*"},
+    {"stats-rule-wildcard", "{\"v\":1,\"cmd\":\"stats\",\"rule\":\"1:*\"}", 0,
+     "\"rule\": bad rule*"},
+    {"rule-for-list", "{\"v\":1,\"cmd\":\"list\",\"rule\":\"1:2\"}", 0,
+     "\"list\" does not take \"rule\""},
     {"true-prefix", "{\"v\":1,\"cmd\":\"unban\",\"all\":tru}", 0, "*unexpected character"},
 };
 
@@ -631,6 +669,7 @@ test_names(void)
     g_assert_true(ctl_command_is_read_only(CTL_CMD_LIST));
     g_assert_true(ctl_command_is_read_only(CTL_CMD_SHOW));
     g_assert_true(ctl_command_is_read_only(CTL_CMD_STATUS));
+    g_assert_true(ctl_command_is_read_only(CTL_CMD_STATS));
     g_assert_false(ctl_command_is_read_only(CTL_CMD_BAN));
     g_assert_false(ctl_command_is_read_only(CTL_CMD_UNBAN));
     g_assert_false(ctl_command_is_read_only(CTL_CMD_RELOAD));
