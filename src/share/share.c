@@ -18,15 +18,16 @@
 
 /*
  * Two connections, because XREAD BLOCK holds its connection until an entry arrives:
- *  - publish sends the outbox in order, one MULTI/EXEC per decision (XADD to the stream and
- *    the snapshot key's HSET/EXPIREAT, or its DEL), a batch at a time. When the last EXEC of
- *    a batch is answered, the batch's rows leave the outbox. A connection lost mid-batch
- *    resends from the first unanswered row: at-least-once, which the receivers' idempotent
- *    apply makes harmless.
+ *  - publish sends the outbox in order, one MULTI/EXEC per batch of decisions (per decision
+ *    an XADD to the stream and the snapshot key's SET ... EXAT, or its DEL), a few batches
+ *    in flight. When a batch's EXEC is answered, its rows leave the outbox. A connection
+ *    lost mid-batch resends from the first unanswered row: at-least-once, which the
+ *    receivers' idempotent apply makes harmless.
  *  - receive starts from the last applied stream ID (a store key, committed with the bans it
  *    applied). Without one, or when the stream no longer holds it (trimmed), it first loads
- *    the snapshot (SCAN + HGETALL of the ban keys) and then reads the stream from the ID that
- *    was last before the scan: what changed during the scan is read again, harmlessly.
+ *    the snapshot (SCAN + MGET of the ban keys, pipelined) and then reads the stream from the
+ *    ID that was last before the scan: what changed during the scan is read again,
+ *    harmlessly.
  * Every reply is checked for its shape before use; a connection that answers nonsense is
  * dropped and reconnected like one that failed.
  */
@@ -36,6 +37,11 @@
 #define SHARE_KICK_INTERVAL_MS 1000
 #define SHARE_STREAM_ID_MAX 41
 #define SHARE_PREFIX_MAX 64
+/* Keys a SCAN page looks at (one MGET fetches the page's values) and the largest snapshot
+ * value believed (the outbox encoding of the longest entry is about 700 bytes). */
+#define SHARE_SCAN_COUNT 10000
+#define SHARE_READ_COUNT 10000 /* stream entries per XREAD */
+#define SHARE_SNAPSHOT_VALUE_MAX 2048
 
 typedef enum {
     LINK_OFF,
@@ -75,6 +81,7 @@ struct Share {
     /* publish */
     gint64 sent_id;   /* highest outbox id sent on this connection */
     gint64 acked_id;  /* highest outbox id Redis answered */
+    gint64 skip_id;   /* highest outbox id that could not be decoded (never sent) */
     guint in_flight;  /* EXECs without a reply */
     /* receive */
     char position[SHARE_STREAM_ID_MAX + 1]; /* last applied stream ID, "" before any */
@@ -513,10 +520,20 @@ link_connect(Link *link)
 
 /* ---- publish ---- */
 
+/*
+ * A burst is sent as a few large round trips: each batch of outbox rows goes out as one
+ * MULTI, two commands per decision (XADD, and SET with EXAT or DEL for the snapshot key),
+ * EXEC; up to SHARE_PUBLISH_WINDOW batches are in flight at once, so Redis never waits for
+ * this node between them. Each EXEC's reply removes its rows from the outbox.
+ */
+#define SHARE_PUBLISH_WINDOW 4
+
 typedef struct {
     Share *share;
+    GString *maxlen;
     guint sent;
     guint bad;
+    gint64 last_id;
     gint64 last_bad_id;
 } SendCtx;
 
@@ -526,14 +543,15 @@ on_exec(redisAsyncContext *ac, void *r, void *privdata)
     Link *link = ac->data;
     Share *share = link->share;
     redisReply *reply = r;
-    /* privdata is the outbox id; the generation check is on the connection's state. */
+    /* privdata is the batch's last outbox id; the generation check is on the connection's
+     * state (a lost connection answers its pending callbacks with NULL). */
     if (!reply || share->freeing || link->ac == NULL)
         return;
     gint64 id = (gint64)GPOINTER_TO_SIZE(privdata);
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) {
         char esc[LOG_ESCAPE_BUFSIZE];
         g_autofree char *what = g_strdup_printf(
-            "Redis did not take outbox entry %" G_GINT64_FORMAT ": %s", id,
+            "Redis did not take the outbox up to entry %" G_GINT64_FORMAT ": %s", id,
             reply->type == REDIS_REPLY_ERROR ? log_escape(reply->str, reply->len, esc)
                                              : "no transaction reply");
         link_fail(link, what);
@@ -543,19 +561,19 @@ on_exec(redisAsyncContext *ac, void *r, void *privdata)
         const redisReply *e = reply->element[i];
         if (e && e->type == REDIS_REPLY_ERROR) {
             char esc[LOG_ESCAPE_BUFSIZE];
-            g_warning("share: publish: outbox entry %" G_GINT64_FORMAT ": command %zu: %s", id, i,
-                      log_escape(e->str, e->len, esc));
+            g_warning("share: publish: outbox batch up to %" G_GINT64_FORMAT ": command %zu: %s",
+                      id, i, log_escape(e->str, e->len, esc));
         }
     }
     share->acked_id = MAX(share->acked_id, id);
-    share->published++;
+    share->published += reply->elements / 2; /* two commands per decision */
     g_assert(share->in_flight > 0);
-    if (--share->in_flight == 0) {
-        g_autoptr(GError) error = NULL;
-        if (!store_outbox_remove(share->store, share->acked_id, &error))
-            g_warning("share: publish: %s", error->message); /* resent later; harmless */
-        share_kick(share);
-    }
+    if (--share->in_flight == 0 && share->skip_id <= share->sent_id)
+        share->acked_id = MAX(share->acked_id, share->skip_id);
+    g_autoptr(GError) error = NULL;
+    if (!store_outbox_remove(share->store, share->acked_id, &error))
+        g_warning("share: publish: %s", error->message); /* resent later; harmless */
+    share_kick(share);
 }
 
 static void
@@ -567,7 +585,7 @@ send_entry(gint64 id, gint64 time_us, gconstpointer data, gsize len, gpointer us
     redisAsyncContext *ac = share->pub.ac;
     ShareEntry e;
     g_autoptr(GError) error = NULL;
-    share->sent_id = MAX(share->sent_id, id);
+    c->last_id = id;
     if (!share_entry_decode(data, len, &e, &error)) {
         /* Only a damaged database gets here; the row can never be sent. */
         g_warning("share: publish: outbox entry %" G_GINT64_FORMAT " dropped: %s", id,
@@ -576,26 +594,24 @@ send_entry(gint64 id, gint64 time_us, gconstpointer data, gsize len, gpointer us
         c->last_bad_id = id;
         return;
     }
+    if (c->sent == 0) {
+        const char *multi[1] = {"MULTI"};
+        redisAsyncCommandArgv(ac, NULL, NULL, 1, multi, NULL);
+    }
     ShareEntryText text;
     ShareField fields[SHARE_ENTRY_FIELDS];
     guint n = share_entry_fields(&e, &text, fields);
-    g_autofree char *key = g_strdup_printf("%s:ban:%s", share->prefix, text.addr);
-    char maxlen[24];
-    g_snprintf(maxlen, sizeof maxlen, "%u", share->opts.stream_max_len);
+    char key[SHARE_PREFIX_MAX + 8 + IPADDR_STRLEN];
+    int keylen = g_snprintf(key, sizeof key, "%s:ban:%s", share->prefix, text.addr);
 
-    const char *argv[8 + 2 * SHARE_ENTRY_FIELDS];
-    size_t argvlen[8 + 2 * SHARE_ENTRY_FIELDS];
-    int argc;
-
-    argv[0] = "MULTI";
-    redisAsyncCommandArgv(ac, NULL, NULL, 1, argv, NULL);
-
-    argc = 0;
+    const char *argv[6 + 2 * SHARE_ENTRY_FIELDS];
+    size_t argvlen[6 + 2 * SHARE_ENTRY_FIELDS];
+    int argc = 0;
     argv[argc] = "XADD", argvlen[argc++] = 4;
     argv[argc] = share->key_log, argvlen[argc++] = strlen(share->key_log);
     argv[argc] = "MAXLEN", argvlen[argc++] = 6;
     argv[argc] = "~", argvlen[argc++] = 1;
-    argv[argc] = maxlen, argvlen[argc++] = strlen(maxlen);
+    argv[argc] = c->maxlen->str, argvlen[argc++] = c->maxlen->len;
     argv[argc] = "*", argvlen[argc++] = 1;
     for (guint i = 0; i < n; i++) {
         argv[argc] = fields[i].name, argvlen[argc++] = fields[i].name_len;
@@ -603,29 +619,23 @@ send_entry(gint64 id, gint64 time_us, gconstpointer data, gsize len, gpointer us
     }
     redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, argvlen);
 
+    /* The snapshot key holds the entry in the outbox's own encoding (share_entry_decode()
+     * reads it back with every check), so a joining node fetches many with one MGET. A SET
+     * without EXAT also clears an earlier expiry: the ban became permanent. */
+    argc = 0;
     if (e.op == SHARE_OP_BAN) {
-        argc = 0;
-        argv[argc] = "HSET", argvlen[argc++] = 4;
-        argv[argc] = key, argvlen[argc++] = strlen(key);
-        for (guint i = 0; i < n; i++) {
-            argv[argc] = fields[i].name, argvlen[argc++] = fields[i].name_len;
-            argv[argc] = fields[i].value, argvlen[argc++] = fields[i].value_len;
-        }
-        redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, argvlen);
+        argv[argc] = "SET", argvlen[argc++] = 3;
+        argv[argc] = key, argvlen[argc++] = (size_t)keylen;
+        argv[argc] = data, argvlen[argc++] = len;
         if (e.expires_s > 0) {
-            const char *exp[3] = {"EXPIREAT", key, text.expires};
-            redisAsyncCommandArgv(ac, NULL, NULL, 3, exp, NULL);
-        } else {
-            const char *persist[2] = {"PERSIST", key};
-            redisAsyncCommandArgv(ac, NULL, NULL, 2, persist, NULL);
+            argv[argc] = "EXAT", argvlen[argc++] = 4;
+            argv[argc] = text.expires, argvlen[argc++] = strlen(text.expires);
         }
     } else {
-        const char *del[2] = {"DEL", key};
-        redisAsyncCommandArgv(ac, NULL, NULL, 2, del, NULL);
+        argv[argc] = "DEL", argvlen[argc++] = 3;
+        argv[argc] = key, argvlen[argc++] = (size_t)keylen;
     }
-    argv[0] = "EXEC";
-    redisAsyncCommandArgv(ac, on_exec, GSIZE_TO_POINTER((gsize)id), 1, argv, NULL);
-    share->in_flight++;
+    redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, argvlen);
     c->sent++;
 }
 
@@ -633,20 +643,36 @@ void
 share_kick(Share *share)
 {
     g_return_if_fail(share != NULL);
-    if (!share->opts.publish || share->pub.state != LINK_UP || share->in_flight > 0)
+    if (!share->opts.publish || share->pub.state != LINK_UP)
         return;
-    SendCtx c = {.share = share};
-    g_autoptr(GError) error = NULL;
-    if (!store_outbox_load(share->store, share->sent_id, share->opts.batch, send_entry, &c,
-                           &error)) {
-        g_warning("share: publish: %s", error->message);
-        return;
-    }
-    /* Rows that could not be decoded count as answered: they would block the outbox forever. */
-    if (c.bad > 0 && c.sent == 0) {
-        share->acked_id = MAX(share->acked_id, c.last_bad_id);
-        if (!store_outbox_remove(share->store, share->acked_id, &error))
+    g_autoptr(GString) maxlen = g_string_new(NULL);
+    g_string_printf(maxlen, "%u", share->opts.stream_max_len);
+    while (share->in_flight < SHARE_PUBLISH_WINDOW && share->pub.ac) {
+        SendCtx c = {.share = share, .maxlen = maxlen};
+        g_autoptr(GError) error = NULL;
+        if (!store_outbox_load(share->store, share->sent_id, share->opts.batch, send_entry, &c,
+                               &error)) {
             g_warning("share: publish: %s", error->message);
+            return;
+        }
+        if (c.last_id == 0)
+            return; /* nothing more to send */
+        share->sent_id = c.last_id;
+        if (c.sent > 0) {
+            const char *exec[1] = {"EXEC"};
+            redisAsyncCommandArgv(share->pub.ac, on_exec, GSIZE_TO_POINTER((gsize)c.last_id), 1,
+                                  exec, NULL);
+            share->in_flight++;
+        } else {
+            /* Only rows that cannot be decoded: they count as answered (now, or with the
+             * batches still in flight), or they would block the outbox forever. */
+            share->skip_id = MAX(share->skip_id, c.last_bad_id);
+            if (share->in_flight == 0) {
+                share->acked_id = MAX(share->acked_id, c.last_bad_id);
+                if (!store_outbox_remove(share->store, share->acked_id, &error))
+                    g_warning("share: publish: %s", error->message);
+            }
+        }
     }
 }
 
@@ -753,25 +779,26 @@ stream_id_cmp(const char *a, const char *b)
     return as < bs ? -1 : as > bs;
 }
 
-/* Checks and applies one entry's field/value array (a stream entry or HGETALL). */
+/* Checks and applies one stream entry's field/value array; where is its ID (for the log). */
 static void
-receive_fields(Share *share, const redisReply *arr, const char *where)
+receive_fields(Share *share, const redisReply *arr, const char *id)
 {
     if (!arr || arr->type != REDIS_REPLY_ARRAY || arr->elements % 2 != 0 ||
         arr->elements > 2 * SHARE_FIELDS_MAX) {
         share->refused++;
-        g_warning("share: receive: %s: not a list of fields; ignored", where);
+        g_warning("share: receive: stream entry %s: not a list of fields; ignored", id);
         return;
     }
     if (arr->elements == 0)
-        return; /* a snapshot key that expired between SCAN and HGETALL */
+        return;
     ShareField fields[SHARE_FIELDS_MAX];
     guint n = 0;
     for (size_t i = 0; i < arr->elements; i += 2) {
         const redisReply *k = arr->element[i], *v = arr->element[i + 1];
         if (!reply_is_string(k) || !reply_is_string(v)) {
             share->refused++;
-            g_warning("share: receive: %s: a field that is not a string; ignored", where);
+            g_warning("share: receive: stream entry %s: a field that is not a string; ignored",
+                      id);
             return;
         }
         fields[n++] = (ShareField){k->str, k->len, v->str, v->len};
@@ -782,7 +809,7 @@ receive_fields(Share *share, const redisReply *arr, const char *where)
     if (!share_entry_from_fields(fields, n, &e, &error)) {
         share->refused++;
         char esc[LOG_ESCAPE_BUFSIZE];
-        g_warning("share: receive: %s refused: %s", where,
+        g_warning("share: receive: stream entry %s refused: %s", id,
                   log_escape(error->message, strlen(error->message), esc));
         return;
     }
@@ -824,6 +851,7 @@ on_xread(redisAsyncContext *ac, void *r, void *privdata)
     const redisReply *entries = reply->element[0]->element[1];
     gboolean any = FALSE;
     guint64 last_ms = 0, seq;
+    char id[SHARE_STREAM_ID_MAX + 1] = "";
     for (size_t i = 0; i < entries->elements; i++) {
         const redisReply *ent = entries->element[i];
         if (ent->type != REDIS_REPLY_ARRAY || ent->elements != 2 ||
@@ -832,15 +860,15 @@ on_xread(redisAsyncContext *ac, void *r, void *privdata)
             link_fail(link, "XREAD answered an entry without an ID");
             break;
         }
-        char id[SHARE_STREAM_ID_MAX + 1];
         memcpy(id, ent->element[0]->str, ent->element[0]->len);
         id[ent->element[0]->len] = '\0';
-        g_autofree char *where = g_strdup_printf("stream entry %s", id);
-        receive_fields(share, ent->element[1], where);
-        set_position(share, id);
+        receive_fields(share, ent->element[1], id);
         any = TRUE;
     }
     if (any) {
+        /* The batch's last ID, committed with the bans it applied (in the turn that
+         * batch_done asks for: one store transaction, one firewall change). */
+        set_position(share, id);
         share->receive_lag_ms = MAX(0, g_get_real_time() / 1000 - (gint64)last_ms);
         share->batch_done(share->user_data);
     }
@@ -853,7 +881,7 @@ receive_read(Share *share)
 {
     Link *link = &share->sub;
     char count[16];
-    g_snprintf(count, sizeof count, "%u", share->opts.batch);
+    g_snprintf(count, sizeof count, "%u", SHARE_READ_COUNT);
     const char *from = share->position[0] ? share->position : "0-0";
     const char *argv[] = {"XREAD", "COUNT", count, "BLOCK", SHARE_BLOCK_MS,
                           "STREAMS", share->key_log, from};
@@ -862,14 +890,50 @@ receive_read(Share *share)
 
 static void scan_page(Share *share, const char *cursor);
 
+/* Checks and applies one snapshot value (the outbox encoding, see send_entry()). */
 static void
-on_hgetall(redisAsyncContext *ac, void *r, void *privdata)
+receive_value(Share *share, const redisReply *v)
+{
+    if (v->type == REDIS_REPLY_NIL)
+        return; /* expired or lifted between SCAN and MGET, or not a string key */
+    share->received++;
+    ShareEntry e;
+    g_autoptr(GError) error = NULL;
+    if (v->type != REDIS_REPLY_STRING || v->len > SHARE_SNAPSHOT_VALUE_MAX ||
+        !share_entry_decode(v->str, v->len, &e, &error)) {
+        share->refused++;
+        char esc[LOG_ESCAPE_BUFSIZE];
+        const char *why = error ? error->message : "not a string of a sane length";
+        g_warning("share: receive: a snapshot key refused: %s",
+                  log_escape(why, strlen(why), esc));
+        return;
+    }
+    if (strcmp(e.node, share->node) == 0) {
+        share->own++;
+        return;
+    }
+    share->applied++;
+    share->apply(&e, share->user_data);
+}
+
+static void
+on_mget(redisAsyncContext *ac, void *r, void *privdata)
 {
     Link *link = ac->data;
+    Share *share = link->share;
     redisReply *reply = r;
     if (!reply_current(link, reply, privdata))
         return;
-    receive_fields(link->share, reply, "a snapshot key");
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        link_fail(link, "MGET answered in an unexpected shape");
+        return;
+    }
+    for (size_t i = 0; i < reply->elements; i++)
+        receive_value(share, reply->element[i]);
+    /* Commit what this page applied (one store transaction, one firewall change) when the
+     * loop next idles: a huge snapshot is a few large transactions, not one. The position
+     * stays where it was until the snapshot ends. */
+    share->batch_done(share->user_data);
 }
 
 static void
@@ -887,6 +951,11 @@ on_snapshot_done(redisAsyncContext *ac, void *r, void *privdata)
     receive_read(share);
 }
 
+/*
+ * One SCAN page: its keys' values in one MGET, sent right behind the next SCAN so that Redis
+ * works on the next page while this node applies the last one. Replies come in order, so the
+ * PING after the last page's MGET answers once every value has been applied.
+ */
 static void
 on_scan(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -902,26 +971,29 @@ on_scan(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     const redisReply *keys = reply->element[1];
-    for (size_t i = 0; i < keys->elements; i++) {
-        const redisReply *k = keys->element[i];
-        if (!reply_is_string(k) || k->len > 256)
-            continue;
-        const char *argv[2] = {"HGETALL", k->str};
-        size_t lens[2] = {7, k->len};
-        redisAsyncCommandArgv(ac, on_hgetall, LINK_TAG(link), 2, argv, lens);
+    if (keys->elements > 0) {
+        const char **argv = g_new(const char *, keys->elements + 1);
+        size_t *lens = g_new(size_t, keys->elements + 1);
+        int argc = 0;
+        argv[argc] = "MGET", lens[argc++] = 4;
+        for (size_t i = 0; i < keys->elements; i++) {
+            const redisReply *k = keys->element[i];
+            if (reply_is_string(k) && k->len <= 256)
+                argv[argc] = k->str, lens[argc++] = k->len;
+        }
+        if (argc > 1)
+            redisAsyncCommandArgv(ac, on_mget, LINK_TAG(link), argc, argv, lens);
+        g_free(argv);
+        g_free(lens);
     }
     char cursor[32];
     memcpy(cursor, reply->element[0]->str, reply->element[0]->len);
     cursor[reply->element[0]->len] = '\0';
     if (strcmp(cursor, "0") == 0) {
-        /* Replies come in order: this one arrives after every HGETALL above. */
         const char *argv[1] = {"PING"};
         redisAsyncCommandArgv(ac, on_snapshot_done, LINK_TAG(link), 1, argv, NULL);
     } else {
-        /* Commit what this page applied before the next, so a huge snapshot is not one
-         * transaction; the position stays where it was until the snapshot ends. */
         scan_page(share, cursor);
-        share->batch_done(share->user_data);
     }
 }
 
@@ -930,7 +1002,7 @@ scan_page(Share *share, const char *cursor)
 {
     Link *link = &share->sub;
     char count[16];
-    g_snprintf(count, sizeof count, "%u", share->opts.batch);
+    g_snprintf(count, sizeof count, "%u", SHARE_SCAN_COUNT);
     const char *argv[] = {"SCAN", cursor, "MATCH", share->key_ban_pat, "COUNT", count};
     redisAsyncCommandArgv(link->ac, on_scan, LINK_TAG(link), G_N_ELEMENTS(argv), argv, NULL);
 }

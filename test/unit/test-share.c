@@ -294,8 +294,14 @@ test_publish_receive(Fixture *f, gconstpointer data)
     g_assert_cmpint(*got, ==, expires);
     g_assert_true(ITERATE_UNTIL(outbox_len(&f->a) == 0, 5));
 
-    redisReply *r = redis_cmd(&f->redis, "HGET t:ban:203.0.113.7 node");
-    g_assert_cmpstr(r->str, ==, "sensor-a");
+    /* The snapshot key holds the entry in its encoding, which decodes with every check. */
+    redisReply *r = redis_cmd(&f->redis, "GET t:ban:203.0.113.7");
+    g_assert_cmpint(r->type, ==, REDIS_REPLY_STRING);
+    ShareEntry snap;
+    g_autoptr(GError) snap_error = NULL;
+    g_assert_true(share_entry_decode(r->str, r->len, &snap, &snap_error));
+    g_assert_cmpstr(snap.node, ==, "sensor-a");
+    g_assert_cmpint(snap.expires_s, ==, expires);
     freeReplyObject(r);
     r = redis_cmd(&f->redis, "EXPIRETIME t:ban:203.0.113.7");
     g_assert_cmpint(r->integer, ==, expires);
