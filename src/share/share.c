@@ -58,6 +58,8 @@ struct Link {
     GSource *source;
     LinkState state;
     guint retry_id;
+    guint connect_id; /* the connect-and-login timeout */
+    gboolean retrying; /* a connection failed since the link was last up */
     guint backoff_ms;
     guint generation; /* bumped per connection, so late callbacks of an old one are ignored */
     void (*on_up)(Link *link);
@@ -105,6 +107,7 @@ share_options_init(ShareOptions *opts)
     opts->stream_max_len = 100000;
     opts->retry_min_ms = 100;
     opts->retry_max_ms = 10000;
+    opts->connect_timeout_ms = 3000;
     opts->batch = 1000;
 }
 
@@ -274,7 +277,8 @@ link_state_name(const Link *link)
     case LINK_DOWN:
         return "down";
     case LINK_CONNECTING:
-        return "connecting";
+        /* A retry after a failure is still a link that is down. */
+        return link->retrying ? "down" : "connecting";
     case LINK_UP:
         return "up";
     }
@@ -383,6 +387,8 @@ link_source_new(Link *link, redisAsyncContext *ac)
     return &s->base;
 }
 
+static void remove_source(GMainContext *ctx, guint *id);
+
 static gboolean
 link_retry_cb(gpointer data)
 {
@@ -399,7 +405,9 @@ link_lost(Link *link, const char *why)
     gboolean was_up = link->state == LINK_UP;
     link->ac = NULL;
     link_drop_source(link);
+    remove_source(link->share->ctx, &link->connect_id);
     link->generation++;
+    link->retrying = TRUE;
     if (link->share->freeing) {
         link->state = LINK_DOWN;
         return;
@@ -424,6 +432,8 @@ static void
 on_connect(const redisAsyncContext *ac, int status)
 {
     Link *link = ac->data;
+    if (link->ac != ac)
+        return; /* given up on already (link_connect_timeout_cb()) */
     if (status != REDIS_OK)
         link_lost(link, ac->errstr[0] ? ac->errstr : "connect failed");
 }
@@ -432,6 +442,8 @@ static void
 on_disconnect(const redisAsyncContext *ac, int status)
 {
     Link *link = ac->data;
+    if (link->ac != ac)
+        return; /* closed by us: link_close() or link_connect_timeout_cb() */
     link_lost(link, status == REDIS_OK ? "closed" : (ac->errstr[0] ? ac->errstr : "error"));
 }
 
@@ -469,11 +481,35 @@ on_hello(redisAsyncContext *ac, void *r, void *privdata)
         link_fail(link, what);
         return;
     }
+    remove_source(link->share->ctx, &link->connect_id);
     link->state = LINK_UP;
+    link->retrying = FALSE;
     link->backoff_ms = link->share->opts.retry_min_ms;
     g_message("share: %s: connected to Redis at %s", link->name, link->share->redis);
     if (link->on_up)
         link->on_up(link);
+}
+
+/*
+ * hiredis 0.14 connects without a timeout: an address that drops SYNs would hold the link in
+ * "connecting" for the kernel's whole SYN retry time (about two minutes), and a peer that
+ * accepts but never answers, forever. The connect and the login get connect_timeout_ms; then
+ * the connection is given up like a failed one, and the backoff goes on.
+ */
+static gboolean
+link_connect_timeout_cb(gpointer data)
+{
+    Link *link = data;
+    link->connect_id = 0;
+    redisAsyncContext *ac = link->ac;
+    if (!ac || link->state == LINK_UP)
+        return G_SOURCE_REMOVE;
+    link->ac = NULL; /* so on_connect/on_disconnect ignore what the free reports */
+    redisAsyncFree(ac); /* pending callbacks see NULL replies */
+    g_autofree char *why = g_strdup_printf("no connection and login within %u ms",
+                                           link->share->opts.connect_timeout_ms);
+    link_lost(link, why);
+    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -504,6 +540,10 @@ link_connect(Link *link)
     g_source_attach(link->source, share->ctx);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    GSource *t = g_timeout_source_new(share->opts.connect_timeout_ms);
+    g_source_set_callback(t, link_connect_timeout_cb, link, NULL);
+    link->connect_id = g_source_attach(t, share->ctx);
+    g_source_unref(t);
     /* AUTH (or PING) first: commands wait in hiredis's buffer until the socket connects. */
     if (share->password) {
         const char *argv[3] = {"AUTH"};
@@ -1130,6 +1170,7 @@ share_new(const ShareOptions *opts, Store *store, GMainContext *ctx, ShareApplyF
     share->opts = *opts;
     share->opts.retry_min_ms = MAX(opts->retry_min_ms, 1);
     share->opts.retry_max_ms = MAX(opts->retry_max_ms, share->opts.retry_min_ms);
+    share->opts.connect_timeout_ms = MAX(opts->connect_timeout_ms, 1);
     share->opts.batch = CLAMP(opts->batch, 1, 100000);
     share->redis = g_strdup(opts->redis);
     share->user = opts->user && *opts->user ? g_strdup(opts->user) : NULL;
@@ -1189,6 +1230,7 @@ static void
 link_close(Link *link)
 {
     remove_source(link->share->ctx, &link->retry_id);
+    remove_source(link->share->ctx, &link->connect_id);
     if (link->ac) {
         redisAsyncContext *ac = link->ac;
         link->ac = NULL;

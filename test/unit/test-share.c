@@ -6,7 +6,10 @@
 
 #include <glib/gstdio.h>
 #include <hiredis/hiredis.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -530,6 +533,63 @@ test_unreachable(Fixture *f, gconstpointer data)
     g_assert_false(share_options_check(&o, &error));
 }
 
+/* A Redis address that accepts connections but never answers (hiredis has no timeout of its
+ * own): each try is given up after connect_timeout_ms, the link says "down", the backoff
+ * goes on with new connections, and the decision waits in the outbox. */
+static void
+test_mute(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(lfd, >=, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t slen = sizeof sin;
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+    g_assert_cmpint(listen(lfd, 16), ==, 0);
+    g_assert_cmpint(getsockname(lfd, (struct sockaddr *)&sin, &slen), ==, 0);
+    g_autofree char *addr = g_strdup_printf("127.0.0.1:%u", ntohs(sin.sin_port));
+
+    g_autoptr(GError) error = NULL;
+    f->a.dir = test_mkdtemp();
+    f->a.banned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    f->a.store = store_open(f->a.dir, NULL, &error);
+    g_assert_no_error(error);
+    ShareOptions o;
+    share_options_init(&o);
+    o.redis = addr;
+    o.node = "a";
+    o.retry_min_ms = 50;
+    o.retry_max_ms = 100;
+    o.connect_timeout_ms = 1000;
+    gint64 t0 = g_get_monotonic_time();
+    f->a.share = share_new(&o, f->a.store, NULL, on_apply, on_batch, &f->a, &error);
+    g_assert_no_error(error);
+    publish(&f->a, SHARE_OP_BAN, "203.0.113.9", 0);
+    commit(&f->a);
+    GArray *held = g_array_new(FALSE, FALSE, sizeof(int));
+    ShareStatus st;
+#define ACCEPT_ALL()                                                                                   ({                                                                                                     int c_;                                                                                            while ((c_ = accept(lfd, NULL, NULL)) >= 0)                                             g_array_append_val(held, c_);                                                                  held->len;                                                                                     })
+    /* The first try connects (the kernel accepts for us) and waits for the PING's answer. */
+    g_assert_true(ITERATE_UNTIL(ACCEPT_ALL() >= 1, 2));
+    share_status(f->a.share, &st);
+    g_assert_cmpstr(st.publish_link, ==, "connecting");
+    /* Given up after the timeout, not never: the link says down... */
+    g_assert_true(ITERATE_UNTIL((ACCEPT_ALL(), share_status(f->a.share, &st),
+                                 g_str_equal(st.publish_link, "down")),
+                                5));
+    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 1000 * 1000);
+    /* ...and tries again (both links: publish and receive make one connection each per try). */
+    g_assert_true(ITERATE_UNTIL(ACCEPT_ALL() >= 6, 10));
+    share_status(f->a.share, &st);
+    g_assert_cmpstr(st.publish_link, ==, "down");
+    g_assert_cmpuint(st.outbox, ==, 1);
+#undef ACCEPT_ALL
+    for (guint i = 0; i < held->len; i++)
+        close(g_array_index(held, int, i));
+    g_array_unref(held);
+    close(lfd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -543,6 +603,7 @@ main(int argc, char **argv)
                fixture_tear_down);
     g_test_add("/share/unreachable", Fixture, NULL, fixture_set_up, test_unreachable,
                fixture_tear_down);
+    g_test_add("/share/mute", Fixture, NULL, fixture_set_up, test_mute, fixture_tear_down);
     g_test_add("/share/auth", Fixture, acl_conf, fixture_set_up, test_auth, fixture_tear_down);
     return g_test_run();
 }
