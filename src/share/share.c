@@ -88,6 +88,10 @@ struct Share {
     /* receive */
     char position[SHARE_STREAM_ID_MAX + 1]; /* last applied stream ID, "" before any */
     char snapshot_from[SHARE_STREAM_ID_MAX + 1];
+    GArray *snap_items;     /* SnapItem: the snapshot read so far, checked, not yet applied */
+    GByteArray *snap_data;  /* their encoded values */
+    guint snap_next;        /* the next item to apply once sorted */
+    guint snap_idle;        /* applying the sorted snapshot, a chunk per main-loop turn */
     gint64 receive_lag_ms;
     guint64 published, received, applied, refused, own;
 };
@@ -930,7 +934,31 @@ receive_read(Share *share)
 
 static void scan_page(Share *share, const char *cursor);
 
-/* Checks and applies one snapshot value (the outbox encoding, see send_entry()). */
+/*
+ * A snapshot is read whole before it is applied, then applied in address order, a chunk per
+ * main-loop turn. The order is the store's key order, so each chunk's commit writes a run of
+ * neighbouring pages: a joining node's store writes about its table's size in all, where the
+ * keys in SCAN's (hash) order made every commit rewrite pages all over the table (gigabytes
+ * of WAL for a million bans). The chunks keep the loop answering between them. Held until
+ * then: the encoded value (about 110 bytes) and its prefix, per ban.
+ */
+typedef struct {
+    IpPrefix prefix;
+    guint32 off, len;
+} SnapItem;
+
+#define SHARE_APPLY_CHUNK 50000
+
+static void
+snapshot_clear(Share *share)
+{
+    remove_source(share->ctx, &share->snap_idle);
+    g_clear_pointer(&share->snap_items, g_array_unref);
+    g_clear_pointer(&share->snap_data, g_byte_array_unref);
+    share->snap_next = 0;
+}
+
+/* Checks one snapshot value (the outbox encoding, see send_entry()) and keeps it. */
 static void
 receive_value(Share *share, const redisReply *v)
 {
@@ -952,8 +980,14 @@ receive_value(Share *share, const redisReply *v)
         share->own++;
         return;
     }
-    share->applied++;
-    share->apply(&e, share->user_data);
+    if (share->snap_data->len > G_MAXUINT32 - v->len) {
+        share->refused++;
+        g_warning("share: receive: the snapshot is over 4 GB; the rest is skipped");
+        return;
+    }
+    SnapItem it = {e.prefix, share->snap_data->len, (guint32)v->len};
+    g_byte_array_append(share->snap_data, (const guint8 *)v->str, (guint)v->len);
+    g_array_append_val(share->snap_items, it);
 }
 
 static void
@@ -970,10 +1004,47 @@ on_mget(redisAsyncContext *ac, void *r, void *privdata)
     }
     for (size_t i = 0; i < reply->elements; i++)
         receive_value(share, reply->element[i]);
-    /* Commit what this page applied (one store transaction, one firewall change) when the
-     * loop next idles: a huge snapshot is a few large transactions, not one. The position
-     * stays where it was until the snapshot ends. */
+}
+
+static int
+snap_item_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const SnapItem *a = pa, *b = pb;
+    int c = ipaddr_compare(&a->prefix.addr, &b->prefix.addr);
+    if (c != 0)
+        return c;
+    return (a->prefix.len > b->prefix.len) - (a->prefix.len < b->prefix.len);
+}
+
+static gboolean
+snapshot_apply_cb(gpointer data)
+{
+    Share *share = data;
+    guint n = share->snap_items->len;
+    guint end = MIN(share->snap_next + SHARE_APPLY_CHUNK, n);
+    for (guint i = share->snap_next; i < end; i++) {
+        const SnapItem *it = &g_array_index(share->snap_items, SnapItem, i);
+        ShareEntry e;
+        /* Checked when it was read: the same bytes decode the same way. */
+        if (!share_entry_decode(share->snap_data->data + it->off, it->len, &e, NULL))
+            g_assert_not_reached();
+        share->applied++;
+        share->apply(&e, share->user_data);
+    }
+    share->snap_next = end;
+    share->batch_done(share->user_data); /* this chunk's commit: one transaction */
+    if (end < n)
+        return G_SOURCE_CONTINUE;
+    share->snap_idle = 0;
+    snapshot_clear(share);
+    g_message("share: receive: snapshot loaded (%" G_GUINT64_FORMAT " bans applied in all);"
+              " reading the stream after %s",
+              share->applied, share->snapshot_from);
+    set_position(share, share->snapshot_from);
     share->batch_done(share->user_data);
+    if (share->sub.ac && share->sub.state == LINK_UP)
+        receive_read(share);
+    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -983,12 +1054,13 @@ on_snapshot_done(redisAsyncContext *ac, void *r, void *privdata)
     Share *share = link->share;
     if (!reply_current(link, r, privdata))
         return;
-    g_message("share: receive: snapshot loaded (%" G_GUINT64_FORMAT " bans applied in all);"
-              " reading the stream after %s",
-              share->applied, share->snapshot_from);
-    set_position(share, share->snapshot_from);
-    share->batch_done(share->user_data);
-    receive_read(share);
+    g_array_sort(share->snap_items, snap_item_cmp);
+    g_message("share: receive: snapshot read (%u bans to apply)", share->snap_items->len);
+    GSource *s = g_idle_source_new();
+    g_source_set_priority(s, G_PRIORITY_DEFAULT);
+    g_source_set_callback(s, snapshot_apply_cb, share, NULL);
+    share->snap_idle = g_source_attach(s, share->ctx);
+    g_source_unref(s);
 }
 
 /*
@@ -1052,6 +1124,9 @@ receive_snapshot(Share *share, const char *from, const char *why)
 {
     g_message("share: receive: loading the snapshot (%s)", why);
     g_strlcpy(share->snapshot_from, from, sizeof share->snapshot_from);
+    snapshot_clear(share);
+    share->snap_items = g_array_new(FALSE, FALSE, sizeof(SnapItem));
+    share->snap_data = g_byte_array_new();
     scan_page(share, "0");
 }
 
@@ -1137,6 +1212,14 @@ on_xinfo(redisAsyncContext *ac, void *r, void *privdata)
     receive_read(share);
 }
 
+/* A snapshot half read or half applied is dropped: the next connection starts it again
+ * (what was applied stays; applying it again changes nothing). */
+static void
+receive_down(Link *link)
+{
+    snapshot_clear(link->share);
+}
+
 static void
 receive_up(Link *link)
 {
@@ -1199,7 +1282,7 @@ share_new(const ShareOptions *opts, Store *store, GMainContext *ctx, ShareApplyF
     else if (pos)
         g_warning("share: the stored stream position is not a stream ID; loading the snapshot");
     link_init(share, &share->pub, "publish", opts->publish, publish_up, publish_down);
-    link_init(share, &share->sub, "receive", opts->receive, receive_up, NULL);
+    link_init(share, &share->sub, "receive", opts->receive, receive_up, receive_down);
     if (opts->publish) {
         link_connect(&share->pub);
         GSource *t = g_timeout_source_new(SHARE_KICK_INTERVAL_MS);
@@ -1250,6 +1333,7 @@ share_free(Share *share)
         link_close(&share->sub);
         remove_source(share->ctx, &share->kick_timer);
         remove_source(share->ctx, &share->kick_idle);
+        snapshot_clear(share);
         g_main_context_unref(share->ctx);
     }
     if (share->password) {
