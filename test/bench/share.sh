@@ -84,7 +84,7 @@ ab_wait_for 30 sh_status_is a .share.outbox 0
 echo "  CPU: a $(( $(cpu_ms "$(pid_of a)") - ca0 )) ms, gw $(( $(cpu_ms "$(pid_of gw)") - cg0 )) ms," \
     "Redis $(( $(cpu_ms "$SH_REDIS_PID") - cr0 )) ms (load average $(cut -d' ' -f1 /proc/loadavg))"
 mem1=$(rcli info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-echo "== Redis memory: $(( (mem1 - mem0) / BURST )) bytes per shared ban (stream entry + snapshot hash; used_memory $mem0 -> $mem1)"
+echo "== Redis memory: $(( (mem1 - mem0) / BURST )) bytes per shared ban (stream entry + snapshot key; used_memory $mem0 -> $mem1)"
 sh_node_stop a
 sh_node_stop gw
 
