@@ -947,7 +947,7 @@ typedef struct {
     guint32 off, len;
 } SnapItem;
 
-#define SHARE_APPLY_CHUNK 50000
+#define SHARE_APPLY_CHUNK 10000
 
 static void
 snapshot_clear(Share *share)
@@ -1056,8 +1056,10 @@ on_snapshot_done(redisAsyncContext *ac, void *r, void *privdata)
         return;
     g_array_sort(share->snap_items, snap_item_cmp);
     g_message("share: receive: snapshot read (%u bans to apply)", share->snap_items->len);
+    /* Below the loop's I/O and the commit each chunk asks for: the control socket and the
+     * alerts are served between chunks, and each chunk is committed before the next. */
     GSource *s = g_idle_source_new();
-    g_source_set_priority(s, G_PRIORITY_DEFAULT);
+    g_source_set_priority(s, G_PRIORITY_DEFAULT_IDLE);
     g_source_set_callback(s, snapshot_apply_cb, share, NULL);
     share->snap_idle = g_source_attach(s, share->ctx);
     g_source_unref(s);
