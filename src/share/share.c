@@ -18,15 +18,16 @@
 
 /*
  * Two connections, because XREAD BLOCK holds its connection until an entry arrives:
- *  - publish sends the outbox in order, one MULTI/EXEC per decision (XADD to the stream and
- *    the snapshot key's HSET/EXPIREAT, or its DEL), a batch at a time. When the last EXEC of
- *    a batch is answered, the batch's rows leave the outbox. A connection lost mid-batch
- *    resends from the first unanswered row: at-least-once, which the receivers' idempotent
- *    apply makes harmless.
+ *  - publish sends the outbox in order, one MULTI/EXEC per batch of decisions (per decision
+ *    an XADD to the stream and the snapshot key's SET ... EXAT, or its DEL), a few batches
+ *    in flight. When a batch's EXEC is answered, its rows leave the outbox. A connection
+ *    lost mid-batch resends from the first unanswered row: at-least-once, which the
+ *    receivers' idempotent apply makes harmless.
  *  - receive starts from the last applied stream ID (a store key, committed with the bans it
  *    applied). Without one, or when the stream no longer holds it (trimmed), it first loads
- *    the snapshot (SCAN + HGETALL of the ban keys) and then reads the stream from the ID that
- *    was last before the scan: what changed during the scan is read again, harmlessly.
+ *    the snapshot (SCAN + MGET of the ban keys, pipelined) and then reads the stream from the
+ *    ID that was last before the scan: what changed during the scan is read again,
+ *    harmlessly.
  * Every reply is checked for its shape before use; a connection that answers nonsense is
  * dropped and reconnected like one that failed.
  */
@@ -36,6 +37,11 @@
 #define SHARE_KICK_INTERVAL_MS 1000
 #define SHARE_STREAM_ID_MAX 41
 #define SHARE_PREFIX_MAX 64
+/* Keys a SCAN page looks at (one MGET fetches the page's values) and the largest snapshot
+ * value believed (the outbox encoding of the longest entry is about 700 bytes). */
+#define SHARE_SCAN_COUNT 10000
+#define SHARE_READ_COUNT 10000 /* stream entries per XREAD */
+#define SHARE_SNAPSHOT_VALUE_MAX 2048
 
 typedef enum {
     LINK_OFF,
@@ -52,6 +58,8 @@ struct Link {
     GSource *source;
     LinkState state;
     guint retry_id;
+    guint connect_id; /* the connect-and-login timeout */
+    gboolean retrying; /* a connection failed since the link was last up */
     guint backoff_ms;
     guint generation; /* bumped per connection, so late callbacks of an old one are ignored */
     void (*on_up)(Link *link);
@@ -75,10 +83,15 @@ struct Share {
     /* publish */
     gint64 sent_id;   /* highest outbox id sent on this connection */
     gint64 acked_id;  /* highest outbox id Redis answered */
+    gint64 skip_id;   /* highest outbox id that could not be decoded (never sent) */
     guint in_flight;  /* EXECs without a reply */
     /* receive */
     char position[SHARE_STREAM_ID_MAX + 1]; /* last applied stream ID, "" before any */
     char snapshot_from[SHARE_STREAM_ID_MAX + 1];
+    GArray *snap_items;     /* SnapItem: the snapshot read so far, checked, not yet applied */
+    GByteArray *snap_data;  /* their encoded values */
+    guint snap_next;        /* the next item to apply once sorted */
+    guint snap_idle;        /* applying the sorted snapshot, a chunk per main-loop turn */
     gint64 receive_lag_ms;
     guint64 published, received, applied, refused, own;
 };
@@ -98,6 +111,7 @@ share_options_init(ShareOptions *opts)
     opts->stream_max_len = 100000;
     opts->retry_min_ms = 100;
     opts->retry_max_ms = 10000;
+    opts->connect_timeout_ms = 3000;
     opts->batch = 1000;
 }
 
@@ -267,7 +281,8 @@ link_state_name(const Link *link)
     case LINK_DOWN:
         return "down";
     case LINK_CONNECTING:
-        return "connecting";
+        /* A retry after a failure is still a link that is down. */
+        return link->retrying ? "down" : "connecting";
     case LINK_UP:
         return "up";
     }
@@ -376,6 +391,8 @@ link_source_new(Link *link, redisAsyncContext *ac)
     return &s->base;
 }
 
+static void remove_source(GMainContext *ctx, guint *id);
+
 static gboolean
 link_retry_cb(gpointer data)
 {
@@ -392,7 +409,9 @@ link_lost(Link *link, const char *why)
     gboolean was_up = link->state == LINK_UP;
     link->ac = NULL;
     link_drop_source(link);
+    remove_source(link->share->ctx, &link->connect_id);
     link->generation++;
+    link->retrying = TRUE;
     if (link->share->freeing) {
         link->state = LINK_DOWN;
         return;
@@ -417,6 +436,8 @@ static void
 on_connect(const redisAsyncContext *ac, int status)
 {
     Link *link = ac->data;
+    if (link->ac != ac)
+        return; /* given up on already (link_connect_timeout_cb()) */
     if (status != REDIS_OK)
         link_lost(link, ac->errstr[0] ? ac->errstr : "connect failed");
 }
@@ -425,6 +446,8 @@ static void
 on_disconnect(const redisAsyncContext *ac, int status)
 {
     Link *link = ac->data;
+    if (link->ac != ac)
+        return; /* closed by us: link_close() or link_connect_timeout_cb() */
     link_lost(link, status == REDIS_OK ? "closed" : (ac->errstr[0] ? ac->errstr : "error"));
 }
 
@@ -462,11 +485,35 @@ on_hello(redisAsyncContext *ac, void *r, void *privdata)
         link_fail(link, what);
         return;
     }
+    remove_source(link->share->ctx, &link->connect_id);
     link->state = LINK_UP;
+    link->retrying = FALSE;
     link->backoff_ms = link->share->opts.retry_min_ms;
     g_message("share: %s: connected to Redis at %s", link->name, link->share->redis);
     if (link->on_up)
         link->on_up(link);
+}
+
+/*
+ * hiredis 0.14 connects without a timeout: an address that drops SYNs would hold the link in
+ * "connecting" for the kernel's whole SYN retry time (about two minutes), and a peer that
+ * accepts but never answers, forever. The connect and the login get connect_timeout_ms; then
+ * the connection is given up like a failed one, and the backoff goes on.
+ */
+static gboolean
+link_connect_timeout_cb(gpointer data)
+{
+    Link *link = data;
+    link->connect_id = 0;
+    redisAsyncContext *ac = link->ac;
+    if (!ac || link->state == LINK_UP)
+        return G_SOURCE_REMOVE;
+    link->ac = NULL; /* so on_connect/on_disconnect ignore what the free reports */
+    redisAsyncFree(ac); /* pending callbacks see NULL replies */
+    g_autofree char *why = g_strdup_printf("no connection and login within %u ms",
+                                           link->share->opts.connect_timeout_ms);
+    link_lost(link, why);
+    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -497,6 +544,10 @@ link_connect(Link *link)
     g_source_attach(link->source, share->ctx);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    GSource *t = g_timeout_source_new(share->opts.connect_timeout_ms);
+    g_source_set_callback(t, link_connect_timeout_cb, link, NULL);
+    link->connect_id = g_source_attach(t, share->ctx);
+    g_source_unref(t);
     /* AUTH (or PING) first: commands wait in hiredis's buffer until the socket connects. */
     if (share->password) {
         const char *argv[3] = {"AUTH"};
@@ -513,10 +564,20 @@ link_connect(Link *link)
 
 /* ---- publish ---- */
 
+/*
+ * A burst is sent as a few large round trips: each batch of outbox rows goes out as one
+ * MULTI, two commands per decision (XADD, and SET with EXAT or DEL for the snapshot key),
+ * EXEC; up to SHARE_PUBLISH_WINDOW batches are in flight at once, so Redis never waits for
+ * this node between them. Each EXEC's reply removes its rows from the outbox.
+ */
+#define SHARE_PUBLISH_WINDOW 4
+
 typedef struct {
     Share *share;
+    GString *maxlen;
     guint sent;
     guint bad;
+    gint64 last_id;
     gint64 last_bad_id;
 } SendCtx;
 
@@ -526,14 +587,15 @@ on_exec(redisAsyncContext *ac, void *r, void *privdata)
     Link *link = ac->data;
     Share *share = link->share;
     redisReply *reply = r;
-    /* privdata is the outbox id; the generation check is on the connection's state. */
+    /* privdata is the batch's last outbox id; the generation check is on the connection's
+     * state (a lost connection answers its pending callbacks with NULL). */
     if (!reply || share->freeing || link->ac == NULL)
         return;
     gint64 id = (gint64)GPOINTER_TO_SIZE(privdata);
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) {
         char esc[LOG_ESCAPE_BUFSIZE];
         g_autofree char *what = g_strdup_printf(
-            "Redis did not take outbox entry %" G_GINT64_FORMAT ": %s", id,
+            "Redis did not take the outbox up to entry %" G_GINT64_FORMAT ": %s", id,
             reply->type == REDIS_REPLY_ERROR ? log_escape(reply->str, reply->len, esc)
                                              : "no transaction reply");
         link_fail(link, what);
@@ -543,19 +605,19 @@ on_exec(redisAsyncContext *ac, void *r, void *privdata)
         const redisReply *e = reply->element[i];
         if (e && e->type == REDIS_REPLY_ERROR) {
             char esc[LOG_ESCAPE_BUFSIZE];
-            g_warning("share: publish: outbox entry %" G_GINT64_FORMAT ": command %zu: %s", id, i,
-                      log_escape(e->str, e->len, esc));
+            g_warning("share: publish: outbox batch up to %" G_GINT64_FORMAT ": command %zu: %s",
+                      id, i, log_escape(e->str, e->len, esc));
         }
     }
     share->acked_id = MAX(share->acked_id, id);
-    share->published++;
+    share->published += reply->elements / 2; /* two commands per decision */
     g_assert(share->in_flight > 0);
-    if (--share->in_flight == 0) {
-        g_autoptr(GError) error = NULL;
-        if (!store_outbox_remove(share->store, share->acked_id, &error))
-            g_warning("share: publish: %s", error->message); /* resent later; harmless */
-        share_kick(share);
-    }
+    if (--share->in_flight == 0 && share->skip_id <= share->sent_id)
+        share->acked_id = MAX(share->acked_id, share->skip_id);
+    g_autoptr(GError) error = NULL;
+    if (!store_outbox_remove(share->store, share->acked_id, &error))
+        g_warning("share: publish: %s", error->message); /* resent later; harmless */
+    share_kick(share);
 }
 
 static void
@@ -567,7 +629,7 @@ send_entry(gint64 id, gint64 time_us, gconstpointer data, gsize len, gpointer us
     redisAsyncContext *ac = share->pub.ac;
     ShareEntry e;
     g_autoptr(GError) error = NULL;
-    share->sent_id = MAX(share->sent_id, id);
+    c->last_id = id;
     if (!share_entry_decode(data, len, &e, &error)) {
         /* Only a damaged database gets here; the row can never be sent. */
         g_warning("share: publish: outbox entry %" G_GINT64_FORMAT " dropped: %s", id,
@@ -576,26 +638,24 @@ send_entry(gint64 id, gint64 time_us, gconstpointer data, gsize len, gpointer us
         c->last_bad_id = id;
         return;
     }
+    if (c->sent == 0) {
+        const char *multi[1] = {"MULTI"};
+        redisAsyncCommandArgv(ac, NULL, NULL, 1, multi, NULL);
+    }
     ShareEntryText text;
     ShareField fields[SHARE_ENTRY_FIELDS];
     guint n = share_entry_fields(&e, &text, fields);
-    g_autofree char *key = g_strdup_printf("%s:ban:%s", share->prefix, text.addr);
-    char maxlen[24];
-    g_snprintf(maxlen, sizeof maxlen, "%u", share->opts.stream_max_len);
+    char key[SHARE_PREFIX_MAX + 8 + IPADDR_STRLEN];
+    int keylen = g_snprintf(key, sizeof key, "%s:ban:%s", share->prefix, text.addr);
 
-    const char *argv[8 + 2 * SHARE_ENTRY_FIELDS];
-    size_t argvlen[8 + 2 * SHARE_ENTRY_FIELDS];
-    int argc;
-
-    argv[0] = "MULTI";
-    redisAsyncCommandArgv(ac, NULL, NULL, 1, argv, NULL);
-
-    argc = 0;
+    const char *argv[6 + 2 * SHARE_ENTRY_FIELDS];
+    size_t argvlen[6 + 2 * SHARE_ENTRY_FIELDS];
+    int argc = 0;
     argv[argc] = "XADD", argvlen[argc++] = 4;
     argv[argc] = share->key_log, argvlen[argc++] = strlen(share->key_log);
     argv[argc] = "MAXLEN", argvlen[argc++] = 6;
     argv[argc] = "~", argvlen[argc++] = 1;
-    argv[argc] = maxlen, argvlen[argc++] = strlen(maxlen);
+    argv[argc] = c->maxlen->str, argvlen[argc++] = c->maxlen->len;
     argv[argc] = "*", argvlen[argc++] = 1;
     for (guint i = 0; i < n; i++) {
         argv[argc] = fields[i].name, argvlen[argc++] = fields[i].name_len;
@@ -603,29 +663,23 @@ send_entry(gint64 id, gint64 time_us, gconstpointer data, gsize len, gpointer us
     }
     redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, argvlen);
 
+    /* The snapshot key holds the entry in the outbox's own encoding (share_entry_decode()
+     * reads it back with every check), so a joining node fetches many with one MGET. A SET
+     * without EXAT also clears an earlier expiry: the ban became permanent. */
+    argc = 0;
     if (e.op == SHARE_OP_BAN) {
-        argc = 0;
-        argv[argc] = "HSET", argvlen[argc++] = 4;
-        argv[argc] = key, argvlen[argc++] = strlen(key);
-        for (guint i = 0; i < n; i++) {
-            argv[argc] = fields[i].name, argvlen[argc++] = fields[i].name_len;
-            argv[argc] = fields[i].value, argvlen[argc++] = fields[i].value_len;
-        }
-        redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, argvlen);
+        argv[argc] = "SET", argvlen[argc++] = 3;
+        argv[argc] = key, argvlen[argc++] = (size_t)keylen;
+        argv[argc] = data, argvlen[argc++] = len;
         if (e.expires_s > 0) {
-            const char *exp[3] = {"EXPIREAT", key, text.expires};
-            redisAsyncCommandArgv(ac, NULL, NULL, 3, exp, NULL);
-        } else {
-            const char *persist[2] = {"PERSIST", key};
-            redisAsyncCommandArgv(ac, NULL, NULL, 2, persist, NULL);
+            argv[argc] = "EXAT", argvlen[argc++] = 4;
+            argv[argc] = text.expires, argvlen[argc++] = strlen(text.expires);
         }
     } else {
-        const char *del[2] = {"DEL", key};
-        redisAsyncCommandArgv(ac, NULL, NULL, 2, del, NULL);
+        argv[argc] = "DEL", argvlen[argc++] = 3;
+        argv[argc] = key, argvlen[argc++] = (size_t)keylen;
     }
-    argv[0] = "EXEC";
-    redisAsyncCommandArgv(ac, on_exec, GSIZE_TO_POINTER((gsize)id), 1, argv, NULL);
-    share->in_flight++;
+    redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, argvlen);
     c->sent++;
 }
 
@@ -633,20 +687,36 @@ void
 share_kick(Share *share)
 {
     g_return_if_fail(share != NULL);
-    if (!share->opts.publish || share->pub.state != LINK_UP || share->in_flight > 0)
+    if (!share->opts.publish || share->pub.state != LINK_UP)
         return;
-    SendCtx c = {.share = share};
-    g_autoptr(GError) error = NULL;
-    if (!store_outbox_load(share->store, share->sent_id, share->opts.batch, send_entry, &c,
-                           &error)) {
-        g_warning("share: publish: %s", error->message);
-        return;
-    }
-    /* Rows that could not be decoded count as answered: they would block the outbox forever. */
-    if (c.bad > 0 && c.sent == 0) {
-        share->acked_id = MAX(share->acked_id, c.last_bad_id);
-        if (!store_outbox_remove(share->store, share->acked_id, &error))
+    g_autoptr(GString) maxlen = g_string_new(NULL);
+    g_string_printf(maxlen, "%u", share->opts.stream_max_len);
+    while (share->in_flight < SHARE_PUBLISH_WINDOW && share->pub.ac) {
+        SendCtx c = {.share = share, .maxlen = maxlen};
+        g_autoptr(GError) error = NULL;
+        if (!store_outbox_load(share->store, share->sent_id, share->opts.batch, send_entry, &c,
+                               &error)) {
             g_warning("share: publish: %s", error->message);
+            return;
+        }
+        if (c.last_id == 0)
+            return; /* nothing more to send */
+        share->sent_id = c.last_id;
+        if (c.sent > 0) {
+            const char *exec[1] = {"EXEC"};
+            redisAsyncCommandArgv(share->pub.ac, on_exec, GSIZE_TO_POINTER((gsize)c.last_id), 1,
+                                  exec, NULL);
+            share->in_flight++;
+        } else {
+            /* Only rows that cannot be decoded: they count as answered (now, or with the
+             * batches still in flight), or they would block the outbox forever. */
+            share->skip_id = MAX(share->skip_id, c.last_bad_id);
+            if (share->in_flight == 0) {
+                share->acked_id = MAX(share->acked_id, c.last_bad_id);
+                if (!store_outbox_remove(share->store, share->acked_id, &error))
+                    g_warning("share: publish: %s", error->message);
+            }
+        }
     }
 }
 
@@ -753,25 +823,26 @@ stream_id_cmp(const char *a, const char *b)
     return as < bs ? -1 : as > bs;
 }
 
-/* Checks and applies one entry's field/value array (a stream entry or HGETALL). */
+/* Checks and applies one stream entry's field/value array; where is its ID (for the log). */
 static void
-receive_fields(Share *share, const redisReply *arr, const char *where)
+receive_fields(Share *share, const redisReply *arr, const char *id)
 {
     if (!arr || arr->type != REDIS_REPLY_ARRAY || arr->elements % 2 != 0 ||
         arr->elements > 2 * SHARE_FIELDS_MAX) {
         share->refused++;
-        g_warning("share: receive: %s: not a list of fields; ignored", where);
+        g_warning("share: receive: stream entry %s: not a list of fields; ignored", id);
         return;
     }
     if (arr->elements == 0)
-        return; /* a snapshot key that expired between SCAN and HGETALL */
+        return;
     ShareField fields[SHARE_FIELDS_MAX];
     guint n = 0;
     for (size_t i = 0; i < arr->elements; i += 2) {
         const redisReply *k = arr->element[i], *v = arr->element[i + 1];
         if (!reply_is_string(k) || !reply_is_string(v)) {
             share->refused++;
-            g_warning("share: receive: %s: a field that is not a string; ignored", where);
+            g_warning("share: receive: stream entry %s: a field that is not a string; ignored",
+                      id);
             return;
         }
         fields[n++] = (ShareField){k->str, k->len, v->str, v->len};
@@ -782,7 +853,7 @@ receive_fields(Share *share, const redisReply *arr, const char *where)
     if (!share_entry_from_fields(fields, n, &e, &error)) {
         share->refused++;
         char esc[LOG_ESCAPE_BUFSIZE];
-        g_warning("share: receive: %s refused: %s", where,
+        g_warning("share: receive: stream entry %s refused: %s", id,
                   log_escape(error->message, strlen(error->message), esc));
         return;
     }
@@ -824,6 +895,7 @@ on_xread(redisAsyncContext *ac, void *r, void *privdata)
     const redisReply *entries = reply->element[0]->element[1];
     gboolean any = FALSE;
     guint64 last_ms = 0, seq;
+    char id[SHARE_STREAM_ID_MAX + 1] = "";
     for (size_t i = 0; i < entries->elements; i++) {
         const redisReply *ent = entries->element[i];
         if (ent->type != REDIS_REPLY_ARRAY || ent->elements != 2 ||
@@ -832,15 +904,15 @@ on_xread(redisAsyncContext *ac, void *r, void *privdata)
             link_fail(link, "XREAD answered an entry without an ID");
             break;
         }
-        char id[SHARE_STREAM_ID_MAX + 1];
         memcpy(id, ent->element[0]->str, ent->element[0]->len);
         id[ent->element[0]->len] = '\0';
-        g_autofree char *where = g_strdup_printf("stream entry %s", id);
-        receive_fields(share, ent->element[1], where);
-        set_position(share, id);
+        receive_fields(share, ent->element[1], id);
         any = TRUE;
     }
     if (any) {
+        /* The batch's last ID, committed with the bans it applied (in the turn that
+         * batch_done asks for: one store transaction, one firewall change). */
+        set_position(share, id);
         share->receive_lag_ms = MAX(0, g_get_real_time() / 1000 - (gint64)last_ms);
         share->batch_done(share->user_data);
     }
@@ -853,7 +925,7 @@ receive_read(Share *share)
 {
     Link *link = &share->sub;
     char count[16];
-    g_snprintf(count, sizeof count, "%u", share->opts.batch);
+    g_snprintf(count, sizeof count, "%u", SHARE_READ_COUNT);
     const char *from = share->position[0] ? share->position : "0-0";
     const char *argv[] = {"XREAD", "COUNT", count, "BLOCK", SHARE_BLOCK_MS,
                           "STREAMS", share->key_log, from};
@@ -862,14 +934,117 @@ receive_read(Share *share)
 
 static void scan_page(Share *share, const char *cursor);
 
+/*
+ * A snapshot is read whole before it is applied, then applied in address order, a chunk per
+ * main-loop turn. The order is the store's key order, so each chunk's commit writes a run of
+ * neighbouring pages: a joining node's store writes about its table's size in all, where the
+ * keys in SCAN's (hash) order made every commit rewrite pages all over the table (gigabytes
+ * of WAL for a million bans). The chunks keep the loop answering between them. Held until
+ * then: the encoded value (about 110 bytes) and its prefix, per ban.
+ */
+typedef struct {
+    IpPrefix prefix;
+    guint32 off, len;
+} SnapItem;
+
+#define SHARE_APPLY_CHUNK 10000
+
 static void
-on_hgetall(redisAsyncContext *ac, void *r, void *privdata)
+snapshot_clear(Share *share)
+{
+    remove_source(share->ctx, &share->snap_idle);
+    g_clear_pointer(&share->snap_items, g_array_unref);
+    g_clear_pointer(&share->snap_data, g_byte_array_unref);
+    share->snap_next = 0;
+}
+
+/* Checks one snapshot value (the outbox encoding, see send_entry()) and keeps it. */
+static void
+receive_value(Share *share, const redisReply *v)
+{
+    if (v->type == REDIS_REPLY_NIL)
+        return; /* expired or lifted between SCAN and MGET, or not a string key */
+    share->received++;
+    ShareEntry e;
+    g_autoptr(GError) error = NULL;
+    if (v->type != REDIS_REPLY_STRING || v->len > SHARE_SNAPSHOT_VALUE_MAX ||
+        !share_entry_decode(v->str, v->len, &e, &error)) {
+        share->refused++;
+        char esc[LOG_ESCAPE_BUFSIZE];
+        const char *why = error ? error->message : "not a string of a sane length";
+        g_warning("share: receive: a snapshot key refused: %s",
+                  log_escape(why, strlen(why), esc));
+        return;
+    }
+    if (strcmp(e.node, share->node) == 0) {
+        share->own++;
+        return;
+    }
+    if (share->snap_data->len > G_MAXUINT32 - v->len) {
+        share->refused++;
+        g_warning("share: receive: the snapshot is over 4 GB; the rest is skipped");
+        return;
+    }
+    SnapItem it = {e.prefix, share->snap_data->len, (guint32)v->len};
+    g_byte_array_append(share->snap_data, (const guint8 *)v->str, (guint)v->len);
+    g_array_append_val(share->snap_items, it);
+}
+
+static void
+on_mget(redisAsyncContext *ac, void *r, void *privdata)
 {
     Link *link = ac->data;
+    Share *share = link->share;
     redisReply *reply = r;
     if (!reply_current(link, reply, privdata))
         return;
-    receive_fields(link->share, reply, "a snapshot key");
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        link_fail(link, "MGET answered in an unexpected shape");
+        return;
+    }
+    for (size_t i = 0; i < reply->elements; i++)
+        receive_value(share, reply->element[i]);
+}
+
+static int
+snap_item_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const SnapItem *a = pa, *b = pb;
+    int c = ipaddr_compare(&a->prefix.addr, &b->prefix.addr);
+    if (c != 0)
+        return c;
+    return (a->prefix.len > b->prefix.len) - (a->prefix.len < b->prefix.len);
+}
+
+static gboolean
+snapshot_apply_cb(gpointer data)
+{
+    Share *share = data;
+    guint n = share->snap_items->len;
+    guint end = MIN(share->snap_next + SHARE_APPLY_CHUNK, n);
+    for (guint i = share->snap_next; i < end; i++) {
+        const SnapItem *it = &g_array_index(share->snap_items, SnapItem, i);
+        ShareEntry e;
+        /* Checked when it was read: the same bytes decode the same way. */
+        if (!share_entry_decode(share->snap_data->data + it->off, it->len, &e, NULL))
+            g_assert_not_reached();
+        share->applied++;
+        share->apply(&e, share->user_data);
+    }
+    share->snap_next = end;
+    share->batch_done(share->user_data); /* this chunk's commit: one transaction */
+    if (end < n)
+        return G_SOURCE_CONTINUE;
+    share->snap_idle = 0;
+    snapshot_clear(share);
+    g_message("share: receive: snapshot loaded (%" G_GUINT64_FORMAT " bans applied in all);"
+              " reading the stream after %s",
+              share->applied, share->snapshot_from);
+    set_position(share, share->snapshot_from);
+    share->batch_done(share->user_data);
+    if (share->sub.ac && share->sub.state == LINK_UP)
+        receive_read(share);
+    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -879,14 +1054,22 @@ on_snapshot_done(redisAsyncContext *ac, void *r, void *privdata)
     Share *share = link->share;
     if (!reply_current(link, r, privdata))
         return;
-    g_message("share: receive: snapshot loaded (%" G_GUINT64_FORMAT " bans applied in all);"
-              " reading the stream after %s",
-              share->applied, share->snapshot_from);
-    set_position(share, share->snapshot_from);
-    share->batch_done(share->user_data);
-    receive_read(share);
+    g_array_sort(share->snap_items, snap_item_cmp);
+    g_message("share: receive: snapshot read (%u bans to apply)", share->snap_items->len);
+    /* Below the loop's I/O and the commit each chunk asks for: the control socket and the
+     * alerts are served between chunks, and each chunk is committed before the next. */
+    GSource *s = g_idle_source_new();
+    g_source_set_priority(s, G_PRIORITY_DEFAULT_IDLE);
+    g_source_set_callback(s, snapshot_apply_cb, share, NULL);
+    share->snap_idle = g_source_attach(s, share->ctx);
+    g_source_unref(s);
 }
 
+/*
+ * One SCAN page: its keys' values in one MGET, sent right behind the next SCAN so that Redis
+ * works on the next page while this node applies the last one. Replies come in order, so the
+ * PING after the last page's MGET answers once every value has been applied.
+ */
 static void
 on_scan(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -902,26 +1085,29 @@ on_scan(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     const redisReply *keys = reply->element[1];
-    for (size_t i = 0; i < keys->elements; i++) {
-        const redisReply *k = keys->element[i];
-        if (!reply_is_string(k) || k->len > 256)
-            continue;
-        const char *argv[2] = {"HGETALL", k->str};
-        size_t lens[2] = {7, k->len};
-        redisAsyncCommandArgv(ac, on_hgetall, LINK_TAG(link), 2, argv, lens);
+    if (keys->elements > 0) {
+        const char **argv = g_new(const char *, keys->elements + 1);
+        size_t *lens = g_new(size_t, keys->elements + 1);
+        int argc = 0;
+        argv[argc] = "MGET", lens[argc++] = 4;
+        for (size_t i = 0; i < keys->elements; i++) {
+            const redisReply *k = keys->element[i];
+            if (reply_is_string(k) && k->len <= 256)
+                argv[argc] = k->str, lens[argc++] = k->len;
+        }
+        if (argc > 1)
+            redisAsyncCommandArgv(ac, on_mget, LINK_TAG(link), argc, argv, lens);
+        g_free(argv);
+        g_free(lens);
     }
     char cursor[32];
     memcpy(cursor, reply->element[0]->str, reply->element[0]->len);
     cursor[reply->element[0]->len] = '\0';
     if (strcmp(cursor, "0") == 0) {
-        /* Replies come in order: this one arrives after every HGETALL above. */
         const char *argv[1] = {"PING"};
         redisAsyncCommandArgv(ac, on_snapshot_done, LINK_TAG(link), 1, argv, NULL);
     } else {
-        /* Commit what this page applied before the next, so a huge snapshot is not one
-         * transaction; the position stays where it was until the snapshot ends. */
         scan_page(share, cursor);
-        share->batch_done(share->user_data);
     }
 }
 
@@ -930,7 +1116,7 @@ scan_page(Share *share, const char *cursor)
 {
     Link *link = &share->sub;
     char count[16];
-    g_snprintf(count, sizeof count, "%u", share->opts.batch);
+    g_snprintf(count, sizeof count, "%u", SHARE_SCAN_COUNT);
     const char *argv[] = {"SCAN", cursor, "MATCH", share->key_ban_pat, "COUNT", count};
     redisAsyncCommandArgv(link->ac, on_scan, LINK_TAG(link), G_N_ELEMENTS(argv), argv, NULL);
 }
@@ -940,6 +1126,9 @@ receive_snapshot(Share *share, const char *from, const char *why)
 {
     g_message("share: receive: loading the snapshot (%s)", why);
     g_strlcpy(share->snapshot_from, from, sizeof share->snapshot_from);
+    snapshot_clear(share);
+    share->snap_items = g_array_new(FALSE, FALSE, sizeof(SnapItem));
+    share->snap_data = g_byte_array_new();
     scan_page(share, "0");
 }
 
@@ -1025,6 +1214,14 @@ on_xinfo(redisAsyncContext *ac, void *r, void *privdata)
     receive_read(share);
 }
 
+/* A snapshot half read or half applied is dropped: the next connection starts it again
+ * (what was applied stays; applying it again changes nothing). */
+static void
+receive_down(Link *link)
+{
+    snapshot_clear(link->share);
+}
+
 static void
 receive_up(Link *link)
 {
@@ -1058,6 +1255,7 @@ share_new(const ShareOptions *opts, Store *store, GMainContext *ctx, ShareApplyF
     share->opts = *opts;
     share->opts.retry_min_ms = MAX(opts->retry_min_ms, 1);
     share->opts.retry_max_ms = MAX(opts->retry_max_ms, share->opts.retry_min_ms);
+    share->opts.connect_timeout_ms = MAX(opts->connect_timeout_ms, 1);
     share->opts.batch = CLAMP(opts->batch, 1, 100000);
     share->redis = g_strdup(opts->redis);
     share->user = opts->user && *opts->user ? g_strdup(opts->user) : NULL;
@@ -1086,7 +1284,7 @@ share_new(const ShareOptions *opts, Store *store, GMainContext *ctx, ShareApplyF
     else if (pos)
         g_warning("share: the stored stream position is not a stream ID; loading the snapshot");
     link_init(share, &share->pub, "publish", opts->publish, publish_up, publish_down);
-    link_init(share, &share->sub, "receive", opts->receive, receive_up, NULL);
+    link_init(share, &share->sub, "receive", opts->receive, receive_up, receive_down);
     if (opts->publish) {
         link_connect(&share->pub);
         GSource *t = g_timeout_source_new(SHARE_KICK_INTERVAL_MS);
@@ -1117,6 +1315,7 @@ static void
 link_close(Link *link)
 {
     remove_source(link->share->ctx, &link->retry_id);
+    remove_source(link->share->ctx, &link->connect_id);
     if (link->ac) {
         redisAsyncContext *ac = link->ac;
         link->ac = NULL;
@@ -1136,6 +1335,7 @@ share_free(Share *share)
         link_close(&share->sub);
         remove_source(share->ctx, &share->kick_timer);
         remove_source(share->ctx, &share->kick_idle);
+        snapshot_clear(share);
         g_main_context_unref(share->ctx);
     }
     if (share->password) {

@@ -18,11 +18,12 @@ typedef struct {
     guint stream_max_len;      /* XADD MAXLEN ~ this */
     guint retry_min_ms;        /* reconnect backoff: from this, doubling... */
     guint retry_max_ms;        /* ...up to this */
+    guint connect_timeout_ms;  /* to connect and log in; then the try counts as failed */
     guint batch;               /* outbox entries per round trip, stream entries per read */
 } ShareOptions;
 
 /* Defaults: prefix "alertban", publish and receive, 100000 stream entries, reconnect from
- * 100 ms doubling to 10 s, batches of 1000. */
+ * 100 ms doubling to 10 s, 3 s to connect and log in, batches of 1000. */
 void share_options_init(ShareOptions *opts);
 
 /* Checks what share_new() would refuse without connecting anywhere: the address, the node,

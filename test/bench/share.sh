@@ -5,16 +5,21 @@
 # both alertband, around a real redis-server on a Unix socket.
 #
 #   - latency: 200 alerts, one at a time, each from a new address, written to a's log; the
-#     time from the write until gw's kernel set holds the address (`ipset test`, polled): a's
-#     tailer, policy, commit and publish, Redis, gw's read, checks, commit and set update;
-#     p50 and p99, and gw's own figure for the Redis leg (stream time of a's XADD to gw's
-#     apply, from its status);
+#     time from the write until gw's kernel set holds the address, polled every 200 us over
+#     netlink by bench-share-latency (no process per check): a's tailer, policy, commit and
+#     publish, Redis, gw's read, checks, commit and set update; p50 and p99, and gw's own
+#     figure for the Redis leg (stream time of a's XADD to gw's apply, from its status);
 #   - burst: 10,000 alerts from distinct addresses written at once to a's log; the time until
-#     gw's status says it holds them all with nothing pending for the kernel;
+#     gw's status says it holds them all with nothing pending for the kernel, and the CPU
+#     time a, gw and Redis spent on it (wall time on a shared machine is mostly waiting);
 #   - Redis memory: used_memory before and after the burst, per shared ban (a stream entry
-#     plus a snapshot hash each).
+#     plus a snapshot key each);
+#   - join: Redis filled with SHARE_BENCH_JOIN snapshot keys by redis-cli --pipe
+#     (bench-share-fill writes them in the nodes' own encoding); a new gateway j starts and
+#     the time until its status holds them all with nothing pending for the kernel.
 #
-# Environment: SHARE_BENCH_LATENCY_N (200), SHARE_BENCH_BURST (10000).
+# Environment: SHARE_BENCH_LATENCY_N (200), SHARE_BENCH_BURST (10000), SHARE_BENCH_JOIN
+# (1000000; 0 skips the join).
 set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
@@ -41,32 +46,16 @@ ab_wait_for 10 sh_status_is gw .share.receive up
 ab_wait_for 10 sh_status_is gw .share.position 0-0
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; }
+pid_of() { cat "$AB_TMP/$1/pid"; }
 
 echo "== latency: alert on a -> ban in gw's kernel, $N alerts one at a time"
-: >"$AB_TMP/lat"
-i=0
-while [ "$i" -lt "$N" ]; do
-    addr="198.19.$(( i / 250 )).$(( i % 250 + 1 ))"
-    t0=$(now_us)
-    snort2_line 2001219 "ET SCAN latency" "$addr" 4444 10.0.0.1 22 >>"$AB_TMP/a/alert.log"
-    deadline=$(( t0 + 5000000 ))
-    until ipset -q test ALERTBAN4 "$addr" 2>/dev/null; do
-        [ "$(now_us)" -lt "$deadline" ] || ab_fail "$addr not on gw within 5 s"
-    done
-    echo $(( $(now_us) - t0 )) >>"$AB_TMP/lat"
-    # gw's own measure of the Redis leg: the entry's stream time (a's XADD) to its apply.
-    sh_status gw .share.receive_lag_ms >>"$AB_TMP/lag"
-    i=$(( i + 1 ))
-done
+"$AB_BUILD/test/bench-share-latency" "$AB_TMP/a/alert.log" ALERTBAN4 "$N" 5000 >"$AB_TMP/lat" ||
+    ab_fail "bench-share-latency failed"
 sort -n "$AB_TMP/lat" | awk '{ v[NR] = $1 } END {
     p50 = v[int(NR * 0.50 + 0.5)]; p99 = v[int(NR * 0.99 + 0.5)]
     printf "  n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms\n", NR, p50 / 1000, p99 / 1000, v[NR] / 1000 }'
-
-sort -n "$AB_TMP/lag" | awk '{ v[NR] = $1 } END {
-    printf "  of which a XADD -> gw applied (gw status receive_lag_ms): p50=%d ms p99=%d ms\n",
-        v[int(NR * 0.50 + 0.5)], v[int(NR * 0.99 + 0.5)] }'
-echo "  (the polling itself spawns ipset and date for every check: on a loaded machine"
-echo "   that is most of the figure; load average now $(cut -d' ' -f1 /proc/loadavg))"
+echo "  (load average now $(cut -d' ' -f1 /proc/loadavg))"
 
 echo "== burst: $BURST bans on a -> all enforced on gw"
 mem0=$(rcli info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
@@ -76,6 +65,7 @@ all_on_gw() {
     [ "$(echo "$s" | jq '.bans.total')" -eq "$total" ] &&
         [ "$(echo "$s" | jq '.firewall.pending + .store.pending')" -eq 0 ]
 }
+ca0=$(cpu_ms "$(pid_of a)"); cg0=$(cpu_ms "$(pid_of gw)"); cr0=$(cpu_ms "$SH_REDIS_PID")
 t0=$(now_us)
 awk -v n="$BURST" -v ts="$(date +%m/%d-%H:%M:%S.000000)" 'BEGIN {
     for (i = 0; i < n; i++)
@@ -91,7 +81,48 @@ members=$(ipset list ALERTBAN4 | grep -c '^198\.1[89]\.' || true)
 [ "$members" -eq "$total" ] || ab_fail "gw's set holds $members, not $total"
 echo "  $BURST bans: written on a -> all in gw's kernel in $(( (t1 - t0) / 1000 )) ms"
 ab_wait_for 30 sh_status_is a .share.outbox 0
+echo "  CPU: a $(( $(cpu_ms "$(pid_of a)") - ca0 )) ms, gw $(( $(cpu_ms "$(pid_of gw)") - cg0 )) ms," \
+    "Redis $(( $(cpu_ms "$SH_REDIS_PID") - cr0 )) ms (load average $(cut -d' ' -f1 /proc/loadavg))"
 mem1=$(rcli info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-echo "== Redis memory: $(( (mem1 - mem0) / BURST )) bytes per shared ban (stream entry + snapshot hash; used_memory $mem0 -> $mem1)"
+echo "== Redis memory: $(( (mem1 - mem0) / BURST )) bytes per shared ban (stream entry + snapshot key; used_memory $mem0 -> $mem1)"
 sh_node_stop a
 sh_node_stop gw
+
+JOIN=${SHARE_BENCH_JOIN:-1000000}
+[ "$JOIN" -gt 0 ] || exit 0
+echo "== join: a gateway starts with $JOIN bans in force in Redis"
+rcli flushall >/dev/null
+expires=$(( $(date +%s) + 3600 ))
+"$AB_BUILD/test/bench-share-fill" t a "$JOIN" "$expires" | rcli --pipe >/dev/null ||
+    ab_fail "loading the snapshot into Redis failed"
+keys=$(rcli dbsize)
+[ "$keys" -eq "$JOIN" ] || ab_fail "Redis holds $keys keys, not $JOIN"
+echo "  Redis: $keys snapshot keys, used_memory $(rcli info memory | sed -n 's/^used_memory_human:\(.*\)\r*$/\1/p')"
+SH_BACKEND=ipset sh_node_config j "[share]
+publish = no
+[daemon]
+max_bans = $(( JOIN + 1000 ))"
+nsj="ab-sj-$$"
+ip netns add "$nsj" || ab_fail "cannot create a named network namespace"
+ab_on_exit "ip netns del $nsj"
+ip netns exec "$nsj" ip link set lo up
+t0=$(now_us)
+sh_node_start j "$nsj"
+joined() {
+    s=$(nctl j status --json) || return 1
+    [ "$(echo "$s" | jq '.bans.total')" -eq "$JOIN" ] &&
+        [ "$(echo "$s" | jq '.firewall.pending + .store.pending')" -eq 0 ]
+}
+deadline=$(( t0 + 600000000 ))
+until joined; do
+    [ "$(now_us)" -lt "$deadline" ] || ab_fail "j did not load the snapshot within 600 s"
+    sleep 0.05
+done
+t1=$(now_us)
+in_kernel=$(( $(in_node j ipset list ALERTBAN4 -terse | sed -n 's/^Number of entries: //p') +
+              $(in_node j ipset list ALERTBAN6 -terse | sed -n 's/^Number of entries: //p') ))
+[ "$in_kernel" -eq "$JOIN" ] || ab_fail "j's sets hold $in_kernel, not $JOIN"
+echo "  $JOIN bans: j started -> all in its kernel in $(( (t1 - t0) / 1000 )) ms;" \
+    "j's CPU $(cpu_ms "$(pid_of j)") ms, Redis now used $(( $(cpu_ms "$SH_REDIS_PID") )) ms in all;" \
+    "load average $(cut -d' ' -f1 /proc/loadavg)"
+sh_node_stop j

@@ -6,7 +6,10 @@
 
 #include <glib/gstdio.h>
 #include <hiredis/hiredis.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +33,8 @@ typedef struct {
     Share *share;
     GHashTable *banned; /* prefix text -> expires (gint64 *) */
     guint applied, batches;
+    IpPrefix last;         /* the last prefix applied */
+    guint out_of_order;    /* applied below the one before it */
 } Node;
 
 typedef struct {
@@ -116,6 +121,9 @@ on_apply(const ShareEntry *e, gpointer user_data)
     Node *n = user_data;
     char buf[IPADDR_STRLEN];
     ipprefix_format(&e->prefix, buf);
+    if (n->applied > 0 && ipaddr_compare(&e->prefix.addr, &n->last.addr) < 0)
+        n->out_of_order++;
+    n->last = e->prefix;
     n->applied++;
     if (e->op == SHARE_OP_BAN) {
         gint64 *exp = g_new(gint64, 1);
@@ -294,8 +302,14 @@ test_publish_receive(Fixture *f, gconstpointer data)
     g_assert_cmpint(*got, ==, expires);
     g_assert_true(ITERATE_UNTIL(outbox_len(&f->a) == 0, 5));
 
-    redisReply *r = redis_cmd(&f->redis, "HGET t:ban:203.0.113.7 node");
-    g_assert_cmpstr(r->str, ==, "sensor-a");
+    /* The snapshot key holds the entry in its encoding, which decodes with every check. */
+    redisReply *r = redis_cmd(&f->redis, "GET t:ban:203.0.113.7");
+    g_assert_cmpint(r->type, ==, REDIS_REPLY_STRING);
+    ShareEntry snap;
+    g_autoptr(GError) snap_error = NULL;
+    g_assert_true(share_entry_decode(r->str, r->len, &snap, &snap_error));
+    g_assert_cmpstr(snap.node, ==, "sensor-a");
+    g_assert_cmpint(snap.expires_s, ==, expires);
     freeReplyObject(r);
     r = redis_cmd(&f->redis, "EXPIRETIME t:ban:203.0.113.7");
     g_assert_cmpint(r->integer, ==, expires);
@@ -382,20 +396,26 @@ test_snapshot(Fixture *f, gconstpointer data)
     node_open(f, &f->a, "sensor-a", TRUE, FALSE, NULL, NULL);
     g_assert_true(ITERATE_UNTIL(link_up(&f->a, TRUE), 5));
     gint64 expires = g_get_real_time() / G_USEC_PER_SEC + 3600;
-    for (guint i = 0; i < 2500; i++) {
+    /* More than one chunk of the snapshot's apply (10,000). */
+    for (guint i = 0; i < 12500; i++) {
         g_autofree char *p = g_strdup_printf("198.18.%u.%u", i / 250, i % 250 + 1);
         publish(&f->a, SHARE_OP_BAN, p, expires);
     }
     publish(&f->a, SHARE_OP_UNBAN, "198.18.0.1", 0);
     commit(&f->a);
-    g_assert_true(ITERATE_UNTIL(outbox_len(&f->a) == 0, 10));
+    g_assert_true(ITERATE_UNTIL(outbox_len(&f->a) == 0, 20));
     /* The stream loses its old entries: only the snapshot has them. */
     redisReply *r = redis_cmd(&f->redis, "XTRIM t:log MAXLEN 0");
     freeReplyObject(r);
 
     node_open(f, &f->b, "gw", FALSE, TRUE, NULL, NULL);
-    g_assert_true(ITERATE_UNTIL(g_hash_table_size(f->b.banned) == 2499, 10));
+    g_assert_true(ITERATE_UNTIL(g_hash_table_size(f->b.banned) == 12499, 20));
     test_log_assert("*snapshot (no stream position yet)*");
+    /* Applied in address order (the store's key order), not SCAN's, in chunks each
+     * committed: two chunks, then the position. */
+    g_assert_cmpuint(f->b.applied, ==, 12499);
+    g_assert_cmpuint(f->b.out_of_order, ==, 0);
+    g_assert_true(ITERATE_UNTIL(f->b.batches >= 3, 5));
     g_assert_false(g_hash_table_contains(f->b.banned, "198.18.0.1"));
     /* Then the stream: a later ban arrives through it. */
     publish(&f->a, SHARE_OP_BAN, "203.0.113.50", expires);
@@ -437,8 +457,10 @@ test_snapshot(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->b.applied, ==, 1);
 }
 
+/* The commands doc/SHARING.md lists for the ACL user, no more. */
 static const char acl_conf[] = "user default off\n"
-                               "user alertban on >s3cret-pw ~t:* +@all\n";
+                               "user alertban on >s3cret-pw ~t:* +xadd +xread +xinfo +set +mget"
+                               " +del +scan +multi +exec +ping +auth\n";
 
 /* AUTH with an ACL user and password file; a password file others may read is refused; a
  * wrong password never brings the link up. */
@@ -524,6 +546,63 @@ test_unreachable(Fixture *f, gconstpointer data)
     g_assert_false(share_options_check(&o, &error));
 }
 
+/* A Redis address that accepts connections but never answers (hiredis has no timeout of its
+ * own): each try is given up after connect_timeout_ms, the link says "down", the backoff
+ * goes on with new connections, and the decision waits in the outbox. */
+static void
+test_mute(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(lfd, >=, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t slen = sizeof sin;
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+    g_assert_cmpint(listen(lfd, 16), ==, 0);
+    g_assert_cmpint(getsockname(lfd, (struct sockaddr *)&sin, &slen), ==, 0);
+    g_autofree char *addr = g_strdup_printf("127.0.0.1:%u", ntohs(sin.sin_port));
+
+    g_autoptr(GError) error = NULL;
+    f->a.dir = test_mkdtemp();
+    f->a.banned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    f->a.store = store_open(f->a.dir, NULL, &error);
+    g_assert_no_error(error);
+    ShareOptions o;
+    share_options_init(&o);
+    o.redis = addr;
+    o.node = "a";
+    o.retry_min_ms = 50;
+    o.retry_max_ms = 100;
+    o.connect_timeout_ms = 1000;
+    gint64 t0 = g_get_monotonic_time();
+    f->a.share = share_new(&o, f->a.store, NULL, on_apply, on_batch, &f->a, &error);
+    g_assert_no_error(error);
+    publish(&f->a, SHARE_OP_BAN, "203.0.113.9", 0);
+    commit(&f->a);
+    GArray *held = g_array_new(FALSE, FALSE, sizeof(int));
+    ShareStatus st;
+#define ACCEPT_ALL()                                                                                   ({                                                                                                     int c_;                                                                                            while ((c_ = accept(lfd, NULL, NULL)) >= 0)                                             g_array_append_val(held, c_);                                                                  held->len;                                                                                     })
+    /* The first try connects (the kernel accepts for us) and waits for the PING's answer. */
+    g_assert_true(ITERATE_UNTIL(ACCEPT_ALL() >= 1, 2));
+    share_status(f->a.share, &st);
+    g_assert_cmpstr(st.publish_link, ==, "connecting");
+    /* Given up after the timeout, not never: the link says down... */
+    g_assert_true(ITERATE_UNTIL((ACCEPT_ALL(), share_status(f->a.share, &st),
+                                 g_str_equal(st.publish_link, "down")),
+                                5));
+    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 1000 * 1000);
+    /* ...and tries again (both links: publish and receive make one connection each per try). */
+    g_assert_true(ITERATE_UNTIL(ACCEPT_ALL() >= 6, 10));
+    share_status(f->a.share, &st);
+    g_assert_cmpstr(st.publish_link, ==, "down");
+    g_assert_cmpuint(st.outbox, ==, 1);
+#undef ACCEPT_ALL
+    for (guint i = 0; i < held->len; i++)
+        close(g_array_index(held, int, i));
+    g_array_unref(held);
+    close(lfd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -537,6 +616,7 @@ main(int argc, char **argv)
                fixture_tear_down);
     g_test_add("/share/unreachable", Fixture, NULL, fixture_set_up, test_unreachable,
                fixture_tear_down);
+    g_test_add("/share/mute", Fixture, NULL, fixture_set_up, test_mute, fixture_tear_down);
     g_test_add("/share/auth", Fixture, acl_conf, fixture_set_up, test_auth, fixture_tear_down);
     return g_test_run();
 }
