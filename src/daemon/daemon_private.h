@@ -100,3 +100,9 @@ gboolean daemon_share_start(Daemon *d, GError **error);
 void daemon_share_publish_ban(Daemon *d, const Ban *ban);
 void daemon_share_publish_unban(Daemon *d, const IpPrefix *prefix);
 void daemon_share_status(Daemon *d, JsonWriter *w);
+
+/* The cut (daemon_cut.c): with [firewall] cut = yes (and neither a dry run nor a test's
+ * backend), opens the netlink sockets and makes the ban table cut each turn's new bans;
+ * daemon_cut_free() ends it (before the table is freed or after, either works). */
+void daemon_cut_start(Daemon *d);
+void daemon_cut_free(Daemon *d);
