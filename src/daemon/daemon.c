@@ -1020,6 +1020,10 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     start_policy(d);
     if (!start_bans(d, &ls, &rs, error))
         return NULL;
+    /* A ban in force at start may have let connections in while the daemon was down (a
+     * crash, a restart, a kernel's ban adopted): what its prefix has open ends now that the
+     * firewall holds it. */
+    daemon_cut_restored(d);
     refill_threshold_windows(d);
     if (!daemon_share_start(d, error))
         return NULL;
