@@ -157,6 +157,7 @@ addr_from_bytes(const void *bytes, gsize len, IpAddr *out)
 static void
 batch_init(Batch *b)
 {
+    memset(b, 0, sizeof *b);
     b->msgs = g_byte_array_new();
     b->offsets = g_array_new(FALSE, FALSE, sizeof(guint32));
     b->owners = g_array_new(FALSE, FALSE, sizeof(guint));
