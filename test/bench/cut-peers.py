@@ -121,6 +121,7 @@ def probe(path, stopfile, out):
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(path)
     rtts = []
+    answered = []
     buf = b""
     while not os.path.exists(stopfile):
         t0 = time.monotonic_ns()
@@ -132,10 +133,13 @@ def probe(path, stopfile, out):
             buf += chunk
         buf = buf[buf.index(b"\n") + 1:]
         rtts.append((time.monotonic_ns() - t0) // 1000)
+        answered.append(time.time_ns())
         time.sleep(0.002)
     rtts.sort()
     with open(out, "w") as f:
         f.write("n %d p50_us %d max_us %d\n" % (len(rtts), rtts[len(rtts) // 2], rtts[-1]))
+        for t in answered:
+            f.write("answer %d\n" % t)
 
 
 def main(argv):
