@@ -14,7 +14,6 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
-#include "cut.h"
 #include "daemon_private.h"
 #include "fw_backends.h"
 #include "fw_probe.h"
@@ -41,7 +40,6 @@
  */
 
 static void request_turn(Daemon *d);
-static void start_cut(Daemon *d);
 static gboolean is_newest(Daemon *d, TailFile *file);
 
 void
@@ -947,7 +945,7 @@ start_bans(Daemon *d, BansLoadStats *ls, FwReconcileStats *rs, GError **error)
     if (!d->fw)
         return FALSE;
     daemon_fw_attach(d->fw, d->bans);
-    start_cut(d);
+    daemon_cut_start(d);
     if (!fw_ensure(daemon_fw_get(d->fw), error) || !bans_reconcile(d->bans, rs, error))
         return FALSE;
     /* After a switch of backend every ban is now installed through the new one: remove what
@@ -996,95 +994,6 @@ start_signals(Daemon *d)
                   err->message);
 }
 
-/* ---- cut ---- */
-
-/* The second pass: a server may still answer a request that reached it just before the ban
- * (a UDP datagram waiting in its socket) after the first pass, and its answer opens a new
- * conntrack entry the other way, through which the banned peer's next packets are
- * "ESTABLISHED" again for an early accept rule. Once the server has drained what it had, a
- * second cut of the same prefixes removes such an entry for good. */
-#define CUT_AGAIN_MS 500
-
-static gboolean cut_run(Daemon *d, const IpPrefix *prefixes, guint n, CutCounts *counts,
-                        gboolean again);
-
-static gboolean
-on_recut(gpointer data)
-{
-    Daemon *d = data;
-    d->recut_id = 0;
-    g_autoptr(GArray) prefixes = g_steal_pointer(&d->recut);
-    if (prefixes && prefixes->len > 0 && d->cut)
-        cut_run(d, (const IpPrefix *)prefixes->data, prefixes->len, NULL, TRUE);
-    return G_SOURCE_REMOVE;
-}
-
-/* The ban table's cut, right after a turn's firewall change: what the new bans' prefixes have
- * open is ended (and once more CUT_AGAIN_MS later); a failure is logged and never holds up
- * the ban. */
-static void
-on_cut(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts, gpointer data)
-{
-    (void)bans;
-    Daemon *d = data;
-    cut_run(d, prefixes, n, counts, FALSE);
-    if (!d->recut)
-        d->recut = g_array_new(FALSE, FALSE, sizeof(IpPrefix));
-    g_array_append_vals(d->recut, prefixes, n);
-    if (!d->recut_id)
-        d->recut_id = g_timeout_add(CUT_AGAIN_MS, on_recut, d);
-}
-
-static gboolean
-cut_run(Daemon *d, const IpPrefix *prefixes, guint n, CutCounts *counts, gboolean again)
-{
-    CutCounts total;
-    g_autoptr(GError) err = NULL;
-    gint64 t0 = g_get_monotonic_time();
-    gboolean ok = cut_prefixes(d->cut, prefixes, n, counts, &total, &err);
-    d->cut_conntrack += total.conntrack;
-    d->cut_sockets += total.sockets;
-    g_info("cut: %sbans=%u conntrack=%u sockets=%u cut_us=%" G_GINT64_FORMAT, again ? "again " : "",
-           n, total.conntrack, total.sockets, g_get_monotonic_time() - t0);
-    if (ok) {
-        if (d->cut_failing)
-            g_message("cut: works again");
-        d->cut_failing = FALSE;
-        return TRUE;
-    }
-    d->cut_failures++;
-    if (!d->cut_failing)
-        g_warning("cut: the open connections of %u new bans were not all ended (the bans stand;"
-                  " further failures are counted in status): %s",
-                  n, err->message);
-    else
-        g_debug("cut: %s", err->message);
-    d->cut_failing = TRUE;
-    return FALSE;
-}
-
-/* cut = yes: the netlink sockets once, and what the kernel cannot do said once. Not in a dry
- * run, nor on a backend a test hands in (their bans are not the host's). */
-static void
-start_cut(Daemon *d)
-{
-    if (!d->cfg->firewall.cut || d->cfg->daemon.dry_run || d->opts.fw)
-        return;
-    g_autoptr(GError) err = NULL;
-    d->cut = cut_new(&err);
-    if (!d->cut) {
-        g_warning("cut: new bans will not end open connections: %s", err->message);
-        return;
-    }
-    const char *why = NULL;
-    if (!cut_can_destroy_sockets(d->cut, &why))
-        g_warning("cut: the host's sockets to a banned address are not destroyed (%s); its "
-                  "conntrack entries are still deleted",
-                  why);
-    bans_set_cut_func(d->bans, on_cut, d);
-}
-
-
 Daemon *
 daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GError **error)
 {
@@ -1115,6 +1024,10 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
     start_policy(d);
     if (!start_bans(d, &ls, &rs, error))
         return NULL;
+    /* A ban in force at start may have let connections in while the daemon was down (a
+     * crash, a restart, a kernel's ban adopted): what its prefix has open ends now that the
+     * firewall holds it. */
+    daemon_cut_restored(d);
     refill_threshold_windows(d);
     if (!daemon_share_start(d, error))
         return NULL;
@@ -1216,10 +1129,7 @@ daemon_free(Daemon *d)
     g_clear_pointer(&d->rule_stats, rule_stats_free);
     g_clear_pointer(&d->own, ownaddr_free);
     g_clear_pointer(&d->bans, bans_free);
-    if (d->recut_id)
-        g_source_remove(d->recut_id);
-    g_clear_pointer(&d->recut, g_array_unref);
-    g_clear_pointer(&d->cut, cut_free);
+    daemon_cut_free(d);
     g_clear_pointer(&d->store, store_free);
     g_clear_pointer(&d->fw, daemon_fw_free); /* after the table, which borrows its backend */
     g_clear_pointer(&d->newest_file, g_hash_table_unref);

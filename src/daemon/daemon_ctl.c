@@ -355,6 +355,7 @@ status_firewall(Daemon *d, const BansCounts *bc, JsonWriter *w)
     json_add_int(w, "cut_conntrack", (gint64)d->cut_conntrack);
     json_add_int(w, "cut_sockets", (gint64)d->cut_sockets);
     json_add_int(w, "cut_failures", (gint64)d->cut_failures);
+    json_add_int(w, "cut_pending", daemon_cut_pending(d));
     json_object_end(w);
 }
 

@@ -20,6 +20,8 @@
 #include "store.h"
 #include "tail.h"
 
+typedef struct DaemonCutWork DaemonCutWork;
+
 /* An open alert log the daemon follows: its parser and what was last queued for its
  * checkpoint. (The tailer's own per-path state is tail.c's Input.) */
 typedef struct {
@@ -80,6 +82,9 @@ struct Daemon {
     gboolean cut_failing; /* the last cut failed (warned once until one works again) */
     GArray *recut;        /* IpPrefix: new bans to cut once more, CUT_AGAIN_MS later */
     guint recut_id;
+    DaemonCutWork *cut_running; /* the cut under way, a slice at a time (daemon_cut.c) */
+    GQueue cut_waiting;         /* DaemonCutWork: the cuts that wait for it, one per kind */
+    guint cut_slice_id;
     guint adopted;        /* bans taken from the kernel at start after the store was set aside */
     guint lifted_at_load; /* stored bans on never-banned addresses, lifted at start */
 };
@@ -112,3 +117,13 @@ gboolean daemon_share_start(Daemon *d, GError **error);
 void daemon_share_publish_ban(Daemon *d, const Ban *ban);
 void daemon_share_publish_unban(Daemon *d, const IpPrefix *prefix);
 void daemon_share_status(Daemon *d, JsonWriter *w);
+
+/* The cut (daemon_cut.c): with [firewall] cut = yes (and neither a dry run nor a test's
+ * backend), opens the netlink sockets and makes the ban table cut each turn's new bans, a
+ * slice at a time from the loop; daemon_cut_restored() cuts what every ban in the table has
+ * open (at start, once the firewall holds them); daemon_cut_pending() is the number of bans
+ * whose cut is not done; daemon_cut_free() finishes what is under way and ends it. */
+void daemon_cut_start(Daemon *d);
+void daemon_cut_restored(Daemon *d);
+guint daemon_cut_pending(const Daemon *d);
+void daemon_cut_free(Daemon *d);

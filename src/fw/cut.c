@@ -43,8 +43,10 @@
  */
 
 #define DUMP_BUFSIZE (64 * 1024) /* larger than any dump message batch the kernel sends */
-#define BATCH_MSGS 128           /* error messages of a batch fit any receive buffer */
-#define REQ_BUFSIZE 256          /* one dump or probe request */
+/* Requests per sendmsg: their error messages fit any receive buffer, and a batch of socket
+ * destroys (about 30 us each in the kernel) stays near 1 ms, the grain of a job's slices. */
+#define BATCH_MSGS 32
+#define REQ_BUFSIZE 256 /* one dump or probe request */
 #define RCVBUF_BYTES (4 * 1024 * 1024)
 #define RECV_TIMEOUT_S 2
 
@@ -76,6 +78,7 @@ typedef struct {
     GByteArray *msgs;
     GArray *offsets; /* guint32: where each request starts in msgs */
     GArray *owners;  /* guint: the prefix index each request counts into */
+    guint next;      /* the first request not sent yet */
 } Batch;
 
 /* ---- matching ---- */
@@ -154,6 +157,7 @@ addr_from_bytes(const void *bytes, gsize len, IpAddr *out)
 static void
 batch_init(Batch *b)
 {
+    memset(b, 0, sizeof *b);
     b->msgs = g_byte_array_new();
     b->offsets = g_array_new(FALSE, FALSE, sizeof(guint32));
     b->owners = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -194,121 +198,130 @@ set_rcvtimeo(struct mnl_socket *nl)
     (void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-/* Sends the batch's requests BATCH_MSGS at a time and counts those that did something into
- * done (one guint per owner). FALSE with an error on the first failure other than "already
- * gone"; the rest of the batch is still sent. what names the requests for the error. */
-static gboolean
-batch_send(Cut *c, struct mnl_socket *nl, Batch *b, guint *done, const char *what, GError **error)
+/* Sends the next BATCH_MSGS (at most) of the batch's requests, from b->next on, and counts
+ * each that did something into the member at field of counts[owner] and into *total. The
+ * first failure other than "already gone" goes to *first_errno (when still 0). */
+static void
+batch_send_next(Cut *c, struct mnl_socket *nl, Batch *b, CutCounts *counts, glong field,
+                guint *total, int *first_errno)
 {
     guint n = b->offsets->len;
-    int first_errno = 0;
-    g_autofree gboolean *failed = g_new0(gboolean, MIN(n, BATCH_MSGS));
-    for (guint start = 0; start < n; start += BATCH_MSGS) {
-        guint count = MIN(BATCH_MSGS, n - start);
-        guint32 seq0 = ++c->seq;
-        c->seq += count;
-        guint32 first_off = g_array_index(b->offsets, guint32, start);
-        guint32 end_off =
-            start + count < n ? g_array_index(b->offsets, guint32, start + count) : b->msgs->len;
-        for (guint k = 0; k < count; k++) {
-            struct nlmsghdr *nlh =
-                (struct nlmsghdr *)(b->msgs->data + g_array_index(b->offsets, guint32, start + k));
-            nlh->nlmsg_seq = seq0 + k;
+    guint start = b->next;
+    guint count = MIN(BATCH_MSGS, n - start);
+    gboolean failed[BATCH_MSGS] = {FALSE};
+    b->next += count;
+    if (count == 0)
+        return;
+    guint32 seq0 = ++c->seq;
+    c->seq += count;
+    guint32 first_off = g_array_index(b->offsets, guint32, start);
+    guint32 end_off =
+        start + count < n ? g_array_index(b->offsets, guint32, start + count) : b->msgs->len;
+    for (guint k = 0; k < count; k++) {
+        struct nlmsghdr *nlh =
+            (struct nlmsghdr *)(b->msgs->data + g_array_index(b->offsets, guint32, start + k));
+        nlh->nlmsg_seq = seq0 + k;
+        if (k == count - 1)
+            nlh->nlmsg_flags |= NLM_F_ACK;
+    }
+    if (mnl_socket_sendto(nl, b->msgs->data + first_off, end_off - first_off) < 0) {
+        if (!*first_errno)
+            *first_errno = errno;
+        return;
+    }
+    /* Error messages, then the last request's acknowledgement. */
+    gboolean acked = FALSE;
+    while (!acked) {
+        ssize_t len = mnl_socket_recvfrom(nl, c->buf, DUMP_BUFSIZE);
+        if (len < 0) {
+            if (errno == EINTR)
+                continue;
+            if (!*first_errno)
+                *first_errno = errno;
+            break;
+        }
+        const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->buf;
+        int rest = (int)len;
+        for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+            if (nlh->nlmsg_type != NLMSG_ERROR ||
+                nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
+                continue;
+            const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+            guint32 k = e->msg.nlmsg_seq - seq0;
+            if (e->msg.nlmsg_seq < seq0 || k >= count)
+                continue; /* a late answer to an earlier batch */
+            if (e->error != 0) {
+                failed[k] = TRUE;
+                if (-e->error != ENOENT && !*first_errno)
+                    *first_errno = -e->error;
+            }
             if (k == count - 1)
-                nlh->nlmsg_flags |= NLM_F_ACK;
-            failed[k] = FALSE;
+                acked = TRUE;
         }
-        if (mnl_socket_sendto(nl, b->msgs->data + first_off, end_off - first_off) < 0) {
-            if (!first_errno)
-                first_errno = errno;
+    }
+    for (guint k = 0; acked && k < count; k++) {
+        if (failed[k])
             continue;
-        }
-        /* Error messages, then the last request's acknowledgement. */
-        gboolean acked = FALSE;
-        while (!acked) {
-            ssize_t len = mnl_socket_recvfrom(nl, c->buf, DUMP_BUFSIZE);
-            if (len < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (!first_errno)
-                    first_errno = errno;
-                break;
-            }
-            const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->buf;
-            int rest = (int)len;
-            for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
-                if (nlh->nlmsg_type != NLMSG_ERROR ||
-                    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
-                    continue;
-                const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-                guint32 k = e->msg.nlmsg_seq - seq0;
-                if (e->msg.nlmsg_seq < seq0 || k >= count)
-                    continue; /* a late answer to an earlier batch */
-                if (e->error != 0) {
-                    failed[k] = TRUE;
-                    if (-e->error != ENOENT && !first_errno)
-                        first_errno = -e->error;
-                }
-                if (k == count - 1)
-                    acked = TRUE;
-            }
-        }
-        for (guint k = 0; acked && k < count; k++) {
-            if (!failed[k])
-                done[g_array_index(b->owners, guint, start + k)]++;
-        }
+        guint owner = g_array_index(b->owners, guint, start + k);
+        G_STRUCT_MEMBER(guint, &counts[owner], field)++;
+        (*total)++;
     }
-    if (first_errno) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
-                    g_strerror(first_errno));
-        return FALSE;
-    }
-    return TRUE;
 }
 
 /* ---- dumps ---- */
 
 typedef int (*DumpFunc)(const struct nlmsghdr *nlh, gpointer data);
 
-/* Sends req (a dump request) and hands each message of the answer to func. */
+/* Sends req, a dump request; its answer is then read through dump_read(). */
 static gboolean
-dump(Cut *c, struct mnl_socket *nl, struct nlmsghdr *req, DumpFunc func, gpointer data,
-     const char *what, GError **error)
+dump_start(Cut *c, struct mnl_socket *nl, struct nlmsghdr *req, guint32 *seq, const char *what,
+           GError **error)
 {
-    req->nlmsg_seq = ++c->seq;
+    req->nlmsg_seq = *seq = ++c->seq;
     if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
                     g_strerror(errno));
         return FALSE;
     }
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (;;) {
-        ssize_t len = mnl_socket_recvfrom(nl, c->buf, DUMP_BUFSIZE);
-        if (len < 0) {
-            if (errno == EINTR)
-                continue;
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
-                        g_strerror(errno));
-            return FALSE;
-        }
-        const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->buf;
-        int rest = (int)len;
-        for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
-            if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != portid)
-                continue; /* a late answer to an earlier request */
-            if (nlh->nlmsg_type == NLMSG_DONE)
-                return TRUE;
-            if (nlh->nlmsg_type == NLMSG_ERROR) {
-                const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-                if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof *e) || e->error == 0)
-                    return TRUE;
-                g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
-                            g_strerror(-e->error));
-                return FALSE;
-            }
-            func(nlh, data);
-        }
+    return TRUE;
+}
+
+/* Reads the next part of the answer to the dump request seq (the kernel fills one buffer a
+ * read, and keeps its place in between) and hands each message to func (may be NULL).
+ * 1: there is more; 0: the dump is over; -1 with an error. */
+static int
+dump_read(Cut *c, struct mnl_socket *nl, guint32 seq, DumpFunc func, gpointer data,
+          const char *what, GError **error)
+{
+    ssize_t len;
+    do
+        len = mnl_socket_recvfrom(nl, c->buf, DUMP_BUFSIZE);
+    while (len < 0 && errno == EINTR);
+    if (len < 0) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
+                    g_strerror(errno));
+        return -1;
     }
+    unsigned portid = mnl_socket_get_portid(nl);
+    const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->buf;
+    int rest = (int)len;
+    for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+        if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
+            continue; /* a late answer to an earlier request */
+        if (nlh->nlmsg_type == NLMSG_DONE)
+            return 0;
+        if (nlh->nlmsg_type == NLMSG_ERROR) {
+            const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+            if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof *e) || e->error == 0)
+                return 0;
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
+                        g_strerror(-e->error));
+            return -1;
+        }
+        if (func)
+            func(nlh, data);
+    }
+    return 1;
 }
 
 /* ---- sockets ---- */
@@ -346,62 +359,6 @@ on_socket(const struct nlmsghdr *nlh, gpointer data)
     r->id = msg->id;
     batch_commit(dc->batch, req, hit - 1);
     return MNL_CB_OK;
-}
-
-/* The end both passes share: when the dump went well, send what it matched (what names the
- * operation in errors and the debug line), then add each prefix's count to *total and to
- * counts[i] at field (the pass's member of CutCounts). Returns FALSE when either failed. */
-static gboolean
-finish_pass(Cut *c, struct mnl_socket *nl, Batch *batch, gboolean dumped, gint64 t0,
-            const char *what, guint n, guint *total, CutCounts *counts, glong field,
-            GError **error)
-{
-    gint64 t1 = g_get_monotonic_time();
-    g_autofree guint *done = g_new0(guint, MAX(n, 1));
-    gboolean ok = dumped;
-    if (ok && batch->offsets->len > 0)
-        ok = batch_send(c, nl, batch, done, what, error);
-    g_debug("cut: %s: dump_us=%" G_GINT64_FORMAT " matched=%u send_us=%" G_GINT64_FORMAT, what,
-            t1 - t0, batch->offsets->len, g_get_monotonic_time() - t1);
-    for (guint i = 0; i < n; i++) {
-        *total += done[i];
-        if (counts)
-            G_STRUCT_MEMBER(guint, &counts[i], field) += done[i];
-    }
-    return ok;
-}
-
-static gboolean
-cut_sockets(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, GError **error)
-{
-    Batch batch;
-    batch_init(&batch);
-    DumpCtx dc = {m, &batch};
-    gboolean ok = TRUE;
-    static const guint8 families[] = {AF_INET, AF_INET6};
-    gint64 t0 = g_get_monotonic_time();
-    for (guint i = 0; ok && i < G_N_ELEMENTS(families); i++) {
-        if (m->n_lens[0] == 0 && m->n_lens[1] == 0)
-            break;
-        /* An IPv4 peer can sit behind an IPv6 socket (a dual-stack listener), so IPv6
-         * sockets are read whenever there are prefixes at all. */
-        if (families[i] == AF_INET && m->n_lens[0] == 0)
-            continue;
-        guint8 reqbuf[REQ_BUFSIZE];
-        memset(reqbuf, 0, sizeof reqbuf);
-        struct nlmsghdr *req = mnl_nlmsg_put_header(reqbuf);
-        req->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-        req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-        struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(req, sizeof *r);
-        r->sdiag_family = families[i];
-        r->sdiag_protocol = IPPROTO_TCP;
-        r->idiag_states = CUT_TCP_STATES;
-        ok = dump(c, c->diag, req, on_socket, &dc, "reading the TCP sockets", error);
-    }
-    ok = finish_pass(c, c->diag, &batch, ok, t0, "destroying TCP sockets", n, total, counts,
-                     G_STRUCT_OFFSET(CutCounts, sockets), error);
-    batch_clear(&batch);
-    return ok;
 }
 
 /* ---- conntrack ---- */
@@ -483,28 +440,6 @@ on_conntrack(const struct nlmsghdr *nlh, gpointer data)
         mnl_attr_put_u16(req, CTA_ZONE, mnl_attr_get_u16(tb[CTA_ZONE]));
     batch_commit(dc->batch, req, hit - 1);
     return MNL_CB_OK;
-}
-
-static gboolean
-cut_conntrack(Cut *c, const Matcher *m, CutCounts *counts, guint n, guint *total, GError **error)
-{
-    Batch batch;
-    batch_init(&batch);
-    DumpCtx dc = {m, &batch};
-    guint8 reqbuf[REQ_BUFSIZE];
-    memset(reqbuf, 0, sizeof reqbuf);
-    struct nlmsghdr *req = mnl_nlmsg_put_header(reqbuf);
-    req->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-    req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(req, sizeof *g);
-    g->nfgen_family = AF_UNSPEC; /* both families in one dump */
-    g->version = NFNETLINK_V0;
-    gint64 t0 = g_get_monotonic_time();
-    gboolean ok = dump(c, c->ct, req, on_conntrack, &dc, "reading the conntrack table", error);
-    ok = finish_pass(c, c->ct, &batch, ok, t0, "deleting conntrack entries", n, total, counts,
-                     G_STRUCT_OFFSET(CutCounts, conntrack), error);
-    batch_clear(&batch);
-    return ok;
 }
 
 /* ---- the handle ---- */
@@ -615,32 +550,263 @@ cut_can_destroy_sockets(const Cut *c, const char **why)
     return c->can_destroy;
 }
 
+/* ---- jobs ---- */
+
+/* A job's steps, in order. Sockets go first (see the top of this file). */
+typedef enum {
+    STEP_SOCKET_DUMP,
+    STEP_SOCKET_SEND,
+    STEP_CONNTRACK_DUMP,
+    STEP_CONNTRACK_SEND,
+    STEP_DONE,
+} CutStep;
+
+struct CutJob {
+    Cut *cut;
+    IpPrefix *prefixes; /* a copy; the matcher's keys point into it */
+    guint n;
+    Matcher m;
+    CutCounts *counts; /* n */
+    CutCounts total;
+    CutStep step;
+    guint family;     /* STEP_SOCKET_DUMP: the index in socket_families being read */
+    gboolean dumping; /* a dump request is out and its answer not read to the end */
+    guint32 dump_seq;
+    Batch batch; /* the requests the current half's dump matched */
+    DumpCtx dc;
+    int send_errno; /* the current half's first failed request */
+    GError *socket_err, *conntrack_err;
+    gint64 dump_us, send_us; /* the current half's time in dumps and in sends */
+};
+
+static const guint8 socket_families[] = {AF_INET, AF_INET6};
+
+/* The next socket family to read, from j->family on; G_N_ELEMENTS(socket_families) when
+ * none is left. */
+static guint
+next_socket_family(const CutJob *j)
+{
+    guint f = j->family;
+    /* An IPv4 peer can sit behind an IPv6 socket (a dual-stack listener), so IPv6 sockets are
+     * read whenever there are prefixes at all. */
+    if (f < G_N_ELEMENTS(socket_families) && socket_families[f] == AF_INET && j->m.n_lens[0] == 0)
+        f++;
+    return f;
+}
+
+/* The end of a half: its debug line, and the step after it. */
+static void
+end_half(CutJob *j, const char *what, CutStep next)
+{
+    g_debug("cut: %s: dump_us=%" G_GINT64_FORMAT " matched=%u send_us=%" G_GINT64_FORMAT, what,
+            j->dump_us, j->batch.offsets->len, j->send_us);
+    batch_clear(&j->batch);
+    batch_init(&j->batch);
+    j->dump_us = j->send_us = 0;
+    j->send_errno = 0;
+    j->step = next;
+}
+
+static void
+step_socket_dump(CutJob *j)
+{
+    Cut *c = j->cut;
+    if (!c->can_destroy || (j->m.n_lens[0] == 0 && j->m.n_lens[1] == 0)) {
+        j->step = STEP_CONNTRACK_DUMP;
+        return;
+    }
+    const char *what = "reading the TCP sockets";
+    if (!j->dumping) {
+        j->family = next_socket_family(j);
+        if (j->family >= G_N_ELEMENTS(socket_families)) {
+            j->step = STEP_SOCKET_SEND;
+            return;
+        }
+        guint8 reqbuf[REQ_BUFSIZE];
+        memset(reqbuf, 0, sizeof reqbuf);
+        struct nlmsghdr *req = mnl_nlmsg_put_header(reqbuf);
+        req->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(req, sizeof *r);
+        r->sdiag_family = socket_families[j->family];
+        r->sdiag_protocol = IPPROTO_TCP;
+        r->idiag_states = CUT_TCP_STATES;
+        j->dumping = dump_start(c, c->diag, req, &j->dump_seq, what, &j->socket_err);
+        if (!j->dumping)
+            end_half(j, what, STEP_CONNTRACK_DUMP);
+        return;
+    }
+    int more = dump_read(c, c->diag, j->dump_seq, on_socket, &j->dc, what, &j->socket_err);
+    if (more > 0)
+        return;
+    j->dumping = FALSE;
+    if (more < 0) /* what the dump matched is not sent: the half failed */
+        end_half(j, what, STEP_CONNTRACK_DUMP);
+    else
+        j->family++;
+}
+
+static void
+step_conntrack_dump(CutJob *j)
+{
+    Cut *c = j->cut;
+    const char *what = "reading the conntrack table";
+    if (!j->dumping) {
+        guint8 reqbuf[REQ_BUFSIZE];
+        memset(reqbuf, 0, sizeof reqbuf);
+        struct nlmsghdr *req = mnl_nlmsg_put_header(reqbuf);
+        req->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+        req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+        struct nfgenmsg *g = mnl_nlmsg_put_extra_header(req, sizeof *g);
+        g->nfgen_family = AF_UNSPEC; /* both families in one dump */
+        g->version = NFNETLINK_V0;
+        j->dumping = dump_start(c, c->ct, req, &j->dump_seq, what, &j->conntrack_err);
+        if (!j->dumping)
+            end_half(j, what, STEP_DONE);
+        return;
+    }
+    int more = dump_read(c, c->ct, j->dump_seq, on_conntrack, &j->dc, what, &j->conntrack_err);
+    if (more > 0)
+        return;
+    j->dumping = FALSE;
+    if (more < 0)
+        end_half(j, what, STEP_DONE);
+    else
+        j->step = STEP_CONNTRACK_SEND;
+}
+
+/* One batch of the current half's requests; at the end, its error and the next step. */
+static void
+step_send(CutJob *j, struct mnl_socket *nl, glong field, guint *total, const char *what,
+          GError **error, CutStep next)
+{
+    if (j->batch.next < j->batch.offsets->len) {
+        batch_send_next(j->cut, nl, &j->batch, j->counts, field, total, &j->send_errno);
+        return;
+    }
+    if (j->send_errno)
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "%s: %s", what,
+                    g_strerror(j->send_errno));
+    end_half(j, what, next);
+}
+
+CutJob *
+cut_job_new(Cut *c, const IpPrefix *prefixes, guint n)
+{
+    g_return_val_if_fail(c != NULL && (prefixes != NULL || n == 0), NULL);
+    CutJob *j = g_new0(CutJob, 1);
+    j->cut = c;
+    j->n = n;
+    j->prefixes = g_memdup2(prefixes, MAX(n, 1) * sizeof *prefixes);
+    j->counts = g_new0(CutCounts, MAX(n, 1));
+    matcher_init(&j->m, j->prefixes, n);
+    batch_init(&j->batch);
+    j->dc = (DumpCtx){&j->m, &j->batch};
+    j->step = n == 0 ? STEP_DONE : STEP_SOCKET_DUMP;
+    return j;
+}
+
+gboolean
+cut_job_step(CutJob *j, gint64 deadline_us)
+{
+    g_return_val_if_fail(j != NULL, TRUE);
+    Cut *c = j->cut;
+    while (j->step != STEP_DONE) {
+        gint64 t0 = g_get_monotonic_time();
+        gboolean sending = j->step == STEP_SOCKET_SEND || j->step == STEP_CONNTRACK_SEND;
+        switch (j->step) {
+        case STEP_SOCKET_DUMP:
+            step_socket_dump(j);
+            break;
+        case STEP_SOCKET_SEND:
+            step_send(j, c->diag, G_STRUCT_OFFSET(CutCounts, sockets), &j->total.sockets,
+                      "destroying TCP sockets", &j->socket_err, STEP_CONNTRACK_DUMP);
+            break;
+        case STEP_CONNTRACK_DUMP:
+            step_conntrack_dump(j);
+            break;
+        case STEP_CONNTRACK_SEND:
+            step_send(j, c->ct, G_STRUCT_OFFSET(CutCounts, conntrack), &j->total.conntrack,
+                      "deleting conntrack entries", &j->conntrack_err, STEP_DONE);
+            break;
+        case STEP_DONE:
+            break;
+        }
+        gint64 t1 = g_get_monotonic_time();
+        *(sending ? &j->send_us : &j->dump_us) += t1 - t0;
+        if (t1 >= deadline_us)
+            break;
+    }
+    return j->step == STEP_DONE;
+}
+
+gboolean
+cut_job_done(const CutJob *j)
+{
+    return j->step == STEP_DONE;
+}
+
+guint
+cut_job_size(const CutJob *j)
+{
+    return j->n;
+}
+
+const IpPrefix *
+cut_job_prefixes(const CutJob *j)
+{
+    return j->prefixes;
+}
+
+const CutCounts *
+cut_job_counts(const CutJob *j, CutCounts *total)
+{
+    if (total)
+        *total = j->total;
+    return j->counts;
+}
+
+gboolean
+cut_job_result(const CutJob *j, GError **error)
+{
+    if (!j->socket_err && !j->conntrack_err)
+        return TRUE;
+    const GError *s = j->socket_err, *t = j->conntrack_err;
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "cut: %s%s%s", s ? s->message : "",
+                s && t ? "; " : "", t ? t->message : "");
+    return FALSE;
+}
+
+void
+cut_job_free(CutJob *j)
+{
+    if (!j)
+        return;
+    /* A dump left half read would keep the socket busy (the kernel runs one dump a socket
+     * at a time, and refuses the next job's): read it to its end. */
+    if (j->dumping) {
+        struct mnl_socket *nl = j->step == STEP_SOCKET_DUMP ? j->cut->diag : j->cut->ct;
+        while (dump_read(j->cut, nl, j->dump_seq, NULL, NULL, "", NULL) > 0) {
+        }
+    }
+    matcher_clear(&j->m);
+    batch_clear(&j->batch);
+    g_clear_error(&j->socket_err);
+    g_clear_error(&j->conntrack_err);
+    g_free(j->counts);
+    g_free(j->prefixes);
+    g_free(j);
+}
+
 gboolean
 cut_prefixes(Cut *c, const IpPrefix *prefixes, guint n, CutCounts *counts, CutCounts *total,
              GError **error)
 {
     g_return_val_if_fail(c != NULL && (prefixes != NULL || n == 0), FALSE);
-    if (counts)
-        memset(counts, 0, n * sizeof *counts);
-    CutCounts sum = {0, 0};
-    if (n == 0) {
-        if (total)
-            *total = sum;
-        return TRUE;
-    }
-    Matcher m;
-    matcher_init(&m, prefixes, n);
-    g_autoptr(GError) sock_err = NULL, ct_err = NULL;
-    gboolean sock_ok = !c->can_destroy || cut_sockets(c, &m, counts, n, &sum.sockets, &sock_err);
-    gboolean ct_ok = cut_conntrack(c, &m, counts, n, &sum.conntrack, &ct_err);
-    matcher_clear(&m);
-    if (total)
-        *total = sum;
-    if (!sock_ok || !ct_ok) {
-        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "cut: %s%s%s",
-                    sock_err ? sock_err->message : "", sock_err && ct_err ? "; " : "",
-                    ct_err ? ct_err->message : "");
-        return FALSE;
-    }
-    return TRUE;
+    g_autoptr(CutJob) j = cut_job_new(c, prefixes, n);
+    cut_job_step(j, G_MAXINT64);
+    const CutCounts *done = cut_job_counts(j, total);
+    if (counts && n > 0)
+        memcpy(counts, done, n * sizeof *counts);
+    return cut_job_result(j, error);
 }

@@ -37,3 +37,27 @@ gboolean cut_can_destroy_sockets(const Cut *cut, const char **why);
  * counts hold what was cut. */
 gboolean cut_prefixes(Cut *cut, const IpPrefix *prefixes, guint n, CutCounts *counts,
                       CutCounts *total, GError **error);
+
+/* A cut done a part at a time, so that a large one (10,000 connections take the kernel about
+ * half a second) can share the caller's main loop: the same two halves as cut_prefixes(),
+ * each dump read and each batch of requests sent one step at a time. */
+typedef struct CutJob CutJob;
+
+/* A cut of prefixes[0..n) (copied) through cut (borrowed: it must outlive the job), not
+ * begun. */
+CutJob *cut_job_new(Cut *cut, const IpPrefix *prefixes, guint n);
+/* Does the job's next steps (each a read of a dump or a batch of about 1 ms of requests) until
+ * deadline_us (g_get_monotonic_time()) has passed or the job is done; TRUE when done. At least
+ * one step is done, whatever the deadline. */
+gboolean cut_job_step(CutJob *job, gint64 deadline_us);
+gboolean cut_job_done(const CutJob *job);
+guint cut_job_size(const CutJob *job);
+const IpPrefix *cut_job_prefixes(const CutJob *job);
+/* What was cut so far: the counts of each prefix (cut_job_size() entries, borrowed) and, when
+ * total is not NULL, their sum. */
+const CutCounts *cut_job_counts(const CutJob *job, CutCounts *total);
+/* FALSE with an error when a half failed (what it could do is counted all the same). */
+gboolean cut_job_result(const CutJob *job, GError **error);
+/* Frees the job, done or not (what was not sent is not cut). */
+void cut_job_free(CutJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CutJob, cut_job_free)

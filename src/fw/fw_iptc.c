@@ -410,7 +410,8 @@ run_request(Iptc *f, Request *rq, GError **error)
         f->warned_missing = TRUE;
         g_warning("fw-iptc: hook chain %s does not exist in the legacy %s filter table: bans do "
                   "not apply to its traffic until it does (its owner, such as Docker, makes "
-                  "it; the next batch or check after that hooks it)",
+                  "it; the next batch or check after that hooks it; a Docker on iptables-nft "
+                  "keeps it in nftables: use backend = nftables there)",
                   rq->missing_hook, rq->missing_family);
     } else if (ok && full && rq->missing_hooks == 0 && f->warned_missing) {
         f->warned_missing = FALSE;

@@ -130,8 +130,9 @@ typedef struct {
     struct mnl_socket *nl;
     guint32 portid;
     guint32 seq;
-    int destroy_elem;   /* the kernel knows DESTROYSETELEM; -1: not probed yet */
-    int update_timeout; /* adding a member again sets its new timeout; -1: not probed yet */
+    int destroy_elem;     /* the kernel knows DESTROYSETELEM; -1: not probed yet */
+    int update_timeout;   /* adding a member again sets its new timeout; -1: not probed yet */
+    gboolean told_docker; /* hook DOCKER-USER: what was found of Docker's chain was said */
     FwNftStats last;
 } FwNft;
 
@@ -403,18 +404,18 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
     return TRUE;
 }
 
-/* Runs a dump request; cb sees every answer message. ENOENT (no such table or set) reports
- * *missing = TRUE and succeeds. */
+/* Runs a dump request of the family's objects; cb sees every answer message. ENOENT (no such
+ * table or set) reports *missing = TRUE and succeeds. */
 static gboolean
-dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointer build_data,
-     mnl_cb_t cb, gpointer data, gboolean *missing, const char *what, GError **error)
+dump_family(FwNft *f, guint16 family, guint16 type, void (*build)(struct nlmsghdr *, gpointer),
+            gpointer build_data, mnl_cb_t cb, gpointer data, gboolean *missing, const char *what,
+            GError **error)
 {
     if (missing)
         *missing = FALSE;
     char req[8192];
     guint32 seq = f->seq++;
-    struct nlmsghdr *nlh =
-        nftnl_nlmsg_build_hdr(req, type, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK, seq);
+    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(req, type, family, NLM_F_DUMP | NLM_F_ACK, seq);
     build(nlh, build_data);
     if (mnl_socket_sendto(f->nl, nlh, nlh->nlmsg_len) < 0) {
         int err = errno;
@@ -441,6 +442,14 @@ dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointe
             return FALSE;
         }
     }
+}
+
+/* A dump of our family's (inet) objects. */
+static gboolean
+dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointer build_data,
+     mnl_cb_t cb, gpointer data, gboolean *missing, const char *what, GError **error)
+{
+    return dump_family(f, NFPROTO_INET, type, build, build_data, cb, data, missing, what, error);
 }
 
 /* ---- reading sets ---- */
@@ -1222,6 +1231,76 @@ probe_kernel(FwNft *f)
     f->last.update_timeout = f->update_timeout == 1;
 }
 
+/* ---- Docker ---- */
+
+/* Docker's iptables-nft chain: table ip filter, chain DOCKER-USER. */
+#define DOCKER_TABLE "filter"
+#define DOCKER_CHAIN "DOCKER-USER"
+
+static void
+build_docker_table_ref(struct nlmsghdr *nlh, gpointer data)
+{
+    (void)data;
+    struct nftnl_chain *c = nftnl_chain_alloc();
+    nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, DOCKER_TABLE);
+    nftnl_chain_nlmsg_build_payload(nlh, c);
+    nftnl_chain_free(c);
+}
+
+static int
+docker_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+    gboolean *found = data;
+    struct nftnl_chain *c = nftnl_chain_alloc();
+    if (c && nftnl_chain_nlmsg_parse(nlh, c) == 0) {
+        const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+        const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+        *found =
+            *found || (g_strcmp0(table, DOCKER_TABLE) == 0 && g_strcmp0(name, DOCKER_CHAIN) == 0);
+    }
+    nftnl_chain_free(c);
+    return MNL_CB_OK;
+}
+
+/*
+ * hooks = DOCKER-USER here is our forward chain, whether or not Docker runs and whichever
+ * tables it keeps its rules in: at priority filter - 10 it sees every forwarded packet before
+ * the chains at priority filter (iptables-nft's FORWARD, Docker's DOCKER-USER and its own
+ * nftables tables among them), and a drop in any base chain is final, so no accept of
+ * Docker's (its ESTABLISHED accept included) lets a banned address through. We never touch
+ * Docker's chain: a rule of ours in it would vanish whenever dockerd rebuilds its rules. What
+ * was found is said once, so that an operator who expected a jump in Docker's chain knows.
+ */
+static void
+tell_docker(FwNft *f)
+{
+    gboolean wanted = FALSE;
+    for (guint i = 0; i < f->cfg.n_hooks; i++)
+        wanted = wanted || strcmp(f->cfg.hooks[i], DOCKER_CHAIN) == 0;
+    if (!wanted || f->told_docker)
+        return;
+    f->told_docker = TRUE;
+    gboolean found = FALSE, missing = FALSE;
+    g_autoptr(GError) err = NULL;
+    if (!dump_family(f, NFPROTO_IPV4, NFT_MSG_GETCHAIN, build_docker_table_ref, NULL,
+                     docker_chain_cb, &found, &missing, "table ip filter", &err)) {
+        g_debug("fw-nft: hook DOCKER-USER: %s", err->message);
+        return;
+    }
+    if (found)
+        g_message("fw-nft: hook DOCKER-USER: Docker's chain DOCKER-USER is in nftables (table ip "
+                  "filter, iptables-nft); the bans drop in our forward chain (table inet %s, "
+                  "priority filter - 10) before it and every chain of Docker's, which are left "
+                  "alone",
+                  f->table);
+    else
+        g_message("fw-nft: hook DOCKER-USER: no DOCKER-USER chain in nftables (Docker not "
+                  "started, or on legacy iptables or its own nftables tables); the bans drop "
+                  "in our forward chain (table inet %s, priority filter - 10), which sees "
+                  "whatever is forwarded to containers, whichever tables Docker uses",
+                  f->table);
+}
+
 static gboolean
 nft_ensure(Fw *fw, GError **error)
 {
@@ -1231,6 +1310,7 @@ nft_ensure(Fw *fw, GError **error)
     if (!nl_open(f, error) || !build_layout(f, NULL, error))
         return FALSE;
     probe_kernel(f);
+    tell_docker(f);
     f->last.duration_us = g_get_monotonic_time() - start;
     return TRUE;
 }

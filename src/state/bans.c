@@ -830,8 +830,9 @@ log_ban(Bans *b, const char *what, const Entry *e, const BanRequest *req, gint64
 #undef BAN_LINE_ARGS
 }
 
-/* Cuts what the turn's new bans (those still in the table) have open and writes their lines
- * with the counts. */
+/* Hands the turn's new bans (those still in the table) and their lines to the cut, which
+ * writes each line with its counts once that ban's cut is done; a ban already lifted within
+ * the turn had nothing cut. */
 static void
 cut_new_bans(Bans *b)
 {
@@ -839,24 +840,21 @@ cut_new_bans(Bans *b)
     if (n == 0)
         return;
     g_autofree IpPrefix *prefixes = g_new(IpPrefix, n);
-    g_autofree guint *which = g_new(guint, n);
-    g_autofree CutCounts *counts = g_new0(CutCounts, n);
+    g_autofree char **lines = g_new(char *, n);
     guint m = 0;
     for (guint i = 0; i < n; i++) {
-        const CutLine *cl = &g_array_index(b->cut_lines, CutLine, i);
+        CutLine *cl = &g_array_index(b->cut_lines, CutLine, i);
         if (g_hash_table_contains(b->table, &cl->prefix)) {
-            which[i] = m;
-            prefixes[m++] = cl->prefix;
-        } else {
-            which[i] = G_MAXUINT; /* banned and unbanned within the turn */
+            prefixes[m] = cl->prefix;
+            lines[m++] = g_steal_pointer(&cl->line);
         }
     }
     if (m > 0)
-        b->cut_func(b, prefixes, m, counts, b->cut_data);
+        b->cut_func(b, prefixes, lines, m, b->cut_data);
     for (guint i = 0; i < n; i++) {
         const CutLine *cl = &g_array_index(b->cut_lines, CutLine, i);
-        const CutCounts *c = which[i] == G_MAXUINT ? &(CutCounts){0, 0} : &counts[which[i]];
-        g_message("%s cut_conntrack=%u cut_sockets=%u", cl->line, c->conntrack, c->sockets);
+        if (cl->line)
+            g_message("%s cut_conntrack=0 cut_sockets=0", cl->line);
     }
     g_array_set_size(b->cut_lines, 0);
 }

@@ -147,10 +147,11 @@ typedef void (*BansTurnFunc)(Bans *bans, guint n_bans, gpointer user_data);
 void bans_set_turn_func(Bans *bans, BansTurnFunc func, gpointer user_data);
 
 /* Called once per turn with new bans, right after the turn's firewall change, with their
- * prefixes (n > 0); fills counts[i] (zeroed) with what was cut for prefixes[i]. With a cut
- * function set, the line of a new ban is written then, after the cut, ending in
- * "cut_conntrack=N cut_sockets=M"; without one, when the ban is added. */
-typedef void (*BansCutFunc)(Bans *bans, const IpPrefix *prefixes, guint n, CutCounts *counts,
+ * prefixes and their log lines (n > 0). The function takes each lines[i] (not the array): it
+ * writes it, followed by " cut_conntrack=N cut_sockets=M" with what was cut for prefixes[i],
+ * once that cut is done (in this turn or a later one), then frees it. Without a cut function
+ * a new ban's line is written when the ban is added. */
+typedef void (*BansCutFunc)(Bans *bans, const IpPrefix *prefixes, char **lines, guint n,
                             gpointer user_data);
 void bans_set_cut_func(Bans *bans, BansCutFunc func, gpointer user_data);
 

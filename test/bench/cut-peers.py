@@ -10,6 +10,10 @@ no threads), recording when each connection ends with the wall clock in nanoseco
       PER connections from each address of ADDRFILE (one a line) to DST:PORT, each checked
       with one echo; then "up N" in EVENTS, and "reset SRC NS" (or eof) for each connection
       that ends; exits when all have ended or after TIMEOUT seconds
+  cut-peers.py probe SOCKET STOPFILE OUT
+      asks the daemon's control socket for its status over one kept connection, one request
+      every 2 ms, until STOPFILE exists; then writes "n N p50_us P max_us M" to OUT: how long
+      the main loop took to answer (a loop busy cutting answers late)
 """
 import errno
 import selectors
@@ -112,11 +116,39 @@ def clients(dst, port, addrfile, per, events, timeout):
                 n -= 1
 
 
+def probe(path, stopfile, out):
+    import os
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    rtts = []
+    answered = []
+    buf = b""
+    while not os.path.exists(stopfile):
+        t0 = time.monotonic_ns()
+        conn.sendall(b'{"v":1,"cmd":"status"}\n')
+        while b"\n" not in buf:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise SystemExit("probe: the daemon closed the connection")
+            buf += chunk
+        buf = buf[buf.index(b"\n") + 1:]
+        rtts.append((time.monotonic_ns() - t0) // 1000)
+        answered.append(time.time_ns())
+        time.sleep(0.002)
+    rtts.sort()
+    with open(out, "w") as f:
+        f.write("n %d p50_us %d max_us %d\n" % (len(rtts), rtts[len(rtts) // 2], rtts[-1]))
+        for t in answered:
+            f.write("answer %d\n" % t)
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "server":
         server(int(argv[2]), argv[3], argv[4])
     elif len(argv) == 8 and argv[1] == "clients":
         clients(argv[2], int(argv[3]), argv[4], int(argv[5]), argv[6], float(argv[7]))
+    elif len(argv) == 5 and argv[1] == "probe":
+        probe(argv[2], argv[3], argv[4])
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -10,11 +10,13 @@
 #   2. many: ADDRS addresses with PER connections each, all banned by one write; the cut's
 #      own time in that turn (alertband -v logs "cut: bans= conntrack= sockets= cut_us=") and
 #      the time until every end has closed;
+#      and the main loop's longest stall meanwhile (the slowest of `status` requests sent every
+#      2 ms from before the write);
 #   3. burst: BURST bans of addresses with no open connection, written at once, with cut = yes
 #      and cut = no: the time until every ban is in the kernel, and the cut's share of it.
 #
 # Environment: CUT_BENCH_CONNS (default 200; 0 skips the latency runs), CUT_BENCH_ADDRS (1000), CUT_BENCH_PER (10),
-# CUT_BENCH_BURST (10000), CUT_BENCH_BACKEND (nftables).
+# CUT_BENCH_BURST (10000; 0 skips the burst), CUT_BENCH_BACKEND (nftables).
 set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
@@ -129,6 +131,13 @@ i=$first
 while [ "$i" -lt $((first + ADDRS)) ]; do alert "$(addr "$i")"; i=$((i + 1)); done >"$AB_TMP/many"
 ends_before=$(count '^end ' "$AB_TMP/server.ev")
 cuts_before=$(count 'cut: bans=' "$AB_DAEMON_LOG")
+# The main loop's stall: a status request every 2 ms on a kept connection, from before the
+# write until the cut is over; its slowest answer is the longest the loop did not answer.
+rm -f "$AB_TMP/probe.stop" "$AB_TMP/probe.out"
+"$PYTHON" "$PEERS" probe "$AB_TMP/run/alertban.sock" "$AB_TMP/probe.stop" "$AB_TMP/probe.out" &
+probe_pid=$!
+ab_on_exit "kill $probe_pid 2>/dev/null"
+sleep 0.5
 t0=$(now_ns)
 cat "$AB_TMP/many" >>"$AB_LOG"
 n=$((ADDRS * PER))
@@ -137,6 +146,9 @@ all_closed() {
         [ "$(count '^end ' "$AB_TMP/server.ev")" -ge $((ends_before + n)) ]
 }
 ab_wait_for 120 all_closed
+sleep 0.2
+touch "$AB_TMP/probe.stop"
+wait "$probe_pid" || ab_fail "the status probe failed"
 last_client=$(grep '^reset ' "$AB_TMP/clients.ev" | awk '{ print $3 }' | sort -n | tail -1)
 last_server=$(grep '^end ' "$AB_TMP/server.ev" | tail -n "$n" | awk '{ print $4 }' | sort -n | tail -1)
 last=$((last_client > last_server ? last_client : last_server))
@@ -144,6 +156,8 @@ echo "all $n connections closed at both ends $(( (last - t0) / 1000000 )) ms aft
 grep 'cut: bans=' "$AB_DAEMON_LOG" | tail -n +$((cuts_before + 1)) | sed 's/^alertband: /  /'
 grep 'cut: bans=' "$AB_DAEMON_LOG" | tail -n +$((cuts_before + 1)) |
     sed 's/.*cut_us=//' | awk '{ s += $1 } END { printf "the cut took %.1f ms in all\n", s / 1000 }'
+read -r _ probes _ p50 _ max <"$AB_TMP/probe.out"
+echo "status answered $probes times meanwhile: p50 $((p50 / 1000)) ms, slowest $((max / 1000)) ms (the loop's longest stall)"
 
 echo
 echo "== burst: $BURST bans of addresses with no open connection, written at once"
@@ -165,8 +179,10 @@ burst() { # CUT FIRST
         sed 's/.*cut_us=//' | awk '{ s += $1; n++ } END { printf "%.1f ms in %d turns", s / 1000, n }')
     echo "cut = $1: all $BURST bans in force $ms ms after the write; the cut: $cut_ms"
 }
-burst yes 100001
-burst no 120001
-burst yes 140001
-burst no 160001
+if [ "$BURST" -gt 0 ]; then
+    burst yes 100001
+    burst no 120001
+    burst yes 140001
+    burst no 160001
+fi
 ab_stop
