@@ -12,12 +12,12 @@
 static int
 ban_one(CliCtlOptions *opts, const CtlRequest *req)
 {
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     int rc = cli_ctl_call(opts, req, &reply);
     if (rc != CLI_EXIT_OK || opts->json)
         return rc;
     char buf[IPADDR_STRLEN];
-    const JsonValue *ban = json_get(reply, "ban");
+    const json_t *ban = json_get(reply, "ban");
     const char *addr = json_get_string(ban, "addr");
     if (!addr)
         addr = ipprefix_format(&req->addr, buf);

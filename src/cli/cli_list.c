@@ -14,13 +14,13 @@ typedef struct {
 } SortCtx;
 
 static gboolean
-ban_permanent(const JsonValue *b)
+ban_permanent(const json_t *b)
 {
     return json_get_bool(b, "permanent", FALSE) || json_get_int(b, "expires", 0) <= 0;
 }
 
 static int
-compare_addr(const JsonValue *a, const JsonValue *b)
+compare_addr(const json_t *a, const json_t *b)
 {
     IpPrefix pa = {0}, pb = {0};
     const char *sa = json_get_string(a, "addr"), *sb = json_get_string(b, "addr");
@@ -42,8 +42,8 @@ compare_int(gint64 a, gint64 b)
 static gint
 compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
 {
-    const JsonValue *a = *(const JsonValue *const *)pa;
-    const JsonValue *b = *(const JsonValue *const *)pb;
+    const json_t *a = *(const json_t *const *)pa;
+    const json_t *b = *(const json_t *const *)pb;
     const SortCtx *ctx = data;
     int c = 0;
     switch (ctx->sort) {
@@ -68,7 +68,7 @@ compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
 }
 
 static char *
-format_expires(const JsonValue *b, gint64 now)
+format_expires(const json_t *b, gint64 now)
 {
     if (ban_permanent(b))
         return g_strdup("never");
@@ -80,10 +80,10 @@ format_expires(const JsonValue *b, gint64 now)
 }
 
 static void
-print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
+print_bans(const json_t *reply, CtlSort sort, gboolean long_format)
 {
-    const JsonValue *bans = json_get(reply, "bans");
-    if (!bans || bans->type != JSON_ARRAY || bans->items->len == 0) {
+    const json_t *bans = json_get(reply, "bans");
+    if (json_array_size(bans) == 0) {
         printf("no active bans\n");
         return;
     }
@@ -92,9 +92,9 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
     if (dry)
         printf("not enforced (dry run): these bans are recorded; the firewall is not changed\n");
     g_autoptr(GPtrArray) rows = g_ptr_array_new();
-    for (guint i = 0; i < bans->items->len; i++) {
-        const JsonValue *b = bans->items->pdata[i];
-        if (b->type == JSON_OBJECT)
+    for (gsize i = 0; i < json_array_size(bans); i++) {
+        const json_t *b = json_array_get(bans, i);
+        if (json_is_object(b))
             g_ptr_array_add(rows, (gpointer)b);
     }
     SortCtx ctx = {sort};
@@ -107,7 +107,7 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
     guint n = long_format ? 8 : 7;
     g_autoptr(CliTable) t = cli_table_new(n, long_format ? headers_long : headers_short);
     for (guint i = 0; i < rows->len; i++) {
-        const JsonValue *b = rows->pdata[i];
+        const json_t *b = rows->pdata[i];
         g_autofree char *expires = format_expires(b, now);
         g_autofree char *at =
             ban_permanent(b) ? g_strdup("-") : cli_format_time(json_get_int(b, "expires", 0));
@@ -139,7 +139,7 @@ print_bans(const JsonValue *reply, CtlSort sort, gboolean long_format)
 
 /* The daemon is not running: the bans in force as the store holds them, read-only. */
 static int
-list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, JsonValue **reply)
+list_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why, json_t **reply)
 {
     g_autoptr(Store) store = cli_ctl_open_store(opts);
     if (!store) {
@@ -202,7 +202,7 @@ cli_list(int argc, char **argv)
             return cli_ctl_usage_error("list", "%s", error->message);
         req.has_addr = TRUE;
     }
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     g_autofree char *why = NULL;
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
     if (rc == CLI_EXIT_UNREACHABLE && why)

@@ -45,7 +45,7 @@ unban_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why)
 static int
 unban_one(CliCtlOptions *opts, const CtlRequest *req)
 {
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     g_autofree char *why = NULL;
     int rc = cli_ctl_call_quiet(opts, req, &reply, &why);
     if (rc == CLI_EXIT_UNREACHABLE && why)

@@ -146,7 +146,7 @@ ctl_client_read_line(CtlClient *c, guint timeout_ms, gsize *len, GError **error)
     }
 }
 
-JsonValue *
+json_t *
 ctl_client_call(CtlClient *c, const CtlRequest *req, guint timeout_ms, gboolean *ok, GError **error)
 {
     g_autoptr(GString) line = g_string_new(NULL);

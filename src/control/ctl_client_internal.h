@@ -7,5 +7,5 @@
 
 /* Sends req and reads its reply. Returns the reply object (*ok tells ok:true or false), or
  * NULL with an error when the exchange failed or the reply was malformed. */
-JsonValue *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms, gboolean *ok,
-                           GError **error);
+json_t *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms, gboolean *ok,
+                        GError **error);
