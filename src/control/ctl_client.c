@@ -47,6 +47,12 @@ ctl_client_connect(const char *path, GError **error)
                     g_strerror(err));
         return NULL;
     }
+    return ctl_client_new_fd(fd);
+}
+
+CtlClient *
+ctl_client_new_fd(int fd)
+{
     CtlClient *c = g_new0(CtlClient, 1);
     c->fd = fd;
     c->buf = g_string_new(NULL);
