@@ -237,6 +237,15 @@ cli_sanitize(const char *text, guint max_chars)
     return g_string_free(out, FALSE);
 }
 
+gint64
+cli_seconds_until(gint64 then, gint64 now)
+{
+    gint64 d;
+    if (__builtin_sub_overflow(then, now, &d))
+        return then > now ? G_MAXINT64 : G_MININT64;
+    return d;
+}
+
 char *
 cli_format_time(gint64 unix_s)
 {

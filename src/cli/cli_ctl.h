@@ -70,6 +70,10 @@ int cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, json_t
  * result is cut to max_chars characters (0: no cut) with "..." at the end. */
 char *cli_sanitize(const char *text, guint max_chars);
 
+/* Seconds from now until then, both read from a reply: saturates instead of overflowing, as
+ * the daemon's numbers are only checked to be integers. */
+gint64 cli_seconds_until(gint64 then, gint64 now);
+
 /* "2026-11-22 18:43:00" in local time, or "-" for a time <= 0. */
 char *cli_format_time(gint64 unix_s);
 

@@ -72,7 +72,7 @@ format_expires(const json_t *b, gint64 now)
 {
     if (ban_permanent(b))
         return g_strdup("never");
-    gint64 left = json_get_int(b, "expires", 0) - now;
+    gint64 left = cli_seconds_until(json_get_int(b, "expires", 0), now);
     if (left <= 0)
         return g_strdup("due");
     char buf[DURATION_STRLEN];

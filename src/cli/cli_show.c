@@ -42,7 +42,7 @@ print_ban(const json_t *reply, const char *addr)
         char buf[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
         printf("state       banned (%s), expires in %s at %s%s\n", source ? source : "-",
-               duration_format_short(MAX(expires - now, 0), buf), at, dry);
+               duration_format_short(MAX(cli_seconds_until(expires, now), 0), buf), at, dry);
     }
     const char *covering = json_get_string(ban, "addr");
     if (covering && g_strcmp0(covering, addr) != 0)
