@@ -12,12 +12,12 @@
 static int
 ban_one(CliCtlOptions *opts, const CtlRequest *req)
 {
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     int rc = cli_ctl_call(opts, req, &reply);
     if (rc != CLI_EXIT_OK || opts->json)
         return rc;
     char buf[IPADDR_STRLEN];
-    const JsonValue *ban = json_get(reply, "ban");
+    const json_t *ban = json_get(reply, "ban");
     const char *addr = json_get_string(ban, "addr");
     if (!addr)
         addr = ipprefix_format(&req->addr, buf);
@@ -29,7 +29,7 @@ ban_one(CliCtlOptions *opts, const CtlRequest *req)
         char d[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
         /* The length asked for, printed back exactly ("--for 90" is "1m30s"). */
-        gint64 len_s = req->for_s > 0 ? req->for_s : expires - now;
+        gint64 len_s = req->for_s > 0 ? req->for_s : cli_seconds_until(expires, now);
         printf("banned %s for %s (until %s)\n", addr,
                duration_format_exact((guint64)MAX(len_s, 0), d), at);
     }

@@ -132,13 +132,13 @@ cli_ctl_open_store(CliCtlOptions *opts)
 }
 
 int
-cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply)
+cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, json_t **reply)
 {
     return cli_ctl_call_quiet(opts, req, reply, NULL);
 }
 
 int
-cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply, char **why)
+cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, json_t **reply, char **why)
 {
     const char *path = cli_ctl_socket_path(opts);
     g_autoptr(GError) error = NULL;
@@ -169,7 +169,7 @@ cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply
         return CLI_EXIT_UNREACHABLE;
     }
     gboolean ok = FALSE;
-    g_autoptr(JsonValue) v = ctl_proto_parse_reply(raw, len, &ok, &error);
+    g_autoptr(json_t) v = ctl_proto_parse_reply(raw, len, &ok, &error);
     if (!v) {
         g_autofree char *shown = cli_sanitize(raw, 200);
         fprintf(stderr, "alertban: bad reply from the daemon: %s: %s\n", error->message, shown);
@@ -191,14 +191,14 @@ cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply
 }
 
 int
-cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, JsonValue **reply)
+cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, json_t **reply)
 {
     g_autoptr(GError) error = NULL;
     gboolean ok = FALSE;
     gsize len = line->len;
     if (len > 0 && line->str[len - 1] == '\n')
         len--;
-    g_autoptr(JsonValue) v = ctl_proto_parse_reply(line->str, len, &ok, &error);
+    g_autoptr(json_t) v = ctl_proto_parse_reply(line->str, len, &ok, &error);
     if (!v || !ok) {
         fprintf(stderr, "alertban: bad stored state: %s\n", error ? error->message : "not ok");
         return CLI_EXIT_FAILED;
@@ -235,6 +235,15 @@ cli_sanitize(const char *text, guint max_chars)
         chars++;
     }
     return g_string_free(out, FALSE);
+}
+
+gint64
+cli_seconds_until(gint64 then, gint64 now)
+{
+    gint64 d;
+    if (__builtin_sub_overflow(then, now, &d))
+        return then > now ? G_MAXINT64 : G_MININT64;
+    return d;
 }
 
 char *

@@ -56,20 +56,24 @@ Store *cli_ctl_open_store(CliCtlOptions *opts);
  * *reply; with --json the reply line has then already been printed. Otherwise prints why on
  * stderr (the JSON error reply on stdout with --json) and returns CLI_EXIT_FAILED or
  * CLI_EXIT_UNREACHABLE. */
-int cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply);
+int cli_ctl_call(CliCtlOptions *opts, const CtlRequest *req, json_t **reply);
 
 /* The same, but a daemon that is not running is not reported: CLI_EXIT_UNREACHABLE is
  * returned silently and *why (owned) says why, for commands that fall back to the store. A
  * socket this user may not connect to is reported, and *why stays NULL. */
-int cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, JsonValue **reply, char **why);
+int cli_ctl_call_quiet(CliCtlOptions *opts, const CtlRequest *req, json_t **reply, char **why);
 
 /* Takes a reply line built from the store (with its newline) as if the daemon had sent it:
  * prints it with --json, parses it into *reply. Returns CLI_EXIT_OK or CLI_EXIT_FAILED. */
-int cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, JsonValue **reply);
+int cli_ctl_offline_reply(const CliCtlOptions *opts, const GString *line, json_t **reply);
 
 /* Copies text for a terminal: control characters become '?', invalid UTF-8 too, and the
  * result is cut to max_chars characters (0: no cut) with "..." at the end. */
 char *cli_sanitize(const char *text, guint max_chars);
+
+/* Seconds from now until then, both read from a reply: saturates instead of overflowing, as
+ * the daemon's numbers are only checked to be integers. */
+gint64 cli_seconds_until(gint64 then, gint64 now);
 
 /* "2026-11-22 18:43:00" in local time, or "-" for a time <= 0. */
 char *cli_format_time(gint64 unix_s);

@@ -15,13 +15,13 @@ typedef struct {
 } SortCtx;
 
 static gboolean
-ban_permanent(const JsonValue *b)
+ban_permanent(const json_t *b)
 {
     return json_get_bool(b, "permanent", FALSE) || json_get_int(b, "expires", 0) <= 0;
 }
 
 static int
-compare_addr(const JsonValue *a, const JsonValue *b)
+compare_addr(const json_t *a, const json_t *b)
 {
     IpPrefix pa = {0}, pb = {0};
     const char *sa = json_get_string(a, "addr"), *sb = json_get_string(b, "addr");
@@ -43,8 +43,8 @@ compare_int(gint64 a, gint64 b)
 static gint
 compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
 {
-    const JsonValue *a = *(const JsonValue *const *)pa;
-    const JsonValue *b = *(const JsonValue *const *)pb;
+    const json_t *a = *(const json_t *const *)pa;
+    const json_t *b = *(const json_t *const *)pb;
     const SortCtx *ctx = data;
     int c = 0;
     switch (ctx->sort) {
@@ -69,11 +69,11 @@ compare_bans(gconstpointer pa, gconstpointer pb, gpointer data)
 }
 
 static char *
-format_expires(const JsonValue *b, gint64 now)
+format_expires(const json_t *b, gint64 now)
 {
     if (ban_permanent(b))
         return g_strdup("never");
-    gint64 left = json_get_int(b, "expires", 0) - now;
+    gint64 left = cli_seconds_until(json_get_int(b, "expires", 0), now);
     if (left <= 0)
         return g_strdup("due");
     char buf[DURATION_STRLEN];
@@ -113,47 +113,53 @@ output_flush(ListOutput *lo)
 /* Writes a parsed value back as JSON; the same writer the daemon used, so the text is the
  * daemon's. */
 static void
-write_value(JsonWriter *w, const char *key, const JsonValue *v)
+write_value(JsonWriter *w, const char *key, const json_t *v)
 {
-    switch (v->type) {
+    switch (json_typeof(v)) {
     case JSON_NULL:
         json_add_null(w, key);
         break;
-    case JSON_BOOL:
-        json_add_bool(w, key, v->b);
+    case JSON_TRUE:
+    case JSON_FALSE:
+        json_add_bool(w, key, json_is_true(v));
         break;
-    case JSON_INT:
-        json_add_int(w, key, v->i);
+    case JSON_INTEGER:
+        json_add_int(w, key, json_integer_value(v));
+        break;
+    case JSON_REAL: /* json_parse() refuses non-integers: never in a reply */
+        json_add_null(w, key);
         break;
     case JSON_STRING:
-        json_add_string_len(w, key, v->s, v->s_len);
+        json_add_string_len(w, key, json_string_value(v), json_string_length(v));
         break;
     case JSON_ARRAY:
         json_array_begin(w, key);
-        for (guint i = 0; i < v->items->len; i++)
-            write_value(w, NULL, v->items->pdata[i]);
+        for (gsize i = 0; i < json_array_size(v); i++)
+            write_value(w, NULL, json_array_get(v, i));
         json_array_end(w);
         break;
-    case JSON_OBJECT:
+    case JSON_OBJECT: {
+        /* jansson keeps an object's members in the order they were read. */
+        const char *k;
+        json_t *m;
         json_object_begin(w, key);
-        for (guint i = 0; i < v->items->len; i++) {
-            const JsonValue *m = v->items->pdata[i];
-            write_value(w, m->key, m);
-        }
+        json_object_foreach((json_t *)v, k, m)
+            write_value(w, k, m);
         json_object_end(w);
         break;
+    }
     }
 }
 
 /* The page's ban objects, without those already listed. */
 static GPtrArray *
-page_rows(ListOutput *lo, const JsonValue *reply)
+page_rows(ListOutput *lo, const json_t *reply)
 {
     GPtrArray *rows = g_ptr_array_new();
-    const JsonValue *bans = json_get(reply, "bans");
-    for (guint i = 0; bans && bans->type == JSON_ARRAY && i < bans->items->len; i++) {
-        const JsonValue *b = bans->items->pdata[i];
-        if (b->type != JSON_OBJECT)
+    const json_t *bans = json_get(reply, "bans");
+    for (gsize i = 0; i < json_array_size(bans); i++) {
+        const json_t *b = json_array_get(bans, i);
+        if (!json_is_object(b))
             continue;
         const char *addr = json_get_string(b, "addr");
         if (lo->seen && addr) {
@@ -167,17 +173,18 @@ page_rows(ListOutput *lo, const JsonValue *reply)
 }
 
 static void
-json_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
+json_page(ListOutput *lo, const json_t *reply, GPtrArray *rows)
 {
     if (!lo->started) {
         /* The first reply's fields in their order, but "bans" stays open for every page and
          * "next" is the pages' business. */
         json_writer_init(&lo->w, lo->out);
         json_object_begin(&lo->w, NULL);
-        for (guint i = 0; i < reply->items->len; i++) {
-            const JsonValue *m = reply->items->pdata[i];
-            if (strcmp(m->key, "bans") != 0 && strcmp(m->key, "next") != 0)
-                write_value(&lo->w, m->key, m);
+        const char *k;
+        json_t *m;
+        json_object_foreach((json_t *)reply, k, m) {
+            if (strcmp(k, "bans") != 0 && strcmp(k, "next") != 0)
+                write_value(&lo->w, k, m);
         }
         json_array_begin(&lo->w, "bans");
         lo->started = TRUE;
@@ -187,7 +194,7 @@ json_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
 }
 
 static void
-table_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
+table_page(ListOutput *lo, const json_t *reply, GPtrArray *rows)
 {
     if (rows->len == 0)
         return;
@@ -212,7 +219,7 @@ table_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
         lo->started = TRUE;
     }
     for (guint i = 0; i < rows->len; i++) {
-        const JsonValue *b = rows->pdata[i];
+        const json_t *b = rows->pdata[i];
         g_autofree char *expires = format_expires(b, now);
         g_autofree char *at =
             ban_permanent(b) ? g_strdup("-") : cli_format_time(json_get_int(b, "expires", 0));
@@ -267,7 +274,7 @@ table_page(ListOutput *lo, const JsonValue *reply, GPtrArray *rows)
 
 /* Prints one page; returns how many bans it listed. */
 static guint
-output_page(ListOutput *lo, const JsonValue *reply)
+output_page(ListOutput *lo, const json_t *reply)
 {
     g_autoptr(GPtrArray) rows = page_rows(lo, reply);
     if (lo->json)
@@ -338,7 +345,7 @@ open_offline(ListSource *src, const CtlRequest *req, const char *why)
 
 /* One page built from the stored bans, as the daemon would send it. */
 static int
-offline_page(ListSource *src, const CtlRequest *req, JsonValue **reply)
+offline_page(ListSource *src, const CtlRequest *req, json_t **reply)
 {
     g_autoptr(GArray) page = g_array_new(FALSE, FALSE, sizeof(Ban));
     guint max = ctl_reply_list_page_max(req);
@@ -376,7 +383,7 @@ offline_page(ListSource *src, const CtlRequest *req, JsonValue **reply)
 }
 
 static int
-fetch_page(ListSource *src, const CtlRequest *req, JsonValue **reply)
+fetch_page(ListSource *src, const CtlRequest *req, json_t **reply)
 {
     if (src->stored)
         return offline_page(src, req, reply);
@@ -390,9 +397,9 @@ fetch_page(ListSource *src, const CtlRequest *req, JsonValue **reply)
 
 /* Fetches and prints every page, from the first reply on; the exit status. */
 static int
-list_pages(ListSource *src, CtlRequest *req, guint64 limit, JsonValue *first, ListOutput *lo)
+list_pages(ListSource *src, CtlRequest *req, guint64 limit, json_t *first, ListOutput *lo)
 {
-    g_autoptr(JsonValue) reply = first;
+    g_autoptr(json_t) reply = first;
     for (;;) {
         output_page(lo, reply);
         const char *next = json_get_string(reply, "next");
@@ -408,7 +415,7 @@ list_pages(ListSource *src, CtlRequest *req, guint64 limit, JsonValue *first, Li
         }
         if (limit)
             req->limit = (guint32)(limit - lo->shown);
-        g_clear_pointer(&reply, json_value_free);
+        g_clear_pointer(&reply, json_decref);
         int rc = fetch_page(src, req, &reply);
         if (rc != CLI_EXIT_OK) {
             fprintf(stderr,
@@ -461,7 +468,7 @@ cli_list(int argc, char **argv)
     /* The first page's error reply is printed as the daemon sent it (JSON with --json); the
      * pages themselves are printed here. */
     opts.json_self = TRUE;
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     g_autofree char *why = NULL;
     ListSource src = {.opts = &opts};
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);

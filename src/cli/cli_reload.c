@@ -18,14 +18,14 @@ cli_reload(int argc, char **argv)
     if (argc != 1)
         return cli_ctl_usage_error("reload", "takes no arguments");
     CtlRequest req = {.cmd = CTL_CMD_RELOAD};
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;
-    const JsonValue *applied = json_get(reply, "applied");
-    const JsonValue *restart = json_get(reply, "restart_required");
-    guint n_applied = applied && applied->type == JSON_ARRAY ? applied->items->len : 0;
-    guint n_restart = restart && restart->type == JSON_ARRAY ? restart->items->len : 0;
+    const json_t *applied = json_get(reply, "applied");
+    const json_t *restart = json_get(reply, "restart_required");
+    gsize n_applied = json_array_size(applied);
+    gsize n_restart = json_array_size(restart);
     if (!applied && !restart) { /* a daemon that does not list them */
         printf("configuration reloaded\n");
         return CLI_EXIT_OK;
@@ -35,16 +35,16 @@ cli_reload(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     printf("configuration reloaded\n");
-    const JsonValue *lists[] = {applied, restart};
+    const json_t *lists[] = {applied, restart};
     const char *titles[] = {"changed since start, in force", "changed, waits for a restart of alertband"};
-    guint counts[] = {n_applied, n_restart};
+    gsize counts[] = {n_applied, n_restart};
     for (guint l = 0; l < 2; l++) {
         if (counts[l] == 0)
             continue;
         printf("%s:", titles[l]);
-        for (guint i = 0; i < counts[l]; i++) {
-            const JsonValue *v = lists[l]->items->pdata[i];
-            g_autofree char *shown = cli_sanitize(v->type == JSON_STRING ? v->s : "?", 80);
+        for (gsize i = 0; i < counts[l]; i++) {
+            const char *name = json_string_value(json_array_get(lists[l], i));
+            g_autofree char *shown = cli_sanitize(name ? name : "?", 80);
             printf(" %s", shown);
         }
         printf("\n");

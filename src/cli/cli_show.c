@@ -10,7 +10,7 @@
 #include "ipaddr.h"
 
 static char *
-endpoint(const JsonValue *e, const char *addr_key, const char *port_key)
+endpoint(const json_t *e, const char *addr_key, const char *port_key)
 {
     const char *addr = json_get_string(e, addr_key);
     gint64 port = json_get_int(e, port_key, -1);
@@ -24,11 +24,11 @@ endpoint(const JsonValue *e, const char *addr_key, const char *port_key)
 }
 
 static void
-print_ban(const JsonValue *reply, const char *addr)
+print_ban(const json_t *reply, const char *addr)
 {
-    const JsonValue *ban = json_get(reply, "ban");
+    const json_t *ban = json_get(reply, "ban");
     printf("address     %s\n", addr);
-    if (!ban || ban->type != JSON_OBJECT) {
+    if (!json_is_object(ban)) {
         printf("state       not banned\n");
         return;
     }
@@ -42,7 +42,7 @@ print_ban(const JsonValue *reply, const char *addr)
         char buf[DURATION_STRLEN];
         g_autofree char *at = cli_format_time(expires);
         printf("state       banned (%s), expires in %s at %s%s\n", source ? source : "-",
-               duration_format_short(MAX(expires - now, 0), buf), at, dry);
+               duration_format_short(MAX(cli_seconds_until(expires, now), 0), buf), at, dry);
     }
     const char *covering = json_get_string(ban, "addr");
     if (covering && g_strcmp0(covering, addr) != 0)
@@ -70,16 +70,16 @@ print_ban(const JsonValue *reply, const char *addr)
 static gint
 compare_newest_first(gconstpointer pa, gconstpointer pb)
 {
-    gint64 a = json_get_int(*(const JsonValue *const *)pa, "time", 0);
-    gint64 b = json_get_int(*(const JsonValue *const *)pb, "time", 0);
+    gint64 a = json_get_int(*(const json_t *const *)pa, "time", 0);
+    gint64 b = json_get_int(*(const json_t *const *)pb, "time", 0);
     return a > b ? -1 : a < b;
 }
 
 static void
-print_history(const JsonValue *reply)
+print_history(const json_t *reply)
 {
-    const JsonValue *hist = json_get(reply, "history");
-    if (!hist || hist->type != JSON_ARRAY || hist->items->len == 0) {
+    const json_t *hist = json_get(reply, "history");
+    if (json_array_size(hist) == 0) {
         printf("\nno recorded alerts\n");
         return;
     }
@@ -88,14 +88,14 @@ print_history(const JsonValue *reply)
                                           "DESTINATION", "SWAP", "VERDICT", "ALERTS", "MESSAGE"};
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
     g_autoptr(GPtrArray) events = g_ptr_array_new();
-    for (guint i = 0; i < hist->items->len; i++) {
-        const JsonValue *e = hist->items->pdata[i];
-        if (e->type == JSON_OBJECT)
+    for (gsize i = 0; i < json_array_size(hist); i++) {
+        const json_t *e = json_array_get(hist, i);
+        if (json_is_object(e))
             g_ptr_array_add(events, (gpointer)e);
     }
     g_ptr_array_sort(events, compare_newest_first); /* stable since GLib 2.32 */
     for (guint i = 0; i < events->len; i++) {
-        const JsonValue *e = events->pdata[i];
+        const json_t *e = events->pdata[i];
         g_autofree char *time = cli_format_time(json_get_int(e, "time", 0));
         gint64 prio = json_get_int(e, "priority", -1);
         g_autofree char *pri = prio >= 0 ? g_strdup_printf("%" G_GINT64_FORMAT, prio) : NULL;
@@ -126,8 +126,7 @@ print_history(const JsonValue *reply)
 /* The daemon is not running: the address's stored ban (the most specific one covering it) and
  * history, read-only. */
 static int
-show_offline(CliCtlOptions *opts, const IpPrefix *p, guint limit, const char *why,
-             JsonValue **reply)
+show_offline(CliCtlOptions *opts, const IpPrefix *p, guint limit, const char *why, json_t **reply)
 {
     const IpAddr *a = &p->addr;
     gboolean network = p->len < ipaddr_bits(a);
@@ -192,7 +191,7 @@ cli_show(int argc, char **argv)
         return cli_ctl_usage_error("show", "%s", perr->message);
     IpAddr a = req.addr.addr;
     gboolean network = req.addr.len < ipaddr_bits(&a);
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     g_autofree char *why = NULL;
     rc = cli_ctl_call_quiet(&opts, &req, &reply, &why);
     if (rc == CLI_EXIT_UNREACHABLE && why)

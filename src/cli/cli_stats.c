@@ -11,7 +11,7 @@
 /* The handling in effect for one RULE object, in words: "swap: dst", "track=dst",
  * "threshold=3/60s", "ignored", ... (see ctl_proto.h for the fields). */
 static char *
-format_handling(const JsonValue *r)
+format_handling(const json_t *r)
 {
     g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
     if (json_get_bool(r, "ignore", FALSE))
@@ -42,9 +42,9 @@ format_handling(const JsonValue *r)
 }
 
 static void
-add_sum_row(CliTable *t, const char *label, const JsonValue *sum)
+add_sum_row(CliTable *t, const char *label, const json_t *sum)
 {
-    if (sum == NULL || sum->type != JSON_OBJECT)
+    if (!json_is_object(sum))
         return;
     g_autofree char *alerts = g_strdup_printf("%" G_GINT64_FORMAT, json_get_int(sum, "alerts", 0));
     g_autofree char *bans = g_strdup_printf("%" G_GINT64_FORMAT, json_get_int(sum, "bans", 0));
@@ -54,17 +54,17 @@ add_sum_row(CliTable *t, const char *label, const JsonValue *sum)
 }
 
 static void
-print_stats(const JsonValue *reply, gboolean long_format)
+print_stats(const json_t *reply, gboolean long_format)
 {
     if (json_get_bool(reply, "dry_run", FALSE))
         printf("not enforced (dry run): these bans are recorded; the firewall is not changed\n");
-    const JsonValue *rules = json_get(reply, "rules");
+    const json_t *rules = json_get(reply, "rules");
     static const char *const headers[] = {"RULE",       "ALERTS",   "BANS",
                                           "BANNED NOW", "HANDLING", "MESSAGE"};
     g_autoptr(CliTable) t = cli_table_new(G_N_ELEMENTS(headers), headers);
-    for (guint i = 0; rules != NULL && rules->type == JSON_ARRAY && i < rules->items->len; i++) {
-        const JsonValue *r = rules->items->pdata[i];
-        if (r->type != JSON_OBJECT)
+    for (gsize i = 0; i < json_array_size(rules); i++) {
+        const json_t *r = json_array_get(rules, i);
+        if (!json_is_object(r))
             continue;
         g_autofree char *rule = cli_sanitize(json_get_string(r, "rule") ?: "-", 24);
         g_autofree char *alerts =
@@ -124,7 +124,7 @@ cli_stats(int argc, char **argv)
         req.has_rule = TRUE;
         req.limit = 0; /* the daemon answers one rule */
     }
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     rc = cli_ctl_call(&opts, &req, &reply);
     if (rc != CLI_EXIT_OK || opts.json)
         return rc;

@@ -216,7 +216,7 @@ unban_offline(CliCtlOptions *opts, const CtlRequest *req, const char *why)
 static int
 unban_one(CliCtlOptions *opts, const CtlRequest *req, gboolean may_go_offline)
 {
-    g_autoptr(JsonValue) reply = NULL;
+    g_autoptr(json_t) reply = NULL;
     g_autofree char *why = NULL;
     int rc = cli_ctl_call_quiet(opts, req, &reply, may_go_offline ? &why : NULL);
     if (rc == CLI_EXIT_UNREACHABLE && why)

@@ -72,7 +72,9 @@ duration_parse_ms(const char *text, gboolean allow_ms, guint64 max_ms, guint64 *
         if (u < 0 || (int)unit_rank[u] <= last_rank || (!allow_ms && units[u].ms == 1))
             return DURATION_BAD;
         last_rank = (int)unit_rank[u];
-        if (n > max_ms / units[u].ms || total + n * units[u].ms > max_ms)
+        /* total <= max_ms here, so max_ms - total cannot wrap, and neither can the sum when a
+         * maximum near 2^64 lets a term alone come close to it. */
+        if (over || n > (max_ms - total) / units[u].ms)
             over = TRUE; /* keep reading: a malformed tail is BAD, not RANGE */
         else
             total += n * units[u].ms;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // JSON for the whole project: the one string escaper, the writer every JSON output goes through
-// (parse --json, replay --json, control replies) and the strict reader the control protocol uses.
+// (parse --json, replay --json, control replies) and the strict reading, through jansson, that
+// the control protocol uses.
 #include "json.h"
 
 #include <string.h>
@@ -294,440 +295,97 @@ json_add_null(JsonWriter *w, const char *key)
     g_string_append(w->out, "null");
 }
 
-/* ---- JSON reader ------------------------------------------------------------------------
- * Recursive descent over [p, end). Recursion depth is bounded by max_depth (at most
- * JSON_DEPTH_MAX), and every loop advances p, so time and stack are bounded by the input.
- * The first error stops the parse; its message names the byte offset. */
+/* ---- reader ------------------------------------------------------------------------------ */
 
-typedef struct {
-    const char *start;
-    const char *p;
-    const char *end;
-    guint max_depth;
-    GError **error;
-} Reader;
-
-static JsonValue *read_value(Reader *r, guint depth);
-
-static gboolean G_GNUC_PRINTF(2, 3) reader_fail(Reader *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(r->error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO, "invalid JSON at byte %td: %s",
-                r->p - r->start, msg);
-    return FALSE;
-}
-
+/* jansson's message quotes the input near the error; keep it printable ASCII, since the
+ * message goes back to the peer and into the log. */
 static void
-skip_ws(Reader *r)
+reader_fail(GError **error, gsize position, const char *text)
 {
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
-        r->p++;
-}
-
-static JsonValue *
-value_new(JsonType type)
-{
-    JsonValue *v = g_new0(JsonValue, 1);
-    v->type = type;
-    return v;
-}
-
-void
-json_value_free(JsonValue *v)
-{
-    if (!v)
-        return;
-    if (v->items)
-        g_ptr_array_unref(v->items);
-    g_free(v->key);
-    g_free(v->s);
-    g_free(v);
-}
-
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Reads 4 hex digits after "\u"; r->p points at the first digit. */
-static gboolean
-read_hex4(Reader *r, gunichar *out)
-{
-    if (r->end - r->p < 4)
-        return reader_fail(r, "truncated \\u escape");
-    gunichar u = 0;
-    for (int i = 0; i < 4; i++) {
-        int d = hex_digit(r->p[i]);
-        if (d < 0)
-            return reader_fail(r, "bad \\u escape");
-        u = (u << 4) | (gunichar)d;
+    g_autofree char *safe = g_strdup(text);
+    for (char *p = safe; *p; p++) {
+        if ((guchar)*p < 0x20 || (guchar)*p >= 0x7f)
+            *p = '?';
     }
-    r->p += 4;
-    *out = u;
-    return TRUE;
+    g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO,
+                "invalid JSON at byte %" G_GSIZE_FORMAT ": %s", position, safe);
 }
 
-/* Reads a string literal; r->p points at the opening quote. Returns an owned string. */
-/* The character a "\uXXXX" escape stands for (a surrogate pair takes two), after the 'u'. */
-static gboolean
-read_unicode_escape(Reader *r, gunichar *out)
+/* What jansson accepts and the protocol does not. Recursion stops at max_depth, so the walk
+ * is bounded like the reader; jansson's own nesting limit (2048) bounds its parse. */
+static const char *
+check_value(const json_t *v, guint depth, guint max_depth)
 {
-    gunichar u;
-    if (!read_hex4(r, &u))
-        return FALSE;
-    if (u >= 0xdc00 && u <= 0xdfff)
-        return reader_fail(r, "lone low surrogate");
-    if (u >= 0xd800 && u <= 0xdbff) {
-        gunichar lo;
-        if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
-            return reader_fail(r, "lone high surrogate");
-        r->p += 2;
-        if (!read_hex4(r, &lo))
-            return FALSE;
-        if (lo < 0xdc00 || lo > 0xdfff)
-            return reader_fail(r, "bad surrogate pair");
-        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+    const char *why = NULL;
+    switch (json_typeof(v)) {
+    case JSON_REAL:
+        return "only integers are accepted";
+    case JSON_OBJECT: {
+        if (depth >= max_depth)
+            return "nesting too deep";
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
+            if ((why = check_value(json_object_iter_value(it), depth + 1, max_depth)))
+                return why;
+        }
+        return NULL;
     }
-    if (u == 0)
-        return reader_fail(r, "NUL character in string");
-    *out = u;
-    return TRUE;
-}
-
-/* One escape at r->p (after its backslash), appended to s. */
-static gboolean
-read_escape(Reader *r, GString *s)
-{
-    if (r->p >= r->end)
-        return reader_fail(r, "unterminated escape");
-    char e = *r->p++;
-    switch (e) {
-    case '"':
-    case '\\':
-    case '/':
-        g_string_append_c(s, e);
-        return TRUE;
-    case 'b':
-        g_string_append_c(s, '\b');
-        return TRUE;
-    case 'f':
-        g_string_append_c(s, '\f');
-        return TRUE;
-    case 'n':
-        g_string_append_c(s, '\n');
-        return TRUE;
-    case 'r':
-        g_string_append_c(s, '\r');
-        return TRUE;
-    case 't':
-        g_string_append_c(s, '\t');
-        return TRUE;
-    case 'u': {
-        gunichar u = 0;
-        if (!read_unicode_escape(r, &u))
-            return FALSE;
-        g_string_append_unichar(s, u);
-        return TRUE;
+    case JSON_ARRAY: {
+        if (depth >= max_depth)
+            return "nesting too deep";
+        for (gsize i = 0; i < json_array_size(v); i++) {
+            if ((why = check_value(json_array_get(v, i), depth + 1, max_depth)))
+                return why;
+        }
+        return NULL;
     }
     default:
-        return reader_fail(r, "unknown escape");
-    }
-}
-
-static char *
-read_string(Reader *r, gsize *len_out)
-{
-    r->p++;
-    /* Fast path, the usual case: no escapes, so the text is copied once. */
-    const char *q = r->p;
-    while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20)
-        q++;
-    if (q < r->end && *q == '"') {
-        gsize n = (gsize)(q - r->p);
-        if (!g_utf8_validate_len(r->p, n, NULL)) {
-            reader_fail(r, "string is not valid UTF-8");
-            return NULL;
-        }
-        char *out = g_strndup(r->p, n);
-        r->p = q + 1;
-        *len_out = n;
-        return out;
-    }
-    g_autoptr(GString) s = g_string_new(NULL);
-    for (;;) {
-        if (r->p >= r->end) {
-            reader_fail(r, "unterminated string");
-            return NULL;
-        }
-        guchar c = (guchar)*r->p;
-        if (c == '"') {
-            r->p++;
-            break;
-        }
-        if (c < 0x20) {
-            reader_fail(r, "control character in string");
-            return NULL;
-        }
-        if (c != '\\') {
-            g_string_append_c(s, (char)c);
-            r->p++;
-            continue;
-        }
-        r->p++;
-        if (!read_escape(r, s))
-            return NULL;
-    }
-    /* Escapes always produce whole sequences, so validating the result catches every invalid
-     * raw byte. */
-    if (!g_utf8_validate_len(s->str, s->len, NULL)) {
-        reader_fail(r, "string is not valid UTF-8");
-        return NULL;
-    }
-    *len_out = s->len;
-    return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-static JsonValue *
-read_number(Reader *r)
-{
-    gboolean neg = FALSE;
-    if (*r->p == '-') {
-        neg = TRUE;
-        r->p++;
-    }
-    if (r->p >= r->end || !g_ascii_isdigit(*r->p)) {
-        reader_fail(r, "bad number");
-        return NULL;
-    }
-    if (*r->p == '0' && r->end - r->p > 1 && g_ascii_isdigit(r->p[1])) {
-        reader_fail(r, "leading zero in number");
-        return NULL;
-    }
-    /* Magnitude up to 2^63 (the most negative gint64). */
-    const guint64 limit = neg ? (guint64)G_MAXINT64 + 1 : (guint64)G_MAXINT64;
-    guint64 m = 0;
-    while (r->p < r->end && g_ascii_isdigit(*r->p)) {
-        guint d = (guint)(*r->p - '0');
-        if (m > (limit - d) / 10) {
-            reader_fail(r, "integer out of range");
-            return NULL;
-        }
-        m = m * 10 + d;
-        r->p++;
-    }
-    if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E')) {
-        reader_fail(r, "only integers are accepted");
-        return NULL;
-    }
-    JsonValue *v = value_new(JSON_INT);
-    if (neg)
-        v->i = m == (guint64)G_MAXINT64 + 1 ? G_MININT64 : -(gint64)m;
-    else
-        v->i = (gint64)m;
-    return v;
-}
-
-static gboolean
-read_literal(Reader *r, const char *word)
-{
-    gsize n = strlen(word);
-    if ((gsize)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
-        return reader_fail(r, "unexpected character");
-    r->p += n;
-    return TRUE;
-}
-
-/* Whether obj already has a member named key. Objects in practice are small; a large one
- * switches to a hash set so a hostile reply cannot make this quadratic. */
-static gboolean
-object_has_key(JsonValue *obj, GHashTable **seen, const char *key)
-{
-    GPtrArray *items = obj->items;
-    if (!*seen && items->len < 16) {
-        for (guint i = 0; i < items->len; i++) {
-            if (strcmp(((JsonValue *)items->pdata[i])->key, key) == 0)
-                return TRUE;
-        }
-        return FALSE;
-    }
-    if (!*seen) {
-        *seen = g_hash_table_new(g_str_hash, g_str_equal);
-        for (guint i = 0; i < items->len; i++)
-            g_hash_table_add(*seen, ((JsonValue *)items->pdata[i])->key);
-    }
-    return g_hash_table_contains(*seen, key);
-}
-
-static JsonValue *
-read_container(Reader *r, guint depth, gboolean is_object)
-{
-    if (depth >= r->max_depth) {
-        reader_fail(r, "nesting too deep");
-        return NULL;
-    }
-    const char close = is_object ? '}' : ']';
-    g_autoptr(JsonValue) v = value_new(is_object ? JSON_OBJECT : JSON_ARRAY);
-    v->items = g_ptr_array_new_with_free_func((GDestroyNotify)json_value_free);
-    g_autoptr(GHashTable) seen = NULL;
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == close) {
-        r->p++;
-        return g_steal_pointer(&v);
-    }
-    for (;;) {
-        g_autofree char *key = NULL;
-        if (is_object) {
-            skip_ws(r);
-            if (r->p >= r->end || *r->p != '"') {
-                reader_fail(r, "expected a member name");
-                return NULL;
-            }
-            gsize key_len;
-            key = read_string(r, &key_len);
-            if (!key)
-                return NULL;
-            if (object_has_key(v, &seen, key)) {
-                reader_fail(r, "duplicate member");
-                return NULL;
-            }
-            skip_ws(r);
-            if (r->p >= r->end || *r->p != ':') {
-                reader_fail(r, "expected ':'");
-                return NULL;
-            }
-            r->p++;
-        }
-        JsonValue *item = read_value(r, depth + 1);
-        if (!item)
-            return NULL;
-        item->key = g_steal_pointer(&key);
-        g_ptr_array_add(v->items, item);
-        if (seen)
-            g_hash_table_add(seen, item->key);
-        skip_ws(r);
-        if (r->p >= r->end) {
-            reader_fail(r, "unterminated %s", is_object ? "object" : "array");
-            return NULL;
-        }
-        if (*r->p == close) {
-            r->p++;
-            return g_steal_pointer(&v);
-        }
-        if (*r->p != ',') {
-            reader_fail(r, "expected ',' or '%c'", close);
-            return NULL;
-        }
-        r->p++;
-    }
-}
-
-static JsonValue *
-read_value(Reader *r, guint depth)
-{
-    skip_ws(r);
-    if (r->p >= r->end) {
-        reader_fail(r, "expected a value");
-        return NULL;
-    }
-    switch (*r->p) {
-    case '{':
-        return read_container(r, depth, TRUE);
-    case '[':
-        return read_container(r, depth, FALSE);
-    case '"': {
-        gsize len;
-        char *s = read_string(r, &len);
-        if (!s)
-            return NULL;
-        JsonValue *v = value_new(JSON_STRING);
-        v->s = s;
-        v->s_len = len;
-        return v;
-    }
-    case 't':
-    case 'f': {
-        gboolean b = *r->p == 't';
-        if (!read_literal(r, b ? "true" : "false"))
-            return NULL;
-        JsonValue *v = value_new(JSON_BOOL);
-        v->b = b;
-        return v;
-    }
-    case 'n':
-        if (!read_literal(r, "null"))
-            return NULL;
-        return value_new(JSON_NULL);
-    default:
-        if (*r->p == '-' || g_ascii_isdigit(*r->p))
-            return read_number(r);
-        reader_fail(r, "unexpected character");
         return NULL;
     }
 }
 
-JsonValue *
+json_t *
 json_parse(const char *text, gsize len, guint max_depth, GError **error)
 {
     g_return_val_if_fail(text != NULL || len == 0, NULL);
-    Reader r = {
-        .start = text,
-        .p = text,
-        .end = text + len,
-        .max_depth = MIN(max_depth, JSON_DEPTH_MAX),
-        .error = error,
-    };
-    g_autoptr(JsonValue) v = read_value(&r, 0);
-    if (!v)
+    json_error_t jerr;
+    /* JSON_DECODE_ANY: a scalar parses too, so callers can say what they expected. */
+    g_autoptr(json_t) v =
+        json_loadb(len ? text : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!v) {
+        reader_fail(error, (gsize)MAX(jerr.position, 0), jerr.text);
         return NULL;
-    skip_ws(&r);
-    if (r.p != r.end) {
-        reader_fail(&r, "trailing data after the value");
+    }
+    const char *why = check_value(v, 0, MIN(max_depth, JSON_DEPTH_MAX));
+    if (why) {
+        g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO, "invalid JSON: %s", why);
         return NULL;
     }
     return g_steal_pointer(&v);
 }
 
-const JsonValue *
-json_get(const JsonValue *v, const char *key)
+json_t *
+json_get(const json_t *v, const char *key)
 {
-    if (!v || v->type != JSON_OBJECT)
-        return NULL;
-    for (guint i = 0; i < v->items->len; i++) {
-        const JsonValue *m = v->items->pdata[i];
-        if (strcmp(m->key, key) == 0)
-            return m;
-    }
-    return NULL;
+    return v ? json_object_get(v, key) : NULL;
 }
 
 const char *
-json_get_string(const JsonValue *v, const char *key)
+json_get_string(const json_t *v, const char *key)
 {
-    const JsonValue *m = json_get(v, key);
-    return m && m->type == JSON_STRING ? m->s : NULL;
+    return json_string_value(json_get(v, key));
 }
 
 gint64
-json_get_int(const JsonValue *v, const char *key, gint64 def)
+json_get_int(const json_t *v, const char *key, gint64 def)
 {
-    const JsonValue *m = json_get(v, key);
-    return m && m->type == JSON_INT ? m->i : def;
+    const json_t *m = json_get(v, key);
+    return json_is_integer(m) ? (gint64)json_integer_value(m) : def;
 }
 
 gboolean
-json_get_bool(const JsonValue *v, const char *key, gboolean def)
+json_get_bool(const json_t *v, const char *key, gboolean def)
 {
-    const JsonValue *m = json_get(v, key);
-    return m && m->type == JSON_BOOL ? m->b : def;
+    const json_t *m = json_get(v, key);
+    return json_is_boolean(m) ? json_is_true(m) : def;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // JSON for the whole project: the one string escaper (and its low-level cursor form), a writer
-// that tracks nesting, and a strict reader (the control protocol's requests and replies).
+// that tracks nesting, and the strict reading (jansson's) the control protocol's requests and
+// replies go through.
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 #include <string.h>
 
 /* Appends s (len bytes, or up to its NUL when len < 0) as a quoted JSON string. Quote,
@@ -80,40 +82,23 @@ void json_add_bool(JsonWriter *w, const char *key, gboolean value);
 void json_add_null(JsonWriter *w, const char *key);
 
 /* ---- reader ---------------------------------------------------------------------------
- * A strict reader for what the writer produces: objects, arrays, strings, integers that fit
- * gint64, booleans, null. Floats, NUL characters (raw or \u0000), invalid UTF-8, duplicate
- * keys and nesting beyond max_depth are errors. Bounded by its input. */
+ * Reading is jansson's, with the strictness the control protocol needs. jansson itself refuses
+ * duplicate keys (JSON_REJECT_DUPLICATES), NUL characters raw or as \u0000 (no JSON_ALLOW_NUL),
+ * invalid UTF-8 and lone surrogates, leading zeros, integers outside gint64 and trailing data
+ * (its end-of-input check stays on). json_parse() adds what jansson accepts but the protocol
+ * does not: non-integer numbers (1.5, 1.0 and 1e3 alike) and nesting beyond max_depth. */
 
-typedef enum {
-    JSON_NULL,
-    JSON_BOOL,
-    JSON_INT,
-    JSON_STRING,
-    JSON_ARRAY,
-    JSON_OBJECT,
-} JsonType;
-
-typedef struct JsonValue JsonValue;
-struct JsonValue {
-    JsonType type;
-    char *key; /* the member name when this value sits in an object */
-    gboolean b;
-    gint64 i;
-    char *s; /* NUL-terminated, valid UTF-8, no NUL inside */
-    gsize s_len;
-    GPtrArray *items; /* ARRAY and OBJECT: JsonValue *, in input order */
-};
+G_STATIC_ASSERT(sizeof(json_int_t) == sizeof(gint64));
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 
 /* Parses exactly one JSON value filling text[0..len) (whitespace around it allowed).
- * max_depth counts containers: 1 allows a flat object. Returns an owned tree or NULL with a
- * PROTO error. */
-JsonValue *json_parse(const char *text, gsize len, guint max_depth, GError **error);
-void json_value_free(JsonValue *v);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsonValue, json_value_free)
+ * max_depth counts containers (at most JSON_DEPTH_MAX): 1 allows a flat object. Returns a new
+ * reference or NULL with a PROTO error. */
+json_t *json_parse(const char *text, gsize len, guint max_depth, GError **error);
 
 /* The member named key of an object, or NULL (also when v is NULL or not an object). */
-const JsonValue *json_get(const JsonValue *v, const char *key);
+json_t *json_get(const json_t *v, const char *key);
 /* Typed getters: the member's value, or NULL / def when absent or of another type. */
-const char *json_get_string(const JsonValue *v, const char *key);
-gint64 json_get_int(const JsonValue *v, const char *key, gint64 def);
-gboolean json_get_bool(const JsonValue *v, const char *key, gboolean def);
+const char *json_get_string(const json_t *v, const char *key);
+gint64 json_get_int(const json_t *v, const char *key, gint64 def);
+gboolean json_get_bool(const json_t *v, const char *key, gboolean def);

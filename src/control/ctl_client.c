@@ -47,6 +47,12 @@ ctl_client_connect(const char *path, GError **error)
                     g_strerror(err));
         return NULL;
     }
+    return ctl_client_new_fd(fd);
+}
+
+CtlClient *
+ctl_client_new_fd(int fd)
+{
     CtlClient *c = g_new0(CtlClient, 1);
     c->fd = fd;
     c->buf = g_string_new(NULL);
@@ -146,7 +152,7 @@ ctl_client_read_line(CtlClient *c, guint timeout_ms, gsize *len, GError **error)
     }
 }
 
-JsonValue *
+json_t *
 ctl_client_call(CtlClient *c, const CtlRequest *req, guint timeout_ms, gboolean *ok, GError **error)
 {
     g_autoptr(GString) line = g_string_new(NULL);

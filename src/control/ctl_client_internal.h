@@ -7,5 +7,9 @@
 
 /* Sends req and reads its reply. Returns the reply object (*ok tells ok:true or false), or
  * NULL with an error when the exchange failed or the reply was malformed. */
-JsonValue *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms, gboolean *ok,
-                           GError **error);
+json_t *ctl_client_call(CtlClient *client, const CtlRequest *req, guint timeout_ms, gboolean *ok,
+                        GError **error);
+
+/* A client on a connected stream socket the caller made (a socketpair in the fuzz target);
+ * the client owns fd from then on. */
+CtlClient *ctl_client_new_fd(int fd);

@@ -91,24 +91,25 @@ typedef enum {
     KEY_BY = 1 << 12,
 } RequestKey;
 
+/* The JSON type of a request key's value. */
+typedef enum {
+    KEY_TYPE_INT,
+    KEY_TYPE_STRING,
+    KEY_TYPE_BOOL,
+} KeyType;
+
 static const struct {
     const char *name;
     RequestKey key;
-    JsonType type;
+    KeyType type;
 } request_keys[] = {
-    {"v", KEY_V, JSON_INT},
-    {"cmd", KEY_CMD, JSON_STRING},
-    {"addr", KEY_ADDR, JSON_STRING},
-    {"all", KEY_ALL, JSON_BOOL},
-    {"for_s", KEY_FOR_S, JSON_INT},
-    {"permanent", KEY_PERMANENT, JSON_BOOL},
-    {"force", KEY_FORCE, JSON_BOOL},
-    {"reason", KEY_REASON, JSON_STRING},
-    {"limit", KEY_LIMIT, JSON_INT},
-    {"sort", KEY_SORT, JSON_STRING},
-    {"after", KEY_AFTER, JSON_STRING},
-    {"rule", KEY_RULE, JSON_STRING},
-    {"by", KEY_BY, JSON_STRING},
+    {"v", KEY_V, KEY_TYPE_INT},          {"cmd", KEY_CMD, KEY_TYPE_STRING},
+    {"addr", KEY_ADDR, KEY_TYPE_STRING}, {"all", KEY_ALL, KEY_TYPE_BOOL},
+    {"for_s", KEY_FOR_S, KEY_TYPE_INT},  {"permanent", KEY_PERMANENT, KEY_TYPE_BOOL},
+    {"force", KEY_FORCE, KEY_TYPE_BOOL}, {"reason", KEY_REASON, KEY_TYPE_STRING},
+    {"limit", KEY_LIMIT, KEY_TYPE_INT},  {"sort", KEY_SORT, KEY_TYPE_STRING},
+    {"after", KEY_AFTER, KEY_TYPE_STRING}, {"rule", KEY_RULE, KEY_TYPE_STRING},
+    {"by", KEY_BY, KEY_TYPE_STRING},
 };
 
 /* The keys each command takes besides v and cmd. */
@@ -133,25 +134,40 @@ static gboolean G_GNUC_PRINTF(2, 3) request_fail(GError **error, const char *fmt
 }
 
 static const char *
-json_type_name(JsonType t)
+key_type_name(KeyType t)
 {
-    static const char *const names[] = {"null",     "a boolean", "an integer",
-                                        "a string", "an array",  "an object"};
+    static const char *const names[] = {"an integer", "a string", "a boolean"};
     return names[t];
+}
+
+static gboolean
+key_type_matches(KeyType t, const json_t *v)
+{
+    switch (t) {
+    case KEY_TYPE_INT:
+        return json_is_integer(v);
+    case KEY_TYPE_STRING:
+        return json_is_string(v);
+    case KEY_TYPE_BOOL:
+        return json_is_boolean(v);
+    }
+    return FALSE;
 }
 
 /* The operator's reason for a ban: bounded, and no control characters (it reaches the log). */
 static gboolean
-take_reason(const JsonValue *v_reason, CtlRequest *req, GError **error)
+take_reason(const json_t *v_reason, CtlRequest *req, GError **error)
 {
-    if (v_reason->s_len > CTL_REASON_MAX)
+    const char *s = json_string_value(v_reason);
+    gsize len = json_string_length(v_reason);
+    if (len > CTL_REASON_MAX)
         return request_fail(error, "\"reason\" longer than %d bytes", CTL_REASON_MAX);
-    for (gsize i = 0; i < v_reason->s_len; i++) {
-        guchar ch = (guchar)v_reason->s[i];
+    for (gsize i = 0; i < len; i++) {
+        guchar ch = (guchar)s[i];
         if (ch < 0x20 || ch == 0x7f)
             return request_fail(error, "\"reason\" contains a control character");
     }
-    memcpy(req->reason, v_reason->s, v_reason->s_len + 1);
+    memcpy(req->reason, s, len + 1);
     return TRUE;
 }
 
@@ -200,52 +216,58 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
         return request_fail(error, "request longer than %d bytes", CTL_REQUEST_MAX);
 
     g_autoptr(GError) local = NULL;
-    g_autoptr(JsonValue) obj = json_parse(line, len, 1, &local);
+    g_autoptr(json_t) obj = json_parse(line, len, 1, &local);
     if (!obj)
         return request_fail(error, "%s", local->message);
-    if (obj->type != JSON_OBJECT)
+    if (!json_is_object(obj))
         return request_fail(error, "a request is a JSON object");
 
     /* Pass 1: every member is a known key of the right type. */
     guint present = 0;
-    const JsonValue *values[G_N_ELEMENTS(request_keys)] = {0};
-    for (guint i = 0; i < obj->items->len; i++) {
-        const JsonValue *m = obj->items->pdata[i];
+    const json_t *values[G_N_ELEMENTS(request_keys)] = {0};
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+        const char *name = json_object_iter_key(it);
+        const json_t *m = json_object_iter_value(it);
         guint k;
         for (k = 0; k < G_N_ELEMENTS(request_keys); k++) {
-            if (strcmp(m->key, request_keys[k].name) == 0)
+            if (strcmp(name, request_keys[k].name) == 0)
                 break;
         }
         if (k == G_N_ELEMENTS(request_keys))
-            return request_fail(error, "unknown key \"%.32s\"", m->key);
-        if (m->type != request_keys[k].type)
+            return request_fail(error, "unknown key \"%.32s\"", name);
+        if (!key_type_matches(request_keys[k].type, m))
             return request_fail(error, "\"%s\" must be %s", request_keys[k].name,
-                                json_type_name(request_keys[k].type));
+                                key_type_name(request_keys[k].type));
         present |= request_keys[k].key;
         values[k] = m;
     }
     /* values[] is indexed like request_keys[]. */
-    const JsonValue *v_v = values[0], *v_cmd = values[1], *v_addr = values[2], *v_all = values[3],
-                    *v_for = values[4], *v_perm = values[5], *v_force = values[6],
-                    *v_reason = values[7], *v_limit = values[8], *v_sort = values[9],
-                    *v_after = values[10], *v_rule = values[11], *v_by = values[12];
+    const json_t *v_v = values[0], *v_cmd = values[1], *v_addr = values[2], *v_all = values[3],
+                 *v_for = values[4], *v_perm = values[5], *v_force = values[6],
+                 *v_reason = values[7], *v_limit = values[8], *v_sort = values[9],
+                 *v_after = values[10], *v_rule = values[11], *v_by = values[12];
+    const char *cmd = json_string_value(v_cmd), *addr = json_string_value(v_addr),
+               *sort = json_string_value(v_sort), *after = json_string_value(v_after),
+               *rule = json_string_value(v_rule), *by = json_string_value(v_by);
+    gint64 version = json_integer_value(v_v), for_s = json_integer_value(v_for),
+           limit = json_integer_value(v_limit);
 
     /* Pass 2: version and command, then the keys the command takes. */
     if (!v_v)
         return request_fail(error, "missing protocol version \"v\"");
-    if (v_v->i != CTL_PROTO_VERSION)
+    if (version != CTL_PROTO_VERSION)
         return request_fail(
             error, "unsupported protocol version %" G_GINT64_FORMAT " (this daemon speaks %d)",
-            v_v->i, CTL_PROTO_VERSION);
+            version, CTL_PROTO_VERSION);
     if (!v_cmd)
         return request_fail(error, "missing \"cmd\"");
     guint c;
     for (c = 0; c < CTL_CMD_COUNT; c++) {
-        if (strcmp(v_cmd->s, command_names[c]) == 0)
+        if (strcmp(cmd, command_names[c]) == 0)
             break;
     }
     if (c == CTL_CMD_COUNT)
-        return request_fail(error, "unknown command \"%.32s\"", v_cmd->s);
+        return request_fail(error, "unknown command \"%.32s\"", cmd);
     req->cmd = (CtlCommand)c;
     guint extra = present & ~(guint)(KEY_V | KEY_CMD) & ~command_keys[c];
     if (extra) {
@@ -258,42 +280,42 @@ ctl_proto_parse_request(const char *line, gsize len, CtlRequest *req, GError **e
 
     if (v_addr) {
         g_autoptr(GError) perr = NULL;
-        if (!ipprefix_parse(v_addr->s, &req->addr, &perr))
+        if (!ipprefix_parse(addr, &req->addr, &perr))
             return request_fail(error, "\"addr\": %s", perr->message);
         req->has_addr = TRUE;
     }
-    req->all = v_all && v_all->b;
-    req->permanent = v_perm && v_perm->b;
-    req->force = v_force && v_force->b;
+    req->all = json_is_true(v_all);
+    req->permanent = json_is_true(v_perm);
+    req->force = json_is_true(v_force);
     if (v_for) {
-        if (v_for->i < 1 || v_for->i > CTL_FOR_MAX_S)
+        if (for_s < 1 || for_s > CTL_FOR_MAX_S)
             return request_fail(error, "\"for_s\" must be 1..%lld", (long long)CTL_FOR_MAX_S);
         if (req->permanent)
             return request_fail(error, "\"for_s\" and \"permanent\" exclude each other");
-        req->for_s = v_for->i;
+        req->for_s = for_s;
     }
     if (v_limit) {
-        if (v_limit->i < 1 || v_limit->i > CTL_LIMIT_MAX)
+        if (limit < 1 || limit > CTL_LIMIT_MAX)
             return request_fail(error, "\"limit\" must be 1..%d", CTL_LIMIT_MAX);
-        req->limit = (guint32)v_limit->i;
+        req->limit = (guint32)limit;
     }
-    if (v_sort && !ctl_sort_parse(v_sort->s, &req->sort))
-        return request_fail(error, "unknown sort key \"%.32s\"", v_sort->s);
+    if (sort && !ctl_sort_parse(sort, &req->sort))
+        return request_fail(error, "unknown sort key \"%.32s\"", sort);
     /* After the sort: the cursor's form depends on it. */
-    if (v_after && !ctl_list_cursor_parse(v_after->s, req->sort, &req->after, error))
+    if (after && !ctl_list_cursor_parse(after, req->sort, &req->after, error))
         return FALSE;
     if (v_reason && !take_reason(v_reason, req, error))
         return FALSE;
     if (v_rule) {
         g_autoptr(GError) rerr = NULL;
-        if (!ctl_rule_parse(v_rule->s, &req->rule_gid, &req->rule_sid, &rerr))
+        if (!ctl_rule_parse(rule, &req->rule_gid, &req->rule_sid, &rerr))
             return request_fail(error, "\"rule\": %s", rerr->message);
         req->has_rule = TRUE;
     }
     if (v_by) {
-        if (strcmp(v_by->s, "bans") != 0 && strcmp(v_by->s, "alerts") != 0)
+        if (strcmp(by, "bans") != 0 && strcmp(by, "alerts") != 0)
             return request_fail(error, "\"by\" must be \"alerts\" or \"bans\"");
-        req->by_bans = strcmp(v_by->s, "bans") == 0;
+        req->by_bans = strcmp(by, "bans") == 0;
     }
     return check_command_needs(req, error);
 }
@@ -428,15 +450,15 @@ ctl_proto_reply_error_state(GString *out, const char *code, const char *message,
     g_string_append_c(out, '\n');
 }
 
-JsonValue *
+json_t *
 ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error)
 {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
-    g_autoptr(JsonValue) v = json_parse(line, len, JSON_DEPTH_MAX, error);
+    g_autoptr(json_t) v = json_parse(line, len, JSON_DEPTH_MAX, error);
     if (!v)
         return NULL;
-    if (v->type != JSON_OBJECT) {
+    if (!json_is_object(v)) {
         g_set_error_literal(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO,
                             "the reply is not a JSON object");
         return NULL;
@@ -448,13 +470,13 @@ ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error)
                     CTL_PROTO_VERSION);
         return NULL;
     }
-    const JsonValue *okv = json_get(v, "ok");
-    if (!okv || okv->type != JSON_BOOL) {
+    const json_t *okv = json_get(v, "ok");
+    if (!json_is_boolean(okv)) {
         g_set_error_literal(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO,
                             "the reply has no \"ok\" member");
         return NULL;
     }
-    *ok = okv->b;
+    *ok = json_is_true(okv);
     return g_steal_pointer(&v);
 }
 

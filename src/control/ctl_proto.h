@@ -178,7 +178,7 @@ void ctl_proto_reply_error_state(GString *out, const char *code, const char *mes
 
 /* Parses a reply line and checks its version and "ok" member. Returns the reply object (also
  * for ok:false; *ok tells which) or NULL with a PROTO error when it is not a valid reply. */
-JsonValue *ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error);
+json_t *ctl_proto_parse_reply(const char *line, gsize len, gboolean *ok, GError **error);
 
 /* ---- durations ------------------------------------------------------------------------- */
 

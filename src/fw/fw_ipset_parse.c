@@ -46,6 +46,11 @@ fw_ipset_parse_save_line(const char *line, gsize len, FwIpsetLineKind *kind, FwI
         g_autofree char *head = g_strndup(line, 64);
         return bad(error, "longer than any line of ours", head);
     }
+    /* A NUL would silently end the line early: what the kernel lists never holds one. */
+    if (memchr(line, '\0', len)) {
+        g_autofree char *head = g_strndup(line, MIN(len, 64));
+        return bad(error, "NUL byte in the line", head);
+    }
     char buf[LINE_MAX_BYTES];
     memcpy(buf, line, len);
     buf[len] = '\0';
@@ -54,7 +59,10 @@ fw_ipset_parse_save_line(const char *line, gsize len, FwIpsetLineKind *kind, FwI
 
     char *tok[MAX_TOKENS];
     guint n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    /* Words are split at any ASCII white space, so a stray \r or \f never ends up inside a
+     * set's name or type (and lost when the line's own end is trimmed). */
+    static const char space[] = " \t\r\n\v\f";
+    for (char *save = NULL, *t = strtok_r(buf, space, &save); t; t = strtok_r(NULL, space, &save)) {
         if (n == MAX_TOKENS)
             return bad(error, "too many words", copy);
         tok[n++] = t;

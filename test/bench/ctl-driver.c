@@ -57,10 +57,11 @@ client_thread(gpointer data)
             }
         }
         gboolean ok = FALSE;
-        JsonValue *v = conn ? ctl_client_call(conn, &req, 10000, &ok, NULL) : NULL;
+        json_t *v = conn ? ctl_client_call(conn, &req, 10000, &ok, NULL) : NULL;
         if (!v || !ok)
             c->failures++;
-        json_value_free(v);
+        if (v)
+            json_decref(v);
         c->lat_ns[i] = (g_get_monotonic_time() - t0) * 1000;
     }
     g_clear_pointer(&conn, ctl_client_free);

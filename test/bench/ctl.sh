@@ -19,7 +19,7 @@ trap 'rm -rf "$T"' EXIT
 cc -O2 -std=gnu11 -Isrc/control -Isrc/state -Isrc/fw -Isrc/input -Isrc/common \
     test/bench/ctl-driver.c -o "$T/driver" \
     "$BUILD/src/control/libalertban_control.a" "$BUILD/src/common/libalertban_common.a" \
-    $(pkg-config --cflags --libs glib-2.0 gio-2.0)
+    $(pkg-config --cflags --libs glib-2.0 gio-2.0 jansson)
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 

@@ -31,7 +31,7 @@ trap 'rm -rf "$T"' EXIT
 # shellcheck disable=SC2046
 cc -O2 -std=gnu11 -Isrc/input -Isrc/common test/bench/alert-parse-driver.c -o "$T/driver" \
     "$BUILD/src/input/libalertban_input.a" "$BUILD/src/common/libalertban_common.a" \
-    $(pkg-config --cflags --libs glib-2.0)
+    $(pkg-config --cflags --libs glib-2.0 jansson)
 
 awk -v n="$LINES" 'BEGIN {
     for (i = 0; i < n; i++) {

@@ -39,8 +39,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_error_free(error);
     }
     /* The same bytes through the generic reader at full depth, as the CLI reads replies. */
-    JsonValue *v = json_parse(line, size, JSON_DEPTH_MAX, NULL);
-    json_value_free(v);
+    json_t *v = json_parse(line, size, JSON_DEPTH_MAX, NULL);
+    if (v)
+        json_decref(v);
     free(line);
     return 0;
 }

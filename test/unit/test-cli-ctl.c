@@ -18,6 +18,7 @@ typedef struct {
     CtlRequest last;
     guint calls;
     gboolean fail;
+    gboolean extreme; /* reply with times at the ends of gint64 */
 } Recorder;
 
 static void
@@ -48,10 +49,11 @@ rec_list(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
-    json_add_int(w, "now", NOW);
+    json_add_int(w, "now", r->extreme ? G_MININT64 : NOW);
     json_array_begin(w, "bans");
     /* Deliberately not in expiry order: the CLI sorts. */
-    write_ban(w, NULL, "203.0.113.7", NOW + 2580, 3, "ET SCAN Potential SSH Scan");
+    write_ban(w, NULL, "203.0.113.7", r->extreme ? G_MAXINT64 : NOW + 2580, 3,
+              "ET SCAN Potential SSH Scan");
     write_ban(w, NULL, "2001:db8::/64", 0, 1, "manual");
     write_ban(w, NULL, "198.51.100.23", NOW + 45, 9, "\x1b[31mevil\x1b[0m");
     json_array_end(w);
@@ -66,9 +68,10 @@ rec_show(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud,
     Recorder *r = ud;
     r->last = *req;
     r->calls++;
-    json_add_int(w, "now", NOW);
+    json_add_int(w, "now", r->extreme ? G_MININT64 : NOW);
     json_add_string(w, "addr", "203.0.113.7");
-    write_ban(w, "ban", "203.0.113.7", NOW + 2580, 3, "ET SCAN Potential SSH Scan");
+    write_ban(w, "ban", "203.0.113.7", r->extreme ? G_MAXINT64 : NOW + 2580, 3,
+              "ET SCAN Potential SSH Scan");
     json_array_begin(w, "history");
     /* Oldest first on purpose: the CLI shows newest first. */
     json_object_begin(w, NULL);
@@ -109,8 +112,12 @@ rec_ban(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointer ud, 
                     "203.0.113.7 is protected (whitelist); use --force");
         return FALSE;
     }
-    json_add_int(w, "now", NOW);
-    write_ban(w, "ban", "203.0.113.7", req->permanent ? 0 : NOW + req->for_s, 1, "manual");
+    json_add_int(w, "now", r->extreme ? G_MININT64 : NOW);
+    write_ban(w, "ban", "203.0.113.7",
+              req->permanent ? 0
+              : r->extreme   ? G_MAXINT64
+                             : NOW + req->for_s,
+              1, "manual");
     return TRUE;
 }
 
@@ -356,6 +363,27 @@ test_show(Fixture *fx, gconstpointer data)
     g_assert_nonnull(newer);
     g_assert_nonnull(older);
     g_assert_true(newer < older);
+}
+
+/* A reply whose times are at the ends of gint64 (now the least, expiry the greatest): the
+ * times left saturate instead of overflowing (caught by UBSan before), and print. */
+static void
+test_extreme_times(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    fx->rec.extreme = TRUE;
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "list", "--long", NULL), ==, 0);
+    g_assert_nonnull(strstr(out, "203.0.113.7    in 106751991167300d15h  "));
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "show", "203.0.113.7", NULL), ==, 0);
+    g_assert_nonnull(
+        strstr(out, "state       banned (policy), expires in 106751991167300d15h at "));
+    g_free(out);
+    g_free(err);
+    g_assert_cmpint(run_cli(fx, NULL, &out, &err, "ban", "203.0.113.7", NULL), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "banned 203.0.113.7 for 15250284452471w"));
 }
 
 static void
@@ -646,6 +674,7 @@ main(int argc, char **argv)
     ADD("/cli/list/json", test_list_json);
     ADD("/cli/show/ban-and-history", test_show);
     ADD("/cli/ban/requests-and-refusal", test_ban);
+    ADD("/cli/reply/extreme-times", test_extreme_times);
     ADD("/cli/unban/addr-all-none", test_unban);
     ADD("/cli/status-reload/print", test_status_reload);
     ADD("/cli/help/every-command", test_help);

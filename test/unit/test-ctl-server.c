@@ -266,11 +266,11 @@ exchange(const char *path, const char *raw, gsize raw_len, const CtlRequest *req
     return x.reply;
 }
 
-static JsonValue *
+static json_t *
 parse_reply(const char *line, gboolean *ok)
 {
     g_autoptr(GError) error = NULL;
-    JsonValue *v = ctl_proto_parse_reply(line, strlen(line), ok, &error);
+    json_t *v = ctl_proto_parse_reply(line, strlen(line), ok, &error);
     g_assert_no_error(error);
     return v;
 }
@@ -298,7 +298,7 @@ test_roundtrip(Fixture *fx, gconstpointer data)
     g_strlcpy(ban.reason, "manual \"test\"", sizeof ban.reason);
     g_autofree char *r1 = exchange(fx->path, NULL, 0, &ban, NULL);
     gboolean ok;
-    g_autoptr(JsonValue) v1 = parse_reply(r1, &ok);
+    g_autoptr(json_t) v1 = parse_reply(r1, &ok);
     g_assert_true(ok);
     g_assert_cmpstr(json_get_string(json_get(v1, "ban"), "addr"), ==, "203.0.113.7");
     g_assert_cmpstr(g_hash_table_lookup(fx->fake.bans, "203.0.113.7"), ==, "manual \"test\"");
@@ -309,12 +309,12 @@ test_roundtrip(Fixture *fx, gconstpointer data)
 
     CtlRequest list = request(CTL_CMD_LIST, "203.0.113.0/24");
     g_autofree char *r2 = exchange(fx->path, NULL, 0, &list, NULL);
-    g_autoptr(JsonValue) v2 = parse_reply(r2, &ok);
+    g_autoptr(json_t) v2 = parse_reply(r2, &ok);
     g_assert_true(ok);
-    const JsonValue *bans = json_get(v2, "bans");
+    const json_t *bans = json_get(v2, "bans");
     g_assert_nonnull(bans);
-    g_assert_cmpuint(bans->items->len, ==, 1);
-    g_assert_cmpstr(json_get_string(bans->items->pdata[0], "reason"), ==, "manual \"test\"");
+    g_assert_cmpuint(json_array_size(bans), ==, 1);
+    g_assert_cmpstr(json_get_string(json_array_get(bans, 0), "reason"), ==, "manual \"test\"");
 
     /* A handler's failure reaches the client as ok:false with its message, and nothing the
      * handler wrote before failing. */
@@ -413,7 +413,7 @@ test_bad_request(gconstpointer data)
     gboolean eof = FALSE;
     g_autofree char *reply = exchange(fx.path, raw, len, NULL, &eof);
     gboolean ok = TRUE;
-    g_autoptr(JsonValue) v = parse_reply(reply, &ok);
+    g_autoptr(json_t) v = parse_reply(reply, &ok);
     g_assert_false(ok);
     g_assert_cmpstr(json_get_string(v, "code"), ==, c->code);
     g_assert_nonnull(json_get_string(v, "error"));
@@ -466,7 +466,7 @@ typedef struct {
 static gint workers_done;
 
 /* One request on a fresh connection, retrying while the server is at its client limit. */
-static JsonValue *
+static json_t *
 worker_call(Worker *w, const CtlRequest *req, gboolean *ok)
 {
     for (int attempt = 0; attempt < 20000; attempt++) {
@@ -478,7 +478,7 @@ worker_call(Worker *w, const CtlRequest *req, gboolean *ok)
             g_usleep(1000);
             continue;
         }
-        g_autoptr(JsonValue) v = ctl_client_call(c, req, CALL_TIMEOUT_MS, ok, &error);
+        g_autoptr(json_t) v = ctl_client_call(c, req, CALL_TIMEOUT_MS, ok, &error);
         if (!v) {
             w->failure = g_strdup(error->message);
             return NULL;
@@ -495,11 +495,11 @@ worker_call(Worker *w, const CtlRequest *req, gboolean *ok)
 }
 
 static gboolean
-list_has(const JsonValue *reply, const char *addr)
+list_has(const json_t *reply, const char *addr)
 {
-    const JsonValue *bans = json_get(reply, "bans");
-    for (guint i = 0; bans && i < bans->items->len; i++) {
-        if (g_strcmp0(json_get_string(bans->items->pdata[i], "addr"), addr) == 0)
+    const json_t *bans = json_get(reply, "bans");
+    for (gsize i = 0; i < json_array_size(bans); i++) {
+        if (g_strcmp0(json_get_string(json_array_get(bans, i), "addr"), addr) == 0)
             return TRUE;
     }
     return FALSE;
@@ -516,26 +516,26 @@ worker_run(Worker *w)
     CtlRequest list = request(CTL_CMD_LIST, addr);
     CtlRequest unban = request(CTL_CMD_UNBAN, addr);
     gboolean ok;
-    g_autoptr(JsonValue) r1 = worker_call(w, &ban, &ok);
+    g_autoptr(json_t) r1 = worker_call(w, &ban, &ok);
     if (!r1 || !ok) {
         if (!w->failure)
             w->failure = g_strdup_printf("ban %s refused", addr);
         return;
     }
-    g_autoptr(JsonValue) r2 = worker_call(w, &list, &ok);
+    g_autoptr(json_t) r2 = worker_call(w, &list, &ok);
     if (!r2 || !ok) {
         if (!w->failure)
             w->failure = g_strdup("list refused");
         return;
     }
     w->saw_own_ban = list_has(r2, addr);
-    g_autoptr(JsonValue) r3 = worker_call(w, &unban, &ok);
+    g_autoptr(json_t) r3 = worker_call(w, &unban, &ok);
     if (!r3 || !ok || json_get_int(r3, "removed", -1) != 1) {
         if (!w->failure)
             w->failure = g_strdup_printf("unban %s did not remove one ban", addr);
         return;
     }
-    g_autoptr(JsonValue) r4 = worker_call(w, &list, &ok);
+    g_autoptr(json_t) r4 = worker_call(w, &list, &ok);
     if (!r4 || !ok) {
         if (!w->failure)
             w->failure = g_strdup("second list refused");
@@ -671,7 +671,7 @@ test_max_clients(Fixture *fx, gconstpointer data)
     gboolean eof = FALSE;
     g_autofree char *reply = exchange(fx->path, NULL, 0, &st, &eof);
     gboolean ok = TRUE;
-    g_autoptr(JsonValue) v = parse_reply(reply, &ok);
+    g_autoptr(json_t) v = parse_reply(reply, &ok);
     g_assert_false(ok);
     g_assert_cmpstr(json_get_string(v, "code"), ==, "limit");
     g_assert_true(eof);
@@ -858,7 +858,7 @@ peer_child(const char *path, uid_t uid, gid_t gid, const gid_t *groups, int n_gr
     if (!reply)
         _exit(PEER_BROKEN);
     gboolean ok;
-    JsonValue *v = ctl_proto_parse_reply(reply, len, &ok, &error);
+    json_t *v = ctl_proto_parse_reply(reply, len, &ok, &error);
     if (!v)
         _exit(PEER_BROKEN);
     if (ok)
@@ -1143,7 +1143,7 @@ test_log_injection(Fixture *fx, gconstpointer data)
     gboolean ok = TRUE;
     g_autofree char *reply = exchange(fx->path, forged, strlen(forged), NULL, NULL);
     test_log_capture_debug(FALSE);
-    g_autoptr(JsonValue) v = parse_reply(reply, &ok);
+    g_autoptr(json_t) v = parse_reply(reply, &ok);
     g_assert_false(ok);
     g_assert_cmpstr(json_get_string(v, "code"), ==, "proto");
     g_assert_cmpuint(test_log_count("*\nban addr=*"), ==, 0);

@@ -525,7 +525,7 @@ call_thread(gpointer data)
     return NULL;
 }
 
-static JsonValue *
+static json_t *
 call_daemon(Fixture *f, const CtlRequest *req)
 {
     Call c = {.path = g_build_filename(f->dir, "ctl.sock", NULL), .req = *req};
@@ -540,7 +540,7 @@ call_daemon(Fixture *f, const CtlRequest *req)
     g_free(c.path);
     g_assert_nonnull(c.reply);
     g_autoptr(GError) error = NULL;
-    JsonValue *v = json_parse(c.reply, strlen(c.reply), 16, &error);
+    json_t *v = json_parse(c.reply, strlen(c.reply), 16, &error);
     g_assert_no_error(error);
     g_free(c.reply);
     return v;
@@ -573,13 +573,13 @@ test_banned_flood_folded(void)
 
     CtlRequest req = {.cmd = CTL_CMD_SHOW, .has_addr = TRUE};
     g_assert_true(ipprefix_parse("198.18.0.1", &req.addr, NULL));
-    g_autoptr(JsonValue) reply = call_daemon(&f, &req);
+    g_autoptr(json_t) reply = call_daemon(&f, &req);
     g_assert_cmpint(json_get_int(reply, "alerts", 0), ==, 10000);
-    const JsonValue *hist = json_get(reply, "history");
+    const json_t *hist = json_get(reply, "history");
     g_assert_nonnull(hist);
     /* The ban, then the folded rows of the minute(s) the flood took. */
-    g_assert_cmpuint(hist->items->len, >=, 2);
-    g_assert_cmpuint(hist->items->len, <=, 4);
+    g_assert_cmpuint(json_array_size(hist), >=, 2);
+    g_assert_cmpuint(json_array_size(hist), <=, 4);
     stop_daemon(&f);
 
     StoreOptions so;

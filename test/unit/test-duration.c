@@ -47,6 +47,26 @@ static const ParseCase parse_cases[] = {
     {"10x", FALSE, DURATION_BAD, 0},
 };
 
+/* Found by fuzz-duration: with a maximum near 2^64 the sum of the terms wrapped around, so
+ * "1h" plus nearly 2^64 ms was accepted as a few minutes. */
+static void
+test_parse_no_wrap(void)
+{
+    guint64 ms = 424242;
+    g_assert_cmpint(duration_parse_ms("1h18446744073709551165ms", TRUE, G_MAXUINT64, &ms), ==,
+                    DURATION_RANGE);
+    g_assert_cmpuint(ms, ==, 424242);
+    g_assert_cmpint(duration_parse_ms("1ms18446744073709551614ms", TRUE, G_MAXUINT64, &ms), ==,
+                    DURATION_BAD);
+    g_assert_cmpint(duration_parse_ms("1s18446744073709550615ms", TRUE, G_MAXUINT64, &ms), ==,
+                    DURATION_OK);
+    g_assert_cmpuint(ms, ==, G_MAXUINT64);
+    g_assert_cmpint(duration_parse_ms("1s18446744073709550616ms", TRUE, G_MAXUINT64, &ms), ==,
+                    DURATION_RANGE);
+    guint64 s = 0;
+    g_assert_cmpint(duration_parse_s("2w18446744073708342s", G_MAXUINT64, &s), ==, DURATION_RANGE);
+}
+
 static void
 test_parse(gconstpointer data)
 {
@@ -113,6 +133,7 @@ main(int argc, char **argv)
                                              parse_cases[i].text);
         g_test_add_data_func(p, &parse_cases[i], test_parse);
     }
+    g_test_add_func("/duration/parse/no-wrap", test_parse_no_wrap);
     g_test_add_func("/duration/format/exact-roundtrip", test_exact_roundtrip);
     g_test_add_func("/duration/format/short", test_short);
     return g_test_run();

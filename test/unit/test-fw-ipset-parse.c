@@ -64,6 +64,9 @@ static const GoodCase good_cases[] = {
         TRUE),
     ADD("add-extensions", "add S 192.0.2.1 timeout 7 packets 3 bytes 180 comment \"x\"", "S",
         "192.0.2.1", 7, FALSE),
+    /* Found by fuzz-ipset-parse: a carriage return inside the line was kept in the type. */
+    CREATE("create-cr-inside", "create S hash:net\r\vfamily inet\f", "S", "hash:net", AF_INET,
+           FALSE, 0),
     OTHER("empty", ""),
     OTHER("blank", "  \n"),
     OTHER("other-command", "swap A B"),
@@ -140,6 +143,12 @@ test_len_bounds(void)
     g_assert_true(fw_ipset_parse_save_line(buf, (gsize)(nl - buf), &kind, &h, &m, &error));
     g_assert_cmpint(kind, ==, FW_IPSET_LINE_ADD);
     g_assert_cmpuint(m.entry.timeout_s, ==, 12);
+    /* Found by fuzz-ipset-parse: a NUL cut the line short silently; now it is an error. */
+    const char nul[] = "add S 192.0.2.1\0 timeout 5";
+    g_assert_false(fw_ipset_parse_save_line(nul, sizeof nul - 1, &kind, &h, &m, &error));
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PARSE);
+    g_assert_nonnull(strstr(error->message, "NUL byte"));
+    g_clear_error(&error);
     char big[2048];
     memset(big, 'a', sizeof big);
     g_assert_false(fw_ipset_parse_save_line(big, sizeof big, &kind, &h, &m, &error));

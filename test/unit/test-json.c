@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for the JSON writer: string escaping (including bytes that are not UTF-8),
-// numbers, and the separators between object members and array elements.
+// numbers, and the separators between object members and array elements; and for the strict
+// reading through jansson: what the protocol refuses that jansson alone would accept.
 #include "json.h"
 
 #include <string.h>
 
+#include "error.h"
 #include "testutil.h"
 
 typedef struct {
@@ -139,6 +141,79 @@ test_object(void)
     g_assert_cmpstr(out->str, ==, "prefix {\"a\":1,\"b\\\"\":{},\"c\":[{\"d\":null},[]]}");
 }
 
+/* ---- reader ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    const char *text;
+    gsize len;           /* 0: strlen */
+    const char *message; /* NULL: accepted; else a glob the error must match */
+} ReadCase;
+
+/* Deep inside a reply as well as at the top: the checks walk the whole value. */
+static const ReadCase read_cases[] = {
+    {"ints", "{\"a\":[0,-0,9223372036854775807,-9223372036854775808]}", 0, NULL},
+    {"real-deep", "{\"a\":[{\"b\":[1,2.5]}]}", 0, "invalid JSON: only integers are accepted"},
+    {"real-1.0", "[1.0]", 0, "invalid JSON: only integers are accepted"},
+    {"real-1e3", "{\"a\":1e3}", 0, "invalid JSON: only integers are accepted"},
+    {"real-neg-exp", "[-1E-2]", 0, "invalid JSON: only integers are accepted"},
+    {"int-2p63", "[9223372036854775808]", 0, "invalid JSON at byte *: too big integer*"},
+    {"int-huge-neg", "[-92233720368547758080]", 0, "*too big negative integer*"},
+    {"dup-nested", "[{\"a\":1,\"b\":{\"c\":1,\"c\":1}}]", 0, "*duplicate object key*"},
+    {"nul-escape-deep", "[[\"a\\u0000\"]]", 0, "*\\u0000 is not allowed*"},
+    {"nul-raw", "[\"a\0b\"]", 6, "*control character 0x0*"},
+    {"nul-after", "[1]\0", 4, "*end of file expected*"},
+    {"bad-utf8", "[\"\xff\"]", 0, "*unable to decode byte 0xff*"},
+    {"surrogate-utf8", "[\"\xed\xa0\x80\"]", 0, "*unable to decode byte 0xed*"},
+    {"pair-ok", "[\"\\ud83d\\ude00\"]", 0, NULL},
+    {"trailing", "{} []", 0, "*end of file expected*"},
+    {"scalar-top", "7", 0, NULL},
+    /* The error quotes the input near it: only printable ASCII reaches the message. */
+    {"quoted-safe", "[\x01\x7f]", 0, "invalid JSON at byte 2: invalid token near '?'"},
+};
+
+static void
+test_read(gconstpointer data)
+{
+    const ReadCase *c = data;
+    gsize len = c->len ? c->len : strlen(c->text);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) v = json_parse(c->text, len, JSON_DEPTH_MAX, &error);
+    if (!c->message) {
+        g_assert_no_error(error);
+        g_assert_nonnull(v);
+        return;
+    }
+    g_assert_null(v);
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO);
+    if (!g_pattern_match_simple(c->message, error->message))
+        g_error("error \"%s\" does not match \"%s\"", error->message, c->message);
+}
+
+static void
+test_read_values(void)
+{
+    const char *text = "{\"n\":-9223372036854775808,\"z\":-0,\"s\":\"caf\\u00e9\",\"t\":true,"
+                       "\"o\":{\"k\":1},\"x\":null}";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) v = json_parse(text, strlen(text), 2, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(json_get_int(v, "n", 0), ==, G_MININT64);
+    g_assert_cmpint(json_get_int(v, "z", 7), ==, 0);
+    g_assert_cmpstr(json_get_string(v, "s"), ==, "caf\xc3\xa9");
+    g_assert_true(json_get_bool(v, "t", FALSE));
+    g_assert_cmpint(json_get_int(json_get(v, "o"), "k", 0), ==, 1);
+    /* Absent, wrong type, or not an object at all: the default. */
+    g_assert_cmpint(json_get_int(v, "s", 7), ==, 7);
+    g_assert_true(json_get_bool(v, "x", TRUE));
+    g_assert_null(json_get_string(NULL, "s"));
+    g_assert_null(json_get(json_get(v, "s"), "k"));
+    /* max_depth 1 refuses the nested object. */
+    g_autoptr(json_t) flat = json_parse(text, strlen(text), 1, &error);
+    g_assert_null(flat);
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_PROTO);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,5 +227,10 @@ main(int argc, char **argv)
     g_test_add_func("/json/numbers", test_numbers);
     g_test_add_func("/json/cursor", test_cursor);
     g_test_add_func("/json/object", test_object);
+    for (gsize i = 0; i < G_N_ELEMENTS(read_cases); i++) {
+        g_autofree char *p = g_strdup_printf("/json/parse/%s", read_cases[i].name);
+        g_test_add_data_func(p, &read_cases[i], test_read);
+    }
+    g_test_add_func("/json/parse/values", test_read_values);
     return g_test_run();
 }
