@@ -664,6 +664,29 @@ ts_fits(const char *shape, const char *s)
     return TRUE;
 }
 
+/* A broken clock's timestamp (some field printed negative by %02d), by regular expression:
+ * what the scanner must accept when no fixed shape fits. */
+static AlertTsKind
+broken_ts_oracle(const char *t, gsize n, gsize *len)
+{
+    g_autoptr(GRegex) re = g_regex_new(
+        "^-?[0-9]{1,2}/-?[0-9]{1,2}(/([0-9]{2}|[0-9]{4}))?--?[0-9]{1,2}:-?[0-9]{1,2}:-?[0-9]{1,2}"
+        "\\.[0-9]{6}(?= |$)",
+        G_REGEX_RAW, 0, NULL);
+    g_autoptr(GMatchInfo) mi = NULL;
+    if (memchr(t, 0, n) || !g_regex_match_full(re, t, (gssize)n, 0, 0, &mi, NULL))
+        return ALERT_TS_NONE;
+    int start, end;
+    g_match_info_fetch_pos(mi, 0, &start, &end);
+    guint dashes = 0;
+    for (int i = start; i < end; i++)
+        dashes += t[i] == '-';
+    if (dashes < 2) /* the date-time separator is one; a sign is needed */
+        return ALERT_TS_NONE;
+    *len = (gsize)end;
+    return ALERT_TS_BROKEN;
+}
+
 static void
 test_ts_scan_bytes(gconstpointer data)
 {
@@ -688,6 +711,8 @@ test_ts_scan_bytes(gconstpointer data)
                     break; /* shapes are tried shortest first, as the scanner does */
                 }
             }
+            if (want == ALERT_TS_NONE)
+                want = broken_ts_oracle(t, n, &want_len);
             gsize got_len = 0;
             AlertTsKind got = alert_ts_scan(t, n, &got_len);
             g_assert_cmpint(got, ==, want);
