@@ -409,6 +409,13 @@ alert_stats_add(AlertStats *sum, const AlertStats *s)
         sum->skipped[i] += s->skipped[i];
 }
 
+guint64
+alert_reader_lines(const AlertReader *r)
+{
+    g_return_val_if_fail(r != NULL, 0);
+    return r->line_no;
+}
+
 const AlertStats *
 alert_reader_stats(const AlertReader *r)
 {
@@ -490,12 +497,18 @@ alert_append_json(GString *out, const Alert *a)
     d = write_opt_int(d, a->dst_port);
     d = LIT(d, ",\"action\":");
     d = a->action[0] ? json_write_plain_string(d, a->action) : LIT(d, "null");
-    d = alert_sensor_blocked(a) ? LIT(d, ",\"blocked\":true") : LIT(d, ",\"blocked\":false");
-    d = LIT(d, ",\"interface\":");
-    d = write_opt_string(d, a->interface);
-    d = LIT(d, ",\"flow_id\":");
-    d = a->flow_id ? json_write_uint(d, a->flow_id) : LIT(d, "null");
-    d = a->timestamp_bad ? LIT(d, ",\"timestamp_ok\":false") : LIT(d, ",\"timestamp_ok\":true");
+    /* Keys added with the JSON formats come only when they say something, so the lines of
+     * the text formats read as they always did. */
+    if (a->interface[0]) {
+        d = LIT(d, ",\"interface\":");
+        d = json_write_string(d, a->interface, strlen(a->interface));
+    }
+    if (a->flow_id) {
+        d = LIT(d, ",\"flow_id\":");
+        d = json_write_uint(d, a->flow_id);
+    }
+    if (a->timestamp_bad)
+        d = LIT(d, ",\"timestamp_ok\":false");
     *d++ = '}';
     json_commit(out, d);
 }

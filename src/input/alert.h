@@ -6,9 +6,10 @@
 
 #include "ipaddr.h"
 
-/* Longest line (or alert_full block line) the parser looks at; longer ones are skipped. EVE
- * alerts that carry the packet, its payload and app-layer objects reach 10-20 KB. */
-#define ALERT_LINE_MAX 65536
+/* Longest line (or alert_full block line) the parser looks at by default (line_max); longer
+ * ones are skipped. EVE alerts that carry the packet, its payload and app-layer objects reach
+ * 10 KB. */
+#define ALERT_LINE_MAX 16384
 #define ALERT_MSG_MAX 512
 #define ALERT_CLASS_MAX 128
 #define ALERT_TIMESTAMP_MAX 40
@@ -131,6 +132,9 @@ guint64 alert_reader_safe_offset(const AlertReader *r);
 /* TRUE while an alert_full block is open (waiting for more lines or a flush). */
 gboolean alert_reader_pending(const AlertReader *r);
 
+/* Lines fed so far (alert_reader_feed() and alert_reader_feed_overlong() calls). */
+guint64 alert_reader_lines(const AlertReader *r);
+
 /* Parse statistics so far. */
 const AlertStats *alert_reader_stats(const AlertReader *r);
 
@@ -146,9 +150,10 @@ const char *alert_producer_name(AlertProducer producer);
 const char *alert_format_name(AlertFormat format);
 
 /* Appends the alert as one JSON object (no newline) with the keys producer, format, timestamp,
- * gid, sid, rev, msg, classification, priority, proto, src_ip, src_port, dst_ip, dst_port,
- * action, then blocked (alert_sensor_blocked()), interface, flow_id and timestamp_ok, in that
- * order; absent values are null. Addresses are canonical text. */
+ * gid, sid, rev, msg, classification, priority, proto, src_ip, src_port, dst_ip, dst_port and
+ * action, in that order; absent values are null. Addresses are canonical text. Then, only
+ * when they hold something: interface, flow_id, and timestamp_ok (false: a broken clock's
+ * timestamp, kept as printed). */
 void alert_append_json(GString *out, const Alert *a);
 
 /* Appends the readable one-line form (no newline): TIMESTAMP PRODUCER FORMAT GID:SID:REV
