@@ -22,7 +22,7 @@
 
 typedef struct {
     gboolean json;
-    gboolean skipped;   /* --skipped */
+    gboolean skipped;    /* --skipped */
     GPtrArray *skip_ctx; /* --follow --skipped: a CliSkipped per file followed */
     GString *out;
     gboolean write_failed;

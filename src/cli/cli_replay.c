@@ -29,8 +29,8 @@ typedef struct {
     ReplayBans *bans;
     gboolean json;
     gboolean skipped; /* --skipped */
-    int year;      /* > 0: --year, used for timestamps without one */
-    gint64 ref_us; /* the current file's mtime: year inference */
+    int year;         /* > 0: --year, used for timestamps without one */
+    gint64 ref_us;    /* the current file's mtime: year inference */
     GString *out;
     gboolean write_failed;
     guint64 alerts;

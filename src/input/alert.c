@@ -194,8 +194,8 @@ alert_reader_set_skip_func(AlertReader *r, AlertSkipFunc func, gpointer user_dat
 
 /* Counts a skipped line (line_no, from start) and tells the listener, if any. */
 static void
-count_skip_line(AlertReader *r, AlertSkipReason why, const char *line, gsize len,
-                guint64 line_no, guint64 start)
+count_skip_line(AlertReader *r, AlertSkipReason why, const char *line, gsize len, guint64 line_no,
+                guint64 start)
 {
     r->stats.skipped[why]++;
     if (G_UNLIKELY(r->skip_func != NULL))

@@ -41,27 +41,27 @@ typedef struct {
     AlertFormat format;
     char timestamp[ALERT_TIMESTAMP_MAX]; /* as printed */
     guint32 gid, sid, rev;
-    char msg[ALERT_MSG_MAX];             /* Snort 3's enclosing quotes removed */
+    char msg[ALERT_MSG_MAX];              /* Snort 3's enclosing quotes removed */
     char classification[ALERT_CLASS_MAX]; /* "" when absent or "(null)" */
-    gint32 priority;                     /* -1 when absent */
-    char proto[ALERT_PROTO_MAX];         /* text inside {} as printed, or a full block's proto */
-    IpAddr src, dst;                     /* family 0 when not printed */
-    gint32 src_port, dst_port;           /* -1 when not printed, or ICMP type/code */
-    char action[ALERT_ACTION_MAX];       /* "" or the drop marker lower-cased: "drop", ...;
-                                            EVE's alert.action, Snort 3 JSON's action */
-    char interface[ALERT_IFACE_MAX];     /* EVE in_iface, Snort 3 JSON iface, fast -I <iface> */
-    guint64 flow_id;                     /* EVE flow_id, 0 when absent */
-    gboolean timestamp_bad;              /* kept as printed but not a real time (broken clock) */
+    gint32 priority;                      /* -1 when absent */
+    char proto[ALERT_PROTO_MAX];          /* text inside {} as printed, or a full block's proto */
+    IpAddr src, dst;                      /* family 0 when not printed */
+    gint32 src_port, dst_port;            /* -1 when not printed, or ICMP type/code */
+    char action[ALERT_ACTION_MAX];        /* "" or the drop marker lower-cased: "drop", ...;
+                                             EVE's alert.action, Snort 3 JSON's action */
+    char interface[ALERT_IFACE_MAX];      /* EVE in_iface, Snort 3 JSON iface, fast -I <iface> */
+    guint64 flow_id;                      /* EVE flow_id, 0 when absent */
+    gboolean timestamp_bad;               /* kept as printed but not a real time (broken clock) */
 } Alert;
 
 /* Why a line or block was not turned into an alert. */
 typedef enum {
     ALERT_SKIP_NONE = 0,
-    ALERT_SKIP_EMPTY,       /* blank line outside a block */
-    ALERT_SKIP_TOO_LONG,    /* over ALERT_LINE_MAX */
-    ALERT_SKIP_NOT_ALERT,   /* no alert structure: packet dumps, console noise, CSV, ... */
-    ALERT_SKIP_BINARY,      /* NUL or other control bytes */
-    ALERT_SKIP_MALFORMED,   /* looks like an alert but a field is out of range or missing */
+    ALERT_SKIP_EMPTY,     /* blank line outside a block */
+    ALERT_SKIP_TOO_LONG,  /* over ALERT_LINE_MAX */
+    ALERT_SKIP_NOT_ALERT, /* no alert structure: packet dumps, console noise, CSV, ... */
+    ALERT_SKIP_BINARY,    /* NUL or other control bytes */
+    ALERT_SKIP_MALFORMED, /* looks like an alert but a field is out of range or missing */
     ALERT_SKIP_N_REASONS
 } AlertSkipReason;
 
