@@ -287,6 +287,17 @@ set_proto(Alert *a, json_t *root)
                       FALSE);
 }
 
+/* A port means nothing without its address (a record that lost its dest_ip keeps its
+ * dest_port): absent with it, as the Alert promises. */
+static void
+drop_lone_ports(Alert *a)
+{
+    if (!a->src.family)
+        a->src_port = -1;
+    if (!a->dst.family)
+        a->dst_port = -1;
+}
+
 /* ---- Suricata EVE ---- */
 
 static gboolean
@@ -373,6 +384,7 @@ parse_eve(json_t *root, Alert *a)
         return FALSE;
     if (!eve_port(root, "src_port", &a->src_port) || !eve_port(root, "dest_port", &a->dst_port))
         return FALSE;
+    drop_lone_ports(a);
     return TRUE;
 }
 
@@ -531,6 +543,7 @@ parse_snort3(json_t *root, Alert *a)
         if (a->dst_port < 0 && (pc == ALERT_PROTO_TCP_UDP || !a->proto[0]))
             a->dst_port = a->dst.family ? ap_dport : -1;
     }
+    drop_lone_ports(a);
     return TRUE;
 }
 
