@@ -13,20 +13,23 @@
 //             (the default field set; `fields` may add gid, sid, rev, msg, priority, class,
 //             src_addr, dst_addr, src_port, dst_port, iface, ... or leave any out)
 //
-// Most of a real eve.json is not alerts (flow, dns, http, tls, fileinfo, stats): those are
-// told apart before any parse by reading the record's first top-level keys up to event_type,
-// which Suricata writes within the first few keys. Only alerts, Snort 3 records and anything
-// that short scan cannot settle go through the full parse, which is exact (duplicate keys
-// refused, as two src_ip in one record can only be an attempt to mislead).
+// Most of a real eve.json is not alerts (flow, dns, http, tls, fileinfo, stats), and an alert
+// is mostly what alertban never reads (payload, packet, flow, app-layer objects). jansson reads
+// 15-20 MB/s of such text (it decodes every string byte by byte), so a record is first walked
+// member by member at the top level, strings skipped with memchr: a record whose event_type is
+// not "alert" ends there; of any other record, only the members alertban reads (and any whose
+// key has an escape, which might spell one of them) are handed to jansson, which reads them
+// exactly: types, integers, escapes, UTF-8, and duplicate keys refused, as two src_ip in one
+// record can only be an attempt to mislead. The walk checks the record's shape (strings closed,
+// brackets balanced, members separated, plain scalars, nothing after the end); what it does not
+// check inside the members it skips (escapes, UTF-8, the grammar of nested objects) costs no
+// field alertban uses. Measured in doc/PERFORMANCE.md.
 #define _GNU_SOURCE /* alert_field.h: memrchr, memmem */
 #include "alert_formats.h"
 
 #include <jansson.h>
 
 #include "alert_field.h"
-
-/* How many top-level keys the short scan reads before it gives up and parses fully. */
-#define QUICK_MAX_KEYS 12
 
 static const char *
 skip_ws(const char *p, const char *end)
@@ -55,8 +58,26 @@ skip_string(const char *p, const char *end)
     }
 }
 
-/* Skips one value of any kind at p; NULL when it does not end well. Nested values are skipped
- * by counting brackets outside strings; it does not validate, the full parse does that. */
+/* A scalar that is not a string: a number's characters, or true, false, null. */
+static const char *
+skip_scalar(const char *p, const char *end)
+{
+    const char *s = p;
+    while (p < end && (g_ascii_isdigit(*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' ||
+                       *p == 'E'))
+        p++;
+    if (p > s)
+        return g_ascii_isdigit(p[-1]) ? p : NULL;
+    gsize room = (gsize)(end - p);
+    if (room >= 4 && (memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0))
+        return p + 4;
+    if (room >= 5 && memcmp(p, "false", 5) == 0)
+        return p + 5;
+    return NULL;
+}
+
+/* Skips one value at p; NULL when it does not end well. Nested values are skipped by counting
+ * brackets outside strings (the brackets must match in kind). */
 static const char *
 skip_value(const char *p, const char *end)
 {
@@ -64,85 +85,207 @@ skip_value(const char *p, const char *end)
         return NULL;
     if (*p == '"')
         return skip_string(p, end);
-    if (*p == '{' || *p == '[') {
-        int depth = 0;
-        while (p < end) {
-            char c = *p;
-            if (c == '"') {
-                p = skip_string(p, end);
-                if (!p)
-                    return NULL;
-                continue;
-            }
-            if (c == '{' || c == '[')
-                depth++;
-            else if ((c == '}' || c == ']') && --depth == 0)
-                return p + 1;
-            p++;
+    if (*p != '{' && *p != '[')
+        return skip_scalar(p, end);
+    char stack[64]; /* deeper than any sensor writes; deeper is refused */
+    int depth = 0;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            p = skip_string(p, end);
+            if (!p)
+                return NULL;
+            continue;
         }
-        return NULL;
-    }
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ')
+        if (c == '{' || c == '[') {
+            if (depth == (int)sizeof stack)
+                return NULL;
+            stack[depth++] = c == '{' ? '}' : ']';
+        } else if (c == '}' || c == ']') {
+            if (depth == 0 || stack[depth - 1] != c)
+                return NULL;
+            if (--depth == 0)
+                return p + 1;
+        }
         p++;
-    return p;
+    }
+    return NULL;
+}
+
+typedef struct {
+    const char *name;
+    gsize len;
+} KeyName;
+#define KEY(s) {(s), sizeof(s) - 1}
+
+/* Whether k (n bytes, as written) is one of keys; a key with an escape could spell any of
+ * them, and jansson decides. */
+static gboolean
+key_in(const char *k, gsize n, const KeyName *keys, gsize n_keys)
+{
+    if (memchr(k, '\\', n))
+        return TRUE;
+    for (gsize i = 0; i < n_keys; i++) {
+        if (keys[i].len == n && memcmp(keys[i].name, k, n) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The top-level members alertban reads, EVE's and Snort 3's. */
+static gboolean
+wanted_key(const char *k, gsize n)
+{
+    static const KeyName keys[] = {
+        KEY("timestamp"), KEY("flow_id"),  KEY("in_iface"), KEY("event_type"), KEY("src_ip"),
+        KEY("src_port"),  KEY("dest_ip"),  KEY("dest_port"), KEY("proto"),     KEY("alert"),
+        KEY("rule"),      KEY("gid"),      KEY("sid"),       KEY("rev"),       KEY("msg"),
+        KEY("class"),     KEY("priority"), KEY("action"),    KEY("iface"),     KEY("src_ap"),
+        KEY("dst_ap"),    KEY("src_addr"), KEY("dst_addr"),  KEY("dst_port"),
+    };
+    return key_in(k, n, keys, G_N_ELEMENTS(keys));
+}
+
+/* The members of EVE's alert object alertban reads (not metadata, rule text, source/target). */
+static gboolean
+wanted_alert_key(const char *k, gsize n)
+{
+    static const KeyName keys[] = {KEY("action"),    KEY("gid"),      KEY("signature_id"),
+                                   KEY("rev"),       KEY("signature"), KEY("category"),
+                                   KEY("severity")};
+    return key_in(k, n, keys, G_N_ELEMENTS(keys));
+}
+
+/* Copies the members of the object at v (already skipped whole: its shape is sound) that
+ * wanted() names, as an object, to *o. FALSE when a member is not "key": value. */
+static gboolean
+copy_object_members(const char *v, const char *end, gboolean (*wanted)(const char *, gsize),
+                    char **o)
+{
+    char *d = *o;
+    char *first = d + 1;
+    *d++ = '{';
+    const char *p = skip_ws(v + 1, end);
+    if (p < end && *p == '}') {
+        *d++ = '}';
+        *o = d;
+        return TRUE;
+    }
+    for (;;) {
+        if (p >= end || *p != '"')
+            return FALSE;
+        const char *member = p, *k = p + 1;
+        const char *q = skip_string(p, end);
+        if (!q)
+            return FALSE;
+        gsize klen = (gsize)(q - 1 - k);
+        p = skip_ws(q, end);
+        if (p >= end || *p != ':')
+            return FALSE;
+        p = skip_value(skip_ws(p + 1, end), end);
+        if (!p)
+            return FALSE;
+        if (wanted(k, klen)) {
+            if (d > first)
+                *d++ = ',';
+            memcpy(d, member, (gsize)(p - member));
+            d += p - member;
+        }
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            break;
+        return FALSE;
+    }
+    *d++ = '}';
+    *o = d;
+    return TRUE;
 }
 
 typedef enum {
-    QUICK_UNKNOWN,   /* parse fully */
-    QUICK_ALERT,     /* event_type "alert": parse fully */
-    QUICK_NOT_ALERT, /* another event type */
-} QuickResult;
+    WALK_BROKEN,    /* not a well-formed object */
+    WALK_NOT_ALERT, /* event_type is plainly something else */
+    WALK_REDUCED,   /* the members to read are in the buffer, as one object */
+} WalkResult;
 
-/* Reads the top-level keys from the start up to "event_type" (as Suricata writes it: plain
- * key, plain string value). Anything unexpected on the way (an escaped key, which could spell
- * event_type differently, more than QUICK_MAX_KEYS keys, a broken value) leaves the answer to
- * the full parse. A record whose event_type is not "alert" is not an alert whatever follows;
- * what this does not look at (the rest of the line, a second event_type) only decides
- * between not_alert and malformed for a record that is skipped either way. */
-static QuickResult
-quick_event_type(const char *line, gsize len)
+/* Walks the record's top-level members, copying the wanted ones into out (room for len + 2
+ * bytes) as an object of their own; *out_len gets its length. */
+static WalkResult
+walk_record(const char *line, gsize len, char *out, gsize *out_len)
 {
     const char *p = line, *end = line + len;
+    char *o = out;
+    gboolean escaped_key = FALSE;
     p = skip_ws(p, end);
     if (p >= end || *p != '{')
-        return QUICK_UNKNOWN;
-    p++;
-    for (int i = 0; i < QUICK_MAX_KEYS; i++) {
-        p = skip_ws(p, end);
+        return WALK_BROKEN;
+    *o++ = '{';
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') {
+        p++;
+        goto done;
+    }
+    for (;;) {
         if (p >= end || *p != '"')
-            return QUICK_UNKNOWN;
+            return WALK_BROKEN;
+        const char *member = p;
         const char *k = p + 1;
         const char *q = skip_string(p, end);
         if (!q)
-            return QUICK_UNKNOWN;
+            return WALK_BROKEN;
         gsize klen = (gsize)(q - 1 - k);
-        if (memchr(k, '\\', klen))
-            return QUICK_UNKNOWN;
         p = skip_ws(q, end);
         if (p >= end || *p != ':')
-            return QUICK_UNKNOWN;
+            return WALK_BROKEN;
         p = skip_ws(p + 1, end);
-        if (klen == 10 && memcmp(k, "event_type", 10) == 0) {
-            if (p >= end || *p != '"')
-                return QUICK_UNKNOWN;
-            const char *v = p + 1;
-            q = skip_string(p, end);
-            if (!q)
-                return QUICK_UNKNOWN;
-            gsize vlen = (gsize)(q - 1 - v);
-            if (memchr(v, '\\', vlen))
-                return QUICK_UNKNOWN;
-            return vlen == 5 && memcmp(v, "alert", 5) == 0 ? QUICK_ALERT : QUICK_NOT_ALERT;
-        }
+        const char *v = p;
         p = skip_value(p, end);
         if (!p)
-            return QUICK_UNKNOWN;
+            return WALK_BROKEN;
+        gboolean esc = memchr(k, '\\', klen) != NULL;
+        escaped_key |= esc;
+        /* A plain event_type that is not "alert" settles it, unless an escaped key before it
+         * could be a second event_type (then jansson refuses the duplicate). */
+        if (!escaped_key && klen == 10 && memcmp(k, "event_type", 10) == 0 && *v == '"') {
+            gsize vlen = (gsize)(p - v - 2);
+            if (!memchr(v + 1, '\\', vlen) && !(vlen == 5 && memcmp(v + 1, "alert", 5) == 0))
+                return WALK_NOT_ALERT;
+        }
+        if (wanted_key(k, klen)) {
+            if (o > out + 1)
+                *o++ = ',';
+            if (klen == 5 && memcmp(k, "alert", 5) == 0 && *v == '{') {
+                /* Of EVE's alert object, only what is read: metadata and the rule's text
+                 * (Suricata 7 can log it) are most of it. */
+                memcpy(o, member, (gsize)(v - member));
+                o += v - member;
+                if (!copy_object_members(v, p, wanted_alert_key, &o))
+                    return WALK_BROKEN;
+            } else {
+                memcpy(o, member, (gsize)(p - member));
+                o += p - member;
+            }
+        }
         p = skip_ws(p, end);
-        if (p >= end || *p != ',')
-            return QUICK_UNKNOWN;
-        p++;
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}') {
+            p++;
+            break;
+        }
+        return WALK_BROKEN;
     }
-    return QUICK_UNKNOWN;
+done:
+    if (skip_ws(p, end) != end)
+        return WALK_BROKEN;
+    *o++ = '}';
+    *out_len = (gsize)(o - out);
+    return WALK_REDUCED;
 }
 
 /* ---- typed field access: absent is fine, a wrong type is not ---- */
@@ -551,11 +694,27 @@ AlertSkipReason
 alert_json_parse(const char *line, gsize len, Alert *out)
 {
     alert_init_fields(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
-    if (quick_event_type(line, len) == QUICK_NOT_ALERT)
+    /* Raw control bytes are never JSON (and the walk does not look inside what it skips): say
+     * binary, as the text formats do. */
+    if (alert_has_control_bytes(line, len)) {
+        alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
+        return ALERT_SKIP_BINARY;
+    }
+    /* The members read are a few hundred bytes of a record of several KB; a line is at most
+     * ALERT_LINE_MAX: on the stack. */
+    char small[ALERT_LINE_MAX + 2];
+    char *buf = len + 2 <= sizeof small ? small : g_malloc(len + 2);
+    gsize blen = 0;
+    WalkResult w = walk_record(line, len, buf, &blen);
+    json_t *root = NULL;
+    if (w == WALK_REDUCED) {
+        json_error_t err;
+        root = json_loadb(buf, blen, JSON_REJECT_DUPLICATES, &err);
+    }
+    if (buf != small)
+        g_free(buf);
+    if (w == WALK_NOT_ALERT)
         goto not_alert;
-
-    json_error_t err;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
     if (!root || !json_is_object(root)) {
         json_decref(root);
         goto malformed;
@@ -585,7 +744,7 @@ alert_json_parse(const char *line, gsize len, Alert *out)
 
 malformed:
     alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
-    return alert_has_control_bytes(line, len) ? ALERT_SKIP_BINARY : ALERT_SKIP_MALFORMED;
+    return ALERT_SKIP_MALFORMED;
 not_alert:
     alert_init(out, ALERT_PRODUCER_UNKNOWN, ALERT_FORMAT_FAST);
     return ALERT_SKIP_NOT_ALERT;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Benchmark driver for the pure parser: reads a file into memory, then times feeding every line
-// to alert_parse_line() or to an AlertReader, with no I/O in the timed part. Built and run by
+// to alert_parse_line() or to an AlertReader, with no I/O in the timed part; for the choice of
+// jansson API, also json_loadb() alone on every line with given flags. Built and run by
 // test/bench/parse.sh; not part of the product.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
+#include <jansson.h>
 
 #include "alert.h"
 
@@ -19,10 +21,20 @@ count(const Alert *a, gpointer user_data)
 int
 main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "line") != 0 && strcmp(argv[1], "reader") != 0)) {
-        fprintf(stderr, "usage: %s line|reader FILE\n", argv[0]);
+    /* jansson:FLAGS parses every line with json_loadb(FLAGS): "0", "dup" (reject duplicate
+     * keys) or "dup-nul" (and allow \u0000), the costs the parser's choice was made on. */
+    gboolean jansson_mode = strncmp(argv[1], "jansson:", 8) == 0;
+    if (argc != 3 ||
+        (strcmp(argv[1], "line") != 0 && strcmp(argv[1], "reader") != 0 && !jansson_mode)) {
+        fprintf(stderr, "usage: %s line|reader|jansson:0|jansson:dup|jansson:dup-nul FILE\n",
+                argv[0]);
         return 2;
     }
+    size_t jflags = 0;
+    if (jansson_mode && strcmp(argv[1] + 8, "dup") == 0)
+        jflags = JSON_REJECT_DUPLICATES;
+    else if (jansson_mode && strcmp(argv[1] + 8, "dup-nul") == 0)
+        jflags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
     char *text;
     gsize len;
     GError *error = NULL;
@@ -38,7 +50,12 @@ main(int argc, char **argv)
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         gsize l = nl ? (gsize)(nl - (text + pos)) : len - pos;
-        if (reader_mode) {
+        if (jansson_mode) {
+            json_error_t err;
+            json_t *root = json_loadb(text + pos, l, jflags, &err);
+            alerts += root != NULL;
+            json_decref(root);
+        } else if (reader_mode) {
             alert_reader_feed(r, text + pos, l, pos + l + 1, count, &alerts);
         } else {
             Alert a;
