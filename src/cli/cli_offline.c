@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* Input is read in chunks of this size; a partial line is kept only up to ALERT_LINE_MAX. */
 #define READ_CHUNK (64 * 1024)
 
@@ -87,4 +89,24 @@ cli_write_stdout(const char *cmd, GString *out, gboolean *failed)
         *failed = TRUE;
     }
     g_string_truncate(out, 0);
+}
+
+void
+cli_print_skipped(AlertSkipReason reason, guint64 line_no, guint64 start_offset, const char *line,
+                  gsize len, gpointer user_data)
+{
+    const CliSkipped *k = user_data;
+    char where[64];
+    if (k->by_offset)
+        g_snprintf(where, sizeof where, "@%" G_GUINT64_FORMAT, start_offset);
+    else
+        g_snprintf(where, sizeof where, ":%" G_GUINT64_FORMAT, line_no - k->base_line);
+    if (!line) {
+        fprintf(stderr, "%s%s: %s: (longer than %u bytes, not shown)\n", k->name, where,
+                alert_skip_reason_name(reason), (unsigned)ALERT_LINE_MAX);
+        return;
+    }
+    char esc[LOG_ESCAPE_BUFSIZE];
+    fprintf(stderr, "%s%s: %s: %s\n", k->name, where, alert_skip_reason_name(reason),
+            log_escape(line, len, esc));
 }

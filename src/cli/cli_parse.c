@@ -22,8 +22,11 @@
 
 typedef struct {
     gboolean json;
+    gboolean skipped;    /* --skipped */
+    GPtrArray *skip_ctx; /* --follow --skipped: a CliSkipped per file followed */
     GString *out;
     gboolean write_failed;
+    guint64 no_msg; /* Snort 3 JSON alerts without msg: the swap marker cannot apply */
 } ParseOutput;
 
 static void
@@ -36,6 +39,8 @@ static void
 on_alert(const Alert *alert, gpointer user_data)
 {
     ParseOutput *o = user_data;
+    if (alert->format == ALERT_FORMAT_SNORT3_JSON && !alert->msg[0])
+        o->no_msg++;
     if (o->write_failed)
         return; /* nowhere to write: keep memory bounded */
     if (o->json) {
@@ -53,14 +58,21 @@ on_alert(const Alert *alert, gpointer user_data)
 static gboolean
 parse_fd(int fd, const char *name, AlertReader *reader, ParseOutput *o)
 {
-    if (!cli_read_alerts("alertban parse", fd, name, reader, on_alert, o))
-        return FALSE;
-    alert_reader_flush(reader, on_alert, o);
-    return TRUE;
+    CliSkipped k = {.name = name, .base_line = alert_reader_lines(reader)};
+    if (o->skipped) {
+        /* What came before goes out first, so skips and alerts interleave in order when both
+         * streams are one terminal. */
+        alert_reader_set_skip_func(reader, cli_print_skipped, &k);
+    }
+    gboolean ok = cli_read_alerts("alertban parse", fd, name, reader, on_alert, o);
+    if (ok)
+        alert_reader_flush(reader, on_alert, o);
+    alert_reader_set_skip_func(reader, NULL, NULL);
+    return ok;
 }
 
 static void
-print_summary(const AlertStats *st)
+print_summary(const AlertStats *st, const ParseOutput *o)
 {
     guint64 skipped = 0;
     for (int i = ALERT_SKIP_NONE + 1; i < ALERT_SKIP_N_REASONS; i++)
@@ -73,6 +85,13 @@ print_summary(const AlertStats *st)
         g_string_append_printf(s, "%s%s=%" G_GUINT64_FORMAT, i > 1 ? " " : "",
                                alert_skip_reason_name(i), st->skipped[i]);
     g_string_append(s, ")\n");
+    if (o->no_msg > 0)
+        g_string_append_printf(s,
+                               "alertban parse: %" G_GUINT64_FORMAT
+                               " Snort 3 JSON alerts carry no msg, so the swap marker cannot "
+                               "apply: set track = dst in a [rule G:S] section where the "
+                               "offender is the destination\n",
+                               o->no_msg);
     fputs(s->str, stderr);
     g_string_free(s, TRUE);
 }
@@ -112,13 +131,29 @@ follow_schedule_flush(Follow *f)
         f->flush_id = g_idle_add_full(G_PRIORITY_LOW, follow_on_flush, f, NULL);
 }
 
+static void
+skipped_free(gpointer data)
+{
+    CliSkipped *k = data;
+    g_free((char *)k->name);
+    g_free(k);
+}
+
 static AlertReader *
-follow_reader(TailFile *file)
+follow_reader(TailFile *file, ParseOutput *o)
 {
     AlertReader *r = tail_file_get_user_data(file);
     if (!r) {
         r = alert_reader_new();
         tail_file_set_user_data(file, r);
+        if (o->skipped) {
+            /* Following may start anywhere in a file: skips are shown at byte offsets. */
+            CliSkipped *k = g_new0(CliSkipped, 1);
+            k->name = g_strdup(tail_file_get_path(file));
+            k->by_offset = TRUE;
+            g_ptr_array_add(o->skip_ctx, k);
+            alert_reader_set_skip_func(r, cli_print_skipped, k);
+        }
     }
     return r;
 }
@@ -141,7 +176,7 @@ static void
 follow_on_line(TailFile *file, const char *line, gsize len, guint64 end_offset, gpointer user_data)
 {
     Follow *f = user_data;
-    alert_reader_feed(follow_reader(file), line, len, end_offset, on_alert, f->o);
+    alert_reader_feed(follow_reader(file, f->o), line, len, end_offset, on_alert, f->o);
     follow_schedule_flush(f);
 }
 
@@ -161,7 +196,7 @@ follow_on_event(TailFile *file, TailEvent event, gpointer user_data)
     Follow *f = user_data;
     switch (event) {
     case TAIL_EVENT_OPENED:
-        follow_reader(file);
+        follow_reader(file, f->o);
         break;
     case TAIL_EVENT_TRUNCATED: {
         /* The tailer ended the block already (idle comes first); make sure nothing of the
@@ -242,28 +277,33 @@ follow_files(char **paths, guint n_paths, gboolean from_start, ParseOutput *o)
     }
     output_flush(o);
     f.closed.skipped[ALERT_SKIP_TOO_LONG] += tail_get_stats(tail)->dropped_too_long;
-    print_summary(&f.closed);
+    print_summary(&f.closed, o);
     return o->write_failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }
 
 int
 cli_parse(int argc, char **argv)
 {
-    gboolean json = FALSE, follow = FALSE, from_start = FALSE;
+    gboolean json = FALSE, follow = FALSE, from_start = FALSE, skipped = FALSE;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per alert", NULL},
         {"follow", 'f', 0, G_OPTION_ARG_NONE, &follow,
          "Follow the FILEs as they grow, across rotation, until interrupted", NULL},
         {"from-start", 0, 0, G_OPTION_ARG_NONE, &from_start,
          "With --follow: print what the FILEs already hold first", NULL},
+        {"skipped", 0, 0, G_OPTION_ARG_NONE, &skipped,
+         "Print every line not taken, with FILE:LINE and the reason, to standard error", NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE...] - parse alert logs");
     g_option_context_set_summary(
-        ctx, "Reads Snort 2, Snort 3 and Suricata alert logs (alert_fast, alert_full, fast.log;\n"
-             "any mix) from the FILEs, or standard input when there are none or FILE is \"-\",\n"
-             "and prints one line per alert. A summary of alerts parsed and lines skipped, by\n"
-             "reason, goes to standard error.\n\n"
+        ctx, "Reads Snort 2, Snort 3 and Suricata alert logs (alert_fast, alert_full, fast.log,\n"
+             "Suricata EVE JSON, Snort 3 alert_json; any mix) from the FILEs, or standard input\n"
+             "when there are none or FILE is \"-\", and prints one line per alert. A\n"
+             "summary of alerts parsed and lines skipped, by reason, goes to standard error;\n"
+             "--skipped also prints each line not taken there, as FILE:LINE: REASON: LINE\n"
+             "(FILE@OFFSET with --follow). Snort 3's default alert_json has no msg: the\n"
+             "BLOCKED DESTINATION marker cannot apply, use track = dst in a [rule G:S].\n\n"
              "With --follow, the FILEs (globs allowed in the last component) are followed like\n"
              "tail -F: from their end (or their start with --from-start), through rotation,\n"
              "truncation and files that appear later, printing each alert as it is written,\n"
@@ -284,12 +324,18 @@ cli_parse(int argc, char **argv)
         fprintf(stderr, "alertban parse: --from-start needs --follow\n");
         return CLI_EXIT_USAGE;
     }
-    ParseOutput o = {.json = json, .out = g_string_sized_new(OUT_FLUSH + 4096)};
+    ParseOutput o = {.json = json,
+                     .skipped = skipped,
+                     .skip_ctx = g_ptr_array_new_with_free_func(skipped_free),
+                     .out = g_string_sized_new(OUT_FLUSH + 4096)};
     if (follow) {
         int rc = follow_files(argv + 1, (guint)(argc - 1), from_start, &o);
         g_string_free(o.out, TRUE);
+        g_ptr_array_unref(o.skip_ctx);
         return rc;
     }
+    g_ptr_array_unref(o.skip_ctx);
+    o.skip_ctx = NULL;
     g_autoptr(AlertReader) reader = alert_reader_new();
     int status = CLI_EXIT_OK;
     if (argc < 2) {
@@ -315,7 +361,7 @@ cli_parse(int argc, char **argv)
     }
     output_flush(&o);
     g_string_free(o.out, TRUE);
-    print_summary(alert_reader_stats(reader));
+    print_summary(alert_reader_stats(reader), &o);
     if (o.write_failed && status == CLI_EXIT_OK)
         status = CLI_EXIT_FAILED;
     return status;

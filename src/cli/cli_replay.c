@@ -28,8 +28,9 @@ typedef struct {
     Policy *policy;
     ReplayBans *bans;
     gboolean json;
-    int year;      /* > 0: --year, used for timestamps without one */
-    gint64 ref_us; /* the current file's mtime: year inference */
+    gboolean skipped; /* --skipped */
+    int year;         /* > 0: --year, used for timestamps without one */
+    gint64 ref_us;    /* the current file's mtime: year inference */
     GString *out;
     gboolean write_failed;
     guint64 alerts;
@@ -82,6 +83,9 @@ static gboolean
 replay_fd(Replay *r, int fd, const char *name)
 {
     g_autoptr(AlertReader) reader = alert_reader_new();
+    CliSkipped k = {.name = name};
+    if (r->skipped)
+        alert_reader_set_skip_func(reader, cli_print_skipped, &k);
     gboolean ok = cli_read_alerts("alertban replay", fd, name, reader, on_alert, r);
     alert_reader_flush(reader, on_alert, r);
     alert_stats_add(&r->lines, alert_reader_stats(reader));
@@ -234,6 +238,7 @@ cli_replay(int argc, char **argv)
     g_auto(GStrv) own_texts = NULL;
     gboolean json = FALSE;
     gboolean manual_bans = FALSE;
+    gboolean skipped = FALSE;
     int year = 0;
     int seed = 0;
     GOptionEntry entries[] = {
@@ -248,6 +253,8 @@ cli_replay(int argc, char **argv)
          "Year of timestamps that have none (default: inferred from each file's mtime)", "YYYY"},
         {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the random ban extension (default 0)",
          "N"},
+        {"skipped", 0, 0, G_OPTION_ARG_NONE, &skipped,
+         "Print every line not taken, with FILE:LINE and the reason, to standard error", NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("LOGFILE... - replay alert logs");
@@ -298,6 +305,7 @@ cli_replay(int argc, char **argv)
         .policy = policy,
         .bans = bans,
         .json = json,
+        .skipped = skipped,
         .year = year,
         .out = g_string_sized_new(OUT_FLUSH + 4096),
     };

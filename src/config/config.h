@@ -54,6 +54,13 @@ typedef enum {
     CONFIG_START_AT_BEGINNING,
 } ConfigStartAt;
 
+/* [policy] sensor_action: which alerts count by what the sensor did with the packet. */
+typedef enum {
+    CONFIG_SENSOR_ACTION_ANY,
+    CONFIG_SENSOR_ACTION_BLOCKED, /* only alerts the sensor blocked (dropped, rejected...) */
+    CONFIG_SENSOR_ACTION_ALLOWED, /* only alerts on packets the sensor let through */
+} ConfigSensorAction;
+
 typedef enum {
     CONFIG_TRACK_DEFAULT, /* source, or destination when the msg has the swap marker */
     CONFIG_TRACK_SRC,
@@ -113,6 +120,7 @@ typedef struct {
         GArray *protect;           /* IpPrefix */
         guint min_prefix4, min_prefix6; /* manual bans of wider networks need --force */
         guint ipv6_prefix;         /* IPv6 offenders are banned by this prefix; 128: alone */
+        ConfigSensorAction sensor_action;
     } policy;
 
     struct {

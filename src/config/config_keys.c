@@ -73,6 +73,10 @@ static const ConfigChoice action_choices[] = {
     {"drop", FW_ACTION_DROP}, {"reject", FW_ACTION_REJECT}, {NULL, 0}};
 static const ConfigChoice direction_choices[] = {
     {"in", FW_DIRECTION_IN}, {"both", FW_DIRECTION_BOTH}, {NULL, 0}};
+static const ConfigChoice sensor_action_choices[] = {{"any", CONFIG_SENSOR_ACTION_ANY},
+                                                     {"blocked", CONFIG_SENSOR_ACTION_BLOCKED},
+                                                     {"allowed", CONFIG_SENSOR_ACTION_ALLOWED},
+                                                     {NULL, 0}};
 /* CONFIG_TRACK_DEFAULT has no name: it is what an unset track means, and is not printed. */
 static const ConfigChoice track_choices[] = {
     {"src", CONFIG_TRACK_SRC}, {"dst", CONFIG_TRACK_DST}, {NULL, 0}};
@@ -121,6 +125,10 @@ const ConfigKey config_keys[] = {
     {POLICY, "priorities", &config_value_priorities, 0, .def = "1 2",
      .doc = "Priorities that count, as a list or ranges; empty: all. Others only through a "
             "[rule] section with its own threshold."},
+    {POLICY, "sensor_action", &config_value_choice, CFG_ENUM(policy.sensor_action),
+     .choices = sensor_action_choices, .def = "any",
+     .doc = "Alerts that count by what the sensor did with the packet: any; blocked (it "
+            "dropped or rejected it); allowed (it let it through)."},
     {POLICY, "threshold", &config_value_threshold, CFG_FIELD(Threshold, policy.threshold),
      .def = "5/10m", .doc = "N alerts within T per offender before a ban."},
     {POLICY, "priority_thresholds", &config_value_priority_thresholds, 0, .def = "1:1/60s",

@@ -38,6 +38,14 @@ struct AlertReader {
      * whether an IPv6 address ends in a port. */
     char src_text[IPADDR_STRLEN + 8];
     char dst_text[IPADDR_STRLEN + 8];
+    /* Skip reporting: lines fed so far, and the open block's header line (copied only while
+     * someone listens). */
+    guint64 line_no;
+    guint64 block_line_no;
+    AlertSkipFunc skip_func;
+    gpointer skip_data;
+    gsize header_len;
+    char header[ALERT_SKIP_ECHO_MAX];
 };
 
 static const char *const skip_names[ALERT_SKIP_N_REASONS] = {
@@ -73,7 +81,40 @@ alert_producer_name(AlertProducer producer)
 const char *
 alert_format_name(AlertFormat format)
 {
-    return format == ALERT_FORMAT_FULL ? "full" : "fast";
+    switch (format) {
+    case ALERT_FORMAT_FULL:
+        return "full";
+    case ALERT_FORMAT_EVE:
+        return "eve";
+    case ALERT_FORMAT_SNORT3_JSON:
+        return "snort3_json";
+    case ALERT_FORMAT_FAST:
+        break;
+    }
+    return "fast";
+}
+
+gboolean
+alert_sensor_blocked(const Alert *a)
+{
+    /* Snort 2/3 markers and Snort 3 JSON actions that mean the packet went no further
+     * (would_drop and cant_drop did not drop it), and EVE's "blocked". */
+    static const char *const blocked[] = {"drop", "sdrop", "block", "blocked", "reject", "reset"};
+    for (gsize i = 0; i < G_N_ELEMENTS(blocked); i++) {
+        if (strcmp(a->action, blocked[i]) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A JSON record: the first byte that is not blank is '{' (EVE and Snort 3 write it first). */
+static gboolean
+is_json_line(const char *line, gsize len)
+{
+    gsize i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    return i < len && line[i] == '{';
 }
 
 static gboolean
@@ -122,6 +163,8 @@ alert_parse_line(const char *line, gsize len, Alert *out)
         return why;
     }
     /* Checks the bytes itself, and leaves out cleared when the line is not an alert. */
+    if (is_json_line(line, len))
+        return alert_json_parse(line, len, out);
     return alert_fast_parse(line, len, out);
 }
 
@@ -141,10 +184,29 @@ alert_reader_free(AlertReader *r)
     g_free(r);
 }
 
+void
+alert_reader_set_skip_func(AlertReader *r, AlertSkipFunc func, gpointer user_data)
+{
+    g_return_if_fail(r != NULL);
+    r->skip_func = func;
+    r->skip_data = user_data;
+}
+
+/* Counts a skipped line (line_no, from start) and tells the listener, if any. */
 static void
-count_skip(AlertReader *r, AlertSkipReason why)
+count_skip_line(AlertReader *r, AlertSkipReason why, const char *line, gsize len, guint64 line_no,
+                guint64 start)
 {
     r->stats.skipped[why]++;
+    if (G_UNLIKELY(r->skip_func != NULL))
+        r->skip_func(why, line_no, start, line, len, r->skip_data);
+}
+
+/* Counts the open block as skipped, reported at its header line. */
+static void
+count_skip_block(AlertReader *r, AlertSkipReason why)
+{
+    count_skip_line(r, why, r->header, r->header_len, r->block_line_no, r->block_start);
 }
 
 /* Ends the open block: emits it when it got as far as its timestamp line. */
@@ -156,12 +218,12 @@ block_end(AlertReader *r, AlertSinkFunc sink, gpointer user_data)
     if (st == BLOCK_NONE)
         return;
     if (st == BLOCK_BAD || !r->have_ts) {
-        count_skip(r, st == BLOCK_BAD ? r->bad_reason : ALERT_SKIP_MALFORMED);
+        count_skip_block(r, st == BLOCK_BAD ? r->bad_reason : ALERT_SKIP_MALFORMED);
         return;
     }
     if (r->src_text[0] && !alert_full_resolve_addrs(&r->block, r->src_text, r->dst_text)) {
         /* Addresses seen but no protocol line, and they do not read as addresses. */
-        count_skip(r, ALERT_SKIP_MALFORMED);
+        count_skip_block(r, ALERT_SKIP_MALFORMED);
         return;
     }
     r->stats.parsed++;
@@ -173,6 +235,12 @@ static void
 block_begin(AlertReader *r, const char *line, gsize len, guint64 start)
 {
     r->block_start = start;
+    r->block_line_no = r->line_no;
+    r->header_len = 0;
+    if (r->skip_func) {
+        r->header_len = MIN(len, sizeof r->header);
+        memcpy(r->header, line, r->header_len);
+    }
     r->block_lines = 1;
     r->have_ts = FALSE;
     r->src_text[0] = r->dst_text[0] = '\0';
@@ -245,6 +313,7 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
     guint64 start = r->have_last ? r->last_end : end_offset > len ? end_offset - len - 1 : 0;
     r->last_end = end_offset;
     r->have_last = TRUE;
+    r->line_no++;
 
     gsize n = len;
     AlertSkipReason why;
@@ -255,12 +324,14 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
             block_end(r, sink, user_data);
             return;
         }
-        if (why == ALERT_SKIP_NONE && alert_has_stars(line, n)) {
-            /* A header or a fast line: the open block ended without its blank line. */
+        if (why == ALERT_SKIP_NONE && (alert_has_stars(line, n) || is_json_line(line, n))) {
+            /* A header, a fast line or a JSON record: the open block ended without its blank
+             * line. The block cut short costs only itself; this line is read as what it is. */
             block_end(r, sink, user_data);
         } else {
             if (why != ALERT_SKIP_NONE) {
-                count_skip(r, why); /* a dump line too long or binary: the block goes on */
+                /* a dump line too long or binary: the block goes on */
+                count_skip_line(r, why, line, len, r->line_no, start);
             } else {
                 block_line(r, line, n);
             }
@@ -273,17 +344,20 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
     n = len;
     why = precheck_light(line, &n);
     if (why != ALERT_SKIP_NONE) {
-        count_skip(r, why);
+        count_skip_line(r, why, line, len, r->line_no, start);
         return;
     }
-    if (alert_full_is_header(line, n)) {
+    Alert a; /* the parsers check the bytes themselves */
+    if (is_json_line(line, n)) {
+        why = alert_json_parse(line, n, &a);
+    } else if (alert_full_is_header(line, n)) {
         block_begin(r, line, n, start);
         return;
+    } else {
+        why = alert_fast_parse(line, n, &a);
     }
-    Alert a; /* alert_fast_parse() checks the bytes itself */
-    why = alert_fast_parse(line, n, &a);
     if (why != ALERT_SKIP_NONE) {
-        count_skip(r, why);
+        count_skip_line(r, why, line, len, r->line_no, start);
         return;
     }
     r->stats.parsed++;
@@ -295,9 +369,11 @@ void
 alert_reader_feed_overlong(AlertReader *r, guint64 end_offset)
 {
     g_return_if_fail(r != NULL);
+    guint64 start = r->have_last ? r->last_end : 0;
     r->last_end = end_offset;
     r->have_last = TRUE;
-    count_skip(r, ALERT_SKIP_TOO_LONG);
+    r->line_no++;
+    count_skip_line(r, ALERT_SKIP_TOO_LONG, NULL, 0, r->line_no, start);
     if (r->state != BLOCK_NONE)
         r->block_lines++;
 }
@@ -331,6 +407,13 @@ alert_stats_add(AlertStats *sum, const AlertStats *s)
     sum->parsed += s->parsed;
     for (guint i = 0; i < ALERT_SKIP_N_REASONS; i++)
         sum->skipped[i] += s->skipped[i];
+}
+
+guint64
+alert_reader_lines(const AlertReader *r)
+{
+    g_return_val_if_fail(r != NULL, 0);
+    return r->line_no;
 }
 
 const AlertStats *
@@ -377,7 +460,7 @@ write_json_addr(char *d, const IpAddr *a)
 #define ALERT_JSON_BOUND                                                                           \
     (256 + 2 * (IPADDR_STRLEN + 2) + 6 * JSON_UINT_BOUND +                                         \
      JSON_STRING_BOUND(ALERT_TIMESTAMP_MAX + ALERT_MSG_MAX + ALERT_CLASS_MAX + ALERT_PROTO_MAX +   \
-                       ALERT_ACTION_MAX + 16))
+                       ALERT_ACTION_MAX + ALERT_IFACE_MAX + 16))
 
 void
 alert_append_json(GString *out, const Alert *a)
@@ -386,10 +469,10 @@ alert_append_json(GString *out, const Alert *a)
     const char *producer = alert_producer_name(a->producer);
     d = LIT(d, "{\"producer\":");
     d = producer ? json_write_plain_string(d, producer) : LIT(d, "null");
-    d = a->format == ALERT_FORMAT_FULL ? LIT(d, ",\"format\":\"full\"")
-                                       : LIT(d, ",\"format\":\"fast\"");
+    d = LIT(d, ",\"format\":");
+    d = json_write_plain_string(d, alert_format_name(a->format));
     d = LIT(d, ",\"timestamp\":");
-    d = json_write_plain_string(d, a->timestamp);
+    d = json_write_string(d, a->timestamp, strlen(a->timestamp));
     d = LIT(d, ",\"gid\":");
     d = json_write_uint(d, a->gid);
     d = LIT(d, ",\"sid\":");
@@ -414,6 +497,18 @@ alert_append_json(GString *out, const Alert *a)
     d = write_opt_int(d, a->dst_port);
     d = LIT(d, ",\"action\":");
     d = a->action[0] ? json_write_plain_string(d, a->action) : LIT(d, "null");
+    /* Keys added with the JSON formats come only when they say something, so the lines of
+     * the text formats read as they always did. */
+    if (a->interface[0]) {
+        d = LIT(d, ",\"interface\":");
+        d = json_write_string(d, a->interface, strlen(a->interface));
+    }
+    if (a->flow_id) {
+        d = LIT(d, ",\"flow_id\":");
+        d = json_write_uint(d, a->flow_id);
+    }
+    if (a->timestamp_bad)
+        d = LIT(d, ",\"timestamp_ok\":false");
     *d++ = '}';
     json_commit(out, d);
 }
@@ -481,6 +576,12 @@ alert_append_text(GString *out, const Alert *a)
         d = LIT(d, " classification=");
         d = json_write_string(d, a->classification, strlen(a->classification));
     }
+    if (a->interface[0]) {
+        d = LIT(d, " interface=");
+        d = json_write_string(d, a->interface, strlen(a->interface));
+    }
+    if (a->timestamp_bad)
+        d = LIT(d, " timestamp_ok=no");
     d = LIT(d, " msg=");
     d = json_write_string(d, a->msg, strlen(a->msg));
     json_commit(out, d);

@@ -26,6 +26,10 @@ parse_tail_addrs(const char *s, gsize len, Alert *a)
 {
     if (len == 0) /* Snort 3 {ARP}, {eth}: no addresses */
         return TRUE;
+    /* Snort 3 also prints the arrow between two empty addresses: "{ARP}  -> " (the trailing
+     * space was trimmed). */
+    if (len == 3 && memcmp(s, " ->", 3) == 0)
+        return TRUE;
     return alert_parse_addrs(s, len, a->producer == ALERT_PRODUCER_SURICATA, a);
 }
 
@@ -187,11 +191,13 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
     } else {
         goto not_alert;
     }
-    /* The longest shape is 26 bytes: no truncation to care about. */
-    G_STATIC_ASSERT(ALERT_TIMESTAMP_MAX > 26);
+    /* The longest fixed shape is 26 bytes, a broken clock's at most 33: no truncation. */
+    G_STATIC_ASSERT(ALERT_TIMESTAMP_MAX > 33);
     memcpy(out->timestamp, line, ts_len);
     out->timestamp[ts_len] = '\0';
-    gboolean ts_ok = alert_ts_valid(line, kind);
+    /* A broken clock's timestamp is kept and flagged: the rule and addresses still hold. */
+    gboolean ts_ok = kind == ALERT_TS_BROKEN || alert_ts_valid(line, kind);
+    out->timestamp_bad = kind == ALERT_TS_BROKEN;
 
     const char *iface = p, *iface_end = p;
     p = parse_marks(p, end, out, &iface_end);
@@ -212,7 +218,7 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         const char *gt = memchr(p, '>', (gsize)(end - p));
         if (!gt || gt + 1 >= end || gt[1] != ' ')
             goto malformed;
-        iface = p;
+        iface = p + 1; /* the "<" */
         iface_end = gt;
         p = gt + 2;
     }
@@ -232,6 +238,9 @@ alert_fast_parse(const char *line, gsize len, Alert *out)
         goto binary;
     gboolean quoted;
     alert_set_msg(out, p, (gsize)(msg_end - p), &quoted);
+    if (iface_end > iface) /* "<eth0" */
+        alert_copy_field(out->interface, sizeof out->interface, iface + 1,
+                         (gsize)(iface_end - iface - 1));
     return ALERT_SKIP_NONE;
 
 binary:

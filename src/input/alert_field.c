@@ -77,6 +77,9 @@ alert_init_fields(Alert *a, AlertProducer producer, AlertFormat format)
     a->src_port = -1;
     a->dst_port = -1;
     a->action[0] = '\0';
+    a->interface[0] = '\0';
+    a->flow_id = 0;
+    a->timestamp_bad = FALSE;
 }
 
 /* Two ASCII digits at s. */
@@ -114,6 +117,59 @@ digits8(guint64 x, guint64 mask)
 #define B(i) (G_GUINT64_CONSTANT(0xFF) << (8 * (i)))
 #define C(i, c) ((guint64)(guchar)(c) << (8 * (i)))
 
+/* One field of a broken clock's timestamp: "-?D{1,2}" (printf's %02d of a negative number is
+ * "-3" or "-33"); counts the signs it saw. */
+static gboolean
+broken_field(const char *s, gsize len, gsize *p, guint *signs)
+{
+    gsize i = *p;
+    if (i < len && s[i] == '-') {
+        i++;
+        (*signs)++;
+    }
+    gsize d = i;
+    while (i < len && i - d < 2 && g_ascii_isdigit(s[i]))
+        i++;
+    if (i == d)
+        return FALSE;
+    *p = i;
+    return TRUE;
+}
+
+/* The slow path of alert_ts_scan() for what the fixed shapes refused: a Snort timestamp with
+ * some field printed negative, MM/DD[/YY[YY]]-HH:MM:SS.uuuuuu. */
+static AlertTsKind
+ts_scan_broken(const char *s, gsize len, gsize *ts_len)
+{
+    gsize p = 0;
+    guint signs = 0;
+    if (!broken_field(s, len, &p, &signs) || p >= len || s[p++] != '/' ||
+        !broken_field(s, len, &p, &signs))
+        return ALERT_TS_NONE;
+    if (p < len && s[p] == '/') { /* a year: two or four digits */
+        gsize y = ++p;
+        while (p < len && p - y < 4 && g_ascii_isdigit(s[p]))
+            p++;
+        if (p - y != 2 && p - y != 4)
+            return ALERT_TS_NONE;
+    }
+    if (p >= len || s[p++] != '-')
+        return ALERT_TS_NONE;
+    for (int i = 0; i < 3; i++) {
+        if (!broken_field(s, len, &p, &signs))
+            return ALERT_TS_NONE;
+        if (p >= len || s[p++] != (i < 2 ? ':' : '.'))
+            return ALERT_TS_NONE;
+    }
+    gsize u = p;
+    while (p < len && p - u < 6 && g_ascii_isdigit(s[p]))
+        p++;
+    if (p - u != 6 || signs == 0 || (p < len && s[p] != ' '))
+        return ALERT_TS_NONE;
+    *ts_len = p;
+    return ALERT_TS_BROKEN;
+}
+
 AlertTsKind
 alert_ts_scan(const char *s, gsize len, gsize *ts_len)
 {
@@ -132,7 +188,7 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
             *ts_len = 8;
             return ALERT_TS_ERROR;
         }
-        return ALERT_TS_NONE;
+        return ts_scan_broken(s, len, ts_len);
     }
     gsize p;
     AlertTsKind kind;
@@ -146,15 +202,15 @@ alert_ts_scan(const char *s, gsize len, gsize *ts_len)
         kind = ALERT_TS_LONG_YEAR;
         p = 11;
     } else {
-        return ALERT_TS_NONE;
+        return ts_scan_broken(s, len, ts_len);
     }
     if (len < p + 15)
-        return ALERT_TS_NONE;
+        return ts_scan_broken(s, len, ts_len);
     /* "HH:MM:SS" then "S.uuuuuu" (the second load overlaps the first by one byte) */
     guint64 c1 = load8_le(s + p), c2 = load8_le(s + p + 7);
     if ((c1 & (B(2) | B(5))) != (C(2, ':') | C(5, ':')) || (c2 & B(1)) != C(1, '.') ||
         !digits8(c1, B(0) | B(1) | B(3) | B(4) | B(6) | B(7)) || !digits8(c2, ~B(1)))
-        return ALERT_TS_NONE;
+        return ts_scan_broken(s, len, ts_len);
     *ts_len = p + 15;
     return kind;
 }
@@ -181,6 +237,8 @@ alert_ts_valid(const char *s, AlertTsKind kind)
     switch (kind) {
     case ALERT_TS_ERROR:
         return TRUE;
+    case ALERT_TS_BROKEN:
+        return FALSE;
     case ALERT_TS_NO_YEAR:
         if (!month_day_ok(num2(s), num2(s + 3)))
             return FALSE;
@@ -569,6 +627,17 @@ alert_timestamp_to_unix_us(const Alert *alert, int year, gint64 *out_us)
 {
     g_return_val_if_fail(alert != NULL && out_us != NULL, FALSE);
     const char *t = alert->timestamp;
+    if (alert->timestamp_bad)
+        return FALSE;
+    if (alert->format == ALERT_FORMAT_EVE) {
+        /* ISO 8601 with its offset: no year or zone to guess. */
+        GDateTime *dt = g_date_time_new_from_iso8601(t, NULL);
+        if (!dt)
+            return FALSE;
+        *out_us = g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
+        g_date_time_unref(dt);
+        return TRUE;
+    }
     gsize ts_len = 0;
     AlertTsKind kind = alert_ts_scan(t, strlen(t), &ts_len);
     int mon, day, y;

@@ -17,12 +17,14 @@ typedef enum {
     ALERT_TS_SHORT_YEAR, /* xx/xx/xx-HH:MM:SS.uuuuuu (Snort with -y; order depends) */
     ALERT_TS_LONG_YEAR,  /* MM/DD/YYYY-HH:MM:SS.uuuuuu (Suricata) */
     ALERT_TS_ERROR,      /* the literal "ts-error" (Suricata) */
+    ALERT_TS_BROKEN,     /* a broken clock's: a field printed negative, "01/01--3:-33:-58.4" */
 } AlertTsKind;
 
 /* Recognises a timestamp at the start of s (len bytes) by shape only; sets *ts_len. */
 AlertTsKind alert_ts_scan(const char *s, gsize len, gsize *ts_len);
 
-/* Whether a timestamp of that shape has a possible month, day and time of day. */
+/* Whether a timestamp of that shape has a possible month, day and time of day (never for
+ * ALERT_TS_BROKEN: the alert is read, its timestamp flagged). */
 gboolean alert_ts_valid(const char *s, AlertTsKind kind);
 
 /* Strict unsigned decimal of exactly len bytes (digits only, no sign or space), <= max. */

@@ -8,6 +8,10 @@
 /* Fast format line: the body of alert_parse_line() once length and bytes were checked. */
 AlertSkipReason alert_fast_parse(const char *line, gsize len, Alert *out);
 
+/* A JSON line (EVE or Snort 3 alert_json): the body of alert_parse_line() for a line whose
+ * first non-blank byte is '{', once its length was checked. */
+AlertSkipReason alert_json_parse(const char *line, gsize len, Alert *out);
+
 /* Full format header "[**] [g:s:r] msg [**]"; FALSE when the line is not one. */
 gboolean alert_full_is_header(const char *line, gsize len);
 gboolean alert_full_parse_header(const char *line, gsize len, Alert *out);

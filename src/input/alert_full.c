@@ -108,10 +108,11 @@ alert_full_parse_ts_line(const char *line, gsize len, Alert *a, char *src_text, 
 {
     gsize ts_len;
     AlertTsKind kind = alert_ts_scan(line, len, &ts_len);
-    if (kind != ALERT_TS_NO_YEAR && kind != ALERT_TS_SHORT_YEAR)
+    if (kind != ALERT_TS_NO_YEAR && kind != ALERT_TS_SHORT_YEAR && kind != ALERT_TS_BROKEN)
         return ALERT_FULL_TS_NOT;
-    if (!alert_ts_valid(line, kind))
+    if (kind != ALERT_TS_BROKEN && !alert_ts_valid(line, kind))
         return ALERT_FULL_TS_BAD;
+    a->timestamp_bad = kind == ALERT_TS_BROKEN;
     const char *end = trim_end(line, line + len);
     const char *p = line + ts_len;
     if (p < end && *p != ' ')

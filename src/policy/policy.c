@@ -89,6 +89,7 @@ static const char *const reason_names[POLICY_REASON_N] = {
     [POLICY_REASON_MULTICAST] = "multicast",
     [POLICY_REASON_BROADCAST] = "broadcast",
     [POLICY_REASON_LINK_LOCAL] = "link_local",
+    [POLICY_REASON_SENSOR_ACTION] = "sensor_action",
 };
 
 const char *
@@ -473,6 +474,22 @@ policy_offender(const Config *cfg, const Alert *alert, IpAddr *out, gboolean *ou
     return TRUE;
 }
 
+/* [policy] sensor_action: an inline sensor that already dropped the packet may not need a
+ * ban (blocked: act only where it did; allowed: only where it did not). */
+static gboolean
+sensor_action_counts(const Config *cfg, const Alert *alert)
+{
+    switch (cfg->policy.sensor_action) {
+    case CONFIG_SENSOR_ACTION_BLOCKED:
+        return alert_sensor_blocked(alert);
+    case CONFIG_SENSOR_ACTION_ALLOWED:
+        return !alert_sensor_blocked(alert);
+    case CONFIG_SENSOR_ACTION_ANY:
+        break;
+    }
+    return TRUE;
+}
+
 VerdictAction
 policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
 {
@@ -496,6 +513,8 @@ policy_record_alert(Policy *p, const Alert *alert, gint64 now_us, Verdict *out)
      * operator acts on a rule that `priorities` leaves out. */
     if (!config_priority_counts(cfg, alert->priority) && !(rule && rule->has_threshold))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_PRIORITY);
+    if (!sensor_action_counts(cfg, alert))
+        return finish(p, out, VERDICT_NONE, POLICY_REASON_SENSOR_ACTION);
 
     if (!policy_offender(cfg, alert, &out->offender, &out->offender_is_dst))
         return finish(p, out, VERDICT_NONE, POLICY_REASON_NO_OFFENDER);

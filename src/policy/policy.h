@@ -42,6 +42,9 @@ typedef enum {
     POLICY_REASON_MULTICAST,           /* "multicast" */
     POLICY_REASON_BROADCAST,           /* "broadcast" */
     POLICY_REASON_LINK_LOCAL,          /* "link_local" */
+    POLICY_REASON_SENSOR_ACTION,       /* "sensor_action": [policy] sensor_action leaves the
+                                          alert out (checked right after the priority; last
+                                          here so the older numbers stay) */
     POLICY_REASON_N
 } PolicyReason;
 

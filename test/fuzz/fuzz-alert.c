@@ -27,7 +27,9 @@ check_alert(const Alert *a)
     check_text(a->classification, sizeof a->classification);
     check_text(a->proto, sizeof a->proto);
     check_text(a->action, sizeof a->action);
-    if ((guint)a->producer > ALERT_PRODUCER_SURICATA || (guint)a->format > ALERT_FORMAT_FULL)
+    check_text(a->interface, sizeof a->interface);
+    if ((guint)a->producer > ALERT_PRODUCER_SURICATA ||
+        (guint)a->format > ALERT_FORMAT_SNORT3_JSON)
         abort();
     if (a->priority < -1)
         abort();
@@ -47,13 +49,20 @@ check_alert(const Alert *a)
             (!ipaddr_parse(ipaddr_format(ip, buf), &back) || !ipaddr_equal(ip, &back)))
             abort();
     }
-    if (a->timestamp[0] == '\0')
+    /* Snort 3's alert_json may be configured without a timestamp; every other format has one. */
+    if (a->timestamp[0] == '\0' && a->format != ALERT_FORMAT_SNORT3_JSON)
         abort();
+    (void)alert_sensor_blocked(a);
     gint64 us;
     (void)alert_timestamp_to_unix_us(a, 2026, &us);
     GString *json = g_string_new(NULL);
     alert_append_json(json, a);
     if (!g_utf8_validate(json->str, (gssize)json->len, NULL) || memchr(json->str, '\n', json->len))
+        abort();
+    /* The readable form is one line too, whatever a JSON record's strings decoded to. */
+    g_string_truncate(json, 0);
+    alert_append_text(json, a);
+    if (memchr(json->str, '\n', json->len) || memchr(json->str, '\0', json->len))
         abort();
     g_string_free(json, TRUE);
 }

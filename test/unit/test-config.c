@@ -710,8 +710,9 @@ test_keys_table(Fixture *f, gconstpointer data)
         g_autofree char *got = config_format(cfg);
         g_assert_cmpstr(got, ==, default_text);
     }
-    g_assert_cmpuint(n, ==, 54); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6,
-                                  * priority_thresholds and ipv6_prefix, the 8 of [share] */
+    g_assert_cmpuint(n, ==, 55); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6,
+                                  * priority_thresholds, ipv6_prefix and sensor_action, the 8
+                                  * of [share] */
     /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
     g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
                                        "track = src\nignore = no\n"));

@@ -921,6 +921,61 @@ test_shipped_defaults(void)
     g_assert_cmpint(run_feed(r, &a, T0 + S(1), &v), ==, VERDICT_BAN);
 }
 
+/* [policy] sensor_action: blocked counts only what the sensor dropped, allowed only the rest;
+ * what is left out gets the sensor_action reason and is counted like the other reasons. */
+static void
+test_sensor_action(void)
+{
+    static const struct {
+        const char *setting;
+        const char *action;
+        gboolean counts;
+    } cases[] = {
+        {"any", "", TRUE},
+        {"any", "drop", TRUE},
+        {"blocked", "", FALSE},
+        {"blocked", "wdrop", FALSE},
+        {"blocked", "would_drop", FALSE},
+        {"blocked", "allowed", FALSE},
+        {"blocked", "drop", TRUE},
+        {"blocked", "blocked", TRUE},
+        {"blocked", "block", TRUE},
+        {"blocked", "reject", TRUE},
+        {"allowed", "", TRUE},
+        {"allowed", "allowed", TRUE},
+        {"allowed", "would_drop", TRUE},
+        {"allowed", "drop", FALSE},
+        {"allowed", "blocked", FALSE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text =
+            g_strdup_printf("[policy]\nsensor_action = %s\nthreshold = 1/60s\n", cases[i].setting);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(Config) cfg = config_load_string(text, "/etc/t.conf", &error);
+        g_assert_no_error(error);
+        g_autoptr(Run) r = run_new(cfg, NULL, 1);
+        Alert a;
+        Verdict v;
+        make_alert(&a, 1, 100, NULL, 1, "203.0.113.1", "198.51.100.1");
+        g_strlcpy(a.action, cases[i].action, sizeof a.action);
+        VerdictAction got = run_feed(r, &a, T0, &v);
+        if (cases[i].counts) {
+            g_assert_cmpint(got, ==, VERDICT_BAN);
+        } else {
+            g_assert_cmpint(got, ==, VERDICT_NONE);
+            g_assert_cmpint(v.reason, ==, POLICY_REASON_SENSOR_ACTION);
+            g_assert_cmpuint(policy_stats(r->policy)->reasons[POLICY_REASON_SENSOR_ACTION], ==, 1);
+        }
+    }
+    g_assert_cmpstr(policy_reason_name(POLICY_REASON_SENSOR_ACTION), ==, "sensor_action");
+    g_assert_cmpint(policy_reason_from_name("sensor_action"), ==, POLICY_REASON_SENSOR_ACTION);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Config) bad =
+        config_load_string("[policy]\nsensor_action = dropped\n", "/etc/t.conf", &error);
+    g_assert_null(bad);
+    g_assert_nonnull(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -945,6 +1000,7 @@ main(int argc, char **argv)
     g_test_add_func("/policy/reason_name/stable", test_names);
     g_test_add_func("/policy/ban_duration/escalation-cap", test_duration);
     g_test_add_func("/policy/apply_verdict/ban-and-refused", test_apply_ban_and_refused);
+    g_test_add_func("/policy/sensor_action", test_sensor_action);
     g_test_add_func("/policy/apply_verdict/covering-network", test_apply_covering);
     return g_test_run();
 }
