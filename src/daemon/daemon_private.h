@@ -31,6 +31,8 @@ typedef struct {
     guint64 queued_offset;
 } FollowedLog;
 
+typedef struct DaemonMetrics DaemonMetrics;
+
 struct Daemon {
     Config *cfg;
     char *config_path;
@@ -78,6 +80,9 @@ struct Daemon {
     guint recut_id;
     guint adopted;        /* bans taken from the kernel at start after the store was set aside */
     guint lifted_at_load; /* stored bans on never-banned addresses, lifted at start */
+
+    /* [metrics]: the endpoint and the counters only the metrics read (daemon_metrics.c). */
+    DaemonMetrics *metrics;
 };
 
 /* The control socket's handlers (daemon_ctl.c); user_data is the Daemon. */
@@ -100,3 +105,16 @@ gboolean daemon_share_start(Daemon *d, GError **error);
 void daemon_share_publish_ban(Daemon *d, const Ban *ban);
 void daemon_share_publish_unban(Daemon *d, const IpPrefix *prefix);
 void daemon_share_status(Daemon *d, JsonWriter *w);
+
+/* Metrics (daemon_metrics.c). start: the counters, and the endpoint when [metrics] listen is
+ * set (FALSE when it cannot listen). alert: an alert read from path. ban_read: the alert just
+ * read made a new ban (its latency to the kernel is measured). reader_closed: the final
+ * counts of a reader of path being freed. reload: listens where the reloaded configuration
+ * says (FALSE, logged, when it cannot; the endpoint is then off). */
+gboolean daemon_metrics_start(Daemon *d, GError **error);
+void daemon_metrics_alert(Daemon *d, const char *path, const Alert *alert, gint64 now_us);
+void daemon_metrics_ban_read(Daemon *d);
+void daemon_metrics_reader_closed(Daemon *d, const char *path, const AlertStats *stats);
+gboolean daemon_metrics_reload(Daemon *d);
+void daemon_metrics_status(Daemon *d, JsonWriter *w); /* the "metrics" member of the status */
+void daemon_metrics_free(Daemon *d);

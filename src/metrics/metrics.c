@@ -219,8 +219,7 @@ metrics_writer_append(MetricsWriter *w, const char *raw, gsize len)
 }
 
 gboolean
-metrics_listen_parse(const char *text, char *addr, gsize addr_size, guint16 *port,
-                     GError **error)
+metrics_listen_parse(const char *text, char *addr, gsize addr_size, guint16 *port, GError **error)
 {
     const char *colon;
     g_autofree char *host = NULL;
@@ -228,8 +227,8 @@ metrics_listen_parse(const char *text, char *addr, gsize addr_size, guint16 *por
     if (v6) {
         const char *end = strchr(text, ']');
         if (!end || end[1] != ':') {
-            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG,
-                        "'%s' is not [IPV6]:PORT", text);
+            g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG, "'%s' is not [IPV6]:PORT",
+                        text);
             return FALSE;
         }
         host = g_strndup(text + 1, (gsize)(end - text - 1));

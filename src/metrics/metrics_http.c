@@ -3,7 +3,9 @@
 // daemon's GLib main loop, from collectors that write into one exposition per scrape.
 #include "metrics_http.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libsoup/soup.h>
 
@@ -19,10 +21,16 @@
  * the message); freeing the server cancels what is in flight and detaches the scrapes, whose
  * completions then only free them.
  *
- * Limits: libsoup itself refuses request headers over 64 KiB (400) and malformed requests;
+ * Limits. The request head (line and headers) may be METRICS_HTTP_HEAD_MAX bytes: the
+ * connection is accepted here, not by libsoup, and its first bytes are peeked (MSG_PEEK, so
+ * libsoup still reads them all) until the blank line that ends the head; a longer head gets
+ * 431 and the connection is closed, a head not complete within METRICS_HTTP_HEAD_TIMEOUT_S is
+ * closed without an answer, and only then is the connection handed to libsoup (which would
+ * otherwise drop a head over its own 64 KiB without a word). Every answer closes the
+ * connection, so that each request passes this check. Malformed requests get libsoup's 400;
  * the early handler answers every method but GET with 405 and a body over
- * METRICS_HTTP_BODY_MAX with 413 before the body is read; at most METRICS_HTTP_SCRAPES_MAX
- * scrapes wait at once.
+ * METRICS_HTTP_BODY_MAX with 413, decided before the body is read (and discarded); at most
+ * METRICS_HTTP_SCRAPES_MAX scrapes wait at once.
  */
 
 typedef struct {
@@ -33,6 +41,8 @@ typedef struct {
 
 struct MetricsHttp {
     SoupServer *server;
+    GSocketService *service;
+    guint n_peeking; /* connections whose head is being checked */
     char *listen;
     guint16 port;
     GArray *collectors; /* Collector */
@@ -169,8 +179,7 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
         return;
     }
     if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
-                                     "GET");
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET");
         reject(m, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed: only GET\n");
         return;
     }
@@ -219,8 +228,8 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
         g_autoptr(GBytes) body = metrics_writer_steal(w);
         soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
         soup_message_body_append_bytes(soup_server_message_get_response_body(msg), body);
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                                     "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Content-Type",
+                                     "text/plain; version=0.0.4; charset=utf-8");
         g_ptr_array_remove_fast(m->scrapes, s);
         scrape_free(s);
         return;
@@ -238,17 +247,149 @@ on_early_request(SoupServer *server, SoupServerMessage *msg, const char *path, G
     (void)path;
     (void)query;
     MetricsHttp *m = data;
+    /* One request per connection: the next one would reach libsoup without the head check. */
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
     goffset len = soup_message_headers_get_content_length(h);
     SoupEncoding enc = soup_message_headers_get_encoding(h);
     if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
-        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
-                                     "GET");
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET");
         reject(m, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed: only GET\n");
     } else if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF ||
                (enc == SOUP_ENCODING_CONTENT_LENGTH && len > METRICS_HTTP_BODY_MAX)) {
         reject(m, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "request body too large\n");
+    } else {
+        return;
     }
+    /* libsoup still reads what body the request announced before it answers: it is not kept
+     * (no memory grows however much is sent). */
+    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+}
+
+/* ---- the request head, before libsoup ---- */
+
+typedef struct {
+    MetricsHttp *m;
+    GSocketConnection *conn;
+    GSource *read_source;
+    GSource *timeout_source;
+    gboolean draining; /* answered 431: reading what is left, then closing */
+    gsize drained;
+} Peek;
+
+static void
+peek_free(Peek *p)
+{
+    if (p->read_source) {
+        g_source_destroy(p->read_source);
+        g_source_unref(p->read_source);
+    }
+    if (p->timeout_source) {
+        g_source_destroy(p->timeout_source);
+        g_source_unref(p->timeout_source);
+    }
+    g_io_stream_close(G_IO_STREAM(p->conn), NULL, NULL);
+    g_object_unref(p->conn);
+    p->m->n_peeking--;
+    g_free(p);
+}
+
+static gboolean on_peek_timeout(gpointer data);
+
+static gboolean
+on_peek_ready(GSocket *sock, GIOCondition cond, gpointer data)
+{
+    (void)cond;
+    Peek *p = data;
+    MetricsHttp *m = p->m;
+    int fd = g_socket_get_fd(sock);
+    char buf[METRICS_HTTP_HEAD_MAX + 1];
+    if (p->draining) {
+        /* Read (and drop) what the client still sends, so that closing does not reset the
+         * connection before it has read the answer; a bounded amount. */
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return G_SOURCE_CONTINUE;
+        p->drained += n > 0 ? (gsize)n : 0;
+        if (n > 0 && p->drained < METRICS_HTTP_DRAIN_MAX)
+            return G_SOURCE_CONTINUE;
+        g_clear_pointer(&p->read_source, g_source_unref);
+        peek_free(p);
+        return G_SOURCE_REMOVE;
+    }
+    ssize_t n = recv(fd, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return G_SOURCE_CONTINUE;
+    if (n <= 0) { /* gone, or an error: nothing to answer */
+        g_clear_pointer(&p->read_source, g_source_unref);
+        peek_free(p);
+        return G_SOURCE_REMOVE;
+    }
+    buf[n] = '\0';
+    if (g_strstr_len(buf, n, "\r\n\r\n") || g_strstr_len(buf, n, "\n\n")) {
+        g_clear_pointer(&p->read_source, g_source_unref);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(p->conn, NULL);
+        g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(p->conn, NULL);
+        if (!soup_server_accept_iostream(m->server, G_IO_STREAM(p->conn), local, remote, &err))
+            g_debug("metrics: a connection was not accepted: %s", err->message);
+        g_clear_object(&p->conn);
+        if (p->timeout_source) {
+            g_source_destroy(p->timeout_source);
+            g_clear_pointer(&p->timeout_source, g_source_unref);
+        }
+        m->n_peeking--;
+        g_free(p);
+        return G_SOURCE_REMOVE;
+    }
+    if ((gsize)n < METRICS_HTTP_HEAD_MAX)
+        return G_SOURCE_CONTINUE; /* more to come */
+    static const char answer[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n"
+                                 "Content-Length: 31\r\nConnection: close\r\n\r\n"
+                                 "request header fields too large";
+    m->stats.rejected++;
+    if (send(fd, answer, sizeof answer - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        g_debug("metrics: answering 431: %s", g_strerror(errno));
+    shutdown(fd, SHUT_WR);
+    p->draining = TRUE;
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_peek_timeout(gpointer data)
+{
+    Peek *p = data;
+    g_clear_pointer(&p->timeout_source, g_source_unref);
+    peek_free(p);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+{
+    (void)service;
+    (void)source;
+    MetricsHttp *m = data;
+    if (m->n_peeking >= METRICS_HTTP_PEEKING_MAX) {
+        m->stats.rejected++;
+        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+        return TRUE;
+    }
+    m->n_peeking++;
+    Peek *p = g_new0(Peek, 1);
+    p->m = m;
+    p->conn = g_object_ref(conn);
+    GSocket *sock = g_socket_connection_get_socket(conn);
+    g_socket_set_blocking(sock, FALSE);
+    p->read_source = g_socket_create_source(sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+    g_source_set_callback(p->read_source, G_SOURCE_FUNC(on_peek_ready), p, NULL);
+    g_source_attach(p->read_source, g_main_context_get_thread_default());
+    p->timeout_source = g_timeout_source_new_seconds(METRICS_HTTP_HEAD_TIMEOUT_S);
+    g_source_set_callback(p->timeout_source, on_peek_timeout, p, NULL);
+    g_source_attach(p->timeout_source, g_main_context_get_thread_default());
+    return TRUE;
 }
 
 MetricsHttp *
@@ -270,16 +411,17 @@ metrics_http_new(const char *listen, GError **error)
     g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(host);
     g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(ia, port);
     g_autoptr(GError) err = NULL;
-    if (!soup_server_listen(m->server, sa, 0, &err)) {
+    g_autoptr(GSocketAddress) bound = NULL;
+    m->service = g_socket_service_new();
+    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(m->service), sa, G_SOCKET_TYPE_STREAM,
+                                       G_SOCKET_PROTOCOL_TCP, NULL, &bound, &err)) {
         g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FAILED, "metrics: listening on %s: %s",
                     listen, err->message);
         return NULL;
     }
-    m->port = port;
-    GSList *uris = soup_server_get_uris(m->server);
-    if (uris)
-        m->port = (guint16)g_uri_get_port(uris->data);
-    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+    g_signal_connect(m->service, "incoming", G_CALLBACK(on_incoming), m);
+    m->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+    g_socket_service_start(m->service);
     return g_steal_pointer(&m);
 }
 
@@ -292,6 +434,12 @@ metrics_http_free(MetricsHttp *m)
         g_cancellable_cancel(m->cancellable);
     for (guint i = 0; m->scrapes && i < m->scrapes->len; i++)
         ((Scrape *)m->scrapes->pdata[i])->m = NULL;
+    if (m->service) {
+        g_socket_service_stop(m->service);
+        g_socket_listener_close(G_SOCKET_LISTENER(m->service));
+        g_signal_handlers_disconnect_by_data(m->service, m);
+        g_object_unref(m->service);
+    }
     if (m->server) {
         soup_server_disconnect(m->server);
         g_object_unref(m->server);

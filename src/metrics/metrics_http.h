@@ -11,7 +11,16 @@
 /* Most scrapes in flight at once (each may wait for an asynchronous collector); more get 503.
  */
 #define METRICS_HTTP_SCRAPES_MAX 4
-/* Largest request body accepted (a GET has none); a larger one gets 413 before it is read. */
+/* Longest request head (request line and headers) accepted; a longer one gets 431. */
+#define METRICS_HTTP_HEAD_MAX 8192
+/* A request head not complete within this time is dropped (a client that never ends it). */
+#define METRICS_HTTP_HEAD_TIMEOUT_S 10
+/* Most connections whose request head is still arriving; more are closed at once. */
+#define METRICS_HTTP_PEEKING_MAX 16
+/* After a 431, at most this much of the rest of the request is read before closing. */
+#define METRICS_HTTP_DRAIN_MAX (1024 * 1024)
+/* Largest request body accepted (a GET has none); a larger one gets 413, decided before it is
+ * read, and is discarded as it arrives. */
 #define METRICS_HTTP_BODY_MAX 4096
 
 /* Writes series into w, in the main loop, during the scrape's handler: it must be cheap (it
@@ -27,13 +36,12 @@ typedef struct {
     const char *name; /* for logs and the failure counter's label */
     void (*start)(gpointer user_data, GCancellable *cancellable, GAsyncReadyCallback callback,
                   gpointer callback_data);
-    gboolean (*finish)(gpointer user_data, GAsyncResult *result, MetricsWriter *w,
-                       GError **error);
+    gboolean (*finish)(gpointer user_data, GAsyncResult *result, MetricsWriter *w, GError **error);
 } MetricsAsyncCollector;
 
 typedef struct {
-    guint64 scrapes;           /* answered 200 */
-    guint64 rejected;          /* answered 4xx or 503 */
+    guint64 scrapes;  /* answered 200 */
+    guint64 rejected; /* answered 4xx or 503 */
     guint64 collector_failures;
     gint64 last_collect_us; /* main-loop time the last scrape's synchronous collectors took */
 } MetricsHttpStats;

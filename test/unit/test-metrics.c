@@ -26,11 +26,11 @@ assert_promtool_clean(const char *text)
     }
     const char *argv[] = {promtool, "check", "metrics", NULL};
     g_autoptr(GError) err = NULL;
-    g_autoptr(GSubprocess) p = g_subprocess_newv(argv,
-                                                 G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                     G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                                                 &err);
+    g_autoptr(GSubprocess) p =
+        g_subprocess_newv(argv,
+                          G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                          &err);
     g_assert_no_error(err);
     g_autofree char *out = NULL;
     g_subprocess_communicate_utf8(p, text, NULL, &out, NULL, &err);
