@@ -342,6 +342,7 @@ daemon_end_turn(Daemon *d, GError **error)
                 queue_checkpoint(in);
         }
     }
+    daemon_metrics_persist(d, FALSE);
     d->turns++;
     gboolean commit = store_pending(d->store) > 0;
     gint64 t0 = g_get_monotonic_time();
@@ -1162,6 +1163,7 @@ daemon_run(Daemon *d)
     /* The last turn: whatever was queued is committed and applied before stopping, waiting
      * for the xtables lock as long as lock_timeout allows. */
     daemon_fw_set_lock_nowait(d->fw, FALSE);
+    daemon_metrics_persist(d, TRUE);
     int rc = EXIT_SUCCESS;
     g_autoptr(GError) error = NULL;
     if (!daemon_end_turn(d, &error))

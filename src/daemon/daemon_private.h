@@ -116,5 +116,8 @@ void daemon_metrics_alert(Daemon *d, const char *path, const Alert *alert, gint6
 void daemon_metrics_ban_read(Daemon *d);
 void daemon_metrics_reader_closed(Daemon *d, const char *path, const AlertStats *stats);
 gboolean daemon_metrics_reload(Daemon *d);
+/* Queues the counters kept across restarts for the turn's commit: at most once a second,
+ * unless now. */
+void daemon_metrics_persist(Daemon *d, gboolean now);
 void daemon_metrics_status(Daemon *d, JsonWriter *w); /* the "metrics" member of the status */
 void daemon_metrics_free(Daemon *d);

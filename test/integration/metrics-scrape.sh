@@ -4,8 +4,8 @@
 # unit's capability set (setpriv: bounding and ambient sets read from etc/alertban.service),
 # bans real alerts through the iptables backend; scrapes over TCP with curl pass
 # `promtool check metrics` with no problem or lint warning; the alert, verdict and ban series
-# equal what was fed; counters survive a reload; the last-alert time of the input moves with a
-# new alert; a reload moves the endpoint; a malformed request, a POST, an unknown path, a body
+# equal what was fed; counters survive a reload, and those kept in the store a restart; the
+# last-alert time of the input moves with a new alert; a reload moves the endpoint; a malformed request, a POST, an unknown path, a body
 # and a 100 KB header get 4xx answers, and the daemon still bans and answers status after them.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
@@ -205,6 +205,23 @@ curl -sS -f -o "$AB_TMP/m6" "http://[::1]:$NEW/metrics" || ab_fail "no endpoint 
 promtool check metrics <"$AB_TMP/m6" || ab_fail "promtool rejected the IPv6 scrape"
 expect "$AB_TMP/m6" "alertban_alerts_read_total{$I,format=\"fast\"}" 7
 [ "$(code "$URL")" = 000 ] || ab_fail "the old endpoint still answers"
+
+echo "== counters kept across a restart (the store), the others start at 0"
+ab_stop
+ab_start
+curl -sS -f -o "$AB_TMP/m7" "http://[::1]:$NEW/metrics" || ab_fail "no endpoint after the restart"
+promtool check metrics <"$AB_TMP/m7" || ab_fail "promtool rejected the scrape after the restart"
+for series in "alertban_alerts_read_total{$I,format=\"fast\"}" \
+    "alertban_lines_skipped_total{$I,reason=\"not_alert\"}" \
+    'alertban_verdicts_total{reason="threshold"}' 'alertban_verdicts_total{reason="whitelisted_address"}' \
+    'alertban_bans_added_total{source="policy"}' 'alertban_bans_added_total{source="manual"}' \
+    'alertban_bans_lifted_total{reason="manual"}'; do
+    expect "$AB_TMP/m7" "$series" "$(value "$AB_TMP/m6" "$series")"
+done
+expect "$AB_TMP/m7" 'alertban_bans_added_total{source="policy"}' 6
+expect "$AB_TMP/m7" 'alertban_reloads_total' 0
+expect "$AB_TMP/m7" 'alertban_alert_to_kernel_seconds_count' 0
+expect "$AB_TMP/m7" 'alertban_bans{backend="iptables",family="ipv4",source="policy"}' 5
 
 ab_stop
 echo "PASS"
