@@ -27,7 +27,8 @@
  * 431 and the connection is closed, a head not complete within METRICS_HTTP_HEAD_TIMEOUT_S is
  * closed without an answer, and only then is the connection handed to libsoup (which would
  * otherwise drop a head over its own 64 KiB without a word). Every answer closes the
- * connection, so that each request passes this check. Malformed requests get libsoup's 400;
+ * connection, so that each request passes this check. Malformed requests get 400 (from
+ * head_fields_ok() for what libsoup would leak memory on, from libsoup for the rest);
  * the early handler answers every method but GET with 405 and a body over
  * METRICS_HTTP_BODY_MAX with 413, decided before the body is read (and discarded); at most
  * METRICS_HTTP_SCRAPES_MAX scrapes wait at once.
@@ -297,6 +298,55 @@ peek_free(Peek *p)
 
 static gboolean on_peek_timeout(gpointer data);
 
+/* The header lines of a complete head (after its request line) that libsoup 3.2 refuses only
+ * after it has parsed the request line, leaking what it took from it: a line with an empty
+ * name, and a Content-Length that is not a number. FALSE for such a head (answered 400 here).
+ */
+static gboolean
+head_fields_ok(const char *head)
+{
+    const char *line = strchr(head, '\n');
+    while (line && line[1] && line[1] != '\r' && line[1] != '\n') {
+        line++;
+        const char *end = strchr(line, '\n');
+        const char *colon = memchr(line, ':', end ? (gsize)(end - line) : strlen(line));
+        if (colon == line)
+            return FALSE;
+        if (colon && (gsize)(colon - line) == 14 &&
+            g_ascii_strncasecmp(line, "Content-Length", 14) == 0) {
+            const char *v = colon + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (!g_ascii_isdigit(*v))
+                return FALSE;
+            while (g_ascii_isdigit(*v))
+                v++;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (*v != '\r' && *v != '\n')
+                return FALSE;
+        }
+        line = end;
+    }
+    return TRUE;
+}
+
+/* Answers a connection whose head is refused here, and drains it before closing (so that
+ * closing does not reset the connection before the client has read the answer). */
+static void
+peek_refuse(Peek *p, int fd, const char *status)
+{
+    g_autofree char *answer =
+        g_strdup_printf("HTTP/1.1 %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+                        status, strlen(status) + 1, status);
+    p->m->stats.rejected++;
+    if (send(fd, answer, strlen(answer), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        g_debug("metrics: answering %s: %s", status, g_strerror(errno));
+    shutdown(fd, SHUT_WR);
+    p->draining = TRUE;
+}
+
 static gboolean
 on_peek_ready(GSocket *sock, GIOCondition cond, gpointer data)
 {
@@ -327,7 +377,12 @@ on_peek_ready(GSocket *sock, GIOCondition cond, gpointer data)
         return G_SOURCE_REMOVE;
     }
     buf[n] = '\0';
-    if (g_strstr_len(buf, n, "\r\n\r\n") || g_strstr_len(buf, n, "\n\n")) {
+    gboolean complete = g_strstr_len(buf, n, "\r\n\r\n") || g_strstr_len(buf, n, "\n\n");
+    if (complete && (memchr(buf, '\0', (gsize)n) || !head_fields_ok(buf))) {
+        peek_refuse(p, fd, "400 Bad Request");
+        return G_SOURCE_CONTINUE;
+    }
+    if (complete) {
         g_clear_pointer(&p->read_source, g_source_unref);
         g_autoptr(GError) err = NULL;
         g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(p->conn, NULL);
@@ -345,15 +400,7 @@ on_peek_ready(GSocket *sock, GIOCondition cond, gpointer data)
     }
     if ((gsize)n < METRICS_HTTP_HEAD_MAX)
         return G_SOURCE_CONTINUE; /* more to come */
-    static const char answer[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                                 "Content-Type: text/plain; charset=utf-8\r\n"
-                                 "Content-Length: 31\r\nConnection: close\r\n\r\n"
-                                 "request header fields too large";
-    m->stats.rejected++;
-    if (send(fd, answer, sizeof answer - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-        g_debug("metrics: answering 431: %s", g_strerror(errno));
-    shutdown(fd, SHUT_WR);
-    p->draining = TRUE;
+    peek_refuse(p, fd, "431 Request Header Fields Too Large");
     return G_SOURCE_CONTINUE;
 }
 

@@ -180,6 +180,10 @@ printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n' |
     timeout 5 nc -q 2 127.0.0.1 "$PORT" >"$AB_TMP/garbage2" || true
 head -1 "$AB_TMP/garbage2" | grep -q '^HTTP/1\.[01] 4[0-9][0-9]' ||
     { cat "$AB_TMP/garbage2"; ab_fail "a malformed header got no 4xx"; }
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n: no name\r\n\r\n' |
+    timeout 5 nc -q 2 127.0.0.1 "$PORT" >"$AB_TMP/garbage3" || true
+head -1 "$AB_TMP/garbage3" | grep -q '^HTTP/1\.[01] 400' ||
+    { cat "$AB_TMP/garbage3"; ab_fail "a header without a name got no 400"; }
 # Clients that go away half-way through their request, or through the body they announced.
 printf 'GET /metr' | timeout 5 nc -q 0 127.0.0.1 "$PORT" >/dev/null 2>&1 || true
 printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nabc' |
