@@ -143,6 +143,10 @@ typedef struct {
         guint stream_max_len;
     } share;
 
+    struct {
+        char *listen; /* "ADDR:PORT" or "[ADDR]:PORT" of GET /metrics; "" (the default): off */
+    } metrics;
+
     GArray *rules; /* ConfigRule, in file order */
 } Config;
 

@@ -7,6 +7,7 @@
 
 #include "alert.h"
 #include "error.h"
+#include "metrics.h"
 
 /*
  * A key is one row of config_keys[]: its section and name, the type of its value
@@ -42,8 +43,18 @@ const char *const config_section_names[] = {
     [CONFIG_SECTION_WHITELIST] = "whitelist",
     [CONFIG_SECTION_FIREWALL] = "firewall",
     [CONFIG_SECTION_SHARE] = "share",
+    [CONFIG_SECTION_METRICS] = "metrics",
     [CONFIG_SECTION_RULE] = "rule",
 };
+
+/* [metrics] listen: empty (off), or a numeric ADDR:PORT / [ADDR]:PORT to bind. */
+static gboolean
+check_metrics_listen(const char *value, GError **error)
+{
+    char addr[64];
+    guint16 port;
+    return !*value || metrics_listen_parse(value, addr, sizeof addr, &port, error);
+}
 
 /* The socket's path must fit in a sockaddr_un. */
 static gboolean
@@ -87,6 +98,7 @@ static const ConfigChoice track_choices[] = {
 #define WHITELIST CONFIG_SECTION_WHITELIST
 #define FIREWALL CONFIG_SECTION_FIREWALL
 #define SHARE CONFIG_SECTION_SHARE
+#define METRICS CONFIG_SECTION_METRICS
 #define RULE CONFIG_SECTION_RULE
 
 /* In the order config_format() prints them, each section's keys together. */
@@ -216,6 +228,10 @@ const ConfigKey config_keys[] = {
     {SHARE, "stream_max_len", &config_value_uint, CFG_FIELD(guint, share.stream_max_len),
      .min = 100, .max = 100000000, .def = "100000",
      .doc = "The decision log is trimmed to about this many entries."},
+
+    {METRICS, "listen", &config_value_text, CFG_FIELD(char *, metrics.listen),
+     .check = check_metrics_listen, .def = "",
+     .doc = "ADDR:PORT or [ADDR]:PORT of the Prometheus endpoint (GET /metrics); empty: off."},
 
     {RULE, "threshold", &config_value_threshold, RULE_FIELD(Threshold, threshold),
      .present = RULE_FIELD(gboolean, has_threshold),

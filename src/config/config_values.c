@@ -436,16 +436,20 @@ string_format(const ConfigKey *key, const void *base, GString *out)
     append_text(out, key->name, *CFIELD(char *, key, base));
 }
 
-/* Text without control characters, into an owned char *; quotes keep outer spaces. */
+/* Text without control characters, into an owned char *; quotes keep outer spaces. Passes
+ * key->check when set. */
 static gboolean
 text_parse(const ConfigKey *key, void *base, const char *text, const char *dir, GError **error)
 {
     (void)dir;
     if (has_control_chars(text))
         return bad_value(error, "control characters in value");
+    g_autofree char *value = unquote(text);
+    if (key->check && !key->check(value, error))
+        return FALSE;
     char **dst = FIELD(char *, key, base);
     g_free(*dst);
-    *dst = unquote(text);
+    *dst = g_steal_pointer(&value);
     return TRUE;
 }
 

@@ -191,8 +191,11 @@ on_alert(const Alert *alert, gpointer user_data)
     }
     if (policy_apply_verdict(d->policy, alert, now_us, &v))
         d->acted_on++;
-    if (v.action == VERDICT_BAN) /* still BAN: the table took it */
+    daemon_metrics_alert(d, tail_file_get_path(in->file), alert, now_us);
+    if (v.action == VERDICT_BAN) { /* still BAN: the table took it */
         rule_stats_count_ban(d->rule_stats, v.gid, v.sid);
+        daemon_metrics_ban_read(d);
+    }
     const char *word = policy_verdict_word(&v);
     if (log_level_enabled(G_LOG_LEVEL_INFO)) {
         char addr[IPADDR_STRLEN];
@@ -247,6 +250,8 @@ static void
 input_free(FollowedLog *in)
 {
     alert_stats_add(&in->d->closed_stats, alert_reader_stats(in->reader));
+    daemon_metrics_reader_closed(in->d, tail_file_get_path(in->file),
+                                 alert_reader_stats(in->reader));
     alert_reader_free(in->reader);
     g_free(in);
 }
@@ -301,6 +306,7 @@ on_tail_event(TailFile *file, TailEvent event, gpointer user_data)
         /* Offsets restart at 0: a fresh parser (any open block was flushed just before). */
         FollowedLog *in = input_for(d, file);
         alert_stats_add(&d->closed_stats, alert_reader_stats(in->reader));
+        daemon_metrics_reader_closed(d, path, alert_reader_stats(in->reader));
         alert_reader_free(in->reader);
         in->reader = alert_reader_new();
         in->base_offset = 0;
@@ -337,6 +343,7 @@ daemon_end_turn(Daemon *d, GError **error)
                 queue_checkpoint(in);
         }
     }
+    daemon_metrics_persist(d, FALSE);
     d->turns++;
     gboolean commit = store_pending(d->store) > 0;
     gint64 t0 = g_get_monotonic_time();
@@ -529,6 +536,7 @@ daemon_reload_report(Daemon *d, const char *why, GPtrArray *applied, GPtrArray *
     g_free(d->config_digest);
     d->config_digest = file_digest(d->config_path);
     d->reloads++;
+    daemon_metrics_reload(d);
     lift_whitelisted(d);
     g_message("config: reloaded %s (%s): applied=%u restart_required=%u", d->config_path, why,
               a->len, r->len);
@@ -1033,6 +1041,8 @@ daemon_new(Config *cfg, const char *config_path, const DaemonOptions *opts, GErr
         return NULL;
     if (!start_tail(d, error))
         return NULL;
+    if (!daemon_metrics_start(d, error))
+        return NULL;
     bans_attach(d->bans, d->ctx);
     /* From here on the main loop runs: a held xtables lock must not stop it (status, alerts,
      * the socket); the table retries the firewall on a timer instead. */
@@ -1070,6 +1080,7 @@ daemon_run(Daemon *d)
     /* The last turn: whatever was queued is committed and applied before stopping, waiting
      * for the xtables lock as long as lock_timeout allows. */
     daemon_fw_set_lock_nowait(d->fw, FALSE);
+    daemon_metrics_persist(d, TRUE);
     int rc = EXIT_SUCCESS;
     g_autoptr(GError) error = NULL;
     if (!daemon_end_turn(d, &error))
@@ -1112,6 +1123,7 @@ daemon_free(Daemon *d)
         g_source_unref(d->turn_source);
     }
     g_clear_object(&d->monitor);
+    daemon_metrics_free(d);
     if (d->tail) {
         g_autoptr(GPtrArray) files = tail_list_files(d->tail);
         for (guint i = 0; i < files->len; i++) {

@@ -420,6 +420,7 @@ handle_status(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpointe
     status_firewall(d, &bc, w);
     status_inputs(d, w);
     daemon_share_status(d, w);
+    daemon_metrics_status(d, w);
     json_object_begin(w, "reloads");
     json_add_int(w, "ok", (gint64)d->reloads);
     json_add_int(w, "rejected", (gint64)d->reload_failures);

@@ -34,6 +34,8 @@ typedef struct {
     guint64 queued_offset;
 } FollowedLog;
 
+typedef struct DaemonMetrics DaemonMetrics;
+
 struct Daemon {
     Config *cfg;
     char *config_path;
@@ -87,6 +89,9 @@ struct Daemon {
     guint cut_slice_id;
     guint adopted;        /* bans taken from the kernel at start after the store was set aside */
     guint lifted_at_load; /* stored bans on never-banned addresses, lifted at start */
+
+    /* [metrics]: the endpoint and the counters only the metrics read (daemon_metrics.c). */
+    DaemonMetrics *metrics;
 };
 
 /* Distinct rules the per-rule counts keep (a sensor's whole rule set fits; the rest, say a
@@ -127,3 +132,18 @@ void daemon_cut_start(Daemon *d);
 void daemon_cut_restored(Daemon *d);
 guint daemon_cut_pending(const Daemon *d);
 void daemon_cut_free(Daemon *d);
+/* Metrics (daemon_metrics.c). start: the counters, and the endpoint when [metrics] listen is
+ * set (FALSE when it cannot listen). alert: an alert read from path. ban_read: the alert just
+ * read made a new ban (its latency to the kernel is measured). reader_closed: the final
+ * counts of a reader of path being freed. reload: listens where the reloaded configuration
+ * says (FALSE, logged, when it cannot; the endpoint is then off). */
+gboolean daemon_metrics_start(Daemon *d, GError **error);
+void daemon_metrics_alert(Daemon *d, const char *path, const Alert *alert, gint64 now_us);
+void daemon_metrics_ban_read(Daemon *d);
+void daemon_metrics_reader_closed(Daemon *d, const char *path, const AlertStats *stats);
+gboolean daemon_metrics_reload(Daemon *d);
+/* Queues the counters kept across restarts for the turn's commit: at most once a second,
+ * unless now. */
+void daemon_metrics_persist(Daemon *d, gboolean now);
+void daemon_metrics_status(Daemon *d, JsonWriter *w); /* the "metrics" member of the status */
+void daemon_metrics_free(Daemon *d);

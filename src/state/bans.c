@@ -206,6 +206,9 @@ struct Bans {
     gpointer turn_data;
     BansCutFunc cut_func;
     gpointer cut_data;
+    BansCommitFunc commit_func;
+    gpointer commit_data;
+    GHashTable *lifted; /* reason (owned) -> guint64 (owned): bans lifted, for the metrics */
     GArray *cut_lines; /* CutLine: this turn's new bans, whose lines wait for the cut's counts */
 };
 
@@ -301,6 +304,7 @@ bans_new(Store *store, Fw *fw, const BansOptions *opts, const BansClock *clock)
     b->heap = g_ptr_array_new();
     b->dirty = g_hash_table_new_full(ipprefix_hash_func, ipprefix_equal_func, g_free, NULL);
     b->cut_lines = g_array_new(FALSE, FALSE, sizeof(CutLine));
+    b->lifted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_array_set_clear_func(b->cut_lines, cut_line_clear);
     b->retry_delay_ms = b->opts.retry_min_ms;
     b->clock_offset_us = now_real(b) - now_mono(b);
@@ -339,6 +343,7 @@ bans_free(Bans *b)
     g_hash_table_unref(b->table);
     strpool_free(b->strs);
     g_hash_table_unref(b->dirty);
+    g_hash_table_unref(b->lifted);
     g_free(b);
 }
 
@@ -453,6 +458,8 @@ count_entry(Bans *b, const Entry *e, int delta)
         b->counts.policy += delta;
     if (e->core.expires_us == BAN_EXPIRES_NEVER)
         b->counts.permanent += delta;
+    b->counts.by_family_source[family_index(&e->core.prefix.addr)][MIN(e->core.source, 2)] +=
+        delta;
     b->n_prefix_len[family_index(&e->core.prefix.addr)][e->core.prefix.len] += delta;
 }
 
@@ -596,12 +603,19 @@ log_unban(const Ban *ban, const char *reason, gint64 real)
               ban_source_name(ban->source), reason);
 }
 
+/* Logs the unban of e and counts it by reason (reasons are words of the code, a handful). */
 static void
-log_unban_entry(const Entry *e, const char *reason, gint64 real)
+log_unban_entry(Bans *b, const Entry *e, const char *reason, gint64 real)
 {
     Ban ban;
     entry_to_ban(e, &ban);
     log_unban(&ban, reason, real);
+    guint64 *n = g_hash_table_lookup(b->lifted, reason);
+    if (!n) {
+        n = g_new0(guint64, 1);
+        g_hash_table_insert(b->lifted, g_strdup(reason), n);
+    }
+    (*n)++;
 }
 
 /* ---- loading and reconciling ---- */
@@ -897,6 +911,7 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
         store_put_ban_count(b->store, &e->core.prefix, count + 1, real);
         mark_dirty(b, &e->core.prefix);
         log_ban(b, "ban", e, req, duration_s);
+        b->counts.added[MIN(req->source, 2)]++;
         if (out)
             *out = ban;
         return BANS_ADDED;
@@ -939,6 +954,8 @@ bans_add(Bans *b, const BanRequest *req, Ban *out)
     put_entry(b, e);
     request_commit(b);
     if (result == BANS_EXTENDED)
+        b->counts.extended[MIN(req->source, 2)]++;
+    if (result == BANS_EXTENDED)
         log_ban(b, e->deadline_us >= old_deadline ? "extend" : "shorten", e, req, duration_s);
     if (out)
         entry_to_ban(e, out);
@@ -952,7 +969,7 @@ bans_remove(Bans *b, const IpPrefix *prefix, const char *reason)
     Entry *e = g_hash_table_lookup(b->table, prefix);
     if (!e)
         return FALSE;
-    log_unban_entry(e, reason ? reason : "manual", now_real(b));
+    log_unban_entry(b, e, reason ? reason : "manual", now_real(b));
     drop_entry(b, e);
     if (b->counts.total < b->opts.max_bans)
         b->full_warned = FALSE;
@@ -1174,7 +1191,7 @@ bans_expire_due(Bans *b)
         Entry *e = b->heap->pdata[0];
         if (e->deadline_us > mono)
             break;
-        log_unban_entry(e, "expired", real);
+        log_unban_entry(b, e, "expired", real);
         drop_entry(b, e);
         n++;
     }
@@ -1230,6 +1247,8 @@ bans_commit(Bans *b, GError **error)
     if (b->turn_func && g_hash_table_size(b->dirty) > 0)
         b->turn_func(b, b->counts.total, b->turn_data);
     guint n = g_hash_table_size(b->dirty);
+    BansCommitTiming timing = {.store_rows = n_store, .store_us = n_store ? t1 - t0 : 0,
+                               .store_ok = !b->store_failed, .fw_changes = n, .fw_ok = TRUE};
     if (n > 0) {
         g_autofree FwChange *changes = g_new0(FwChange, n);
         GHashTableIter it;
@@ -1258,8 +1277,12 @@ bans_commit(Bans *b, GError **error)
             if (ok)
                 g_propagate_error(error, g_steal_pointer(&err));
             ok = FALSE;
+            timing.fw_ok = FALSE;
         }
+        timing.fw_us = g_get_monotonic_time() - t1;
     }
+    if (b->commit_func && n_store + n > 0)
+        b->commit_func(b, &timing, b->commit_data);
     /* After the firewall change, whether it succeeded or waits for a retry: the ban stands
      * either way, and what it cuts is counted on its line. */
     cut_new_bans(b);
@@ -1308,6 +1331,21 @@ gboolean
 bans_degraded(Bans *b)
 {
     return b->store_failed || b->fw_failed;
+}
+
+void
+bans_set_commit_func(Bans *b, BansCommitFunc func, gpointer user_data)
+{
+    g_return_if_fail(b != NULL);
+    b->commit_func = func;
+    b->commit_data = user_data;
+}
+
+GHashTable *
+bans_lifted(Bans *b)
+{
+    g_return_val_if_fail(b != NULL, NULL);
+    return b->lifted;
 }
 
 void

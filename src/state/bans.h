@@ -60,6 +60,11 @@ typedef struct {
     guint64 fw_failures;    /* firewall applies or reconciles that failed */
     guint64 store_failures; /* commits that failed */
     guint fw_pending;       /* prefixes changed in the table and not yet sent to the firewall */
+    /* For the metrics: bans in force per family (0: IPv4, 1: IPv6) and BanSource, and the
+     * bans added and extended per BanSource since the table was made (bans_load() does not
+     * count; what a restart restores is the caller's to add). */
+    guint by_family_source[2][3];
+    guint64 added[3], extended[3];
 } BansCounts;
 
 typedef struct {
@@ -125,6 +130,26 @@ void bans_counts(Bans *bans, BansCounts *out);
  * the table for a count, without copying it as bans_list() does. func must not change it. */
 typedef void (*BansCoreFunc)(const BanCore *core, gpointer user_data);
 void bans_foreach_core(Bans *bans, BansCoreFunc func, gpointer user_data);
+/* The bans lifted since the table was made, per reason ("expired", "manual", "whitelisted",
+ * "shared", a never-ban reason, ...): char * -> guint64 * (borrowed, valid until the next
+ * change of the table). */
+GHashTable *bans_lifted(Bans *bans);
+
+/* What one bans_commit() did, for the metrics: the store's commit (rows queued, time, success)
+ * and the firewall's change (entries, time, success). A part with nothing to do has 0 rows or
+ * changes and time 0. */
+typedef struct {
+    guint store_rows;
+    gint64 store_us;
+    gboolean store_ok;
+    guint fw_changes;
+    gint64 fw_us;
+    gboolean fw_ok;
+} BansCommitTiming;
+
+/* Called at the end of every bans_commit() that had store rows or firewall changes. */
+typedef void (*BansCommitFunc)(Bans *bans, const BansCommitTiming *timing, gpointer user_data);
+void bans_set_commit_func(Bans *bans, BansCommitFunc func, gpointer user_data);
 
 /* Ends the turn: commits the store (everything queued in it, by any module), then applies
  * the table's queued changes in one firewall commit. A failure is logged, counted and retried

@@ -1405,6 +1405,81 @@ test_cut_new_bans(Fixture *f, gconstpointer data)
     g_array_unref(r.seen);
 }
 
+/* ---- what the metrics read ---- */
+
+static void
+on_commit_timing(Bans *bans, const BansCommitTiming *t, gpointer data)
+{
+    (void)bans;
+    g_array_append_val((GArray *)data, *t);
+}
+
+/* Bans per family and source follow every add, change of source and removal; added and
+ * extended count per source, lifted per reason; each commit reports its two parts. */
+static void
+test_metrics_counts(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    g_autoptr(GArray) timings = g_array_new(FALSE, FALSE, sizeof(BansCommitTiming));
+    bans_set_commit_func(f->bans, on_commit_timing, timings);
+    BanRequest a = policy_req("203.0.113.1", 10), b = policy_req("2001:db8::1", 100);
+    BanRequest m = manual_req("198.51.100.0/24", 100, FALSE);
+    BanRequest s = policy_req("192.0.2.9", 100);
+    s.source = BAN_SOURCE_SHARED;
+    g_assert_cmpint(bans_add(f->bans, &a, NULL), ==, BANS_ADDED);
+    g_assert_cmpint(bans_add(f->bans, &b, NULL), ==, BANS_ADDED);
+    g_assert_cmpint(bans_add(f->bans, &m, NULL), ==, BANS_ADDED);
+    g_assert_cmpint(bans_add(f->bans, &s, NULL), ==, BANS_ADDED);
+    BanRequest longer = policy_req("2001:db8::1", 1000);
+    g_assert_cmpint(bans_add(f->bans, &longer, NULL), ==, BANS_EXTENDED);
+    /* An operator's ban on the policy's address: extended by hand, now manual. */
+    BanRequest take = manual_req("2001:db8::1", 5000, FALSE);
+    g_assert_cmpint(bans_add(f->bans, &take, NULL), ==, BANS_EXTENDED);
+    BansCounts bc;
+    bans_counts(f->bans, &bc);
+    g_assert_cmpuint(bc.by_family_source[0][BAN_SOURCE_POLICY], ==, 1);
+    g_assert_cmpuint(bc.by_family_source[0][BAN_SOURCE_MANUAL], ==, 1);
+    g_assert_cmpuint(bc.by_family_source[0][BAN_SOURCE_SHARED], ==, 1);
+    g_assert_cmpuint(bc.by_family_source[1][BAN_SOURCE_POLICY], ==, 0);
+    g_assert_cmpuint(bc.by_family_source[1][BAN_SOURCE_MANUAL], ==, 1);
+    g_assert_cmpuint(bc.added[BAN_SOURCE_POLICY], ==, 2);
+    g_assert_cmpuint(bc.added[BAN_SOURCE_MANUAL], ==, 1);
+    g_assert_cmpuint(bc.added[BAN_SOURCE_SHARED], ==, 1);
+    g_assert_cmpuint(bc.extended[BAN_SOURCE_POLICY], ==, 1);
+    g_assert_cmpuint(bc.extended[BAN_SOURCE_MANUAL], ==, 1);
+    flush_ok(f);
+    g_assert_cmpuint(timings->len, ==, 1);
+    const BansCommitTiming *t = &g_array_index(timings, BansCommitTiming, 0);
+    g_assert_cmpuint(t->fw_changes, ==, 4);
+    g_assert_cmpuint(t->store_rows, >, 0);
+    g_assert_true(t->store_ok && t->fw_ok);
+    g_assert_cmpint(t->fw_us, >=, 0);
+
+    advance(f, 10 * S);
+    g_assert_cmpuint(bans_expire_due(f->bans), ==, 1);
+    g_assert_true(bans_remove(f->bans, &m.prefix, "manual"));
+    g_assert_true(bans_remove(f->bans, &s.prefix, "shared"));
+    g_assert_false(bans_remove(f->bans, &s.prefix, "shared")); /* none: not counted */
+    GHashTable *lifted = bans_lifted(f->bans);
+    g_assert_cmpuint(g_hash_table_size(lifted), ==, 3);
+    g_assert_cmpuint(*(guint64 *)g_hash_table_lookup(lifted, "expired"), ==, 1);
+    g_assert_cmpuint(*(guint64 *)g_hash_table_lookup(lifted, "manual"), ==, 1);
+    g_assert_cmpuint(*(guint64 *)g_hash_table_lookup(lifted, "shared"), ==, 1);
+    bans_counts(f->bans, &bc);
+    g_assert_cmpuint(bc.by_family_source[0][BAN_SOURCE_POLICY], ==, 0);
+    g_assert_cmpuint(bc.by_family_source[0][BAN_SOURCE_MANUAL], ==, 0);
+    g_assert_cmpuint(bc.by_family_source[0][BAN_SOURCE_SHARED], ==, 0);
+    g_assert_cmpuint(bc.by_family_source[1][BAN_SOURCE_MANUAL], ==, 1);
+    g_assert_cmpuint(bc.total, ==, 1);
+
+    /* A failed firewall change is reported as such. */
+    fw_fake_fail_next(f->fw, 1);
+    (void)bans_commit(f->bans, NULL);
+    g_assert_cmpuint(timings->len, ==, 2);
+    g_assert_false(g_array_index(timings, BansCommitTiming, 1).fw_ok);
+    g_assert_cmpuint(g_array_index(timings, BansCommitTiming, 1).fw_changes, ==, 3);
+}
+
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -1412,6 +1487,7 @@ main(int argc, char **argv)
 {
     test_init(&argc, &argv);
     ADD("/bans/add/new", test_add_new);
+    ADD("/bans/metrics/counts", test_metrics_counts);
     ADD("/bans/cut/new-bans", test_cut_new_bans);
     ADD("/bans/flush/one-commit-per-turn", test_one_commit_per_turn);
     ADD("/bans/flush/store-before-kernel", test_store_before_kernel);

@@ -176,12 +176,16 @@ static const BadCase bad_cases[] = {
      "/etc/t.conf:2: auto_max_rules:*"},
     {"lock-timeout", "[firewall]\nlock_timeout = 10m\n",
      "/etc/t.conf:2: lock_timeout: at most 300s*"},
+    {"metrics-listen-name", "[metrics]\nlisten = localhost:9477\n",
+     "/etc/t.conf:2: listen:*not a numeric IPv4 address*"},
+    {"metrics-listen-v6-brackets", "[metrics]\nlisten = ::1:9477\n",
+     "/etc/t.conf:2: listen:*brackets*"},
     {"outside-section-full", "ban_time = 1h\n",
      "/etc/t.conf:1: 'ban_time' is outside any section; put it under [daemon], [input], [policy], "
-     "[whitelist], [firewall], [share] or [rule GID:SID]"},
+     "[whitelist], [firewall], [share], [metrics] or [rule GID:SID]"},
     {"unknown-section-full", "[foo]\n",
      "/etc/t.conf:1: unknown section [foo]: expected [daemon], [input], [policy], [whitelist], "
-     "[firewall], [share] or [rule GID:SID]"},
+     "[firewall], [share], [metrics] or [rule GID:SID]"},
     {"duplicate-key-across-sections",
      "[policy]\nban_time = 1h\n[daemon]\n[policy]\nban_time = 2h\n",
      "/etc/t.conf:5: 'ban_time' is already set in this section (line 2)"},
@@ -710,9 +714,9 @@ test_keys_table(Fixture *f, gconstpointer data)
         g_autofree char *got = config_format(cfg);
         g_assert_cmpstr(got, ==, default_text);
     }
-    g_assert_cmpuint(n, ==, 55); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6,
+    g_assert_cmpuint(n, ==, 56); /* 40, [firewall] cut, [daemon] user, [policy] min_prefix4/6,
                                   * priority_thresholds, ipv6_prefix and sensor_action, the 8
-                                  * of [share] */
+                                  * of [share], [metrics] listen */
     /* Defaults of the [rule] keys: an empty section prints only ignore = no. */
     g_assert_nonnull(strstr(full_text, "\n[rule 1:2]\nthreshold = 2/1m\nban_time = 1h\n"
                                        "track = src\nignore = no\n"));
