@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 
 #include "error.h"
+#include "fw_counters.h"
 #include "fw_iptc_family.h"
 
 /* A writer that does not take the xtables lock can slip in between our read and our commit.
@@ -175,6 +176,8 @@ op_name(FwIptcOp op)
         return "reconcile";
     case FW_IPTC_OP_FLUSH:
         return "flush";
+    case FW_IPTC_OP_COUNT:
+        return "count";
     }
     return "?";
 }
@@ -319,6 +322,8 @@ table_op(const Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, FwIptcOp *out)
     const FwIptcChains *ch = &f->tables[ti];
     *out = op;
     switch (op) {
+    case FW_IPTC_OP_COUNT: /* fw_iptc_counters_read() runs it on its own */
+        return FALSE;
     case FW_IPTC_OP_LIST:
         return ti == f->primary;
     case FW_IPTC_OP_APPLY:
@@ -671,6 +676,12 @@ fw_iptc_new(const FwConfig *cfg, GError **error)
     return &f->parent;
 }
 
+const FwConfig *
+fw_iptc_config(Fw *fw)
+{
+    return &core_of(fw)->cfg;
+}
+
 void
 fw_iptc_last_stats(Fw *fw, FwIptcStats *out)
 {
@@ -732,4 +743,97 @@ void
 fw_set_rules_free(FwSetRules *r)
 {
     g_free(r);
+}
+
+/* ---- the counters (fw_counters.h) ---- */
+
+/* The lower-case names of hooks joined with "+": what one shared chain's counters cover. */
+static void
+hook_label(char *out, gsize size, const char (*hooks)[FW_CHAIN_MAX], guint n)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *lower = g_ascii_strdown(hooks[i], -1);
+        g_string_append_printf(s, "%s%s", i ? "+" : "", lower);
+    }
+    g_strlcpy(out, s->str, size);
+}
+
+/* Adds to the entry of that family and hook in out, or appends one. */
+static void
+count_put(GArray *out, int af, const char *hook, const FwIptcCount *n)
+{
+    for (guint i = 0; i < out->len; i++) {
+        FwDropCount *d = &g_array_index(out, FwDropCount, i);
+        if (d->family == af && strcmp(d->hook, hook) == 0) {
+            d->packets += n->packets;
+            d->bytes += n->bytes;
+            return;
+        }
+    }
+    FwDropCount d = {.family = af, .packets = n->packets, .bytes = n->bytes};
+    g_strlcpy(d.hook, hook, sizeof d.hook);
+    g_array_append_val(out, d);
+}
+
+gboolean
+fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6, GArray *out,
+                      GError **error)
+{
+    g_return_val_if_fail(g_array_get_element_size(out) == sizeof(FwDropCount), FALSE);
+    Iptc core;
+    if (!core_init(&core, cfg, set4, set6, error))
+        return FALSE;
+    for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
+        const FwIptcFamily *fam = families[fi];
+        for (guint ti = 0; ti < FW_IPTC_N_TABLES; ti++) {
+            const FwIptcChains *ch = &core.tables[ti];
+            if (!ch->used)
+                continue;
+            FwIptcTxn txn = {
+                .cfg = &core.cfg,
+                .chains = ch,
+                .op = FW_IPTC_OP_COUNT,
+                .set_index = IPSET_INVALID_ID,
+            };
+            /* A table the kernel has not made holds nothing of ours, and asking for it would
+             * make it. Neither does a missing set: no rule can match it. */
+            gboolean read = table_exists(fam, ch->table);
+            if (read && ch->set_mode) {
+                if (!set_index_lookup(ch->set[fi], &txn.set_index, error)) {
+                    g_prefix_error(error, "fw-iptc: count: ");
+                    return FALSE;
+                }
+                read = txn.set_index != IPSET_INVALID_ID;
+            }
+            g_autoptr(GError) err = NULL;
+            if (read && !fam->run(&txn, &err)) {
+                if (txn.init_errno)
+                    explain_init_error(fam, ch->table, txn.init_errno, &err);
+                g_propagate_prefixed_error(error, g_steal_pointer(&err), "fw-iptc: count: ");
+                return FALSE;
+            }
+            char hook[FW_DROP_HOOK_MAX];
+            if (!ch->set_mode) {
+                if (ch->use_src) {
+                    hook_label(hook, sizeof hook, ch->src_hooks, ch->n_src_hooks);
+                    count_put(out, fam->af, hook, &txn.src_count[0]);
+                }
+                if (ch->use_dst) {
+                    hook_label(hook, sizeof hook, ch->dst_hooks, ch->n_dst_hooks);
+                    count_put(out, fam->af, hook, &txn.dst_count[0]);
+                }
+                continue;
+            }
+            for (guint i = 0; i < ch->n_src_hooks; i++) {
+                hook_label(hook, sizeof hook, &ch->src_hooks[i], 1);
+                count_put(out, fam->af, hook, &txn.src_count[i]);
+            }
+            for (guint i = 0; i < ch->n_dst_hooks; i++) {
+                hook_label(hook, sizeof hook, &ch->dst_hooks[i], 1);
+                count_put(out, fam->af, hook, &txn.dst_count[i]);
+            }
+        }
+    }
+    return TRUE;
 }
