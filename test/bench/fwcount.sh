@@ -4,7 +4,9 @@
 # private network namespace (run as root through scripts/bench fwcount): the time of one read
 # for each backend with no bans and with many in force (100,000 by default; the iptables
 # backend's one rule per ban is the expensive case, as every read copies the whole table out
-# of the kernel). Addresses from 198.18.0.0/15. Medians and maxima of FWCOUNT_BENCH_REPS reads.
+# of the kernel), and for iptables the cost to a commit of a reader running beside it (the
+# kernel copies the table out and replaces it under one mutex). Addresses from
+# 198.18.0.0/15. Medians and maxima of FWCOUNT_BENCH_REPS reads or commits.
 #
 # Environment: FWCOUNT_BENCH_BANS (default 100000), FWCOUNT_BENCH_REPS (21),
 # FWCOUNT_BENCH_BACKENDS (default "iptables ipset nftables").
@@ -51,3 +53,35 @@ for backend in $BACKENDS; do
     done
     fw flush
 done
+
+echo
+echo "== iptables, $BANS rules: one ban and one unban per commit, alone and beside a reader"
+fw() {
+    "$FWCTL" --backend iptables --lock "$XTABLES_LOCKFILE" --lock-timeout 30000 "$@" \
+        2>>"$AB_TMP/warnings"
+}
+commits() {
+    label=$1
+    set --
+    i=0
+    while [ "$i" -lt "$REPS" ]; do
+        set -- "$@" apply +198.19.255.254 apply -198.19.255.254
+        i=$((i + 1))
+    done
+    fw --stats "$@" | awk '$1 == "apply" { for (i = 2; i <= NF; i++) { split($i, kv, "=");
+        if (kv[1] == "duration_us") print kv[2] } }' >"$AB_TMP/commits"
+    printf '%24s %12s %12s\n' "$label" "$(quantile 0.5 <"$AB_TMP/commits")" \
+        "$(quantile 1 <"$AB_TMP/commits")"
+}
+fw flush
+fw reconcile
+fw apply "+seq:198.18.0.0:$BANS"
+printf '%24s %12s %12s\n' "" median_us max_us
+commits alone
+# A reader that never stops: far more often than any scrape.
+(while :; do fw counters >/dev/null || exit 1; done) &
+reader=$!
+commits "beside a reader"
+kill "$reader"
+wait "$reader" 2>/dev/null || true
+fw flush
