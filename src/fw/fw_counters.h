@@ -38,7 +38,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FwCounterSpec, fw_counter_spec_free)
 /* Blocking read (call it from a thread; it takes no lock and changes nothing): appends one
  * FwDropCount per family and hook the configuration uses, IPv4 first, to out (an array of
  * FwDropCount), with zeros where our rules are missing. Fails with ALERTBAN_ERROR_FIREWALL
- * when the kernel cannot be read. */
+ * when the kernel cannot be read. Cost: about 0.1 ms for the set backends whatever the number
+ * of bans; for the iptables backend a copy of the whole table, 30-60 ms at 100,000 rules,
+ * during which the kernel makes a commit wait (doc/PERFORMANCE.md). */
 gboolean fw_counters_read(const FwCounterSpec *spec, GArray *out, GError **error);
 
 /* The same in a GTask thread, for a main-loop caller; spec is copied, so the caller may free
