@@ -39,8 +39,8 @@ const FwConfig *fw_ipset_config(Fw *fw);
  * FwDropCount entries to out. fw_iptc_counters_read() reads the iptables backend's address
  * rules (set4 and set6 NULL) or, with the set names, the ipset backend's set matches; it takes
  * no lock. fw_nft_counters_read() reads the counters of the nftables table's match rules. */
-gboolean fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6,
-                               GArray *out, GError **error);
+gboolean fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6, GArray *out,
+                               GError **error);
 gboolean fw_nft_counters_read(const FwConfig *cfg, GArray *out, GError **error);
 
 /* What the last operation of a libiptc backend cost, for logs and benchmarks. */

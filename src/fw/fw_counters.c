@@ -89,8 +89,8 @@ read_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c
 }
 
 void
-fw_counters_read_async(const FwCounterSpec *spec, GCancellable *cancellable,
-                       GAsyncReadyCallback cb, gpointer user_data)
+fw_counters_read_async(const FwCounterSpec *spec, GCancellable *cancellable, GAsyncReadyCallback cb,
+                       gpointer user_data)
 {
     g_return_if_fail(spec != NULL);
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, cb, user_data);

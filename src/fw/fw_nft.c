@@ -986,9 +986,9 @@ typedef struct {
 
 /* What a rule of a base chain matches, as far as the counters care. */
 typedef struct {
-    int fam;         /* FAM4 or FAM6; -1: no family match */
-    gboolean dst;    /* matches the destination address */
-    int net;         /* the set: 0 host, 1 network, -1 none of ours */
+    int fam;      /* FAM4 or FAM6; -1: no family match */
+    gboolean dst; /* matches the destination address */
+    int net;      /* the set: 0 host, 1 network, -1 none of ours */
     gboolean has_counter;
     Count count;
 } MatchRule;
@@ -1221,10 +1221,8 @@ build_layout(FwNft *f, guint *fixed, GError **error)
                 /* A chain that changes hook or priority is deleted and made anew: its
                  * counts go on in the new one all the same. */
                 const Count *c = st.counts[h][fam][dst];
-                add_match_rule(&bt, hooks[h].chain, fam, dst, host_set[fam], target, skip,
-                               &c[0]);
-                add_match_rule(&bt, hooks[h].chain, fam, dst, net_set[fam], target, skip,
-                               &c[1]);
+                add_match_rule(&bt, hooks[h].chain, fam, dst, host_set[fam], target, skip, &c[0]);
+                add_match_rule(&bt, hooks[h].chain, fam, dst, net_set[fam], target, skip, &c[1]);
             }
         }
     }

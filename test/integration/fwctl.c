@@ -228,8 +228,8 @@ busy_read_done(GObject *source, GAsyncResult *res, gpointer data)
     }
     b->reads++;
     if (b->last && b->last->len != counts->len)
-        b->failure = g_strdup_printf("read %u: %u entries, before %u", b->reads, counts->len,
-                                     b->last->len);
+        b->failure =
+            g_strdup_printf("read %u: %u entries, before %u", b->reads, counts->len, b->last->len);
     for (guint j = 0; b->last && !b->failure && j < counts->len; j++) {
         const FwDropCount *now = &g_array_index(counts, FwDropCount, j);
         const FwDropCount *was = &g_array_index(b->last, FwDropCount, j);
@@ -306,8 +306,8 @@ counters_busy(Fw *fw, guint rounds)
 static gboolean
 is_command(const char *arg)
 {
-    static const char *const words[] = {"ensure",    "flush",    "list",         "apply",
-                                        "reconcile", "pause",    "wait-file",    "flush-others",
+    static const char *const words[] = {"ensure",    "flush",        "list",      "apply",
+                                        "reconcile", "pause",        "wait-file", "flush-others",
                                         "counters",  "counters-busy"};
     for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
         if (strcmp(arg, words[i]) == 0)
