@@ -4,8 +4,6 @@
 // handles of its own and never shares the Fw with the main loop.
 #include "fw_counters.h"
 
-#include <sys/socket.h>
-
 #include "error.h"
 #include "fw_backends.h"
 #include "fw_ipset_rules.h"
@@ -13,6 +11,8 @@
 struct FwCounterSpec {
     FwBackend kind; /* iptables, nftables or ipset */
     FwConfig cfg;
+    /* iptables: what the handle's deleted rules counted (a reference), else NULL */
+    FwIptcRetired *retired;
 };
 
 FwCounterSpec *
@@ -36,12 +36,26 @@ fw_counter_spec_new(Fw *fw)
     FwCounterSpec *spec = g_new0(FwCounterSpec, 1);
     spec->kind = fw_kind(fw);
     spec->cfg = *cfg;
+    if (spec->kind == FW_BACKEND_IPTABLES)
+        spec->retired = fw_iptc_retired_get(fw);
     return spec;
+}
+
+static FwCounterSpec *
+spec_copy(const FwCounterSpec *spec)
+{
+    FwCounterSpec *copy = g_memdup2(spec, sizeof *spec);
+    if (copy->retired)
+        copy->retired = fw_iptc_retired_ref(copy->retired);
+    return copy;
 }
 
 void
 fw_counter_spec_free(FwCounterSpec *spec)
 {
+    if (!spec)
+        return;
+    fw_iptc_retired_unref(spec->retired);
     g_free(spec);
 }
 
@@ -52,7 +66,7 @@ fw_counters_read(const FwCounterSpec *spec, GArray *out, GError **error)
     g_return_val_if_fail(g_array_get_element_size(out) == sizeof(FwDropCount), FALSE);
     switch (spec->kind) {
     case FW_BACKEND_IPTABLES:
-        return fw_iptc_counters_read(&spec->cfg, NULL, NULL, out, error);
+        return fw_iptc_counters_read(&spec->cfg, NULL, NULL, spec->retired, out, error);
     case FW_BACKEND_NFTABLES:
         return fw_nft_counters_read(&spec->cfg, out, error);
     case FW_BACKEND_IPSET: {
@@ -60,7 +74,7 @@ fw_counters_read(const FwCounterSpec *spec, GArray *out, GError **error)
         char set4[FW_IPSET_NAME_MAX], set6[FW_IPSET_NAME_MAX];
         g_snprintf(set4, sizeof set4, "%s4", spec->cfg.chain);
         g_snprintf(set6, sizeof set6, "%s6", spec->cfg.chain);
-        return fw_iptc_counters_read(&spec->cfg, set4, set6, out, error);
+        return fw_iptc_counters_read(&spec->cfg, set4, set6, NULL, out, error);
     }
     default:
         break;
@@ -74,6 +88,7 @@ static void
 read_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     (void)source;
+    (void)cancellable; /* checked once: a read cannot be interrupted */
     const FwCounterSpec *spec = task_data;
     if (g_task_return_error_if_cancelled(task))
         return;
@@ -84,7 +99,6 @@ read_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c
         g_task_return_error(task, error);
         return;
     }
-    (void)cancellable;
     g_task_return_pointer(task, out, (GDestroyNotify)g_array_unref);
 }
 
@@ -95,7 +109,7 @@ fw_counters_read_async(const FwCounterSpec *spec, GCancellable *cancellable, GAs
     g_return_if_fail(spec != NULL);
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, cb, user_data);
     g_task_set_source_tag(task, fw_counters_read_async);
-    g_task_set_task_data(task, g_memdup2(spec, sizeof *spec), g_free);
+    g_task_set_task_data(task, spec_copy(spec), (GDestroyNotify)fw_counter_spec_free);
     g_task_run_in_thread(task, read_in_thread);
 }
 

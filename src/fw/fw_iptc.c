@@ -36,9 +36,22 @@
 /* Lock polling: start short, back off to this. */
 #define LOCK_POLL_MAX_US 5000
 
+/* What the address rules an iptables backend deleted had counted, per family and table,
+ * shared with the counters' reader (fw_counters.h) so the drops of lifted bans stay counted.
+ * lock is held from a transaction's read to its commit (and the count's update), and by the
+ * reader around its read of the kernel, so that each read sees a rule either alive or
+ * retired, never both or neither. */
+struct FwIptcRetired {
+    gint refs;
+    GMutex lock;
+    FwIptcCount src[2][FW_IPTC_N_TABLES];
+    FwIptcCount dst[2][FW_IPTC_N_TABLES];
+};
+
 /* What the iptables backend and the ipset backend's rules both run on. */
 typedef struct {
     FwConfig cfg;
+    FwIptcRetired *retired; /* the iptables backend's; NULL in set mode and for the reader */
     FwIptcChains tables[FW_IPTC_N_TABLES];
     FwIptcTable primary; /* the table whose source chain list() reads and n_rules counts */
     FwIptcStats last;
@@ -266,6 +279,18 @@ run_family(Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, Request *rq, GArray *
         g_autoptr(GError) err = NULL;
         gboolean ok = fam->run(&txn, &err);
         st->commit_us += txn.commit_us;
+        if (ok && f->retired && op == FW_IPTC_OP_FLUSH) {
+            /* Everything of ours is gone, and what it counted with it, in every backend. */
+            memset(&f->retired->src[fi][ti], 0, sizeof f->retired->src[fi][ti]);
+            memset(&f->retired->dst[fi][ti], 0, sizeof f->retired->dst[fi][ti]);
+        } else if (txn.committed && f->retired) {
+            FwIptcCount *to[2] = {&f->retired->src[fi][ti], &f->retired->dst[fi][ti]};
+            const FwIptcCount *from[2] = {&txn.retired_src, &txn.retired_dst};
+            for (guint k = 0; k < 2; k++) {
+                to[k]->packets += from[k]->packets;
+                to[k]->bytes += from[k]->bytes;
+            }
+        }
         if (ok) {
             st->commits += txn.committed ? 1 : 0;
             if (ti == f->primary)
@@ -380,6 +405,10 @@ run_request(Iptc *f, Request *rq, GError **error)
         }
     }
     GError *first = NULL;
+    /* Taken after the xtables lock, which the reader never takes: no deadlock. A reader
+     * holds it for one read of the tables (doc/PERFORMANCE.md). */
+    if (f->retired && rq->op != FW_IPTC_OP_LIST)
+        g_mutex_lock(&f->retired->lock);
     for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
         if (rq->op == FW_IPTC_OP_APPLY && changes[fi]->len == 0)
             continue;
@@ -401,6 +430,8 @@ run_request(Iptc *f, Request *rq, GError **error)
             first = err;
         }
     }
+    if (f->retired && rq->op != FW_IPTC_OP_LIST)
+        g_mutex_unlock(&f->retired->lock);
     gboolean ok = first == NULL;
     if (first)
         g_propagate_error(error, first);
@@ -495,6 +526,7 @@ iptc_flush(Fw *fw, GError **error)
 static void
 iptc_free(Fw *fw)
 {
+    fw_iptc_retired_unref(core_of(fw)->retired);
     g_free(fw);
 }
 
@@ -673,6 +705,9 @@ fw_iptc_new(const FwConfig *cfg, GError **error)
     FwIptc *f = g_new0(FwIptc, 1);
     f->parent.ops = &iptc_ops;
     f->core = core;
+    f->core.retired = g_new0(FwIptcRetired, 1);
+    f->core.retired->refs = 1;
+    g_mutex_init(&f->core.retired->lock);
     return &f->parent;
 }
 
@@ -680,6 +715,28 @@ const FwConfig *
 fw_iptc_config(Fw *fw)
 {
     return &core_of(fw)->cfg;
+}
+
+FwIptcRetired *
+fw_iptc_retired_get(Fw *fw)
+{
+    return fw_iptc_retired_ref(core_of(fw)->retired);
+}
+
+FwIptcRetired *
+fw_iptc_retired_ref(FwIptcRetired *r)
+{
+    g_atomic_int_inc(&r->refs);
+    return r;
+}
+
+void
+fw_iptc_retired_unref(FwIptcRetired *r)
+{
+    if (r && g_atomic_int_dec_and_test(&r->refs)) {
+        g_mutex_clear(&r->lock);
+        g_free(r);
+    }
 }
 
 void
@@ -776,22 +833,17 @@ count_put(GArray *out, int af, const char *hook, const FwIptcCount *n)
     g_array_append_val(out, d);
 }
 
-gboolean
-fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6, GArray *out,
-                      GError **error)
+static gboolean
+counters_read(const Iptc *f, const FwIptcRetired *retired, GArray *out, GError **error)
 {
-    g_return_val_if_fail(g_array_get_element_size(out) == sizeof(FwDropCount), FALSE);
-    Iptc core;
-    if (!core_init(&core, cfg, set4, set6, error))
-        return FALSE;
     for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
         const FwIptcFamily *fam = families[fi];
         for (guint ti = 0; ti < FW_IPTC_N_TABLES; ti++) {
-            const FwIptcChains *ch = &core.tables[ti];
+            const FwIptcChains *ch = &f->tables[ti];
             if (!ch->used)
                 continue;
             FwIptcTxn txn = {
-                .cfg = &core.cfg,
+                .cfg = &f->cfg,
                 .chains = ch,
                 .op = FW_IPTC_OP_COUNT,
                 .set_index = IPSET_INVALID_ID,
@@ -814,6 +866,14 @@ fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6, G
                 return FALSE;
             }
             char hook[FW_DROP_HOOK_MAX];
+            if (retired) {
+                const FwIptcCount *gone[2] = {&retired->src[fi][ti], &retired->dst[fi][ti]};
+                FwIptcCount *to[2] = {&txn.src_count[0], &txn.dst_count[0]};
+                for (guint k = 0; k < 2; k++) {
+                    to[k]->packets += gone[k]->packets;
+                    to[k]->bytes += gone[k]->bytes;
+                }
+            }
             if (!ch->set_mode) {
                 if (ch->use_src) {
                     hook_label(hook, sizeof hook, ch->src_hooks, ch->n_src_hooks);
@@ -836,4 +896,20 @@ fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6, G
         }
     }
     return TRUE;
+}
+
+gboolean
+fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6,
+                      FwIptcRetired *retired, GArray *out, GError **error)
+{
+    g_return_val_if_fail(g_array_get_element_size(out) == sizeof(FwDropCount), FALSE);
+    Iptc core;
+    if (!core_init(&core, cfg, set4, set6, error))
+        return FALSE;
+    if (retired)
+        g_mutex_lock(&retired->lock);
+    gboolean ok = counters_read(&core, retired, out, error);
+    if (retired)
+        g_mutex_unlock(&retired->lock);
+    return ok;
 }

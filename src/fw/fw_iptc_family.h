@@ -90,6 +90,11 @@ typedef struct {
      * chains->dst_hooks[i] in dst_count[i]. */
     FwIptcCount src_count[FW_IPTC_TABLE_HOOKS_MAX];
     FwIptcCount dst_count[FW_IPTC_TABLE_HOOKS_MAX];
+    /* What the address rules this transaction deletes (unbans, strays, duplicates; not a
+     * flush, which ends the counts) had counted, as read at its start, from the source and
+     * destination chains. */
+    FwIptcCount retired_src;
+    FwIptcCount retired_dst;
 } FwIptcTxn;
 
 typedef struct {

@@ -87,6 +87,8 @@
 #define RECV_BUF (256 * 1024)
 /* Dumps: how long the kernel may take between two parts. */
 #define REPLY_TIMEOUT_S 30
+/* Dumps interrupted by a change of the ruleset (NLM_F_DUMP_INTR) tried again this often. */
+#define DUMP_ATTEMPTS 8
 /* How long to wait for a batch answer the kernel has not queued by the time sendmsg returns. */
 #define STRAGGLER_WAIT_MS 1000
 
@@ -409,11 +411,25 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
     return TRUE;
 }
 
+static gboolean dump_errno(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer),
+                           gpointer build_data, mnl_cb_t cb, gpointer data, gboolean *missing,
+                           const char *what, int *errno_out, GError **error);
+
 /* Runs a dump request; cb sees every answer message. ENOENT (no such table or set) reports
  * *missing = TRUE and succeeds. */
 static gboolean
 dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointer build_data,
      mnl_cb_t cb, gpointer data, gboolean *missing, const char *what, GError **error)
+{
+    return dump_errno(f, type, build, build_data, cb, data, missing, what, NULL, error);
+}
+
+/* dump(), and on failure the errno in *errno_out (when not NULL): EINTR means the ruleset
+ * changed during the dump (NLM_F_DUMP_INTR), and the dump may be run again. */
+static gboolean
+dump_errno(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointer build_data,
+           mnl_cb_t cb, gpointer data, gboolean *missing, const char *what, int *errno_out,
+           GError **error)
 {
     if (missing)
         *missing = FALSE;
@@ -442,6 +458,8 @@ dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointe
                 *missing = TRUE;
                 return TRUE;
             }
+            if (errno_out)
+                *errno_out = err;
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-nft: reading %s: %s",
                         what, err == EAGAIN ? "no answer in time" : g_strerror(err));
             return FALSE;
@@ -1742,14 +1760,29 @@ fw_nft_counters_read(const FwConfig *cfg, GArray *out, GError **error)
     if (!nl_open(f, error))
         return FALSE;
     ChainState st;
-    memset(&st, 0, sizeof st);
-    st.f = f;
     g_autofree char *what = g_strdup_printf("the rules of table inet %s", f->table);
-    gboolean missing;
     /* Only the rules: their counters are all there is to read, and a missing table (not
-     * made yet, or flushed) counts nothing. */
-    if (!dump(f, NFT_MSG_GETRULE, build_rule_ref, f, rule_dump_cb, &st, &missing, what, error))
-        return FALSE;
+     * made yet, or flushed) counts nothing. A commit beside the dump (the daemon's, or
+     * another tool's) interrupts it: read again, from a fresh socket, a few times. */
+    for (guint attempt = 1;; attempt++) {
+        memset(&st, 0, sizeof st);
+        st.f = f;
+        gboolean missing;
+        int err = 0;
+        g_autoptr(GError) local = NULL;
+        if (dump_errno(f, NFT_MSG_GETRULE, build_rule_ref, f, rule_dump_cb, &st, &missing, what,
+                       &err, &local))
+            break;
+        if (err != EINTR || attempt == DUMP_ATTEMPTS) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        /* The rest of the interrupted dump may still be queued on the socket. */
+        mnl_socket_close(f->nl);
+        f->nl = NULL;
+        if (!nl_open(f, error))
+            return FALSE;
+    }
     HookPlan plan[G_N_ELEMENTS(hooks)];
     (void)plan_hooks(cfg, plan);
     for (int fam = 0; fam < N_FAMS; fam++) {

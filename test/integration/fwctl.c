@@ -20,10 +20,12 @@
 //                                     "FAMILY HOOK PACKETS BYTES" per family and hook ("ipv4
 //                                     input 7 588"); with --stats also "counters
 //                                     duration_us=.. entries=.."
-//   counters-busy N                   N rounds of a main loop committing a batch of 100 bans
-//                                     (added, then removed) while fw_counters_read_async reads
-//                                     in a thread; prints "counters-busy reads=.. commits=.."
-//                                     and fails when a read fails or the counts go down
+//   counters-busy N [PREFIX]          N rounds of a main loop committing a batch of 100 bans
+//                                     (added, then removed; PREFIX with them) while
+//                                     fw_counters_read_async reads in a thread; prints
+//                                     "counters-busy reads=.. commits=.. packets=.." (the last
+//                                     read's sum) and fails when a read fails or a count goes
+//                                     down
 //   pause MS                          sleeps (benchmarks: a main-loop turn between commits)
 //   wait-file PATH                    waits up to 10 s for PATH to exist (tests: a change made
 //                                     by hand between two operations of one handle)
@@ -207,7 +209,9 @@ typedef struct {
     guint commits;
     guint reads;
     gboolean reading;
-    GArray *last; /* the previous read, to check that no count goes down */
+    gboolean has_extra;
+    IpPrefix extra; /* banned and unbanned with each batch */
+    GArray *last;   /* the previous read, to check that no count goes down */
     char *failure;
 } Busy;
 
@@ -268,6 +272,10 @@ busy_commit(gpointer data)
         c.prefix.addr.bytes[base.family == AF_INET ? 3 : 15] = (guint8)(k + 1);
         g_array_append_val(changes, c);
     }
+    if (b->has_extra) {
+        FwChange c = {.kind = kind, .prefix = b->extra, .timeout_s = 600};
+        g_array_append_val(changes, c);
+    }
     g_autoptr(GError) error = NULL;
     if (!fw_apply(b->fw, (const FwChange *)changes->data, changes->len, &error)) {
         b->failure = g_strdup_printf("commit %u: %s", b->commits, error->message);
@@ -280,13 +288,18 @@ busy_commit(gpointer data)
 }
 
 static void
-counters_busy(Fw *fw, guint rounds)
+counters_busy(Fw *fw, guint rounds, const char *extra)
 {
     Busy b = {.fw = fw, .rounds = rounds, .spec = fw_counter_spec_new(fw)};
+    if (extra) {
+        guint32 unused;
+        b.extra = parse_prefix(extra, &unused);
+        b.has_extra = TRUE;
+    }
     if (!b.spec)
         die("the %s backend keeps no counters", fw_name(fw));
     b.loop = g_main_loop_new(NULL, FALSE);
-    g_timeout_add(1, busy_commit, &b);
+    g_timeout_add(5, busy_commit, &b);
     busy_read(&b);
     g_main_loop_run(b.loop);
     /* A read still under way holds the spec's copy only, but its callback needs b. */
@@ -294,7 +307,11 @@ counters_busy(Fw *fw, guint rounds)
         g_main_context_iteration(NULL, TRUE);
     if (b.failure)
         die("counters-busy: %s", b.failure);
-    printf("counters-busy reads=%u commits=%u\n", b.reads, b.commits);
+    guint64 packets = 0;
+    for (guint j = 0; b.last && j < b.last->len; j++)
+        packets += g_array_index(b.last, FwDropCount, j).packets;
+    printf("counters-busy reads=%u commits=%u packets=%" G_GUINT64_FORMAT "\n", b.reads, b.commits,
+           packets);
     if (b.reads < 2)
         die("counters-busy: only %u reads beside %u commits", b.reads, b.commits);
     if (b.last)
@@ -421,8 +438,9 @@ main(int argc, char **argv)
             guint64 n;
             if (i >= argc || !g_ascii_string_to_unsigned(argv[i], 10, 1, 100000, &n, NULL))
                 die("counters-busy needs a number of rounds");
-            counters_busy(fw, (guint)n);
             i++;
+            const char *extra = i < argc && !is_command(argv[i]) ? argv[i++] : NULL;
+            counters_busy(fw, (guint)n, extra);
             continue;
         }
         if (strcmp(cmd, "pause") == 0) {
