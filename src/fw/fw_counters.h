@@ -12,7 +12,11 @@
 #define FW_DROP_HOOK_MAX 32
 
 /* Packets and bytes dropped (or rejected) by our rules for one family and hook since the
- * rules were made. hook is the lower-case hook name: "input", "forward", "output",
+ * rules were made. They only grow while the Fw lives: what lifted bans dropped stays counted
+ * (the iptables backend's handle keeps the counts of the rules it deleted; the set backends
+ * count in rules that stay), and a reconcile that rewrites the nftables chains carries the
+ * counts over. A flush removes our rules and ends the counts; so does a new Fw for the
+ * iptables backend (a restart), whose handle has not seen the old unbans. hook is the lower-case hook name: "input", "forward", "output",
  * "prerouting" or "docker-user". The iptables backend keeps one address chain for all its
  * filter hooks, so the kernel cannot tell them apart: there hook names every hook jumping to
  * that chain, joined with "+" ("input+forward"); the nftables and ipset backends have one
@@ -26,8 +30,11 @@ typedef struct {
 } FwDropCount;
 
 /* What the reader needs, copied from a Fw, so that a worker thread can read the kernel with
- * handles of its own while the main loop goes on using the Fw. Make a new one after the Fw
- * is replaced (a reload that changes the firewall settings). */
+ * handles of its own while the main loop goes on using the Fw (the iptables backend's spec
+ * shares the handle's record of deleted rules, under a mutex that a commit also takes: a
+ * commit may wait for one read). Cheap to make: make one per scrape from the Fw in force, as
+ * the daemon replaces its Fw when backend = auto moves the bans, or a reload changes the
+ * firewall settings. */
 typedef struct FwCounterSpec FwCounterSpec;
 
 /* NULL when the backend keeps no counters (the fake). */
