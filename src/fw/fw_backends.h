@@ -28,6 +28,31 @@ void fw_fake_inject(Fw *fw, const IpPrefix *prefix);
  * fails, so the caller reconciles. Call from one thread only. */
 Fw *fw_iptc_new(const FwConfig *cfg, GError **error);
 
+/* The settings of a backend from fw_iptc_new(), fw_nft_new() or fw_ipset_new() (the
+ * counters' reader copies them). */
+const FwConfig *fw_iptc_config(Fw *fw);
+const FwConfig *fw_nft_config(Fw *fw);
+const FwConfig *fw_ipset_config(Fw *fw);
+
+/* What the address rules of an iptables backend deleted (unbans, repairs) had counted, kept
+ * by the handle and shared with its counters' reader, so what lifted bans dropped stays
+ * counted; a flush clears it. get: a new reference from a backend of fw_iptc_new(); unref
+ * takes NULL. */
+typedef struct FwIptcRetired FwIptcRetired;
+FwIptcRetired *fw_iptc_retired_get(Fw *fw);
+FwIptcRetired *fw_iptc_retired_ref(FwIptcRetired *retired);
+void fw_iptc_retired_unref(FwIptcRetired *retired);
+
+/* The counters' readers behind fw_counters_read() (fw_counters.h), each with handles or
+ * sockets of its own, so they may run in any thread beside the backend's handle: they append
+ * FwDropCount entries to out. fw_iptc_counters_read() reads the iptables backend's address
+ * rules (set4 and set6 NULL) or, with the set names, the ipset backend's set matches; it takes
+ * no lock but retired's (NULL for the ipset backend), whose counts it adds.
+ * fw_nft_counters_read() reads the counters of the nftables table's match rules. */
+gboolean fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6,
+                               FwIptcRetired *retired, GArray *out, GError **error);
+gboolean fw_nft_counters_read(const FwConfig *cfg, GArray *out, GError **error);
+
 /* What the last operation of a libiptc backend cost, for logs and benchmarks. */
 typedef struct {
     gint64 duration_us;  /* the whole call, lock wait included */

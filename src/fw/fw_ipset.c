@@ -622,6 +622,13 @@ fw_ipset_new(const FwConfig *cfg, GError **error)
     return &f->parent;
 }
 
+const FwConfig *
+fw_ipset_config(Fw *fw)
+{
+    g_return_val_if_fail(fw != NULL && fw->ops == &ipset_ops, NULL);
+    return &((FwIpset *)fw)->cfg;
+}
+
 void
 fw_ipset_last_stats(Fw *fw, FwIpsetStats *out)
 {

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 
 #include "error.h"
+#include "fw_counters.h"
 #include "fw_iptc_family.h"
 
 /* A writer that does not take the xtables lock can slip in between our read and our commit.
@@ -35,9 +36,22 @@
 /* Lock polling: start short, back off to this. */
 #define LOCK_POLL_MAX_US 5000
 
+/* What the address rules an iptables backend deleted had counted, per family and table,
+ * shared with the counters' reader (fw_counters.h) so the drops of lifted bans stay counted.
+ * lock is held from a transaction's read to its commit (and the count's update), and by the
+ * reader around its read of the kernel, so that each read sees a rule either alive or
+ * retired, never both or neither. */
+struct FwIptcRetired {
+    gint refs;
+    GMutex lock;
+    FwIptcCount src[2][FW_IPTC_N_TABLES];
+    FwIptcCount dst[2][FW_IPTC_N_TABLES];
+};
+
 /* What the iptables backend and the ipset backend's rules both run on. */
 typedef struct {
     FwConfig cfg;
+    FwIptcRetired *retired; /* the iptables backend's; NULL in set mode and for the reader */
     FwIptcChains tables[FW_IPTC_N_TABLES];
     FwIptcTable primary; /* the table whose source chain list() reads and n_rules counts */
     FwIptcStats last;
@@ -175,6 +189,8 @@ op_name(FwIptcOp op)
         return "reconcile";
     case FW_IPTC_OP_FLUSH:
         return "flush";
+    case FW_IPTC_OP_COUNT:
+        return "count";
     }
     return "?";
 }
@@ -263,6 +279,18 @@ run_family(Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, Request *rq, GArray *
         g_autoptr(GError) err = NULL;
         gboolean ok = fam->run(&txn, &err);
         st->commit_us += txn.commit_us;
+        if (ok && f->retired && op == FW_IPTC_OP_FLUSH) {
+            /* Everything of ours is gone, and what it counted with it, in every backend. */
+            memset(&f->retired->src[fi][ti], 0, sizeof f->retired->src[fi][ti]);
+            memset(&f->retired->dst[fi][ti], 0, sizeof f->retired->dst[fi][ti]);
+        } else if (txn.committed && f->retired) {
+            FwIptcCount *to[2] = {&f->retired->src[fi][ti], &f->retired->dst[fi][ti]};
+            const FwIptcCount *from[2] = {&txn.retired_src, &txn.retired_dst};
+            for (guint k = 0; k < 2; k++) {
+                to[k]->packets += from[k]->packets;
+                to[k]->bytes += from[k]->bytes;
+            }
+        }
         if (ok) {
             st->commits += txn.committed ? 1 : 0;
             if (ti == f->primary)
@@ -319,6 +347,8 @@ table_op(const Iptc *f, guint fi, FwIptcTable ti, FwIptcOp op, FwIptcOp *out)
     const FwIptcChains *ch = &f->tables[ti];
     *out = op;
     switch (op) {
+    case FW_IPTC_OP_COUNT: /* fw_iptc_counters_read() runs it on its own */
+        return FALSE;
     case FW_IPTC_OP_LIST:
         return ti == f->primary;
     case FW_IPTC_OP_APPLY:
@@ -375,6 +405,10 @@ run_request(Iptc *f, Request *rq, GError **error)
         }
     }
     GError *first = NULL;
+    /* Taken after the xtables lock, which the reader never takes: no deadlock. A reader
+     * holds it for one read of the tables (doc/PERFORMANCE.md). */
+    if (f->retired && rq->op != FW_IPTC_OP_LIST)
+        g_mutex_lock(&f->retired->lock);
     for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
         if (rq->op == FW_IPTC_OP_APPLY && changes[fi]->len == 0)
             continue;
@@ -396,6 +430,8 @@ run_request(Iptc *f, Request *rq, GError **error)
             first = err;
         }
     }
+    if (f->retired && rq->op != FW_IPTC_OP_LIST)
+        g_mutex_unlock(&f->retired->lock);
     gboolean ok = first == NULL;
     if (first)
         g_propagate_error(error, first);
@@ -491,6 +527,7 @@ iptc_flush(Fw *fw, GError **error)
 static void
 iptc_free(Fw *fw)
 {
+    fw_iptc_retired_unref(core_of(fw)->retired);
     g_free(fw);
 }
 
@@ -669,7 +706,38 @@ fw_iptc_new(const FwConfig *cfg, GError **error)
     FwIptc *f = g_new0(FwIptc, 1);
     f->parent.ops = &iptc_ops;
     f->core = core;
+    f->core.retired = g_new0(FwIptcRetired, 1);
+    f->core.retired->refs = 1;
+    g_mutex_init(&f->core.retired->lock);
     return &f->parent;
+}
+
+const FwConfig *
+fw_iptc_config(Fw *fw)
+{
+    return &core_of(fw)->cfg;
+}
+
+FwIptcRetired *
+fw_iptc_retired_get(Fw *fw)
+{
+    return fw_iptc_retired_ref(core_of(fw)->retired);
+}
+
+FwIptcRetired *
+fw_iptc_retired_ref(FwIptcRetired *r)
+{
+    g_atomic_int_inc(&r->refs);
+    return r;
+}
+
+void
+fw_iptc_retired_unref(FwIptcRetired *r)
+{
+    if (r && g_atomic_int_dec_and_test(&r->refs)) {
+        g_mutex_clear(&r->lock);
+        g_free(r);
+    }
 }
 
 void
@@ -733,4 +801,116 @@ void
 fw_set_rules_free(FwSetRules *r)
 {
     g_free(r);
+}
+
+/* ---- the counters (fw_counters.h) ---- */
+
+/* The lower-case names of hooks joined with "+": what one shared chain's counters cover. */
+static void
+hook_label(char *out, gsize size, const char (*hooks)[FW_CHAIN_MAX], guint n)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *lower = g_ascii_strdown(hooks[i], -1);
+        g_string_append_printf(s, "%s%s", i ? "+" : "", lower);
+    }
+    g_strlcpy(out, s->str, size);
+}
+
+/* Adds to the entry of that family and hook in out, or appends one. */
+static void
+count_put(GArray *out, int af, const char *hook, const FwIptcCount *n)
+{
+    for (guint i = 0; i < out->len; i++) {
+        FwDropCount *d = &g_array_index(out, FwDropCount, i);
+        if (d->family == af && strcmp(d->hook, hook) == 0) {
+            d->packets += n->packets;
+            d->bytes += n->bytes;
+            return;
+        }
+    }
+    FwDropCount d = {.family = af, .packets = n->packets, .bytes = n->bytes};
+    g_strlcpy(d.hook, hook, sizeof d.hook);
+    g_array_append_val(out, d);
+}
+
+static gboolean
+counters_read(const Iptc *f, const FwIptcRetired *retired, GArray *out, GError **error)
+{
+    for (guint fi = 0; fi < G_N_ELEMENTS(families); fi++) {
+        const FwIptcFamily *fam = families[fi];
+        for (guint ti = 0; ti < FW_IPTC_N_TABLES; ti++) {
+            const FwIptcChains *ch = &f->tables[ti];
+            if (!ch->used)
+                continue;
+            FwIptcTxn txn = {
+                .cfg = &f->cfg,
+                .chains = ch,
+                .op = FW_IPTC_OP_COUNT,
+                .set_index = IPSET_INVALID_ID,
+            };
+            /* A table the kernel has not made holds nothing of ours, and asking for it would
+             * make it. Neither does a missing set: no rule can match it. */
+            gboolean read = table_exists(fam, ch->table);
+            if (read && ch->set_mode) {
+                if (!set_index_lookup(ch->set[fi], &txn.set_index, error)) {
+                    g_prefix_error(error, "fw-iptc: count: ");
+                    return FALSE;
+                }
+                read = txn.set_index != IPSET_INVALID_ID;
+            }
+            g_autoptr(GError) err = NULL;
+            if (read && !fam->run(&txn, &err)) {
+                if (txn.init_errno)
+                    explain_init_error(fam, ch->table, txn.init_errno, &err);
+                g_propagate_prefixed_error(error, g_steal_pointer(&err), "fw-iptc: count: ");
+                return FALSE;
+            }
+            char hook[FW_DROP_HOOK_MAX];
+            if (retired) {
+                const FwIptcCount *gone[2] = {&retired->src[fi][ti], &retired->dst[fi][ti]};
+                FwIptcCount *to[2] = {&txn.src_count[0], &txn.dst_count[0]};
+                for (guint k = 0; k < 2; k++) {
+                    to[k]->packets += gone[k]->packets;
+                    to[k]->bytes += gone[k]->bytes;
+                }
+            }
+            if (!ch->set_mode) {
+                if (ch->use_src) {
+                    hook_label(hook, sizeof hook, ch->src_hooks, ch->n_src_hooks);
+                    count_put(out, fam->af, hook, &txn.src_count[0]);
+                }
+                if (ch->use_dst) {
+                    hook_label(hook, sizeof hook, ch->dst_hooks, ch->n_dst_hooks);
+                    count_put(out, fam->af, hook, &txn.dst_count[0]);
+                }
+                continue;
+            }
+            for (guint i = 0; i < ch->n_src_hooks; i++) {
+                hook_label(hook, sizeof hook, &ch->src_hooks[i], 1);
+                count_put(out, fam->af, hook, &txn.src_count[i]);
+            }
+            for (guint i = 0; i < ch->n_dst_hooks; i++) {
+                hook_label(hook, sizeof hook, &ch->dst_hooks[i], 1);
+                count_put(out, fam->af, hook, &txn.dst_count[i]);
+            }
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+fw_iptc_counters_read(const FwConfig *cfg, const char *set4, const char *set6,
+                      FwIptcRetired *retired, GArray *out, GError **error)
+{
+    g_return_val_if_fail(g_array_get_element_size(out) == sizeof(FwDropCount), FALSE);
+    Iptc core;
+    if (!core_init(&core, cfg, set4, set6, error))
+        return FALSE;
+    if (retired)
+        g_mutex_lock(&retired->lock);
+    gboolean ok = counters_read(&core, retired, out, error);
+    if (retired)
+        g_mutex_unlock(&retired->lock);
+    return ok;
 }

@@ -15,7 +15,14 @@ typedef enum {
     FW_IPTC_OP_LIST,      /* read only: the address rules of the source chain */
     FW_IPTC_OP_RECONCILE, /* ENSURE, then make the address rules equal to desired */
     FW_IPTC_OP_FLUSH,     /* remove every jump, rule and chain of ours */
+    FW_IPTC_OP_COUNT,     /* read only: the counters of our address rules or set matches */
 } FwIptcOp;
+
+/* What the kernel counted on some of our rules. */
+typedef struct {
+    guint64 packets;
+    guint64 bytes;
+} FwIptcCount;
 
 /* The tables the backend may hook, in the order each operation visits them. */
 typedef enum {
@@ -78,6 +85,16 @@ typedef struct {
     gboolean src_created;   /* APPLY found the source chain missing and created it */
     /* the first missing hook */
     char missing_hook[FW_CHAIN_MAX];
+    /* COUNT: the address rules of the source and destination chains in [0]; in set mode,
+     * the set matches by source of chains->src_hooks[i] in src_count[i], by destination of
+     * chains->dst_hooks[i] in dst_count[i]. */
+    FwIptcCount src_count[FW_IPTC_TABLE_HOOKS_MAX];
+    FwIptcCount dst_count[FW_IPTC_TABLE_HOOKS_MAX];
+    /* What the address rules this transaction deletes (unbans, strays, duplicates; not a
+     * flush, which ends the counts) had counted, as read at its start, from the source and
+     * destination chains. */
+    FwIptcCount retired_src;
+    FwIptcCount retired_dst;
 } FwIptcTxn;
 
 typedef struct {

@@ -9,7 +9,8 @@
 //   set net4 { type ipv4_addr; flags interval,timeout; }   networks (intervals)
 //   set ban6, net6                                          the same for IPv6
 //   chain input  { type filter hook input priority filter - 10; policy accept;
-//                  ip saddr @ban4 goto verdict; ip saddr @net4 goto verdict; (ip6 alike) }
+//                  ip saddr @ban4 counter goto verdict; ip saddr @net4 counter goto verdict;
+//                  (ip6 alike) }
 //   chain forward/output   for those hooks; direction = both adds daddr rules to every hook
 //                          but input and prerouting, an output chain when output is not a
 //                          hook, and a forward chain when prerouting stands in for forward
@@ -21,6 +22,10 @@
 //                   drop | meta l4proto tcp reject with tcp reset; reject with icmpx
 //                   port-unreachable }
 //   chain drop    { [the same log]; drop }   only for prerouting with action = reject
+// The counter of each match rule is what the bans dropped, per hook and family
+// (fw_counters.h). Rules made by versions without them get them at the next ensure or
+// reconcile, which counts that as a repair; as every such rewrite flushes the chains, it
+// carries each rule's counts over into its new counter, so they only grow.
 // Hook DOCKER-USER (the iptables chain Docker keeps for its users) is the forward chain
 // here: it sees the packets Docker forwards to containers, and at priority filter - 10 before
 // the iptables-nft chains at priority filter, Docker's among them. With reject and
@@ -60,6 +65,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "error.h"
+#include "fw_counters.h"
 #include "fw_sets.h"
 
 /* Deletes a set element and ignores its absence (Linux 6.3+). Older uapi headers lack the
@@ -81,6 +87,8 @@
 #define RECV_BUF (256 * 1024)
 /* Dumps: how long the kernel may take between two parts. */
 #define REPLY_TIMEOUT_S 30
+/* Dumps interrupted by a change of the ruleset (NLM_F_DUMP_INTR) tried again this often. */
+#define DUMP_ATTEMPTS 8
 /* How long to wait for a batch answer the kernel has not queued by the time sendmsg returns. */
 #define STRAGGLER_WAIT_MS 1000
 
@@ -405,11 +413,14 @@ batch_commit(Batch *bt, const char *op, int *errno_out, GError **error)
 }
 
 /* Runs a dump request of the family's objects; cb sees every answer message. ENOENT (no such
- * table or set) reports *missing = TRUE and succeeds. */
+ * table or set) reports *missing = TRUE and succeeds. On failure the errno goes to *errno_out
+ * (when not NULL): EINTR means the ruleset changed during the dump (NLM_F_DUMP_INTR), and the
+ * dump may be run again. */
 static gboolean
-dump_family(FwNft *f, guint16 family, guint16 type, void (*build)(struct nlmsghdr *, gpointer),
-            gpointer build_data, mnl_cb_t cb, gpointer data, gboolean *missing, const char *what,
-            GError **error)
+dump_family_errno(FwNft *f, guint16 family, guint16 type,
+                  void (*build)(struct nlmsghdr *, gpointer), gpointer build_data, mnl_cb_t cb,
+                  gpointer data, gboolean *missing, const char *what, int *errno_out,
+                  GError **error)
 {
     if (missing)
         *missing = FALSE;
@@ -437,6 +448,8 @@ dump_family(FwNft *f, guint16 family, guint16 type, void (*build)(struct nlmsghd
                 *missing = TRUE;
                 return TRUE;
             }
+            if (errno_out)
+                *errno_out = err;
             g_set_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_FIREWALL, "fw-nft: reading %s: %s",
                         what, err == EAGAIN ? "no answer in time" : g_strerror(err));
             return FALSE;
@@ -444,12 +457,31 @@ dump_family(FwNft *f, guint16 family, guint16 type, void (*build)(struct nlmsghd
     }
 }
 
+static gboolean
+dump_family(FwNft *f, guint16 family, guint16 type, void (*build)(struct nlmsghdr *, gpointer),
+            gpointer build_data, mnl_cb_t cb, gpointer data, gboolean *missing, const char *what,
+            GError **error)
+{
+    return dump_family_errno(f, family, type, build, build_data, cb, data, missing, what, NULL,
+                             error);
+}
+
+/* A dump of our family's (inet) objects, with the errno of a failure. */
+static gboolean
+dump_errno(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointer build_data,
+           mnl_cb_t cb, gpointer data, gboolean *missing, const char *what, int *errno_out,
+           GError **error)
+{
+    return dump_family_errno(f, NFPROTO_INET, type, build, build_data, cb, data, missing, what,
+                             errno_out, error);
+}
+
 /* A dump of our family's (inet) objects. */
 static gboolean
 dump(FwNft *f, guint16 type, void (*build)(struct nlmsghdr *, gpointer), gpointer build_data,
      mnl_cb_t cb, gpointer data, gboolean *missing, const char *what, GError **error)
 {
-    return dump_family(f, NFPROTO_INET, type, build, build_data, cb, data, missing, what, error);
+    return dump_errno(f, type, build, build_data, cb, data, missing, what, NULL, error);
 }
 
 /* ---- reading sets ---- */
@@ -855,11 +887,17 @@ rule_commit(Batch *bt, struct nftnl_rule *r)
     nftnl_rule_free(r);
 }
 
-/* "ip saddr @set goto target" (or daddr, or ip6), after "meta iiftype != loopback" when
- * skip_loopback. */
+/* What the counter of one match rule had counted. */
+typedef struct {
+    guint64 packets;
+    guint64 bytes;
+} Count;
+
+/* "ip saddr @set counter goto target" (or daddr, or ip6), after "meta iiftype != loopback"
+ * when skip_loopback; the counter starts from start. */
 static void
 add_match_rule(Batch *bt, const char *chain, int fam, gboolean dst, const char *set,
-               const char *target, gboolean skip_loopback)
+               const char *target, gboolean skip_loopback, const Count *start)
 {
     struct nftnl_rule *r = rule_new(bt->f, chain);
     if (skip_loopback)
@@ -876,6 +914,10 @@ add_match_rule(Batch *bt, const char *chain, int fam, gboolean dst, const char *
     e = expr_new("lookup");
     nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
     nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+    nftnl_rule_add_expr(r, e);
+    e = expr_new("counter");
+    nftnl_expr_set_u64(e, NFTNL_EXPR_CTR_PACKETS, start->packets);
+    nftnl_expr_set_u64(e, NFTNL_EXPR_CTR_BYTES, start->bytes);
     nftnl_rule_add_expr(r, e);
     put_verdict(r, NFT_GOTO, target);
     rule_commit(bt, r);
@@ -971,7 +1013,61 @@ typedef struct {
     gint32 prio[G_N_ELEMENTS(hooks)];
     gboolean verdict[N_CHAINS - CHAIN_VERDICT]; /* verdict, drop */
     guint rules[N_CHAINS];                      /* per chain */
+    /* The match rules' counters per base chain, family, side (dst) and set (net), and how
+     * many match rules have none (made by an older version). */
+    Count counts[G_N_ELEMENTS(hooks)][N_FAMS][2][2];
+    guint uncounted;
 } ChainState;
+
+/* What a rule of a base chain matches, as far as the counters care. */
+typedef struct {
+    int fam;      /* FAM4 or FAM6; -1: no family match */
+    gboolean dst; /* matches the destination address */
+    int net;      /* the set: 0 host, 1 network, -1 none of ours */
+    gboolean has_counter;
+    Count count;
+} MatchRule;
+
+/* Reads a match rule's family, side, set and counter from its expressions. */
+static void
+match_rule_parse(struct nftnl_rule *r, MatchRule *m)
+{
+    memset(m, 0, sizeof *m);
+    m->fam = -1;
+    m->net = -1;
+    guint32 meta_key = G_MAXUINT32;
+    struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+    if (!it)
+        g_error("fw-nft: out of memory");
+    for (struct nftnl_expr *e = nftnl_expr_iter_next(it); e; e = nftnl_expr_iter_next(it)) {
+        const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+        if (strcmp(name, "meta") == 0) {
+            meta_key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+        } else if (strcmp(name, "cmp") == 0 && meta_key == NFT_META_NFPROTO) {
+            guint32 len = 0;
+            const guint8 *v = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+            if (v && len == 1)
+                m->fam = v[0] == NFPROTO_IPV4 ? FAM4 : v[0] == NFPROTO_IPV6 ? FAM6 : -1;
+            meta_key = G_MAXUINT32;
+        } else if (strcmp(name, "payload") == 0) {
+            guint32 off = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET);
+            m->dst = off == 16 || off == 24;
+        } else if (strcmp(name, "lookup") == 0) {
+            const char *set = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
+            for (int fam = 0; set && fam < N_FAMS; fam++) {
+                if (strcmp(set, host_set[fam]) == 0)
+                    m->net = 0;
+                else if (strcmp(set, net_set[fam]) == 0)
+                    m->net = 1;
+            }
+        } else if (strcmp(name, "counter") == 0) {
+            m->has_counter = TRUE;
+            m->count.packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+            m->count.bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+        }
+    }
+    nftnl_expr_iter_destroy(it);
+}
 
 static int
 chain_index(const char *name)
@@ -1020,6 +1116,17 @@ rule_dump_cb(const struct nlmsghdr *nlh, void *data)
         int i = table && chain && strcmp(table, st->f->table) == 0 ? chain_index(chain) : -1;
         if (i >= 0)
             st->rules[i]++;
+        MatchRule m;
+        if (i >= 0 && i < CHAIN_VERDICT) {
+            match_rule_parse(r, &m);
+            if (m.fam >= 0 && m.net >= 0 && m.has_counter) {
+                Count *c = &st->counts[i][m.fam][m.dst][m.net];
+                c->packets += m.count.packets;
+                c->bytes += m.count.bytes;
+            } else if (m.fam >= 0 && m.net >= 0) {
+                st->uncounted++;
+            }
+        }
     }
     nftnl_rule_free(r);
     return MNL_CB_OK;
@@ -1124,6 +1231,12 @@ build_layout(FwNft *f, guint *fixed, GError **error)
             ? !st.verdict[1] || st.rules[CHAIN_DROP] != expected_verdict_rules(&f->cfg, CHAIN_DROP)
             : st.verdict[1])
         wrong++;
+    /* Match rules without a counter (an older version's): the rewrite adds them. */
+    if (st.uncounted > 0) {
+        g_message("fw-nft: adding counters to %u match rules of table inet %s", st.uncounted,
+                  f->table);
+        wrong++;
+    }
     add_chain(&bt, "verdict", -1, 0);
     add_verdict_rules(&bt, CHAIN_VERDICT);
     if (want_drop) {
@@ -1140,8 +1253,11 @@ build_layout(FwNft *f, guint *fixed, GError **error)
                 if (dst ? !plan[h].dst : !plan[h].src)
                     continue;
                 gboolean skip = !dst && plan[h].skip_loopback;
-                add_match_rule(&bt, hooks[h].chain, fam, dst, host_set[fam], target, skip);
-                add_match_rule(&bt, hooks[h].chain, fam, dst, net_set[fam], target, skip);
+                /* A chain that changes hook or priority is deleted and made anew: its
+                 * counts go on in the new one all the same. */
+                const Count *c = st.counts[h][fam][dst];
+                add_match_rule(&bt, hooks[h].chain, fam, dst, host_set[fam], target, skip, &c[0]);
+                add_match_rule(&bt, hooks[h].chain, fam, dst, net_set[fam], target, skip, &c[1]);
             }
         }
     }
@@ -1662,6 +1778,12 @@ fw_nft_new(const FwConfig *cfg, GError **error)
     return &f->parent;
 }
 
+const FwConfig *
+fw_nft_config(Fw *fw)
+{
+    return &nft_of(fw)->cfg;
+}
+
 void
 fw_nft_last_stats(Fw *fw, FwNftStats *out)
 {
@@ -1691,4 +1813,80 @@ fw_nft_available(const FwConfig *cfg)
      * exactly when it has nf_tables. */
     return dump(f, NFT_MSG_GETCHAIN, build_table_ref, f, count_cb, &chains, &missing,
                 "the kernel's nftables support", NULL);
+}
+
+/* ---- the counters (fw_counters.h) ---- */
+
+/* The hook name a base chain's counts go under: the forward chain serves hook DOCKER-USER
+ * when that is configured and FORWARD is not. */
+static const char *
+hook_label(const FwConfig *cfg, gsize h)
+{
+    static const char *const labels[] = {"input", "forward", "output", "prerouting"};
+    G_STATIC_ASSERT(G_N_ELEMENTS(labels) == G_N_ELEMENTS(hooks));
+    if (hooks[h].alias) {
+        gboolean name = FALSE, alias = FALSE;
+        for (guint i = 0; i < cfg->n_hooks; i++) {
+            name |= strcmp(cfg->hooks[i], hooks[h].name) == 0;
+            alias |= strcmp(cfg->hooks[i], hooks[h].alias) == 0;
+        }
+        if (alias && !name)
+            return "docker-user";
+    }
+    return labels[h];
+}
+
+gboolean
+fw_nft_counters_read(const FwConfig *cfg, GArray *out, GError **error)
+{
+    g_return_val_if_fail(g_array_get_element_size(out) == sizeof(FwDropCount), FALSE);
+    /* A handle of its own: its socket is this thread's alone. */
+    g_autoptr(Fw) fw = fw_nft_new(cfg, error);
+    if (!fw)
+        return FALSE;
+    FwNft *f = nft_of(fw);
+    if (!nl_open(f, error))
+        return FALSE;
+    ChainState st;
+    g_autofree char *what = g_strdup_printf("the rules of table inet %s", f->table);
+    /* Only the rules: their counters are all there is to read, and a missing table (not
+     * made yet, or flushed) counts nothing. A commit beside the dump (the daemon's, or
+     * another tool's) interrupts it: read again, from a fresh socket, a few times. */
+    for (guint attempt = 1;; attempt++) {
+        memset(&st, 0, sizeof st);
+        st.f = f;
+        gboolean missing;
+        int err = 0;
+        g_autoptr(GError) local = NULL;
+        if (dump_errno(f, NFT_MSG_GETRULE, build_rule_ref, f, rule_dump_cb, &st, &missing, what,
+                       &err, &local))
+            break;
+        if (err != EINTR || attempt == DUMP_ATTEMPTS) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        /* The rest of the interrupted dump may still be queued on the socket. */
+        mnl_socket_close(f->nl);
+        f->nl = NULL;
+        if (!nl_open(f, error))
+            return FALSE;
+    }
+    HookPlan plan[G_N_ELEMENTS(hooks)];
+    (void)plan_hooks(cfg, plan);
+    for (int fam = 0; fam < N_FAMS; fam++) {
+        for (gsize h = 0; h < G_N_ELEMENTS(hooks); h++) {
+            if (!plan[h].want)
+                continue;
+            FwDropCount d = {.family = fam == FAM4 ? AF_INET : AF_INET6};
+            g_strlcpy(d.hook, hook_label(cfg, h), sizeof d.hook);
+            for (int dst = 0; dst < 2; dst++) {
+                for (int net = 0; net < 2; net++) {
+                    d.packets += st.counts[h][fam][dst][net].packets;
+                    d.bytes += st.counts[h][fam][dst][net].bytes;
+                }
+            }
+            g_array_append_val(out, d);
+        }
+    }
+    return TRUE;
 }

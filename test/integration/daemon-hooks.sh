@@ -95,7 +95,7 @@ start nftables "PREROUTING DOCKER-USER"
 ab_wait_for 5 nft list chain inet alertban prerouting
 nft list chain inet alertban prerouting | grep -q 'type filter hook prerouting priority raw' ||
     ab_fail "prerouting chain not at priority raw"
-nft list chain inet alertban forward | grep -q 'ip saddr @ban4 goto verdict' ||
+nft list chain inet alertban forward | grep -Eq 'ip saddr @ban4 counter packets [0-9]+ bytes [0-9]+ goto verdict' ||
     ab_fail "DOCKER-USER did not make the forward chain"
 if nft list chain inet alertban input >/dev/null 2>&1; then ab_fail "an input chain without INPUT"; fi
 nft delete chain inet alertban prerouting

@@ -59,10 +59,10 @@ table inet alertban {
 
 	chain input {
 		type filter hook input priority filter - 10; policy accept;
-		ip saddr @ban4 goto verdict
-		ip saddr @net4 goto verdict
-		ip6 saddr @ban6 goto verdict
-		ip6 saddr @net6 goto verdict
+		ip saddr @ban4 counter packets 0 bytes 0 goto verdict
+		ip saddr @net4 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
 	}
 }
 EOF
@@ -203,10 +203,10 @@ table inet alertban {
 
 	chain input {
 		type filter hook input priority filter - 10; policy accept;
-		ip saddr @ban4 goto verdict
-		ip saddr @net4 goto verdict
-		ip6 saddr @ban6 goto verdict
-		ip6 saddr @net6 goto verdict
+		ip saddr @ban4 counter packets 0 bytes 0 goto verdict
+		ip saddr @net4 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
 	}
 }
 EOF
@@ -266,30 +266,30 @@ table inet alertban {
 
 	chain input {
 		type filter hook input priority filter - 10; policy accept;
-		meta iiftype != loopback ip saddr @ban4 goto verdict
-		meta iiftype != loopback ip saddr @net4 goto verdict
-		meta iiftype != loopback ip6 saddr @ban6 goto verdict
-		meta iiftype != loopback ip6 saddr @net6 goto verdict
+		meta iiftype != loopback ip saddr @ban4 counter packets 0 bytes 0 goto verdict
+		meta iiftype != loopback ip saddr @net4 counter packets 0 bytes 0 goto verdict
+		meta iiftype != loopback ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
+		meta iiftype != loopback ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
 	}
 
 	chain forward {
 		type filter hook forward priority filter - 10; policy accept;
-		ip saddr @ban4 goto verdict
-		ip saddr @net4 goto verdict
-		ip daddr @ban4 goto verdict
-		ip daddr @net4 goto verdict
-		ip6 saddr @ban6 goto verdict
-		ip6 saddr @net6 goto verdict
-		ip6 daddr @ban6 goto verdict
-		ip6 daddr @net6 goto verdict
+		ip saddr @ban4 counter packets 0 bytes 0 goto verdict
+		ip saddr @net4 counter packets 0 bytes 0 goto verdict
+		ip daddr @ban4 counter packets 0 bytes 0 goto verdict
+		ip daddr @net4 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
+		ip6 daddr @ban6 counter packets 0 bytes 0 goto verdict
+		ip6 daddr @net6 counter packets 0 bytes 0 goto verdict
 	}
 
 	chain output {
 		type filter hook output priority filter - 10; policy accept;
-		ip daddr @ban4 goto verdict
-		ip daddr @net4 goto verdict
-		ip6 daddr @ban6 goto verdict
-		ip6 daddr @net6 goto verdict
+		ip daddr @ban4 counter packets 0 bytes 0 goto verdict
+		ip daddr @net4 counter packets 0 bytes 0 goto verdict
+		ip6 daddr @ban6 counter packets 0 bytes 0 goto verdict
+		ip6 daddr @net6 counter packets 0 bytes 0 goto verdict
 	}
 }
 EOF

@@ -16,6 +16,16 @@
 //                                     +seq:ADDR:N / -seq:ADDR:N N consecutive addresses
 //                                     (IPv4 or IPv6), @FILE lines of +PREFIX / -PREFIX
 //   reconcile [PREFIX | seq:A.B.C.D:N | @FILE]...   the desired set
+//   counters                          reads what the bans dropped (fw_counters_read): one line
+//                                     "FAMILY HOOK PACKETS BYTES" per family and hook ("ipv4
+//                                     input 7 588"); with --stats also "counters
+//                                     duration_us=.. entries=.."
+//   counters-busy N [PREFIX]          N rounds of a main loop committing a batch of 100 bans
+//                                     (added, then removed; PREFIX with them) while
+//                                     fw_counters_read_async reads in a thread; prints
+//                                     "counters-busy reads=.. commits=.. packets=.." (the last
+//                                     read's sum) and fails when a read fails or a count goes
+//                                     down
 //   pause MS                          sleeps (benchmarks: a main-loop turn between commits)
 //   wait-file PATH                    waits up to 10 s for PATH to exist (tests: a change made
 //                                     by hand between two operations of one handle)
@@ -28,6 +38,7 @@
 
 #include "error.h"
 #include "fw_backends.h"
+#include "fw_counters.h"
 #include "fw_probe.h"
 
 static gboolean opt_stats;
@@ -167,11 +178,154 @@ print_stats(Fw *fw, const char *op)
            op, st.duration_us, st.lock_wait_us, st.commit_us, st.commits, st.retries, st.rules);
 }
 
+static void
+print_counters(Fw *fw)
+{
+    g_autoptr(FwCounterSpec) spec = fw_counter_spec_new(fw);
+    if (!spec)
+        die("the %s backend keeps no counters", fw_name(fw));
+    g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(FwDropCount));
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time();
+    if (!fw_counters_read(spec, counts, &error))
+        die("%s", error->message);
+    gint64 took = g_get_monotonic_time() - start;
+    for (guint j = 0; j < counts->len; j++) {
+        const FwDropCount *d = &g_array_index(counts, FwDropCount, j);
+        printf("%s %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+               d->family == AF_INET ? "ipv4" : "ipv6", d->hook, d->packets, d->bytes);
+    }
+    if (opt_stats)
+        printf("counters duration_us=%" G_GINT64_FORMAT " entries=%u\n", took, counts->len);
+}
+
+/* counters-busy: reads in a GTask thread, one after the other, while the main loop commits
+ * batches through the same backend's Fw, as the daemon's scrape does beside its bans. */
+typedef struct {
+    Fw *fw;
+    FwCounterSpec *spec;
+    GMainLoop *loop;
+    guint rounds;
+    guint commits;
+    guint reads;
+    gboolean reading;
+    gboolean has_extra;
+    IpPrefix extra; /* banned and unbanned with each batch */
+    GArray *last;   /* the previous read, to check that no count goes down */
+    char *failure;
+} Busy;
+
+static void busy_read(Busy *b);
+
+static void
+busy_read_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+    (void)source;
+    Busy *b = data;
+    g_autoptr(GError) error = NULL;
+    GArray *counts = fw_counters_read_finish(res, &error);
+    b->reading = FALSE;
+    if (!counts) {
+        b->failure = g_strdup_printf("read %u: %s", b->reads, error->message);
+        g_main_loop_quit(b->loop);
+        return;
+    }
+    b->reads++;
+    if (b->last && b->last->len != counts->len)
+        b->failure =
+            g_strdup_printf("read %u: %u entries, before %u", b->reads, counts->len, b->last->len);
+    for (guint j = 0; b->last && !b->failure && j < counts->len; j++) {
+        const FwDropCount *now = &g_array_index(counts, FwDropCount, j);
+        const FwDropCount *was = &g_array_index(b->last, FwDropCount, j);
+        if (now->packets < was->packets || now->bytes < was->bytes)
+            b->failure = g_strdup_printf("read %u: %s counts went down", b->reads, now->hook);
+    }
+    if (b->last)
+        g_array_unref(b->last);
+    b->last = counts;
+    if (b->failure || b->commits >= b->rounds)
+        g_main_loop_quit(b->loop);
+    else
+        busy_read(b);
+}
+
+static void
+busy_read(Busy *b)
+{
+    b->reading = TRUE;
+    fw_counters_read_async(b->spec, NULL, busy_read_done, b);
+}
+
+static gboolean
+busy_commit(gpointer data)
+{
+    Busy *b = data;
+    g_autoptr(GArray) changes = g_array_new(FALSE, FALSE, sizeof(FwChange));
+    IpAddr base;
+    if (!ipaddr_parse(b->commits % 4 < 2 ? "198.18.0.1" : "2001:db8:ff::1", &base))
+        die("counters-busy: bad base address");
+    FwChangeKind kind = b->commits % 2 == 0 ? FW_CHANGE_ADD : FW_CHANGE_REMOVE;
+    for (guint k = 0; k < 100; k++) {
+        FwChange c = {.kind = kind, .timeout_s = 600};
+        c.prefix.addr = base;
+        c.prefix.len = base.family == AF_INET ? 32 : 128;
+        c.prefix.addr.bytes[base.family == AF_INET ? 3 : 15] = (guint8)(k + 1);
+        g_array_append_val(changes, c);
+    }
+    if (b->has_extra) {
+        FwChange c = {.kind = kind, .prefix = b->extra, .timeout_s = 600};
+        g_array_append_val(changes, c);
+    }
+    g_autoptr(GError) error = NULL;
+    if (!fw_apply(b->fw, (const FwChange *)changes->data, changes->len, &error)) {
+        b->failure = g_strdup_printf("commit %u: %s", b->commits, error->message);
+        g_main_loop_quit(b->loop);
+        return G_SOURCE_REMOVE;
+    }
+    b->commits++;
+    /* The last read ends the loop once every round is committed. */
+    return b->commits < b->rounds ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+counters_busy(Fw *fw, guint rounds, const char *extra)
+{
+    Busy b = {.fw = fw, .rounds = rounds, .spec = fw_counter_spec_new(fw)};
+    if (extra) {
+        guint32 unused;
+        b.extra = parse_prefix(extra, &unused);
+        b.has_extra = TRUE;
+    }
+    if (!b.spec)
+        die("the %s backend keeps no counters", fw_name(fw));
+    b.loop = g_main_loop_new(NULL, FALSE);
+    g_timeout_add(5, busy_commit, &b);
+    busy_read(&b);
+    g_main_loop_run(b.loop);
+    /* A read still under way holds the spec's copy only, but its callback needs b. */
+    while (b.reading)
+        g_main_context_iteration(NULL, TRUE);
+    if (b.failure)
+        die("counters-busy: %s", b.failure);
+    guint64 packets = 0;
+    for (guint j = 0; b.last && j < b.last->len; j++)
+        packets += g_array_index(b.last, FwDropCount, j).packets;
+    printf("counters-busy reads=%u commits=%u packets=%" G_GUINT64_FORMAT "\n", b.reads, b.commits,
+           packets);
+    if (b.reads < 2)
+        die("counters-busy: only %u reads beside %u commits", b.reads, b.commits);
+    if (b.last)
+        g_array_unref(b.last);
+    g_main_loop_unref(b.loop);
+    fw_counter_spec_free(b.spec);
+}
+
 static gboolean
 is_command(const char *arg)
 {
-    static const char *const words[] = {"ensure", "flush",     "list",        "apply",
-                                        "reconcile", "pause", "wait-file", "flush-others"};
+    static const char *const words[] = {"ensure",    "flush",        "list",      "apply",
+                                        "reconcile", "pause",        "wait-file", "flush-others",
+                                        "counters",  "counters-busy"};
     for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
         if (strcmp(arg, words[i]) == 0)
             return TRUE;
@@ -274,6 +428,19 @@ main(int argc, char **argv)
                 g_usleep(10000);
             }
             i++;
+            continue;
+        }
+        if (strcmp(cmd, "counters") == 0) {
+            print_counters(fw);
+            continue;
+        }
+        if (strcmp(cmd, "counters-busy") == 0) {
+            guint64 n;
+            if (i >= argc || !g_ascii_string_to_unsigned(argv[i], 10, 1, 100000, &n, NULL))
+                die("counters-busy needs a number of rounds");
+            i++;
+            const char *extra = i < argc && !is_command(argv[i]) ? argv[i++] : NULL;
+            counters_busy(fw, (guint)n, extra);
             continue;
         }
         if (strcmp(cmd, "pause") == 0) {
