@@ -184,6 +184,7 @@ on_alert(const Alert *alert, gpointer user_data)
     gint64 now_us = g_get_real_time();
     Verdict v;
     rule_stats_count_alert_msg(d->rule_stats, alert->gid, alert->sid, alert->msg);
+    daemon_metrics_alert(d, tail_file_get_path(in->file), alert, now_us);
     policy_record_alert(d->policy, alert, now_us, &v);
     if (v.offender.family == 0) {
         d->no_offender++;
@@ -191,7 +192,6 @@ on_alert(const Alert *alert, gpointer user_data)
     }
     if (policy_apply_verdict(d->policy, alert, now_us, &v))
         d->acted_on++;
-    daemon_metrics_alert(d, tail_file_get_path(in->file), alert, now_us);
     if (v.action == VERDICT_BAN) { /* still BAN: the table took it */
         rule_stats_count_ban(d->rule_stats, v.gid, v.sid);
         daemon_metrics_ban_read(d);

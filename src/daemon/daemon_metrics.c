@@ -35,9 +35,12 @@
 
 #define WAITING_MAX 100000
 
+/* Every AlertFormat, in the enum's order (format_names[] are alert_format_name()'s names). */
+#define ALERT_FORMATS 4
+
 typedef struct {
     gint64 last_alert_real_us; /* 0 before the first alert */
-    guint64 alerts[2];         /* AlertFormat: fast, full */
+    guint64 alerts[ALERT_FORMATS]; /* by AlertFormat */
     AlertStats closed;         /* of this path's readers already freed */
 } InputMetrics;
 
@@ -57,7 +60,8 @@ struct DaemonMetrics {
 };
 
 static const char *const family_names[2] = {"ipv4", "ipv6"};
-static const char *const format_names[2] = {"fast", "full"};
+static const char *const format_names[ALERT_FORMATS] = {"fast", "full", "eve", "snort3_json"};
+G_STATIC_ASSERT(ALERT_FORMAT_SNORT3_JSON == ALERT_FORMATS - 1);
 
 static InputMetrics *
 input_metrics(DaemonMetrics *m, const char *path)
@@ -77,7 +81,7 @@ daemon_metrics_alert(Daemon *d, const char *path, const Alert *alert, gint64 now
         return;
     InputMetrics *im = input_metrics(d->metrics, path);
     im->last_alert_real_us = now_us;
-    im->alerts[alert->format == ALERT_FORMAT_FULL ? 1 : 0]++;
+    im->alerts[(guint)alert->format < ALERT_FORMATS ? alert->format : ALERT_FORMAT_FAST]++;
 }
 
 void
@@ -366,6 +370,7 @@ collect(MetricsWriter *w, gpointer data)
     write_verdicts(d, &t, w);
     write_bans(d, &t, w);
     write_rest(d, &t, w);
+    daemon_metrics_rules(d, w);
     g_hash_table_unref(t.lifted);
 }
 
@@ -497,7 +502,7 @@ restore_line(DaemonMetrics *m, const char *line)
         if (!*path || strlen(path) >= TAIL_PATH_MAX)
             return FALSE;
         if (strcmp(f[0], "alerts") == 0) {
-            if (!index_of(f[1], format_name_of, 2, &i))
+            if (!index_of(f[1], format_name_of, ALERT_FORMATS, &i))
                 return FALSE;
             input_metrics(m, path)->alerts[i] = v;
         } else {
@@ -562,6 +567,7 @@ listen_on(Daemon *d, const char *listen, GError **error)
         return FALSE;
     metrics_http_add_collector(http, collect, d);
     metrics_http_add_async_collector(http, &metrics_process_collector, NULL);
+    metrics_http_add_async_collector(http, &daemon_dropped_collector, d);
     g_clear_pointer(&d->metrics->http, metrics_http_free);
     d->metrics->http = g_steal_pointer(&http);
     g_message("metrics: serving http://%s/metrics (port %u)", listen,
@@ -637,6 +643,7 @@ daemon_metrics_free(Daemon *d)
     if (!m)
         return;
     g_clear_pointer(&m->http, metrics_http_free);
+    daemon_metrics_fw_free(d);
     g_hash_table_unref(m->inputs);
     g_array_unref(m->waiting);
     g_hash_table_unref(m->base_lifted);

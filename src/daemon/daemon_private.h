@@ -13,6 +13,7 @@
 #include "cut.h"
 #include "daemon.h"
 #include "daemon_fw.h"
+#include "metrics_http.h"
 #include "ownaddr.h"
 #include "policy.h"
 #include "rule_stats.h"
@@ -35,6 +36,7 @@ typedef struct {
 } FollowedLog;
 
 typedef struct DaemonMetrics DaemonMetrics;
+typedef struct DaemonMetricsFw DaemonMetricsFw;
 
 struct Daemon {
     Config *cfg;
@@ -92,6 +94,7 @@ struct Daemon {
 
     /* [metrics]: the endpoint and the counters only the metrics read (daemon_metrics.c). */
     DaemonMetrics *metrics;
+    DaemonMetricsFw *metrics_fw; /* the last drop counts read, the rules given labels */
 };
 
 /* Distinct rules the per-rule counts keep (a sensor's whole rule set fits; the rest, say a
@@ -147,3 +150,9 @@ gboolean daemon_metrics_reload(Daemon *d);
 void daemon_metrics_persist(Daemon *d, gboolean now);
 void daemon_metrics_status(Daemon *d, JsonWriter *w); /* the "metrics" member of the status */
 void daemon_metrics_free(Daemon *d);
+/* daemon_metrics_fw.c: the asynchronous collector of what the bans dropped (the kernel's
+ * counters, read in a thread; user_data is the Daemon), the per-rule series, and their state's
+ * end. */
+extern const MetricsAsyncCollector daemon_dropped_collector;
+void daemon_metrics_rules(Daemon *d, MetricsWriter *w);
+void daemon_metrics_fw_free(Daemon *d);

@@ -5,8 +5,11 @@
 # bans real alerts through the iptables backend; scrapes over TCP with curl pass
 # `promtool check metrics` with no problem or lint warning; the alert, verdict and ban series
 # equal what was fed; counters survive a reload, and those kept in the store a restart; the
-# last-alert time of the input moves with a new alert; a reload moves the endpoint; a malformed request, a POST, an unknown path, a body
-# and a 100 KB header get 4xx answers, and the daemon still bans and answers status after them.
+# last-alert time of the input moves with a new alert; the per-rule series count each rule;
+# the dropped-packet counter rises by exactly the pings sent from a banned address over a veth
+# (the kernel's counters, read in a thread); a reload moves the endpoint; a malformed request,
+# a POST, an unknown path, a body and a 100 KB header get 4xx answers, and the daemon still
+# bans and answers status after them.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
@@ -124,6 +127,12 @@ expect "$AB_TMP/m1" 'alertban_firewall_degraded' 0
 [ "$(value "$AB_TMP/m1" alertban_store_commit_seconds_count)" -ge 1 ] || ab_fail "no store commit timed"
 [ "$(value "$AB_TMP/m1" alertban_input_bytes_behind{$I})" = 0 ] || ab_fail "the input is not read to its end"
 grep -q '^process_open_fds [0-9]' "$AB_TMP/m1" || ab_fail "the asynchronous collector's series are missing"
+# Per rule: 1:2001219 read twice (one ban, one whitelisted), the others once with a ban each.
+expect "$AB_TMP/m1" 'alertban_rule_alerts_total{rule="1:2001219"}' 2
+expect "$AB_TMP/m1" 'alertban_rule_bans_total{rule="1:2001219"}' 1
+expect "$AB_TMP/m1" 'alertban_rule_alerts_total{rule="1:1000001"}' 1
+expect "$AB_TMP/m1" 'alertban_rule_bans_total{rule="1:2001220"}' 1
+expect "$AB_TMP/m1" 'alertban_rule_alerts_total{rule="other"}' 0
 t1=$(value "$AB_TMP/m1" "alertban_input_last_alert_timestamp_seconds{$I}")
 [ "$t1" != absent ] || ab_fail "no last-alert time after alerts"
 now=$(date +%s)
@@ -160,6 +169,38 @@ python3 -c "import sys; sys.exit(0 if float('$t4') >= float('$t1') + 1 else 1)" 
 expect "$AB_TMP/m4" "alertban_alerts_read_total{$I,format=\"fast\"}" 6
 expect "$AB_TMP/m4" 'alertban_alert_to_kernel_seconds_count' 5
 
+
+echo "== what the bans dropped: pings from a banned address over a veth, counted by the kernel"
+ns="ab-msc-$$"
+ip netns add "$ns" || ab_fail "cannot create a named network namespace"
+ab_on_exit "ip netns del $ns"
+ip link add ab-msrv type veth peer name ab-mcli netns "$ns"
+ip addr add 203.0.113.1/24 dev ab-msrv
+ip link set ab-msrv up
+ip netns exec "$ns" ip link set lo up
+ip netns exec "$ns" ip addr add 203.0.113.10/24 dev ab-mcli
+ip netns exec "$ns" ip addr add 203.0.113.30/24 dev ab-mcli
+ip netns exec "$ns" ip link set ab-mcli up
+mac() { awk '$1 == "link/ether" { print $2 }'; }
+ip neigh replace 203.0.113.10 lladdr "$(ip netns exec "$ns" ip link show dev ab-mcli | mac)" \
+    dev ab-msrv nud permanent
+ip neigh replace 203.0.113.30 lladdr "$(ip netns exec "$ns" ip link show dev ab-mcli | mac)" \
+    dev ab-msrv nud permanent
+ip netns exec "$ns" ip neigh replace 203.0.113.1 lladdr "$(ip link show dev ab-msrv | mac)" \
+    dev ab-mcli nud permanent
+pings() { ip netns exec "$ns" ping -q -n -c "$2" -i 0.2 -W 1 -I "$1" 203.0.113.1 >/dev/null 2>&1; }
+pings 203.0.113.30 2 || ab_fail "ping from the unbanned 203.0.113.30 failed"
+sleep 1.1 # a read younger than a second is reused
+scrape "$AB_TMP/d0"
+p0=$(value "$AB_TMP/d0" 'alertban_dropped_packets_total{family="ipv4",hook="input"}')
+b0=$(value "$AB_TMP/d0" 'alertban_dropped_bytes_total{family="ipv4",hook="input"}')
+[ "$p0" != absent ] && [ "$b0" != absent ] || ab_fail "no dropped-packet series"
+if pings 203.0.113.10 7; then ab_fail "pings from the banned 203.0.113.10 got through"; fi
+pings 203.0.113.30 3 || ab_fail "ping from the unbanned 203.0.113.30 failed"
+sleep 1.1
+scrape "$AB_TMP/d1"
+expect "$AB_TMP/d1" 'alertban_dropped_packets_total{family="ipv4",hook="input"}' $((p0 + 7))
+expect "$AB_TMP/d1" 'alertban_dropped_bytes_total{family="ipv4",hook="input"}' $((b0 + 7 * 84))
 echo "== bad requests get 4xx, and change nothing"
 code() { curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code -X POST --data x "$URL")" = 405 ] || ab_fail "POST is not 405"
