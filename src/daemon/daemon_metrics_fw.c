@@ -156,7 +156,7 @@ daemon_metrics_rules(Daemon *d, MetricsWriter *w)
 
     /* Totals over every rule, so that "other" is the total less the labelled rules. */
     RuleCount total = {0};
-    g_autoptr(GArray) none = rule_stats_top(d->rule_stats, FALSE, 0, &total);
+    g_array_unref(rule_stats_top(d->rule_stats, FALSE, 0, &total));
     guint64 labeled_alerts = 0, labeled_bans = 0;
     guint n = mf->labeled->len;
     g_autofree RuleCount *now = g_new0(RuleCount, MAX(n, 1));
