@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "daemon_private.h"
+#include "error.h"
 #include "fw_backends.h"
 #include "fw_probe.h"
 #include "log.h"
@@ -637,8 +638,14 @@ on_verify(gpointer data)
         return G_SOURCE_CONTINUE;
     gint64 t0 = g_get_monotonic_time();
     FwReconcileStats rs = {0};
-    if (!bans_reconcile(d->bans, &rs, NULL))
-        return G_SOURCE_CONTINUE; /* logged, and retried with backoff */
+    g_autoptr(GError) err = NULL;
+    if (!bans_verify(d->bans, &rs, &err)) {
+        /* Taken between the look above and the check: try again in a moment. Any other
+         * failure is logged, and retried with backoff by the table. */
+        if (g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_BUSY) && !d->verify_again_id)
+            d->verify_again_id = g_timeout_add(100, on_verify_again, d);
+        return G_SOURCE_CONTINUE;
+    }
     d->verifies++;
     d->last_verify_real_us = g_get_real_time();
     guint fixed = rs.added + rs.removed + rs.duplicates + rs.hooks_fixed + rs.updated;

@@ -713,14 +713,20 @@ desired_changes(Bans *b)
     return desired;
 }
 
-gboolean
-bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
+/* check: a periodic check of the kernel, for which a held xtables lock is not a failure of
+ * the table (nothing of ours waits): it fails with ALERTBAN_ERROR_BUSY and the caller tries
+ * again, so that what the check finds is still its own to count and report. */
+static gboolean
+reconcile(Bans *b, FwReconcileStats *stats, gboolean check, GError **error)
 {
-    g_return_val_if_fail(b != NULL, FALSE);
     g_autoptr(GArray) desired = desired_changes(b);
     FwReconcileStats s = {0};
     g_autoptr(GError) err = NULL;
     if (!fw_reconcile_timed(b->fw, (const FwChange *)desired->data, desired->len, &s, &err)) {
+        if (check && !b->fw_failed && g_error_matches(err, ALERTBAN_ERROR, ALERTBAN_ERROR_BUSY)) {
+            g_propagate_error(error, g_steal_pointer(&err));
+            return FALSE;
+        }
         note_fw_failure(b, err, "reconciling the firewall");
         schedule_retry(b);
         g_propagate_error(error, g_steal_pointer(&err));
@@ -742,6 +748,20 @@ bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
         give_back_memory();
     }
     return TRUE;
+}
+
+gboolean
+bans_reconcile(Bans *b, FwReconcileStats *stats, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    return reconcile(b, stats, FALSE, error);
+}
+
+gboolean
+bans_verify(Bans *b, FwReconcileStats *stats, GError **error)
+{
+    g_return_val_if_fail(b != NULL, FALSE);
+    return reconcile(b, stats, TRUE, error);
 }
 
 /* Records a failed firewall change or reconcile (what: for the log). A held xtables lock

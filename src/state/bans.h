@@ -95,6 +95,11 @@ gboolean bans_load(Bans *bans, GArray *expired, BansLoadStats *stats, GError **e
  * duplicates). stats may be NULL. On failure a retry is scheduled; the error is logged. */
 gboolean bans_reconcile(Bans *bans, FwReconcileStats *stats, GError **error);
 
+/* bans_reconcile() for the periodic check of the kernel: when another program holds the
+ * xtables lock it fails with ALERTBAN_ERROR_BUSY and leaves the table as it was (no retry is
+ * scheduled), so the caller tries again and counts what it repairs itself. */
+gboolean bans_verify(Bans *bans, FwReconcileStats *stats, GError **error);
+
 /* Adds or extends a ban. The policy never shortens a ban, never changes a manual ban's source
  * and never turns a permanent ban into a timed one; an operator's (manual) request sets the
  * expiry it asks for. out (may be NULL) is filled with the ban as it now stands (left as it

@@ -54,6 +54,21 @@ ab_wait_for 5 jump_present "-j ALERTBAN"
 # A stray rule added by hand goes.
 iptables-legacy -A ALERTBAN -s 198.51.100.66/32 -j DROP
 ab_wait_for 5 ab_kernel_lacks 198.51.100.66
+# Another program holding the xtables lock at the check delays the repair, and the repair is
+# still the check's own: warned about and counted once the lock is free.
+before=$(repairs)
+sh -c 'exec 9>"$1"; flock 9; exec sleep 2' sh "$XTABLES_LOCKFILE" &
+locker=$!
+held() { ! flock -n "$XTABLES_LOCKFILE" true; }
+ab_wait_for 5 held
+# The flush itself passes the lock by (a lock file of its own).
+XTABLES_LOCKFILE="$AB_TMP/elsewhere.lock" iptables-legacy -F ALERTBAN
+sleep 1.2
+(XTABLES_LOCKFILE="$AB_TMP/elsewhere.lock" && ab_kernel_lacks 203.0.113.5) ||
+    ab_fail "repaired while the lock was held"
+wait "$locker"
+ab_wait_for 5 ab_kernel_has 203.0.113.5
+ab_wait_for 5 repairs_at_least $((before + 1))
 ab_stop
 "$ALERTBAND" -c "$AB_CONF" --flush >>"$AB_DAEMON_LOG" 2>&1 || ab_fail "--flush failed"
 
