@@ -107,9 +107,12 @@ work_finish(Daemon *d, DaemonCutWork *w)
 {
     count_progress(d, w);
     const CutCounts *counts = cut_job_counts(w->job, NULL);
-    for (guint i = 0; w->lines && i < w->lines->len; i++)
-        g_message("%s cut_conntrack=%u cut_sockets=%u", (const char *)w->lines->pdata[i],
-                  counts[i].conntrack, counts[i].sockets);
+    for (guint i = 0; w->lines && i < w->lines->len; i++) {
+        const char *line = w->lines->pdata[i]; /* NULL: a quiet ban, in a bulk load's summary */
+        if (line)
+            g_message("%s cut_conntrack=%u cut_sockets=%u", line, counts[i].conntrack,
+                      counts[i].sockets);
+    }
     g_info("cut: %sbans=%u conntrack=%u sockets=%u cut_us=%" G_GINT64_FORMAT
            " slices=%u longest_slice_us=%" G_GINT64_FORMAT " longest_slice_cpu_us=%" G_GINT64_FORMAT
            " wall_ms=%" G_GINT64_FORMAT,

@@ -10,17 +10,18 @@
 #include "log.h"
 
 /* A peer's decision, well-formed (share_entry.c checked it); what this node makes of it. */
-static void
-on_shared_entry(const ShareEntry *e, gpointer user_data)
+static gboolean
+on_shared_entry(const ShareEntry *e, gboolean bulk, gpointer user_data)
 {
     Daemon *d = user_data;
     char text[IPADDR_STRLEN];
     ipprefix_format(&e->prefix, text);
     if (e->op == SHARE_OP_UNBAN) {
         /* Lifted here too, whoever decided the ban; never published again (no echo). */
-        if (bans_remove(d->bans, &e->prefix, "shared"))
-            g_message("share: unban addr=%s node=%s", text, e->node);
-        return;
+        if (!bans_remove(d->bans, &e->prefix, "shared"))
+            return FALSE;
+        g_message("share: unban addr=%s node=%s", text, e->node);
+        return TRUE;
     }
     gint64 now_us = g_get_real_time();
     gint64 now_s = now_us / G_USEC_PER_SEC;
@@ -28,13 +29,13 @@ on_shared_entry(const ShareEntry *e, gpointer user_data)
     case SHARE_TIME_OK:
         break;
     case SHARE_TIME_EXPIRED:
-        return; /* over already: nothing to enforce */
+        return FALSE; /* over already: nothing to enforce */
     case SHARE_TIME_PAST:
         d->share_implausible++;
         g_warning("share: ban addr=%s node=%s ended %" G_GINT64_FORMAT " s ago, more than the"
                   " %d s of clock skew tolerated: is that node's clock right? Not applied",
                   text, e->node, now_s - e->expires_s, SHARE_CLOCK_SKEW_S);
-        return;
+        return FALSE;
     case SHARE_TIME_FAR:
         d->share_implausible++;
         g_warning("share: ban addr=%s node=%s ends in %" G_GINT64_FORMAT " s, past max_ban_time"
@@ -50,7 +51,7 @@ on_shared_entry(const ShareEntry *e, gpointer user_data)
         d->share_refused++;
         g_message("share: refused ban addr=%s node=%s: never banned here (%s: %s)", text,
                   e->node, policy_reason_name(r), ipaddr_format(&hit, hit_text));
-        return;
+        return FALSE;
     }
     /* The ban ends at the peer's absolute time, rounded up to this node's next second. */
     gint64 left_us = e->expires_s * G_USEC_PER_SEC - now_us;
@@ -66,9 +67,12 @@ on_shared_entry(const ShareEntry *e, gpointer user_data)
         .msg = e->msg,
         .reason = e->reason[0] ? e->reason : "shared",
         .origin = e->node,
+        .quiet = bulk,
     };
-    if (bans_add(d->bans, &br, NULL) == BANS_REFUSED)
-        d->share_refused++;
+    if (bans_add(d->bans, &br, NULL) != BANS_REFUSED)
+        return TRUE;
+    d->share_refused++;
+    return FALSE;
 }
 
 static void

@@ -92,6 +92,9 @@ struct Share {
     GByteArray *snap_data;  /* their encoded values */
     guint snap_next;        /* the next item to apply once sorted */
     guint snap_idle;        /* applying the sorted snapshot, a chunk per main-loop turn */
+    gint64 snap_start_us;   /* when its SCAN began, and when its last value came */
+    gint64 snap_read_us;
+    guint snap_taken;       /* how many of its bans this node took (the rest: not applied) */
     gint64 receive_lag_ms;
     guint64 published, received, applied, refused, own;
 };
@@ -862,7 +865,7 @@ receive_fields(Share *share, const redisReply *arr, const char *id)
         return;
     }
     share->applied++;
-    share->apply(&e, share->user_data);
+    share->apply(&e, FALSE, share->user_data);
 }
 
 static void
@@ -1029,7 +1032,7 @@ snapshot_apply_cb(gpointer data)
         if (!share_entry_decode(share->snap_data->data + it->off, it->len, &e, NULL))
             g_assert_not_reached();
         share->applied++;
-        share->apply(&e, share->user_data);
+        share->snap_taken += share->apply(&e, TRUE, share->user_data) ? 1 : 0;
     }
     share->snap_next = end;
     share->batch_done(share->user_data); /* this chunk's commit: one transaction */
@@ -1037,9 +1040,12 @@ snapshot_apply_cb(gpointer data)
         return G_SOURCE_CONTINUE;
     share->snap_idle = 0;
     snapshot_clear(share);
-    g_message("share: receive: snapshot loaded (%" G_GUINT64_FORMAT " bans applied in all);"
-              " reading the stream after %s",
-              share->applied, share->snapshot_from);
+    gint64 now = g_get_monotonic_time();
+    g_message("share: receive: snapshot loaded: bans=%u in_force=%u not_applied=%u read_ms=%"
+              G_GINT64_FORMAT " apply_ms=%" G_GINT64_FORMAT "; reading the stream after %s",
+              n, share->snap_taken, n - share->snap_taken,
+              (share->snap_read_us - share->snap_start_us) / 1000,
+              (now - share->snap_read_us) / 1000, share->snapshot_from);
     set_position(share, share->snapshot_from);
     share->batch_done(share->user_data);
     if (share->sub.ac && share->sub.state == LINK_UP)
@@ -1054,8 +1060,10 @@ on_snapshot_done(redisAsyncContext *ac, void *r, void *privdata)
     Share *share = link->share;
     if (!reply_current(link, r, privdata))
         return;
+    share->snap_read_us = g_get_monotonic_time();
     g_array_sort(share->snap_items, snap_item_cmp);
-    g_message("share: receive: snapshot read (%u bans to apply)", share->snap_items->len);
+    g_message("share: receive: snapshot read (%u bans to apply, in %" G_GINT64_FORMAT " ms)",
+              share->snap_items->len, (share->snap_read_us - share->snap_start_us) / 1000);
     /* Below the loop's I/O and the commit each chunk asks for: the control socket and the
      * alerts are served between chunks, and each chunk is committed before the next. */
     GSource *s = g_idle_source_new();
@@ -1129,6 +1137,8 @@ receive_snapshot(Share *share, const char *from, const char *why)
     snapshot_clear(share);
     share->snap_items = g_array_new(FALSE, FALSE, sizeof(SnapItem));
     share->snap_data = g_byte_array_new();
+    share->snap_start_us = g_get_monotonic_time();
+    share->snap_taken = 0;
     scan_page(share, "0");
 }
 

@@ -31,8 +31,11 @@ void share_options_init(ShareOptions *opts);
 gboolean share_options_check(const ShareOptions *opts, GError **error);
 
 /* A peer's decision, checked for form (not yet against this node's policy). The callee
- * applies it (queues its store writes); own entries never reach it. */
-typedef void (*ShareApplyFunc)(const ShareEntry *e, gpointer user_data);
+ * applies it (queues its store writes); own entries never reach it. bulk: one of a snapshot
+ * being loaded, which the share module sums up in one line (the callee writes no line of its
+ * own for what it applies). Returns FALSE when this node did not take it (refused by its
+ * policy, over already, or the table full). */
+typedef gboolean (*ShareApplyFunc)(const ShareEntry *e, gboolean bulk, gpointer user_data);
 /* A batch of applied entries ended: the stream position is queued in the store; the callee
  * commits (the position and the bans together). */
 typedef void (*ShareBatchFunc)(gpointer user_data);

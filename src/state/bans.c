@@ -202,6 +202,7 @@ struct Bans {
     gint64 expiry_source_deadline;
     GSource *commit_source;
     GSource *retry_source;
+    GSource *trim_source;
     BansTurnFunc turn_func;
     gpointer turn_data;
     BansCutFunc cut_func;
@@ -224,12 +225,16 @@ cut_line_clear(gpointer data)
     g_free(((CutLine *)data)->line);
 }
 
-/* A commit (store rows plus firewall changes) or reconcile this large gives freed memory back. */
+/* A commit (store rows plus firewall changes) or reconcile this large gives freed memory back,
+ * once no other large one has come for BANS_TRIM_QUIET_MS: a bulk load's commits, a turn
+ * after another, reuse what the last one freed, and giving it back each time (the whole
+ * heap's free pages, with a TLB flush on every CPU) took a tenth of a joining node's time. */
 #define BANS_TRIM_AFTER 10000
+#define BANS_TRIM_QUIET_MS 1000
 
 static void heap_fix(Bans *b, Entry *e);
 static void request_commit(Bans *b);
-static void give_back_memory(void);
+static void schedule_trim(Bans *b);
 static void rearm_expiry(Bans *b);
 static void schedule_retry(Bans *b);
 static void note_fw_failure(Bans *b, const GError *err, const char *what);
@@ -329,8 +334,12 @@ bans_free(Bans *b)
     destroy_source(&b->expiry_source);
     destroy_source(&b->commit_source);
     destroy_source(&b->retry_source);
-    for (guint i = 0; i < b->cut_lines->len; i++)
-        g_message("%s", g_array_index(b->cut_lines, CutLine, i).line);
+    destroy_source(&b->trim_source);
+    for (guint i = 0; i < b->cut_lines->len; i++) {
+        const char *line = g_array_index(b->cut_lines, CutLine, i).line;
+        if (line)
+            g_message("%s", line);
+    }
     g_array_unref(b->cut_lines);
     if (b->ctx)
         g_main_context_unref(b->ctx);
@@ -745,7 +754,7 @@ reconcile(Bans *b, FwReconcileStats *stats, gboolean check, GError **error)
     /* The backend's dump of the kernel and the desired list are freed by now. */
     if (desired->len >= BANS_TRIM_AFTER) {
         g_clear_pointer(&desired, g_array_unref);
-        give_back_memory();
+        schedule_trim(b);
     }
     return TRUE;
 }
@@ -843,6 +852,13 @@ set_rule(Ban *ban, const BanRequest *req)
 static void
 log_ban(Bans *b, const char *what, const Entry *e, const BanRequest *req, gint64 duration_s)
 {
+    if (req->quiet) {
+        if (b->cut_func && strcmp(what, "ban") == 0) {
+            CutLine cl = {e->core.prefix, NULL}; /* cut, without a line */
+            g_array_append_val(b->cut_lines, cl);
+        }
+        return;
+    }
     char addr[IPADDR_STRLEN], rule[40], dur[24], msg[LOG_ESCAPE_BUFSIZE];
     ipprefix_format(&e->core.prefix, addr);
     format_rule(e->core.gid, e->core.sid, e->core.rev, rule, sizeof rule);
@@ -1314,7 +1330,7 @@ bans_commit(Bans *b, GError **error)
      * daemon about 150 bytes per ban larger for good. Giving it back costs a few ms, per large
      * turn only. */
     if (n_store + n >= BANS_TRIM_AFTER)
-        give_back_memory();
+        schedule_trim(b);
     if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))
         g_debug("bans: commit: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
                 " fw_us=%" G_GINT64_FORMAT,
@@ -1478,6 +1494,32 @@ rearm_expiry(Bans *b)
     g_source_set_callback(b->expiry_source, on_expiry, b, NULL);
     g_source_set_static_name(b->expiry_source, "alertban bans expiry");
     g_source_attach(b->expiry_source, b->ctx);
+}
+
+static gboolean
+on_trim(gpointer data)
+{
+    Bans *b = data;
+    g_source_unref(b->trim_source);
+    b->trim_source = NULL;
+    give_back_memory();
+    return G_SOURCE_REMOVE;
+}
+
+/* Gives freed memory back once large commits have stopped for BANS_TRIM_QUIET_MS (at once
+ * when the table is not attached to a loop). */
+static void
+schedule_trim(Bans *b)
+{
+    if (!b->ctx) {
+        give_back_memory();
+        return;
+    }
+    destroy_source(&b->trim_source);
+    b->trim_source = g_timeout_source_new(BANS_TRIM_QUIET_MS);
+    g_source_set_callback(b->trim_source, on_trim, b, NULL);
+    g_source_set_static_name(b->trim_source, "alertban bans trim");
+    g_source_attach(b->trim_source, b->ctx);
 }
 
 static gboolean

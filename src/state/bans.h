@@ -52,6 +52,8 @@ typedef struct {
     guint window_s;        /* the policy window those alerts fell in, for the log line */
     gint64 first_seen_us;  /* real time of the first of those alerts; 0: now */
     const char *origin;    /* BAN_SOURCE_SHARED: the node it came from */
+    gboolean quiet;        /* one of a bulk load (a joined snapshot): no line of its own, the
+                            * caller logs a summary; its connections are cut all the same */
 } BanRequest;
 
 typedef struct {
@@ -179,8 +181,9 @@ void bans_set_turn_func(Bans *bans, BansTurnFunc func, gpointer user_data);
 /* Called once per turn with new bans, right after the turn's firewall change, with their
  * prefixes and their log lines (n > 0). The function takes each lines[i] (not the array): it
  * writes it, followed by " cut_conntrack=N cut_sockets=M" with what was cut for prefixes[i],
- * once that cut is done (in this turn or a later one), then frees it. Without a cut function
- * a new ban's line is written when the ban is added. */
+ * once that cut is done (in this turn or a later one), then frees it; lines[i] is NULL for a
+ * quiet ban (BanRequest.quiet), cut without a line. Without a cut function a new ban's line
+ * is written when the ban is added. */
 typedef void (*BansCutFunc)(Bans *bans, const IpPrefix *prefixes, char **lines, guint n,
                             gpointer user_data);
 void bans_set_cut_func(Bans *bans, BansCutFunc func, gpointer user_data);

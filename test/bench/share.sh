@@ -19,7 +19,7 @@
 #     the time until its status holds them all with nothing pending for the kernel.
 #
 # Environment: SHARE_BENCH_LATENCY_N (200), SHARE_BENCH_BURST (10000), SHARE_BENCH_JOIN
-# (1000000; 0 skips the join).
+# (1000000; 0 skips the join), SHARE_BENCH_JOIN_BACKEND (ipset; or nftables), SHARE_BENCH_PERF (a file: perf records j's join into it).
 set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
@@ -98,7 +98,7 @@ expires=$(( $(date +%s) + 3600 ))
 keys=$(rcli dbsize)
 [ "$keys" -eq "$JOIN" ] || ab_fail "Redis holds $keys keys, not $JOIN"
 echo "  Redis: $keys snapshot keys, used_memory $(rcli info memory | sed -n 's/^used_memory_human:\(.*\)\r*$/\1/p')"
-SH_BACKEND=ipset sh_node_config j "[share]
+SH_BACKEND=${SHARE_BENCH_JOIN_BACKEND:-ipset} sh_node_config j "[share]
 publish = no
 [daemon]
 max_bans = $(( JOIN + 1000 ))"
@@ -108,6 +108,10 @@ ab_on_exit "ip netns del $nsj"
 ip netns exec "$nsj" ip link set lo up
 t0=$(now_us)
 sh_node_start j "$nsj"
+if [ -n "${SHARE_BENCH_PERF:-}" ]; then # a profile of j's join: perf.data written there
+    perf record -q -F 299 --call-graph dwarf,16384 -o "$SHARE_BENCH_PERF" -p "$(pid_of j)" >/dev/null 2>&1 &
+    perf_pid=$!
+fi
 joined() {
     s=$(nctl j status --json) || return 1
     [ "$(echo "$s" | jq '.bans.total')" -eq "$JOIN" ] &&
@@ -119,8 +123,14 @@ until joined; do
     sleep 0.05
 done
 t1=$(now_us)
-in_kernel=$(( $(in_node j ipset list ALERTBAN4 -terse | sed -n 's/^Number of entries: //p') +
-              $(in_node j ipset list ALERTBAN6 -terse | sed -n 's/^Number of entries: //p') ))
+if [ -n "${SHARE_BENCH_PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+if [ "${SHARE_BENCH_JOIN_BACKEND:-ipset}" = nftables ]; then
+    in_kernel=$(in_node j nft -j list table inet alertban |
+        jq '[.nftables[] | select(.set) | .set.elem // [] | length] | add')
+else
+    in_kernel=$(( $(in_node j ipset list ALERTBAN4 -terse | sed -n 's/^Number of entries: //p') +
+                  $(in_node j ipset list ALERTBAN6 -terse | sed -n 's/^Number of entries: //p') ))
+fi
 [ "$in_kernel" -eq "$JOIN" ] || ab_fail "j's sets hold $in_kernel, not $JOIN"
 echo "  $JOIN bans: j started -> all in its kernel in $(( (t1 - t0) / 1000 )) ms;" \
     "j's CPU $(cpu_ms "$(pid_of j)") ms, Redis now used $(( $(cpu_ms "$SH_REDIS_PID") )) ms in all;" \

@@ -48,6 +48,10 @@ sh_node_start gw
 ab_wait_for 60 count_is gw 10000
 echo "  gw enforced 10,000 bans $(( $(ab_now_ms) - t0 )) ms after it was started"
 sh_log_has gw "loading the snapshot (no stream position yet)" || ab_fail "gw did not load the snapshot"
+# One summary line for the snapshot, none per ban.
+ab_wait_for 10 sh_log_has gw "snapshot loaded: bans=10000 in_force=10000 not_applied=0 "
+! grep -q "^.*ban addr=198\.18\." "$AB_TMP/gw/alertband.log" ||
+    ab_fail "gw wrote a line per ban of the snapshot"
 ab_wait_for 10 sh_status_is gw .share.malformed 0
 
 echo "== gw away while a shares 300 more: its position is trimmed; it falls back to the snapshot"

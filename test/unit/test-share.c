@@ -35,6 +35,8 @@ typedef struct {
     guint applied, batches;
     IpPrefix last;         /* the last prefix applied */
     guint out_of_order;    /* applied below the one before it */
+    guint bulk;            /* applied as part of a snapshot */
+    const char *refuse;    /* a prefix (text) the apply callback does not take */
 } Node;
 
 typedef struct {
@@ -115,16 +117,19 @@ redis_cmd(Redis *r, const char *fmt, ...)
     return reply;
 }
 
-static void
-on_apply(const ShareEntry *e, gpointer user_data)
+static gboolean
+on_apply(const ShareEntry *e, gboolean bulk, gpointer user_data)
 {
     Node *n = user_data;
     char buf[IPADDR_STRLEN];
     ipprefix_format(&e->prefix, buf);
+    n->bulk += bulk ? 1 : 0;
     if (n->applied > 0 && ipaddr_compare(&e->prefix.addr, &n->last.addr) < 0)
         n->out_of_order++;
     n->last = e->prefix;
     n->applied++;
+    if (n->refuse && strcmp(buf, n->refuse) == 0)
+        return FALSE;
     if (e->op == SHARE_OP_BAN) {
         gint64 *exp = g_new(gint64, 1);
         *exp = e->expires_s;
@@ -132,6 +137,7 @@ on_apply(const ShareEntry *e, gpointer user_data)
     } else {
         g_hash_table_remove(n->banned, buf);
     }
+    return TRUE;
 }
 
 static void
@@ -408,13 +414,20 @@ test_snapshot(Fixture *f, gconstpointer data)
     redisReply *r = redis_cmd(&f->redis, "XTRIM t:log MAXLEN 0");
     freeReplyObject(r);
 
+    f->b.refuse = "198.18.0.2"; /* as this node's policy would refuse it */
     node_open(f, &f->b, "gw", FALSE, TRUE, NULL, NULL);
-    g_assert_true(ITERATE_UNTIL(g_hash_table_size(f->b.banned) == 12499, 20));
+    g_assert_true(ITERATE_UNTIL(g_hash_table_size(f->b.banned) == 12498, 20));
     test_log_assert("*snapshot (no stream position yet)*");
     /* Applied in address order (the store's key order), not SCAN's, in chunks each
-     * committed: two chunks, then the position. */
+     * committed: two chunks, then the position. All of them as a bulk load, summed up in one
+     * line. */
     g_assert_cmpuint(f->b.applied, ==, 12499);
+    g_assert_cmpuint(f->b.bulk, ==, 12499);
     g_assert_cmpuint(f->b.out_of_order, ==, 0);
+    g_assert_true(ITERATE_UNTIL(test_log_count("*snapshot loaded: bans=12499 in_force=12498"
+                                                  " not_applied=1 *") == 1,
+                                5));
+    f->b.refuse = NULL;
     g_assert_true(ITERATE_UNTIL(f->b.batches >= 3, 5));
     g_assert_false(g_hash_table_contains(f->b.banned, "198.18.0.1"));
     /* Then the stream: a later ban arrives through it. */
@@ -422,6 +435,7 @@ test_snapshot(Fixture *f, gconstpointer data)
     commit(&f->a);
     g_assert_true(ITERATE_UNTIL(g_hash_table_contains(f->b.banned, "203.0.113.50"), 5));
     g_assert_true(ITERATE_UNTIL(caught_up(f, &f->b), 5));
+    g_assert_cmpuint(f->b.bulk, ==, 12499); /* the stream's entries are not */
 
     /* B goes away; A decides more; the stream is trimmed past B's position. */
     node_close(&f->b);
