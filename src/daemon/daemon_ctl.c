@@ -120,6 +120,18 @@ daemon_check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched
         return r;
     if (p->len == 0)
         return POLICY_REASON_OWN_ADDRESS; /* a whole family holds the host's addresses */
+    if (d->own && p->len == ipaddr_bits(&p->addr)) {
+        /* One address (a joined snapshot checks a million): a lookup, not a walk. */
+        switch (ownaddr_lookup(d->own, &p->addr)) {
+        case OWNADDR_LOCAL:
+            return POLICY_REASON_OWN_ADDRESS;
+        case OWNADDR_GATEWAY:
+            return POLICY_REASON_GATEWAY;
+        case OWNADDR_NONE:
+            break;
+        }
+        return POLICY_REASON_N;
+    }
     static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
     for (guint k = 0; d->own && k < G_N_ELEMENTS(kinds); k++) {
         g_autoptr(GArray) list = ownaddr_list(d->own, kinds[k]);

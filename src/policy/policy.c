@@ -403,8 +403,8 @@ policy_check_prefix(Policy *p, const IpPrefix *net, IpPrefix *matched)
 {
     g_return_val_if_fail(p != NULL && net != NULL, POLICY_REASON_N);
     PolicyReason r = policy_check_address(p, &net->addr, matched);
-    if (r != POLICY_REASON_N)
-        return r;
+    if (r != POLICY_REASON_N || net->len == ipaddr_bits(&net->addr))
+        return r; /* one address: nothing more to cover than what was checked */
     return reason_of(whitelist_overlaps(p->wl, net, matched));
 }
 

@@ -135,4 +135,5 @@ fi
 echo "  $JOIN bans: j started -> all in its kernel in $(( (t1 - t0) / 1000 )) ms;" \
     "j's CPU $(cpu_ms "$(pid_of j)") ms, Redis now used $(( $(cpu_ms "$SH_REDIS_PID") )) ms in all;" \
     "load average $(cut -d' ' -f1 /proc/loadavg)"
+grep -h "share: receive: snapshot" "$AB_TMP/j/alertband.log" | sed 's/^/  j: /'
 sh_node_stop j
