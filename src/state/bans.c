@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The ban table: which prefixes are banned until when, one timer for the next expiry, and the
-// order of effects (store first, then one firewall commit per main-loop turn).
+// order of effects (the store, then one firewall commit per main-loop turn).
 #include "bans.h"
 #include "bans_internal.h"
 
@@ -36,9 +36,11 @@
  * Order of effects. bans_add()/bans_remove()/expiry change the table at once, queue the row
  * in the store and mark the prefix dirty. bans_commit() first commits the store (one
  * transaction holding the turn's tracker rows, bans and tail checkpoints, queued by whichever
- * module), then sends every dirty prefix to the firewall in one fw_apply(). A
- * crash between the two leaves the store ahead of the kernel, which the reconcile at start
- * repairs. If the commit fails (disk full), the firewall is still changed, because the table
+ * module), then sends every dirty prefix to the firewall in one fw_apply() (a large turn
+ * does both at once, the store's in a thread: see BANS_PARALLEL_MIN). A crash between the two
+ * leaves one ahead of the other, which the reconcile at start repairs: the kernel is made
+ * equal to the store, and a turn whose store commit was lost had its tail checkpoint (or
+ * stream position) in the same transaction, so its alerts are read and acted on again. If the commit fails (disk full), the firewall is still changed, because the table
  * in memory is what the daemon enforces, and the commit is retried with backoff; a crash
  * before it succeeds loses the turn's tail checkpoint too, so its alerts are read again and
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
@@ -1257,24 +1259,65 @@ give_back_memory(void)
 #endif
 }
 
+/*
+ * A turn with many store rows and many firewall changes (a burst, a joined snapshot's chunk)
+ * commits the store in a thread of its own while this one makes the firewall change: the two
+ * are independent (the store's connection is used by that thread alone until it is joined,
+ * and the firewall code never touches the store), and on two CPUs they take about as long as
+ * the slower of them instead of both. A crash in between leaves either side ahead, which the
+ * reconcile at start repairs as it does for the sequential order. The turn still ends when
+ * both are done, so every reply and count after it is as true as before.
+ */
+#define BANS_PARALLEL_MIN 1000
+
+typedef struct {
+    Store *store;
+    gboolean ok;
+    gint64 us;
+    GError *error;
+} StoreCommitJob;
+
+static gpointer
+store_commit_thread(gpointer data)
+{
+    StoreCommitJob *job = data;
+    gint64 t0 = g_get_monotonic_time();
+    job->ok = store_commit(job->store, &job->error);
+    job->us = g_get_monotonic_time() - t0;
+    return NULL;
+}
+
+/* The store commit's outcome, in the table's state; FALSE (error set) when it failed. */
+static gboolean
+store_committed(Bans *b, gboolean ok, GError **err)
+{
+    if (ok) {
+        b->store_failed = FALSE;
+        return TRUE;
+    }
+    b->counts.store_failures++;
+    if (!b->store_failed)
+        g_warning("bans: commit failed, retrying with backoff; the firewall follows the"
+                  " table meanwhile: %s",
+                  (*err)->message);
+    b->store_failed = TRUE;
+    return FALSE;
+}
+
 gboolean
 bans_commit(Bans *b, GError **error)
 {
     g_return_val_if_fail(b != NULL, FALSE);
     gboolean ok = TRUE;
     g_autoptr(GError) err = NULL;
-    gint64 t0 = g_get_monotonic_time(), t1 = t0;
+    gint64 t0 = g_get_monotonic_time(), t1;
     guint n_store = store_pending(b->store);
-    if (n_store > 0) {
-        if (store_commit(b->store, &err)) {
-            b->store_failed = FALSE;
-        } else {
-            b->counts.store_failures++;
-            if (!b->store_failed)
-                g_warning("bans: commit failed, retrying with backoff; the firewall follows the"
-                          " table meanwhile: %s",
-                          err->message);
-            b->store_failed = TRUE;
+    StoreCommitJob job = {.store = b->store};
+    GThread *store_thread = NULL;
+    if (n_store >= BANS_PARALLEL_MIN && g_hash_table_size(b->dirty) >= BANS_PARALLEL_MIN)
+        store_thread = g_thread_try_new("store-commit", store_commit_thread, &job, NULL);
+    if (n_store > 0 && !store_thread) {
+        if (!store_committed(b, store_commit(b->store, &err), &err)) {
             g_propagate_error(error, g_steal_pointer(&err));
             ok = FALSE;
         }
@@ -1317,6 +1360,18 @@ bans_commit(Bans *b, GError **error)
         }
         timing.fw_us = g_get_monotonic_time() - t1;
     }
+    if (store_thread) {
+        g_thread_join(store_thread);
+        timing.store_us = job.us;
+        if (!store_committed(b, job.ok, &job.error)) {
+            /* The store's failure is the one reported, as in the sequential order. */
+            g_clear_error(error);
+            g_propagate_error(error, g_steal_pointer(&job.error));
+            ok = FALSE;
+        }
+        g_clear_error(&job.error);
+        timing.store_ok = !b->store_failed;
+    }
     if (b->commit_func && n_store + n > 0)
         b->commit_func(b, &timing, b->commit_data);
     /* After the firewall change, whether it succeeded or waits for a retry: the ban stands
@@ -1333,8 +1388,8 @@ bans_commit(Bans *b, GError **error)
         schedule_trim(b);
     if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))
         g_debug("bans: commit: store_rows=%u commit_us=%" G_GINT64_FORMAT " fw_changes=%u"
-                " fw_us=%" G_GINT64_FORMAT,
-                n_store, t1 - t0, n, g_get_monotonic_time() - t1);
+                " fw_us=%" G_GINT64_FORMAT " store_thread=%d",
+                n_store, timing.store_us, n, timing.fw_us, store_thread != NULL);
     return ok;
 }
 

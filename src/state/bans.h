@@ -159,7 +159,8 @@ typedef void (*BansCommitFunc)(Bans *bans, const BansCommitTiming *timing, gpoin
 void bans_set_commit_func(Bans *bans, BansCommitFunc func, gpointer user_data);
 
 /* Ends the turn: commits the store (everything queued in it, by any module), then applies
- * the table's queued changes in one firewall commit. A failure is logged, counted and retried
+ * the table's queued changes in one firewall commit (a turn with many of both runs the store's
+ * commit in a thread while the firewall is changed; either way it returns when both are done). A failure is logged, counted and retried
  * with backoff (the firewall through a reconcile); the error is for callers that want it. */
 gboolean bans_commit(Bans *bans, GError **error);
 

@@ -768,6 +768,58 @@ test_store_failure_retry(Fixture *f, gconstpointer data)
     g_assert_cmpuint(count, ==, 1);
 }
 
+/* A turn of 1,500 new bans (3,000 store rows, 1,500 firewall changes) commits the store in a
+ * thread beside the firewall change: both hold everything afterwards, and a failing store is
+ * reported, counted and retried as in a small turn, with the firewall changed all the same. */
+static void
+test_large_commit(Fixture *f, gconstpointer data)
+{
+    gboolean store_fails = GPOINTER_TO_INT(data);
+    g_autoptr(GError) error = NULL;
+    sqlite3 *db = NULL;
+    if (store_fails) {
+        g_assert_cmpint(sqlite3_open(store_path(f->store), &db), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_exec(db,
+                                     "CREATE TRIGGER full BEFORE INSERT ON bans BEGIN"
+                                     " SELECT RAISE(ABORT, 'database or disk is full'); END;",
+                                     NULL, NULL, NULL),
+                        ==, SQLITE_OK);
+    }
+    const guint n = 1500;
+    for (guint i = 0; i < n; i++) {
+        char text[IPADDR_STRLEN];
+        g_snprintf(text, sizeof text, "198.18.%u.%u", i / 200, i % 200 + 1);
+        BanRequest r = policy_req(text, 600);
+        g_assert_cmpint(bans_add(f->bans, &r, NULL), ==, BANS_ADDED);
+    }
+    test_log_clear();
+    test_log_capture_debug(TRUE);
+    gboolean ok = bans_commit(f->bans, &error);
+    test_log_capture_debug(FALSE);
+    test_log_assert("bans: commit: store_rows=3000 * fw_changes=1500 * store_thread=1");
+    g_assert_cmpuint(n_installed(f), ==, n);
+    if (!store_fails) {
+        g_assert_true(ok);
+        g_assert_no_error(error);
+        g_autoptr(GArray) stored = stored_bans(f, 0);
+        g_assert_cmpuint(stored->len, ==, n);
+        g_assert_false(bans_degraded(f->bans));
+        return;
+    }
+    g_assert_false(ok);
+    g_assert_error(error, ALERTBAN_ERROR, ALERTBAN_ERROR_STORE);
+    g_clear_error(&error);
+    g_assert_true(bans_degraded(f->bans));
+    g_assert_cmpuint(store_pending(f->store), >, 0);
+    g_assert_cmpint(sqlite3_exec(db, "DROP TRIGGER full", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close(db);
+    g_assert_true(bans_retry(f->bans, &error));
+    g_assert_no_error(error);
+    g_assert_false(bans_degraded(f->bans));
+    g_autoptr(GArray) stored = stored_bans(f, 0);
+    g_assert_cmpuint(stored->len, ==, n);
+}
+
 /* ---- restart ---- */
 
 /* A zero-length prefix stored by an older version (0.0.0.0/0 --force, issue 15) is dropped
@@ -1505,6 +1557,10 @@ main(int argc, char **argv)
     ADD("/bans/clock/step-then-restart", test_clock_step_then_restart);
     ADD("/bans/flush/fw-failure-retry", test_fw_failure_retry);
     ADD("/bans/flush/store-failure-retry", test_store_failure_retry);
+    g_test_add("/bans/flush/large-turn", Fixture, GINT_TO_POINTER(FALSE), fixture_set_up,
+               test_large_commit, fixture_tear_down);
+    g_test_add("/bans/flush/large-turn-store-fails", Fixture, GINT_TO_POINTER(TRUE),
+               fixture_set_up, test_large_commit, fixture_tear_down);
     ADD("/bans/load/restart-reconcile", test_restart_reconcile);
     ADD("/bans/load/skips-unbannable", test_load_skips_unbannable);
     ADD("/bans/load/far-future", test_load_far_future);
