@@ -155,6 +155,9 @@ daemon_share_status(Daemon *d, JsonWriter *w)
         json_add_int(w, "publish_lag_ms", st.publish_lag_ms);
         json_add_int(w, "receive_lag_ms", st.receive_lag_ms);
         json_add_string(w, "position", st.position);
+        json_add_string(w, "snapshot", st.snapshot);
+        json_add_int(w, "snapshot_bans", st.snapshot_bans);
+        json_add_int(w, "snapshot_applied", st.snapshot_applied);
         json_add_int(w, "published", (gint64)st.published);
         json_add_int(w, "received", (gint64)st.received);
         json_add_int(w, "applied", (gint64)st.applied);

@@ -1381,4 +1381,7 @@ share_status(Share *share, ShareStatus *out)
     out->refused = share->refused;
     out->own = share->own;
     g_strlcpy(out->position, share->position, sizeof out->position);
+    out->snapshot = !share->snap_items ? "" : share->snap_idle ? "applying" : "reading";
+    out->snapshot_bans = share->snap_items ? share->snap_items->len : 0;
+    out->snapshot_applied = share->snap_idle ? share->snap_next : 0;
 }

@@ -65,6 +65,9 @@ typedef struct {
     gint64 receive_lag_ms;    /* last applied entry: its stream time to its application */
     guint64 published, received, applied, refused, own;
     char position[48];        /* last applied stream entry, "" before any */
+    const char *snapshot;     /* "" unless one is loaded: "reading", then "applying" */
+    guint snapshot_bans;      /* its bans read so far (to apply, once applying) */
+    guint snapshot_applied;   /* of those, applied so far */
 } ShareStatus;
 
 void share_status(Share *share, ShareStatus *out);

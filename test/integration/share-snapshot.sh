@@ -50,6 +50,8 @@ echo "  gw enforced 10,000 bans $(( $(ab_now_ms) - t0 )) ms after it was started
 sh_log_has gw "loading the snapshot (no stream position yet)" || ab_fail "gw did not load the snapshot"
 # One summary line for the snapshot, none per ban.
 ab_wait_for 10 sh_log_has gw "snapshot loaded: bans=10000 in_force=10000 not_applied=0 "
+sh_status_is gw .share.snapshot "" || ab_fail "status still shows a snapshot being loaded"
+[ "$(sh_status gw .share.applied)" -ge 10000 ] || ab_fail "status does not count the snapshot's bans"
 ! grep -q "^.*ban addr=198\.18\." "$AB_TMP/gw/alertband.log" ||
     ab_fail "gw wrote a line per ban of the snapshot"
 ab_wait_for 10 sh_status_is gw .share.malformed 0

@@ -416,6 +416,13 @@ test_snapshot(Fixture *f, gconstpointer data)
 
     f->b.refuse = "198.18.0.2"; /* as this node's policy would refuse it */
     node_open(f, &f->b, "gw", FALSE, TRUE, NULL, NULL);
+    /* Status shows the load's progress: between the two chunks, 10,000 of 12,499 applied. */
+    ShareStatus st;
+    g_assert_true(ITERATE_UNTIL((share_status(f->b.share, &st),
+                                 strcmp(st.snapshot, "applying") == 0 &&
+                                     st.snapshot_applied == 10000),
+                                20));
+    g_assert_cmpuint(st.snapshot_bans, ==, 12499);
     g_assert_true(ITERATE_UNTIL(g_hash_table_size(f->b.banned) == 12498, 20));
     test_log_assert("*snapshot (no stream position yet)*");
     /* Applied in address order (the store's key order), not SCAN's, in chunks each
@@ -436,6 +443,9 @@ test_snapshot(Fixture *f, gconstpointer data)
     g_assert_true(ITERATE_UNTIL(g_hash_table_contains(f->b.banned, "203.0.113.50"), 5));
     g_assert_true(ITERATE_UNTIL(caught_up(f, &f->b), 5));
     g_assert_cmpuint(f->b.bulk, ==, 12499); /* the stream's entries are not */
+    share_status(f->b.share, &st);
+    g_assert_cmpstr(st.snapshot, ==, "");
+    g_assert_cmpuint(st.snapshot_bans, ==, 0);
 
     /* B goes away; A decides more; the stream is trimmed past B's position. */
     node_close(&f->b);
