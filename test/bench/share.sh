@@ -109,7 +109,7 @@ ip netns exec "$nsj" ip link set lo up
 t0=$(now_us)
 sh_node_start j "$nsj"
 if [ -n "${SHARE_BENCH_PERF:-}" ]; then # a profile of j's join: perf.data written there
-    perf record -q -F 299 --call-graph dwarf,16384 -o "$SHARE_BENCH_PERF" -p "$(pid_of j)" >/dev/null 2>&1 &
+    perf record -q -F 199 --call-graph dwarf,16384 -o "$SHARE_BENCH_PERF" -p "$(pid_of j)" >/dev/null 2>&1 &
     perf_pid=$!
 fi
 joined() {
