@@ -133,7 +133,8 @@ else
 fi
 [ "$in_kernel" -eq "$JOIN" ] || ab_fail "j's sets hold $in_kernel, not $JOIN"
 echo "  $JOIN bans: j started -> all in its kernel in $(( (t1 - t0) / 1000 )) ms;" \
-    "j's CPU $(cpu_ms "$(pid_of j)") ms, Redis now used $(( $(cpu_ms "$SH_REDIS_PID") )) ms in all;" \
+    "j's CPU $(cpu_ms "$(pid_of j)") ms, peak RSS $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$(pid_of j)/status")," \
+    "Redis now used $(( $(cpu_ms "$SH_REDIS_PID") )) ms in all;" \
     "load average $(cut -d' ' -f1 /proc/loadavg)"
 grep -h "share: receive: snapshot" "$AB_TMP/j/alertband.log" | sed 's/^/  j: /'
 sh_node_stop j
