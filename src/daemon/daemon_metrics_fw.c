@@ -21,7 +21,9 @@
  * bans at a scrape, and stays one, so its series never vanish or restart; at most
  * RULE_LABELS_MAX rules ever do. Everything else is summed into rule="other", which drops by a
  * rule's count when that rule gets its own label (at most RULE_LABELS_MAX times; Prometheus
- * reads it as a counter reset).
+ * reads it as a counter reset). A scrape costs one pass over the rules per top list (none once
+ * every label is given) and no sort: "other" is the RuleStats' running totals less the
+ * labelled rules.
  */
 
 #define DROPPED_REUSE_US (G_USEC_PER_SEC)
