@@ -674,6 +674,7 @@ forget_gone_inputs(Daemon *d)
     for (guint i = 0; i < gone->len; i++) {
         store_delete_tail_position(d->store, gone->pdata[i]);
         g_hash_table_remove(d->newest_file, gone->pdata[i]);
+        daemon_metrics_forget_input(d, gone->pdata[i]);
     }
     if (gone->len > 0)
         request_turn(d);

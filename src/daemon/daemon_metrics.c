@@ -28,6 +28,13 @@
  * at most once per PERSIST_INTERVAL_US into the transaction of a turn (so at most that much
  * is lost in a crash) and at the last turn before a stop, and read back at start. The rest
  * (histograms, failures, scrapes) start at 0.
+ *
+ * An input's alerts and skipped lines are its readers' own counts (AlertStats): the open
+ * readers' plus those of the readers already freed and of the previous runs (closed). Its
+ * series end with it: when the daemon forgets a glob's input whose file is gone, and at start
+ * for a stored path the tailer does not follow (a glob's file gone while stopped, a path no
+ * longer configured); otherwise a glob over dated logs would add labels, and lines to
+ * METRICS_KEY, for every file it ever matched.
  */
 
 #define METRICS_KEY "metrics.counters"
@@ -35,13 +42,9 @@
 
 #define WAITING_MAX 100000
 
-/* Every AlertFormat, in the enum's order (format_names[] are alert_format_name()'s names). */
-#define ALERT_FORMATS 4
-
 typedef struct {
     gint64 last_alert_real_us; /* 0 before the first alert */
-    guint64 alerts[ALERT_FORMATS]; /* by AlertFormat */
-    AlertStats closed;         /* of this path's readers already freed */
+    AlertStats closed;         /* of this path's readers already freed, and of previous runs */
 } InputMetrics;
 
 struct DaemonMetrics {
@@ -60,8 +63,6 @@ struct DaemonMetrics {
 };
 
 static const char *const family_names[2] = {"ipv4", "ipv6"};
-static const char *const format_names[ALERT_FORMATS] = {"fast", "full", "eve", "snort3_json"};
-G_STATIC_ASSERT(ALERT_FORMAT_SNORT3_JSON == ALERT_FORMATS - 1);
 
 static InputMetrics *
 input_metrics(DaemonMetrics *m, const char *path)
@@ -77,11 +78,9 @@ input_metrics(DaemonMetrics *m, const char *path)
 void
 daemon_metrics_alert(Daemon *d, const char *path, const Alert *alert, gint64 now_us)
 {
-    if (!d->metrics)
-        return;
-    InputMetrics *im = input_metrics(d->metrics, path);
-    im->last_alert_real_us = now_us;
-    im->alerts[(guint)alert->format < ALERT_FORMATS ? alert->format : ALERT_FORMAT_FAST]++;
+    (void)alert; /* counted by its reader (alert_reader_stats()) */
+    if (d->metrics)
+        input_metrics(d->metrics, path)->last_alert_real_us = now_us;
 }
 
 void
@@ -126,11 +125,21 @@ on_commit(Bans *bans, const BansCommitTiming *t, gpointer data)
     g_array_set_size(m->waiting, 0);
 }
 
-/* Lines skipped per path (path -> AlertStats, keys borrowed from m->inputs): the closed
+void
+daemon_metrics_forget_input(Daemon *d, const char *path)
+{
+    DaemonMetrics *m = d->metrics;
+    if (!m || !g_hash_table_remove(m->inputs, path))
+        return;
+    /* The stored counters lose the path at the next turn, not up to PERSIST_INTERVAL_US on. */
+    g_clear_pointer(&m->persisted, g_free);
+}
+
+/* Parse counts per path (path -> AlertStats, keys borrowed from m->inputs): the closed
  * readers' counts plus the open ones'. Every open file's path gets its entry first, so that
  * the sums can be keyed by the entries' own keys. */
 static GHashTable *
-skipped_by_input(Daemon *d)
+stats_by_input(Daemon *d)
 {
     DaemonMetrics *m = d->metrics;
     g_autoptr(GPtrArray) files = d->tail ? tail_list_files(d->tail) : g_ptr_array_new();
@@ -197,24 +206,24 @@ static void
 write_alerts(Daemon *d, MetricsWriter *w)
 {
     DaemonMetrics *m = d->metrics;
-    g_autoptr(GHashTable) skipped = skipped_by_input(d);
+    g_autoptr(GHashTable) stats = stats_by_input(d);
     GHashTableIter it;
     gpointer key, value;
     metrics_family(w, "alertban_alerts_read_total", METRICS_COUNTER,
                    "Alerts read, per input (followed path) and format (kept across "
                    "restarts).");
-    g_hash_table_iter_init(&it, m->inputs);
+    g_hash_table_iter_init(&it, stats);
     while (g_hash_table_iter_next(&it, &key, &value)) {
-        const InputMetrics *im = value;
-        for (guint f = 0; f < G_N_ELEMENTS(format_names); f++)
+        const AlertStats *s = value;
+        for (guint f = 0; f < ALERT_N_FORMATS; f++)
             metrics_sample_uint(
-                w, (const char *const[]){"input", key, "format", format_names[f], NULL},
-                im->alerts[f]);
+                w, (const char *const[]){"input", key, "format", alert_format_name(f), NULL},
+                s->by_format[f]);
     }
     metrics_family(w, "alertban_lines_skipped_total", METRICS_COUNTER,
                    "Lines (or alert_full blocks) that were not alerts, per input and reason "
                    "(kept across restarts).");
-    g_hash_table_iter_init(&it, skipped);
+    g_hash_table_iter_init(&it, stats);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         const AlertStats *s = value;
         for (guint r = ALERT_SKIP_NONE + 1; r < ALERT_SKIP_N_REASONS; r++)
@@ -398,18 +407,16 @@ append_line(GString *s, const char *kind, const char *name, const char *path, gu
 static char *
 persist_text(Daemon *d)
 {
-    DaemonMetrics *m = d->metrics;
     GString *s = g_string_new(NULL);
-    g_autoptr(GHashTable) skipped = skipped_by_input(d);
+    g_autoptr(GHashTable) stats = stats_by_input(d);
     GHashTableIter it;
     gpointer key, value;
-    g_hash_table_iter_init(&it, m->inputs);
+    g_hash_table_iter_init(&it, stats);
     while (g_hash_table_iter_next(&it, &key, &value)) {
-        const InputMetrics *im = value;
-        for (guint f = 0; f < G_N_ELEMENTS(format_names); f++)
-            append_line(s, "alerts", format_names[f], key, im->alerts[f]);
-        const AlertStats *st = g_hash_table_lookup(skipped, key);
-        for (guint r = ALERT_SKIP_NONE + 1; st && r < ALERT_SKIP_N_REASONS; r++)
+        const AlertStats *st = value;
+        for (guint f = 0; f < ALERT_N_FORMATS; f++)
+            append_line(s, "alerts", alert_format_name(f), key, st->by_format[f]);
+        for (guint r = ALERT_SKIP_NONE + 1; r < ALERT_SKIP_N_REASONS; r++)
             append_line(s, "skipped", alert_skip_reason_name(r), key, st->skipped[r]);
     }
     Totals t;
@@ -463,7 +470,7 @@ index_of(const char *name, const char *(*name_of)(guint), guint n, guint *out)
 static const char *
 format_name_of(guint i)
 {
-    return format_names[i];
+    return alert_format_name((AlertFormat)i);
 }
 static const char *
 skip_name_of(guint i)
@@ -502,9 +509,11 @@ restore_line(DaemonMetrics *m, const char *line)
         if (!*path || strlen(path) >= TAIL_PATH_MAX)
             return FALSE;
         if (strcmp(f[0], "alerts") == 0) {
-            if (!index_of(f[1], format_name_of, ALERT_FORMATS, &i))
+            if (!index_of(f[1], format_name_of, ALERT_N_FORMATS, &i))
                 return FALSE;
-            input_metrics(m, path)->alerts[i] = v;
+            AlertStats *closed = &input_metrics(m, path)->closed;
+            closed->parsed += v - closed->by_format[i];
+            closed->by_format[i] = v;
         } else {
             if (!index_of(f[1], skip_name_of, ALERT_SKIP_N_REASONS, &i) || i == ALERT_SKIP_NONE)
                 return FALSE;
@@ -557,6 +566,32 @@ restore(Daemon *d)
     d->metrics->persisted = g_steal_pointer(&text);
 }
 
+/* The restored counters of the paths the tailer does not follow at start: their inputs were
+ * forgotten while the daemon was stopped (see daemon_metrics_forget_input()). */
+static void
+forget_unfollowed(Daemon *d)
+{
+    DaemonMetrics *m = d->metrics;
+    if (!d->tail)
+        return;
+    g_autoptr(GArray) st = tail_get_status(d->tail);
+    g_autoptr(GHashTable) followed = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < st->len; i++)
+        g_hash_table_add(followed, g_array_index(st, TailInputStatus, i).path);
+    GHashTableIter it;
+    gpointer key;
+    guint n = 0;
+    g_hash_table_iter_init(&it, m->inputs);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        if (!g_hash_table_contains(followed, key)) {
+            g_hash_table_iter_remove(&it);
+            n++;
+        }
+    }
+    if (n > 0)
+        g_message("metrics: dropped the counters of %u inputs no longer followed", n);
+}
+
 /* ---- the endpoint ---- */
 
 static gboolean
@@ -584,6 +619,7 @@ daemon_metrics_start(Daemon *d, GError **error)
     m->base_lifted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     d->metrics = m;
     restore(d);
+    forget_unfollowed(d);
     bans_set_commit_func(d->bans, on_commit, m);
     const char *listen = d->cfg->metrics.listen;
     return !*listen || listen_on(d, listen, error);

@@ -21,7 +21,9 @@
  * bans at a scrape, and stays one, so its series never vanish or restart; at most
  * RULE_LABELS_MAX rules ever do. Everything else is summed into rule="other", which drops by a
  * rule's count when that rule gets its own label (at most RULE_LABELS_MAX times; Prometheus
- * reads it as a counter reset).
+ * reads it as a counter reset). A scrape costs one pass over the rules per top list (none once
+ * every label is given) and no sort: "other" is the RuleStats' running totals less the
+ * labelled rules.
  */
 
 #define DROPPED_REUSE_US (G_USEC_PER_SEC)
@@ -151,12 +153,15 @@ daemon_metrics_rules(Daemon *d, MetricsWriter *w)
     if (!d->rule_stats)
         return;
     DaemonMetricsFw *mf = metrics_fw(d);
-    label_top(mf->labeled, d->rule_stats, FALSE);
-    label_top(mf->labeled, d->rule_stats, TRUE);
+    /* Once every label is given, the top rules can change nothing: no pass over the rules. */
+    if (mf->labeled->len < RULE_LABELS_MAX)
+        label_top(mf->labeled, d->rule_stats, FALSE);
+    if (mf->labeled->len < RULE_LABELS_MAX)
+        label_top(mf->labeled, d->rule_stats, TRUE);
 
-    /* Totals over every rule, so that "other" is the total less the labelled rules. */
-    RuleCount total = {0};
-    g_array_unref(rule_stats_top(d->rule_stats, FALSE, 0, &total));
+    /* "other" is the total over every rule less the labelled rules. */
+    RuleCount total;
+    rule_stats_totals(d->rule_stats, &total);
     guint64 labeled_alerts = 0, labeled_bans = 0;
     guint n = mf->labeled->len;
     g_autofree RuleCount *now = g_new0(RuleCount, MAX(n, 1));

@@ -144,6 +144,8 @@ gboolean daemon_metrics_start(Daemon *d, GError **error);
 void daemon_metrics_alert(Daemon *d, const char *path, const Alert *alert, gint64 now_us);
 void daemon_metrics_ban_read(Daemon *d);
 void daemon_metrics_reader_closed(Daemon *d, const char *path, const AlertStats *stats);
+/* The tailer forgot path (a glob's file long gone): its series and stored counters end. */
+void daemon_metrics_forget_input(Daemon *d, const char *path);
 gboolean daemon_metrics_reload(Daemon *d);
 /* Queues the counters kept across restarts for the turn's commit: at most once a second,
  * unless now. */

@@ -227,6 +227,7 @@ block_end(AlertReader *r, AlertSinkFunc sink, gpointer user_data)
         return;
     }
     r->stats.parsed++;
+    r->stats.by_format[r->block.format]++;
     if (sink)
         sink(&r->block, user_data);
 }
@@ -361,6 +362,7 @@ alert_reader_feed(AlertReader *r, const char *line, gsize len, guint64 end_offse
         return;
     }
     r->stats.parsed++;
+    r->stats.by_format[a.format]++;
     if (sink)
         sink(&a, user_data);
 }
@@ -405,6 +407,8 @@ void
 alert_stats_add(AlertStats *sum, const AlertStats *s)
 {
     sum->parsed += s->parsed;
+    for (guint i = 0; i < ALERT_N_FORMATS; i++)
+        sum->by_format[i] += s->by_format[i];
     for (guint i = 0; i < ALERT_SKIP_N_REASONS; i++)
         sum->skipped[i] += s->skipped[i];
 }

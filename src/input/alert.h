@@ -68,8 +68,12 @@ typedef enum {
 /* Short stable name of a reason ("too_long", ...), for logs, status and JSON. */
 const char *alert_skip_reason_name(AlertSkipReason reason);
 
+/* The number of AlertFormats (they count from 0). */
+#define ALERT_N_FORMATS (ALERT_FORMAT_SNORT3_JSON + 1)
+
 typedef struct {
-    guint64 parsed;
+    guint64 parsed;                     /* alerts: the sum of by_format */
+    guint64 by_format[ALERT_N_FORMATS]; /* alerts per AlertFormat */
     guint64 skipped[ALERT_SKIP_N_REASONS];
 } AlertStats;
 

@@ -20,6 +20,7 @@ struct RuleStats {
     GHashTable *rules; /* &RuleEntry.key -> RuleEntry (owned) */
     guint max_rules;
     guint64 overflow_alerts, overflow_bans;
+    guint64 total_alerts, total_bans; /* kept and overflow: what a scrape's "other" needs */
 };
 
 static void
@@ -81,6 +82,7 @@ void
 rule_stats_count_alert_msg(RuleStats *rs, guint32 gid, guint32 sid, const char *msg)
 {
     g_return_if_fail(rs != NULL);
+    rs->total_alerts++;
     RuleEntry *e = rule_get(rs, gid, sid);
     if (e == NULL) {
         rs->overflow_alerts++;
@@ -104,6 +106,7 @@ void
 rule_stats_count_ban(RuleStats *rs, guint32 gid, guint32 sid)
 {
     g_return_if_fail(rs != NULL);
+    rs->total_bans++;
     RuleEntry *e = rule_get(rs, gid, sid);
     if (e == NULL)
         rs->overflow_bans++;
@@ -185,29 +188,64 @@ cmp_by_bans(gconstpointer pa, gconstpointer pb)
     return c != 0 ? c : cmp_u32_asc(a->sid, b->sid);
 }
 
+void
+rule_stats_totals(const RuleStats *rs, RuleCount *total)
+{
+    g_return_if_fail(rs != NULL && total != NULL);
+    memset(total, 0, sizeof(*total));
+    total->alerts = rs->total_alerts;
+    total->bans = rs->total_bans;
+}
+
+/* Puts c into top (sorted by cmp, at most n long) when it is among the n best seen so far. */
+static void
+keep_best(GArray *top, guint n, const RuleCount *c, GCompareFunc cmp)
+{
+    if (top->len == n) {
+        if (cmp(c, &g_array_index(top, RuleCount, n - 1)) >= 0)
+            return;
+        g_array_set_size(top, n - 1);
+    }
+    guint lo = 0, hi = top->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (cmp(&g_array_index(top, RuleCount, mid), c) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g_array_insert_val(top, lo, *c);
+}
+
 GArray *
 rule_stats_top(const RuleStats *rs, gboolean by_bans, guint n, RuleCount *other)
 {
     g_return_val_if_fail(rs != NULL, NULL);
+    GCompareFunc cmp = by_bans ? cmp_by_bans : cmp_by_alerts;
     guint size = g_hash_table_size(rs->rules);
-    GArray *all = g_array_sized_new(FALSE, FALSE, sizeof(RuleCount), size);
+    guint keep = MIN(n, size);
+    GArray *top = g_array_sized_new(FALSE, FALSE, sizeof(RuleCount), keep);
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, rs->rules);
-    while (g_hash_table_iter_next(&it, NULL, &value))
-        g_array_append_val(all, ((const RuleEntry *)value)->count);
-    g_array_sort(all, by_bans ? cmp_by_bans : cmp_by_alerts);
+    /* A scrape asks for a few rules out of thousands: keeping the best few as they come costs
+     * a compare per rule, where sorting them all costs log(size) each. */
+    while (keep > 0 && g_hash_table_iter_next(&it, NULL, &value)) {
+        const RuleCount *c = &((const RuleEntry *)value)->count;
+        if (keep == size)
+            g_array_append_val(top, *c);
+        else
+            keep_best(top, keep, c, cmp);
+    }
+    if (keep == size)
+        g_array_sort(top, cmp);
 
     if (other != NULL) {
-        memset(other, 0, sizeof(*other));
-        other->alerts = rs->overflow_alerts;
-        other->bans = rs->overflow_bans;
-        for (guint i = n; i < all->len; i++) {
-            other->alerts += g_array_index(all, RuleCount, i).alerts;
-            other->bans += g_array_index(all, RuleCount, i).bans;
+        rule_stats_totals(rs, other);
+        for (guint i = 0; i < top->len; i++) {
+            other->alerts -= g_array_index(top, RuleCount, i).alerts;
+            other->bans -= g_array_index(top, RuleCount, i).bans;
         }
     }
-    if (all->len > n)
-        g_array_set_size(all, n);
-    return all;
+    return top;
 }

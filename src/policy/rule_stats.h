@@ -36,8 +36,12 @@ gboolean rule_stats_lookup(const RuleStats *rs, guint32 gid, guint32 sid, RuleCo
 
 /* Up to n rules with the most alerts (by_bans FALSE) or the most bans, largest first (ties:
  * the other count, then GID, then SID ascending); everything else, kept or not, summed into
- * *other (may be NULL). A new GArray of RuleCount, owned by the caller. */
+ * *other (may be NULL). A new GArray of RuleCount, owned by the caller. With n below the
+ * number of rules kept, one pass keeps the n best as it goes: no sort of every rule. */
 GArray *rule_stats_top(const RuleStats *rs, gboolean by_bans, guint n, RuleCount *other);
+
+/* Alerts and bans of every rule, kept or not (gid = sid = 0): running sums, O(1). */
+void rule_stats_totals(const RuleStats *rs, RuleCount *total);
 
 /* Distinct rules kept; alerts and bans of rules that were not kept (the overflow). */
 guint rule_stats_size(const RuleStats *rs);

@@ -425,6 +425,9 @@ test_reader_offsets(void)
     /* flushing again changes nothing */
     alert_reader_flush(r, NULL, NULL);
     g_assert_cmpuint(alert_reader_stats(r)->parsed, ==, 4);
+    /* one fast line, three alert_full blocks */
+    g_assert_cmpuint(alert_reader_stats(r)->by_format[ALERT_FORMAT_FAST], ==, 1);
+    g_assert_cmpuint(alert_reader_stats(r)->by_format[ALERT_FORMAT_FULL], ==, 3);
 }
 
 /* Resuming at the safe offset after a stop in the middle of a block neither loses nor repeats
@@ -967,9 +970,12 @@ test_stats_add(void)
     AlertStats s = {.parsed = 3};
     for (int i = 0; i < ALERT_SKIP_N_REASONS; i++)
         s.skipped[i] = (guint64)i + 1;
+    s.by_format[ALERT_FORMAT_EVE] = 3;
     alert_stats_add(&sum, &s);
     alert_stats_add(&sum, &s);
     g_assert_cmpuint(sum.parsed, ==, 8);
+    g_assert_cmpuint(sum.by_format[ALERT_FORMAT_EVE], ==, 6);
+    g_assert_cmpuint(sum.by_format[ALERT_FORMAT_FAST], ==, 0);
     for (int i = 0; i < ALERT_SKIP_N_REASONS - 1; i++)
         g_assert_cmpuint(sum.skipped[i], ==, 2 * ((guint64)i + 1));
     g_assert_cmpuint(sum.skipped[ALERT_SKIP_N_REASONS - 1], ==, 5 + 2 * ALERT_SKIP_N_REASONS);

@@ -59,17 +59,7 @@ fixture_setup(Fixture *f, const char *extra)
 static void
 start_daemon(Fixture *f)
 {
-    g_autoptr(GError) error = NULL;
-    Config *cfg = config_load_file(f->conf, &error);
-    g_assert_no_error(error);
-    DaemonOptions opts;
-    daemon_options_init(&opts);
-    opts.fw = f->fw;
-    opts.watch_ownaddr = FALSE;
-    opts.handle_signals = FALSE;
-    f->d = daemon_new(cfg, f->conf, &opts, &error);
-    g_assert_no_error(error);
-    g_assert_nonnull(f->d);
+    f->d = test_daemon_start(f->conf, f->fw);
 }
 
 static void

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Unit tests for the Prometheus exposition writer (escaping, cumulative histogram buckets,
-// _sum and _count, checked by promtool too), the listen parser, and the HTTP endpoint with an
-// asynchronous collector over real loopback TCP.
+// _sum and _count, checked by promtool too), the listen parser, the HTTP endpoint with an
+// asynchronous collector over real loopback TCP, and the daemon's per-input series in its
+// scrapes: the readers' counts per format, across a restart, ended with a forgotten input.
 #include "metrics.h"
 #include "metrics_http.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include <libsoup/soup.h>
 
+#include "daemon_private.h"
 #include "error.h"
+#include "fw_backends.h"
+#include "json.h"
 #include "testutil.h"
 
 /* promtool check metrics on text: TRUE when it exits 0 and prints nothing (no lint warning
@@ -374,6 +379,328 @@ test_http_bind_fails(void)
     g_assert_error(err, ALERTBAN_ERROR, ALERTBAN_ERROR_CONFIG);
 }
 
+/* ---- the daemon's per-input series ---- */
+
+typedef struct {
+    GPtrArray *paths; /* owns the strings below */
+    const char *dir, *conf, *state;
+    const char *a, *b; /* two files the glob *.alerts matches */
+    Fw *fw;
+    Daemon *d;
+} Fixture;
+
+static void
+append(const char *path, const char *text)
+{
+    FILE *fp = g_fopen(path, "ae");
+    g_assert_nonnull(fp);
+    g_assert_cmpint(fputs(text, fp), >=, 0);
+    g_assert_cmpint(fclose(fp), ==, 0);
+}
+
+/* n fast alerts from 198.18.first.1.. (one address each). */
+static void
+append_fast(const char *path, guint first, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *line =
+            g_strdup_printf("11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN probe [**] "
+                            "[Priority: 2] {TCP} 198.18.%u.%u:40000 -> 192.0.2.1:22\n",
+                            first, 1 + i);
+        append(path, line);
+    }
+}
+
+static const char *
+fixture_path(Fixture *f, const char *name)
+{
+    char *path = name ? g_build_filename(f->dir, name, NULL) : test_mkdtemp();
+    g_ptr_array_add(f->paths, path);
+    return path;
+}
+
+/* The files, the configuration and a fake firewall; a_fast and b_fast fast alerts in the
+ * files a and b (from 198.18.1.1.. and 198.18.2.1..). */
+static void
+fixture_setup(Fixture *f, guint a_fast, guint b_fast)
+{
+    f->paths = g_ptr_array_new_with_free_func(g_free);
+    f->dir = fixture_path(f, NULL);
+    f->conf = fixture_path(f, "alertban.conf");
+    f->state = fixture_path(f, "state");
+    f->a = fixture_path(f, "a.alerts");
+    f->b = fixture_path(f, "b.alerts");
+    g_autofree char *text = g_strdup_printf("[daemon]\n"
+                                            "state_dir = %s\n"
+                                            "socket = %s/ctl.sock\n"
+                                            "[input]\n"
+                                            "path = %s/*.alerts\n"
+                                            "start_at = beginning\n"
+                                            "idle_ms = 20\n"
+                                            "[policy]\n"
+                                            "max_bans_per_minute = 0\n"
+                                            "[metrics]\n"
+                                            "listen = 127.0.0.1:0\n",
+                                            f->state, f->dir, f->dir);
+    g_autofree char *full = test_config_with_old_policy(text);
+    g_assert_true(g_file_set_contents(f->conf, full, -1, NULL));
+    f->fw = fw_fake_new();
+    append_fast(f->a, 1, a_fast);
+    append_fast(f->b, 2, b_fast);
+}
+
+/* As daemon_run() stops: the counters queued whatever their age, then the last turn. */
+static void
+stop_daemon(Fixture *f)
+{
+    daemon_metrics_persist(f->d, TRUE);
+    g_assert_true(daemon_end_turn(f->d, NULL));
+    g_clear_pointer(&f->d, daemon_free);
+}
+
+/* After the case has stopped its daemon. */
+static void
+fixture_teardown(Fixture *f)
+{
+    g_assert_null(f->d);
+    fw_free(f->fw);
+    test_rm_rf(f->dir);
+    g_ptr_array_unref(f->paths);
+}
+
+static void
+append_eve(const char *path)
+{
+    append(path, "{\"timestamp\":\"2026-11-22T10:00:00.000000+0000\",\"event_type\":\"alert\","
+                 "\"src_ip\":\"203.0.113.9\",\"dest_ip\":\"192.0.2.9\",\"proto\":\"TCP\","
+                 "\"src_port\":1,\"dest_port\":2,\"alert\":{\"signature_id\":9,"
+                 "\"signature\":\"eve probe\"}}\n");
+}
+
+/* The port the daemon's endpoint listens on, from the status it reports. */
+static guint16
+metrics_port(Fixture *f)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    JsonWriter w;
+    json_writer_init(&w, out);
+    json_object_begin(&w, NULL);
+    daemon_metrics_status(f->d, &w);
+    json_object_end(&w);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) v = json_parse(out->str, out->len, 8, &error);
+    g_assert_no_error(error);
+    gint64 port = json_get_int(json_get(v, "metrics"), "port", 0);
+    g_assert_cmpint(port, >, 0);
+    return (guint16)port;
+}
+
+/* GET /metrics of the daemon while its loop runs: the exposition, which promtool passes. */
+static char *
+scrape(Fixture *f)
+{
+    g_autoptr(SoupSession) session = soup_session_new();
+    soup_session_set_proxy_resolver(session, NULL);
+    Reply r;
+    request(session, "GET", metrics_port(f), "/metrics", &r, NULL);
+    g_assert_cmpuint(r.status, ==, 200);
+    char *text = g_strndup(g_bytes_get_data(r.body, NULL), g_bytes_get_size(r.body));
+    g_bytes_unref(r.body);
+    assert_promtool_clean(text);
+    return text;
+}
+
+/* The value of the series written exactly as name{labels}, or -1 when it is absent. */
+static gint64
+value(const char *text, const char *series)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    gsize n = strlen(series);
+    for (guint i = 0; lines[i]; i++) {
+        if (strncmp(lines[i], series, n) == 0 && lines[i][n] == ' ')
+            return g_ascii_strtoll(lines[i] + n + 1, NULL, 10);
+    }
+    return -1;
+}
+
+static gint64
+alerts_read(const char *text, const char *path, const char *format)
+{
+    g_autofree char *series =
+        g_strdup_printf("alertban_alerts_read_total{input=\"%s\",format=\"%s\"}", path, format);
+    return value(text, series);
+}
+
+/* Whether any series of the scrape is labelled input=path. */
+static gboolean
+has_input(const char *text, const char *path)
+{
+    g_autofree char *label = g_strdup_printf("input=\"%s\"", path);
+    return strstr(text, label) != NULL;
+}
+
+/* Starts the stopped daemon again and scrapes it: what it stored, as it reads it back. That
+ * held nothing of a path no longer followed (none was dropped at start). */
+static char *
+scrape_restarted(Fixture *f)
+{
+    test_log_clear();
+    f->d = test_daemon_start(f->conf, f->fw);
+    g_assert_cmpuint(test_log_count("*metrics: dropped the counters of*"), ==, 0);
+    char *text = scrape(f);
+    stop_daemon(f);
+    return text;
+}
+
+/* Runs the loop until this run's readers have parsed want alerts, or 10 s pass. */
+static void
+run_until_parsed(Fixture *f, guint64 want)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    for (;;) {
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        AlertStats as;
+        daemon_alert_stats(f->d, &as);
+        if (as.parsed >= want) {
+            g_assert_cmpuint(as.parsed, ==, want);
+            return;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(1000);
+    }
+}
+
+/* Whether the tailer has path open. */
+static gboolean
+is_open(Fixture *f, const char *path)
+{
+    g_autoptr(GArray) st = tail_get_status(f->d->tail);
+    for (guint i = 0; i < st->len; i++) {
+        const TailInputStatus *s = &g_array_index(st, TailInputStatus, i);
+        if (strcmp(s->path, path) == 0)
+            return s->open;
+    }
+    return FALSE;
+}
+
+/* Makes the timeout source id due now and runs the main loop until a captured log line
+ * matches pattern (what the source's run logs). */
+static void
+dispatch_now(guint id, const char *pattern)
+{
+    GSource *src = g_main_context_find_source_by_id(NULL, id);
+    g_assert_nonnull(src);
+    g_source_set_ready_time(src, 0);
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (test_log_count(pattern) == 0) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    test_log_assert(pattern);
+}
+
+/* Alert counts per format are the readers': fast and eve lines of two inputs, counted as
+ * such, the status's parse count their sum; skipped lines per input too. */
+static void
+test_counts_per_format(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, 3, 2);
+    append_eve(f.b);
+    append(f.b, "console noise\n");
+    f.d = test_daemon_start(f.conf, f.fw);
+    run_until_parsed(&f, 6);
+    g_autofree char *m = scrape(&f);
+    g_assert_cmpint(alerts_read(m, f.a, "fast"), ==, 3);
+    g_assert_cmpint(alerts_read(m, f.a, "eve"), ==, 0);
+    g_assert_cmpint(alerts_read(m, f.b, "fast"), ==, 2);
+    g_assert_cmpint(alerts_read(m, f.b, "eve"), ==, 1);
+    g_assert_cmpint(alerts_read(m, f.b, "full"), ==, 0);
+    g_assert_cmpint(alerts_read(m, f.b, "snort3_json"), ==, 0);
+    g_autofree char *skipped =
+        g_strdup_printf("alertban_lines_skipped_total{input=\"%s\",reason=\"not_alert\"}", f.b);
+    g_assert_cmpint(value(m, skipped), ==, 1);
+    stop_daemon(&f);
+    fixture_teardown(&f);
+}
+
+/* A glob's file removed while the daemon runs: once the daemon forgets its input (the file
+ * gone for TAIL_FORGET_AFTER_S, that clock started in the past through the tailer's own
+ * call, then the daemon's hourly forget run now), no series is labelled with it any more and
+ * the counters kept in the store lose it; the other input's stay, with their counts. */
+static void
+test_forgotten_input_dropped(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, 2, 3);
+    f.d = test_daemon_start(f.conf, f.fw);
+    run_until_parsed(&f, 5);
+    g_autofree char *m0 = scrape(&f);
+    g_assert_cmpint(alerts_read(m0, f.a, "fast"), ==, 2);
+    g_assert_cmpint(alerts_read(m0, f.b, "fast"), ==, 3);
+
+    g_assert_cmpint(g_unlink(f.a), ==, 0);
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (is_open(&f, f.a)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    /* Closed but not yet forgotten: its series stay (the file may come back). */
+    g_autofree char *m1 = scrape(&f);
+    g_assert_cmpint(alerts_read(m1, f.a, "fast"), ==, 2);
+
+    const gint64 grace = (gint64)TAIL_FORGET_AFTER_S * G_USEC_PER_SEC;
+    g_assert_cmpuint(tail_forget_gone(f.d->tail, g_get_monotonic_time() - grace, grace, NULL), ==,
+                     0);
+    test_log_clear();
+    dispatch_now(f.d->purge_id, "*tail: forgetting */a.alerts, gone for*");
+    g_autofree char *m2 = scrape(&f);
+    g_assert_false(has_input(m2, f.a));
+    g_assert_cmpint(alerts_read(m2, f.b, "fast"), ==, 3);
+
+    /* The next turn stores the counters without it. */
+    g_assert_true(daemon_end_turn(f.d, NULL));
+    g_clear_pointer(&f.d, daemon_free);
+    g_autofree char *m3 = scrape_restarted(&f);
+    g_assert_false(has_input(m3, f.a));
+    g_assert_cmpint(alerts_read(m3, f.b, "fast"), ==, 3);
+    fixture_teardown(&f);
+}
+
+/* Counts add up across a restart (the stored base plus the new readers'), and the stored
+ * counters of a glob's file gone while the daemon was stopped are dropped at start, as its
+ * checkpoint is. */
+static void
+test_restart(void)
+{
+    Fixture f = {0};
+    fixture_setup(&f, 2, 3);
+    append_eve(f.b);
+    f.d = test_daemon_start(f.conf, f.fw);
+    run_until_parsed(&f, 6);
+    stop_daemon(&f);
+
+    g_assert_cmpint(g_unlink(f.a), ==, 0);
+    append_fast(f.b, 3, 4);
+    test_log_clear();
+    f.d = test_daemon_start(f.conf, f.fw);
+    test_log_assert("*metrics: dropped the counters of 1 inputs no longer followed*");
+    run_until_parsed(&f, 4);
+    g_autofree char *m = scrape(&f);
+    g_assert_false(has_input(m, f.a));
+    g_assert_cmpint(alerts_read(m, f.b, "fast"), ==, 3 + 4);
+    g_assert_cmpint(alerts_read(m, f.b, "eve"), ==, 1);
+    stop_daemon(&f);
+    g_autofree char *m2 = scrape_restarted(&f);
+    g_assert_false(has_input(m2, f.a));
+    g_assert_cmpint(alerts_read(m2, f.b, "fast"), ==, 3 + 4);
+    g_assert_cmpint(alerts_read(m2, f.b, "eve"), ==, 1);
+    fixture_teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -387,5 +714,8 @@ main(int argc, char **argv)
     }
     g_test_add_func("/metrics/http/scrape", test_http);
     g_test_add_func("/metrics/http/bind-fails", test_http_bind_fails);
+    g_test_add_func("/metrics/daemon/counts-per-format", test_counts_per_format);
+    g_test_add_func("/metrics/daemon/forgotten-input-dropped", test_forgotten_input_dropped);
+    g_test_add_func("/metrics/daemon/restart", test_restart);
     return g_test_run();
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Unit tests for per-rule statistics: counts per GID:SID, the cap and its overflow sum, and the
-// order (and ties) of the top rules.
+// Unit tests for per-rule statistics: counts per GID:SID, the cap and its overflow sum, the
+// order (and ties) of the top rules, and the running totals a scrape's "other" is made of.
 #include "rule_stats.h"
 
 #include "testutil.h"
@@ -170,6 +170,62 @@ test_top_order(void)
     assert_count(&other, 0, 0, 0, 0);
 }
 
+/* The running totals are every count made, kept or overflowed; the few best rules picked in
+ * one pass are the first rules of the fully sorted list, for every n and both orders; and
+ * "other" is the totals less the rules returned. Many ties (counts 0..3) test the order. */
+static void
+test_totals(void)
+{
+    enum { CAP = 50, SIDS = 300, COUNTS = 5000 };
+    g_autoptr(RuleStats) rs = rule_stats_new(CAP);
+    g_autoptr(GRand) rand = g_rand_new_with_seed(20261207);
+    guint64 alerts = 0, bans = 0;
+    RuleCount total;
+    rule_stats_totals(rs, &total);
+    assert_count(&total, 0, 0, 0, 0);
+    for (guint i = 0; i < COUNTS; i++) {
+        /* Skewed toward low SIDs, so the kept rules' counts differ and tie alike. */
+        guint32 sid = (guint32)g_rand_int_range(rand, 1, 1 + g_rand_int_range(rand, 1, SIDS));
+        guint32 gid = (guint32)g_rand_int_range(rand, 1, 3);
+        if (g_rand_int_range(rand, 0, 4) == 0) {
+            rule_stats_count_ban(rs, gid, sid);
+            bans++;
+        } else {
+            rule_stats_count_alert(rs, gid, sid);
+            alerts++;
+        }
+    }
+    g_assert_cmpuint(rule_stats_size(rs), ==, CAP);
+    guint64 oa, ob;
+    rule_stats_overflow(rs, &oa, &ob);
+    g_assert_cmpuint(oa, >, 0);
+    g_assert_cmpuint(ob, >, 0);
+    rule_stats_totals(rs, &total);
+    assert_count(&total, 0, 0, alerts, bans);
+
+    static const guint ns[] = {0, 1, 2, 20, CAP - 1, CAP, CAP + 1, G_MAXUINT};
+    for (guint by_bans = 0; by_bans < 2; by_bans++) {
+        RuleCount other;
+        g_autoptr(GArray) all = rule_stats_top(rs, by_bans, G_MAXUINT, &other);
+        g_assert_cmpuint(all->len, ==, CAP);
+        assert_count(&other, 0, 0, oa, ob);
+        for (guint k = 0; k < G_N_ELEMENTS(ns); k++) {
+            g_autoptr(GArray) top = rule_stats_top(rs, by_bans, ns[k], &other);
+            g_assert_cmpuint(top->len, ==, MIN(ns[k], (guint)CAP));
+            guint64 sum_alerts = other.alerts, sum_bans = other.bans;
+            for (guint i = 0; i < top->len; i++) {
+                const RuleCount *want = &g_array_index(all, RuleCount, i);
+                const RuleCount *got = &g_array_index(top, RuleCount, i);
+                assert_count(got, want->gid, want->sid, want->alerts, want->bans);
+                sum_alerts += got->alerts;
+                sum_bans += got->bans;
+            }
+            g_assert_cmpuint(sum_alerts, ==, alerts);
+            g_assert_cmpuint(sum_bans, ==, bans);
+        }
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -178,5 +234,6 @@ main(int argc, char **argv)
     g_test_add_func("/rule_stats/count/msg", test_msg);
     g_test_add_func("/rule_stats/cap/overflow", test_cap_overflow);
     g_test_add_func("/rule_stats/top/order-and-ties", test_top_order);
+    g_test_add_func("/rule_stats/top/totals-and-one-pass", test_totals);
     return g_test_run();
 }

@@ -135,3 +135,20 @@ test_config_with_old_policy(const char *text)
     }
     return g_string_free(out, FALSE);
 }
+
+Daemon *
+test_daemon_start(const char *conf_path, Fw *fw)
+{
+    g_autoptr(GError) error = NULL;
+    Config *cfg = config_load_file(conf_path, &error);
+    g_assert_no_error(error);
+    DaemonOptions opts;
+    daemon_options_init(&opts);
+    opts.fw = fw;
+    opts.watch_ownaddr = FALSE;
+    opts.handle_signals = FALSE;
+    Daemon *d = daemon_new(cfg, conf_path, &opts, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(d);
+    return d;
+}

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Helpers shared by the unit tests: a capturing log writer and temp-dir fixtures.
+// Helpers shared by the unit tests: a capturing log writer, temp-dir fixtures, and a daemon
+// started as the daemon tests run it.
 #pragma once
 
 #include <glib.h>
+
+#include "daemon.h"
 
 /* Calls g_test_init() and installs a log writer that records WARNING and below instead of
  * printing them (g_test_expect_message() sees nothing with structured logging on GLib 2.74),
@@ -32,3 +35,8 @@ char *test_config_with_old_policy(const char *text);
 /* Makes a fresh temporary directory; the caller removes it with test_rm_rf(). */
 char *test_mkdtemp(void);
 void test_rm_rf(const char *path);
+
+/* A daemon started from the configuration file conf_path, with fw (borrowed) as its firewall,
+ * neither the own-address watch nor signal handlers: as the daemon tests run it. Asserts that
+ * it starts. */
+Daemon *test_daemon_start(const char *conf_path, Fw *fw);
