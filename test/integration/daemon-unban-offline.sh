@@ -11,6 +11,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 command -v nft >/dev/null 2>&1 || ab_fail "nft is not installed (scripts/setup installs it)"
 command -v ipset >/dev/null 2>&1 || ab_fail "ipset is not installed (scripts/setup installs it)"
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
@@ -18,16 +19,7 @@ PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
 
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
 atk="ab-uo-$$"
-ip netns add "$atk" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $atk"
-ip link add ab-uo type veth peer name ab-uo-atk netns "$atk"
-ip addr add 192.0.2.1/24 dev ab-uo
-ip link set ab-uo up
-ip netns exec "$atk" ip link set lo up
-for a in 192.0.2.7 192.0.2.8 192.0.2.9; do
-    ip netns exec "$atk" ip addr add "$a/24" dev ab-uo-atk
-done
-ip netns exec "$atk" ip link set ab-uo-atk up
+ab_peer "$atk" ab-uo ab-uo-atk 192.0.2.1/24 "192.0.2.7/24 192.0.2.8/24 192.0.2.9/24"
 $PYTHON "$PROBE" serve 8080 "$AB_TMP/ready" &
 ab_on_exit "kill $!"
 ab_wait_for 10 test -s "$AB_TMP/ready"
