@@ -21,6 +21,24 @@ expect_table() {
     cat >"$AB_TMP/want"
     diff -u "$AB_TMP/want" "$AB_TMP/got" || ab_fail "nft list table inet alertban differs (above)"
 }
+# expect_drop_table: expect_table for the default layout (drop, hook input): stdin has the
+# table's sets, its chains follow.
+expect_drop_table() {
+    { cat; echo; cat <<'EOF'; } | expect_table
+	chain verdict {
+		drop
+	}
+
+	chain input {
+		type filter hook input priority filter - 10; policy accept;
+		ip saddr @ban4 counter packets 0 bytes 0 goto verdict
+		ip saddr @net4 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
+		ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
+	}
+}
+EOF
+}
 # expect_sets: the same for the four sets' element lines only.
 expect_sets() {
     nft list table inet alertban | sed 's/ expires [0-9a-z]*//g' |
@@ -31,7 +49,7 @@ expect_sets() {
 
 echo "== ensure: the table, its sets and chains"
 fw ensure
-expect_table <<'EOF'
+expect_drop_table <<'EOF'
 table inet alertban {
 	set ban4 {
 		type ipv4_addr
@@ -52,19 +70,6 @@ table inet alertban {
 		type ipv6_addr
 		flags interval,timeout
 	}
-
-	chain verdict {
-		drop
-	}
-
-	chain input {
-		type filter hook input priority filter - 10; policy accept;
-		ip saddr @ban4 counter packets 0 bytes 0 goto verdict
-		ip saddr @net4 counter packets 0 bytes 0 goto verdict
-		ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
-		ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
-	}
-}
 EOF
 fw ensure # idempotent
 [ "$(nft list table inet alertban | grep -c 'goto verdict')" -eq 4 ] || ab_fail "ensure twice doubled rules"
@@ -170,7 +175,7 @@ out=$(fw --stats --timed reconcile 192.0.2.2,600 198.51.100.0/24,3000 2001:db8::
     2001:db8:1::/48,20 2001:db8:3::/64,40 | grep '^reconcile added')
 [ "$out" = "reconcile added=2 removed=2 duplicates=0 hooks_fixed=1 updated=1" ] ||
     ab_fail "reconcile stats: $out"
-expect_table <<'EOF'
+expect_drop_table <<'EOF'
 table inet alertban {
 	set ban4 {
 		type ipv4_addr
@@ -196,19 +201,6 @@ table inet alertban {
 		elements = { 2001:db8:1::/48 timeout 20s,
 			     2001:db8:3::/64 timeout 40s }
 	}
-
-	chain verdict {
-		drop
-	}
-
-	chain input {
-		type filter hook input priority filter - 10; policy accept;
-		ip saddr @ban4 counter packets 0 bytes 0 goto verdict
-		ip saddr @net4 counter packets 0 bytes 0 goto verdict
-		ip6 saddr @ban6 counter packets 0 bytes 0 goto verdict
-		ip6 saddr @net6 counter packets 0 bytes 0 goto verdict
-	}
-}
 EOF
 out=$(fw --stats --timed reconcile 192.0.2.2,598 198.51.100.0/24,2999 2001:db8::5 \
     2001:db8:1::/48,18 2001:db8:3::/64,40 | grep '^reconcile added')
