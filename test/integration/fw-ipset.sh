@@ -26,10 +26,14 @@ expect_sets() {
     cat >"$AB_TMP/want"
     diff -u "$AB_TMP/want" "$AB_TMP/got" || ab_fail "ipset save differs (above)"
 }
-# expect_rules FAMILY-TOOL: compares `TOOL -S` with stdin.
+# The sets as ensure makes them, in `ipset save`'s words.
+CREATE4="create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12"
+CREATE6="create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12"
+# expect_rules FAMILY-TOOL: compares `TOOL -S` with the built-in chains' ACCEPT policies
+# followed by stdin.
 expect_rules() {
     "$1" -S >"$AB_TMP/got"
-    cat >"$AB_TMP/want"
+    { printf '%s\n' '-P INPUT ACCEPT' '-P FORWARD ACCEPT' '-P OUTPUT ACCEPT'; cat; } >"$AB_TMP/want"
     diff -u "$AB_TMP/want" "$AB_TMP/got" || ab_fail "$1 -S differs (above)"
 }
 timeout_of() { # SET ADDR: the member's remaining time
@@ -38,20 +42,14 @@ timeout_of() { # SET ADDR: the member's remaining time
 
 echo "== ensure: two sets with timeouts, one rule per family"
 fw ensure
-expect_sets <<'EOF'
-create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
-create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+expect_sets <<EOF
+$CREATE4
+$CREATE6
 EOF
 expect_rules iptables-legacy <<'EOF'
--P INPUT ACCEPT
--P FORWARD ACCEPT
--P OUTPUT ACCEPT
 -A INPUT -m set --match-set ALERTBAN4 src -j DROP
 EOF
 expect_rules ip6tables-legacy <<'EOF'
--P INPUT ACCEPT
--P FORWARD ACCEPT
--P OUTPUT ACCEPT
 -A INPUT -m set --match-set ALERTBAN6 src -j DROP
 EOF
 fw ensure # idempotent
@@ -61,12 +59,12 @@ echo "== one batch: hosts and networks, both families, timed and permanent, an a
 fw --stats apply +192.0.2.1,30 +192.0.2.2 +198.51.100.0/24,60 +2001:db8::1,40 \
     +2001:db8:1::/48 -203.0.113.9 -2001:db8::99 +192.0.2.1,30 >"$AB_TMP/stats"
 grep -q '^apply .* elements=8 members=0$' "$AB_TMP/stats" || ab_fail "apply: $(cat "$AB_TMP/stats")"
-expect_sets <<'EOF'
-create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+expect_sets <<EOF
+$CREATE4
 add ALERTBAN4 192.0.2.1 timeout 30
 add ALERTBAN4 192.0.2.2 timeout 0
 add ALERTBAN4 198.51.100.0/24 timeout 60
-create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+$CREATE6
 add ALERTBAN6 2001:db8:1::/48 timeout 0
 add ALERTBAN6 2001:db8::1 timeout 40
 EOF
@@ -79,12 +77,12 @@ before=$(timeout_of ALERTBAN4 192.0.2.1)
 fw apply +192.0.2.1,300 +2001:db8::1,7200 +198.51.100.0/24,90 +192.0.2.2,50 +2001:db8:1::/48,20
 after=$(timeout_of ALERTBAN4 192.0.2.1)
 [ "$after" -gt "$before" ] || ab_fail "timeout of 192.0.2.1 did not grow ($before -> $after)"
-expect_sets <<'EOF'
-create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+expect_sets <<EOF
+$CREATE4
 add ALERTBAN4 192.0.2.1 timeout 300
 add ALERTBAN4 192.0.2.2 timeout 50
 add ALERTBAN4 198.51.100.0/24 timeout 90
-create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+$CREATE6
 add ALERTBAN6 2001:db8:1::/48 timeout 20
 add ALERTBAN6 2001:db8::1 timeout 7200
 EOF
@@ -97,12 +95,12 @@ fw apply +203.0.113.50,3000000
 echo "== removal: present and absent members in one batch with additions"
 fw apply -192.0.2.1 -203.0.113.50 -192.0.2.200 +203.0.113.7,100 -2001:db8:1::/48 -2001:db8:2::/48 \
     +2001:db8::7,100
-expect_sets <<'EOF'
-create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+expect_sets <<EOF
+$CREATE4
 add ALERTBAN4 192.0.2.2 timeout 0
 add ALERTBAN4 198.51.100.0/24 timeout 90
 add ALERTBAN4 203.0.113.7 timeout 100
-create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+$CREATE6
 add ALERTBAN6 2001:db8::1 timeout 7200
 add ALERTBAN6 2001:db8::7 timeout 100
 EOF
@@ -127,19 +125,16 @@ fw --stats --timed reconcile 192.0.2.2,0 198.51.100.0/24,600 203.0.113.7,100 200
     2001:db8::7,100 >"$AB_TMP/stats"
 grep -qx 'reconcile added=1 removed=2 duplicates=0 hooks_fixed=1 updated=0' "$AB_TMP/stats" ||
     ab_fail "reconcile: $(cat "$AB_TMP/stats")"
-expect_sets <<'EOF'
-create ALERTBAN4 hash:net family inet hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+expect_sets <<EOF
+$CREATE4
 add ALERTBAN4 192.0.2.2 timeout 0
 add ALERTBAN4 198.51.100.0/24 timeout 600
 add ALERTBAN4 203.0.113.7 timeout 100
-create ALERTBAN6 hash:net family inet6 hashsize 1024 maxelem 4194304 timeout 0 bucketsize 12
+$CREATE6
 add ALERTBAN6 2001:db8::1 timeout 7200
 add ALERTBAN6 2001:db8::7 timeout 100
 EOF
 expect_rules iptables-legacy <<'EOF'
--P INPUT ACCEPT
--P FORWARD ACCEPT
--P OUTPUT ACCEPT
 -A INPUT -m set --match-set ALERTBAN4 src -j DROP
 EOF
 # A timed reconcile refreshes a timeout that is off; a plain one leaves it alone.
@@ -154,9 +149,6 @@ echo "== reject, log and direction = both on INPUT and FORWARD"
 both() { fw --action reject --log "ab: " --direction both --hooks INPUT,FORWARD "$@"; }
 both ensure
 expect_rules iptables-legacy <<'EOF'
--P INPUT ACCEPT
--P FORWARD ACCEPT
--P OUTPUT ACCEPT
 -N ALERTBAN-SET
 -A INPUT ! -i lo -m set --match-set ALERTBAN4 src -j ALERTBAN-SET
 -A FORWARD -m set --match-set ALERTBAN4 src -j ALERTBAN-SET
@@ -167,9 +159,6 @@ expect_rules iptables-legacy <<'EOF'
 -A ALERTBAN-SET -j REJECT --reject-with icmp-port-unreachable
 EOF
 expect_rules ip6tables-legacy <<'EOF'
--P INPUT ACCEPT
--P FORWARD ACCEPT
--P OUTPUT ACCEPT
 -N ALERTBAN-SET
 -A INPUT ! -i lo -m set --match-set ALERTBAN6 src -j ALERTBAN-SET
 -A FORWARD -m set --match-set ALERTBAN6 src -j ALERTBAN-SET
@@ -188,9 +177,6 @@ ipset test ALERTBAN4 192.0.2.2 2>/dev/null || ab_fail "members lost in the layou
 # Back to the default layout: the verdict chain and the extra rules go.
 fw ensure
 expect_rules iptables-legacy <<'EOF'
--P INPUT ACCEPT
--P FORWARD ACCEPT
--P OUTPUT ACCEPT
 -A INPUT -m set --match-set ALERTBAN4 src -j DROP
 EOF
 
