@@ -238,7 +238,7 @@ tail -n 4 "$AB_TMP/got" | head -n 1 | grep -qx -- '-A ALERTBAN -s 203.0.113.77/3
 fw --action reject flush
 
 echo "== a held lock makes the operation fail after the timeout, naming the lock"
-flock -o "$XTABLES_LOCKFILE" sleep 5 &
+flock -o "$XTABLES_LOCKFILE" sleep 30 & # (killed below: held however slow the machine)
 holder=$!
 ab_on_exit "kill $holder"
 ab_wait_for 5 sh -c "! flock -n '$XTABLES_LOCKFILE' true"
