@@ -49,7 +49,7 @@ ab_on_exit "kill $!"
 : >"$AB_LOG"
 ab_write_config "verify_interval = 0
 cut = yes"
-ab_start
+ab_start -v
 if [ "$BACKEND" = nftables ]; then
     nft add table inet host
     nft add chain inet host input '{ type filter hook input priority filter - 10; policy accept; }'
@@ -97,9 +97,11 @@ grep -q 'ban addr=192.0.2.2 .* cut_conntrack=1 cut_sockets=0$' "$AB_DAEMON_LOG" 
     ab_fail "ban line: $(grep 'ban addr=192.0.2.2' "$AB_DAEMON_LOG")"
 # The server's echo of a datagram still queued at the cut may open an entry the other way,
 # through which the early accept would let the flow back in: the daemon cuts the new bans
-# once more half a second later. After that the attacker keeps sending for a second: no
-# entry of either direction comes back, and nothing more reaches the server.
-sleep 1
+# once more half a second later (-v logs it; on a loaded machine it can come later still).
+# After that the attacker keeps sending for a second: no entry of either direction comes
+# back, and nothing more reaches the server.
+ab_wait_for "$BOUND" grep -q 'cut: again bans=' "$AB_DAEMON_LOG"
+sleep 0.5
 before=$(received 192.0.2.2)
 other=$(received 192.0.2.3)
 sleep 1
