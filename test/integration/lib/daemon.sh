@@ -112,6 +112,13 @@ ab_list_addrs() {
     abctl list --json 2>/dev/null | jq -r '.bans[].addr' | sort
 }
 
+# ab_settled N: the daemon holds N bans and has nothing left to commit to the firewall or
+# the store.
+ab_settled() {
+    abctl status --json | jq -e --argjson n "$1" \
+        '.bans.total == $n and .firewall.pending == 0 and .store.pending == 0' >/dev/null
+}
+
 # Milliseconds since the epoch.
 ab_now_ms() {
     echo $(( $(date +%s%N) / 1000000 ))
