@@ -12,6 +12,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 BACKEND=${AB_BACKEND:-iptables}
 # The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
@@ -19,15 +20,7 @@ PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
 BOUND=5
 
 ns="ab-cutu-$$"
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip link set ab-srv up
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip addr add 192.0.2.2/24 dev ab-cli
-ip netns exec "$ns" ip addr add 192.0.2.3/24 dev ab-cli
-ip netns exec "$ns" ip link set ab-cli up
+ab_peer "$ns" ab-srv ab-cli 192.0.2.1/24 "192.0.2.2/24 192.0.2.3/24"
 
 # The server: echoes every datagram and keeps, per source address, a count in COUNTS.
 "$PYTHON" - "$AB_TMP/counts" <<'EOF' &
