@@ -21,6 +21,8 @@ set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/../integration/lib/daemon.sh"
+. "$(dirname "$0")/../integration/lib/netns.sh"
+. "$(dirname "$0")/lib/bench.sh"
 
 CONNS=${CUT_BENCH_CONNS:-200}
 ADDRS=${CUT_BENCH_ADDRS:-1000}
@@ -37,34 +39,10 @@ ulimit -n "$(ulimit -H -n)"
     ab_fail "the open-file limit $(ulimit -n) is too low for $((ADDRS * PER)) connections"
 
 now_ns() { date +%s%N; }
-# addr I: the I-th address of 198.18.0.0/15 (I from 1).
-addr() { echo "198.$((18 + $1 / 65536)).$(($1 / 256 % 256)).$(($1 % 256))"; }
-alert() {
-    printf '11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN bench [**] [Priority: 2] {TCP} %s:40000 -> 192.0.2.1:25\n' "$1"
-}
-pct() { # P: the P-th percentile of the numbers on stdin
-    sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print v[i] }'
-}
 
 ns="ab-cutb-$$"
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip link set ab-srv up
-ip route add 198.18.0.0/15 via 192.0.2.2
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip addr add 192.0.2.2/24 dev ab-cli
-ip netns exec "$ns" ip link set ab-cli up
-ip netns exec "$ns" ip route add default via 192.0.2.1
 # The client addresses on the client's loopback: routed through one neighbour, no ARP each.
-total=$((CONNS + ADDRS))
-i=1
-while [ "$i" -le "$total" ]; do
-    echo "addr add $(addr "$i")/32 dev lo"
-    i=$((i + 1))
-done >"$AB_TMP/addrs.batch"
-ip -n "$ns" -batch "$AB_TMP/addrs.batch"
+ab_routed_peer "$ns" $((CONNS + ADDRS))
 
 "$PYTHON" "$PEERS" server "$PORT" "$AB_TMP/ready" "$AB_TMP/server.ev" &
 ab_on_exit "kill $!"
@@ -108,7 +86,7 @@ i=1
 while [ "$i" -le "$CONNS" ]; do
     a=$(addr "$i")
     t0=$(now_ns)
-    alert "$a" >>"$AB_LOG"
+    alert "$a" "$PORT" >>"$AB_LOG"
     deadline=$(( $(date +%s) + 10 ))
     until grep -q "^reset $a " "$AB_TMP/clients.ev" && grep -q "^end $a " "$AB_TMP/server.ev"; do
         [ "$(date +%s)" -le "$deadline" ] || ab_fail "$a: not cut within 10 s"
@@ -127,8 +105,7 @@ echo
 echo "== many: $((ADDRS * PER)) open connections from $ADDRS addresses, banned by one write"
 first=$((CONNS + 1))
 clients "$first" "$ADDRS" "$PER"
-i=$first
-while [ "$i" -lt $((first + ADDRS)) ]; do alert "$(addr "$i")"; i=$((i + 1)); done >"$AB_TMP/many"
+alerts "$first" "$ADDRS" "$PORT" >"$AB_TMP/many"
 ends_before=$(count '^end ' "$AB_TMP/server.ev")
 cuts_before=$(count 'cut: bans=' "$AB_DAEMON_LOG")
 # The main loop's stall: a status request every 2 ms on a kept connection, from before the
@@ -166,8 +143,7 @@ burst() { # CUT FIRST
     ab_stop
     config "$1"
     ab_start -v
-    i=$2
-    while [ "$i" -lt $(($2 + BURST)) ]; do alert "$(addr "$i")"; i=$((i + 1)); done >"$AB_TMP/burst"
+    alerts "$2" "$BURST" "$PORT" >"$AB_TMP/burst"
     cuts_before=$(count 'cut: bans=' "$AB_DAEMON_LOG")
     t0=$(now_ns)
     cat "$AB_TMP/burst" >>"$AB_LOG"

@@ -12,21 +12,11 @@ set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/../integration/lib/daemon.sh"
+. "$(dirname "$0")/lib/bench.sh"
 
 REPS=${DAEMON_BENCH_REPS:-21}
 BURST=${DAEMON_BENCH_BURST:-1000}
 STORED=${DAEMON_BENCH_STORED:-10000}
-
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-now_us() { echo $(($(date +%s%N) / 1000)); }
-rules() { iptables-legacy -S ALERTBAN 2>/dev/null | grep -c '^-A' || true; }
-# addr I: the I-th address of 198.18.0.0/15 (I from 1).
-addr() { echo "198.$((18 + $1 / 65536)).$(($1 / 256 % 256)).$(($1 % 256))"; }
-alert() {
-    printf '11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN bench [**] [Priority: 2] {TCP} %s:40000 -> 192.0.2.1:22\n' "$1"
-}
 
 AB_DAEMON_EXTRA="max_bans = 1000000" ab_write_config '
 [policy]
@@ -43,26 +33,12 @@ echo "(one poll of the kernel, iptables-legacy -S: $poll_us us; it bounds the re
 
 echo
 echo "== alert-to-kernel latency, one alert at a time ($REPS runs)"
-: >"$AB_TMP/lat"
-i=1
-while [ "$i" -le "$REPS" ]; do
-    a=$(addr "$i")
-    t0=$(now_us)
-    alert "$a" >>"$AB_LOG"
-    until iptables-legacy -S ALERTBAN | grep -q -- "-s $a/32"; do :; done
-    echo $(( $(now_us) - t0 )) >>"$AB_TMP/lat"
-    i=$((i + 1))
-done
+latency_runs "$REPS" "$AB_TMP/lat"
 echo "median $(median <"$AB_TMP/lat") us, max $(sort -n "$AB_TMP/lat" | tail -1) us (write to rule visible)"
 
 echo
 echo "== a burst of $BURST alerts from distinct addresses, written at once"
-i=100000
-end=$((i + BURST))
-while [ "$i" -lt "$end" ]; do
-    alert "$(addr "$i")"
-    i=$((i + 1))
-done >"$AB_TMP/burst"
+alerts 100000 "$BURST" >"$AB_TMP/burst"
 before=$(rules)
 t0=$(now_us)
 cat "$AB_TMP/burst" >>"$AB_LOG"
@@ -74,12 +50,7 @@ echo "all $BURST rules in the kernel after $(( (t1 - t0) / 1000 )) ms;" \
 
 echo
 echo "== start with $STORED stored bans"
-i=200000
-end=$((i + STORED - $(rules)))
-while [ "$i" -lt "$end" ]; do
-    alert "$(addr "$i")"
-    i=$((i + 1))
-done >>"$AB_LOG"
+alerts 200000 $((STORED - $(rules))) >>"$AB_LOG"
 until [ "$(rules)" -ge "$STORED" ]; do sleep 0.1; done
 : >"$AB_TMP/restart"
 : >"$AB_TMP/reinstall"

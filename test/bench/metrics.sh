@@ -13,6 +13,7 @@ set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/../integration/lib/daemon.sh"
+. "$(dirname "$0")/lib/bench.sh"
 command -v curl >/dev/null 2>&1 || ab_fail "curl is not installed (scripts/setup installs it)"
 
 REPS=${METRICS_BENCH_REPS:-201}
@@ -21,16 +22,6 @@ BANS=${METRICS_BENCH_BANS:-100000}
 SCRAPES=${METRICS_BENCH_SCRAPES:-21}
 URL=http://127.0.0.1:9477/metrics
 
-# pct P: the P-th percentile (nearest rank) of the numbers on stdin.
-pct() {
-    sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print v[i] }'
-}
-now_us() { echo $(($(date +%s%N) / 1000)); }
-rules() { iptables-legacy -S ALERTBAN 2>/dev/null | grep -c '^-A' || true; }
-addr() { echo "198.$((18 + $1 / 65536)).$(($1 / 256 % 256)).$(($1 % 256))"; }
-alert() {
-    printf '11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN bench [**] [Priority: 2] {TCP} %s:40000 -> 192.0.2.1:22\n' "$1"
-}
 config() {
     AB_DAEMON_EXTRA="max_bans = 1000000
 dry_run = $1" ab_write_config '
@@ -59,22 +50,8 @@ for mode in none scrape; do
         SCRAPER=$!
         ab_on_exit "kill $SCRAPER 2>/dev/null"
     fi
-    : >"$AB_TMP/lat"
-    i=1
-    while [ "$i" -le "$REPS" ]; do
-        a=$(addr "$i")
-        t0=$(now_us)
-        alert "$a" >>"$AB_LOG"
-        until iptables-legacy -S ALERTBAN | grep -q -- "-s $a/32"; do :; done
-        echo $(( $(now_us) - t0 )) >>"$AB_TMP/lat"
-        i=$((i + 1))
-    done
-    i=100000
-    end=$((i + BURST))
-    while [ "$i" -lt "$end" ]; do
-        alert "$(addr "$i")"
-        i=$((i + 1))
-    done >"$AB_TMP/burst"
+    latency_runs "$REPS" "$AB_TMP/lat"
+    alerts 100000 "$BURST" >"$AB_TMP/burst"
     t0=$(now_us)
     cat "$AB_TMP/burst" >>"$AB_LOG"
     until [ "$(rules)" -ge $((REPS + BURST)) ]; do sleep 0.01; done
@@ -96,12 +73,7 @@ config yes
 rm -rf "$AB_TMP/state"
 : >"$AB_LOG"
 ab_start
-i=300000
-end=$((i + BANS))
-while [ "$i" -lt "$end" ]; do
-    alert "$(addr "$i")"
-    i=$((i + 1))
-done >>"$AB_LOG"
+alerts 300000 "$BANS" >>"$AB_LOG"
 bans_in_force() { [ "$(abctl status --json | jq .bans.total)" -ge "$BANS" ]; }
 ab_wait_for 600 bans_in_force
 : >"$AB_TMP/cost"

@@ -16,6 +16,7 @@
 set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
+. "$(dirname "$0")/../integration/lib/netns.sh"
 
 FWCTL="$AB_BUILD/test/fwctl"
 FLOOD="$AB_BUILD/test/bench-udpflood"
@@ -107,14 +108,7 @@ done
 echo
 echo "== per-packet cost of INPUT: a UDP flood of $PACKETS datagrams between namespaces"
 ns="ab-bench-$$"
-ip netns add "$ns"
-ab_on_exit "ip netns del $ns"
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip link set ab-srv up
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip addr add 192.0.2.2/24 dev ab-cli
-ip netns exec "$ns" ip link set ab-cli up
+ab_peer "$ns" ab-srv ab-cli 192.0.2.1/24 192.0.2.2/24
 # A bound socket nobody reads: every datagram goes through INPUT and is dropped at the full
 # socket queue, the same work with or without bans.
 python3 -c 'import socket, time

@@ -24,6 +24,7 @@ set -eu
 . "$(dirname "$0")/../integration/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/../integration/lib/daemon.sh"
+. "$(dirname "$0")/../integration/lib/netns.sh"
 . "$(dirname "$0")/../integration/lib/share.sh"
 command -v ipset >/dev/null || ab_fail "ipset is missing (scripts/setup installs it)"
 
@@ -31,9 +32,7 @@ N=${SHARE_BENCH_LATENCY_N:-200}
 BURST=${SHARE_BENCH_BURST:-10000}
 
 nsa="ab-sa-$$"
-ip netns add "$nsa" || ab_fail "cannot create a named network namespace"
-ab_on_exit "ip netns del $nsa"
-ip netns exec "$nsa" ip link set lo up
+ab_ns_add "$nsa"
 
 sh_redis_start
 SH_BACKEND=ipset sh_node_config a
@@ -67,10 +66,7 @@ all_on_gw() {
 }
 ca0=$(cpu_ms "$(pid_of a)"); cg0=$(cpu_ms "$(pid_of gw)"); cr0=$(cpu_ms "$SH_REDIS_PID")
 t0=$(now_us)
-awk -v n="$BURST" -v ts="$(date +%m/%d-%H:%M:%S.000000)" 'BEGIN {
-    for (i = 0; i < n; i++)
-        printf "%s  [**] [1:2001219:1] ET SCAN burst [**] [Classification: Attempted Information Leak] [Priority: 2] {TCP} 198.18.%d.%d:4444 -> 10.0.0.1:22\n", ts, int(i / 250), i % 250 + 1
-}' >>"$AB_TMP/a/alert.log"
+sh_flood a 0 "$BURST"
 deadline=$(( t0 + 120000000 ))
 until all_on_gw; do
     [ "$(now_us)" -lt "$deadline" ] || ab_fail "gw did not get the burst within 120 s"
@@ -103,9 +99,7 @@ publish = no
 [daemon]
 max_bans = $(( JOIN + 1000 ))"
 nsj="ab-sj-$$"
-ip netns add "$nsj" || ab_fail "cannot create a named network namespace"
-ab_on_exit "ip netns del $nsj"
-ip netns exec "$nsj" ip link set lo up
+ab_ns_add "$nsj"
 t0=$(now_us)
 sh_node_start j "$nsj"
 if [ -n "${SHARE_BENCH_PERF:-}" ]; then # a profile of j's join: perf.data written there

@@ -24,6 +24,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 BACKEND=${AB_BACKEND:-iptables}
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
 # The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
@@ -33,28 +34,10 @@ BOUND=5
 
 att="ab-cuta-$$"
 srv="ab-cuts-$$"
-ip netns add "$att" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $att"
-ip netns add "$srv"
-ab_on_exit "ip netns del $srv"
 in_att() { ip netns exec "$att" "$@"; }
-in_srv() { ip netns exec "$srv" "$@"; }
-ip link add ab-out type veth peer name ab-att netns "$att"
-ip link add ab-in type veth peer name ab-srv netns "$srv"
-ip addr add 203.0.113.1/24 dev ab-out
-ip addr add 198.51.100.1/24 dev ab-in
-ip link set ab-out up
-ip link set ab-in up
+ab_peer "$att" ab-out ab-att 203.0.113.1/24 "203.0.113.2/24 203.0.113.3/24" 203.0.113.1
+ab_peer "$srv" ab-in ab-srv 198.51.100.1/24 198.51.100.2/24 198.51.100.1
 echo 1 >/proc/sys/net/ipv4/ip_forward
-in_att ip link set lo up
-in_att ip addr add 203.0.113.2/24 dev ab-att
-in_att ip addr add 203.0.113.3/24 dev ab-att
-in_att ip link set ab-att up
-in_att ip route add default via 203.0.113.1
-in_srv ip link set lo up
-in_srv ip addr add 198.51.100.2/24 dev ab-srv
-in_srv ip link set ab-srv up
-in_srv ip route add default via 198.51.100.1
 
 : >"$AB_LOG"
 ab_write_config "hooks = INPUT, FORWARD

@@ -17,52 +17,17 @@ set -eu
 ab_enter_netns "$@"
 exec 3>&2
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
+. "$(dirname "$0")/lib/cut.sh"
 BACKEND=${AB_BACKEND:-iptables}
-PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
-# The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
-PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
-    ab_fail "python3 is missing (scripts/setup installs it)"
-command -v ss >/dev/null || ab_fail "ss is missing (scripts/setup installs iproute2)"
 PORT=25
 BOUND=5 # seconds everything has to happen in
+CUT_WAIT_S=30 # the attackers' connections wait through a kill and a restart
 
 ns="ab-cutr-$$"
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
-in_ns() { ip netns exec "$ns" "$@"; }
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip addr add 2001:db8::1/64 dev ab-srv nodad
-ip link set ab-srv up
-in_ns ip link set lo up
-for a in 192.0.2.2/24 192.0.2.3/24; do in_ns ip addr add "$a" dev ab-cli; done
-in_ns ip addr add 2001:db8::2/64 dev ab-cli nodad
-in_ns ip link set ab-cli up
+ab_peer "$ns" ab-srv ab-cli "192.0.2.1/24 2001:db8::1/64" "192.0.2.2/24 192.0.2.3/24 2001:db8::2/64"
+cut_serve
 
-"$PYTHON" "$PROBE" serve "$PORT" "$AB_TMP/ready" "$AB_TMP/events" 2>"$AB_TMP/server.err" &
-SERVER=$!
-ab_on_exit "kill $SERVER"
-ab_wait_for 10 test -s "$AB_TMP/ready"
-
-waiter() { in_ns "$PYTHON" "$PROBE" wait "$1" "$2" "$PORT" 30 >"$AB_TMP/c-$1" 2>&1 & }
-holder() { in_ns "$PYTHON" "$PROBE" hold "$1" "$2" "$PORT" "$AB_TMP/go" 3 >"$AB_TMP/c-$1" 2>&1 & }
-is_up() {
-    case "$(head -1 "$AB_TMP/c-$1" 2>/dev/null)" in
-    up) return 0 ;;
-    down*)
-        echo "FAIL: $1 could not connect: $(cat "$AB_TMP/c-$1")" >&3
-        exit 1 ;;
-    esac
-    return 1
-}
-outcome() { sed -n 2p "$AB_TMP/c-$1" 2>/dev/null | cut -d' ' -f1; }
-got_outcome() { [ "$(outcome "$1")" = "$2" ]; }
-server_socks() { ss -tnH state established "( sport = :$PORT )" | grep -cE "[[:space:]]\[?(::ffff:)?$1\]?:[0-9]+[[:space:]]*$" || true; }
-no_server_sock() { [ "$(server_socks "$1")" -eq 0 ]; }
-exploded() { "$PYTHON" -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)' "$1"; }
-conntrack_of() { grep -cF "src=$(exploded "$1") " /proc/net/nf_conntrack || true; }
-no_conntrack() { [ "$(conntrack_of "$1")" -eq 0 ]; }
-status() { abctl status --json | jq -r "$1"; }
 # The host's firewall reloaded by another tool to its own rules (an early accept of
 # established connections, as ufw and firewalld have): alertband's rules are gone.
 reload_host_firewall() {

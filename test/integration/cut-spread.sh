@@ -17,6 +17,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 PEERS="$AB_SRC/test/bench/cut-peers.py"
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
     ab_fail "python3 is missing (scripts/setup installs it)"
@@ -29,23 +30,7 @@ ulimit -n "$(ulimit -H -n)"
     ab_fail "the open-file limit $(ulimit -n) is too low"
 
 ns="ab-cuts-$$"
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip link set ab-srv up
-ip route add 198.18.0.0/15 via 192.0.2.2
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip addr add 192.0.2.2/24 dev ab-cli
-ip netns exec "$ns" ip link set ab-cli up
-ip netns exec "$ns" ip route add default via 192.0.2.1
-addr() { echo "198.18.$(($1 / 256)).$(($1 % 256))"; }
-i=1
-while [ "$i" -le $((ADDRS + 2)) ]; do
-    echo "addr add $(addr "$i")/32 dev lo"
-    i=$((i + 1))
-done >"$AB_TMP/addrs.batch"
-ip -n "$ns" -batch "$AB_TMP/addrs.batch"
+ab_routed_peer "$ns" $((ADDRS + 2))
 
 "$PYTHON" "$PEERS" server "$PORT" "$AB_TMP/ready" "$AB_TMP/server.ev" &
 ab_on_exit "kill $!"
@@ -62,7 +47,7 @@ nft add rule inet host input ct state established,related accept
 # The banned addresses 1..ADDRS, the innocent ADDRS+1 and the late ADDRS+2 (banned while
 # the first cut runs), PER connections each.
 i=1
-while [ "$i" -le $((ADDRS + 2)) ]; do addr "$i"; i=$((i + 1)); done >"$AB_TMP/clients.txt"
+while [ "$i" -le $((ADDRS + 2)) ]; do ab_nth_addr "$i"; i=$((i + 1)); done >"$AB_TMP/clients.txt"
 ip netns exec "$ns" "$PYTHON" "$PEERS" clients 192.0.2.1 "$PORT" "$AB_TMP/clients.txt" "$PER" \
     "$AB_TMP/clients.ev" 120 &
 ab_on_exit "kill $! 2>/dev/null"
@@ -76,12 +61,12 @@ probe=$!
 ab_on_exit "kill $probe 2>/dev/null"
 i=1
 while [ "$i" -le "$ADDRS" ]; do
-    printf '11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN spread [**] [Priority: 2] {TCP} %s:40000 -> 192.0.2.1:25\n' "$(addr "$i")"
+    printf '11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN spread [**] [Priority: 2] {TCP} %s:40000 -> 192.0.2.1:25\n' "$(ab_nth_addr "$i")"
     i=$((i + 1))
 done >"$AB_TMP/alerts"
 cat "$AB_TMP/alerts" >>"$AB_LOG"
 # A ban while that cut runs waits for it (merged into the next cut) and is counted alone.
-late=$(addr $((ADDRS + 2)))
+late=$(ab_nth_addr $((ADDRS + 2)))
 ab_wait_for "$BOUND" sh -c "grep -q 'cut: bans=' '$AB_DAEMON_LOG' || $ALERTBAN status -c '$AB_CONF' --json | jq -e '.firewall.cut_pending > 0' >/dev/null"
 if grep -q 'cut: bans=' "$AB_DAEMON_LOG"; then
     echo "  (the first cut was over before the late ban: it is cut on its own)"
@@ -120,8 +105,8 @@ echo "  the cut's ends spread over $(( (last - first) / 1000000 )) ms; status an
 
 i=1
 while [ "$i" -le "$ADDRS" ] || [ "$i" -eq $((ADDRS + 2)) ]; do
-    grep -q "ban addr=$(addr "$i") .* cut_conntrack=$PER cut_sockets=$PER$" "$AB_DAEMON_LOG" ||
-        ab_fail "the ban line of $(addr "$i") does not count its own cut: $(grep "ban addr=$(addr "$i") " "$AB_DAEMON_LOG")"
+    grep -q "ban addr=$(ab_nth_addr "$i") .* cut_conntrack=$PER cut_sockets=$PER$" "$AB_DAEMON_LOG" ||
+        ab_fail "the ban line of $(ab_nth_addr "$i") does not count its own cut: $(grep "ban addr=$(ab_nth_addr "$i") " "$AB_DAEMON_LOG")"
     i=$((i + 1))
     [ "$i" -ne $((ADDRS + 1)) ] || i=$((ADDRS + 2))
 done
@@ -130,7 +115,7 @@ status() { abctl status --json | jq -r "$1"; }
     [ "$(status .firewall.cut_pending)" -eq 0 ] ||
     ab_fail "status: $(abctl status --json | jq -c .firewall)"
 # The innocent address's connections are all still open.
-innocent=$(addr $((ADDRS + 1)))
+innocent=$(ab_nth_addr $((ADDRS + 1)))
 [ "$(grep -c "^end $innocent " "$AB_TMP/server.ev" || true)" -eq 0 ] ||
     ab_fail "the innocent address lost connections"
 [ "$(ss -tnH state established "( sport = :$PORT )" | grep -cF "$innocent]:" || true)" -eq "$PER" ] ||

@@ -12,6 +12,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 BACKEND=${AB_BACKEND:-iptables}
 # The interpreter itself, not a version manager's shim (pyenv's takes seconds to start).
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
@@ -19,15 +20,7 @@ PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
 BOUND=5
 
 ns="ab-cutu-$$"
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip link set ab-srv up
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip addr add 192.0.2.2/24 dev ab-cli
-ip netns exec "$ns" ip addr add 192.0.2.3/24 dev ab-cli
-ip netns exec "$ns" ip link set ab-cli up
+ab_peer "$ns" ab-srv ab-cli 192.0.2.1/24 "192.0.2.2/24 192.0.2.3/24"
 
 # The server: echoes every datagram and keeps, per source address, a count in COUNTS.
 "$PYTHON" - "$AB_TMP/counts" <<'EOF' &
@@ -49,7 +42,7 @@ ab_on_exit "kill $!"
 : >"$AB_LOG"
 ab_write_config "verify_interval = 0
 cut = yes"
-ab_start
+ab_start -v
 if [ "$BACKEND" = nftables ]; then
     nft add table inet host
     nft add chain inet host input '{ type filter hook input priority filter - 10; policy accept; }'
@@ -97,9 +90,11 @@ grep -q 'ban addr=192.0.2.2 .* cut_conntrack=1 cut_sockets=0$' "$AB_DAEMON_LOG" 
     ab_fail "ban line: $(grep 'ban addr=192.0.2.2' "$AB_DAEMON_LOG")"
 # The server's echo of a datagram still queued at the cut may open an entry the other way,
 # through which the early accept would let the flow back in: the daemon cuts the new bans
-# once more half a second later. After that the attacker keeps sending for a second: no
-# entry of either direction comes back, and nothing more reaches the server.
-sleep 1
+# once more half a second later (-v logs it; on a loaded machine it can come later still).
+# After that the attacker keeps sending for a second: no entry of either direction comes
+# back, and nothing more reaches the server.
+ab_wait_for "$BOUND" grep -q 'cut: again bans=' "$AB_DAEMON_LOG"
+sleep 0.5
 before=$(received 192.0.2.2)
 other=$(received 192.0.2.3)
 sleep 1

@@ -29,15 +29,11 @@ awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++)
 sort "$AB_TMP/addrs" >"$AB_TMP/want"
 awk '{ printf "11/22-10:00:01.000001  [**] [1:2001219:20] ET SCAN pages [**] [Priority: 2] {TCP} %s:40000 -> 192.0.2.1:22\n", $1 }' \
     "$AB_TMP/addrs" >"$AB_TMP/burst"
-settled() {
-    abctl status --json | jq -e --argjson n "$1" \
-        '.bans.total == $n and .firewall.pending == 0 and .store.pending == 0' >/dev/null
-}
 
 : >"$AB_LOG"
 ab_start
 cat "$AB_TMP/burst" >>"$AB_LOG"
-ab_wait_for 120 settled "$N"
+ab_wait_for 120 ab_settled "$N"
 
 # ---- the CLI shows every ban, one document, one table ----
 t0=$(ab_now_ms)

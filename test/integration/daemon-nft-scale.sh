@@ -35,15 +35,11 @@ kernel_is_want() {
     kernel_set >"$AB_TMP/kernel"
     cmp -s "$AB_TMP/want" "$AB_TMP/kernel"
 }
-settled() {
-    abctl status --json | jq -e --argjson n "$1" \
-        '.bans.total == $n and .firewall.pending == 0 and .store.pending == 0' >/dev/null
-}
 
 : >"$AB_LOG"
 ab_start
 cat "$AB_TMP/burst" >>"$AB_LOG"
-ab_wait_for 120 settled "$N"
+ab_wait_for 120 ab_settled "$N"
 i=0
 until kernel_is_want; do
     i=$((i + 1))
@@ -80,7 +76,7 @@ until [ "$(kernel_set | wc -l)" -eq $((N - 10 + 1)) ]; do
 done
 
 ab_start
-settled "$N" || ab_fail "after the restart the daemon does not hold $N settled bans"
+ab_settled "$N" || ab_fail "after the restart the daemon does not hold $N settled bans"
 i=0
 until kernel_is_want; do
     i=$((i + 1))

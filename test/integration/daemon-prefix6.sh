@@ -9,20 +9,13 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
 TIMEOUT=1
 atk="ab-p6-$$"
-ip netns add "$atk" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $atk"
-ip link add ab-p6 type veth peer name ab-p6-atk netns "$atk"
-ip addr add 2001:db8::1/32 dev ab-p6 nodad
-ip link set ab-p6 up
-ip netns exec "$atk" ip link set lo up
-for a in 2001:db8:1::2 2001:db8:1::3 2001:db8:2::2 2001:db8:3::2; do
-    ip netns exec "$atk" ip addr add "$a/32" dev ab-p6-atk nodad
-done
-ip netns exec "$atk" ip link set ab-p6-atk up
+ab_peer "$atk" ab-p6 ab-p6-atk 2001:db8::1/32 \
+    "2001:db8:1::2/32 2001:db8:1::3/32 2001:db8:2::2/32 2001:db8:3::2/32"
 python3 "$PROBE" serve 8080 "$AB_TMP/ready" &
 ab_on_exit "kill $!"
 ab_wait_for 10 test -s "$AB_TMP/ready"

@@ -11,6 +11,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 command -v nft >/dev/null 2>&1 || ab_fail "nft is not installed (scripts/setup installs it)"
 command -v ipset >/dev/null 2>&1 || ab_fail "ipset is not installed (scripts/setup installs it)"
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
@@ -18,16 +19,7 @@ PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
 
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
 atk="ab-uo-$$"
-ip netns add "$atk" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $atk"
-ip link add ab-uo type veth peer name ab-uo-atk netns "$atk"
-ip addr add 192.0.2.1/24 dev ab-uo
-ip link set ab-uo up
-ip netns exec "$atk" ip link set lo up
-for a in 192.0.2.7 192.0.2.8 192.0.2.9; do
-    ip netns exec "$atk" ip addr add "$a/24" dev ab-uo-atk
-done
-ip netns exec "$atk" ip link set ab-uo-atk up
+ab_peer "$atk" ab-uo ab-uo-atk 192.0.2.1/24 "192.0.2.7/24 192.0.2.8/24 192.0.2.9/24"
 $PYTHON "$PROBE" serve 8080 "$AB_TMP/ready" &
 ab_on_exit "kill $!"
 ab_wait_for 10 test -s "$AB_TMP/ready"
@@ -87,21 +79,28 @@ for backend in nftables ipset iptables; do
 done
 
 echo "== the store's write lock: the unban waits for it and acts only once it has it"
-# Another process holds the write lock for 2 s; the unban (with --json) must finish after it,
-# and the ban must still be in the kernel while it is held.
-$PYTHON -c 'import sqlite3, sys, time
+# Another process holds the write lock until told to let go (4 s at most, within the CLI's 5 s
+# busy timeout); the unban (with --json) must finish after that, and the ban must still be in
+# the kernel while the lock is held. The release waits for the probe: a release on a timer
+# could come while the probe's connection attempt is still retrying, and let it through.
+$PYTHON -c 'import os, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
-time.sleep(2)
-db.execute("ROLLBACK")' "$AB_TMP/state/alertban.db" "$AB_TMP/locked" &
+end = time.monotonic() + 4
+while time.monotonic() < end and not os.path.exists(sys.argv[3]):
+    time.sleep(0.01)
+db.execute("ROLLBACK")' "$AB_TMP/state/alertban.db" "$AB_TMP/locked" "$AB_TMP/release" &
 holder=$!
 ab_wait_for 5 test -e "$AB_TMP/locked"
 t0=$(ab_now_ms)
 abctl unban --json 192.0.2.8 >"$AB_TMP/json" 2>"$AB_TMP/err" &
 unban=$!
-sleep 1
+sleep 1 # (the unban reaches the lock; what follows holds however long that takes)
 expect 192.0.2.8 timeout "while another process holds the store's lock"
+# (An exited child answers kill -0 until it is waited for: its reply tells instead.)
+[ ! -s "$AB_TMP/json" ] || ab_fail "the unban answered while another process held the store's lock"
+touch "$AB_TMP/release"
 wait "$unban" || { cat "$AB_TMP/err"; ab_fail "the unban failed behind a held lock"; }
 t1=$(ab_now_ms)
 wait "$holder"

@@ -16,6 +16,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) ||
     ab_fail "python3 is missing (scripts/setup installs it)"
@@ -24,28 +25,10 @@ BOUND=5
 
 atk="ab-dk-atk-$$"
 ctr="ab-dk-ctr-$$"
-ip netns add "$atk" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $atk"
-ip netns add "$ctr"
-ab_on_exit "ip netns del $ctr"
 in_atk() { ip netns exec "$atk" "$@"; }
-in_ctr() { ip netns exec "$ctr" "$@"; }
-ip link add ab-eth0 type veth peer name ab-atk netns "$atk"
-ip link add ab-docker0 type veth peer name ab-ctr netns "$ctr"
-ip addr add 198.51.100.1/24 dev ab-eth0
-ip addr add 203.0.113.1/24 dev ab-docker0
-ip link set ab-eth0 up
-ip link set ab-docker0 up
+ab_peer "$atk" ab-eth0 ab-atk 198.51.100.1/24 "198.51.100.2/24 198.51.100.3/24" 198.51.100.1
+ab_peer "$ctr" ab-docker0 ab-ctr 203.0.113.1/24 203.0.113.2/24 203.0.113.1
 sysctl -qw net.ipv4.ip_forward=1
-in_atk ip link set lo up
-in_atk ip addr add 198.51.100.2/24 dev ab-atk
-in_atk ip addr add 198.51.100.3/24 dev ab-atk
-in_atk ip link set ab-atk up
-in_atk ip route add default via 198.51.100.1
-in_ctr ip link set lo up
-in_ctr ip addr add 203.0.113.2/24 dev ab-ctr
-in_ctr ip link set ab-ctr up
-in_ctr ip route add default via 203.0.113.1
 
 # What dockerd makes through iptables-nft for one container with a published port.
 docker_rules() {

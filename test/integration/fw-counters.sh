@@ -11,25 +11,16 @@
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
+. "$(dirname "$0")/lib/netns.sh"
 
 FWCTL="$AB_BUILD/test/fwctl"
 [ -x "$FWCTL" ] || ab_fail "$FWCTL is not built"
 command -v nft >/dev/null || ab_fail "nft is missing (scripts/setup installs it)"
 
 ns="ab-fwc-$$"
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
 in_ns() { ip netns exec "$ns" "$@"; }
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip addr add 2001:db8::1/64 dev ab-srv nodad
-ip link set ab-srv up
-in_ns ip link set lo up
-in_ns ip addr add 192.0.2.2/24 dev ab-cli
-in_ns ip addr add 192.0.2.3/24 dev ab-cli
-in_ns ip addr add 2001:db8::2/64 dev ab-cli nodad
-in_ns ip addr add 2001:db8::3/64 dev ab-cli nodad
-in_ns ip link set ab-cli up
+ab_peer "$ns" ab-srv ab-cli "192.0.2.1/24 2001:db8::1/64" \
+    "192.0.2.2/24 192.0.2.3/24 2001:db8::2/64 2001:db8::3/64"
 # Fixed neighbours both ways: a neighbour solicitation from a banned IPv6 address would be
 # dropped and counted too, and the counts must be the pings alone.
 mac() { awk '$1 == "link/ether" { print $2 }'; }

@@ -16,6 +16,7 @@
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
+. "$(dirname "$0")/lib/netns.sh"
 
 FWCTL="$AB_BUILD/test/fwctl"
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
@@ -25,29 +26,11 @@ TIMEOUT=1
 
 atk="ab-hk-atk-$$"
 srv="ab-hk-srv-$$"
-ip netns add "$atk" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $atk"
-ip netns add "$srv"
-ab_on_exit "ip netns del $srv"
 in_atk() { ip netns exec "$atk" "$@"; }
 in_srv() { ip netns exec "$srv" "$@"; }
-
-ip link add ab-gw-out type veth peer name ab-atk netns "$atk"
-ip link add ab-gw-in type veth peer name ab-srv netns "$srv"
-ip addr add 198.51.100.1/24 dev ab-gw-out
-ip addr add 203.0.113.1/24 dev ab-gw-in
-ip link set ab-gw-out up
-ip link set ab-gw-in up
+ab_peer "$atk" ab-gw-out ab-atk 198.51.100.1/24 "198.51.100.2/24 198.51.100.3/24" 198.51.100.1
+ab_peer "$srv" ab-gw-in ab-srv 203.0.113.1/24 203.0.113.2/24 203.0.113.1
 sysctl -qw net.ipv4.ip_forward=1
-in_atk ip link set lo up
-in_atk ip addr add 198.51.100.2/24 dev ab-atk
-in_atk ip addr add 198.51.100.3/24 dev ab-atk
-in_atk ip link set ab-atk up
-in_atk ip route add default via 198.51.100.1
-in_srv ip link set lo up
-in_srv ip addr add 203.0.113.2/24 dev ab-srv
-in_srv ip link set ab-srv up
-in_srv ip route add default via 203.0.113.1
 
 # The port forward, and a conntrack accept at the top of INPUT and FORWARD as a real gateway
 # has them.

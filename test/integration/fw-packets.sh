@@ -11,6 +11,7 @@ BACKEND=${AB_FW_BACKEND:-iptables}
 export AB_FW_BACKEND=$BACKEND
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
+. "$(dirname "$0")/lib/netns.sh"
 
 FWCTL="$AB_BUILD/test/fwctl"
 PROBE="$AB_SRC/test/integration/lib/tcpprobe.py"
@@ -20,21 +21,9 @@ PORT=8080
 TIMEOUT=1 # seconds a dropped connection attempt waits
 
 ns="ab-fw-$$"
-# Named namespaces need the real root (a bind mount under /run/netns); in an unprivileged
-# user namespace this case cannot run.
-ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $ns"
 in_ns() { ip netns exec "$ns" "$@"; }
-ip link add ab-srv type veth peer name ab-cli netns "$ns"
-ip addr add 192.0.2.1/24 dev ab-srv
-ip addr add 2001:db8::1/64 dev ab-srv nodad
-ip link set ab-srv up
-in_ns ip link set lo up
-in_ns ip addr add 192.0.2.2/24 dev ab-cli
-in_ns ip addr add 192.0.2.3/24 dev ab-cli
-in_ns ip addr add 2001:db8::2/64 dev ab-cli nodad
-in_ns ip addr add 2001:db8::3/64 dev ab-cli nodad
-in_ns ip link set ab-cli up
+ab_peer "$ns" ab-srv ab-cli "192.0.2.1/24 2001:db8::1/64" \
+    "192.0.2.2/24 192.0.2.3/24 2001:db8::2/64 2001:db8::3/64"
 
 # The conntrack accept a real host has, below which our jump must sit to cut open connections.
 if [ "$BACKEND" = nftables ]; then

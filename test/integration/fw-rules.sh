@@ -21,6 +21,13 @@ expect() {
 }
 v4() { expect iptables-legacy; }
 v6() { expect ip6tables-legacy; }
+# above_accept ADDR...: the rules with our jump above the host's conntrack accept and the chain
+# dropping each ADDR, in order.
+above_accept() {
+    printf '%s\n' '-N ALERTBAN' '-A INPUT -j ALERTBAN' \
+        '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+    for a in "$@"; do echo "-A ALERTBAN -s $a -j DROP"; done
+}
 
 reset_tables() {
     for t in iptables-legacy ip6tables-legacy; do
@@ -34,37 +41,12 @@ ip6tables-legacy -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEP
 fw ensure
 fw apply +192.0.2.1 +192.0.2.2 +2001:db8::1 +198.51.100.0/24 +192.0.2.1 -192.0.2.2 \
     +2001:db8:1::/48 -203.0.113.9
-v4 <<'EOF'
--N ALERTBAN
--A INPUT -j ALERTBAN
--A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A ALERTBAN -s 192.0.2.1/32 -j DROP
--A ALERTBAN -s 198.51.100.0/24 -j DROP
-EOF
-v6 <<'EOF'
--N ALERTBAN
--A INPUT -j ALERTBAN
--A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A ALERTBAN -s 2001:db8::1/128 -j DROP
--A ALERTBAN -s 2001:db8:1::/48 -j DROP
-EOF
+above_accept 192.0.2.1/32 198.51.100.0/24 | v4
+above_accept 2001:db8::1/128 2001:db8:1::/48 | v6
 # Adding what is there and removing what is not change nothing; a later batch appends.
 fw apply +192.0.2.1 +2001:db8::1 -192.0.2.99 +192.0.2.3 -2001:db8::1 +2001:db8::2
-v4 <<'EOF'
--N ALERTBAN
--A INPUT -j ALERTBAN
--A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A ALERTBAN -s 192.0.2.1/32 -j DROP
--A ALERTBAN -s 198.51.100.0/24 -j DROP
--A ALERTBAN -s 192.0.2.3/32 -j DROP
-EOF
-v6 <<'EOF'
--N ALERTBAN
--A INPUT -j ALERTBAN
--A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A ALERTBAN -s 2001:db8:1::/48 -j DROP
--A ALERTBAN -s 2001:db8::2/128 -j DROP
-EOF
+above_accept 192.0.2.1/32 198.51.100.0/24 192.0.2.3/32 | v4
+above_accept 2001:db8:1::/48 2001:db8::2/128 | v6
 fw list >"$AB_TMP/list"
 printf '192.0.2.1\n198.51.100.0/24\n192.0.2.3\n2001:db8:1::/48\n2001:db8::2\n' | diff -u - "$AB_TMP/list" ||
     ab_fail "list differs"
@@ -95,12 +77,7 @@ if wait "$handle"; then
 fi
 grep -q 'apply: chain ALERTBAN was missing from the IPv4 filter table' "$AB_TMP/err" ||
     ab_fail "$(cat "$AB_TMP/err")"
-v4 <<'EOF'
--N ALERTBAN
--A INPUT -j ALERTBAN
--A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A ALERTBAN -s 192.0.2.1/32 -j DROP
-EOF
+above_accept 192.0.2.1/32 | v4
 fw reconcile 192.0.2.1 198.51.100.0/24 192.0.2.3 192.0.2.4 192.0.2.5 2001:db8:1::/48 2001:db8::2
 iptables-legacy -w -I INPUT 1 -s 203.0.113.50 -j ACCEPT
 v4 <<'EOF'
@@ -137,13 +114,7 @@ v4 <<'EOF'
 -A ALERTBAN -s 192.0.2.5/32 -j DROP
 -A ALERTBAN -s 192.0.2.1/32 -j DROP
 EOF
-v6 <<'EOF'
--N ALERTBAN
--A INPUT -j ALERTBAN
--A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A ALERTBAN -s 2001:db8::2/128 -j DROP
--A ALERTBAN -s 2001:db8:1::/48 -j DROP
-EOF
+above_accept 2001:db8::2/128 2001:db8:1::/48 | v6
 # Idempotent: a second reconcile finds nothing and commits nothing.
 out=$(fw --stats reconcile 192.0.2.1 198.51.100.0/24 192.0.2.3 192.0.2.4 192.0.2.5 \
     2001:db8:1::/48 2001:db8::2)
@@ -267,7 +238,7 @@ tail -n 4 "$AB_TMP/got" | head -n 1 | grep -qx -- '-A ALERTBAN -s 203.0.113.77/3
 fw --action reject flush
 
 echo "== a held lock makes the operation fail after the timeout, naming the lock"
-flock -o "$XTABLES_LOCKFILE" sleep 5 &
+flock -o "$XTABLES_LOCKFILE" sleep 30 & # (killed below: held however slow the machine)
 holder=$!
 ab_on_exit "kill $holder"
 ab_wait_for 5 sh -c "! flock -n '$XTABLES_LOCKFILE' true"

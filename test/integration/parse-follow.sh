@@ -9,10 +9,7 @@ set -eu
 
 . "$(dirname "$0")/lib/common.sh"
 
-AB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/alertban-it.XXXXXX")
-export AB_TMP
-trap 'ab_cleanup' EXIT
-trap 'exit 1' INT TERM
+ab_scratch
 
 ALERTBAN=$AB_BUILD/src/alertban
 [ -x "$ALERTBAN" ] || ab_fail "no $ALERTBAN (build first)"

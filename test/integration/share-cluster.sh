@@ -9,20 +9,14 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/share.sh"
 
 nsa="ab-sa-$$" nsb="ab-sb-$$" nso="ab-so-$$"
-for ns in "$nsa" "$nsb" "$nso"; do
-    ip netns add "$ns" || ab_skip "cannot create a named network namespace"
-    ab_on_exit "ip netns del $ns"
-    ip netns exec "$ns" ip link set lo up
-done
+ab_ns_add "$nsa"
+ab_ns_add "$nsb"
 # The offender 192.0.2.2 reaches the gateway 192.0.2.1 over a veth pair.
-ip link add ab-gw type veth peer name ab-off netns "$nso"
-ip addr add 192.0.2.1/24 dev ab-gw
-ip link set ab-gw up
-ip netns exec "$nso" ip addr add 192.0.2.2/24 dev ab-off
-ip netns exec "$nso" ip link set ab-off up
+ab_peer "$nso" ab-gw ab-off 192.0.2.1/24 192.0.2.2/24
 ping_ok() { ip netns exec "$nso" ping -q -n -c 1 -W 1 192.0.2.1 >/dev/null 2>&1; }
 ab_wait_for 10 ping_ok
 

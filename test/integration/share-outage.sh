@@ -8,12 +8,11 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/share.sh"
 
 nsa="ab-sa-$$"
-ip netns add "$nsa" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $nsa"
-ip netns exec "$nsa" ip link set lo up
+ab_ns_add "$nsa"
 
 sh_redis_start
 sh_node_config a
@@ -25,32 +24,23 @@ ab_wait_for 10 sh_status_is a .share.publish up
 ab_wait_for 10 sh_status_is gw .share.receive up
 [ "$(sh_status gw .share.publish)" = off ] || ab_fail "gw publishes: $(sh_status gw .share)"
 
-# flood FROM COUNT: COUNT alerts from distinct addresses 198.18.X.Y, in one write.
-flood() {
-    awk -v from="$1" -v n="$2" -v ts="$(date +%m/%d-%H:%M:%S.000000)" 'BEGIN {
-        for (i = from; i < from + n; i++)
-            printf "%s  [**] [1:2001219:1] ET SCAN flood [**] [Classification: Attempted Information Leak] [Priority: 2] {TCP} 198.18.%d.%d:4444 -> 10.0.0.1:22\n", ts, int(i / 250), i % 250 + 1
-    }' >>"$AB_TMP/a/alert.log"
-}
-count_flood() { sh_kernel_bans "$1" | grep -c '^198\.18\.' || true; }
-count_is() { [ "$(count_flood "$1")" -eq "$2" ]; }
 
 echo "== Redis stops in the middle of a flood of 1,000 alerts on a"
-flood 0 300
-ab_wait_for 20 count_is gw 300
+sh_flood a 0 300
+ab_wait_for 20 sh_flood_is gw 300
 sh_redis_stop
 ab_wait_for 10 sh_status_is a .share.publish down
-flood 300 700
-ab_wait_for 30 count_is a 1000
+sh_flood a 300 700
+ab_wait_for 30 sh_flood_is a 1000
 # Local banning went on; the 700 wait in a's outbox; gw has only the first 300.
 [ "$(sh_status a .share.outbox)" = 700 ] || ab_fail "a's outbox: $(sh_status a .share)"
-count_is gw 300 || ab_fail "gw has $(count_flood gw) of the flood while Redis is down"
+sh_flood_is gw 300 || ab_fail "gw has $(sh_count_flood gw) of the flood while Redis is down"
 echo "  outbox $(sh_status a .share.outbox), publish lag $(sh_status a .share.publish_lag_ms) ms"
 
 echo "== Redis is back: every decision arrives, none twice"
 t0=$(ab_now_ms)
 sh_redis_start
-ab_wait_for 30 count_is gw 1000
+ab_wait_for 30 sh_flood_is gw 1000
 echo "  gw enforced the 700 waiting bans $(( $(ab_now_ms) - t0 )) ms after Redis started"
 ab_wait_for 10 sh_status_is a .share.outbox 0
 # Each decision went out exactly once: 1,000 stream entries, one per address.
@@ -65,18 +55,18 @@ dups=$(rcli --raw xrange t:log - + | awk 'prev == "addr" { print } { prev = $0 }
 echo "== kill -9 of a with decisions in its outbox loses none"
 sh_redis_stop
 ab_wait_for 10 sh_status_is a .share.publish down
-flood 1000 50
-ab_wait_for 20 count_is a 1050
+sh_flood a 1000 50
+ab_wait_for 20 sh_flood_is a 1050
 ab_wait_for 10 sh_status_is a .share.outbox 50
 sh_node_kill9 a
 sh_redis_start
-count_is gw 1000 || ab_fail "gw got bans from a dead a"
+sh_flood_is gw 1000 || ab_fail "gw got bans from a dead a"
 sh_node_start a "$nsa"
-ab_wait_for 30 count_is gw 1050
+ab_wait_for 30 sh_flood_is gw 1050
 ab_wait_for 10 sh_status_is a .share.outbox 0
 [ "$(rcli xlen t:log)" -eq 1050 ] || ab_fail "the stream holds $(rcli xlen t:log) entries, not 1050"
 # a restarted with the same bans and did not publish them again.
-count_is a 1050 || ab_fail "a lost bans over kill -9"
+sh_flood_is a 1050 || ab_fail "a lost bans over kill -9"
 
 sh_node_stop a
 sh_node_stop gw

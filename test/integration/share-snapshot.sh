@@ -8,12 +8,11 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 ab_enter_netns "$@"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/share.sh"
 
 nsa="ab-sa-$$"
-ip netns add "$nsa" || ab_skip "cannot create a named network namespace"
-ab_on_exit "ip netns del $nsa"
-ip netns exec "$nsa" ip link set lo up
+ab_ns_add "$nsa"
 
 sh_redis_start
 sh_node_config a "stream_max_len = 100"
@@ -21,20 +20,11 @@ sh_node_config gw
 sh_node_start a "$nsa"
 ab_wait_for 10 sh_status_is a .share.publish up
 
-# flood FROM COUNT: COUNT alerts from distinct addresses 198.18.X.Y, in one write.
-flood() {
-    awk -v from="$1" -v n="$2" -v ts="$(date +%m/%d-%H:%M:%S.000000)" 'BEGIN {
-        for (i = from; i < from + n; i++)
-            printf "%s  [**] [1:2001219:1] ET SCAN flood [**] [Classification: Attempted Information Leak] [Priority: 2] {TCP} 198.18.%d.%d:4444 -> 10.0.0.1:22\n", ts, int(i / 250), i % 250 + 1
-    }' >>"$AB_TMP/a/alert.log"
-}
-count_flood() { sh_kernel_bans "$1" | grep -c '^198\.18\.' || true; }
-count_is() { [ "$(count_flood "$1")" -eq "$2" ]; }
 
 echo "== a shares 10,000 bans; its stream keeps about 100 entries"
 t0=$(ab_now_ms)
-flood 0 10000
-ab_wait_for 60 count_is a 10000
+sh_flood a 0 10000
+ab_wait_for 60 sh_flood_is a 10000
 ab_wait_for 60 sh_status_is a .share.outbox 0
 echo "  a banned and published 10,000 in $(( $(ab_now_ms) - t0 )) ms"
 n=$(rcli xlen t:log)
@@ -45,7 +35,7 @@ keys=$(rcli --scan --pattern 't:ban:*' | wc -l)
 echo "== gw, started now, loads the 10,000 from the snapshot"
 t0=$(ab_now_ms)
 sh_node_start gw
-ab_wait_for 60 count_is gw 10000
+ab_wait_for 60 sh_flood_is gw 10000
 echo "  gw enforced 10,000 bans $(( $(ab_now_ms) - t0 )) ms after it was started"
 sh_log_has gw "loading the snapshot (no stream position yet)" || ab_fail "gw did not load the snapshot"
 # One summary line for the snapshot, none per ban.
@@ -58,12 +48,12 @@ ab_wait_for 10 sh_status_is gw .share.malformed 0
 
 echo "== gw away while a shares 300 more: its position is trimmed; it falls back to the snapshot"
 sh_node_stop gw
-flood 10000 300
-ab_wait_for 30 count_is a 10300
+sh_flood a 10000 300
+ab_wait_for 30 sh_flood_is a 10300
 ab_wait_for 30 sh_status_is a .share.outbox 0
 : >"$AB_TMP/gw/alertband.log"
 sh_node_start gw
-ab_wait_for 60 count_is gw 10300
+ab_wait_for 60 sh_flood_is gw 10300
 sh_log_has gw "loading the snapshot (the stream was trimmed past this node's position" ||
     ab_fail "gw did not say why it loaded the snapshot: $(grep share: "$AB_TMP/gw/alertband.log")"
 

@@ -39,13 +39,19 @@ ab_enter_netns() {
     if ! command -v iptables-legacy >/dev/null 2>&1; then
         ab_skip "iptables-legacy is not installed"
     fi
-    AB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/alertban-it.XXXXXX")
-    export AB_TMP
+    ab_scratch
     # Never the host's lock: alertband and the checking commands share one of our own.
     export XTABLES_LOCKFILE="$AB_TMP/xtables.lock"
+    ip link set lo up
+}
+
+# ab_scratch: the scratch directory $AB_TMP alone, removed at exit (kept when the case
+# fails), for the cases that need no network namespace.
+ab_scratch() {
+    AB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/alertban-it.XXXXXX")
+    export AB_TMP
     trap 'ab_cleanup' EXIT
     trap 'exit 1' INT TERM
-    ip link set lo up
 }
 
 # Cases add their own cleanup commands (kill daemons, delete named namespaces) here.

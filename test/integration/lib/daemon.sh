@@ -19,7 +19,9 @@ AB_PID=""
 # $AB_ON_EXIT sets on_exit; $AB_DAEMON_EXTRA adds lines to [daemon]; $AB_BACKEND sets the
 # firewall backend (default iptables, whose rules most cases read; daemon-auto tests auto).
 ab_write_config() {
-    cat >"$AB_CONF" <<EOC
+    # Written beside and renamed into place: a running daemon follows the file and reloads at
+    # each change, and must never load it half written.
+    cat >"$AB_CONF.new" <<EOC
 [daemon]
 state_dir = $AB_TMP/state
 socket = $AB_TMP/run/alertban.sock
@@ -37,20 +39,21 @@ lock_file = $XTABLES_LOCKFILE
 lock_timeout = 10s
 EOC
     if [ $# -gt 0 ]; then
-        printf '%s\n' "$1" >>"$AB_CONF"
+        printf '%s\n' "$1" >>"$AB_CONF.new"
     fi
     # The cases were written when one alert of any priority banned, and the alert lines below
     # are priority 2: say so, for each of those keys the case's own [policy] does not set.
     # AB_SHIPPED_POLICY=1 keeps the built-in defaults instead.
     if [ "${AB_SHIPPED_POLICY:-0}" != 1 ]; then
-        set_keys=$(awk '/^\[/ { p = ($0 == "[policy]") } p && /=/ { sub(/[ \t]*=.*/, ""); print }' "$AB_CONF")
+        set_keys=$(awk '/^\[/ { p = ($0 == "[policy]") } p && /=/ { sub(/[ \t]*=.*/, ""); print }' "$AB_CONF.new")
         {
             echo "[policy]"
             echo "$set_keys" | grep -qx priorities || echo "priorities ="
             echo "$set_keys" | grep -qx threshold || echo "threshold = 1/60s"
             echo "$set_keys" | grep -qx priority_thresholds || echo "priority_thresholds ="
-        } >>"$AB_CONF"
+        } >>"$AB_CONF.new"
     fi
+    mv -f "$AB_CONF.new" "$AB_CONF"
 }
 
 
@@ -107,6 +110,13 @@ ab_kernel_lacks() {
 # The addresses `alertban list --json` shows (the daemon, or the store when it is down).
 ab_list_addrs() {
     abctl list --json 2>/dev/null | jq -r '.bans[].addr' | sort
+}
+
+# ab_settled N: the daemon holds N bans and has nothing left to commit to the firewall or
+# the store.
+ab_settled() {
+    abctl status --json | jq -e --argjson n "$1" \
+        '.bans.total == $n and .firewall.pending == 0 and .store.pending == 0' >/dev/null
 }
 
 # Milliseconds since the epoch.

@@ -156,3 +156,15 @@ sh_status() { nctl "$1" status --json | jq -r "$2"; }
 sh_status_is() { [ "$(sh_status "$1" "$2")" = "$3" ]; }
 
 sh_log_has() { grep -q -- "$2" "$AB_TMP/$1/alertband.log"; }
+
+# sh_flood NAME FROM COUNT: COUNT alerts from distinct addresses 198.18.X.Y (the FROM-th
+# onwards) in node NAME's log, in one write.
+sh_flood() {
+    awk -v from="$2" -v n="$3" -v ts="$(date +%m/%d-%H:%M:%S.000000)" 'BEGIN {
+        for (i = from; i < from + n; i++)
+            printf "%s  [**] [1:2001219:1] ET SCAN flood [**] [Classification: Attempted Information Leak] [Priority: 2] {TCP} 198.18.%d.%d:4444 -> 10.0.0.1:22\n", ts, int(i / 250), i % 250 + 1
+    }' >>"$AB_TMP/$1/alert.log"
+}
+# How many of the flood's addresses node NAME's kernel chain bans; sh_flood_is NAME N.
+sh_count_flood() { sh_kernel_bans "$1" | grep -c '^198\.18\.' || true; }
+sh_flood_is() { [ "$(sh_count_flood "$1")" -eq "$2" ]; }
