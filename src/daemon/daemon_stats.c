@@ -124,15 +124,12 @@ daemon_ctl_stats(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpoi
     BannedNow bn = {.by_rule = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free)};
     bans_foreach_core(d->bans, count_ban, &bn);
 
-    /* Every rule counted, in order, so the sums and the single-rule case share one list. */
+    /* The sums are kept running; only the rules shown are picked (no sort of every rule). */
     RuleCount total;
-    g_autoptr(GArray) all = rule_stats_top(d->rule_stats, req->by_bans, G_MAXUINT, &total);
-    for (guint i = 0; i < all->len; i++) {
-        total.alerts += g_array_index(all, RuleCount, i).alerts;
-        total.bans += g_array_index(all, RuleCount, i).bans;
-    }
-
+    rule_stats_totals(d->rule_stats, &total);
     guint limit = req->limit != 0 ? req->limit : CTL_STATS_LIMIT_DEFAULT;
+    g_autoptr(GArray) top =
+        req->has_rule ? NULL : rule_stats_top(d->rule_stats, req->by_bans, limit, NULL);
     if (d->cfg->daemon.dry_run)
         json_add_bool(w, "dry_run", TRUE);
     json_add_int(w, "now", g_get_real_time() / G_USEC_PER_SEC);
@@ -154,8 +151,8 @@ daemon_ctl_stats(const CtlRequest *req, const CtlPeer *peer, JsonWriter *w, gpoi
         other.bans -= rc.bans;
         other_banned -= banned;
     } else {
-        for (guint i = 0; i < all->len && i < limit; i++) {
-            const RuleCount *rc = &g_array_index(all, RuleCount, i);
+        for (guint i = 0; i < top->len; i++) {
+            const RuleCount *rc = &g_array_index(top, RuleCount, i);
             guint64 banned = banned_now_of(&bn, rc->gid, rc->sid);
             add_rule(d, w, rc, banned);
             other.alerts -= rc->alerts;
