@@ -120,29 +120,13 @@ daemon_check_prefix(Daemon *d, const IpPrefix *p, IpAddr *hit, IpPrefix *matched
         return r;
     if (p->len == 0)
         return POLICY_REASON_OWN_ADDRESS; /* a whole family holds the host's addresses */
-    if (d->own && p->len == ipaddr_bits(&p->addr)) {
-        /* One address (a joined snapshot checks a million): a lookup, not a walk. */
-        switch (ownaddr_lookup(d->own, &p->addr)) {
-        case OWNADDR_LOCAL:
-            return POLICY_REASON_OWN_ADDRESS;
-        case OWNADDR_GATEWAY:
-            return POLICY_REASON_GATEWAY;
-        case OWNADDR_NONE:
-            break;
-        }
-        return POLICY_REASON_N;
-    }
-    static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
-    for (guint k = 0; d->own && k < G_N_ELEMENTS(kinds); k++) {
-        g_autoptr(GArray) list = ownaddr_list(d->own, kinds[k]);
-        for (guint i = 0; i < list->len; i++) {
-            const IpAddr *a = &g_array_index(list, IpAddr, i);
-            if (ipprefix_contains(p, a)) {
-                *hit = *a;
-                return kinds[k] == OWNADDR_LOCAL ? POLICY_REASON_OWN_ADDRESS
-                                                 : POLICY_REASON_GATEWAY;
-            }
-        }
+    switch (d->own ? ownaddr_inside(d->own, p, hit) : OWNADDR_NONE) {
+    case OWNADDR_LOCAL:
+        return POLICY_REASON_OWN_ADDRESS;
+    case OWNADDR_GATEWAY:
+        return POLICY_REASON_GATEWAY;
+    case OWNADDR_NONE:
+        break;
     }
     return POLICY_REASON_N;
 }

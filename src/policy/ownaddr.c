@@ -134,6 +134,41 @@ ownaddr_lookup(const OwnAddr *oa, const IpAddr *a)
     return r->refs[OWNADDR_GATEWAY] ? OWNADDR_GATEWAY : OWNADDR_NONE;
 }
 
+OwnAddrKind
+ownaddr_inside(const OwnAddr *oa, const IpPrefix *p, IpAddr *hit)
+{
+    g_return_val_if_fail(oa != NULL && p != NULL, OWNADDR_NONE);
+    if (p->len == ipaddr_bits(&p->addr)) {
+        OwnAddrKind k = ownaddr_lookup(oa, &p->addr);
+        if (k != OWNADDR_NONE && hit)
+            *hit = p->addr;
+        return k;
+    }
+    OwnAddrKind best = OWNADDR_NONE;
+    const IpAddr *best_addr = NULL;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, oa->refs);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const Refs *r = v;
+        OwnAddrKind kind = r->refs[OWNADDR_LOCAL]     ? OWNADDR_LOCAL
+                           : r->refs[OWNADDR_GATEWAY] ? OWNADDR_GATEWAY
+                                                      : OWNADDR_NONE;
+        if (kind == OWNADDR_NONE || !ipprefix_contains(p, k))
+            continue;
+        /* The same answer whatever the table's order: a local address before a gateway,
+         * then the lowest address. */
+        if (best == OWNADDR_NONE || kind < best ||
+            (kind == best && ipaddr_compare(k, best_addr) < 0)) {
+            best = kind;
+            best_addr = k;
+        }
+    }
+    if (best != OWNADDR_NONE && hit)
+        *hit = *best_addr;
+    return best;
+}
+
 static gint
 addr_cmp(gconstpointer a, gconstpointer b)
 {

@@ -40,6 +40,11 @@ void ownaddr_set_changed_func(OwnAddr *oa, OwnAddrChangedFunc func, gpointer use
 /* What a is to this host: OWNADDR_LOCAL wins over OWNADDR_GATEWAY. */
 OwnAddrKind ownaddr_lookup(const OwnAddr *oa, const IpAddr *a);
 
+/* Whether the prefix p holds one of the host's addresses (OWNADDR_LOCAL wins over
+ * OWNADDR_GATEWAY), and which in *hit (may be NULL). One address is one lookup; a network
+ * walks the set once. */
+OwnAddrKind ownaddr_inside(const OwnAddr *oa, const IpPrefix *p, IpAddr *hit);
+
 /* The current addresses of a kind, sorted (an array of IpAddr; the caller unrefs it). */
 GArray *ownaddr_list(const OwnAddr *oa, OwnAddrKind kind);
 

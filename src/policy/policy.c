@@ -591,17 +591,10 @@ policy_ban_prefix(Policy *p, const IpAddr *a, IpPrefix *out)
     IpAddr hit = net.addr;
     IpPrefix matched;
     PolicyReason r = policy_check_address(p, &net.addr, &matched);
-    static const OwnAddrKind kinds[] = {OWNADDR_LOCAL, OWNADDR_GATEWAY};
-    static const PolicyReason own_why[] = {POLICY_REASON_OWN_ADDRESS, POLICY_REASON_GATEWAY};
-    for (guint k = 0; p->own && r == POLICY_REASON_N && k < G_N_ELEMENTS(kinds); k++) {
-        g_autoptr(GArray) list = ownaddr_list(p->own, kinds[k]);
-        for (guint i = 0; i < list->len && r == POLICY_REASON_N; i++) {
-            const IpAddr *o = &g_array_index(list, IpAddr, i);
-            if (ipprefix_contains(&net, o)) {
-                hit = *o;
-                r = own_why[k];
-            }
-        }
+    if (r == POLICY_REASON_N && p->own) {
+        OwnAddrKind k = ownaddr_inside(p->own, &net, &hit);
+        if (k != OWNADDR_NONE)
+            r = k == OWNADDR_LOCAL ? POLICY_REASON_OWN_ADDRESS : POLICY_REASON_GATEWAY;
     }
     const Config *cfg = p->cfg;
     const GArray *lists[] = {cfg->whitelist.addresses, cfg->whitelist.file_addresses,

@@ -164,28 +164,28 @@ cmp_u32_asc(guint32 a, guint32 b)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-static gint
-cmp_by_alerts(gconstpointer pa, gconstpointer pb)
+/* Largest first by the first count, then by the second, then GID and SID ascending. */
+static int
+cmp_counts(const RuleCount *a, const RuleCount *b, gboolean by_bans)
 {
-    const RuleCount *a = pa, *b = pb;
-    int c = cmp_u64_desc(a->alerts, b->alerts);
+    int c = by_bans ? cmp_u64_desc(a->bans, b->bans) : cmp_u64_desc(a->alerts, b->alerts);
     if (c == 0)
-        c = cmp_u64_desc(a->bans, b->bans);
+        c = by_bans ? cmp_u64_desc(a->alerts, b->alerts) : cmp_u64_desc(a->bans, b->bans);
     if (c == 0)
         c = cmp_u32_asc(a->gid, b->gid);
     return c != 0 ? c : cmp_u32_asc(a->sid, b->sid);
 }
 
 static gint
-cmp_by_bans(gconstpointer pa, gconstpointer pb)
+cmp_by_alerts(gconstpointer a, gconstpointer b)
 {
-    const RuleCount *a = pa, *b = pb;
-    int c = cmp_u64_desc(a->bans, b->bans);
-    if (c == 0)
-        c = cmp_u64_desc(a->alerts, b->alerts);
-    if (c == 0)
-        c = cmp_u32_asc(a->gid, b->gid);
-    return c != 0 ? c : cmp_u32_asc(a->sid, b->sid);
+    return cmp_counts(a, b, FALSE);
+}
+
+static gint
+cmp_by_bans(gconstpointer a, gconstpointer b)
+{
+    return cmp_counts(a, b, TRUE);
 }
 
 void

@@ -40,8 +40,9 @@
  * does both at once, the store's in a thread: see BANS_PARALLEL_MIN). A crash between the two
  * leaves one ahead of the other, which the reconcile at start repairs: the kernel is made
  * equal to the store, and a turn whose store commit was lost had its tail checkpoint (or
- * stream position) in the same transaction, so its alerts are read and acted on again. If the commit fails (disk full), the firewall is still changed, because the table
- * in memory is what the daemon enforces, and the commit is retried with backoff; a crash
+ * stream position) in the same transaction, so its alerts are read and acted on again. If
+ * the commit fails (disk full), the firewall is still changed, because the table in memory
+ * is what the daemon enforces, and the commit is retried with backoff; a crash
  * before it succeeds loses the turn's tail checkpoint too, so its alerts are read again and
  * acted on once. If fw_apply() fails, the table stays as it is and a reconcile of the whole
  * table is retried with backoff; when it failed only because another program holds the
@@ -1382,8 +1383,8 @@ bans_commit(Bans *b, GError **error)
     rearm_expiry(b);
     /* A large turn's queues (store rows, firewall batch, dirty set) were freed just now; glibc
      * keeps freed memory for reuse unless asked, and a burst of 100,000 bans would leave the
-     * daemon about 150 bytes per ban larger for good. Giving it back costs a few ms, per large
-     * turn only. */
+     * daemon about 150 bytes per ban larger for good. Giving it back costs a few ms, once the
+     * large turns have stopped (schedule_trim()). */
     if (n_store + n >= BANS_TRIM_AFTER)
         schedule_trim(b);
     if (n_store + n > 0 && log_level_enabled(G_LOG_LEVEL_DEBUG))

@@ -43,6 +43,42 @@ test_refs(void)
     g_assert_cmpstr(ownaddr_kind_name(OWNADDR_GATEWAY), ==, "gateway");
 }
 
+static IpPrefix
+prefix(const char *text)
+{
+    IpPrefix p;
+    g_assert_true(ipprefix_parse(text, &p, NULL));
+    return p;
+}
+
+/* Which own address a prefix holds: one address by its own entry, a network by the lowest
+ * local address inside it before any gateway, nothing outside. */
+static void
+test_inside(void)
+{
+    g_autoptr(OwnAddr) oa = ownaddr_new();
+    IpAddr l1 = addr("198.51.100.20"), l2 = addr("198.51.100.9"), gw = addr("198.51.100.1");
+    ownaddr_add(oa, OWNADDR_GATEWAY, &gw);
+    ownaddr_add(oa, OWNADDR_LOCAL, &l1);
+    ownaddr_add(oa, OWNADDR_LOCAL, &l2);
+    IpAddr hit = {0};
+    IpPrefix p = prefix("198.51.100.0/24");
+    g_assert_cmpint(ownaddr_inside(oa, &p, &hit), ==, OWNADDR_LOCAL);
+    g_assert_true(ipaddr_equal(&hit, &l2));
+    p = prefix("198.51.100.0/29");
+    g_assert_cmpint(ownaddr_inside(oa, &p, &hit), ==, OWNADDR_GATEWAY);
+    g_assert_true(ipaddr_equal(&hit, &gw));
+    p = prefix("198.51.100.20/32");
+    g_assert_cmpint(ownaddr_inside(oa, &p, &hit), ==, OWNADDR_LOCAL);
+    g_assert_true(ipaddr_equal(&hit, &l1));
+    p = prefix("198.51.100.21/32");
+    g_assert_cmpint(ownaddr_inside(oa, &p, NULL), ==, OWNADDR_NONE);
+    p = prefix("203.0.113.0/24");
+    g_assert_cmpint(ownaddr_inside(oa, &p, NULL), ==, OWNADDR_NONE);
+    p = prefix("2001:db8::/32");
+    g_assert_cmpint(ownaddr_inside(oa, &p, NULL), ==, OWNADDR_NONE);
+}
+
 /* Read-only: the watch loads the current namespace's addresses. Every Linux host has a
  * loopback interface; when it is up, 127.0.0.1 is one of our addresses. */
 static void
@@ -187,6 +223,7 @@ main(int argc, char **argv)
 {
     test_init(&argc, &argv);
     g_test_add_func("/ownaddr/add/refcounts", test_refs);
+    g_test_add_func("/ownaddr/inside", test_inside);
     g_test_add_func("/ownaddr/watch/initial-dump", test_watch_loads);
     g_test_add_func("/ownaddr/watch/live", test_watch_live);
     return g_test_run();
